@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job, end to end: build the binary, start a server on a free port, call it, load it, stop it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x node_modules/.bin/bun ] || npm ci
+npm run --silent build
+bin=dist/grpcperf
+log=$(mktemp)
+"$bin" serve --addr 127.0.0.1:0 2>"$log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do
+  addr=$(grep -oE 'serving .* on [^ ]+' "$log" | awk '{print $NF}' || true)
+  [ -n "$addr" ] && break
+  kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$addr" ] || { echo "server did not start"; cat "$log"; exit 1; }
+echo "== grpcperf serve is listening on $addr"
+echo "== grpcperf call echo --server $addr"
+"$bin" call echo --server "$addr"
+if "$bin" bench --help >/dev/null 2>&1 && ! "$bin" bench --help 2>&1 | grep -q "not available"; then
+  echo "== grpcperf bench --server $addr --duration 3s"
+  "$bin" bench --server "$addr" --duration 3s --connections 4
+fi
+kill -TERM $pid
+wait $pid
+echo "== server stopped cleanly"

@@ -1,0 +1,17 @@
+import { grpcperf } from "../gen/pb.js";
+import type { UnaryMethod } from "./codec.ts";
+
+export const EchoRequest = grpcperf.v1.EchoRequest;
+export const EchoResponse = grpcperf.v1.EchoResponse;
+export type EchoRequest = grpcperf.v1.EchoRequest;
+export type EchoResponse = grpcperf.v1.EchoResponse;
+
+export const ECHO_SERVICE = "grpcperf.v1.Echo";
+
+export const EchoMethod: UnaryMethod<EchoRequest, EchoResponse> = {
+  path: `/${ECHO_SERVICE}/Echo`,
+  request: EchoRequest,
+  response: EchoResponse,
+};
+
+export const ECHO_STREAM_PATH = `/${ECHO_SERVICE}/EchoStream`;

@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { defineCommand } from "citty";
+import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
+import { formatAddress } from "../../transport/address.ts";
+import { intArg, sizeArg } from "../args.ts";
+import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+
+/** The replaced client sent four greetings; so does this by default. */
+const DEFAULT_COUNT = 4;
+
+function describe(o: EchoOutcome, target: string): string {
+  const rtt = `${o.rttMicros.toFixed(0)} µs`;
+  if (!o.result.ok)
+    return `echo #${o.sequence} to ${target}: FAILED after ${rtt}: ${failureLine(o.result.error.code, o.result.error.details)}`;
+  const r = o.result;
+  const serverUs = Number(r.serverSendUnixNanos - r.serverRecvUnixNanos) / 1000;
+  const check = r.payloadMatches && r.sequenceMatches ? "" : " MISMATCH";
+  return (
+    `echo #${o.sequence} to ${target}: ${o.sentBytes} bytes, round trip ${rtt}` +
+    ` (server ${serverUs.toFixed(1)} µs; server_recv_unix_nanos=${r.serverRecvUnixNanos}` +
+    ` server_send_unix_nanos=${r.serverSendUnixNanos})${check}`
+  );
+}
+
+function toJson(o: EchoOutcome): string {
+  if (!o.result.ok) {
+    return JSON.stringify({
+      sequence: o.sequence,
+      ok: false,
+      rtt_us: o.rttMicros,
+      code: o.result.error.code,
+      error: o.result.error.details,
+    });
+  }
+  const r = o.result;
+  return JSON.stringify({
+    sequence: o.sequence,
+    ok: r.payloadMatches && r.sequenceMatches,
+    bytes: o.sentBytes,
+    rtt_us: Math.round(o.rttMicros * 10) / 10,
+    client_send_unix_nanos: String(r.clientSendUnixNanos),
+    server_recv_unix_nanos: String(r.serverRecvUnixNanos),
+    server_send_unix_nanos: String(r.serverSendUnixNanos),
+    server_time_us: Number(r.serverSendUnixNanos - r.serverRecvUnixNanos) / 1000,
+  });
+}
+
+export default defineCommand({
+  meta: { name: "echo", description: "Send echo messages and print each round-trip latency" },
+  args: {
+    ...callArgs,
+    message: { type: "string", alias: "m", description: "text to send (default: numbered greetings)" },
+    "payload-size": { type: "string", description: "send N random bytes instead of text" },
+    count: { type: "string", alias: "n", description: `number of messages (default ${DEFAULT_COUNT})` },
+  },
+  async run({ args }) {
+    const count = args.count === undefined ? DEFAULT_COUNT : intArg(args.count, "count", 1);
+    const size = args["payload-size"] === undefined ? undefined : sizeArg(args["payload-size"], "payload-size");
+    const { address, channel, timeoutMs } = await connectFromArgs(args);
+    const target = formatAddress(address);
+    let failures = 0;
+    try {
+      for (let i = 1; i <= count; i++) {
+        const payload =
+          size !== undefined
+            ? randomBytes(size)
+            : Buffer.from(args.message ?? `Hello from grpcperf, message ${i} of ${count}`);
+        const o = await echoOnce(channel, payload, i, timeoutMs);
+        if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
+        process.stdout.write(`${args.json ? toJson(o) : describe(o, target)}\n`);
+      }
+    } finally {
+      await channel.close();
+    }
+    if (failures > 0) process.exitCode = 1;
+  },
+});

@@ -1,0 +1,60 @@
+// Logging: consola, one line per event on stderr (stdout is for results), level from --log-level,
+// LOG_LEVEL or RUST_LOG (the replaced system's variable, e.g. "info" or "server=debug,h2=warn").
+import { createConsola, type LogObject } from "consola";
+
+export const LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
+export type LevelName = keyof typeof LEVELS;
+
+function isLevel(s: string): s is LevelName {
+  return Object.hasOwn(LEVELS, s);
+}
+
+/** Picks a level from a value such as "debug", "WARN" or a RUST_LOG directive list; the most verbose wins. */
+export function parseLevel(value: string | undefined): LevelName | undefined {
+  if (!value) return undefined;
+  let best: LevelName | undefined;
+  for (const part of value.toLowerCase().split(",")) {
+    const name = (part.includes("=") ? part.slice(part.indexOf("=") + 1) : part).trim();
+    const level = name === "off" ? "silent" : name;
+    if (isLevel(level) && (best === undefined || LEVELS[level] > LEVELS[best])) best = level;
+  }
+  return best;
+}
+
+const tags: Record<number, string> = { 0: "ERROR", 1: "WARN ", 2: "INFO ", 3: "INFO ", 4: "DEBUG", 5: "TRACE" };
+
+function format(arg: unknown): string {
+  if (arg instanceof Error) return arg.stack ?? arg.message;
+  if (typeof arg === "string") return arg;
+  try {
+    return JSON.stringify(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+const reporter = {
+  log(o: LogObject) {
+    const text = o.args.map(format).join(" ");
+    process.stderr.write(`${o.date.toISOString()} ${tags[o.level] ?? "INFO "} ${text}\n`);
+  },
+};
+
+export const log = createConsola({ level: LEVELS.info, reporters: [reporter] });
+
+export function setLogLevel(name: LevelName): void {
+  log.level = LEVELS[name];
+}
+
+/** Flag beats LOG_LEVEL beats RUST_LOG; an unknown value is an error, not a silent default. */
+export function resolveLogLevel(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { ok: true; level: LevelName } | { ok: false; error: string } {
+  const raw = flag ?? env.LOG_LEVEL ?? env.RUST_LOG;
+  if (raw === undefined || raw === "") return { ok: true, level: "info" };
+  const level = parseLevel(raw);
+  return level
+    ? { ok: true, level }
+    : { ok: false, error: `unknown log level "${raw}" (use trace, debug, info, warn or error)` };
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bun
+// grpcperf: serve, call and load-test gRPC over TCP, Unix sockets and VSOCK.
+import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { CliError } from "./cli/args.ts";
+import bench from "./cli/bench.ts";
+import call from "./cli/call/index.ts";
+import serve from "./cli/serve.ts";
+import { log } from "./log.ts";
+import { VERSION, versionLine } from "./version.ts";
+
+const main = defineCommand({
+  meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
+  subCommands: { serve, call, bench },
+});
+
+// The subcommand named before --help, so `grpcperf call echo --help` shows echo's flags.
+// biome-ignore lint/suspicious/noExplicitAny: citty's command types are generic over their args
+type AnyCommand = CommandDef<any>;
+function deepestCommand(root: AnyCommand, argv: string[]): [AnyCommand, AnyCommand | undefined] {
+  let cmd = root;
+  let parent: AnyCommand | undefined;
+  for (const word of argv) {
+    if (word.startsWith("-")) break;
+    const next = (cmd.subCommands as Record<string, AnyCommand> | undefined)?.[word];
+    if (!next) break;
+    parent = cmd;
+    cmd = next;
+  }
+  return [cmd, parent];
+}
+
+async function run(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (argv.includes("--help") || argv.includes("-h") || argv.length === 0) {
+    const [cmd, parent] = deepestCommand(main, argv);
+    await showUsage(cmd, parent);
+    return argv.length === 0 ? 2 : 0;
+  }
+  try {
+    await runCommand(main, { rawArgs: argv });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`grpcperf: ${err.message}\n`);
+      return err.exitCode;
+    }
+    // citty's own usage errors (unknown command, missing argument) are user errors too
+    if (err instanceof Error && err.name === "CLIError") {
+      process.stderr.write(`grpcperf: ${err.message} (see grpcperf --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`grpcperf: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+    log.debug(err);
+    return 1;
+  }
+}
+
+// No top-level await: bytecode compilation needs a CommonJS-shaped entry point.
+run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,236 @@
+// A thin gRPC client over node:http2. It takes its connection from a connect() value, so every transport
+// (TCP, Unix, VSOCK, Firecracker's hybrid vsock) plugs in as something that yields a Duplex.
+// Every outcome is a Result: transport failures, HTTP errors and gRPC statuses all end up as an RpcError.
+import http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import { encodeFrame, FrameDecoder } from "./frame.ts";
+import {
+  decodeGrpcMessage,
+  fail,
+  parseStatusCode,
+  type Result,
+  type RpcError,
+  rpcError,
+  Status,
+  statusFromHttp,
+  statusFromRstCode,
+} from "./status.ts";
+import { encodeGrpcTimeout } from "./timeout.ts";
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export interface ChannelOptions {
+  /** :authority sent with every call. */
+  readonly authority: string;
+  /** Opens one connection; called again when the previous one is gone. */
+  readonly connect: () => Promise<Duplex>;
+  readonly maxReceiveMessageBytes?: number;
+  readonly maxSendMessageBytes?: number;
+  readonly userAgent?: string;
+}
+
+export interface CallOptions {
+  /** Deadline, relative, in ms: sent as grpc-timeout and enforced locally. */
+  readonly timeoutMs?: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface ChannelStats {
+  connects: number;
+  goaways: number;
+}
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+// Bun's node:http2 exports no Http2Session class to test against, so tell the two apart by shape.
+function isRpcError(x: http2.ClientHttp2Session | RpcError): x is RpcError {
+  return typeof (x as RpcError).details === "string";
+}
+
+/** One HTTP/2 connection, reopened on demand after it goes away. */
+export class Channel {
+  private session: http2.ClientHttp2Session | undefined;
+  private pending: Promise<http2.ClientHttp2Session | RpcError> | undefined;
+  private closed = false;
+  private readonly maxRecv: number;
+  private readonly maxSend: number;
+  private readonly baseHeaders: http2.OutgoingHttpHeaders;
+  readonly stats: ChannelStats = { connects: 0, goaways: 0 };
+
+  constructor(private readonly opts: ChannelOptions) {
+    this.maxRecv = opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxSend = opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.baseHeaders = {
+      ":method": "POST",
+      ":scheme": "http",
+      ":authority": opts.authority,
+      "content-type": "application/grpc",
+      te: "trailers",
+      "user-agent": opts.userAgent ?? "grpcperf",
+    };
+  }
+
+  /** Connects now rather than on the first call, so connection errors surface before any timing starts. */
+  async ready(): Promise<Result<void>> {
+    const s = await this.getSession();
+    return isRpcError(s) ? { ok: false, error: s } : { ok: true, value: undefined };
+  }
+
+  private getSession(): Promise<http2.ClientHttp2Session | RpcError> {
+    if (this.session && !this.session.closed && !this.session.destroyed) return Promise.resolve(this.session);
+    if (this.closed) return Promise.resolve(rpcError(Status.UNAVAILABLE, "channel closed"));
+    this.pending ??= this.open().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async open(): Promise<http2.ClientHttp2Session | RpcError> {
+    let socket: Duplex;
+    try {
+      socket = await this.opts.connect();
+    } catch (err) {
+      return rpcError(Status.UNAVAILABLE, err instanceof Error ? err.message : String(err));
+    }
+    if (this.closed) {
+      socket.destroy();
+      return rpcError(Status.UNAVAILABLE, "channel closed");
+    }
+    const session = http2.connect(`http://${this.opts.authority}`, {
+      createConnection: () => socket,
+      settings: { initialWindowSize: 1 << 20, enablePush: false },
+    });
+    this.stats.connects++;
+    session.on("error", () => {
+      // Surfaces on each stream as well; the session is replaced on the next call.
+    });
+    session.on("goaway", () => {
+      // The server takes no new streams here: new calls go to a new connection, calls in flight finish.
+      this.stats.goaways++;
+      if (this.session === session) this.session = undefined;
+      if (!session.closed) session.close();
+    });
+    session.on("close", () => {
+      if (this.session === session) this.session = undefined;
+    });
+    this.session = session;
+    return session;
+  }
+
+  /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
+  async unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
+    if (request.length > this.maxSend) {
+      return fail(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${request.length} vs. ${this.maxSend})`);
+    }
+    const session = await this.getSession();
+    if (isRpcError(session)) return { ok: false, error: session };
+
+    const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
+    if (call.timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(call.timeoutMs);
+    if (call.metadata) Object.assign(headers, call.metadata);
+
+    return new Promise<Result<Buffer>>((resolve) => {
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(headers, { endStream: false });
+      } catch (err) {
+        resolve(fail(Status.UNAVAILABLE, `cannot start call: ${err instanceof Error ? err.message : err}`));
+        return;
+      }
+      const decoder = new FrameDecoder(this.maxRecv);
+      const messages: Buffer[] = [];
+      let status: RpcError | undefined;
+      let httpError: RpcError | undefined;
+      let streamError: RpcError | undefined;
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+
+      const finish = (result: Result<Buffer>) => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(result);
+      };
+      const abort = (error: RpcError) => {
+        streamError ??= error;
+        if (!stream.destroyed) stream.close(NGHTTP2_CANCEL);
+        finish({ ok: false, error });
+      };
+      const readStatus = (h: http2.IncomingHttpHeaders) => {
+        const code = parseStatusCode(h["grpc-status"] as string | undefined);
+        if (code !== undefined) status = rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
+      };
+
+      if (call.timeoutMs !== undefined) {
+        timer = setTimeout(
+          () => abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`)),
+          call.timeoutMs,
+        );
+      }
+
+      stream.on("response", (h) => {
+        const http = Number(h[":status"]);
+        if (http !== 200) {
+          httpError = rpcError(statusFromHttp(http), `unexpected HTTP status ${http}`);
+        } else {
+          const type = h["content-type"];
+          if (typeof type !== "string" || !type.startsWith("application/grpc")) {
+            httpError = rpcError(Status.UNKNOWN, `unexpected content-type "${type ?? ""}"`);
+          }
+        }
+        readStatus(h); // trailers-only response
+      });
+      stream.on("data", (chunk: Buffer) => {
+        if (httpError) return; // not gRPC: the body is an error page, not frames
+        const err = decoder.push(chunk, messages);
+        if (err) abort(err);
+      });
+      stream.on("trailers", readStatus);
+      stream.on("error", (err: Error & { code?: string }) => {
+        streamError ??= rpcError(Status.UNAVAILABLE, `connection failed: ${err.message}`);
+      });
+      stream.on("close", () => {
+        if (settled) return;
+        if (status && status.code !== Status.OK) return finish({ ok: false, error: status });
+        if (httpError) return finish({ ok: false, error: httpError });
+        if (status) {
+          if (decoder.buffered > 0) return finish(fail(Status.INTERNAL, "response ended inside a message"));
+          if (messages.length !== 1) {
+            return finish(
+              fail(
+                messages.length === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL,
+                `expected one response message, got ${messages.length}`,
+              ),
+            );
+          }
+          return finish({ ok: true, value: messages[0] as Buffer });
+        }
+        if (streamError) return finish({ ok: false, error: streamError });
+        if (stream.rstCode !== undefined && stream.rstCode !== 0) {
+          return finish(fail(statusFromRstCode(stream.rstCode), `stream reset by server (code ${stream.rstCode})`));
+        }
+        finish(fail(Status.UNAVAILABLE, "connection closed before the call completed"));
+      });
+
+      stream.end(encodeFrame(request));
+    });
+  }
+
+  /** Closes the connection; calls in flight end with UNAVAILABLE or CANCELLED. */
+  close(): Promise<void> {
+    this.closed = true;
+    const s = this.session;
+    this.session = undefined;
+    if (!s || s.closed || s.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        s.destroy();
+        resolve();
+      }, 1000);
+      s.close(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,108 @@
+// gRPC status codes and the one place where failures of every layer become a status.
+export const Status = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export type StatusCode = (typeof Status)[keyof typeof Status];
+
+const names: readonly string[] = Object.keys(Status);
+
+export function statusName(code: number): string {
+  return names[code] ?? `CODE_${code}`;
+}
+
+export function parseStatusCode(text: string | undefined): StatusCode | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) return undefined;
+  // Codes outside 0..16 are legal on the wire; the spec maps them to UNKNOWN.
+  return (n <= 16 ? n : Status.UNKNOWN) as StatusCode;
+}
+
+/** A failed call as a value: every layer returns this instead of throwing. */
+export interface RpcError {
+  readonly code: StatusCode;
+  readonly details: string;
+}
+
+export function rpcError(code: StatusCode, details: string): RpcError {
+  return { code, details };
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: StatusCode, details: string): Result<T> {
+  return { ok: false, error: { code, details } };
+}
+
+/** HTTP status of a response that is not gRPC, mapped as the gRPC HTTP/2 spec says. */
+export function statusFromHttp(httpStatus: number): StatusCode {
+  switch (httpStatus) {
+    case 400:
+      return Status.INTERNAL;
+    case 401:
+      return Status.UNAUTHENTICATED;
+    case 403:
+      return Status.PERMISSION_DENIED;
+    case 404:
+      return Status.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Status.UNAVAILABLE;
+    default:
+      return Status.UNKNOWN;
+  }
+}
+
+/** RST_STREAM error code, mapped as the gRPC HTTP/2 spec says. */
+export function statusFromRstCode(rstCode: number): StatusCode {
+  switch (rstCode) {
+    case 0x7: // REFUSED_STREAM: the server did not process the call, safe to retry
+      return Status.UNAVAILABLE;
+    case 0x8: // CANCEL
+      return Status.CANCELLED;
+    case 0xb: // ENHANCE_YOUR_CALM
+      return Status.RESOURCE_EXHAUSTED;
+    case 0xc: // INADEQUATE_SECURITY
+      return Status.PERMISSION_DENIED;
+    default:
+      return Status.INTERNAL;
+  }
+}
+
+/** grpc-message is percent-encoded on the wire; a malformed one is shown as sent rather than dropped. */
+export function decodeGrpcMessage(raw: string | undefined): string {
+  if (!raw) return "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export function encodeGrpcMessage(text: string): string {
+  // Percent-encode everything outside printable ASCII and '%' itself, as the spec requires.
+  return text.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
+}

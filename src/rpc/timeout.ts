@@ -1,0 +1,24 @@
+// grpc-timeout header: at most 8 digits and a unit (H, M, S, m, u, n).
+const units: ReadonlyArray<[string, number]> = [
+  ["m", 1],
+  ["S", 1_000],
+  ["M", 60_000],
+  ["H", 3_600_000],
+];
+
+export function encodeGrpcTimeout(ms: number): string {
+  const value = Math.max(0, ms);
+  for (const [unit, scale] of units) {
+    const amount = Math.ceil(value / scale);
+    if (amount < 100_000_000) return `${amount}${unit}`;
+  }
+  return "99999999H";
+}
+
+const msPerUnit: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 1e-3, n: 1e-6 };
+
+export function parseGrpcTimeout(header: string): number | undefined {
+  const match = /^(\d{1,8})([HMSmun])$/.exec(header);
+  if (!match) return undefined;
+  return Number(match[1]) * (msPerUnit[match[2] as string] as number);
+}

@@ -1,0 +1,26 @@
+// Echo: payload, sequence and client timestamp back unchanged, stamped with server receive/send times.
+import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../api/echo.ts";
+import { toLong, unixNanos } from "../clock.ts";
+import { bidi, type ServiceDef, unary } from "./handler.ts";
+
+export function echo(req: EchoRequest, recvNanos: bigint): EchoResponse {
+  const res = new EchoResponse();
+  if (req.payload?.length) res.payload = req.payload;
+  if (req.sequence) res.sequence = req.sequence;
+  if (req.clientSendUnixNanos) res.clientSendUnixNanos = req.clientSendUnixNanos;
+  res.serverRecvUnixNanos = toLong(recvNanos);
+  res.serverSendUnixNanos = toLong(unixNanos());
+  return res;
+}
+
+export function echoService(): ServiceDef {
+  return {
+    name: "grpcperf.v1.Echo",
+    methods: [
+      unary(EchoMethod, (req, ctx) => ({ ok: true, value: echo(req, ctx.recvNanos) })),
+      bidi<EchoRequest, EchoResponse>(ECHO_STREAM_PATH, EchoRequest, EchoResponse, (req, ctx) =>
+        echo(req, ctx.recvNanos),
+      ),
+    ],
+  };
+}

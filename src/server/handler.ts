@@ -1,0 +1,125 @@
+// The bridge between service code and grpc-js: services are plain functions returning Result values;
+// this is the one place where those values (and anything thrown) become gRPC statuses on the wire.
+import * as grpc from "@grpc/grpc-js";
+import { asBuffer, encodeMessage, type MessageType, type UnaryMethod } from "../api/codec.ts";
+import { unixNanos } from "../clock.ts";
+import { log } from "../log.ts";
+import { type Result, type RpcError, Status } from "../rpc/status.ts";
+
+export interface CallContext {
+  /** Wall-clock time the request was handed to the service, Unix ns. */
+  readonly recvNanos: bigint;
+  /** Absolute deadline (Date.now() ms), Infinity if none. */
+  readonly deadline: number;
+  /** Aborted when the client cancels or the deadline passes. */
+  readonly cancelled: () => boolean;
+  readonly peer: string;
+}
+
+export interface MethodDef {
+  readonly path: string;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+  readonly serialize: (value: unknown) => Buffer;
+  readonly deserialize: (bytes: Buffer) => unknown;
+  readonly handler: grpc.UntypedHandleCall;
+}
+
+export interface ServiceDef {
+  readonly name: string;
+  readonly methods: readonly MethodDef[];
+}
+
+export type UnaryImpl<Req, Res> = (req: Req, ctx: CallContext) => Result<Res> | Promise<Result<Res>>;
+
+function toStatus(error: RpcError): Partial<grpc.StatusObject> {
+  return { code: error.code as number as grpc.status, details: error.details };
+}
+
+/** Anything thrown is a bug or an unexpected failure: log it, tell the client nothing about internals. */
+function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
+  log.error(`${path}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
+  log.debug(err);
+  return { code: grpc.status.INTERNAL, details: "internal error" };
+}
+
+function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
+  const d = call.getDeadline();
+  return d instanceof Date ? d.getTime() : d;
+}
+
+function contextOf(
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
+): CallContext {
+  return {
+    recvNanos: unixNanos(),
+    deadline: deadlineOf(call),
+    cancelled: () => call.cancelled,
+    peer: call.getPeer(),
+  };
+}
+
+export function unary<Req, Res>(method: UnaryMethod<Req, Res>, impl: UnaryImpl<Req, Res>): MethodDef {
+  const path = method.path;
+  const reply = (cb: grpc.sendUnaryData<Res>, r: Result<Res>) => {
+    if (r.ok) cb(null, r.value);
+    else cb(toStatus(r.error));
+  };
+  const handler: grpc.handleUnaryCall<Req, Res> = (call, cb) => {
+    let r: Result<Res> | Promise<Result<Res>>;
+    try {
+      r = impl(call.request, contextOf(call));
+    } catch (err) {
+      cb(internal(path, err));
+      return;
+    }
+    if (r instanceof Promise) {
+      r.then(
+        (v) => reply(cb, v),
+        (err) => cb(internal(path, err)),
+      );
+    } else {
+      reply(cb, r);
+    }
+  };
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    serialize: (value) => encodeMessage(method.response, value as Res),
+    deserialize: (bytes) => method.request.decode(bytes),
+    handler: handler as grpc.UntypedHandleCall,
+  };
+}
+
+/** A bidirectional stream answering each request with one response, in order. */
+export function bidi<Req, Res>(
+  path: string,
+  request: MessageType<Req>,
+  response: MessageType<Res>,
+  each: (req: Req, ctx: CallContext) => Res,
+): MethodDef {
+  const handler: grpc.handleBidiStreamingCall<Req, Res> = (call) => {
+    call.on("data", (req: Req) => {
+      try {
+        call.write(each(req, contextOf(call)));
+      } catch (err) {
+        call.destroy(Object.assign(new Error("internal error"), internal(path, err)));
+      }
+    });
+    call.on("end", () => call.end());
+    call.on("error", () => {
+      // client went away; nothing to answer
+    });
+  };
+  return {
+    path,
+    requestStream: true,
+    responseStream: true,
+    serialize: (value) => asBuffer(response.encode(value as Res).finish()),
+    deserialize: (bytes) => request.decode(bytes),
+    handler: handler as grpc.UntypedHandleCall,
+  };
+}
+
+export { Status };

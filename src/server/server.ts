@@ -1,0 +1,83 @@
+// The gRPC server: grpc-js does the HTTP/2 and gRPC work; our transports accept the connections and
+// inject them, so TCP, Unix sockets and VSOCK are served by one code path.
+import * as grpc from "@grpc/grpc-js";
+import { log } from "../log.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
+import { type Address, formatAddress } from "../transport/address.ts";
+import { listen } from "../transport/index.ts";
+import type { Listener } from "../transport/types.ts";
+import type { ServiceDef } from "./handler.ts";
+
+export interface ServerOptions {
+  readonly addresses: readonly Address[];
+  readonly services: readonly ServiceDef[];
+  readonly maxReceiveMessageBytes?: number;
+  readonly maxSendMessageBytes?: number;
+}
+
+export interface RunningServer {
+  readonly listeners: readonly Listener[];
+  /** Stops accepting, lets calls in flight finish for up to graceMs, then cuts what is left. */
+  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+}
+
+export function buildGrpcServer(opts: ServerOptions): grpc.Server {
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+  });
+  for (const service of opts.services) {
+    for (const m of service.methods) {
+      const type = m.requestStream
+        ? m.responseStream
+          ? "bidi"
+          : "clientStream"
+        : m.responseStream
+          ? "serverStream"
+          : "unary";
+      server.register(m.path, m.handler, m.serialize, m.deserialize, type);
+    }
+  }
+  return server;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const server = buildGrpcServer(opts);
+  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const listeners: Listener[] = [];
+  try {
+    for (const addr of opts.addresses) {
+      listeners.push(
+        await listen(addr, (socket, peer) => {
+          log.debug(`connection from ${JSON.stringify(peer)}`);
+          injector.injectConnection(socket);
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    server.forceShutdown();
+    throw err;
+  }
+
+  return {
+    listeners,
+    async shutdown(graceMs) {
+      await Promise.all(listeners.map((l) => l.close()));
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve({ forced: true });
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve({ forced: false });
+        });
+      });
+    },
+  };
+}
+
+export function describeListeners(listeners: readonly Listener[]): string {
+  return listeners.map((l) => formatAddress(l.address)).join(", ");
+}

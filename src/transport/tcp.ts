@@ -1,0 +1,55 @@
+import net from "node:net";
+import type { Duplex } from "node:stream";
+import { type Address, formatAddress } from "./address.ts";
+import { TransportError, transportError } from "./errors.ts";
+import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
+
+type TcpAddress = Extract<Address, { kind: "tcp" }>;
+
+export function listenTcp(addr: TcpAddress, onConnection: OnConnection): Promise<Listener> {
+  const where = formatAddress(addr);
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ noDelay: true }, (socket) => {
+      socket.setNoDelay(true);
+      onConnection(socket, { kind: "tcp", host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 });
+    });
+    server.once("error", (err) => reject(transportError("cannot listen on", where, err)));
+    server.listen({ host: addr.host, port: addr.port, exclusive: true }, () => {
+      const bound = server.address();
+      const port = typeof bound === "object" && bound ? bound.port : addr.port;
+      resolve({
+        address: { kind: "tcp", host: addr.host, port },
+        // server.close()'s callback waits for every accepted connection to end; those belong to the
+        // HTTP/2 layer, which drains them itself, so stop accepting and return at once.
+        close: () => {
+          server.close();
+          return Promise.resolve();
+        },
+      });
+    });
+  });
+}
+
+export function connectTcp(addr: TcpAddress, opts: ConnectOptions = {}): Promise<Duplex> {
+  const where = formatAddress(addr);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: addr.host, port: addr.port, noDelay: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (opts.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        socket.destroy();
+        reject(new TransportError(`cannot connect to ${where}: timed out after ${opts.timeoutMs} ms`, "ETIMEDOUT"));
+      }, opts.timeoutMs);
+    }
+    socket.once("error", (err) => {
+      clearTimeout(timer);
+      reject(transportError("cannot connect to", where, err));
+    });
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.removeAllListeners("error");
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}

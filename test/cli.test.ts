@@ -1,0 +1,111 @@
+// The compiled binary as a user runs it: from another directory, as a subprocess, over real sockets.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { requireBinary, waitForLine } from "./helpers.ts";
+
+const cwd = mkdtempSync(join(tmpdir(), "grpcperf-cli-"));
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
+
+function run(args: string[], extraEnv: Record<string, string> = {}) {
+  const p = Bun.spawnSync([requireBinary(), ...args], {
+    cwd,
+    env: { ...env, ...extraEnv },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
+}
+
+let server: Subprocess<"ignore", "pipe", "pipe">;
+let target: string;
+
+beforeAll(async () => {
+  server = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0"], { cwd, env, stdout: "pipe", stderr: "pipe" });
+  const m = await waitForLine(server.stderr, /serving .* on (\S+)/);
+  target = m[1] as string;
+});
+afterAll(() => {
+  if (server.exitCode === null) server.kill("SIGKILL");
+});
+
+describe("grpcperf binary", () => {
+  test("--version prints the package version and commit", () => {
+    const r = run(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^grpcperf \d+\.\d+\.\d+ \(\S+\)\n$/);
+  });
+
+  test("--help on each subcommand", () => {
+    for (const args of [
+      ["--help"],
+      ["serve", "--help"],
+      ["call", "--help"],
+      ["call", "echo", "--help"],
+      ["bench", "--help"],
+    ]) {
+      const r = run(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("USAGE");
+    }
+  });
+
+  test("call echo sends 4 messages by default and prints each latency", () => {
+    const r = run(["call", "echo", "--server", target]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines).toHaveLength(4);
+    for (const line of lines)
+      expect(line).toMatch(/round trip \d+ µs .*server_recv_unix_nanos=\d+ server_send_unix_nanos=\d+/);
+  });
+
+  test("call echo --json gives one object per line, SERVER_ADDR picks the server", () => {
+    const r = run(["call", "echo", "--json", "--count", "3", "--payload-size", "1000"], { SERVER_ADDR: target });
+    expect(r.code).toBe(0);
+    const objs = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(objs.map((o) => o.sequence)).toEqual([1, 2, 3]);
+    for (const o of objs) {
+      expect(o.ok).toBe(true);
+      expect(o.bytes).toBe(1000);
+      expect(o.rtt_us).toBeGreaterThan(0);
+      expect(BigInt(o.server_send_unix_nanos)).toBeGreaterThanOrEqual(BigInt(o.server_recv_unix_nanos));
+    }
+  });
+
+  test("port in use: one clear line, exit 1, no stack trace", () => {
+    const r = run(["serve", "--addr", target]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("already in use");
+  });
+
+  test("bad address: one clear line, exit 2", () => {
+    const r = run(["serve", "--addr", "nope"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('bad address "nope"');
+  });
+
+  test("unreachable server: one clear line, exit 1", () => {
+    const r = run(["call", "echo", "--server", "127.0.0.1:1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ECONNREFUSED");
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  test("unknown log level is refused", () => {
+    const r = run(["call", "echo", "--server", target], { LOG_LEVEL: "loud" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown log level");
+  });
+
+  test("SIGTERM: the server stops and exits 0", async () => {
+    server.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+});

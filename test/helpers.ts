@@ -1,0 +1,65 @@
+// Test plumbing: servers on real loopback sockets (port 0), and the compiled binary as a subprocess.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { openChannel } from "../src/client/channel.ts";
+import type { ServiceDef } from "../src/server/handler.ts";
+import { type RunningServer, startServer } from "../src/server/server.ts";
+import type { Address } from "../src/transport/address.ts";
+
+export const ROOT = join(import.meta.dir, "..");
+export const BINARY = join(ROOT, "dist", "grpcperf");
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly address: Address;
+  readonly target: string;
+  stop(): Promise<void>;
+}
+
+export async function serveOnLoopback(
+  services: ServiceDef[],
+  opts: { maxReceiveMessageBytes?: number; maxSendMessageBytes?: number } = {},
+): Promise<TestServer> {
+  const server = await startServer({ addresses: [{ kind: "tcp", host: "127.0.0.1", port: 0 }], services, ...opts });
+  const address = server.listeners[0]?.address as Address;
+  const target = address.kind === "tcp" ? `127.0.0.1:${address.port}` : "";
+  return { server, address, target, stop: async () => void (await server.shutdown(1000)) };
+}
+
+export function channelTo(address: Address, opts: Parameters<typeof openChannel>[1] = {}) {
+  return openChannel(address, opts);
+}
+
+export function requireBinary(): string {
+  if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run npm run build first`);
+  return BINARY;
+}
+
+/** Reads a child's stderr until a line matches, and returns the match (the child keeps running). */
+export async function waitForLine(
+  stream: ReadableStream<Uint8Array>,
+  pattern: RegExp,
+  seen: string[] = [],
+): Promise<RegExpExecArray> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended before ${pattern}; saw:\n${seen.join("\n")}`);
+      buffer += decoder.decode(value, { stream: true });
+      let nl = buffer.indexOf("\n");
+      while (nl >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        seen.push(line);
+        const m = pattern.exec(line);
+        if (m) return m;
+        nl = buffer.indexOf("\n");
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,39 @@
+// Extra services for tests: real handlers on the real server, for behaviour Echo alone cannot provoke.
+import type { UnaryMethod } from "../src/api/codec.ts";
+import { EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { fromLong } from "../src/clock.ts";
+import { fail, type StatusCode } from "../src/rpc/status.ts";
+import { echo } from "../src/server/echo.ts";
+import { type ServiceDef, unary } from "../src/server/handler.ts";
+
+const method = (name: string): UnaryMethod<EchoRequest, EchoResponse> => ({
+  path: `/grpcperf.test.Probe/${name}`,
+  request: EchoRequest,
+  response: EchoResponse,
+});
+
+export const SlowMethod = method("Slow");
+export const FailMethod = method("Fail");
+export const BigMethod = method("Big");
+
+/** Slow: answers after `sequence` ms. Fail: fails with status `sequence` and the payload as message.
+ * Big: answers with `sequence` bytes of payload. */
+export function probeService(): ServiceDef {
+  return {
+    name: "grpcperf.test.Probe",
+    methods: [
+      unary(SlowMethod, async (req, ctx) => {
+        await Bun.sleep(Number(fromLong(req.sequence)));
+        return { ok: true, value: echo(req, ctx.recvNanos) };
+      }),
+      unary(FailMethod, (req) =>
+        fail(Number(fromLong(req.sequence)) as StatusCode, Buffer.from(req.payload ?? []).toString()),
+      ),
+      unary(BigMethod, (req, ctx) => {
+        const res = echo(req, ctx.recvNanos);
+        res.payload = Buffer.alloc(Number(fromLong(req.sequence)), 1);
+        return { ok: true, value: res };
+      }),
+    ],
+  };
+}
