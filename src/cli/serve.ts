@@ -15,6 +15,11 @@ export default defineCommand({
       description: `listen address (env SERVER_ADDR, default ${DEFAULT_ADDR}); port 0 picks a free port`,
     },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
+    "fast-path": {
+      type: "boolean",
+      default: true,
+      description: "serve unary calls straight off HTTP/2; --no-fast-path sends every call through grpc-js",
+    },
     ...logLevelArg,
   },
   async run({ args }) {
@@ -23,7 +28,7 @@ export default defineCommand({
     const graceMs = args.grace === undefined ? 10_000 : durationArg(args.grace, "grace");
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
-      server = await startServer({ addresses: [addr], services: [echoService()] });
+      server = await startServer({ addresses: [addr], services: [echoService()], fastPath: args["fast-path"] });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }
