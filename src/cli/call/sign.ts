@@ -65,7 +65,7 @@ export default defineCommand({
     process.stdout.write(
       args.json
         ? `${JSON.stringify(json)}\n`
-        : `sign ${json.algorithm} key=${json.key_id} ${json.format} ${json.bytes} bytes in ${us} µs: ${json.signature_hex}\n`,
+        : `sign ${json.algorithm} key=${json.key_id} ${json.format ? `${json.format} ` : ""}${json.bytes} bytes in ${us} µs: ${json.signature_hex}\n`,
     );
   },
 });
