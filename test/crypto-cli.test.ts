@@ -250,3 +250,44 @@ describe("crypto subcommands in the compiled binary", () => {
     }
   });
 });
+
+describe("serve: crypto start-up problems are one line and an exit code", () => {
+  test.each([
+    [["--key-dir", "/nonexistent/grpcperf-keys"], 1, "cannot read key directory"],
+    [["--crypto-workers", "many"], 2, "--crypto-workers"],
+  ])("serve %p → exit %d", (flags, code, text) => {
+    const r = run(["serve", "--addr", "127.0.0.1:0", ...flags]);
+    expect(r.code).toBe(code);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(text);
+  });
+
+  test("a bad key file is named, its contents are not", () => {
+    const dir = tempDir("bad-key");
+    const junk =
+      "-----BEGIN PRIVATE KEY-----\nTUlJRXZRSUJBREFOQmdrcWhraUc5dzBCQVFFRkFBU0NCS2N3Z2dTakFnRUFBb0lCQVFD\n-----END PRIVATE KEY-----\n";
+    writeKey(dir, "junk.pem", junk);
+    const r = run(["serve", "--addr", "127.0.0.1:0", "--key-dir", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("junk.pem");
+    expect(r.stderr).not.toContain("TUlJRXZR");
+  });
+
+  test("--crypto-workers 0 signs on the event loop, in the binary too", async () => {
+    const s = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "0"], {
+      cwd,
+      env,
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    try {
+      const lines: string[] = [];
+      const m = await waitForLine(s.stderr, /serving .* on (\S+)/, lines);
+      expect(lines.join("\n")).toContain("signing inline on the event loop");
+      const r = run(["call", "sign", "--server", m[1] as string, "--alg", "ecdsa-p384", "--data", "x"]);
+      expect(r.code).toBe(0);
+    } finally {
+      s.kill("SIGKILL");
+    }
+  });
+});

@@ -19,9 +19,11 @@ interface Slot {
   readonly inflight: Map<number, (r: JobResult) => void>;
 }
 
-export interface PoolEvents {
+export interface PoolOptions {
   /** A worker died; its jobs failed. Told to the caller to log, never with key material. */
   onWorkerError?: (message: string) => void;
+  /** The worker script; tests point this at a worker that misbehaves on purpose. */
+  scriptUrl?: string;
 }
 
 function post(worker: Worker, message: ToWorker): void {
@@ -35,7 +37,7 @@ export class WorkerPool implements CryptoExecutor {
 
   private constructor(
     private readonly keys: readonly PrivateKeyMaterial[],
-    private readonly events: PoolEvents,
+    private readonly events: PoolOptions,
   ) {}
 
   get description(): string {
@@ -43,7 +45,7 @@ export class WorkerPool implements CryptoExecutor {
   }
 
   /** Starts `size` workers and resolves once each holds its keys; rejects if one cannot start. */
-  static async start(size: number, keys: readonly PrivateKeyMaterial[], events: PoolEvents = {}): Promise<WorkerPool> {
+  static async start(size: number, keys: readonly PrivateKeyMaterial[], events: PoolOptions = {}): Promise<WorkerPool> {
     const pool = new WorkerPool(keys, events);
     try {
       await Promise.all(Array.from({ length: size }, () => pool.spawn()));
@@ -55,13 +57,21 @@ export class WorkerPool implements CryptoExecutor {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(workerUrl());
+    const worker = new Worker(this.events.scriptUrl ?? workerUrl());
     const slot: Slot = { worker, inflight: new Map() };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
       let started = false;
+      // A worker that never started takes no jobs: out of the pool before anyone can pick it.
+      const failStart = (message: string) => {
+        clearTimeout(timer);
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        worker.terminate();
+        reject(new Error(message));
+      };
       const timer = setTimeout(() => {
-        if (!started) reject(new Error(`crypto worker did not start within ${WORKER_START_TIMEOUT_MS} ms`));
+        if (!started) failStart(`crypto worker did not start within ${WORKER_START_TIMEOUT_MS} ms`);
       }, WORKER_START_TIMEOUT_MS);
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
@@ -74,29 +84,30 @@ export class WorkerPool implements CryptoExecutor {
           clearTimeout(timer);
           resolve();
         } else {
-          clearTimeout(timer);
-          reject(new Error(`crypto worker could not load its keys: ${msg.error}`));
+          failStart(`crypto worker could not load its keys: ${msg.error}`);
         }
       };
       worker.onerror = (event: ErrorEvent) => {
-        clearTimeout(timer);
-        if (!started) {
-          reject(new Error(`crypto worker failed to start: ${event.message}`));
-          return;
-        }
-        this.replace(slot, event.message);
+        if (!started) failStart(`crypto worker failed to start: ${event.message}`);
+        else this.replace(slot, event.message);
       };
+      // Bun fires "close" when a worker's thread ends; unless we ended it, its jobs would wait forever.
+      worker.addEventListener("close", () => {
+        if (!started) failStart("crypto worker exited during start-up");
+        else this.replace(slot, "exited");
+      });
       post(worker, { type: "init", keys: this.keys });
     });
   }
 
   private replace(slot: Slot, reason: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return; // already replaced, or the pool is closing
+    this.slots.splice(i, 1);
     this.events.onWorkerError?.(`crypto worker failed (${reason}); ${slot.inflight.size} job(s) lost, restarting it`);
     for (const done of slot.inflight.values()) done({ ok: false, error: "worker failed" });
     slot.inflight.clear();
     slot.worker.terminate();
-    const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
     if (!this.closed) {
       this.spawn().catch((err) => this.events.onWorkerError?.(String(err instanceof Error ? err.message : err)));
     }
