@@ -92,7 +92,7 @@ describe("crypto subcommands in the compiled binary", () => {
     const text = serverLines.join("\n");
     expect(text).toMatch(/WARN .*b-p256\.pem is readable by group or others \(mode 0644\)/);
     expect(text).toContain("3 keys from");
-    expect(text).toContain("signing 2 workers");
+    expect(text).toContain("signing on 2 workers");
   });
 
   test("call smoke: 4 echoes, 2 signatures, 1 public key, each with a latency; exit 0", () => {

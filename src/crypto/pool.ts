@@ -41,7 +41,7 @@ export class WorkerPool implements CryptoExecutor {
   ) {}
 
   get description(): string {
-    return `${this.slots.length} worker${this.slots.length === 1 ? "" : "s"}`;
+    return `on ${this.slots.length} worker${this.slots.length === 1 ? "" : "s"}`;
   }
 
   /** Starts `size` workers and resolves once each holds its keys; rejects if one cannot start. */
