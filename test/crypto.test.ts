@@ -292,3 +292,31 @@ describe("RFC 6979 known answers through the server", () => {
     expect(bigintOf(sig.subarray(size))).toBe(lowS(v.s, v.n));
   });
 });
+
+describe("the same service through grpc-js's own call handling (--no-fast-path)", () => {
+  let slow: TestServer;
+  let c: Channel;
+  beforeAll(async () => {
+    slow = await serveOnLoopback([cryptoService(crypto.ring, crypto.executor)], { fastPath: false });
+    c = channelTo(slow.address);
+  });
+  afterAll(async () => {
+    await c.close();
+    await slow.stop();
+  });
+
+  test.each(cases)("$alg verifies with openssl", async ({ alg, algorithm }) => {
+    const pub = value((await getPublicKey(c, { algorithm }, T)).result);
+    const s = value((await sign(c, { algorithm, message }, T)).result);
+    expect(opensslVerifies(alg, pub.pem, message, s.signature)).toBe(true);
+  });
+
+  test("statuses are the same", async () => {
+    expect(codeOf((await sign(c, { keyId: "nope", message }, T)).result)).toBe(Status.NOT_FOUND);
+    expect(codeOf((await sign(c, { message }, T)).result)).toBe(Status.INVALID_ARGUMENT);
+    const big = new Uint8Array(MAX_SIGN_MESSAGE_BYTES + 1);
+    expect(codeOf((await sign(c, { algorithm: Algorithm.RSA_PSS_SHA256, message: big }, T)).result)).toBe(
+      Status.RESOURCE_EXHAUSTED,
+    );
+  });
+});
