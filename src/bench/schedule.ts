@@ -23,7 +23,8 @@ export function callsOfThread(total: number, threads: number, thread: number): n
 
 /** How many of this thread's calls are due before endMs (exclusive): its share of a timed run. */
 export function callsBefore(s: Schedule, endMs: number): number {
-  const k = Math.ceil(((endMs - s.startMs) * s.rate) / 1000); // global calls due in [start, end)
+  // global calls due in [start, end); the epsilon absorbs float noise in end - start (2000.0000000002 ms)
+  const k = Math.ceil(((endMs - s.startMs) * s.rate) / 1000 - 1e-6);
   return callsOfThread(Math.max(0, k), s.threads, s.thread);
 }
 
