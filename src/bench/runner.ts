@@ -30,7 +30,8 @@ export interface PreparedThread {
 
 export type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
 
-const PROGRESS_EVERY_MS = 1000;
+// Twice per tick of the coordinator's 1 s line, so the line never shows a thread one second stale.
+const PROGRESS_EVERY_MS = 500;
 
 /** Opens every connection of the thread before any timing starts, so "unreachable" is not a latency. */
 export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Promise<Prepared> {
