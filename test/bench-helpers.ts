@@ -11,6 +11,9 @@ import { type ServiceDef, unary } from "../src/server/handler.ts";
 export interface Counter {
   calls: number;
   readonly peers: Set<string>;
+  /** performance.now() at the server when the first and the latest call arrived. */
+  firstMs: number;
+  lastMs: number;
 }
 
 /** Echo that counts calls and remembers each peer (host:port), optionally answering after delayMs. */
@@ -19,7 +22,9 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
     name: "grpcperf.v1.Echo",
     methods: [
       unary(EchoMethod, async (req, ctx) => {
-        counter.calls++;
+        const now = performance.now();
+        if (counter.calls++ === 0) counter.firstMs = now;
+        counter.lastMs = now;
         counter.peers.add(ctx.peer);
         if (delayMs > 0) await Bun.sleep(delayMs);
         return { ok: true, value: echo(req, ctx.recvNanos) };
@@ -29,7 +34,7 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
 }
 
 export function newCounter(): Counter {
-  return { calls: 0, peers: new Set() };
+  return { calls: 0, peers: new Set(), firstMs: 0, lastMs: 0 };
 }
 
 const { SignRequest, SignResponse, Algorithm } = grpcperf.v1;

@@ -7,7 +7,7 @@ import type { ServiceTally, ThreadResult } from "../src/bench/messages.ts";
 import { progressLine } from "../src/bench/progress.ts";
 import { formatJson } from "../src/bench/report/json.ts";
 import { formatText } from "../src/bench/report/text.ts";
-import { buildReport } from "../src/bench/summary.ts";
+import { achievedRate, buildReport } from "../src/bench/summary.ts";
 import { benchOptions } from "./bench-helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -25,6 +25,8 @@ function thread(n: number, services: ServiceTally[], cpuSec: number | null, wall
     connections: [
       { index: n, thread: n, calls: services.reduce((a, s) => a + s.ok + s.failed, 0), connects: 1, goaways: 0 },
     ],
+    sent: 0,
+    sendWindowSec: 0,
     lateSends: 0,
     maxSendLagUs: 0,
     wallSec,
@@ -135,6 +137,18 @@ describe("buildReport", () => {
     expect(aborted.loader.threads[0]?.utilization).toBeNull();
     expect(validate(JSON.parse(formatJson(aborted)))).toBe(true);
   });
+});
+
+test("open loop: the achieved rate is sends over the sending window", () => {
+  const t = (n: number, sent: number, sendWindowSec: number): ThreadResult => ({
+    ...thread(n, [], null),
+    sent,
+    sendWindowSec,
+  });
+  // 100/s: call 0 at 0 s, call 199 at 1.99 s; the window is 2 s
+  expect(achievedRate([t(0, 100, 1.99), t(1, 100, 1.98)], 100)).toBe(100);
+  expect(achievedRate([t(0, 50, 1.99)], 100)).toBe(25);
+  expect(achievedRate([], 100)).toBe(0);
 });
 
 test("progress line", () => {

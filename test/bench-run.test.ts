@@ -104,6 +104,9 @@ describe("against a counting echo server", () => {
     expect(counter.calls).toBe(600);
     expect(report.rate.target).toBe(300);
     expect(Math.abs(report.rate.achieved - 300) / 300).toBeLessThan(0.05);
+    // and as the server saw it: 599 intervals between the first and the last arrival
+    const serverRate = (599 * 1000) / (counter.lastMs - counter.firstMs);
+    expect(Math.abs(serverRate - 300) / 300).toBeLessThan(0.05);
     expect(report.mode).toBe("open-loop");
     expect(report.services[0]?.service_time_us).not.toBeNull();
     expectValid(report);

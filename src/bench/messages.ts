@@ -56,6 +56,9 @@ export interface ThreadResult {
   readonly thread: number;
   readonly services: readonly ServiceTally[];
   readonly connections: readonly ConnectionTally[];
+  /** Open loop: measured calls sent, and the time from the schedule's start to the last send. */
+  readonly sent: number;
+  readonly sendWindowSec: number;
   /** Open loop: calls sent more than LATE_AFTER_MS after their due time, and the worst lag (µs). */
   readonly lateSends: number;
   readonly maxSendLagUs: number;

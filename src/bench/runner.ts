@@ -63,7 +63,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
-  const lag: SendLag = { late: 0, maxLagMs: 0 };
+  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0 };
 
   const runPhase = (phase: Phase) =>
     cfg.rate === undefined
@@ -103,6 +103,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
             connects: c.channel.stats.connects,
             goaways: c.channel.stats.goaways,
           })),
+          sent: lag.sent,
+          sendWindowSec: lag.sent > 0 ? (lag.lastSendMs - measureMs) / 1000 : 0,
           lateSends: lag.late,
           maxSendLagUs: Math.round(lag.maxLagMs * 1000),
           wallSec,

@@ -72,6 +72,16 @@ function threadCpu(t: ThreadResult): ThreadCpu {
   };
 }
 
+/**
+ * The rate calls actually went out at: sends over the window from the schedule's start to the last send
+ * plus one interval. Completions would mix in the tail latency of the last calls, which is not the rate.
+ */
+export function achievedRate(threads: readonly ThreadResult[], rate: number): number {
+  const sent = threads.reduce((n, t) => n + t.sent, 0);
+  const window = Math.max(0, ...threads.map((t) => t.sendWindowSec)) + 1 / rate;
+  return sent === 0 ? 0 : round(sent / window);
+}
+
 export function buildReport(input: SummaryInput): BenchReport {
   const { options: o, threads } = input;
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
@@ -89,6 +99,7 @@ export function buildReport(input: SummaryInput): BenchReport {
     }
   }
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
+  const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
     warnings.push(
       `${late} calls were sent more than ${LATE_AFTER_MS} ms after they were due ` +
@@ -122,11 +133,11 @@ export function buildReport(input: SummaryInput): BenchReport {
       requests: ok + failed,
       ok,
       failed,
-      requests_per_second: durationS > 0 ? round((ok + failed) / durationS) : 0,
+      requests_per_second: rps,
     },
     rate: {
       target: o.rate ?? null,
-      achieved: durationS > 0 ? round((ok + failed) / durationS) : 0,
+      achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
       late_sends: late,
       late_after_ms: LATE_AFTER_MS,
       max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),

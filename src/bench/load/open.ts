@@ -9,6 +9,9 @@ import { type LoadContext, type Phase, Rotation } from "./types.ts";
 export interface SendLag {
   late: number;
   maxLagMs: number;
+  /** Measured calls sent, and when the last of them went out (this thread's clock). */
+  sent: number;
+  lastSendMs: number;
 }
 
 export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag: SendLag): Promise<void> {
@@ -35,8 +38,12 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
       const { w, body } = rotation.next();
       const sent = performance.now();
       const behind = sent - due;
-      if (phase.record && behind > LATE_AFTER_MS) lag.late++;
-      if (phase.record && behind > lag.maxLagMs) lag.maxLagMs = behind;
+      if (phase.record) {
+        if (behind > LATE_AFTER_MS) lag.late++;
+        if (behind > lag.maxLagMs) lag.maxLagMs = behind;
+        lag.sent++;
+        lag.lastSendMs = sent;
+      }
       inFlight++;
       conn.channel.unary((ctx.workloads[w] as { path: string }).path, body, ctx.call).then((r: Result<Buffer>) => {
         const done = performance.now();

@@ -77,6 +77,7 @@ export interface BenchReport {
   };
   readonly rate: {
     readonly target: number | null;
+    /** Open loop: calls sent per second over the sending window; closed loop: completed calls per second. */
     readonly achieved: number;
     /** Open loop: calls sent more than late_after_ms after they were due. */
     readonly late_sends: number;
