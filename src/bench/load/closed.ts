@@ -15,9 +15,9 @@ export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Ticket
       if (ctx.stopped()) return;
       if (phase.endMs !== undefined && performance.now() >= phase.endMs) return;
       if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
-      const { w, body } = rotation.next();
+      const w = rotation.next();
       const t0 = performance.now();
-      const r = await conn.channel.unary((ctx.workloads[w] as { path: string }).path, body, ctx.call);
+      const r = await conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call);
       if (!phase.record) continue;
       const ms = performance.now() - t0;
       ctx.recorders[w]?.record(r, ms, ms);

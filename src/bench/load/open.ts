@@ -35,7 +35,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
     const finished = () => next >= total || ctx.stopped();
 
     const send = (conn: LoadConnection, due: number) => {
-      const { w, body } = rotation.next();
+      const w = rotation.next();
       const sent = performance.now();
       const behind = sent - due;
       if (phase.record) {
@@ -45,7 +45,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
         lag.lastSendMs = sent;
       }
       inFlight++;
-      conn.channel.unary((ctx.workloads[w] as { path: string }).path, body, ctx.call).then((r: Result<Buffer>) => {
+      conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call).then((r: Result<Buffer>) => {
         const done = performance.now();
         inFlight--;
         ring[(head + free++) % capacity] = conn;

@@ -24,15 +24,22 @@ export interface LoadContext {
   readonly stopped: () => boolean;
 }
 
-/** Picks the workload and body of the next call: workloads in turn, and bodies in turn within one. */
+/**
+ * Picks the workload and body of the next call: workloads in turn, and bodies in turn within one.
+ * next() returns the workload's index and leaves its body in `body`, so the hot loop allocates nothing.
+ */
 export class Rotation {
   private n = 0;
-  constructor(private readonly workloads: readonly Workload[]) {}
-  next(): { w: number; body: Buffer } {
+  body: Buffer = Buffer.alloc(0);
+  readonly paths: readonly string[];
+  constructor(private readonly workloads: readonly Workload[]) {
+    this.paths = workloads.map((w) => w.path);
+  }
+  next(): number {
     const k = this.n++;
     const w = k % this.workloads.length;
     const bodies = (this.workloads[w] as Workload).bodies;
-    const body = bodies[Math.floor(k / this.workloads.length) % bodies.length] as Buffer;
-    return { w, body };
+    this.body = bodies[Math.floor(k / this.workloads.length) % bodies.length] as Buffer;
+    return w;
   }
 }
