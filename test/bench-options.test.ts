@@ -1,8 +1,10 @@
 // Option resolution, thread planning and schedule math: pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
+import { Rotation } from "../src/bench/load/types.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
 import { planThreads, split } from "../src/bench/plan.ts";
 import { callsBefore, callsOfThread, dueAt } from "../src/bench/schedule.ts";
+import { buildWorkloads } from "../src/bench/workload.ts";
 
 const resolve = (flags: BenchFlags, env: Record<string, string> = {}, cpus = 8) => {
   const r = resolveOptions(flags, env, cpus);
@@ -170,5 +172,17 @@ describe("open-loop schedule", () => {
     const total = [0, 1, 2].reduce((n, t) => n + callsBefore(s(t), 110), 0);
     expect(total).toBe(10);
     expect(callsBefore(s(0), 50)).toBe(0);
+  });
+});
+
+describe("workload rotation", () => {
+  test("services alternate; a service's bodies (one per algorithm) take turns", () => {
+    const workloads = buildWorkloads({ service: "both", payloadSize: 8, algorithms: ["ecdsa-p256", "ecdsa-p384"] });
+    const r = new Rotation(workloads);
+    const picks = Array.from({ length: 6 }, () => {
+      const w = r.next();
+      return `${workloads[w]?.service}:${workloads[w]?.bodies.indexOf(r.body)}`;
+    });
+    expect(picks).toEqual(["echo:0", "crypto:0", "echo:0", "crypto:1", "echo:0", "crypto:0"]);
   });
 });
