@@ -92,6 +92,14 @@ describe("environment variables (the replaced system's names)", () => {
     expect(error({}, { SERVICE: "nope" })).toContain("SERVICE");
     expect(error({ alg: "md5" })).toContain("--alg");
   });
+
+  test("--alg takes the short names and the enum names, as `call sign` does", () => {
+    expect(resolve({ alg: "rsa-pss, ECDSA_P384_SHA384,rsa_pkcs1_sha256" }).algorithms).toEqual([
+      "rsa-pss",
+      "ecdsa-p384",
+      "rsa-pkcs1",
+    ]);
+  });
 });
 
 describe("transport", () => {

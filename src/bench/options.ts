@@ -6,7 +6,7 @@
 import { parseDuration } from "../cli/args.ts";
 import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
-import { DEFAULT_ALGORITHMS, isAlgorithm, type ServiceChoice } from "./workload.ts";
+import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
 export const DEFAULT_SERVER = "127.0.0.1:50051";
 export const DEFAULT_CONNECTIONS = 10;
@@ -193,14 +193,13 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const algorithms = flags.alg
     ? flags.alg
         .split(",")
-        .map((a) => a.trim().toLowerCase())
-        .filter((a) => a !== "")
+        .filter((a) => a.trim() !== "")
+        .map((a) => {
+          const name = algorithmName(a);
+          if (!name) throw new OptionError(`--alg: "${a}" is not one of ${Object.keys(ALGORITHMS).join(", ")}`);
+          return name;
+        })
     : [...DEFAULT_ALGORITHMS];
-  for (const a of algorithms) {
-    if (!isAlgorithm(a)) {
-      throw new OptionError(`--alg: "${a}" is not one of rsa-pkcs1-sha256, rsa-pss-sha256, ecdsa-p256, ecdsa-p384`);
-    }
-  }
   if (algorithms.length === 0) throw new OptionError("--alg: no algorithm named");
 
   return {

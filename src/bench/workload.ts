@@ -12,18 +12,21 @@ export const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
 
 const Algorithm = grpcperf.v1.Algorithm;
 
-/** CLI names of the signing algorithms, in the proto's order. */
+/** The short names `call sign --alg` takes, in the proto's order. */
 export const ALGORITHMS: Readonly<Record<string, grpcperf.v1.Algorithm>> = {
-  "rsa-pkcs1-sha256": Algorithm.RSA_PKCS1_SHA256,
-  "rsa-pss-sha256": Algorithm.RSA_PSS_SHA256,
+  "rsa-pkcs1": Algorithm.RSA_PKCS1_SHA256,
+  "rsa-pss": Algorithm.RSA_PSS_SHA256,
   "ecdsa-p256": Algorithm.ECDSA_P256_SHA256,
   "ecdsa-p384": Algorithm.ECDSA_P384_SHA384,
 };
 
 export const DEFAULT_ALGORITHMS: readonly string[] = ["ecdsa-p256"];
 
-export function isAlgorithm(name: string): boolean {
-  return Object.hasOwn(ALGORITHMS, name);
+/** "rsa-pss" or the enum name "RSA_PSS_SHA256" (any case) → the short name; undefined if neither. */
+export function algorithmName(text: string): string | undefined {
+  const n = text.trim().toLowerCase();
+  if (Object.hasOwn(ALGORITHMS, n)) return n;
+  return Object.keys(ALGORITHMS).find((k) => Algorithm[ALGORITHMS[k] as number]?.toLowerCase() === n);
 }
 
 /** One kind of call. Calls of a thread take the workloads in turn, so `both` is an even mix. */

@@ -22,7 +22,10 @@ export default defineCommand({
     service: { type: "string", description: "echo, crypto or both (env SERVICE, BENCHMARK_TYPE; default echo)" },
     warmup: { type: "string", description: "load before measuring, not in the results (e.g. 2s)" },
     "payload-size": { type: "string", description: "echo payload / message to sign, bytes (default 16)" },
-    alg: { type: "string", description: "crypto algorithm(s), comma-separated (default ecdsa-p256)" },
+    alg: {
+      type: "string",
+      description: "rsa-pkcs1, rsa-pss, ecdsa-p256, ecdsa-p384; comma-separated (default ecdsa-p256)",
+    },
     timeout: { type: "string", description: "deadline per call (default 10s)" },
     preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
     json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
