@@ -11,9 +11,8 @@ import { type ServiceDef, unary } from "../src/server/handler.ts";
 export interface Counter {
   calls: number;
   readonly peers: Set<string>;
-  /** performance.now() at the server when the first and the latest call arrived. */
-  firstMs: number;
-  lastMs: number;
+  /** performance.now() at the server as each call arrived. */
+  arrivals: number[];
 }
 
 /** Echo that counts calls and remembers each peer (host:port), optionally answering after delayMs. */
@@ -22,9 +21,8 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
     name: "grpcperf.v1.Echo",
     methods: [
       unary(EchoMethod, async (req, ctx) => {
-        const now = performance.now();
-        if (counter.calls++ === 0) counter.firstMs = now;
-        counter.lastMs = now;
+        counter.calls++;
+        counter.arrivals.push(performance.now());
         counter.peers.add(ctx.peer);
         if (delayMs > 0) await Bun.sleep(delayMs);
         return { ok: true, value: echo(req, ctx.recvNanos) };
@@ -34,7 +32,7 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
 }
 
 export function newCounter(): Counter {
-  return { calls: 0, peers: new Set(), firstMs: 0, lastMs: 0 };
+  return { calls: 0, peers: new Set(), arrivals: [] };
 }
 
 const { SignRequest, SignResponse, Algorithm } = grpcperf.v1;
