@@ -117,7 +117,7 @@ describe("grpcperf bench (compiled binary)", () => {
       [requireBinary(), "bench", "--server", victim.target, "--duration", "20s", "--connections", "2", "--json"],
       { cwd, env, stdout: "pipe", stderr: "pipe" },
     );
-    await Bun.sleep(1500);
+    await Bun.sleep(2500);
     victim.proc.kill("SIGKILL");
     const code = await p.exited;
     const doc = JSON.parse(await new Response(p.stdout).text());

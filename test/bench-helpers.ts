@@ -11,8 +11,6 @@ import { type ServiceDef, unary } from "../src/server/handler.ts";
 export interface Counter {
   calls: number;
   readonly peers: Set<string>;
-  /** performance.now() at the server as each call arrived. */
-  arrivals: number[];
 }
 
 /** Echo that counts calls and remembers each peer (host:port), optionally answering after delayMs. */
@@ -22,7 +20,6 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
     methods: [
       unary(EchoMethod, async (req, ctx) => {
         counter.calls++;
-        counter.arrivals.push(performance.now());
         counter.peers.add(ctx.peer);
         if (delayMs > 0) await Bun.sleep(delayMs);
         return { ok: true, value: echo(req, ctx.recvNanos) };
@@ -32,7 +29,7 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
 }
 
 export function newCounter(): Counter {
-  return { calls: 0, peers: new Set(), arrivals: [] };
+  return { calls: 0, peers: new Set() };
 }
 
 const { SignRequest, SignResponse, Algorithm } = grpcperf.v1;
