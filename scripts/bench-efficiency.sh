@@ -53,11 +53,13 @@ gpcalls=$(jq '.total.ok' "$tmp/out")
 gpfailed=$(jq '.total.failed' "$tmp/out")
 gprate=$(jq '.total.requests_per_second' "$tmp/out")
 gpp99=$(jq '.services[0].latency_us.p99' "$tmp/out")
+gpthread=$(jq '[.loader.threads[].cpu_s // 0] | add' "$tmp/out")
 
 awk -v hc="$h2calls" -v hcpu="$h2cpu" -v hr="$h2rate" -v gc="$gpcalls" -v gcpu="$gpcpu" -v gr="$gprate" \
-  -v gf="$gpfailed" -v gp="$gpp99" 'BEGIN {
+  -v gf="$gpfailed" -v gp="$gpp99" -v gt="$gpthread" 'BEGIN {
   he = hc / hcpu; ge = gc / gcpu
   printf "h2load:         %8d calls  %9.0f calls/s  %6.2f CPU-s  %9.0f calls per CPU-second\n", hc, hr, hcpu, he
   printf "grpcperf bench: %8d calls  %9.0f calls/s  %6.2f CPU-s  %9.0f calls per CPU-second  (failed %d, p99 %d us)\n", gc, gr, gcpu, ge, gf, gp
+  printf "  of which its load thread: %.2f CPU-s (%.0f calls per CPU-second); the rest is start-up, JIT, GC\n", gt, gc / gt
   printf "ratio (grpcperf / h2load, calls per CPU-second): %.0f%%\n", 100 * ge / he
 }'
