@@ -20,8 +20,10 @@ const O_CLOEXEC = 0o2000000;
 /** IOCTL_VM_SOCKETS_GET_LOCAL_CID: _IO(7, 0xb9). */
 const IOCTL_VM_SOCKETS_GET_LOCAL_CID = 0x7b9;
 
-// errno numbers differ between architectures; node:os knows the right table for this one.
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+// errno numbers differ between architectures; node:os knows the right table for this one. Where two names
+// share a number (EAGAIN/EWOULDBLOCK) the first, canonical one is kept.
+const errnoNames = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
 
 export function errnoName(n: number): string {
   return errnoNames.get(n) ?? `errno ${n}`;

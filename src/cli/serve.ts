@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { log } from "../log.ts";
 import { echoService } from "../server/echo.ts";
 import { describeListeners, startServer } from "../server/server.ts";
+import { parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "./args.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:50051";
@@ -14,6 +15,10 @@ export default defineCommand({
       alias: "a",
       description: `listen address (env SERVER_ADDR, default ${DEFAULT_ADDR}); port 0 picks a free port`,
     },
+    "allow-cid": {
+      type: "string",
+      description: "comma-separated VSOCK CIDs allowed to connect (env ALLOW_CIDS); others are closed at accept",
+    },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
     ...logLevelArg,
   },
@@ -21,9 +26,12 @@ export default defineCommand({
     applyLogLevel(args["log-level"]);
     const addr = addressArg(flagOrEnv(args.addr, process.env, "SERVER_ADDR") ?? DEFAULT_ADDR, "listen");
     const graceMs = args.grace === undefined ? 10_000 : durationArg(args.grace, "grace");
+    const allowText = flagOrEnv(args["allow-cid"], process.env, "ALLOW_CIDS");
+    const allow = allowText === undefined ? undefined : parseCidList(allowText);
+    if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
-      server = await startServer({ addresses: [addr], services: [echoService()] });
+      server = await startServer({ addresses: [addr], services: [echoService()], allowCids: allow?.cids });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }

@@ -5,7 +5,7 @@ import { log } from "../log.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
-import type { Listener } from "../transport/types.ts";
+import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
 import type { ServiceDef } from "./handler.ts";
 
 export interface ServerOptions {
@@ -13,6 +13,13 @@ export interface ServerOptions {
   readonly services: readonly ServiceDef[];
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;
+  /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
+  readonly allowCids?: ReadonlySet<number>;
+}
+
+/** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
+export function admits(peer: Peer, allowCids: ReadonlySet<number> | undefined): boolean {
+  return peer.kind !== "vsock" || allowCids === undefined || allowCids.has(peer.cid);
 }
 
 export interface RunningServer {
@@ -49,7 +56,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const addr of opts.addresses) {
       listeners.push(
         await listen(addr, (socket, peer) => {
-          log.debug(`connection from ${JSON.stringify(peer)}`);
+          if (!admits(peer, opts.allowCids)) {
+            log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
+            socket.destroy();
+            return;
+          }
+          log.debug(`connection from ${formatPeer(peer)}`);
           injector.injectConnection(socket);
         }),
       );

@@ -64,6 +64,7 @@ export function parseAddress(input: string, role: Role = "connect"): ParseResult
     if (typeof cid === "string") return bad(input, cid);
     const port = parsePort(m[2] as string, 32);
     if (port === undefined || port === 0xffffffff) return bad(input, `vsock port "${m[2]}" is not 0..4294967294`);
+    if (port === 0 && role === "connect") return bad(input, "port 0 is only for listening");
     return { ok: true, address: { kind: "vsock", cid, port } };
   }
 
@@ -117,6 +118,20 @@ export function formatAddress(a: Address): string {
     case "hvsock":
       return `hvsock://${a.path}:${a.port}`;
   }
+}
+
+/** "3,16,17" → the CIDs --allow-cid admits; "host" and "local" name 2 and 1. */
+export function parseCidList(text: string): { ok: true; cids: ReadonlySet<number> } | { ok: false; error: string } {
+  const cids = new Set<number>();
+  for (const part of text.split(",")) {
+    const word = part.trim();
+    if (word === "") continue;
+    const cid = parseCid(word, "connect");
+    if (typeof cid === "string") return { ok: false, error: `bad CID list "${text}": ${cid}` };
+    cids.add(cid);
+  }
+  if (cids.size === 0) return { ok: false, error: `bad CID list "${text}": no CID in it` };
+  return { ok: true, cids };
 }
 
 /** The :authority a client sends: host:port for TCP, "localhost" for socket files and VSOCK. */

@@ -39,18 +39,16 @@ export async function connectHvsock(addr: HvsockAddress, opts: ConnectOptions = 
   const where = formatAddress(addr);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const started = Date.now();
+  const vmm: Extract<Address, { kind: "unix" }> = { kind: "unix", path: addr.path };
   let socket: Duplex;
   try {
-    socket = await connectUnix({ kind: "unix", path: addr.path }, { timeoutMs });
+    socket = await connectUnix(vmm, { timeoutMs });
   } catch (err) {
-    // The message names the Unix socket; say it is the VMM's.
-    if (err instanceof TransportError) {
-      throw new TransportError(
-        `${err.message.replace(/^cannot connect to \S+/, `cannot connect to ${where}`)} (the VMM's socket)`,
-        err.errno,
-      );
-    }
-    throw err;
+    // The message names the Unix socket; name the hvsock address the user gave, and say whose socket it is.
+    if (!(err instanceof TransportError)) throw err;
+    const prefix = `cannot connect to ${formatAddress(vmm)}`;
+    const tail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : `: ${err.message}`;
+    throw new TransportError(`cannot connect to ${where}${tail} (the VMM's socket)`, err.errno);
   }
   return handshake(socket, addr, where, Math.max(1, timeoutMs - (Date.now() - started)));
 }
