@@ -12,9 +12,13 @@ type VsockAddress = Extract<Address, { kind: "vsock" }>;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Adds what a vsock errno means in practice: no vsock in this kernel, or a CID that is not ours. */
+/** Adds what a vsock errno means in practice: no vsock in this kernel, a CID that is not ours, or (on
+ * connect) a reset, which is how the virtio transport says that nothing listens on the port. */
 function explain(err: unknown): unknown {
   if (!(err instanceof TransportError)) return err;
+  if (err.errno === "ECONNRESET" && err.message.startsWith("cannot connect to")) {
+    return new TransportError(`${err.message}: nothing listens on that port`, err.errno);
+  }
   if (err.errno === "EAFNOSUPPORT") {
     return new TransportError(
       `${err.message}: this kernel has no vsock (load the vsock module, or run inside a VM with a vsock device)`,
