@@ -10,11 +10,12 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { toLong, unixNanos } from "../src/clock.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
+import { type ServiceDef, unary } from "../src/server/handler.ts";
 import { type RunningServer, startServer } from "../src/server/server.ts";
 import type { Address } from "../src/transport/address.ts";
 import { TransportError } from "../src/transport/errors.ts";
 import { connect, listen } from "../src/transport/index.ts";
-import { channelTo } from "./helpers.ts";
+import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-unix-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,6 +83,23 @@ describe("Echo over a Unix socket", () => {
 
   test("the listener reports the path it serves", () => {
     expect(server.listeners[0]?.address).toEqual(addr);
+  });
+
+  test("handlers see the transport's peer (grpc-js's getPeer), not 'unknown'", async () => {
+    const path = freshPath();
+    const Peer = { path: "/grpcperf.test.Peer/Peer", request: EchoRequest, response: EchoResponse };
+    const peerService: ServiceDef = {
+      name: "grpcperf.test.Peer",
+      methods: [
+        unary(Peer, (_req, ctx) => ({ ok: true, value: EchoResponse.create({ payload: Buffer.from(ctx.peer) }) })),
+      ],
+    };
+    const s = await startServer({ addresses: [unixAddr(path)], services: [peerService] });
+    const ch = channelTo(unixAddr(path));
+    const r = await ch.unary(Peer.path, req(Buffer.alloc(0)));
+    await ch.close();
+    await s.shutdown(1000);
+    expect(r.ok && Buffer.from(EchoResponse.decode(r.value).payload ?? []).toString()).toBe("unix");
   });
 });
 
@@ -183,5 +201,33 @@ describe("connect errors, one clear line each", () => {
     await ch.close();
     expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
     if (!r.ok) expect(r.error.details).toMatch(/ECONNRESET|reset/i);
+  });
+});
+
+describe("the binary over a Unix socket", () => {
+  test("serve on unix://, call echo, SIGTERM removes the socket file", async () => {
+    const path = freshPath();
+    const bin = requireBinary();
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+    const server = Bun.spawn([bin, "serve", "--addr", `unix://${path}`], { env, stdout: "pipe", stderr: "pipe" });
+    try {
+      await waitForLine(server.stderr, /serving Echo on unix:\/\//);
+      const call = Bun.spawnSync([bin, "call", "echo", "--server", `unix://${path}`, "--count", "2"], { env });
+      expect(call.exitCode).toBe(0);
+      expect(call.stdout.toString()).toContain(`echo #2 to unix://${path}`);
+      server.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      if (server.exitCode === null) server.kill("SIGKILL");
+    }
+  });
+
+  test("a bad --allow-cid list is one clear line, exit 2", () => {
+    const r = Bun.spawnSync([requireBinary(), "serve", "--addr", `unix://${freshPath()}`, "--allow-cid", "3,x"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.toString().trim()).toBe(
+      'grpcperf: --allow-cid: bad CID list "3,x": CID "x" is not a number, any, local or host',
+    );
   });
 });

@@ -16,7 +16,7 @@ bash scripts/vm/build-initramfs.sh "$work/kernel" "$work/initramfs.cpio"
 echo "vm: kernel $(cat "$work/kernel/PACKAGE" 2>/dev/null || echo '?'), initramfs $(du -m "$work/initramfs.cpio" | cut -f1) MiB"
 
 log="$work/console.log"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 # -cpu max: Bun needs AVX2 (qemu64 dies with "Illegal instruction"). No NIC, no disk: vsock_loopback and lo
 # are all the guest needs. panic=-1 + -no-reboot: a crashed guest exits QEMU instead of hanging.
 set +e
@@ -27,8 +27,8 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
   -nic none -display none -serial stdio -monitor none -no-reboot </dev/null 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
-echo "vm: QEMU exited with $status after ${elapsed} s"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+echo "vm: QEMU exited with $status after $((elapsed_ms / 1000)).$(printf '%03d' $((elapsed_ms % 1000))) s"
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
   echo "vm: FAIL: no result within ${timeout_s} s (VM_TIMEOUT)" >&2
   exit 1

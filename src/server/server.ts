@@ -22,6 +22,17 @@ export function admits(peer: Peer, allowCids: ReadonlySet<number> | undefined): 
   return peer.kind !== "vsock" || allowCids === undefined || allowCids.has(peer.cid);
 }
 
+/**
+ * grpc-js builds call.getPeer() (CallContext.peer) from the socket's remoteAddress/remotePort, which Bun
+ * leaves empty for adopted Unix and VSOCK sockets; fill them in so handlers see "vsock:CID:PORT".
+ */
+function exposePeer(socket: object, peer: Peer): void {
+  if (peer.kind === "tcp") return;
+  const [address, port] = peer.kind === "vsock" ? [`vsock:${peer.cid}`, peer.port] : ["unix", undefined];
+  Object.defineProperty(socket, "remoteAddress", { value: address, configurable: true });
+  Object.defineProperty(socket, "remotePort", { value: port, configurable: true });
+}
+
 export interface RunningServer {
   readonly listeners: readonly Listener[];
   /** Stops accepting, lets calls in flight finish for up to graceMs, then cuts what is left. */
@@ -62,6 +73,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             return;
           }
           log.debug(`connection from ${formatPeer(peer)}`);
+          exposePeer(socket, peer);
           injector.injectConnection(socket);
         }),
       );
