@@ -120,6 +120,30 @@ export function formatAddress(a: Address): string {
   }
 }
 
+const TRANSPORT_NAMES: Readonly<Record<string, TransportKind>> = {
+  tcp: "tcp",
+  unix: "unix",
+  uds: "unix",
+  vsock: "vsock",
+  hvsock: "hvsock",
+  firecracker: "hvsock",
+};
+
+/**
+ * For `bench --transport NAME`: the name must agree with the address, since the address alone decides
+ * the transport. Returns the error line, or undefined when they agree.
+ */
+export function transportMismatch(name: string, a: Address): string | undefined {
+  const kind = TRANSPORT_NAMES[name.trim().toLowerCase()];
+  if (kind === undefined) {
+    return `unknown transport "${name}" (use ${Object.keys(TRANSPORT_NAMES).join(", ")})`;
+  }
+  if (kind !== a.kind) {
+    return `--transport ${name} does not match the address ${formatAddress(a)}, which is ${a.kind}`;
+  }
+  return undefined;
+}
+
 /** "3,16,17" → the CIDs --allow-cid admits; "host" and "local" name 2 and 1. */
 export function parseCidList(text: string): { ok: true; cids: ReadonlySet<number> } | { ok: false; error: string } {
   const cids = new Set<number>();
