@@ -18,7 +18,7 @@ export interface TestServer {
 
 export async function serveOnLoopback(
   services: ServiceDef[],
-  opts: { maxReceiveMessageBytes?: number; maxSendMessageBytes?: number } = {},
+  opts: { maxReceiveMessageBytes?: number; maxSendMessageBytes?: number; fastPath?: boolean } = {},
 ): Promise<TestServer> {
   const server = await startServer({ addresses: [{ kind: "tcp", host: "127.0.0.1", port: 0 }], services, ...opts });
   const address = server.listeners[0]?.address as Address;

@@ -35,7 +35,7 @@ serve() {
   grpcperf serve "$@" 2>"$log" &
   pid=$!
   i=0
-  while [ $i -lt 120 ]; do
+  while [ $i -lt 360 ]; do
     grep -q "serving" "$log" && return 0
     kill -0 $pid 2>/dev/null || break
     sleep 0.5

@@ -1,14 +1,16 @@
 import { defineCommand } from "citty";
+import { startCrypto } from "../crypto/setup.ts";
 import { log } from "../log.ts";
+import { cryptoService } from "../server/crypto.ts";
 import { echoService } from "../server/echo.ts";
 import { describeListeners, startServer } from "../server/server.ts";
 import { parseCidList } from "../transport/address.ts";
-import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "./args.ts";
+import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:50051";
 
 export default defineCommand({
-  meta: { name: "serve", description: "Serve the Echo service" },
+  meta: { name: "serve", description: "Serve the Echo and Crypto services" },
   args: {
     addr: {
       type: "string",
@@ -19,7 +21,21 @@ export default defineCommand({
       type: "string",
       description: "comma-separated VSOCK CIDs allowed to connect (env ALLOW_CIDS); others are closed at accept",
     },
+    "key-dir": {
+      type: "string",
+      description:
+        "load private keys from DIR/*.pem, id = file name (env KEY_DIR; default: generate RSA 2048, P-256, P-384)",
+    },
+    "crypto-workers": {
+      type: "string",
+      description: "signing worker threads (env CRYPTO_WORKERS; default: CPU count; 0 = sign on the event loop)",
+    },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
+    "fast-path": {
+      type: "boolean",
+      default: true,
+      description: "serve unary calls straight off HTTP/2; --no-fast-path sends every call through grpc-js",
+    },
     ...logLevelArg,
   },
   async run({ args }) {
@@ -29,13 +45,33 @@ export default defineCommand({
     const allowText = flagOrEnv(args["allow-cid"], process.env, "ALLOW_CIDS");
     const allow = allowText === undefined ? undefined : parseCidList(allowText);
     if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
-    let server: Awaited<ReturnType<typeof startServer>>;
+    const workersText = flagOrEnv(args["crypto-workers"], process.env, "CRYPTO_WORKERS");
+    const workers = workersText === undefined ? undefined : intArg(workersText, "crypto-workers", 0, 1024);
+    let crypto: Awaited<ReturnType<typeof startCrypto>>;
     try {
-      server = await startServer({ addresses: [addr], services: [echoService()], allowCids: allow?.cids });
+      crypto = await startCrypto({
+        keyDir: flagOrEnv(args["key-dir"], process.env, "KEY_DIR"),
+        workers,
+        warn: (m) => log.warn(m),
+        debug: (m) => log.debug(m),
+      });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }
-    log.info(`grpcperf serving Echo on ${describeListeners(server.listeners)}`);
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({
+        addresses: [addr],
+        services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
+        fastPath: args["fast-path"],
+        allowCids: allow?.cids,
+      });
+    } catch (err) {
+      await crypto.executor.close();
+      throw new CliError(err instanceof Error ? err.message : String(err), 1);
+    }
+    log.info(`Crypto: ${crypto.keySource}, signing ${crypto.executor.description}`);
+    log.info(`grpcperf serving Echo, Crypto on ${describeListeners(server.listeners)}`);
 
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -48,8 +84,10 @@ export default defineCommand({
         log.info(`${signal}: shutting down, calls in flight get up to ${graceMs} ms`);
         server.shutdown(graceMs).then(({ forced }) => {
           if (forced) log.warn("grace period over: remaining calls were cut");
-          log.info("stopped");
-          resolve();
+          crypto.executor.close().then(() => {
+            log.info("stopped");
+            resolve();
+          });
         });
       };
       process.on("SIGINT", () => stop("SIGINT"));

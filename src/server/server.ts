@@ -6,13 +6,16 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
-import type { ServiceDef } from "./handler.ts";
+import { installFastPath } from "./fastpath.ts";
+import type { ServiceDef, UnaryDirect } from "./handler.ts";
 
 export interface ServerOptions {
   readonly addresses: readonly Address[];
   readonly services: readonly ServiceDef[];
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;
+  /** Serve unary methods straight off HTTP/2 (fastpath.ts); false leaves every call to grpc-js. */
+  readonly fastPath?: boolean;
   /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
   readonly allowCids?: ReadonlySet<number>;
 }
@@ -62,6 +65,14 @@ export function buildGrpcServer(opts: ServerOptions): grpc.Server {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = buildGrpcServer(opts);
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  if (opts.fastPath !== false) {
+    const direct = new Map<string, UnaryDirect>();
+    for (const service of opts.services) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
+    installFastPath(server, direct, {
+      maxReceiveMessageBytes: opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      maxSendMessageBytes: opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+  }
   const listeners: Listener[] = [];
   try {
     for (const addr of opts.addresses) {
