@@ -60,7 +60,7 @@ export function adoptListeningFd(
   onSocket: (socket: net.Socket) => void,
 ): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ noDelay: true }, onSocket);
+    const server = net.createServer(onSocket);
     server.once("error", (err) => {
       closeFd(fd);
       reject(new TransportError(`cannot listen on ${where}: ${err.message}`));

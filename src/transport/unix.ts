@@ -63,7 +63,6 @@ export async function listenUnix(addr: UnixAddress, onConnection: OnConnection):
   // The file's identity, so close() removes only our own socket file and never a successor's.
   const ours = inodeOf(addr.path);
   const server = await adoptListeningFd(fd, where, (socket) => {
-    socket.setNoDelay(true);
     onConnection(socket, { kind: "unix" });
   });
   return {

@@ -53,7 +53,6 @@ export async function listenVsock(addr: VsockAddress, onConnection: OnConnection
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
     onConnection(socket, peer);
   });
   return {
