@@ -17,14 +17,14 @@ echo "vm: kernel $(cat "$work/kernel/PACKAGE" 2>/dev/null || echo '?'), initramf
 
 log="$work/console.log"
 start=$(date +%s%N)
-# -cpu max: Bun needs AVX2 (qemu64 dies with "Illegal instruction"). No NIC, no disk: vsock_loopback and lo
-# are all the guest needs. panic=-1 + -no-reboot: a crashed guest exits QEMU instead of hanging.
+# -cpu max: Bun needs AVX2 (qemu64 dies with "Illegal instruction"). No NIC, no disk, no VGA: vsock_loopback
+# and lo are all the guest needs. panic=-1 + -no-reboot: a crashed guest exits QEMU instead of hanging.
 set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
   -machine pc -accel tcg -cpu max -smp 2 -m 2048 \
   -kernel "$work/kernel/vmlinuz" -initrd "$work/initramfs.cpio" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
-  -nic none -display none -serial stdio -monitor none -no-reboot </dev/null 2>&1 | tee "$log"
+  -nic none -vga none -display none -serial stdio -monitor none -no-reboot </dev/null 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
