@@ -98,7 +98,10 @@ class UnaryCall implements CallContext {
     stream.on("error", noop);
     if (timeoutHeader !== undefined) {
       const ms = parseGrpcTimeout(timeoutHeader);
-      if (ms === undefined) return this.fail(Status.INTERNAL, `malformed grpc-timeout "${timeoutHeader}"`);
+      if (ms === undefined) {
+        this.fail(Status.INTERNAL, `malformed grpc-timeout "${timeoutHeader}"`);
+        return;
+      }
       this.deadline = Date.now() + ms;
       this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), ms);
     }
@@ -126,38 +129,46 @@ class UnaryCall implements CallContext {
     if (this.done) return;
     const buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
     this.chunks = [];
-    if (buf.length < FRAME_HEADER_BYTES) return this.fail(Status.INTERNAL, "request ended without a message");
+    if (buf.length < FRAME_HEADER_BYTES) {
+      this.fail(Status.INTERNAL, "request ended without a message");
+      return;
+    }
     const flag = buf[0];
     const length = buf.readUInt32BE(1);
     if (flag !== 0) {
-      return this.fail(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+      this.fail(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+      return;
     }
     if (length > this.limits.maxReceiveMessageBytes) {
-      return this.fail(
+      this.fail(
         Status.RESOURCE_EXHAUSTED,
         `received message larger than max (${length} vs. ${this.limits.maxReceiveMessageBytes})`,
       );
+      return;
     }
     if (FRAME_HEADER_BYTES + length !== buf.length) {
-      return this.fail(
+      this.fail(
         Status.INTERNAL,
         FRAME_HEADER_BYTES + length > buf.length
           ? "request ended inside a message"
           : "unary call with more than one message",
       );
+      return;
     }
     let request: unknown;
     try {
       request = this.method.decode(buf.subarray(FRAME_HEADER_BYTES));
     } catch {
-      return this.fail(Status.INTERNAL, "error deserializing request");
+      this.fail(Status.INTERNAL, "error deserializing request");
+      return;
     }
     let result: Result<unknown> | Promise<Result<unknown>>;
     try {
       result = this.method.impl(request, this);
     } catch (err) {
       const s = internal(this.path, err);
-      return this.fail(s.code as number, s.details as string);
+      this.fail(s.code as number, s.details as string);
+      return;
     }
     if (result instanceof Promise) {
       result.then(
@@ -174,19 +185,24 @@ class UnaryCall implements CallContext {
 
   private reply(r: Result<unknown>): void {
     if (this.done) return;
-    if (!r.ok) return this.fail(r.error.code, r.error.details);
+    if (!r.ok) {
+      this.fail(r.error.code, r.error.details);
+      return;
+    }
     let body: Buffer;
     try {
       body = this.method.encode(r.value);
     } catch (err) {
       const s = internal(this.path, err);
-      return this.fail(s.code as number, s.details as string);
+      this.fail(s.code as number, s.details as string);
+      return;
     }
     if (body.length > this.limits.maxSendMessageBytes) {
-      return this.fail(
+      this.fail(
         Status.RESOURCE_EXHAUSTED,
         `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
       );
+      return;
     }
     this.finish();
     sendMessage(this.stream, encodeFrame(body));
