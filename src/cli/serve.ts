@@ -4,6 +4,7 @@ import { log } from "../log.ts";
 import { cryptoService } from "../server/crypto.ts";
 import { echoService } from "../server/echo.ts";
 import { describeListeners, startServer } from "../server/server.ts";
+import { parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:50051";
@@ -15,6 +16,10 @@ export default defineCommand({
       type: "string",
       alias: "a",
       description: `listen address (env SERVER_ADDR, default ${DEFAULT_ADDR}); port 0 picks a free port`,
+    },
+    "allow-cid": {
+      type: "string",
+      description: "comma-separated VSOCK CIDs allowed to connect (env ALLOW_CIDS); others are closed at accept",
     },
     "key-dir": {
       type: "string",
@@ -37,6 +42,9 @@ export default defineCommand({
     applyLogLevel(args["log-level"]);
     const addr = addressArg(flagOrEnv(args.addr, process.env, "SERVER_ADDR") ?? DEFAULT_ADDR, "listen");
     const graceMs = args.grace === undefined ? 10_000 : durationArg(args.grace, "grace");
+    const allowText = flagOrEnv(args["allow-cid"], process.env, "ALLOW_CIDS");
+    const allow = allowText === undefined ? undefined : parseCidList(allowText);
+    if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
     const workersText = flagOrEnv(args["crypto-workers"], process.env, "CRYPTO_WORKERS");
     const workers = workersText === undefined ? undefined : intArg(workersText, "crypto-workers", 0, 1024);
     let crypto: Awaited<ReturnType<typeof startCrypto>>;
@@ -56,6 +64,7 @@ export default defineCommand({
         addresses: [addr],
         services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
         fastPath: args["fast-path"],
+        allowCids: allow?.cids,
       });
     } catch (err) {
       await crypto.executor.close();

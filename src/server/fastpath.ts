@@ -88,7 +88,9 @@ class UnaryCall implements CallContext {
 
   get peer(): string {
     const s = this.stream.session?.socket;
-    return s?.remoteAddress ? `${s.remoteAddress}:${s.remotePort}` : "";
+    if (!s?.remoteAddress) return "";
+    // as grpc-js's getPeer(): a port only where the transport has one (not for Unix sockets)
+    return s.remotePort === undefined ? s.remoteAddress : `${s.remoteAddress}:${s.remotePort}`;
   }
 
   cancelled = (): boolean => this.done || gone(this.stream);

@@ -5,7 +5,7 @@ import { log } from "../log.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
-import type { Listener } from "../transport/types.ts";
+import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
 import { installFastPath } from "./fastpath.ts";
 import type { ServiceDef, UnaryDirect } from "./handler.ts";
 
@@ -16,6 +16,24 @@ export interface ServerOptions {
   readonly maxSendMessageBytes?: number;
   /** Serve unary methods straight off HTTP/2 (fastpath.ts); false leaves every call to grpc-js. */
   readonly fastPath?: boolean;
+  /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
+  readonly allowCids?: ReadonlySet<number>;
+}
+
+/** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
+export function admits(peer: Peer, allowCids: ReadonlySet<number> | undefined): boolean {
+  return peer.kind !== "vsock" || allowCids === undefined || allowCids.has(peer.cid);
+}
+
+/**
+ * grpc-js builds call.getPeer() (CallContext.peer) from the socket's remoteAddress/remotePort, which Bun
+ * leaves empty for adopted Unix and VSOCK sockets; fill them in so handlers see "vsock:CID:PORT".
+ */
+function exposePeer(socket: object, peer: Peer): void {
+  if (peer.kind === "tcp") return;
+  const [address, port] = peer.kind === "vsock" ? [`vsock:${peer.cid}`, peer.port] : ["unix", undefined];
+  Object.defineProperty(socket, "remoteAddress", { value: address, configurable: true });
+  Object.defineProperty(socket, "remotePort", { value: port, configurable: true });
 }
 
 export interface RunningServer {
@@ -60,7 +78,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const addr of opts.addresses) {
       listeners.push(
         await listen(addr, (socket, peer) => {
-          log.debug(`connection from ${JSON.stringify(peer)}`);
+          if (!admits(peer, opts.allowCids)) {
+            log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
+            socket.destroy();
+            return;
+          }
+          log.debug(`connection from ${formatPeer(peer)}`);
+          exposePeer(socket, peer);
           injector.injectConnection(socket);
         }),
       );
