@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openChannel } from "../src/client/channel.ts";
+import type { ClientKind } from "../src/rpc/channel.ts";
 import type { ServiceDef } from "../src/server/handler.ts";
 import { type RunningServer, startServer } from "../src/server/server.ts";
 import type { Address } from "../src/transport/address.ts";
@@ -25,6 +26,9 @@ export async function serveOnLoopback(
   const target = address.kind === "tcp" ? `127.0.0.1:${address.port}` : "";
   return { server, address, target, stop: async () => void (await server.shutdown(1000)) };
 }
+
+/** Both HTTP/2 client implementations, for tests that must hold for either. */
+export const CLIENTS: readonly ClientKind[] = ["http2", "lean"];
 
 export function channelTo(address: Address, opts: Parameters<typeof openChannel>[1] = {}) {
   return openChannel(address, opts);

@@ -5,7 +5,7 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { encodeFrame } from "../src/rpc/frame.ts";
 import { Status } from "../src/rpc/status.ts";
-import { channelTo } from "./helpers.ts";
+import { CLIENTS, channelTo } from "./helpers.ts";
 
 let server: http2.Http2Server;
 let port: number;
@@ -65,44 +65,47 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function call(path: string) {
-  const ch = channelTo({ kind: "tcp", host: "127.0.0.1", port });
-  const r = await ch.unary(path, Buffer.alloc(0), { timeoutMs: 5_000 });
-  await ch.close();
-  return r;
-}
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+describe.each(CLIENTS)("%s client", (client) => {
+  async function call(path: string) {
+    const ch = channelTo({ kind: "tcp", host: "127.0.0.1", port }, { client });
+    const r = await ch.unary(path, Buffer.alloc(0), { timeoutMs: 5_000 });
+    await ch.close();
+    return r;
+  }
 
-describe("thin client against a raw HTTP/2 peer", () => {
-  test("a message split over several DATA frames is reassembled", async () => {
-    const r = await call("/t/split");
-    expect(r.ok && r.value.toString()).toBe("split-message-body");
-  });
-  test("two messages for a unary call → INTERNAL", async () => {
-    const r = await call("/t/two");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.INTERNAL);
-  });
-  test("HTTP 503 → UNAVAILABLE", async () => {
-    const r = await call("/t/503");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
-  });
-  test("HTTP 404 → UNIMPLEMENTED", async () => {
-    const r = await call("/t/missing");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNIMPLEMENTED);
-  });
-  test("non-gRPC content type → UNKNOWN", async () => {
-    const r = await call("/t/html");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNKNOWN);
-  });
-  test("response ending inside a message → INTERNAL", async () => {
-    const r = await call("/t/truncated");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.INTERNAL);
-  });
-  test("stream ending without grpc-status → an error, not a success", async () => {
-    const r = await call("/t/no-trailers");
-    expect(r.ok).toBe(false);
-  });
-  test("RST_STREAM REFUSED_STREAM → UNAVAILABLE", async () => {
-    const r = await call("/t/reset");
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+  describe("thin client against a raw HTTP/2 peer", () => {
+    test("a message split over several DATA frames is reassembled", async () => {
+      const r = await call("/t/split");
+      expect(r.ok && r.value.toString()).toBe("split-message-body");
+    });
+    test("two messages for a unary call → INTERNAL", async () => {
+      const r = await call("/t/two");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.INTERNAL);
+    });
+    test("HTTP 503 → UNAVAILABLE", async () => {
+      const r = await call("/t/503");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+    });
+    test("HTTP 404 → UNIMPLEMENTED", async () => {
+      const r = await call("/t/missing");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNIMPLEMENTED);
+    });
+    test("non-gRPC content type → UNKNOWN", async () => {
+      const r = await call("/t/html");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNKNOWN);
+    });
+    test("response ending inside a message → INTERNAL", async () => {
+      const r = await call("/t/truncated");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.INTERNAL);
+    });
+    test("stream ending without grpc-status → an error, not a success", async () => {
+      const r = await call("/t/no-trailers");
+      expect(r.ok).toBe(false);
+    });
+    test("RST_STREAM REFUSED_STREAM → UNAVAILABLE", async () => {
+      const r = await call("/t/reset");
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+    });
   });
 });

@@ -7,7 +7,7 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { fromLong } from "../src/clock.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
-import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
 import { FailMethod, probeService } from "./services.ts";
 
 const serialize = (m: grpcperfReq) => encodeMessage(EchoRequest, m);
@@ -65,94 +65,100 @@ describe("grpc-js client → grpcperf server", () => {
   });
 });
 
-describe("grpcperf client → plain grpc-js server", () => {
-  let server: grpc.Server;
-  let port: number;
-  beforeAll(async () => {
-    server = new grpc.Server();
-    const passthrough = (b: Buffer) => b;
-    server.register(
-      EchoMethod.path,
-      ((call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-        const req = EchoRequest.decode(call.request);
-        cb(null, encodeMessage(EchoResponse, { payload: req.payload, sequence: req.sequence }));
-      }) as grpc.UntypedHandleCall,
-      passthrough,
-      passthrough,
-      "unary",
-    );
-    server.register(
-      "/ref.Ref/Fail",
-      ((call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-        const req = EchoRequest.decode(call.request);
-        cb({ code: Number(fromLong(req.sequence)), details: Buffer.from(req.payload ?? []).toString() });
-      }) as grpc.UntypedHandleCall,
-      passthrough,
-      passthrough,
-      "unary",
-    );
-    server.register(
-      "/ref.Ref/Slow",
-      ((_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
-        setTimeout(() => cb(null, asBuffer(new Uint8Array(0))), 2_000);
-      }) as grpc.UntypedHandleCall,
-      passthrough,
-      passthrough,
-      "unary",
-    );
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-  });
-  afterAll(() => server.forceShutdown());
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+describe.each(CLIENTS)("%s client", (client) => {
+  describe("grpcperf client → plain grpc-js server", () => {
+    let server: grpc.Server;
+    let port: number;
+    beforeAll(async () => {
+      server = new grpc.Server();
+      const passthrough = (b: Buffer) => b;
+      server.register(
+        EchoMethod.path,
+        ((call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          const req = EchoRequest.decode(call.request);
+          cb(null, encodeMessage(EchoResponse, { payload: req.payload, sequence: req.sequence }));
+        }) as grpc.UntypedHandleCall,
+        passthrough,
+        passthrough,
+        "unary",
+      );
+      server.register(
+        "/ref.Ref/Fail",
+        ((call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          const req = EchoRequest.decode(call.request);
+          cb({ code: Number(fromLong(req.sequence)), details: Buffer.from(req.payload ?? []).toString() });
+        }) as grpc.UntypedHandleCall,
+        passthrough,
+        passthrough,
+        "unary",
+      );
+      server.register(
+        "/ref.Ref/Slow",
+        ((_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+          setTimeout(() => cb(null, asBuffer(new Uint8Array(0))), 2_000);
+        }) as grpc.UntypedHandleCall,
+        passthrough,
+        passthrough,
+        "unary",
+      );
+      port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+          err ? reject(err) : resolve(p),
+        ),
+      );
+    });
+    afterAll(() => server.forceShutdown());
 
-  const address = () => ({ kind: "tcp" as const, host: "127.0.0.1", port });
+    const address = () => ({ kind: "tcp" as const, host: "127.0.0.1", port });
 
-  test("echo", async () => {
-    const ch = channelTo(address());
-    const r = await ch.unary(EchoMethod.path, encodeMessage(EchoRequest, { payload: Buffer.from("ref"), sequence: 3 }));
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(Buffer.from(EchoResponse.decode(r.value).payload).toString()).toBe("ref");
-    await ch.close();
-  });
+    test("echo", async () => {
+      const ch = channelTo(address(), { client });
+      const r = await ch.unary(
+        EchoMethod.path,
+        encodeMessage(EchoRequest, { payload: Buffer.from("ref"), sequence: 3 }),
+      );
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(Buffer.from(EchoResponse.decode(r.value).payload).toString()).toBe("ref");
+      await ch.close();
+    });
 
-  test.each([
-    Status.CANCELLED,
-    Status.INVALID_ARGUMENT,
-    Status.NOT_FOUND,
-    Status.PERMISSION_DENIED,
-    Status.RESOURCE_EXHAUSTED,
-    Status.INTERNAL,
-    Status.UNAVAILABLE,
-    Status.UNAUTHENTICATED,
-  ])("status %d with a percent-encoded message (trailers-only response)", async (code) => {
-    const ch = channelTo(address());
-    const details = `failed: 100% ünïcode\nsecond line`;
-    const r = await ch.unary(
-      "/ref.Ref/Fail",
-      encodeMessage(EchoRequest, { sequence: code, payload: Buffer.from(details) }),
-    );
-    expect(r.ok).toBe(false);
-    if (!r.ok) {
-      expect(r.error.code).toBe(code);
-      expect(r.error.details).toBe(details);
-    }
-    await ch.close();
-  });
+    test.each([
+      Status.CANCELLED,
+      Status.INVALID_ARGUMENT,
+      Status.NOT_FOUND,
+      Status.PERMISSION_DENIED,
+      Status.RESOURCE_EXHAUSTED,
+      Status.INTERNAL,
+      Status.UNAVAILABLE,
+      Status.UNAUTHENTICATED,
+    ])("status %d with a percent-encoded message (trailers-only response)", async (code) => {
+      const ch = channelTo(address(), { client });
+      const details = `failed: 100% ünïcode\nsecond line`;
+      const r = await ch.unary(
+        "/ref.Ref/Fail",
+        encodeMessage(EchoRequest, { sequence: code, payload: Buffer.from(details) }),
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe(code);
+        expect(r.error.details).toBe(details);
+      }
+      await ch.close();
+    });
 
-  test("unknown method → UNIMPLEMENTED", async () => {
-    const ch = channelTo(address());
-    const r = await ch.unary("/ref.Ref/Nope", Buffer.alloc(0));
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNIMPLEMENTED);
-    await ch.close();
-  });
+    test("unknown method → UNIMPLEMENTED", async () => {
+      const ch = channelTo(address(), { client });
+      const r = await ch.unary("/ref.Ref/Nope", Buffer.alloc(0));
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNIMPLEMENTED);
+      await ch.close();
+    });
 
-  test("deadline → DEADLINE_EXCEEDED", async () => {
-    const ch = channelTo(address());
-    const r = await ch.unary("/ref.Ref/Slow", Buffer.alloc(0), { timeoutMs: 100 });
-    expect(r.ok ? 0 : r.error.code).toBe(Status.DEADLINE_EXCEEDED);
-    await ch.close();
+    test("deadline → DEADLINE_EXCEEDED", async () => {
+      const ch = channelTo(address(), { client });
+      const r = await ch.unary("/ref.Ref/Slow", Buffer.alloc(0), { timeoutMs: 100 });
+      expect(r.ok ? 0 : r.error.code).toBe(Status.DEADLINE_EXCEEDED);
+      await ch.close();
+    });
   });
 });

@@ -1,7 +1,8 @@
 // One load connection: a Channel of its own (so N connections are N TCP/VSOCK connections, really
 // distinct), whose reconnects are watched. The first connect failing means the server cannot be reached;
 // a later one failing means it went away mid-run, which ends the run rather than spinning on errors.
-import { Channel } from "../rpc/client.ts";
+import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
+import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
 import { VERSION } from "../version.ts";
@@ -10,7 +11,7 @@ import type { ConnectionPlan } from "./plan.ts";
 export interface LoadConnection {
   readonly index: number;
   readonly slots: number;
-  readonly channel: Channel;
+  readonly channel: UnaryChannel;
   /** Measured calls this connection carried. */
   calls: number;
 }
@@ -20,9 +21,10 @@ export function openLoadConnection(
   plan: ConnectionPlan,
   connectTimeoutMs: number,
   onLost: (reason: string) => void,
+  client: ClientKind,
 ): LoadConnection {
   let connected = false;
-  const channel = new Channel({
+  const channel = createChannel(client, {
     authority: authorityOf(address),
     userAgent: `grpcperf-bench/${VERSION}`,
     connect: async () => {

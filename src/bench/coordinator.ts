@@ -132,6 +132,7 @@ export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void)
         warmupMs: opts.warmupMs,
         progress: onProgress !== undefined,
         shared,
+        client: opts.client,
       };
       w.postMessage({ type: "start", config } satisfies ToThread);
     });

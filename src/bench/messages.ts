@@ -1,5 +1,6 @@
 // What the coordinating thread and the load threads say to each other. Everything here crosses
 // postMessage, so only plain data: histograms travel in HDR's compressed encoding.
+import type { ClientKind } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { ServiceName, WorkloadSpec } from "./workload.ts";
@@ -24,6 +25,7 @@ export interface ThreadConfig {
   readonly progress: boolean;
   /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
   readonly shared: SharedArrayBuffer;
+  readonly client: ClientKind;
 }
 
 export interface ErrorCount {

@@ -4,6 +4,7 @@
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
 import { parseDuration } from "../cli/args.ts";
+import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
 import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
@@ -14,6 +15,8 @@ export const DEFAULT_REQUESTS = 1000;
 export const DEFAULT_PAYLOAD_SIZE = 16;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MAX_THREADS_BY_DEFAULT = 4;
+/** The HTTP/2 client bench drives calls with (see README: chosen by measured calls per CPU-second). */
+export const DEFAULT_CLIENT: ClientKind = "lean";
 
 /** Flags as citty hands them over: strings, or undefined when not given. */
 export interface BenchFlags {
@@ -34,6 +37,7 @@ export interface BenchFlags {
   json?: boolean;
   output?: string;
   quiet?: boolean;
+  client?: string;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -47,6 +51,7 @@ export const ENV_NAMES = {
   rate: ["RATE_LIMIT"],
   transport: ["TRANSPORT"],
   service: ["SERVICE", "BENCHMARK_TYPE"],
+  client: ["GRPC_CLIENT"],
 } as const;
 
 export interface BenchOptions {
@@ -69,6 +74,8 @@ export interface BenchOptions {
   readonly json: boolean;
   readonly output: string | undefined;
   readonly quiet: boolean;
+  /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
+  readonly client: ClientKind;
 }
 
 export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
@@ -202,6 +209,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     : [...DEFAULT_ALGORITHMS];
   if (algorithms.length === 0) throw new OptionError("--alg: no algorithm named");
 
+  const clientRaw = pick(flags.client, "client", env, ENV_NAMES.client);
+  const client = (clientRaw?.value.trim().toLowerCase() ?? DEFAULT_CLIENT) as ClientKind;
+  if (!CLIENT_KINDS.includes(client)) {
+    throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
+  }
+
   return {
     server,
     connections,
@@ -221,6 +234,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     json: flags.json === true,
     output: flags.output,
     quiet: flags.quiet === true,
+    client,
   };
 }
 

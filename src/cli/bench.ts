@@ -31,6 +31,7 @@ export default defineCommand({
     json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
+    client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
     ...logLevelArg,
   },
   async run({ args }) {

@@ -1,5 +1,6 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
-import { Channel } from "../rpc/client.ts";
+import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
+import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
 import { VERSION } from "../version.ts";
@@ -8,10 +9,12 @@ export interface ChannelConfig {
   readonly connectTimeoutMs?: number;
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;
+  /** HTTP/2 client implementation; `call` keeps node:http2. */
+  readonly client?: ClientKind;
 }
 
-export function openChannel(address: Address, config: ChannelConfig = {}): Channel {
-  return new Channel({
+export function openChannel(address: Address, config: ChannelConfig = {}): UnaryChannel {
+  return createChannel(config.client ?? "http2", {
     authority: authorityOf(address),
     connect: () => connect(address, { timeoutMs: config.connectTimeoutMs ?? 10_000 }),
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,

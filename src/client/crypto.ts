@@ -13,7 +13,7 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from "../api/crypto.ts";
-import type { Channel } from "../rpc/client.ts";
+import type { UnaryChannel } from "../rpc/channel.ts";
 import { fail, type Result, Status } from "../rpc/status.ts";
 
 export interface Measured<T> {
@@ -25,7 +25,7 @@ export interface Measured<T> {
 type Props<T> = { [K in keyof T]?: T[K] | null };
 
 async function measuredCall<Req, Res>(
-  channel: Channel,
+  channel: UnaryChannel,
   method: UnaryMethod<Req, Res>,
   request: Props<Req>,
   timeoutMs: number,
@@ -42,12 +42,16 @@ async function measuredCall<Req, Res>(
   }
 }
 
-export function sign(channel: Channel, req: Props<SignRequest>, timeoutMs: number): Promise<Measured<SignResponse>> {
+export function sign(
+  channel: UnaryChannel,
+  req: Props<SignRequest>,
+  timeoutMs: number,
+): Promise<Measured<SignResponse>> {
   return measuredCall(channel, SignMethod, req, timeoutMs);
 }
 
 export function verify(
-  channel: Channel,
+  channel: UnaryChannel,
   req: Props<VerifyRequest>,
   timeoutMs: number,
 ): Promise<Measured<VerifyResponse>> {
@@ -55,13 +59,13 @@ export function verify(
 }
 
 export function getPublicKey(
-  channel: Channel,
+  channel: UnaryChannel,
   req: Props<GetPublicKeyRequest>,
   timeoutMs: number,
 ): Promise<Measured<GetPublicKeyResponse>> {
   return measuredCall(channel, GetPublicKeyMethod, req, timeoutMs);
 }
 
-export function listKeys(channel: Channel, timeoutMs: number): Promise<Measured<ListKeysResponse>> {
+export function listKeys(channel: UnaryChannel, timeoutMs: number): Promise<Measured<ListKeysResponse>> {
   return measuredCall(channel, ListKeysMethod, {}, timeoutMs);
 }

@@ -2,7 +2,13 @@
 // (TCP, Unix, VSOCK, Firecracker's hybrid vsock) plugs in as something that yields a Duplex.
 // Every outcome is a Result: transport failures, HTTP errors and gRPC statuses all end up as an RpcError.
 import http2 from "node:http2";
-import type { Duplex } from "node:stream";
+import {
+  type CallOptions,
+  type ChannelOptions,
+  type ChannelStats,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type UnaryChannel,
+} from "./channel.ts";
 import { encodeFrame, FrameDecoder } from "./frame.ts";
 import {
   decodeGrpcMessage,
@@ -17,28 +23,8 @@ import {
 } from "./status.ts";
 import { encodeGrpcTimeout } from "./timeout.ts";
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-export interface ChannelOptions {
-  /** :authority sent with every call. */
-  readonly authority: string;
-  /** Opens one connection; called again when the previous one is gone. */
-  readonly connect: () => Promise<Duplex>;
-  readonly maxReceiveMessageBytes?: number;
-  readonly maxSendMessageBytes?: number;
-  readonly userAgent?: string;
-}
-
-export interface CallOptions {
-  /** Deadline, relative, in ms: sent as grpc-timeout and enforced locally. */
-  readonly timeoutMs?: number;
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-export interface ChannelStats {
-  connects: number;
-  goaways: number;
-}
+export type { CallOptions, ChannelOptions, ChannelStats } from "./channel.ts";
+export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel.ts";
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
@@ -48,7 +34,7 @@ function isRpcError(x: http2.ClientHttp2Session | RpcError): x is RpcError {
 }
 
 /** One HTTP/2 connection, reopened on demand after it goes away. */
-export class Channel {
+export class Channel implements UnaryChannel {
   private session: http2.ClientHttp2Session | undefined;
   private pending: Promise<http2.ClientHttp2Session | RpcError> | undefined;
   private closed = false;
@@ -86,7 +72,7 @@ export class Channel {
   }
 
   private async open(): Promise<http2.ClientHttp2Session | RpcError> {
-    let socket: Duplex;
+    let socket: Awaited<ReturnType<ChannelOptions["connect"]>>;
     try {
       socket = await this.opts.connect();
     } catch (err) {

@@ -57,6 +57,8 @@ export interface BenchReport {
     readonly algorithms: readonly string[];
     readonly timeout_ms: number;
     readonly preset: string | null;
+    /** HTTP/2 client implementation that sent the calls. */
+    readonly client: string;
   };
   readonly machine: {
     readonly hostname: string;

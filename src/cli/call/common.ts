@@ -1,6 +1,6 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
 import { openChannel } from "../../client/channel.ts";
-import type { Channel } from "../../rpc/client.ts";
+import type { UnaryChannel } from "../../rpc/channel.ts";
 import { statusName } from "../../rpc/status.ts";
 import { type Address, formatAddress } from "../../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "../args.ts";
@@ -20,7 +20,7 @@ export const callArgs = {
 
 export interface CallSetup {
   readonly address: Address;
-  readonly channel: Channel;
+  readonly channel: UnaryChannel;
   readonly timeoutMs: number;
 }
 

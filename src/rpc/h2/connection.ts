@@ -1,0 +1,549 @@
+// One HTTP/2 client connection over any Duplex: preface and SETTINGS, flow control both ways, stream
+// slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
+// calls are the only kind of stream; each is a UnaryCall, which turns the frames into a Result.
+import type { Duplex } from "node:stream";
+import { type RpcError, rpcError, Status } from "../status.ts";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  encodeFrame,
+  Flag,
+  FRAME_HEADER,
+  FrameParser,
+  FrameType,
+  framePayload,
+  goawayFrame,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_WINDOW,
+  PREFACE,
+  rstStreamFrame,
+  Setting,
+  settingsFrame,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from "./frame.ts";
+import { type HeaderSink, HpackDecoder } from "./hpack-decoder.ts";
+import { ResponseFields, type UnaryCall } from "./unary-call.ts";
+import { Writer } from "./writer.ts";
+
+// What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
+// responses in one go, per connection enough for many streams at once. Returned when half is used.
+const STREAM_WINDOW = 1 << 20;
+const CONNECTION_WINDOW = 16 << 20;
+// A header block this large is an attack or a bug, not a gRPC response.
+const MAX_HEADER_BLOCK = 1 << 20;
+// Stream ids are 31 bits; past this the connection is retired and a new one opened.
+const LAST_STREAM_ID = 0x7fffffff;
+
+export interface ConnectionEvents {
+  /** The connection takes no new calls from now on (GOAWAY, error or close). */
+  unusable(conn: H2Connection): void;
+  /** The server sent GOAWAY. */
+  goaway(): void;
+  /** Calls that were queued here but never sent, after a GOAWAY: to be started on another connection. */
+  requeue(call: UnaryCall): void;
+}
+
+type State = "open" | "draining" | "dead";
+
+class ConnectionError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class H2Connection {
+  private state: State = "open";
+  private readonly writer: Writer;
+  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
+  private readonly hpack = new HpackDecoder();
+  private readonly fields = new ResponseFields();
+  private readonly sink: HeaderSink;
+  private readonly streams = new Map<number, UnaryCall>();
+  /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
+  private readonly queue: UnaryCall[] = [];
+  private nextId = 1;
+
+  // The peer's settings, and our send window on the connection.
+  private maxConcurrent = Number.POSITIVE_INFINITY;
+  private initialWindow = DEFAULT_WINDOW;
+  private maxFrame = DEFAULT_MAX_FRAME_SIZE;
+  private sendWindow = DEFAULT_WINDOW;
+  /** Received DATA bytes not yet returned by a connection WINDOW_UPDATE. */
+  private recvUnacked = 0;
+
+  // A header block spread over HEADERS and CONTINUATION frames.
+  private blockStream = 0;
+  private blockFlags = 0;
+  private blockParts: Buffer[] = [];
+  private blockBytes = 0;
+
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private closeWaiters: Array<() => void> = [];
+  private failure: RpcError | undefined;
+
+  /** Settles when the server's first SETTINGS arrives (ok) or the connection ends before that. */
+  readonly established: Promise<RpcError | undefined>;
+  private settle: ((e: RpcError | undefined) => void) | undefined;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.writer = new Writer(socket);
+    const f = this.fields;
+    this.sink = (name, value) => {
+      switch (name) {
+        case ":status":
+          f.status = value;
+          return;
+        case "content-type":
+          f.contentType = value;
+          return;
+        case "grpc-status":
+          f.grpcStatus = value;
+          return;
+        case "grpc-message":
+          f.grpcMessage = value;
+          return;
+      }
+    };
+    this.established = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
+    socket.on("error", (err: Error) => {
+      this.failure ??= rpcError(Status.UNAVAILABLE, `connection failed: ${err.message}`);
+    });
+    socket.on("close", () => this.onClosed());
+    this.writer.append(PREFACE);
+    this.writer.append(
+      settingsFrame([
+        [Setting.ENABLE_PUSH, 0],
+        [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
+      ]),
+    );
+    this.writer.append(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
+  }
+
+  /** Whether new calls may start here. */
+  get usable(): boolean {
+    return this.state === "open";
+  }
+
+  get active(): number {
+    return this.streams.size;
+  }
+
+  /** Starts a call, or queues it until a stream slot is free. */
+  start(call: UnaryCall): void {
+    if (this.state !== "open") {
+      call.abort(rpcError(Status.UNAVAILABLE, "connection is closing"));
+      return;
+    }
+    if (call.deadline < this.timerAt) this.armTimer(call.deadline);
+    if (this.streams.size >= this.maxConcurrent) {
+      this.queue.push(call);
+      return;
+    }
+    this.open(call);
+  }
+
+  private open(call: UnaryCall): void {
+    const id = this.nextId;
+    this.nextId += 2;
+    if (this.nextId > LAST_STREAM_ID) this.retire();
+    call.id = id;
+    call.sendWindow = this.initialWindow;
+    this.streams.set(id, call);
+    this.writeHeaders(id, call.headerBlock);
+    this.sendData(call);
+  }
+
+  private writeHeaders(id: number, block: Buffer): void {
+    const w = this.writer;
+    if (block.length <= this.maxFrame) {
+      const at = w.reserve(FRAME_HEADER + block.length);
+      writeFrameHeader(w.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+      w.slab.set(block, at + FRAME_HEADER);
+      return;
+    }
+    // Larger than one frame (big metadata): HEADERS then CONTINUATIONs, nothing in between.
+    for (let off = 0; off < block.length; off += this.maxFrame) {
+      const part = block.subarray(off, off + this.maxFrame);
+      const last = off + this.maxFrame >= block.length;
+      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      w.append(encodeFrame(type, last ? Flag.END_HEADERS : 0, id, part));
+    }
+  }
+
+  /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
+  private sendData(call: UnaryCall): void {
+    const w = this.writer;
+    const body = call.body;
+    while (call.sent < body.length) {
+      const n = Math.min(body.length - call.sent, call.sendWindow, this.sendWindow, this.maxFrame);
+      if (n <= 0) return;
+      const end = call.sent + n;
+      const flags = end === body.length ? Flag.END_STREAM : 0;
+      const at = w.reserve(FRAME_HEADER);
+      writeFrameHeader(w.slab, at, n, FrameType.DATA, flags, call.id);
+      w.append(call.sent === 0 && n === body.length ? body : body.subarray(call.sent, end));
+      call.sent = end;
+      call.sendWindow -= n;
+      this.sendWindow -= n;
+    }
+  }
+
+  private resumeSends(): void {
+    for (const call of this.streams.values()) {
+      if (this.sendWindow <= 0) return;
+      if (call.sent < call.body.length) this.sendData(call);
+    }
+  }
+
+  private onBytes(chunk: Buffer): void {
+    if (this.state === "dead") return;
+    const err = this.parser.push(chunk, this.onFrame);
+    if (err) this.connectionError(new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, err.message));
+  }
+
+  private readonly onFrame = (type: number, flags: number, id: number, payload: Buffer): void => {
+    if (this.state === "dead") return;
+    try {
+      this.frame(type, flags, id, payload);
+    } catch (err) {
+      // Only our own ConnectionErrors are expected here; anything else is a bug, still not a crash.
+      this.connectionError(
+        err instanceof ConnectionError ? err : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err)),
+      );
+    }
+  };
+
+  private frame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || id !== this.blockStream)) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
+    }
+    switch (type) {
+      case FrameType.DATA:
+        this.onData(flags, id, payload);
+        return;
+      case FrameType.HEADERS:
+        this.onHeaders(flags, id, payload);
+        return;
+      case FrameType.CONTINUATION:
+        this.onContinuation(flags, id, payload);
+        return;
+      case FrameType.RST_STREAM:
+        this.onRst(id, payload);
+        return;
+      case FrameType.SETTINGS:
+        this.onSettings(flags, id, payload);
+        return;
+      case FrameType.PING:
+        this.onPing(flags, id, payload);
+        return;
+      case FrameType.GOAWAY:
+        this.onGoaway(id, payload);
+        return;
+      case FrameType.WINDOW_UPDATE:
+        this.onWindowUpdate(id, payload);
+        return;
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE although push is disabled");
+      default:
+        return; // PRIORITY and unknown types are ignored, as RFC 9113 §4.1 and §5.5 ask.
+    }
+  }
+
+  private onData(flags: number, id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+    // Flow control counts the whole frame, padding included, even for streams we have forgotten.
+    this.recvUnacked += payload.length;
+    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
+      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
+      this.recvUnacked = 0;
+    }
+    const call = this.streams.get(id);
+    if (call === undefined) return;
+    const data = framePayload(FrameType.DATA, flags, payload);
+    if (data instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, data.message);
+    const err = call.onData(data);
+    if (err) {
+      this.cancel(call, err);
+      return;
+    }
+    if (flags & Flag.END_STREAM) {
+      this.finish(call, undefined);
+      return;
+    }
+    call.unacked += payload.length;
+    if (call.unacked >= STREAM_WINDOW / 2) {
+      this.writer.append(windowUpdateFrame(id, call.unacked));
+      call.unacked = 0;
+    }
+  }
+
+  private onHeaders(flags: number, id: number, payload: Buffer): void {
+    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
+    const block = framePayload(FrameType.HEADERS, flags, payload);
+    if (block instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, block.message);
+    if (flags & Flag.END_HEADERS) {
+      this.onBlock(id, flags, block);
+      return;
+    }
+    this.blockStream = id;
+    this.blockFlags = flags;
+    this.blockParts = [Buffer.from(block)]; // a copy: the read buffer may be reused before the block ends
+    this.blockBytes = block.length;
+  }
+
+  private onContinuation(flags: number, id: number, payload: Buffer): void {
+    if (this.blockStream === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
+    this.blockBytes += payload.length;
+    if (this.blockBytes > MAX_HEADER_BLOCK) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK} bytes`);
+    }
+    this.blockParts.push(Buffer.from(payload));
+    if ((flags & Flag.END_HEADERS) === 0) return;
+    const block = Buffer.concat(this.blockParts, this.blockBytes);
+    this.blockStream = 0;
+    this.blockParts = [];
+    this.blockBytes = 0;
+    this.onBlock(id, this.blockFlags, block);
+  }
+
+  private onBlock(id: number, flags: number, block: Buffer): void {
+    this.fields.reset();
+    // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
+    const err = this.hpack.decode(block, this.sink);
+    if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
+    const call = this.streams.get(id);
+    if (call === undefined) return;
+    call.onHeaders(this.fields);
+    if (flags & Flag.END_STREAM) this.finish(call, undefined);
+  }
+
+  private onRst(id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM is not 4 bytes");
+    const call = this.streams.get(id);
+    if (call !== undefined) this.finish(call, payload.readUInt32BE(0), false);
+  }
+
+  private onSettings(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    if (flags & Flag.ACK) return;
+    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length");
+    for (let p = 0; p < payload.length; p += 6) {
+      const key = payload.readUInt16BE(p);
+      const value = payload.readUInt32BE(p + 2);
+      switch (key) {
+        case Setting.MAX_CONCURRENT_STREAMS:
+          this.maxConcurrent = value;
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "initial window too large");
+          // The change applies to every open stream's window, which may go negative (§6.9.2).
+          const delta = value - this.initialWindow;
+          this.initialWindow = value;
+          for (const call of this.streams.values()) call.sendWindow += delta;
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `invalid SETTINGS_MAX_FRAME_SIZE ${value}`);
+          }
+          this.maxFrame = value;
+          break;
+        case Setting.ENABLE_PUSH:
+          if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
+          break;
+        default:
+          break; // HEADER_TABLE_SIZE: our encoder uses no dynamic table; others do not concern a client
+      }
+    }
+    this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.settle?.(undefined);
+    this.settle = undefined;
+    this.resumeSends();
+    this.pump();
+  }
+
+  private onPing(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
+    if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING is not 8 bytes");
+    if ((flags & Flag.ACK) === 0) this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+  }
+
+  private onGoaway(id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+    if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY shorter than 8 bytes");
+    const last = payload.readUInt32BE(0) & MAX_WINDOW;
+    const code = payload.readUInt32BE(4);
+    this.events.goaway();
+    this.retire();
+    // Streams above last-stream-id were never processed: safe to retry elsewhere, hence UNAVAILABLE.
+    const refused = rpcError(Status.UNAVAILABLE, `server sent GOAWAY (code ${code}) before processing the call`);
+    for (const call of [...this.streams.values()]) if (call.id > last) this.finish(call, undefined, false, refused);
+    this.closeIfIdle();
+  }
+
+  private onWindowUpdate(id: number, payload: Buffer): void {
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE is not 4 bytes");
+    const inc = payload.readUInt32BE(0) & MAX_WINDOW;
+    if (id === 0) {
+      if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+      this.sendWindow += inc;
+      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+      this.resumeSends();
+      return;
+    }
+    const call = this.streams.get(id);
+    if (call === undefined) return;
+    if (inc === 0 || call.sendWindow + inc > MAX_WINDOW) {
+      this.cancel(
+        call,
+        rpcError(Status.INTERNAL, "invalid stream WINDOW_UPDATE from server"),
+        ErrorCode.FLOW_CONTROL_ERROR,
+      );
+      return;
+    }
+    call.sendWindow += inc;
+    this.sendData(call);
+  }
+
+  /** Ends a stream and settles its call. `reset`: tell the server too, if our side is still open. */
+  private finish(call: UnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
+    this.streams.delete(call.id);
+    // The server answered before taking all of the request (e.g. too large): close our half as well.
+    if (reset && call.sent < call.body.length) this.writer.append(rstStreamFrame(call.id, ErrorCode.CANCEL));
+    call.end(rstCode, streamError);
+    this.pump();
+    this.closeIfIdle();
+  }
+
+  /** Gives up on a call: RST_STREAM to the server, the error to the caller. */
+  private cancel(call: UnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
+    this.streams.delete(call.id);
+    this.writer.append(rstStreamFrame(call.id, code));
+    call.abort(error);
+    this.pump();
+    this.closeIfIdle();
+  }
+
+  /** Starts queued calls while stream slots are free. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.streams.size < this.maxConcurrent && this.state === "open") {
+      const call = this.queue.shift() as UnaryCall;
+      if (!call.done) this.open(call);
+    }
+  }
+
+  /** No new streams here: after GOAWAY, or when stream ids run out. Queued calls move elsewhere. */
+  private retire(): void {
+    if (this.state !== "open") return;
+    this.state = "draining";
+    this.events.unusable(this);
+    const queued = this.queue.splice(0);
+    for (const call of queued) if (!call.done) this.events.requeue(call);
+  }
+
+  private closeIfIdle(): void {
+    if (this.state === "draining" && this.streams.size === 0) {
+      this.writer.flush();
+      this.socket.end();
+    }
+  }
+
+  // One timer for all deadlines of the connection, set for the earliest: with the same timeout on every
+  // call (bench) it is armed once per timeout period instead of once per call.
+  private armTimer(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
+    this.timer.unref?.();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const call of [...this.streams.values()]) {
+      if (call.deadline <= now) this.cancel(call, deadlineError(call));
+      else if (call.deadline < next) next = call.deadline;
+    }
+    for (let i = 0; i < this.queue.length; ) {
+      const call = this.queue[i] as UnaryCall;
+      if (call.deadline <= now || call.done) {
+        this.queue.splice(i, 1);
+        call.abort(deadlineError(call));
+      } else {
+        if (call.deadline < next) next = call.deadline;
+        i++;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY && this.state !== "dead") this.armTimer(next);
+  };
+
+  private connectionError(err: ConnectionError): void {
+    if (this.state === "dead") return;
+    this.writer.append(goawayFrame(0, err.code, err.message));
+    this.writer.flush();
+    const code = err.code === ErrorCode.ENHANCE_YOUR_CALM ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL;
+    this.failure = rpcError(code, `HTTP/2 protocol error from the server: ${err.message}`);
+    this.die();
+    this.socket.destroy();
+  }
+
+  private onClosed(): void {
+    this.failure ??= rpcError(Status.UNAVAILABLE, "connection closed");
+    this.die();
+  }
+
+  /** The connection is gone: every call still here ends, with what it has seen or the failure. */
+  private die(): void {
+    if (this.state === "dead") return;
+    const wasOpen = this.state === "open";
+    this.state = "dead";
+    if (wasOpen) this.events.unusable(this);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const failure = this.failure ?? rpcError(Status.UNAVAILABLE, "connection closed");
+    this.settle?.(failure);
+    this.settle = undefined;
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const call of streams) call.end(undefined, failure);
+    for (const call of this.queue.splice(0)) call.abort(failure);
+    for (const w of this.closeWaiters.splice(0)) w();
+  }
+
+  /** Closes gracefully: calls in flight may finish within graceMs, then the socket is destroyed. */
+  close(graceMs: number): Promise<void> {
+    if (this.state === "dead") return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    this.failure ??= rpcError(Status.UNAVAILABLE, "channel closed");
+    for (const call of this.queue.splice(0)) call.abort(rpcError(Status.UNAVAILABLE, "channel closed"));
+    if (this.state === "open") {
+      this.state = "draining";
+      this.events.unusable(this);
+    }
+    this.closeIfIdle();
+    const force = setTimeout(() => {
+      this.die();
+      this.socket.destroy();
+    }, graceMs);
+    return done.finally(() => clearTimeout(force));
+  }
+}
+
+function deadlineError(call: UnaryCall): RpcError {
+  return rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
+}

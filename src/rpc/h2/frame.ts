@@ -1,0 +1,172 @@
+// HTTP/2 frame layout (RFC 9113 §4): the 9-byte frame header, and a parser that cuts a byte stream into
+// frames. It knows nothing of streams or settings; connection.ts gives the frames their meaning.
+
+export const FRAME_HEADER = 9;
+export const DEFAULT_MAX_FRAME_SIZE = 16_384;
+export const MAX_ALLOWED_FRAME_SIZE = 16_777_215;
+export const DEFAULT_WINDOW = 65_535;
+export const MAX_WINDOW = 0x7fffffff;
+
+export const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+export const FrameType = {
+  DATA: 0x0,
+  HEADERS: 0x1,
+  PRIORITY: 0x2,
+  RST_STREAM: 0x3,
+  SETTINGS: 0x4,
+  PUSH_PROMISE: 0x5,
+  PING: 0x6,
+  GOAWAY: 0x7,
+  WINDOW_UPDATE: 0x8,
+  CONTINUATION: 0x9,
+} as const;
+
+export const Flag = {
+  END_STREAM: 0x1,
+  ACK: 0x1,
+  END_HEADERS: 0x4,
+  PADDED: 0x8,
+  PRIORITY: 0x20,
+} as const;
+
+export const Setting = {
+  HEADER_TABLE_SIZE: 0x1,
+  ENABLE_PUSH: 0x2,
+  MAX_CONCURRENT_STREAMS: 0x3,
+  INITIAL_WINDOW_SIZE: 0x4,
+  MAX_FRAME_SIZE: 0x5,
+  MAX_HEADER_LIST_SIZE: 0x6,
+} as const;
+
+export const ErrorCode = {
+  NO_ERROR: 0x0,
+  PROTOCOL_ERROR: 0x1,
+  INTERNAL_ERROR: 0x2,
+  FLOW_CONTROL_ERROR: 0x3,
+  SETTINGS_TIMEOUT: 0x4,
+  STREAM_CLOSED: 0x5,
+  FRAME_SIZE_ERROR: 0x6,
+  REFUSED_STREAM: 0x7,
+  CANCEL: 0x8,
+  COMPRESSION_ERROR: 0x9,
+  ENHANCE_YOUR_CALM: 0xb,
+} as const;
+
+export function writeFrameHeader(
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+  type: number,
+  flags: number,
+  streamId: number,
+): void {
+  buf[offset] = (length >>> 16) & 0xff;
+  buf[offset + 1] = (length >>> 8) & 0xff;
+  buf[offset + 2] = length & 0xff;
+  buf[offset + 3] = type;
+  buf[offset + 4] = flags;
+  buf[offset + 5] = (streamId >>> 24) & 0x7f;
+  buf[offset + 6] = (streamId >>> 16) & 0xff;
+  buf[offset + 7] = (streamId >>> 8) & 0xff;
+  buf[offset + 8] = streamId & 0xff;
+}
+
+/** A whole frame with its payload: for control frames, which are rare and small. */
+export function encodeFrame(type: number, flags: number, streamId: number, payload: Uint8Array = EMPTY): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
+  writeFrameHeader(out, 0, payload.length, type, flags, streamId);
+  out.set(payload, FRAME_HEADER);
+  return out;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function settingsFrame(settings: ReadonlyArray<readonly [number, number]>): Buffer {
+  const payload = Buffer.allocUnsafe(settings.length * 6);
+  settings.forEach(([id, value], i) => {
+    payload.writeUInt16BE(id, i * 6);
+    payload.writeUInt32BE(value, i * 6 + 2);
+  });
+  return encodeFrame(FrameType.SETTINGS, 0, 0, payload);
+}
+
+export function windowUpdateFrame(streamId: number, increment: number): Buffer {
+  const payload = Buffer.allocUnsafe(4);
+  payload.writeUInt32BE(increment & MAX_WINDOW, 0);
+  return encodeFrame(FrameType.WINDOW_UPDATE, 0, streamId, payload);
+}
+
+export function rstStreamFrame(streamId: number, code: number): Buffer {
+  const payload = Buffer.allocUnsafe(4);
+  payload.writeUInt32BE(code, 0);
+  return encodeFrame(FrameType.RST_STREAM, 0, streamId, payload);
+}
+
+export function goawayFrame(lastStreamId: number, code: number, debug = ""): Buffer {
+  const text = Buffer.from(debug);
+  const payload = Buffer.allocUnsafe(8 + text.length);
+  payload.writeUInt32BE(lastStreamId & MAX_WINDOW, 0);
+  payload.writeUInt32BE(code, 4);
+  text.copy(payload, 8);
+  return encodeFrame(FrameType.GOAWAY, 0, 0, payload);
+}
+
+export type FrameSink = (type: number, flags: number, streamId: number, payload: Buffer) => void;
+
+/**
+ * Cuts incoming bytes into frames. A frame split over reads is kept until complete; frames that arrive
+ * whole are handed over as views into the read buffer, without copying.
+ */
+export class FrameParser {
+  private rest: Buffer | undefined;
+
+  /** maxFrameSize: the SETTINGS_MAX_FRAME_SIZE we advertised; longer frames are a FRAME_SIZE_ERROR. */
+  constructor(private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE) {}
+
+  /** Feeds bytes; calls sink per complete frame. An Error ends the connection. */
+  push(chunk: Buffer, sink: FrameSink): Error | undefined {
+    let buf = chunk;
+    if (this.rest !== undefined) {
+      buf = Buffer.concat([this.rest, chunk]);
+      this.rest = undefined;
+    }
+    let pos = 0;
+    const end = buf.length;
+    while (end - pos >= FRAME_HEADER) {
+      const length = ((buf[pos] as number) << 16) | ((buf[pos + 1] as number) << 8) | (buf[pos + 2] as number);
+      if (length > this.maxFrameSize) {
+        return new Error(`frame of ${length} bytes exceeds the maximum frame size ${this.maxFrameSize}`);
+      }
+      if (end - pos - FRAME_HEADER < length) break;
+      const type = buf[pos + 3] as number;
+      const flags = buf[pos + 4] as number;
+      const streamId = buf.readUInt32BE(pos + 5) & MAX_WINDOW;
+      const start = pos + FRAME_HEADER;
+      pos = start + length;
+      sink(type, flags, streamId, buf.subarray(start, pos));
+    }
+    if (pos < end) this.rest = buf.subarray(pos);
+    return undefined;
+  }
+
+  /** Bytes of an incomplete frame held back. */
+  get buffered(): number {
+    return this.rest?.length ?? 0;
+  }
+}
+
+/** The payload of a DATA or HEADERS frame without padding (and, for HEADERS, the priority fields). */
+export function framePayload(type: number, flags: number, payload: Buffer): Buffer | Error {
+  let start = 0;
+  let end = payload.length;
+  if (flags & Flag.PADDED) {
+    if (end < 1) return new Error("padded frame without a pad length");
+    const pad = payload[0] as number;
+    start = 1;
+    end -= pad;
+  }
+  if (type === FrameType.HEADERS && flags & Flag.PRIORITY) start += 5;
+  if (end < start) return new Error("padding longer than the frame");
+  return start === 0 && end === payload.length ? payload : payload.subarray(start, end);
+}

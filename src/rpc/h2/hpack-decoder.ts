@@ -1,0 +1,148 @@
+// HPACK decoding (RFC 7541) for response header blocks: static and dynamic table, size updates, Huffman.
+// One decoder per connection, fed every header block in order, even those of streams we no longer care
+// about: skipping one would leave the dynamic table out of step with the server's.
+
+import { STATIC_COUNT, STATIC_TABLE } from "./hpack-static.ts";
+import { huffmanDecode } from "./huffman.ts";
+
+/** Receives each decoded field; names are lower-case as HTTP/2 requires. */
+export type HeaderSink = (name: string, value: string) => void;
+
+// RFC 7541 §4.1: an entry's size is its name and value lengths plus 32.
+const ENTRY_OVERHEAD = 32;
+
+export class HpackDecoder {
+  // Newest entry last, so adding is a push; eviction takes from the front, which is rare.
+  private readonly entries: Array<readonly [string, string]> = [];
+  private size = 0;
+  private maxSize: number;
+
+  /** maxTableSize: SETTINGS_HEADER_TABLE_SIZE we advertised (4096 unless we sent another). */
+  constructor(private readonly maxTableSize = 4096) {
+    this.maxSize = maxTableSize;
+  }
+
+  get tableSize(): number {
+    return this.size;
+  }
+
+  get tableLength(): number {
+    return this.entries.length;
+  }
+
+  /** Decodes one complete header block; an Error means the connection must end (COMPRESSION_ERROR). */
+  decode(block: Uint8Array, sink: HeaderSink): Error | undefined {
+    let pos = 0;
+    let fieldSeen = false;
+    const end = block.length;
+    while (pos < end) {
+      const b = block[pos] as number;
+      if (b & 0x80) {
+        // Indexed field.
+        const r = readInt(block, pos, 7);
+        if (r === undefined) return new Error("truncated index");
+        pos = r.next;
+        const entry = this.lookup(r.value);
+        if (entry === undefined) return new Error(`header index ${r.value} out of range`);
+        sink(entry[0], entry[1]);
+        fieldSeen = true;
+      } else if ((b & 0xe0) === 0x20) {
+        // Dynamic table size update: only allowed before the first field of a block.
+        if (fieldSeen) return new Error("table size update after a header field");
+        const r = readInt(block, pos, 5);
+        if (r === undefined) return new Error("truncated table size update");
+        if (r.value > this.maxTableSize) {
+          return new Error(`table size update to ${r.value} exceeds the advertised ${this.maxTableSize}`);
+        }
+        pos = r.next;
+        this.maxSize = r.value;
+        this.evict(0);
+      } else {
+        // Literal: with incremental indexing (01), without (0000) or never indexed (0001).
+        const indexing = (b & 0xc0) === 0x40;
+        const r = readInt(block, pos, indexing ? 6 : 4);
+        if (r === undefined) return new Error("truncated literal");
+        pos = r.next;
+        let name: string;
+        if (r.value === 0) {
+          const s = readString(block, pos);
+          if (s instanceof Error) return s;
+          name = s.value;
+          pos = s.next;
+        } else {
+          const entry = this.lookup(r.value);
+          if (entry === undefined) return new Error(`header name index ${r.value} out of range`);
+          name = entry[0];
+        }
+        const v = readString(block, pos);
+        if (v instanceof Error) return v;
+        pos = v.next;
+        if (indexing) this.add(name, v.value);
+        sink(name, v.value);
+        fieldSeen = true;
+      }
+    }
+    return undefined;
+  }
+
+  private lookup(index: number): readonly [string, string] | undefined {
+    if (index === 0) return undefined;
+    if (index <= STATIC_COUNT) return STATIC_TABLE[index];
+    return this.entries[this.entries.length - (index - STATIC_COUNT)];
+  }
+
+  private add(name: string, value: string): void {
+    const size = name.length + value.length + ENTRY_OVERHEAD;
+    // An entry larger than the table empties it and is not added (§4.4).
+    this.evict(size);
+    if (size <= this.maxSize) {
+      this.entries.push([name, value]);
+      this.size += size;
+    }
+  }
+
+  /** Evicts oldest entries until `incoming` more bytes fit. */
+  private evict(incoming: number): void {
+    while (this.entries.length > 0 && this.size + incoming > this.maxSize) {
+      const old = this.entries.shift() as readonly [string, string];
+      this.size -= old[0].length + old[1].length + ENTRY_OVERHEAD;
+    }
+  }
+}
+
+/** An HPACK integer with an N-bit prefix (§5.1) starting at block[pos]. */
+export function readInt(
+  block: Uint8Array,
+  pos: number,
+  prefixBits: number,
+): { value: number; next: number } | undefined {
+  const max = (1 << prefixBits) - 1;
+  let value = (block[pos] as number) & max;
+  let p = pos + 1;
+  if (value < max) return { value, next: p };
+  let shift = 0;
+  for (;;) {
+    if (p >= block.length) return undefined;
+    const b = block[p++] as number;
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    // Anything above 2^31 is no sane header index, length or table size: refuse rather than overflow.
+    if (value > 0x7fffffff || shift > 35) return undefined;
+    if ((b & 0x80) === 0) return { value, next: p };
+  }
+}
+
+function readString(block: Uint8Array, pos: number): { value: string; next: number } | Error {
+  if (pos >= block.length) return new Error("truncated string");
+  const huffman = ((block[pos] as number) & 0x80) !== 0;
+  const r = readInt(block, pos, 7);
+  if (r === undefined) return new Error("truncated string length");
+  const start = r.next;
+  const end = start + r.value;
+  if (end > block.length) return new Error("string runs past the end of the header block");
+  if (huffman) {
+    const s = huffmanDecode(block, start, end);
+    return s instanceof Error ? s : { value: s, next: end };
+  }
+  return { value: Buffer.from(block.buffer, block.byteOffset + start, r.value).toString("latin1"), next: end };
+}

@@ -1,0 +1,119 @@
+// One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
+// trailers, a reset or the end of the connection. Its outcome follows src/rpc/client.ts exactly (same
+// status for the same wire events), so the two clients are interchangeable.
+import { FrameDecoder } from "../frame.ts";
+import {
+  decodeGrpcMessage,
+  fail,
+  parseStatusCode,
+  type Result,
+  type RpcError,
+  rpcError,
+  Status,
+  statusFromHttp,
+  statusFromRstCode,
+} from "../status.ts";
+
+/** The fields of one header block that a gRPC client looks at; the connection fills it while decoding. */
+export class ResponseFields {
+  status: string | undefined;
+  contentType: string | undefined;
+  grpcStatus: string | undefined;
+  grpcMessage: string | undefined;
+
+  reset(): void {
+    this.status = undefined;
+    this.contentType = undefined;
+    this.grpcStatus = undefined;
+    this.grpcMessage = undefined;
+  }
+}
+
+export class UnaryCall {
+  /** Stream id once started; 0 while queued. */
+  id = 0;
+  /** Bytes of the gRPC-framed request still to send, from `sent` on; flow control may hold some back. */
+  sent = 0;
+  sendWindow = 0;
+  /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
+  unacked = 0;
+  done = false;
+
+  private gotHeaders = false;
+  private status: RpcError | undefined;
+  private httpError: RpcError | undefined;
+  private decoder: FrameDecoder | undefined;
+  private readonly messages: Buffer[] = [];
+
+  constructor(
+    readonly path: string,
+    /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata. */
+    readonly headerBlock: Buffer,
+    /** The request with its 5-byte gRPC prefix. */
+    readonly body: Buffer,
+    /** performance.now() at which the call fails with DEADLINE_EXCEEDED; Infinity for none. */
+    readonly deadline: number,
+    readonly timeoutMs: number | undefined,
+    private readonly maxReceive: number,
+    private readonly resolve: (r: Result<Buffer>) => void,
+  ) {}
+
+  get unsent(): number {
+    return this.body.length - this.sent;
+  }
+
+  /** A complete header block arrived: the response headers, or (the second time) the trailers. */
+  onHeaders(f: ResponseFields): void {
+    if (!this.gotHeaders) {
+      this.gotHeaders = true;
+      const http = Number(f.status);
+      if (http !== 200) {
+        this.httpError = rpcError(statusFromHttp(http), `unexpected HTTP status ${http}`);
+      } else if (f.contentType === undefined || !f.contentType.startsWith("application/grpc")) {
+        this.httpError = rpcError(Status.UNKNOWN, `unexpected content-type "${f.contentType ?? ""}"`);
+      }
+    }
+    const code = parseStatusCode(f.grpcStatus);
+    if (code !== undefined) this.status = rpcError(code, decodeGrpcMessage(f.grpcMessage));
+  }
+
+  /** DATA payload; an error means the call is over and the stream must be cancelled. */
+  onData(payload: Buffer): RpcError | undefined {
+    if (this.httpError || payload.length === 0) return undefined; // not gRPC: an error page, not frames
+    this.decoder ??= new FrameDecoder(this.maxReceive);
+    return this.decoder.push(payload, this.messages);
+  }
+
+  /** The stream ended (END_STREAM, RST_STREAM or the connection): settles the call from what it saw. */
+  end(rstCode: number | undefined, streamError: RpcError | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolve(this.outcome(rstCode, streamError));
+  }
+
+  /** Settles the call now with this error, whatever the stream does next. */
+  abort(error: RpcError): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolve({ ok: false, error });
+  }
+
+  private outcome(rstCode: number | undefined, streamError: RpcError | undefined): Result<Buffer> {
+    const status = this.status;
+    if (status && status.code !== Status.OK) return { ok: false, error: status };
+    if (this.httpError) return { ok: false, error: this.httpError };
+    if (status) {
+      if (this.decoder && this.decoder.buffered > 0) return fail(Status.INTERNAL, "response ended inside a message");
+      const n = this.messages.length;
+      if (n !== 1) {
+        return fail(n === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL, `expected one response message, got ${n}`);
+      }
+      return { ok: true, value: this.messages[0] as Buffer };
+    }
+    if (streamError) return { ok: false, error: streamError };
+    if (rstCode !== undefined && rstCode !== 0) {
+      return fail(statusFromRstCode(rstCode), `stream reset by server (code ${rstCode})`);
+    }
+    return fail(Status.UNAVAILABLE, "connection closed before the call completed");
+  }
+}

@@ -1,0 +1,75 @@
+// Outgoing bytes of one connection, gathered and handed to the socket once per microtask: a burst of calls
+// (a read that completed many responses, whose slots each send the next call) becomes one write syscall.
+import type { Duplex } from "node:stream";
+
+const SLAB_BYTES = 64 * 1024;
+// Larger pieces are handed to the socket as they are rather than copied into the slab.
+const COPY_LIMIT = 16 * 1024;
+
+export class Writer {
+  /** Where reserve()d bytes go; valid until the next reserve(). */
+  slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
+  // Bytes slab[start, pos) are written but not yet flushed; earlier ones belong to the socket now.
+  private start = 0;
+  private pos = 0;
+  private readonly parts: Buffer[] = [];
+  private scheduled = false;
+  private readonly flushBound = () => this.flush();
+
+  constructor(private readonly socket: Duplex) {}
+
+  /** Makes room for n bytes in `slab` and returns their offset. */
+  reserve(n: number): number {
+    if (this.pos + n > this.slab.length) {
+      this.seal();
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, n));
+      this.start = 0;
+      this.pos = 0;
+    }
+    const at = this.pos;
+    this.pos += n;
+    this.schedule();
+    return at;
+  }
+
+  /** Queues bytes; large ones are not copied, so the caller must not change them afterwards. */
+  append(bytes: Buffer): void {
+    if (bytes.length > COPY_LIMIT) {
+      this.seal();
+      this.parts.push(bytes);
+      this.schedule();
+      return;
+    }
+    const at = this.reserve(bytes.length);
+    this.slab.set(bytes, at);
+  }
+
+  private seal(): void {
+    if (this.pos > this.start) this.parts.push(this.slab.subarray(this.start, this.pos));
+    this.start = this.pos;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(this.flushBound);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    this.seal();
+    const n = this.parts.length;
+    if (n === 0 || this.socket.destroyed) {
+      this.parts.length = 0;
+      return;
+    }
+    if (n === 1) {
+      this.socket.write(this.parts[0] as Buffer);
+    } else {
+      this.socket.cork();
+      for (const p of this.parts) this.socket.write(p);
+      this.socket.uncork();
+    }
+    this.parts.length = 0;
+  }
+}
