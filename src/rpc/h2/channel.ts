@@ -7,7 +7,6 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   type UnaryChannel,
 } from "../channel.ts";
-import { encodeFrame } from "../frame.ts";
 import { fail, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { H2Connection } from "./connection.ts";
@@ -65,11 +64,10 @@ export class LeanChannel implements UnaryChannel {
       );
     }
     const block = this.headerBlock(path, call);
-    const body = encodeFrame(request);
     return new Promise((resolve) => {
       const deadline =
         call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, call.timeoutMs);
-      this.dispatch(new UnaryCall(path, block, body, deadline, call.timeoutMs, this.maxRecv, resolve));
+      this.dispatch(new UnaryCall(path, block, request, deadline, call.timeoutMs, this.maxRecv, resolve));
     });
   }
 

@@ -35,6 +35,8 @@ const CONNECTION_WINDOW = 16 << 20;
 const MAX_HEADER_BLOCK = 1 << 20;
 // Stream ids are 31 bits; past this the connection is retired and a new one opened.
 const LAST_STREAM_ID = 0x7fffffff;
+// Requests up to this size are copied into the output buffer; larger ones are written as they are.
+const COPY_WHOLE = 16 * 1024;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
@@ -185,7 +187,27 @@ export class H2Connection {
   /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
   private sendData(call: UnaryCall): void {
     const w = this.writer;
-    const body = call.body;
+    const total = call.total;
+    if (
+      call.sent === 0 &&
+      total <= COPY_WHOLE &&
+      total <= call.sendWindow &&
+      total <= this.sendWindow &&
+      total <= this.maxFrame
+    ) {
+      // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
+      const at = w.reserve(FRAME_HEADER + total);
+      const slab = w.slab;
+      writeFrameHeader(slab, at, total, FrameType.DATA, Flag.END_STREAM, call.id);
+      slab[at + FRAME_HEADER] = 0;
+      slab.writeUInt32BE(call.request.length, at + FRAME_HEADER + 1);
+      slab.set(call.request, at + FRAME_HEADER + 5);
+      call.sent = total;
+      call.sendWindow -= total;
+      this.sendWindow -= total;
+      return;
+    }
+    const body = call.body();
     while (call.sent < body.length) {
       const n = Math.min(body.length - call.sent, call.sendWindow, this.sendWindow, this.maxFrame);
       if (n <= 0) return;
@@ -203,7 +225,7 @@ export class H2Connection {
   private resumeSends(): void {
     for (const call of this.streams.values()) {
       if (this.sendWindow <= 0) return;
-      if (call.sent < call.body.length) this.sendData(call);
+      if (call.sent < call.total) this.sendData(call);
     }
   }
 
@@ -422,7 +444,7 @@ export class H2Connection {
   private finish(call: UnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
     this.streams.delete(call.id);
     // The server answered before taking all of the request (e.g. too large): close our half as well.
-    if (reset && call.sent < call.body.length) this.writer.append(rstStreamFrame(call.id, ErrorCode.CANCEL));
+    if (reset && call.sent < call.total) this.writer.append(rstStreamFrame(call.id, ErrorCode.CANCEL));
     call.end(rstCode, streamError);
     this.pump();
     this.closeIfIdle();

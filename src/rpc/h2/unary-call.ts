@@ -1,7 +1,7 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome follows src/rpc/client.ts exactly (same
 // status for the same wire events), so the two clients are interchangeable.
-import { FrameDecoder } from "../frame.ts";
+import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -32,7 +32,7 @@ export class ResponseFields {
 export class UnaryCall {
   /** Stream id once started; 0 while queued. */
   id = 0;
-  /** Bytes of the gRPC-framed request still to send, from `sent` on; flow control may hold some back. */
+  /** Bytes of the gRPC-framed request sent so far; flow control may hold the rest back. */
   sent = 0;
   sendWindow = 0;
   /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
@@ -49,8 +49,8 @@ export class UnaryCall {
     readonly path: string,
     /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata. */
     readonly headerBlock: Buffer,
-    /** The request with its 5-byte gRPC prefix. */
-    readonly body: Buffer,
+    /** The request message, without the 5-byte gRPC prefix (written straight into the output buffer). */
+    readonly request: Uint8Array,
     /** performance.now() at which the call fails with DEADLINE_EXCEEDED; Infinity for none. */
     readonly deadline: number,
     readonly timeoutMs: number | undefined,
@@ -58,8 +58,17 @@ export class UnaryCall {
     private readonly resolve: (r: Result<Buffer>) => void,
   ) {}
 
-  get unsent(): number {
-    return this.body.length - this.sent;
+  private framed: Buffer | undefined;
+
+  /** Length of the request with its gRPC prefix. */
+  get total(): number {
+    return this.request.length + FRAME_HEADER_BYTES;
+  }
+
+  /** The prefixed request as one Buffer, built only when flow control makes it go out in pieces. */
+  body(): Buffer {
+    this.framed ??= encodeFrame(this.request);
+    return this.framed;
   }
 
   /** A complete header block arrived: the response headers, or (the second time) the trailers. */
