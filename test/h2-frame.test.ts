@@ -16,7 +16,7 @@ type Seen = [number, number, number, string];
 function parseAll(parser: FrameParser, chunks: Buffer[]): Seen[] | Error {
   const seen: Seen[] = [];
   for (const c of chunks) {
-    const err = parser.push(c, (type, flags, id, payload) => seen.push([type, flags, id, payload.toString("hex")]));
+    const err = parser.push(c, (type, flags, id, buf, s, e) => seen.push([type, flags, id, buf.toString("hex", s, e)]));
     if (err) return err;
   }
   return seen;

@@ -155,7 +155,8 @@ async function rawPeer(
         prefaceSeen = true;
         data = held.subarray(PREFACE.length);
       }
-      parser.push(data, (type, flags, id, payload) => {
+      parser.push(data, (type, flags, id, buf, start, end) => {
+        const payload = buf.subarray(start, end);
         conn.frames.push({ type, flags, id, payload: Buffer.from(payload) });
         if (type === FrameType.HEADERS) {
           // Our encoder writes :path as a literal with static name index 4: 0x04, length, bytes.

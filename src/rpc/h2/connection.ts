@@ -37,6 +37,8 @@ const MAX_HEADER_BLOCK = 1 << 20;
 const LAST_STREAM_ID = 0x7fffffff;
 // Requests up to this size are copied into the output buffer; larger ones are written as they are.
 const COPY_WHOLE = 16 * 1024;
+// HEADERS flags that put more than the header block into the payload.
+const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
@@ -235,10 +237,10 @@ export class H2Connection {
     if (err) this.connectionError(new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, err.message));
   }
 
-  private readonly onFrame = (type: number, flags: number, id: number, payload: Buffer): void => {
+  private readonly onFrame = (type: number, flags: number, id: number, buf: Buffer, start: number, end: number) => {
     if (this.state === "dead") return;
     try {
-      this.frame(type, flags, id, payload);
+      this.frame(type, flags, id, buf, start, end);
     } catch (err) {
       // Only our own ConnectionErrors are expected here; anything else is a bug, still not a crash.
       this.connectionError(
@@ -247,14 +249,21 @@ export class H2Connection {
     }
   };
 
-  private frame(type: number, flags: number, id: number, payload: Buffer): void {
+  private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || id !== this.blockStream)) {
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
     }
+    // The per-call frames are handled on ranges of the read buffer; the rest get a view of their own.
+    if (type === FrameType.HEADERS && (flags & HEADERS_EXTRAS) === 0 && flags & Flag.END_HEADERS && id % 2 === 1) {
+      this.onBlock(id, flags, buf, start, end);
+      return;
+    }
+    if (type === FrameType.DATA) {
+      this.onData(flags, id, buf, start, end);
+      return;
+    }
+    const payload = buf.subarray(start, end);
     switch (type) {
-      case FrameType.DATA:
-        this.onData(flags, id, payload);
-        return;
       case FrameType.HEADERS:
         this.onHeaders(flags, id, payload);
         return;
@@ -283,19 +292,27 @@ export class H2Connection {
     }
   }
 
-  private onData(flags: number, id: number, payload: Buffer): void {
+  private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+    const length = end - start;
     // Flow control counts the whole frame, padding included, even for streams we have forgotten.
-    this.recvUnacked += payload.length;
+    this.recvUnacked += length;
     if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
       this.writer.append(windowUpdateFrame(0, this.recvUnacked));
       this.recvUnacked = 0;
     }
     const call = this.streams.get(id);
     if (call === undefined) return;
-    const data = framePayload(FrameType.DATA, flags, payload);
-    if (data instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, data.message);
-    const err = call.onData(data);
+    let from = start;
+    let to = end;
+    if (flags & Flag.PADDED) {
+      if (length < 1 || (buf[start] as number) >= length) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
+      }
+      from = start + 1;
+      to = end - (buf[start] as number);
+    }
+    const err = call.onData(buf, from, to);
     if (err) {
       this.cancel(call, err);
       return;
@@ -304,7 +321,7 @@ export class H2Connection {
       this.finish(call, undefined);
       return;
     }
-    call.unacked += payload.length;
+    call.unacked += length;
     if (call.unacked >= STREAM_WINDOW / 2) {
       this.writer.append(windowUpdateFrame(id, call.unacked));
       call.unacked = 0;
@@ -316,7 +333,7 @@ export class H2Connection {
     const block = framePayload(FrameType.HEADERS, flags, payload);
     if (block instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, block.message);
     if (flags & Flag.END_HEADERS) {
-      this.onBlock(id, flags, block);
+      this.onBlock(id, flags, block, 0, block.length);
       return;
     }
     this.blockStream = id;
@@ -337,13 +354,13 @@ export class H2Connection {
     this.blockStream = 0;
     this.blockParts = [];
     this.blockBytes = 0;
-    this.onBlock(id, this.blockFlags, block);
+    this.onBlock(id, this.blockFlags, block, 0, block.length);
   }
 
-  private onBlock(id: number, flags: number, block: Buffer): void {
+  private onBlock(id: number, flags: number, block: Buffer, start: number, end: number): void {
     this.fields.reset();
     // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
-    const err = this.hpack.decode(block, this.sink);
+    const err = this.hpack.decode(block, this.sink, start, end);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     const call = this.streams.get(id);
     if (call === undefined) return;

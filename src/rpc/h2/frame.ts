@@ -112,11 +112,19 @@ export function goawayFrame(lastStreamId: number, code: number, debug = ""): Buf
   return encodeFrame(FrameType.GOAWAY, 0, 0, payload);
 }
 
-export type FrameSink = (type: number, flags: number, streamId: number, payload: Buffer) => void;
+/** One frame: its payload is buf[start, end). A range, not a view: most frames need no Buffer of their own. */
+export type FrameSink = (
+  type: number,
+  flags: number,
+  streamId: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+) => void;
 
 /**
  * Cuts incoming bytes into frames. A frame split over reads is kept until complete; frames that arrive
- * whole are handed over as views into the read buffer, without copying.
+ * whole are handed over as ranges of the read buffer, without copying.
  */
 export class FrameParser {
   private rest: Buffer | undefined;
@@ -144,7 +152,7 @@ export class FrameParser {
       const streamId = buf.readUInt32BE(pos + 5) & MAX_WINDOW;
       const start = pos + FRAME_HEADER;
       pos = start + length;
-      sink(type, flags, streamId, buf.subarray(start, pos));
+      sink(type, flags, streamId, buf, start, pos);
     }
     if (pos < end) this.rest = buf.subarray(pos);
     return undefined;

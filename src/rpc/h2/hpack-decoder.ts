@@ -30,16 +30,25 @@ export class HpackDecoder {
     return this.entries.length;
   }
 
-  /** Decodes one complete header block; an Error means the connection must end (COMPRESSION_ERROR). */
-  decode(block: Uint8Array, sink: HeaderSink): Error | undefined {
-    let pos = 0;
+  /**
+   * Decodes one complete header block, block[start, end); an Error means the connection must end
+   * (COMPRESSION_ERROR). Takes a range rather than a view so the caller need not slice the read buffer.
+   */
+  decode(block: Buffer, sink: HeaderSink, start = 0, end = block.length): Error | undefined {
+    let pos = start;
     let fieldSeen = false;
-    const end = block.length;
     while (pos < end) {
       const b = block[pos] as number;
-      if (b & 0x80) {
+      if (b > 0x80 && b < 0xff) {
+        // Indexed field with a one-byte index: nearly every field of a gRPC response after the first.
+        const entry = this.lookup(b & 0x7f);
+        if (entry === undefined) return new Error(`header index ${b & 0x7f} out of range`);
+        sink(entry[0], entry[1]);
+        fieldSeen = true;
+        pos++;
+      } else if (b & 0x80) {
         // Indexed field.
-        const r = readInt(block, pos, 7);
+        const r = readInt(block, pos, 7, end);
         if (r === undefined) return new Error("truncated index");
         pos = r.next;
         const entry = this.lookup(r.value);
@@ -49,7 +58,7 @@ export class HpackDecoder {
       } else if ((b & 0xe0) === 0x20) {
         // Dynamic table size update: only allowed before the first field of a block.
         if (fieldSeen) return new Error("table size update after a header field");
-        const r = readInt(block, pos, 5);
+        const r = readInt(block, pos, 5, end);
         if (r === undefined) return new Error("truncated table size update");
         if (r.value > this.maxTableSize) {
           return new Error(`table size update to ${r.value} exceeds the advertised ${this.maxTableSize}`);
@@ -60,12 +69,12 @@ export class HpackDecoder {
       } else {
         // Literal: with incremental indexing (01), without (0000) or never indexed (0001).
         const indexing = (b & 0xc0) === 0x40;
-        const r = readInt(block, pos, indexing ? 6 : 4);
+        const r = readInt(block, pos, indexing ? 6 : 4, end);
         if (r === undefined) return new Error("truncated literal");
         pos = r.next;
         let name: string;
         if (r.value === 0) {
-          const s = readString(block, pos);
+          const s = readString(block, pos, end);
           if (s instanceof Error) return s;
           name = s.value;
           pos = s.next;
@@ -74,7 +83,7 @@ export class HpackDecoder {
           if (entry === undefined) return new Error(`header name index ${r.value} out of range`);
           name = entry[0];
         }
-        const v = readString(block, pos);
+        const v = readString(block, pos, end);
         if (v instanceof Error) return v;
         pos = v.next;
         if (indexing) this.add(name, v.value);
@@ -115,6 +124,7 @@ export function readInt(
   block: Uint8Array,
   pos: number,
   prefixBits: number,
+  limit = block.length,
 ): { value: number; next: number } | undefined {
   const max = (1 << prefixBits) - 1;
   let value = (block[pos] as number) & max;
@@ -122,7 +132,7 @@ export function readInt(
   if (value < max) return { value, next: p };
   let shift = 0;
   for (;;) {
-    if (p >= block.length) return undefined;
+    if (p >= limit) return undefined;
     const b = block[p++] as number;
     value += (b & 0x7f) * 2 ** shift;
     shift += 7;
@@ -132,17 +142,17 @@ export function readInt(
   }
 }
 
-function readString(block: Uint8Array, pos: number): { value: string; next: number } | Error {
-  if (pos >= block.length) return new Error("truncated string");
+function readString(block: Buffer, pos: number, limit: number): { value: string; next: number } | Error {
+  if (pos >= limit) return new Error("truncated string");
   const huffman = ((block[pos] as number) & 0x80) !== 0;
-  const r = readInt(block, pos, 7);
+  const r = readInt(block, pos, 7, limit);
   if (r === undefined) return new Error("truncated string length");
   const start = r.next;
   const end = start + r.value;
-  if (end > block.length) return new Error("string runs past the end of the header block");
+  if (end > limit) return new Error("string runs past the end of the header block");
   if (huffman) {
     const s = huffmanDecode(block, start, end);
     return s instanceof Error ? s : { value: s, next: end };
   }
-  return { value: Buffer.from(block.buffer, block.byteOffset + start, r.value).toString("latin1"), next: end };
+  return { value: block.toString("latin1", start, end), next: end };
 }

@@ -86,11 +86,24 @@ export class UnaryCall {
     if (code !== undefined) this.status = rpcError(code, decodeGrpcMessage(f.grpcMessage));
   }
 
-  /** DATA payload; an error means the call is over and the stream must be cancelled. */
-  onData(payload: Buffer): RpcError | undefined {
-    if (this.httpError || payload.length === 0) return undefined; // not gRPC: an error page, not frames
+  /** DATA payload, buf[start, end); an error means the call is over and the stream must be cancelled. */
+  onData(buf: Buffer, start: number, end: number): RpcError | undefined {
+    if (this.httpError || end === start) return undefined; // not gRPC: an error page, not frames
+    if (
+      this.decoder === undefined &&
+      this.messages.length === 0 &&
+      buf[start] === 0 &&
+      end - start >= FRAME_HEADER_BYTES
+    ) {
+      // The usual case: the whole message in one DATA frame. Anything else goes through the decoder.
+      const length = buf.readUInt32BE(start + 1);
+      if (length === end - start - FRAME_HEADER_BYTES && length <= this.maxReceive) {
+        this.messages.push(buf.subarray(start + FRAME_HEADER_BYTES, end));
+        return undefined;
+      }
+    }
     this.decoder ??= new FrameDecoder(this.maxReceive);
-    return this.decoder.push(payload, this.messages);
+    return this.decoder.push(buf.subarray(start, end), this.messages);
   }
 
   /** The stream ended (END_STREAM, RST_STREAM or the connection): settles the call from what it saw. */
