@@ -43,7 +43,9 @@ export class UnaryCall {
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private decoder: FrameDecoder | undefined;
-  private readonly messages: Buffer[] = [];
+  // Messages received: the first one, and how many (a unary call wants exactly one; no array per call).
+  private message: Buffer | undefined;
+  private count = 0;
 
   constructor(
     readonly path: string,
@@ -89,21 +91,23 @@ export class UnaryCall {
   /** DATA payload, buf[start, end); an error means the call is over and the stream must be cancelled. */
   onData(buf: Buffer, start: number, end: number): RpcError | undefined {
     if (this.httpError || end === start) return undefined; // not gRPC: an error page, not frames
-    if (
-      this.decoder === undefined &&
-      this.messages.length === 0 &&
-      buf[start] === 0 &&
-      end - start >= FRAME_HEADER_BYTES
-    ) {
+    if (this.decoder === undefined && this.count === 0 && buf[start] === 0 && end - start >= FRAME_HEADER_BYTES) {
       // The usual case: the whole message in one DATA frame. Anything else goes through the decoder.
       const length = buf.readUInt32BE(start + 1);
       if (length === end - start - FRAME_HEADER_BYTES && length <= this.maxReceive) {
-        this.messages.push(buf.subarray(start + FRAME_HEADER_BYTES, end));
+        this.message = buf.subarray(start + FRAME_HEADER_BYTES, end);
+        this.count = 1;
         return undefined;
       }
     }
     this.decoder ??= new FrameDecoder(this.maxReceive);
-    return this.decoder.push(buf.subarray(start, end), this.messages);
+    const out: Buffer[] = [];
+    const err = this.decoder.push(buf.subarray(start, end), out);
+    if (out.length > 0) {
+      this.message ??= out[0];
+      this.count += out.length;
+    }
+    return err;
   }
 
   /** The stream ended (END_STREAM, RST_STREAM or the connection): settles the call from what it saw. */
@@ -126,11 +130,11 @@ export class UnaryCall {
     if (this.httpError) return { ok: false, error: this.httpError };
     if (status) {
       if (this.decoder && this.decoder.buffered > 0) return fail(Status.INTERNAL, "response ended inside a message");
-      const n = this.messages.length;
+      const n = this.count;
       if (n !== 1) {
         return fail(n === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL, `expected one response message, got ${n}`);
       }
-      return { ok: true, value: this.messages[0] as Buffer };
+      return { ok: true, value: this.message as Buffer };
     }
     if (streamError) return { ok: false, error: streamError };
     if (rstCode !== undefined && rstCode !== 0) {
