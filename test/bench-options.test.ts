@@ -194,3 +194,16 @@ describe("workload rotation", () => {
     expect(picks).toEqual(["echo:0", "crypto:0", "echo:0", "crypto:1", "echo:0", "crypto:0"]);
   });
 });
+
+describe("client implementation", () => {
+  test("lean by default; --client and GRPC_CLIENT choose, the flag winning", () => {
+    expect(resolve({}).client).toBe("lean");
+    expect(resolve({ client: "http2" }).client).toBe("http2");
+    expect(resolve({}, { GRPC_CLIENT: "http2" }).client).toBe("http2");
+    expect(resolve({ client: "lean" }, { GRPC_CLIENT: "http2" }).client).toBe("lean");
+  });
+  test("an unknown client is an error naming the choices", () => {
+    expect(error({ client: "grpc-js" })).toContain("lean, http2");
+    expect(error({}, { GRPC_CLIENT: "x" })).toContain("GRPC_CLIENT");
+  });
+});

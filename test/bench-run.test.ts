@@ -45,21 +45,26 @@ describe("against a counting echo server", () => {
   });
   afterAll(() => srv.stop());
 
-  test("--requests N sends exactly N calls, over several threads and connections", async () => {
-    counter.calls = 0;
-    const { report } = await bench({
-      server: srv.target,
-      requests: "2345",
-      connections: "5",
-      concurrency: "17",
-      threads: "3",
-    });
-    expect(counter.calls).toBe(2345);
-    expect(report.total).toMatchObject({ requests: 2345, ok: 2345, failed: 0 });
-    expect(report.connections.reduce((n, c) => n + c.calls, 0)).toBe(2345);
-    expect(report.loader.threads).toHaveLength(3);
-    expectValid(report);
-  });
+  test.each(["lean", "http2"])(
+    "--requests N sends exactly N calls, over several threads and connections (%s client)",
+    async (client) => {
+      counter.calls = 0;
+      const { report } = await bench({
+        server: srv.target,
+        requests: "2345",
+        connections: "5",
+        concurrency: "17",
+        threads: "3",
+        client,
+      });
+      expect(report.options.client).toBe(client);
+      expect(counter.calls).toBe(2345);
+      expect(report.total).toMatchObject({ requests: 2345, ok: 2345, failed: 0 });
+      expect(report.connections.reduce((n, c) => n + c.calls, 0)).toBe(2345);
+      expect(report.loader.threads).toHaveLength(3);
+      expectValid(report);
+    },
+  );
 
   test("open loop with --requests N also sends exactly N", async () => {
     counter.calls = 0;
