@@ -83,9 +83,13 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         const progress = cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks) : undefined;
         const cpu0 = threadCpuSeconds();
         const t0 = performance.now();
+        // A closed loop runs for the duration from its first call: when this thread woke late, ending at
+        // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
+        // schedule, which is fixed in advance).
+        const endBase = cfg.rate === undefined ? Math.max(t0, measureMs) : measureMs;
         await runPhase({
           startMs: measureMs,
-          endMs: cfg.durationMs === undefined ? undefined : measureMs + cfg.durationMs,
+          endMs: cfg.durationMs === undefined ? undefined : endBase + cfg.durationMs,
           requests: cfg.requests,
           record: true,
         });
