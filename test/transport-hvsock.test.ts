@@ -15,7 +15,7 @@ import { parseAddress } from "../src/transport/address.ts";
 import { TransportError } from "../src/transport/errors.ts";
 import { parseHandshake } from "../src/transport/hvsock.ts";
 import { connect } from "../src/transport/index.ts";
-import { channelTo } from "./helpers.ts";
+import { CLIENTS, channelTo } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-hv-"));
 const GUEST_PORT = 52;
@@ -118,9 +118,9 @@ describe("hvsock handshake parsing (pure)", () => {
   });
 });
 
-describe("Echo through the Firecracker-style muxer", () => {
+describe.each(CLIENTS)("Echo through the Firecracker-style muxer, %s client", (client) => {
   test("OK line and the guest's HTTP/2 bytes in one write: calls work, payloads intact", async () => {
-    const ch = channelTo(hv(vsockPath, GUEST_PORT));
+    const ch = channelTo(hv(vsockPath, GUEST_PORT), { client });
     const payload = Buffer.alloc(256 * 1024, 0x5a);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => ch.unary(EchoMethod.path, req(i === 0 ? payload : Buffer.of(i), i))),

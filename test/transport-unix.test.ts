@@ -15,7 +15,7 @@ import { type RunningServer, startServer } from "../src/server/server.ts";
 import type { Address } from "../src/transport/address.ts";
 import { TransportError } from "../src/transport/errors.ts";
 import { connect, listen } from "../src/transport/index.ts";
-import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
+import { CLIENTS, channelTo, requireBinary, waitForLine } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-unix-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +45,7 @@ function staleSocketFile(path: string): void {
   closeFd(s.value);
 }
 
-describe("Echo over a Unix socket", () => {
+describe.each(CLIENTS)("Echo over a Unix socket, %s client", (client) => {
   let server: RunningServer;
   let addr: Address;
   beforeAll(async () => {
@@ -58,7 +58,7 @@ describe("Echo over a Unix socket", () => {
     ["empty", 0],
     ["1 MiB", 1024 * 1024],
   ])("%s payload comes back byte for byte", async (_name, size) => {
-    const ch = channelTo(addr);
+    const ch = channelTo(addr, { client });
     const payload = Buffer.alloc(size);
     for (let i = 0; i < size; i++) payload[i] = (i * 13 + 5) & 0xff;
     const r = await ch.unary(EchoMethod.path, req(payload, 7), { timeoutMs: 10_000 });
@@ -68,14 +68,14 @@ describe("Echo over a Unix socket", () => {
   });
 
   test("200 concurrent calls on one connection, and 20 connections at once", async () => {
-    const ch = channelTo(addr);
+    const ch = channelTo(addr, { client });
     const rs = await Promise.all(
       Array.from({ length: 200 }, (_, i) => ch.unary(EchoMethod.path, req(Buffer.of(i & 0xff), i))),
     );
     expect(rs.every((r) => r.ok)).toBe(true);
     expect(ch.stats.connects).toBe(1);
     await ch.close();
-    const chans = Array.from({ length: 20 }, () => channelTo(addr));
+    const chans = Array.from({ length: 20 }, () => channelTo(addr, { client }));
     const each = await Promise.all(chans.map((c) => c.unary(EchoMethod.path, req(Buffer.from("x")))));
     expect(each.every((r) => r.ok)).toBe(true);
     await Promise.all(chans.map((c) => c.close()));
@@ -98,7 +98,7 @@ describe("Echo over a Unix socket", () => {
       ],
     };
     const s = await startServer({ addresses: [unixAddr(path)], services: [peerService], fastPath });
-    const ch = channelTo(unixAddr(path));
+    const ch = channelTo(unixAddr(path), { client });
     const r = await ch.unary(Peer.path, req(Buffer.alloc(0)));
     await ch.close();
     await s.shutdown(1000);

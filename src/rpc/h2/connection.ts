@@ -125,6 +125,9 @@ export class H2Connection {
       this.failure ??= rpcError(Status.UNAVAILABLE, `connection failed: ${err.message}`);
     });
     socket.on("close", () => this.onClosed());
+    // A transport may hand the socket over paused (hvsock does, with the server's first bytes unshifted in
+    // front); a 'data' listener alone does not restart a stream that was paused explicitly.
+    socket.resume();
     this.writer.append(PREFACE);
     this.writer.append(
       settingsFrame([
