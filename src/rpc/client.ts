@@ -27,6 +27,8 @@ export interface ChannelOptions {
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;
   readonly userAgent?: string;
+  /** The connection is TLS (connect() did the handshake): sent as :scheme https. */
+  readonly secure?: boolean;
 }
 
 export interface CallOptions {
@@ -62,7 +64,7 @@ export class Channel {
     this.maxSend = opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.baseHeaders = {
       ":method": "POST",
-      ":scheme": "http",
+      ":scheme": opts.secure ? "https" : "http",
       ":authority": opts.authority,
       "content-type": "application/grpc",
       te: "trailers",
@@ -96,7 +98,7 @@ export class Channel {
       socket.destroy();
       return rpcError(Status.UNAVAILABLE, "channel closed");
     }
-    const session = http2.connect(`http://${this.opts.authority}`, {
+    const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
       settings: { initialWindowSize: 1 << 20, enablePush: false },
     });

@@ -3,7 +3,8 @@
 // .proto from disk, so we register its request handler ourselves with codecs from the embedded set.
 import type * as grpc from "@grpc/grpc-js";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
-import { describedMethod, isDescribedService, packageDefinition } from "./descriptors.ts";
+import { isDescribedService, packageDefinition } from "../api/descriptors.ts";
+import { describedMethod } from "./descriptors.ts";
 import type { ServiceDef } from "./handler.ts";
 
 export const REFLECTION_V1 = "grpc.reflection.v1.ServerReflection";
