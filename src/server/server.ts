@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import type { Listener } from "../transport/types.ts";
+import { guardFrames } from "./frame-guard.ts";
 import type { ServiceDef } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
 import { ConnectionGate, DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "./limits.ts";
@@ -87,8 +88,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
   const injector = server.createConnectionInjector(credentials);
   const h2 = injectorHttp2Server(server);
-  if (h2) h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
-  else log.warn("keepalive enforcement unavailable with this grpc-js version");
+  if (h2) {
+    h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
+    // Before grpc-js's own handler, so a bad frame is refused before grpc-js acts on it.
+    h2.prependListener("stream", guardFrames);
+  } else {
+    log.warn("keepalive enforcement and frame checks unavailable with this grpc-js version");
+  }
 
   const gate = new ConnectionGate(limits.maxConnections);
   const listeners: Listener[] = [];
