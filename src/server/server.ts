@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import type { Listener } from "../transport/types.ts";
+import { CallTracker } from "./drain.ts";
 import { guardFrames } from "./frame-guard.ts";
 import type { ServiceDef } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
@@ -37,6 +38,8 @@ export interface RunningServer {
   readonly health: HealthState | undefined;
   readonly limits: Limits;
   readonly connections: { readonly open: number; readonly refused: number };
+  /** Calls (HTTP/2 streams) open right now. */
+  readonly inFlight: () => number;
   /** Health NOT_SERVING, stops accepting, lets calls in flight finish for up to graceMs, then cuts the rest. */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
@@ -88,12 +91,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
   const injector = server.createConnectionInjector(credentials);
   const h2 = injectorHttp2Server(server);
+  const calls = new CallTracker();
   if (h2) {
+    h2.on("stream", calls.track);
     h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
     // Before grpc-js's own handler, so a bad frame is refused before grpc-js acts on it.
     h2.prependListener("stream", guardFrames);
   } else {
-    log.warn("keepalive enforcement and frame checks unavailable with this grpc-js version");
+    log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
   }
 
   const gate = new ConnectionGate(limits.maxConnections);
@@ -132,19 +137,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return gate.refused;
       },
     },
+    inFlight: () => calls.inFlight,
     async shutdown(graceMs) {
       health?.drain();
       await Promise.all(listeners.map((l) => l.close()));
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve({ forced: true });
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve({ forced: false });
-        });
+      // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
+      const drained = Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"expired">((r) => {
+        timer = setTimeout(() => r("expired"), graceMs);
       });
+      const outcome = await Promise.race([drained, expired]);
+      clearTimeout(timer);
+      if (outcome === "expired") {
+        log.debug(`grace period over with ${calls.inFlight} call(s) in flight`);
+        server.forceShutdown();
+        return { forced: true };
+      }
+      return { forced: false };
     },
   };
 }
