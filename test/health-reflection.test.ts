@@ -129,6 +129,18 @@ describe.each(["v1", "v1alpha"] as const)("grpc.reflection.%s (grpc-js client)",
     expect(messages).toContain("EchoResponse");
   });
 
+  test("map fields are described as protoc does (strict clients such as grpcurl refuse otherwise)", async () => {
+    const r = await reflect(client, { fileContainingSymbol: "grpc.health.v1.Health" });
+    type Msg = { name?: string; field?: { typeName?: string }[]; nestedType?: Msg[]; options?: { mapEntry?: boolean } };
+    const files = (r.fileDescriptorResponse as { fileDescriptorProto: Buffer[] }).fileDescriptorProto.map(
+      (b) => FileDescriptorProto.decode(b) as unknown as { messageType?: Msg[] },
+    );
+    const list = files.flatMap((f) => f.messageType ?? []).find((m) => m.name === "HealthListResponse");
+    const entry = list?.nestedType?.find((n) => n.options?.mapEntry);
+    expect(entry?.name).toBe("StatusesEntry");
+    expect(list?.field?.[0]?.typeName).toMatch(/(^|\.)StatusesEntry$/);
+  });
+
   test("an unknown symbol → error_response NOT_FOUND", async () => {
     const r = await reflect(client, { fileContainingSymbol: "no.such.Thing" });
     expect((r.errorResponse as { errorCode: number }).errorCode).toBe(grpc.status.NOT_FOUND);
