@@ -3,6 +3,7 @@
 import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
 
 export interface Limits {
   /** Largest request message accepted, bytes (grpc-go and tonic default to 4 MiB). */
@@ -30,8 +31,8 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxReceiveMessageBytes: 4 * 1024 * 1024,
-  maxSendMessageBytes: 4 * 1024 * 1024,
+  maxReceiveMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxSendMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   // High enough not to throttle a load test on a few connections, low enough to bound one client.
   maxConcurrentStreams: 1000,
   // grpc-go's server defaults: ping after 2 h of silence, 20 s to answer, clients may ping every 5 min.

@@ -44,12 +44,15 @@ export interface RunningServer {
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
-export function resolveLimits(opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">) {
-  const legacy: Partial<Limits> = {};
-  if (opts.maxReceiveMessageBytes !== undefined)
-    Object.assign(legacy, { maxReceiveMessageBytes: opts.maxReceiveMessageBytes });
-  if (opts.maxSendMessageBytes !== undefined) Object.assign(legacy, { maxSendMessageBytes: opts.maxSendMessageBytes });
-  return { ...DEFAULT_LIMITS, ...legacy, ...opts.limits };
+/** Defaults, overridden by the shorthand message sizes, overridden by explicit limits. */
+export function resolveLimits(
+  opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">,
+): Limits {
+  const shorthand: Partial<Limits> = {
+    ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
+    ...(opts.maxSendMessageBytes !== undefined && { maxSendMessageBytes: opts.maxSendMessageBytes }),
+  };
+  return { ...DEFAULT_LIMITS, ...shorthand, ...opts.limits };
 }
 
 function methodType(m: ServiceDef["methods"][number]) {
