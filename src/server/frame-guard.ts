@@ -5,10 +5,10 @@ import http2 from "node:http2";
 
 const HEADER = 5;
 
-/** Walks gRPC message headers across DATA chunks without buffering bodies. */
+/** Walks gRPC message headers across DATA chunks without buffering bodies (or allocating: per stream). */
 export class FrameFlagCheck {
-  private readonly header = Buffer.alloc(HEADER);
   private headerFill = 0;
+  private length = 0;
   private bodyLeft = 0;
 
   /** @param compressionNegotiated whether the request named a real grpc-encoding (not identity). */
@@ -24,13 +24,18 @@ export class FrameFlagCheck {
         pos += skip;
         continue;
       }
-      this.header[this.headerFill++] = chunk[pos++] as number;
-      if (this.headerFill < HEADER) continue;
-      this.headerFill = 0;
-      const flag = this.header[0] as number;
-      if (flag > 1) return `invalid message flag ${flag}`;
-      if (flag === 1 && !this.compressionNegotiated) return "compressed message without grpc-encoding";
-      this.bodyLeft = this.header.readUInt32BE(1);
+      const byte = chunk[pos++] as number;
+      if (this.headerFill === 0) {
+        if (byte > 1) return `invalid message flag ${byte}`;
+        if (byte === 1 && !this.compressionNegotiated) return "compressed message without grpc-encoding";
+        this.length = 0;
+      } else {
+        this.length = this.length * 256 + byte;
+      }
+      if (++this.headerFill === HEADER) {
+        this.headerFill = 0;
+        this.bodyLeft = this.length;
+      }
     }
     return undefined;
   }
