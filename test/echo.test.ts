@@ -8,16 +8,20 @@ import { echoService } from "../src/server/echo.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
 import { BigMethod, probeService, SlowMethod } from "./services.ts";
 
-let srv: TestServer;
-beforeAll(async () => {
-  srv = await serveOnLoopback([echoService(), probeService()]);
-});
-afterAll(() => srv.stop());
-
 const req = (payload: Uint8Array, sequence = 1) =>
   encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(unixNanos()) });
 
-describe("Echo over TCP", () => {
+// Every behaviour holds on both server paths: the HTTP/2 fast path and grpc-js alone.
+describe.each([
+  ["fast path", true],
+  ["grpc-js only", false],
+])("Echo over TCP, %s", (_name, fastPath) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await serveOnLoopback([echoService(), probeService()], { fastPath });
+  });
+  afterAll(() => srv.stop());
+
   test.each([
     ["empty", 0],
     ["1 byte", 1],

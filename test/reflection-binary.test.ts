@@ -56,11 +56,13 @@ describe("binary: reflection and health", () => {
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",
+      "grpcperf.v1.Crypto",
       "grpcperf.v1.Echo",
     ]);
   });
 
-  test("call health: SERVING exits 0; an unknown service exits 1", () => {
+  test("call health: SERVING exits 0 (Crypto included); an unknown service exits 1", () => {
+    expect(run(["call", "health", "grpcperf.v1.Crypto", "--server", target]).code).toBe(0);
     const ok = run(["call", "health", "--server", target]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("SERVING");

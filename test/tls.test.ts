@@ -211,10 +211,11 @@ describe("the binary with TLS", () => {
     try {
       const target = (await waitForLine(server.stderr, /serving .* on (\S+) \(mTLS\)/))[1] as string;
       const tlsArgs = ["--cacert", file("ca.crt"), "--server-name", "localhost"];
-      const mine = ["--cert", file("client.crt"), "--key", file("client.key")];
+      const mine = ["--cert", file("client.crt"), "--cert-key", file("client.key")];
       const echo = run(["call", "echo", "--server", target, "--count", "1", ...tlsArgs, ...mine]);
       expect(echo.code).toBe(0);
       expect(run(["call", "health", "--server", target, ...tlsArgs, ...mine]).stdout).toContain("SERVING");
+      expect(run(["call", "keys", "--server", target, ...tlsArgs, ...mine]).code).toBe(0);
       const refused = run(["call", "echo", "--server", target, "--count", "1", ...tlsArgs]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).not.toContain("    at ");

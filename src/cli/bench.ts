@@ -1,9 +1,44 @@
+import { cpus } from "node:os";
 import { defineCommand } from "citty";
-import { CliError } from "./args.ts";
+import { resolveOptions } from "../bench/options.ts";
+import { runBench } from "../bench/run.ts";
+import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 
 export default defineCommand({
-  meta: { name: "bench", description: "Load-test a server (not available yet)" },
-  run() {
-    throw new CliError("bench is not available in this build yet", 2);
+  meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
+  args: {
+    server: { type: "string", alias: "s", description: "server address (env SERVER_ADDR, default 127.0.0.1:50051)" },
+    connections: {
+      type: "string",
+      alias: "c",
+      description: "HTTP/2 connections (env CONNECTIONS, CONCURRENT_REQUESTS; default 10)",
+    },
+    concurrency: { type: "string", description: "calls in flight at most, spread over connections (env CONCURRENCY)" },
+    threads: { type: "string", alias: "t", description: "load threads (env THREADS; default min(4, CPUs))" },
+    requests: { type: "string", alias: "n", description: "total calls (env REQUESTS, TOTAL_REQUESTS; default 1000)" },
+    duration: { type: "string", alias: "d", description: "run time, e.g. 30s, 2m, 60 (env DURATION)" },
+    rate: { type: "string", alias: "r", description: "calls/s in total: open loop (env RATE_LIMIT)" },
+    transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
+    service: { type: "string", description: "echo, crypto or both (env SERVICE, BENCHMARK_TYPE; default echo)" },
+    warmup: { type: "string", description: "load before measuring, not in the results (e.g. 2s)" },
+    "payload-size": { type: "string", description: "echo payload / message to sign, bytes (default 16)" },
+    alg: {
+      type: "string",
+      description: "rsa-pkcs1, rsa-pss, ecdsa-p256, ecdsa-p384; comma-separated (default ecdsa-p256)",
+    },
+    timeout: { type: "string", description: "deadline per call (default 10s)" },
+    preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
+    json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
+    output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
+    quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
+    ...logLevelArg,
+  },
+  async run({ args }) {
+    applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
+    const r = resolveOptions(args, process.env, cpus().length);
+    if (!r.ok) throw new CliError(r.error, 2);
+    const exit = await runBench(r.options);
+    if (exit.error) throw new CliError(exit.error, exit.code);
+    process.exitCode = exit.code;
   },
 });

@@ -16,8 +16,17 @@ export interface CallContext {
   readonly peer: string;
 }
 
+/** A unary method in a form the HTTP/2 fast path can run without grpc-js (see fastpath.ts). */
+export interface UnaryDirect {
+  readonly decode: (bytes: Buffer) => unknown;
+  readonly encode: (value: unknown) => Buffer;
+  readonly impl: UnaryImpl<unknown, unknown>;
+}
+
 export interface MethodDef {
   readonly path: string;
+  /** Present for unary methods: lets the fast path serve them straight off the HTTP/2 stream. */
+  readonly direct?: UnaryDirect;
   readonly requestStream: boolean;
   readonly responseStream: boolean;
   readonly serialize: (value: unknown) => Buffer;
@@ -37,7 +46,7 @@ function toStatus(error: RpcError): Partial<grpc.StatusObject> {
 }
 
 /** Anything thrown is a bug or an unexpected failure: log it, tell the client nothing about internals. */
-function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
+export function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
   log.error(`${path}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
   log.debug(err);
   return { code: grpc.status.INTERNAL, details: "internal error" };
@@ -82,13 +91,16 @@ export function unary<Req, Res>(method: UnaryMethod<Req, Res>, impl: UnaryImpl<R
       reply(cb, r);
     }
   };
+  const serialize = (value: unknown) => encodeMessage(method.response, value as Res);
+  const deserialize = (bytes: Buffer) => method.request.decode(bytes);
   return {
     path,
     requestStream: false,
     responseStream: false,
-    serialize: (value) => encodeMessage(method.response, value as Res),
-    deserialize: (bytes) => method.request.decode(bytes),
+    serialize,
+    deserialize,
     handler: handler as grpc.UntypedHandleCall,
+    direct: { decode: deserialize, encode: serialize, impl: impl as UnaryImpl<unknown, unknown> },
   };
 }
 

@@ -6,10 +6,11 @@ import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
-import type { Listener } from "../transport/types.ts";
+import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
 import { CallTracker } from "./drain.ts";
+import { installFastPath } from "./fastpath.ts";
 import { guardFrames } from "./frame-guard.ts";
-import type { ServiceDef } from "./handler.ts";
+import type { ServiceDef, UnaryDirect } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
 import { ConnectionGate, DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
@@ -30,6 +31,26 @@ export interface ServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Shorthand for limits.maxSendMessageBytes. */
   readonly maxSendMessageBytes?: number;
+  /** Serve unary methods straight off HTTP/2 (fastpath.ts); false leaves every call to grpc-js. */
+  readonly fastPath?: boolean;
+  /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
+  readonly allowCids?: ReadonlySet<number>;
+}
+
+/** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
+export function admits(peer: Peer, allowCids: ReadonlySet<number> | undefined): boolean {
+  return peer.kind !== "vsock" || allowCids === undefined || allowCids.has(peer.cid);
+}
+
+/**
+ * grpc-js builds call.getPeer() (CallContext.peer) from the socket's remoteAddress/remotePort, which Bun
+ * leaves empty for adopted Unix and VSOCK sockets; fill them in so handlers see "vsock:CID:PORT".
+ */
+function exposePeer(socket: object, peer: Peer): void {
+  if (peer.kind === "tcp") return;
+  const [address, port] = peer.kind === "vsock" ? [`vsock:${peer.cid}`, peer.port] : ["unix", undefined];
+  Object.defineProperty(socket, "remoteAddress", { value: address, configurable: true });
+  Object.defineProperty(socket, "remotePort", { value: port, configurable: true });
 }
 
 export interface RunningServer {
@@ -93,12 +114,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = buildGrpcServer(withStandardServices(opts, health), limits);
   const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
   const injector = server.createConnectionInjector(credentials);
+  if (opts.fastPath !== false) {
+    const direct = new Map<string, UnaryDirect>();
+    for (const service of opts.services) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
+    installFastPath(server, direct, limits);
+  }
+  // After the fast path replaced the stream listeners, so these see every stream, fast path or not.
   const h2 = injectorHttp2Server(server);
   const calls = new CallTracker();
   if (h2) {
     h2.on("stream", calls.track);
     h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
-    // Before grpc-js's own handler, so a bad frame is refused before grpc-js acts on it.
+    // First of all, so a bad frame is refused before grpc-js (or the fast path) acts on it.
     h2.prependListener("stream", guardFrames);
   } else {
     log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
@@ -110,14 +137,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const addr of opts.addresses) {
       listeners.push(
         await listen(addr, (socket, peer) => {
-          if (!gate.admit(socket)) {
-            log.debug(`refused connection from ${JSON.stringify(peer)}: ${limits.maxConnections} already open`);
+          if (!admits(peer, opts.allowCids)) {
+            log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
             socket.destroy();
             return;
           }
-          log.debug(`connection from ${JSON.stringify(peer)}`);
+          if (!gate.admit(socket)) {
+            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} already open`);
+            socket.destroy();
+            return;
+          }
+          log.debug(`connection from ${formatPeer(peer)}`);
           // A peer that vanishes mid-handshake must not surface as an unhandled error.
-          socket.on("error", (err) => log.debug(`connection from ${JSON.stringify(peer)}: ${err.message}`));
+          socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
+          exposePeer(socket, peer);
           injector.injectConnection(socket);
         }),
       );

@@ -64,6 +64,7 @@ export function parseAddress(input: string, role: Role = "connect"): ParseResult
     if (typeof cid === "string") return bad(input, cid);
     const port = parsePort(m[2] as string, 32);
     if (port === undefined || port === 0xffffffff) return bad(input, `vsock port "${m[2]}" is not 0..4294967294`);
+    if (port === 0 && role === "connect") return bad(input, "port 0 is only for listening");
     return { ok: true, address: { kind: "vsock", cid, port } };
   }
 
@@ -117,6 +118,44 @@ export function formatAddress(a: Address): string {
     case "hvsock":
       return `hvsock://${a.path}:${a.port}`;
   }
+}
+
+const TRANSPORT_NAMES: Readonly<Record<string, TransportKind>> = {
+  tcp: "tcp",
+  unix: "unix",
+  uds: "unix",
+  vsock: "vsock",
+  hvsock: "hvsock",
+  firecracker: "hvsock",
+};
+
+/**
+ * For `bench --transport NAME`: the name must agree with the address, since the address alone decides
+ * the transport. Returns the error line, or undefined when they agree.
+ */
+export function transportMismatch(name: string, a: Address): string | undefined {
+  const kind = TRANSPORT_NAMES[name.trim().toLowerCase()];
+  if (kind === undefined) {
+    return `unknown transport "${name}" (use ${Object.keys(TRANSPORT_NAMES).join(", ")})`;
+  }
+  if (kind !== a.kind) {
+    return `--transport ${name} does not match the address ${formatAddress(a)}, which is ${a.kind}`;
+  }
+  return undefined;
+}
+
+/** "3,16,17" → the CIDs --allow-cid admits; "host" and "local" name 2 and 1. */
+export function parseCidList(text: string): { ok: true; cids: ReadonlySet<number> } | { ok: false; error: string } {
+  const cids = new Set<number>();
+  for (const part of text.split(",")) {
+    const word = part.trim();
+    if (word === "") continue;
+    const cid = parseCid(word, "connect");
+    if (typeof cid === "string") return { ok: false, error: `bad CID list "${text}": ${cid}` };
+    cids.add(cid);
+  }
+  if (cids.size === 0) return { ok: false, error: `bad CID list "${text}": no CID in it` };
+  return { ok: true, cids };
 }
 
 /** The :authority a client sends: host:port for TCP, "localhost" for socket files and VSOCK. */

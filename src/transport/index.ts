@@ -3,15 +3,27 @@
 import type { Duplex } from "node:stream";
 import type { Address } from "./address.ts";
 import { TransportError } from "./errors.ts";
+import { connectHvsock } from "./hvsock.ts";
 import { connectTcp, listenTcp } from "./tcp.ts";
 import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
+import { connectUnix, listenUnix } from "./unix.ts";
+import { connectVsock, listenVsock } from "./vsock.ts";
 
 export function listen(addr: Address, onConnection: OnConnection): Promise<Listener> {
   switch (addr.kind) {
     case "tcp":
       return listenTcp(addr, onConnection);
-    default:
-      return Promise.reject(new TransportError(`${addr.kind} listening is not supported yet`));
+    case "unix":
+      return listenUnix(addr, onConnection);
+    case "vsock":
+      return listenVsock(addr, onConnection);
+    case "hvsock":
+      // The parser refuses this already; kept for callers that build addresses by hand.
+      return Promise.reject(
+        new TransportError(
+          "hvsock is the host side of a VMM's socket: to accept guest connections listen on unix://PATH_PORT",
+        ),
+      );
   }
 }
 
@@ -19,7 +31,11 @@ export function connect(addr: Address, opts: ConnectOptions = {}): Promise<Duple
   switch (addr.kind) {
     case "tcp":
       return connectTcp(addr, opts);
-    default:
-      return Promise.reject(new TransportError(`${addr.kind} connections are not supported yet`));
+    case "unix":
+      return connectUnix(addr, opts);
+    case "vsock":
+      return connectVsock(addr, opts);
+    case "hvsock":
+      return connectHvsock(addr, opts);
   }
 }

@@ -21,3 +21,14 @@ export interface ConnectOptions {
   /** Give up connecting after this long (ms). */
   readonly timeoutMs?: number;
 }
+
+export function formatPeer(peer: Peer): string {
+  switch (peer.kind) {
+    case "tcp":
+      return peer.host.includes(":") ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
+    case "unix":
+      return "unix socket";
+    case "vsock":
+      return `vsock CID ${peer.cid} port ${peer.port}`;
+  }
+}

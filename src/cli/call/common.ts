@@ -14,7 +14,8 @@ export const tlsClientArgs = {
   tls: { type: "boolean", description: "connect with TLS (implied by the other TLS flags)" },
   cacert: { type: "string", description: "PEM CA bundle that signed the server's certificate (default: system roots)" },
   cert: { type: "string", description: "PEM client certificate, for servers that require mTLS" },
-  key: { type: "string", description: "PEM private key of --cert" },
+  // Not --key: that is the Crypto key id of sign/verify/pubkey.
+  "cert-key": { type: "string", description: "PEM private key of --cert" },
   "server-name": { type: "string", description: "name the server certificate must carry (default: the host)" },
   insecure: { type: "boolean", description: "TLS without verifying the server's certificate (self-signed tests only)" },
 } as const;
@@ -35,7 +36,7 @@ export interface TlsClientFlags {
   tls?: boolean;
   cacert?: string;
   cert?: string;
-  key?: string;
+  "cert-key"?: string;
   "server-name"?: string;
   insecure?: boolean;
 }
@@ -55,14 +56,16 @@ export function tlsFromArgs(
   address: Address,
   read: (p: string) => Buffer = (p) => readFileSync(p),
 ): ClientTls | undefined {
-  const wanted = args.tls || args.cacert || args.cert || args.key || args["server-name"] || args.insecure;
+  const wanted = args.tls || args.cacert || args.cert || args["cert-key"] || args["server-name"] || args.insecure;
   if (!wanted) return undefined;
-  if ((args.cert === undefined) !== (args.key === undefined)) throw new CliError("--cert and --key go together", 2);
+  if ((args.cert === undefined) !== (args["cert-key"] === undefined)) {
+    throw new CliError("--cert and --cert-key go together", 2);
+  }
   return {
     serverName: args["server-name"] ?? (address.kind === "tcp" ? address.host : "localhost"),
     caPem: args.cacert === undefined ? undefined : readPem(args.cacert, "cacert", read),
     certPem: args.cert === undefined ? undefined : readPem(args.cert, "cert", read),
-    keyPem: args.key === undefined ? undefined : readPem(args.key, "key", read),
+    keyPem: args["cert-key"] === undefined ? undefined : readPem(args["cert-key"], "cert-key", read),
     insecure: args.insecure === true,
   };
 }

@@ -1,8 +1,13 @@
 import { defineCommand } from "citty";
 import echo from "./echo.ts";
 import health from "./health.ts";
+import keys from "./keys.ts";
+import pubkey from "./pubkey.ts";
+import sign from "./sign.ts";
+import smoke from "./smoke.ts";
+import verify from "./verify.ts";
 
 export default defineCommand({
   meta: { name: "call", description: "One-shot client for the Echo and Crypto services" },
-  subCommands: { echo, health },
+  subCommands: { echo, sign, verify, pubkey, keys, smoke, health },
 });

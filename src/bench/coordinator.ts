@@ -1,0 +1,157 @@
+// The main thread's side of a run: one Worker per load thread, all started at the same instant, their
+// progress merged for the live line and their results gathered at the end. It sends no calls itself.
+import { processCpuSeconds } from "./cpu.ts";
+import { merge } from "./histogram.ts";
+import {
+  type FromThread,
+  type ProgressSnapshot,
+  SHARED_SLOTS,
+  SHARED_STOP,
+  type ThreadConfig,
+  type ThreadResult,
+  type ToThread,
+} from "./messages.ts";
+import type { BenchOptions } from "./options.ts";
+import { planThreads } from "./plan.ts";
+
+export interface Progress {
+  readonly elapsedSec: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly p99Us: number | undefined;
+}
+
+export type RunOutcome =
+  | { readonly kind: "unreachable"; readonly error: string }
+  | {
+      readonly kind: "finished";
+      readonly startedAt: Date;
+      readonly threads: readonly ThreadResult[];
+      /** Process CPU (all threads, this one included) over the whole run, warm-up included. */
+      readonly processCpuSec: number;
+      /** Why the run ended early, if it did (server gone, interrupted). */
+      readonly aborted: string | null;
+    };
+
+export interface RunHandle {
+  readonly outcome: Promise<RunOutcome>;
+  /** Ends the run early (e.g. on SIGINT): calls in flight finish, results so far are reported. */
+  stop(reason: string): void;
+}
+
+// In the compiled binary the worker is an extra entry point embedded at $bunfs/root/bench/worker.ts
+// (paths relative to src/); from source it is the file next to this one.
+function workerUrl(): string {
+  return import.meta.url.includes("/$bunfs/")
+    ? new URL("bench/worker.ts", import.meta.url).href
+    : new URL("./worker.ts", import.meta.url).href;
+}
+
+const START_MARGIN_MS = 20;
+
+export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void): RunHandle {
+  const shared = new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT);
+  const flags = new Int32Array(shared);
+  let aborted: string | null = null;
+  const stop = (reason: string) => {
+    aborted ??= reason;
+    Atomics.store(flags, SHARED_STOP, 1);
+  };
+  const plans = planThreads(opts.connections, opts.concurrency, opts.threads);
+  const workers = plans.map(() => new Worker(workerUrl()));
+
+  const outcome = new Promise<RunOutcome>((resolve, reject) => {
+    const cpu0 = processCpuSeconds();
+    let startedAt = new Date();
+    let ready = 0;
+    let settled = false;
+    const results: ThreadResult[] = [];
+    const snapshots = new Map<number, ProgressSnapshot>();
+    let ticker: ReturnType<typeof setInterval> | undefined;
+
+    const finish = (o: RunOutcome | Error) => {
+      if (settled) return;
+      settled = true;
+      if (ticker) clearInterval(ticker);
+      for (const w of workers) w.terminate();
+      if (o instanceof Error) reject(o);
+      else resolve(o);
+    };
+
+    const onMessage = (m: FromThread) => {
+      switch (m.type) {
+        case "ready":
+          if (++ready === workers.length) {
+            const startEpochMs = Date.now() + START_MARGIN_MS;
+            startedAt = new Date(startEpochMs);
+            for (const w of workers) w.postMessage({ type: "go", startEpochMs } satisfies ToThread);
+            if (onProgress) ticker = setInterval(() => onProgress(progressOf(snapshots, startEpochMs)), 1000);
+          }
+          return;
+        case "unreachable":
+          stop("unreachable");
+          return finish({ kind: "unreachable", error: m.error });
+        case "progress":
+          snapshots.set(m.snapshot.thread, m.snapshot);
+          return;
+        case "lost":
+          stop(`server went away: ${m.reason}`);
+          return;
+        case "crashed":
+          stop("a load thread failed");
+          return finish(new Error(`load thread failed: ${m.error}`));
+        case "done":
+          results.push(m.result);
+          if (results.length === workers.length) {
+            results.sort((a, b) => a.thread - b.thread);
+            finish({
+              kind: "finished",
+              startedAt,
+              threads: results,
+              processCpuSec: processCpuSeconds() - cpu0,
+              aborted,
+            });
+          }
+          return;
+      }
+    };
+
+    workers.forEach((w, i) => {
+      w.onmessage = (e: MessageEvent<FromThread>) => onMessage(e.data);
+      w.onerror = (e) => finish(new Error(`load thread ${i} failed: ${e.message}`));
+      const config: ThreadConfig = {
+        thread: i,
+        threads: workers.length,
+        server: opts.server,
+        connections: plans[i]?.connections ?? [],
+        workload: { service: opts.service, payloadSize: opts.payloadSize, algorithms: opts.algorithms },
+        timeoutMs: opts.timeoutMs,
+        rate: opts.rate,
+        requests: opts.requests,
+        durationMs: opts.durationMs,
+        warmupMs: opts.warmupMs,
+        progress: onProgress !== undefined,
+        shared,
+      };
+      w.postMessage({ type: "start", config } satisfies ToThread);
+    });
+  });
+
+  return { outcome, stop };
+}
+
+function progressOf(snapshots: Map<number, ProgressSnapshot>, startEpochMs: number): Progress {
+  let completed = 0;
+  let failed = 0;
+  for (const s of snapshots.values()) {
+    completed += s.completed;
+    failed += s.failed;
+  }
+  const h = merge([...snapshots.values()].map((s) => s.latency));
+  return {
+    elapsedSec: Math.max(0, (Date.now() - startEpochMs) / 1000),
+    completed,
+    failed,
+    p99Us: h.totalCount > 0 ? h.getValueAtPercentile(99) : undefined,
+  };
+}

@@ -1,0 +1,30 @@
+// Closed loop: every slot sends its next call as soon as the previous one has answered. Latency is the
+// round trip; the offered load adapts to the server, which is exactly why it hides queueing (use --rate).
+import type { LoadConnection } from "../connection.ts";
+import { type LoadContext, type Phase, Rotation } from "./types.ts";
+
+export interface Tickets {
+  /** Claims one call of the shared budget; false once all N are claimed (over all threads). */
+  claim(limit: number): boolean;
+}
+
+export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Tickets): Promise<void> {
+  const rotation = new Rotation(ctx.workloads);
+  const slot = async (conn: LoadConnection) => {
+    for (;;) {
+      if (ctx.stopped()) return;
+      if (phase.endMs !== undefined && performance.now() >= phase.endMs) return;
+      if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
+      const w = rotation.next();
+      const t0 = performance.now();
+      const r = await conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call);
+      if (!phase.record) continue;
+      const ms = performance.now() - t0;
+      ctx.recorders[w]?.record(r, ms, ms);
+      conn.calls++;
+    }
+  };
+  const slots: Promise<void>[] = [];
+  for (const conn of ctx.connections) for (let s = 0; s < conn.slots; s++) slots.push(slot(conn));
+  await Promise.all(slots);
+}

@@ -1,0 +1,88 @@
+// What the coordinating thread and the load threads say to each other. Everything here crosses
+// postMessage, so only plain data: histograms travel in HDR's compressed encoding.
+import type { Address } from "../transport/address.ts";
+import type { ConnectionPlan } from "./plan.ts";
+import type { ServiceName, WorkloadSpec } from "./workload.ts";
+
+/** Indices into the Int32Array over ThreadConfig.shared. */
+export const SHARED_TICKETS = 0;
+export const SHARED_STOP = 1;
+export const SHARED_SLOTS = 2;
+
+export interface ThreadConfig {
+  readonly thread: number;
+  readonly threads: number;
+  readonly server: Address;
+  readonly connections: readonly ConnectionPlan[];
+  readonly workload: WorkloadSpec;
+  readonly timeoutMs: number;
+  readonly rate: number | undefined;
+  readonly requests: number | undefined;
+  readonly durationMs: number | undefined;
+  readonly warmupMs: number;
+  /** Post a progress snapshot about once a second. */
+  readonly progress: boolean;
+  /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
+  readonly shared: SharedArrayBuffer;
+}
+
+export interface ErrorCount {
+  readonly code: number;
+  readonly count: number;
+  /** The first message seen with this code, to tell e.g. a refused connection from a reset. */
+  readonly example: string;
+}
+
+export interface ServiceTally {
+  readonly service: ServiceName;
+  readonly ok: number;
+  readonly failed: number;
+  readonly errors: readonly ErrorCount[];
+  /** From the due time (open loop) or the send (closed loop) to the answer, encoded HDR (µs). */
+  readonly latency: string;
+  /** From the send to the answer; open loop only (in a closed loop it equals latency). */
+  readonly serviceTime: string | null;
+}
+
+export interface ConnectionTally {
+  readonly index: number;
+  readonly thread: number;
+  readonly calls: number;
+  readonly connects: number;
+  readonly goaways: number;
+}
+
+export interface ThreadResult {
+  readonly thread: number;
+  readonly services: readonly ServiceTally[];
+  readonly connections: readonly ConnectionTally[];
+  /** Open loop: measured calls sent, and the time from the schedule's start to the last send. */
+  readonly sent: number;
+  readonly sendWindowSec: number;
+  /** Open loop: calls sent more than LATE_AFTER_MS after their due time, and the worst lag (µs). */
+  readonly lateSends: number;
+  readonly maxSendLagUs: number;
+  /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
+  readonly wallSec: number;
+  readonly cpuSec: number | null;
+}
+
+export interface ProgressSnapshot {
+  readonly thread: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Latency so far, all services of the thread, encoded HDR. */
+  readonly latency: string;
+}
+
+export type ToThread =
+  | { readonly type: "start"; readonly config: ThreadConfig }
+  | { readonly type: "go"; readonly startEpochMs: number };
+
+export type FromThread =
+  | { readonly type: "ready" }
+  | { readonly type: "unreachable"; readonly error: string }
+  | { readonly type: "progress"; readonly snapshot: ProgressSnapshot }
+  | { readonly type: "lost"; readonly reason: string }
+  | { readonly type: "done"; readonly result: ThreadResult }
+  | { readonly type: "crashed"; readonly error: string };

@@ -1,0 +1,234 @@
+// Turning flags and environment variables into one validated BenchOptions. Pure: the caller passes the
+// flags, the environment and the CPU count, so every rule here is unit-testable.
+//
+// Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
+// names), then the default. A preset is chosen on the command line, so it beats ambient variables.
+import { parseDuration } from "../cli/args.ts";
+import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
+import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
+import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
+
+export const DEFAULT_SERVER = "127.0.0.1:50051";
+export const DEFAULT_CONNECTIONS = 10;
+export const DEFAULT_REQUESTS = 1000;
+export const DEFAULT_PAYLOAD_SIZE = 16;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const MAX_THREADS_BY_DEFAULT = 4;
+
+/** Flags as citty hands them over: strings, or undefined when not given. */
+export interface BenchFlags {
+  server?: string;
+  connections?: string;
+  concurrency?: string;
+  threads?: string;
+  requests?: string;
+  duration?: string;
+  rate?: string;
+  transport?: string;
+  service?: string;
+  warmup?: string;
+  "payload-size"?: string;
+  alg?: string;
+  timeout?: string;
+  preset?: string;
+  json?: boolean;
+  output?: string;
+  quiet?: boolean;
+}
+
+/** Where each environment variable goes; the first one set wins within a row. */
+export const ENV_NAMES = {
+  server: ["SERVER_ADDR"],
+  connections: ["CONNECTIONS", "CONCURRENT_REQUESTS"],
+  concurrency: ["CONCURRENCY"],
+  threads: ["THREADS"],
+  requests: ["REQUESTS", "TOTAL_REQUESTS"],
+  duration: ["DURATION"],
+  rate: ["RATE_LIMIT"],
+  transport: ["TRANSPORT"],
+  service: ["SERVICE", "BENCHMARK_TYPE"],
+} as const;
+
+export interface BenchOptions {
+  readonly server: Address;
+  readonly connections: number;
+  /** Calls in flight at most, over all connections. */
+  readonly concurrency: number;
+  readonly threads: number;
+  /** Total measured calls; undefined when only a duration bounds the run. */
+  readonly requests: number | undefined;
+  readonly durationMs: number | undefined;
+  /** Total calls per second (open loop); undefined for a closed loop. */
+  readonly rate: number | undefined;
+  readonly service: ServiceChoice;
+  readonly warmupMs: number;
+  readonly payloadSize: number;
+  readonly algorithms: readonly string[];
+  readonly timeoutMs: number;
+  readonly preset: PresetName | undefined;
+  readonly json: boolean;
+  readonly output: string | undefined;
+  readonly quiet: boolean;
+}
+
+export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+class OptionError extends Error {}
+
+function fromEnv(env: Env, names: readonly string[]): { value: string; name: string } | undefined {
+  for (const name of names) {
+    const v = env[name];
+    if (v !== undefined && v.trim() !== "") return { value: v, name };
+  }
+  return undefined;
+}
+
+/** The raw text of one setting, and who set it (for error messages). */
+function pick(flag: string | undefined, flagName: string, env: Env, names: readonly string[]) {
+  if (flag !== undefined && flag !== "") return { value: flag, source: `--${flagName}` };
+  const e = fromEnv(env, names);
+  return e ? { value: e.value, source: e.name } : undefined;
+}
+
+function int(raw: { value: string; source: string }, min: number): number {
+  const t = raw.value.trim();
+  const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new OptionError(`${raw.source}: "${raw.value}" is not a whole number ≥ ${min}`);
+  return n;
+}
+
+function positive(raw: { value: string; source: string }): number {
+  const n = Number(raw.value.trim());
+  if (!Number.isFinite(n) || n <= 0) throw new OptionError(`${raw.source}: "${raw.value}" is not a number > 0`);
+  return n;
+}
+
+function duration(raw: { value: string; source: string }, allowZero = false): number {
+  const ms = parseDuration(raw.value);
+  if (ms === undefined || (!allowZero && ms <= 0)) {
+    throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500ms, 30s, 2m, 1h, 60)`);
+  }
+  return ms;
+}
+
+function size(raw: { value: string; source: string }): number {
+  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(raw.value.trim());
+  if (!m) throw new OptionError(`${raw.source}: "${raw.value}" is not a size (e.g. 16, 1KiB, 4MiB)`);
+  const unit = (m[2] ?? "b").toLowerCase();
+  return Number(m[1]) * (unit.startsWith("k") ? 1024 : unit.startsWith("m") ? 1024 * 1024 : 1);
+}
+
+const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
+
+function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
+  let preset: PresetName | undefined;
+  if (flags.preset !== undefined) {
+    if (!isPresetName(flags.preset)) {
+      throw new OptionError(`--preset: "${flags.preset}" is not one of ${Object.keys(PRESETS).join(", ")}`);
+    }
+    preset = flags.preset;
+  }
+  const p = preset ? PRESETS[preset] : undefined;
+
+  const serverRaw = pick(flags.server, "server", env, ENV_NAMES.server);
+  const parsed = parseAddress(serverRaw?.value ?? DEFAULT_SERVER, "connect");
+  if (!parsed.ok) throw new OptionError(serverRaw ? `${serverRaw.source}: ${parsed.error}` : parsed.error);
+  const server = parsed.address;
+
+  const transportRaw = pick(flags.transport, "transport", env, ENV_NAMES.transport);
+  if (transportRaw) {
+    const t = transportRaw.value.trim().toLowerCase();
+    if (!TRANSPORTS.includes(t as TransportKind)) {
+      throw new OptionError(`${transportRaw.source}: "${transportRaw.value}" is not one of ${TRANSPORTS.join(", ")}`);
+    }
+    if (t !== server.kind) {
+      throw new OptionError(
+        `${transportRaw.source} ${t} does not match the server address ${formatAddress(server)}, which is ${server.kind}`,
+      );
+    }
+  }
+
+  // A flag beats the preset; the preset beats the environment.
+  const layered = (flag: string | undefined, name: string, names: readonly string[], presetValue?: string) =>
+    flag !== undefined && flag !== ""
+      ? { value: flag, source: `--${name}` }
+      : presetValue !== undefined
+        ? { value: presetValue, source: `--preset ${preset}` }
+        : pick(undefined, name, env, names);
+
+  const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
+  const connections = connRaw ? int(connRaw, 1) : DEFAULT_CONNECTIONS;
+
+  const concRaw = layered(flags.concurrency, "concurrency", ENV_NAMES.concurrency, p?.concurrency?.toString());
+  const concurrency = concRaw ? int(concRaw, 1) : connections;
+  if (concurrency < connections) {
+    throw new OptionError(
+      `concurrency ${concurrency} is below connections ${connections}: every connection needs a call in flight`,
+    );
+  }
+
+  const threadsRaw = pick(flags.threads, "threads", env, ENV_NAMES.threads);
+  // More threads than connections would leave threads with nothing to drive.
+  const threads = Math.min(threadsRaw ? int(threadsRaw, 1) : Math.min(MAX_THREADS_BY_DEFAULT, cpus), connections);
+
+  const durRaw = layered(flags.duration, "duration", ENV_NAMES.duration, p && `${p.durationMs}ms`);
+  const durationMs = durRaw ? duration(durRaw) : undefined;
+  const reqRaw = pick(flags.requests, "requests", env, ENV_NAMES.requests);
+  // A flag-given --requests beats a preset's duration; with both set, whichever is reached first ends the run.
+  const requests = reqRaw ? int(reqRaw, 1) : durationMs === undefined ? DEFAULT_REQUESTS : undefined;
+  const durationFinal = reqRaw && durRaw?.source.startsWith("--preset") ? undefined : durationMs;
+
+  const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
+  const rate = rateRaw ? positive(rateRaw) : undefined;
+
+  const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
+  const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
+  if (!["echo", "crypto", "both"].includes(service)) {
+    throw new OptionError(`${serviceRaw?.source}: "${serviceRaw?.value}" is not one of echo, crypto, both`);
+  }
+
+  const algorithms = flags.alg
+    ? flags.alg
+        .split(",")
+        .filter((a) => a.trim() !== "")
+        .map((a) => {
+          const name = algorithmName(a);
+          if (!name) throw new OptionError(`--alg: "${a}" is not one of ${Object.keys(ALGORITHMS).join(", ")}`);
+          return name;
+        })
+    : [...DEFAULT_ALGORITHMS];
+  if (algorithms.length === 0) throw new OptionError("--alg: no algorithm named");
+
+  return {
+    server,
+    connections,
+    concurrency,
+    threads,
+    requests,
+    durationMs: durationFinal,
+    rate,
+    service,
+    warmupMs: flags.warmup ? duration({ value: flags.warmup, source: "--warmup" }, true) : 0,
+    payloadSize: flags["payload-size"]
+      ? size({ value: flags["payload-size"], source: "--payload-size" })
+      : DEFAULT_PAYLOAD_SIZE,
+    algorithms,
+    timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : DEFAULT_TIMEOUT_MS,
+    preset,
+    json: flags.json === true,
+    output: flags.output,
+    quiet: flags.quiet === true,
+  };
+}
+
+export function resolveOptions(flags: BenchFlags, env: Env, cpus: number): Resolved {
+  try {
+    return { ok: true, options: resolveOrThrow(flags, env, cpus) };
+  } catch (err) {
+    if (err instanceof OptionError) return { ok: false, error: err.message };
+    throw err;
+  }
+}

@@ -1,0 +1,103 @@
+// The report as data: built once from the thread results (summary.ts), then printed as text or JSON.
+// Keys are snake_case because the JSON form is this object as it stands (schema/bench-report.schema.json).
+import type { LatencySummary } from "../histogram.ts";
+import type { ServiceName } from "../workload.ts";
+
+export const REPORT_SCHEMA_ID = "grpcperf-bench-report/1";
+
+export interface ErrorRow {
+  readonly code: number;
+  readonly status: string;
+  readonly count: number;
+  readonly example: string;
+}
+
+export interface ServiceReport {
+  readonly service: ServiceName;
+  readonly total: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Percent, 0..100. */
+  readonly success_rate: number;
+  readonly requests_per_second: number;
+  /** Open loop: from the due time; closed loop: the round trip. µs. */
+  readonly latency_us: LatencySummary | null;
+  /** Open loop only: from the send to the answer. µs. */
+  readonly service_time_us: LatencySummary | null;
+  readonly errors: readonly ErrorRow[];
+  /** HDR histograms, compressed base64 (HdrHistogram's standard encoding), values in µs. */
+  readonly histograms: { readonly latency: string; readonly service_time: string | null };
+}
+
+export interface ThreadCpu {
+  readonly thread: number;
+  readonly wall_s: number;
+  readonly cpu_s: number | null;
+  /** cpu_s / wall_s, 0..1 (null if the platform cannot tell). */
+  readonly utilization: number | null;
+  readonly saturated: boolean;
+}
+
+export interface BenchReport {
+  readonly schema: typeof REPORT_SCHEMA_ID;
+  readonly tool: { readonly name: "grpcperf"; readonly version: string; readonly commit: string };
+  readonly started_at: string;
+  readonly options: {
+    readonly server: string;
+    readonly transport: string;
+    readonly service: string;
+    readonly connections: number;
+    readonly concurrency: number;
+    readonly threads: number;
+    readonly requests: number | null;
+    readonly duration_s: number | null;
+    readonly rate: number | null;
+    readonly warmup_s: number;
+    readonly payload_size: number;
+    readonly algorithms: readonly string[];
+    readonly timeout_ms: number;
+    readonly preset: string | null;
+  };
+  readonly machine: {
+    readonly hostname: string;
+    readonly os: string;
+    readonly arch: string;
+    readonly cpus: number;
+    readonly cpu_model: string;
+    readonly memory_bytes: number;
+    readonly runtime: string;
+  };
+  readonly mode: "closed-loop" | "open-loop";
+  readonly duration_s: number;
+  readonly total: {
+    readonly requests: number;
+    readonly ok: number;
+    readonly failed: number;
+    readonly requests_per_second: number;
+  };
+  readonly rate: {
+    readonly target: number | null;
+    /** Open loop: calls sent per second over the sending window; closed loop: completed calls per second. */
+    readonly achieved: number;
+    /** Open loop: calls sent more than late_after_ms after they were due. */
+    readonly late_sends: number;
+    readonly late_after_ms: number;
+    readonly max_send_lag_us: number;
+  };
+  readonly services: readonly ServiceReport[];
+  readonly connections: readonly {
+    readonly index: number;
+    readonly thread: number;
+    readonly calls: number;
+    readonly connects: number;
+    readonly goaways: number;
+  }[];
+  readonly loader: {
+    readonly threads: readonly ThreadCpu[];
+    readonly process_cpu_s: number;
+    readonly saturated: boolean;
+    readonly warnings: readonly string[];
+  };
+  /** Why the run ended before its end, or null. */
+  readonly aborted: string | null;
+}

@@ -1,0 +1,61 @@
+// `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code.
+import { writeFileSync } from "node:fs";
+import { log } from "../log.ts";
+import { formatAddress } from "../transport/address.ts";
+import { commit, VERSION } from "../version.ts";
+import { startRun } from "./coordinator.ts";
+import { describeMachine } from "./machine.ts";
+import type { BenchOptions } from "./options.ts";
+import { terminalProgress } from "./progress.ts";
+import { formatJson } from "./report/json.ts";
+import { formatText } from "./report/text.ts";
+import { buildReport } from "./summary.ts";
+
+export interface BenchExit {
+  readonly code: number;
+  /** One line for stderr when the run could not happen at all. */
+  readonly error?: string;
+}
+
+/**
+ * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
+ * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed.
+ */
+export async function runBench(opts: BenchOptions): Promise<BenchExit> {
+  const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
+  const run = startRun(opts, live?.show);
+  const onSignal = () => run.stop("interrupted");
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let outcome: Awaited<typeof run.outcome>;
+  try {
+    outcome = await run.outcome;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    live?.clear();
+  }
+  if (outcome.kind === "unreachable") {
+    // The transport's message already names the address ("cannot connect to 127.0.0.1:1: …").
+    const error = outcome.error.startsWith("cannot")
+      ? outcome.error
+      : `cannot reach ${formatAddress(opts.server)}: ${outcome.error}`;
+    return { code: 1, error };
+  }
+  const report = buildReport({
+    options: opts,
+    startedAt: outcome.startedAt,
+    threads: outcome.threads,
+    processCpuSec: outcome.processCpuSec,
+    aborted: outcome.aborted,
+    machine: describeMachine(),
+    tool: { name: "grpcperf", version: VERSION, commit: commit() },
+  });
+  const text = opts.json ? formatJson(report) : formatText(report);
+  if (opts.output) writeFileSync(opts.output, text);
+  else process.stdout.write(text);
+  if (report.aborted) log.error(`run ended early: ${report.aborted}`);
+  // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
+  if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
+  return { code: report.aborted !== null || report.total.ok === 0 ? 1 : 0 };
+}

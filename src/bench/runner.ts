@@ -1,0 +1,136 @@
+// One load thread from start to finish: connect, warm up, run the measured phase, hand back the tallies.
+// The same code runs inside a Worker (worker.ts) and, in tests, on the calling thread.
+
+import { type LoadConnection, openLoadConnection } from "./connection.ts";
+import { threadCpuSeconds } from "./cpu.ts";
+import { encode, merge } from "./histogram.ts";
+import { closedLoop, type Tickets } from "./load/closed.ts";
+import { openLoop, type SendLag } from "./load/open.ts";
+import type { LoadContext, Phase } from "./load/types.ts";
+import {
+  type ProgressSnapshot,
+  SHARED_STOP,
+  SHARED_TICKETS,
+  type ThreadConfig,
+  type ThreadResult,
+} from "./messages.ts";
+import { ServiceRecorder } from "./tally.ts";
+import { buildWorkloads } from "./workload.ts";
+
+export interface ThreadHooks {
+  onLost(reason: string): void;
+  onProgress?(snapshot: ProgressSnapshot): void;
+}
+
+export interface PreparedThread {
+  /** Runs warm-up and measured phase, starting at startEpochMs (the same instant for every thread). */
+  run(startEpochMs: number): Promise<ThreadResult>;
+  close(): Promise<void>;
+}
+
+export type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
+
+// Twice per tick of the coordinator's 1 s line, so the line never shows a thread one second stale.
+const PROGRESS_EVERY_MS = 500;
+
+/** Opens every connection of the thread before any timing starts, so "unreachable" is not a latency. */
+export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Promise<Prepared> {
+  const shared = new Int32Array(cfg.shared);
+  let lostReported = false;
+  const onLost = (reason: string) => {
+    Atomics.store(shared, SHARED_STOP, 1);
+    if (!lostReported) hooks.onLost(reason);
+    lostReported = true;
+  };
+  const connections: LoadConnection[] = cfg.connections.map((plan) =>
+    openLoadConnection(cfg.server, plan, cfg.timeoutMs, onLost),
+  );
+  const ready = await Promise.all(connections.map((c) => c.channel.ready()));
+  const failed = ready.find((r) => !r.ok);
+  if (failed && !failed.ok) {
+    await Promise.all(connections.map((c) => c.channel.close()));
+    return { ok: false, error: failed.error.details };
+  }
+
+  const workloads = buildWorkloads(cfg.workload);
+  const open = cfg.rate !== undefined;
+  const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
+  const ctx: LoadContext = {
+    connections,
+    workloads,
+    recorders,
+    call: { timeoutMs: cfg.timeoutMs },
+    stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
+  };
+  const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
+  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0 };
+
+  const runPhase = (phase: Phase) =>
+    cfg.rate === undefined
+      ? closedLoop(ctx, phase, tickets)
+      : openLoop(ctx, phase, { rate: cfg.rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs }, lag);
+
+  return {
+    ok: true,
+    thread: {
+      async run(startEpochMs) {
+        const startMs = performance.now() + (startEpochMs - Date.now());
+        const measureMs = startMs + cfg.warmupMs;
+        if (startMs > performance.now()) await Bun.sleep(startMs - performance.now());
+        if (cfg.warmupMs > 0) {
+          await runPhase({ startMs, endMs: measureMs, requests: undefined, record: false });
+        }
+        const progress = cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks) : undefined;
+        const cpu0 = threadCpuSeconds();
+        const t0 = performance.now();
+        await runPhase({
+          startMs: measureMs,
+          endMs: cfg.durationMs === undefined ? undefined : measureMs + cfg.durationMs,
+          requests: cfg.requests,
+          record: true,
+        });
+        // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
+        const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
+        const cpu1 = threadCpuSeconds();
+        if (progress) clearInterval(progress);
+        return {
+          thread: cfg.thread,
+          services: recorders.map((r) => r.tally()),
+          connections: connections.map((c) => ({
+            index: c.index,
+            thread: cfg.thread,
+            calls: c.calls,
+            connects: c.channel.stats.connects,
+            goaways: c.channel.stats.goaways,
+          })),
+          sent: lag.sent,
+          sendWindowSec: lag.sent > 0 ? (lag.lastSendMs - measureMs) / 1000 : 0,
+          lateSends: lag.late,
+          maxSendLagUs: Math.round(lag.maxLagMs * 1000),
+          wallSec,
+          cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
+        };
+      },
+      async close() {
+        await Promise.all(connections.map((c) => c.channel.close()));
+      },
+    },
+  };
+}
+
+function startProgress(
+  thread: number,
+  recorders: readonly ServiceRecorder[],
+  hooks: ThreadHooks,
+): ReturnType<typeof setInterval> {
+  return setInterval(() => {
+    let completed = 0;
+    let failed = 0;
+    for (const r of recorders) {
+      completed += r.completed;
+      failed += r.failed;
+    }
+    const latency = encode(merge(recorders.map((r) => encode(r.latency))));
+    hooks.onProgress?.({ thread, completed, failed, latency });
+  }, PROGRESS_EVERY_MS);
+}

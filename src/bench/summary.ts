@@ -1,0 +1,155 @@
+// Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
+import { statusName } from "../rpc/status.ts";
+import { formatAddress } from "../transport/address.ts";
+import { SATURATED_AT } from "./cpu.ts";
+import { encode, merge, summarize } from "./histogram.ts";
+import type { ThreadResult } from "./messages.ts";
+import type { BenchOptions } from "./options.ts";
+import {
+  type BenchReport,
+  type ErrorRow,
+  REPORT_SCHEMA_ID,
+  type ServiceReport,
+  type ThreadCpu,
+} from "./report/types.ts";
+import { LATE_AFTER_MS } from "./schedule.ts";
+import { servicesOf } from "./workload.ts";
+
+export interface SummaryInput {
+  readonly options: BenchOptions;
+  readonly startedAt: Date;
+  readonly threads: readonly ThreadResult[];
+  readonly processCpuSec: number;
+  readonly aborted: string | null;
+  readonly machine: BenchReport["machine"];
+  readonly tool: BenchReport["tool"];
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function serviceReport(service: ServiceReport["service"], threads: readonly ThreadResult[], durationS: number) {
+  const tallies = threads.flatMap((t) => t.services.filter((s) => s.service === service));
+  const ok = tallies.reduce((n, t) => n + t.ok, 0);
+  const failed = tallies.reduce((n, t) => n + t.failed, 0);
+  const total = ok + failed;
+  const errors = new Map<number, ErrorRow>();
+  for (const t of tallies) {
+    for (const e of t.errors) {
+      const prev = errors.get(e.code);
+      errors.set(e.code, {
+        code: e.code,
+        status: statusName(e.code),
+        count: (prev?.count ?? 0) + e.count,
+        example: prev?.example ?? e.example,
+      });
+    }
+  }
+  const latency = merge(tallies.map((t) => t.latency));
+  const serviceTimes = tallies.map((t) => t.serviceTime).filter((s): s is string => s !== null);
+  const serviceTime = serviceTimes.length > 0 ? merge(serviceTimes) : undefined;
+  return {
+    service,
+    total,
+    ok,
+    failed,
+    success_rate: total === 0 ? 0 : round((ok / total) * 100),
+    requests_per_second: durationS > 0 ? round(total / durationS) : 0,
+    latency_us: summarize(latency),
+    service_time_us: serviceTime ? summarize(serviceTime) : null,
+    errors: [...errors.values()].sort((a, b) => b.count - a.count),
+    histograms: { latency: encode(latency), service_time: serviceTime ? encode(serviceTime) : null },
+  } satisfies ServiceReport;
+}
+
+function threadCpu(t: ThreadResult): ThreadCpu {
+  const utilization = t.cpuSec === null || t.wallSec <= 0 ? null : round(t.cpuSec / t.wallSec, 3);
+  return {
+    thread: t.thread,
+    wall_s: round(t.wallSec, 3),
+    cpu_s: t.cpuSec === null ? null : round(t.cpuSec, 3),
+    utilization,
+    saturated: utilization !== null && utilization >= SATURATED_AT,
+  };
+}
+
+/**
+ * The rate calls actually went out at: sends over the window from the schedule's start to the last send
+ * plus one interval. Completions would mix in the tail latency of the last calls, which is not the rate.
+ */
+export function achievedRate(threads: readonly ThreadResult[], rate: number): number {
+  const sent = threads.reduce((n, t) => n + t.sent, 0);
+  const window = Math.max(0, ...threads.map((t) => t.sendWindowSec)) + 1 / rate;
+  return sent === 0 ? 0 : round(sent / window);
+}
+
+export function buildReport(input: SummaryInput): BenchReport {
+  const { options: o, threads } = input;
+  const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
+  const services = servicesOf(o.service).map((s) => serviceReport(s, threads, durationS));
+  const ok = services.reduce((n, s) => n + s.ok, 0);
+  const failed = services.reduce((n, s) => n + s.failed, 0);
+  const cpu = threads.map(threadCpu);
+  const warnings: string[] = [];
+  for (const c of cpu) {
+    if (c.saturated) {
+      warnings.push(
+        `load thread ${c.thread} was busy ${Math.round((c.utilization ?? 0) * 100)}% of the time: ` +
+          "the figures may measure the loader, not the server (add --threads, or lower --concurrency)",
+      );
+    }
+  }
+  const late = threads.reduce((n, t) => n + t.lateSends, 0);
+  const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
+  if (o.rate !== undefined && late > 0) {
+    warnings.push(
+      `${late} calls were sent more than ${LATE_AFTER_MS} ms after they were due ` +
+        "(no free slot, or the loader was busy); their latency counts from the due time",
+    );
+  }
+  return {
+    schema: REPORT_SCHEMA_ID,
+    tool: input.tool,
+    started_at: input.startedAt.toISOString(),
+    options: {
+      server: formatAddress(o.server),
+      transport: o.server.kind,
+      service: o.service,
+      connections: o.connections,
+      concurrency: o.concurrency,
+      threads: threads.length,
+      requests: o.requests ?? null,
+      duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
+      rate: o.rate ?? null,
+      warmup_s: o.warmupMs / 1000,
+      payload_size: o.payloadSize,
+      algorithms: o.algorithms,
+      timeout_ms: o.timeoutMs,
+      preset: o.preset ?? null,
+    },
+    machine: input.machine,
+    mode: o.rate === undefined ? "closed-loop" : "open-loop",
+    duration_s: round(durationS, 3),
+    total: {
+      requests: ok + failed,
+      ok,
+      failed,
+      requests_per_second: rps,
+    },
+    rate: {
+      target: o.rate ?? null,
+      achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
+      late_sends: late,
+      late_after_ms: LATE_AFTER_MS,
+      max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
+    },
+    services,
+    connections: threads.flatMap((t) => t.connections).sort((a, b) => a.index - b.index),
+    loader: {
+      threads: cpu,
+      process_cpu_s: round(input.processCpuSec, 3),
+      saturated: cpu.some((c) => c.saturated),
+      warnings,
+    },
+    aborted: input.aborted,
+  };
+}

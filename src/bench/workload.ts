@@ -1,0 +1,64 @@
+// What is sent: one pre-encoded request body per (service, algorithm), built once before the run so the
+// hot loop only frames and sends bytes.
+import { randomBytes } from "node:crypto";
+import { encodeMessage } from "../api/codec.ts";
+import { EchoMethod, EchoRequest } from "../api/echo.ts";
+import { grpcperf } from "../gen/pb.js";
+
+export type ServiceName = "echo" | "crypto";
+export type ServiceChoice = ServiceName | "both";
+
+export const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
+
+const Algorithm = grpcperf.v1.Algorithm;
+
+/** The short names `call sign --alg` takes, in the proto's order. */
+export const ALGORITHMS: Readonly<Record<string, grpcperf.v1.Algorithm>> = {
+  "rsa-pkcs1": Algorithm.RSA_PKCS1_SHA256,
+  "rsa-pss": Algorithm.RSA_PSS_SHA256,
+  "ecdsa-p256": Algorithm.ECDSA_P256_SHA256,
+  "ecdsa-p384": Algorithm.ECDSA_P384_SHA384,
+};
+
+export const DEFAULT_ALGORITHMS: readonly string[] = ["ecdsa-p256"];
+
+/** "rsa-pss" or the enum name "RSA_PSS_SHA256" (any case) → the short name; undefined if neither. */
+export function algorithmName(text: string): string | undefined {
+  const n = text.trim().toLowerCase();
+  if (Object.hasOwn(ALGORITHMS, n)) return n;
+  return Object.keys(ALGORITHMS).find((k) => Algorithm[ALGORITHMS[k] as number]?.toLowerCase() === n);
+}
+
+/** One kind of call. Calls of a thread take the workloads in turn, so `both` is an even mix. */
+export interface Workload {
+  readonly service: ServiceName;
+  readonly path: string;
+  /** Encoded request messages; a call uses them in turn (one per crypto algorithm). */
+  readonly bodies: readonly Buffer[];
+}
+
+export interface WorkloadSpec {
+  readonly service: ServiceChoice;
+  readonly payloadSize: number;
+  readonly algorithms: readonly string[];
+}
+
+export function servicesOf(choice: ServiceChoice): ServiceName[] {
+  return choice === "both" ? ["echo", "crypto"] : [choice];
+}
+
+export function buildWorkloads(spec: WorkloadSpec): Workload[] {
+  // Random rather than zero bytes, so a compressing or deduplicating path cannot flatter the figures.
+  const payload = randomBytes(spec.payloadSize);
+  return servicesOf(spec.service).map((service) =>
+    service === "echo"
+      ? { service, path: EchoMethod.path, bodies: [encodeMessage(EchoRequest, { payload })] }
+      : {
+          service,
+          path: SIGN_PATH,
+          bodies: spec.algorithms.map((name) =>
+            encodeMessage(grpcperf.v1.SignRequest, { algorithm: ALGORITHMS[name], message: payload }),
+          ),
+        },
+  );
+}

@@ -1,0 +1,70 @@
+import { writeFileSync } from "node:fs";
+import { defineCommand } from "citty";
+import { getPublicKey } from "../../client/crypto.ts";
+import { algorithmName } from "../../crypto/algorithms.ts";
+import { CliError } from "../args.ts";
+import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { keyArgs, keySelection } from "./crypto-input.ts";
+
+function writeOut(path: string, data: string | Uint8Array, flag: string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (err) {
+    throw new CliError(`--${flag}: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, 1);
+  }
+}
+
+export default defineCommand({
+  meta: {
+    name: "pubkey",
+    description: "Fetch a public key (SPKI); prints the PEM, or writes it with --pem/--der FILE",
+  },
+  args: {
+    ...callArgs,
+    ...keyArgs,
+    pem: { type: "string", description: "write the PEM to FILE" },
+    der: { type: "string", description: "write the SPKI DER to FILE" },
+  },
+  async run({ args }) {
+    const selection = keySelection(args);
+    const { channel, timeoutMs } = await connectFromArgs(args);
+    let m: Awaited<ReturnType<typeof getPublicKey>>;
+    try {
+      m = await getPublicKey(channel, selection, timeoutMs);
+    } finally {
+      await channel.close();
+    }
+    const us = Math.round(m.rttMicros);
+    if (!m.result.ok) {
+      const { code, details } = m.result.error;
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
+          : `pubkey: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const r = m.result.value;
+    const der = Buffer.from(r.spkiDer);
+    if (args.pem) writeOut(args.pem, r.pem, "pem");
+    if (args.der) writeOut(args.der, der, "der");
+    const alg = algorithmName(r.algorithm);
+    if (args.json) {
+      const json = {
+        ok: true,
+        key_id: r.keyId,
+        algorithm: alg,
+        pem: r.pem,
+        spki_der_hex: der.toString("hex"),
+        rtt_us: us,
+      };
+      process.stdout.write(`${JSON.stringify(json)}\n`);
+    } else if (args.pem || args.der) {
+      const files = [args.pem, args.der].filter(Boolean).join(", ");
+      process.stdout.write(`pubkey ${alg} key=${r.keyId} (${der.length} bytes DER) in ${us} µs → ${files}\n`);
+    } else {
+      process.stdout.write(r.pem.endsWith("\n") ? r.pem : `${r.pem}\n`);
+    }
+  },
+});

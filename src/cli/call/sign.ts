@@ -1,0 +1,71 @@
+import { writeFileSync } from "node:fs";
+import { defineCommand } from "citty";
+import { sign } from "../../client/crypto.ts";
+import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
+import { CliError } from "../args.ts";
+import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { inputArgs, keyArgs, keySelection, messageOrDigest } from "./crypto-input.ts";
+
+export function formatName(f: number): string {
+  return f === SignatureFormat.SIGNATURE_FORMAT_RAW
+    ? "raw"
+    : f === SignatureFormat.SIGNATURE_FORMAT_DER
+      ? "der"
+      : "rsa";
+}
+
+export default defineCommand({
+  meta: { name: "sign", description: "Sign a message or digest with a server key; prints the signature in hex" },
+  args: {
+    ...callArgs,
+    ...keyArgs,
+    ...inputArgs,
+    out: { type: "string", alias: "o", description: "also write the signature bytes to FILE" },
+  },
+  async run({ args }) {
+    const selection = keySelection(args);
+    const input = messageOrDigest(args);
+    const { channel, timeoutMs } = await connectFromArgs(args);
+    const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
+    let m: Awaited<ReturnType<typeof sign>>;
+    try {
+      m = await sign(channel, { ...selection, ...input, format }, timeoutMs);
+    } finally {
+      await channel.close();
+    }
+    const us = Math.round(m.rttMicros);
+    if (!m.result.ok) {
+      const { code, details } = m.result.error;
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
+          : `sign: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const r = m.result.value;
+    const sig = Buffer.from(r.signature);
+    if (args.out) {
+      try {
+        writeFileSync(args.out, sig);
+      } catch (err) {
+        throw new CliError(`--out: cannot write ${args.out}: ${(err as NodeJS.ErrnoException).code ?? err}`, 1);
+      }
+    }
+    const json = {
+      ok: true,
+      algorithm: algorithmName(r.algorithm),
+      key_id: r.keyId,
+      format: formatName(r.format),
+      signature_hex: sig.toString("hex"),
+      bytes: sig.length,
+      rtt_us: us,
+    };
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(json)}\n`
+        : `sign ${json.algorithm} key=${json.key_id} ${json.format ? `${json.format} ` : ""}${json.bytes} bytes in ${us} µs: ${json.signature_hex}\n`,
+    );
+  },
+});

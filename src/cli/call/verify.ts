@@ -1,0 +1,51 @@
+import { defineCommand } from "citty";
+import { verify } from "../../client/crypto.ts";
+import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
+import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { inputArgs, keyArgs, keySelection, messageOrDigest, readSignature } from "./crypto-input.ts";
+
+export default defineCommand({
+  meta: {
+    name: "verify",
+    description: "Have the server check a signature; exit 0 if valid, 1 if not (or on failure)",
+  },
+  args: {
+    ...callArgs,
+    ...keyArgs,
+    ...inputArgs,
+    signature: { type: "string", description: "the signature, hex" },
+    "signature-file": { type: "string", description: "the signature, raw bytes from a file" },
+  },
+  async run({ args }) {
+    const selection = keySelection(args);
+    const input = messageOrDigest(args);
+    const signature = readSignature(args);
+    const { channel, timeoutMs } = await connectFromArgs(args);
+    const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
+    let m: Awaited<ReturnType<typeof verify>>;
+    try {
+      m = await verify(channel, { ...selection, ...input, signature, format }, timeoutMs);
+    } finally {
+      await channel.close();
+    }
+    const us = Math.round(m.rttMicros);
+    if (!m.result.ok) {
+      const { code, details } = m.result.error;
+      process.stdout.write(
+        args.json
+          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
+          : `verify: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    const r = m.result.value;
+    const alg = algorithmName(r.algorithm);
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify({ ok: true, valid: r.valid, algorithm: alg, key_id: r.keyId, rtt_us: us })}\n`
+        : `verify ${alg} key=${r.keyId} in ${us} µs: ${r.valid ? "valid" : "INVALID"}\n`,
+    );
+    if (!r.valid) process.exitCode = 1;
+  },
+});

@@ -1,0 +1,54 @@
+// Start-up of the Crypto service's parts: keys (generated or from a directory), the key ring, and the
+// executor that holds the private halves.
+import { availableParallelism } from "node:os";
+import { type CryptoExecutor, inlineExecutor } from "./executor.ts";
+import { loadKeyDir } from "./key-dir.ts";
+import { KeyRing } from "./keyring.ts";
+import { generateDefaultKeys, type KeyPair } from "./keys.ts";
+import { WorkerPool } from "./pool.ts";
+
+export interface CryptoOptions {
+  /** Load keys from here; generate the default set when absent. */
+  readonly keyDir?: string;
+  /** Pool size; 0 signs inline on the event loop. Default: the CPU count. */
+  readonly workers?: number;
+  /** Lines worth a warning (loose key file permissions, a dead worker). */
+  readonly warn: (message: string) => void;
+  readonly debug?: (message: string) => void;
+}
+
+export interface CryptoParts {
+  readonly ring: KeyRing;
+  readonly executor: CryptoExecutor;
+  /** "3 keys generated" / "2 keys from DIR", for the ready line. */
+  readonly keySource: string;
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Throws with a one-line message (naming files, never their contents) when keys or workers fail. */
+export async function startCrypto(opts: CryptoOptions): Promise<CryptoParts> {
+  let keys: KeyPair[];
+  let keySource: string;
+  if (opts.keyDir !== undefined) {
+    const r = loadKeyDir(opts.keyDir);
+    if (!r.ok) throw new Error(r.error);
+    for (const w of r.warnings) opts.warn(w);
+    for (const s of r.skipped) opts.debug?.(`key directory: skipped ${s} (not a *.pem file)`);
+    keys = r.keys;
+    keySource = `${keys.length} key${keys.length === 1 ? "" : "s"} from ${opts.keyDir}`;
+  } else {
+    keys = generateDefaultKeys();
+    keySource = `${keys.length} generated keys`;
+  }
+  const ring = new KeyRing(keys.map((k) => k.public));
+  for (const k of keys) opts.debug?.(`key ${k.public.id}: ${k.public.kind} ${k.public.bits} bits`);
+  for (const a of ring.uncovered()) opts.warn(`no key for ${a.name}: requests for it get NOT_FOUND`);
+  const privates = keys.map((k) => k.private);
+  const workers = opts.workers ?? defaultWorkerCount();
+  const executor =
+    workers === 0 ? inlineExecutor(privates) : await WorkerPool.start(workers, privates, { onWorkerError: opts.warn });
+  return { ring, executor, keySource };
+}

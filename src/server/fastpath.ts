@@ -1,0 +1,261 @@
+// Unary calls served straight off the HTTP/2 stream, without grpc-js's per-call machinery (call objects,
+// interceptor chain, metadata copies, stream wrappers). grpc-js still owns the connections: sessions,
+// settings, keepalive, limits, GOAWAY and graceful shutdown, and every path this module does not take
+// (streaming, health, reflection, compressed or malformed calls) goes to grpc-js's own handler.
+import type http2 from "node:http2";
+import type * as grpc from "@grpc/grpc-js";
+import { unixNanos } from "../clock.ts";
+import { encodeFrame, FRAME_HEADER_BYTES } from "../rpc/frame.ts";
+import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
+import { parseGrpcTimeout } from "../rpc/timeout.ts";
+import { type CallContext, internal, type UnaryDirect } from "./handler.ts";
+
+export interface FastPathLimits {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+}
+
+type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+
+/** What this module needs of grpc-js's private state; pinned grpc-js version, checked by tests. */
+interface GrpcInternals {
+  http2Servers: Map<http2.Http2Server, unknown>;
+  onStreamOpened?: (stream: http2.ServerHttp2Stream) => void;
+}
+
+const OK_TRAILERS = { "grpc-status": "0" };
+
+function noop() {}
+
+function sendOkTrailers(this: http2.ServerHttp2Stream) {
+  try {
+    this.sendTrailers(OK_TRAILERS);
+  } catch {
+    // the client reset the stream after the body went out; nothing left to tell it
+  }
+}
+
+function gone(stream: http2.ServerHttp2Stream): boolean {
+  return stream.destroyed || stream.closed;
+}
+
+/** A trailers-only response: one HEADERS frame carrying the status. Every stream call is guarded:
+ * Bun throws on respond() to a stream the client already reset. */
+function sendStatus(stream: http2.ServerHttp2Stream, code: number, details: string): void {
+  if (gone(stream) || stream.headersSent) return;
+  try {
+    stream.respond(
+      {
+        ":status": 200,
+        "content-type": "application/grpc",
+        "grpc-status": String(code),
+        "grpc-message": encodeGrpcMessage(details),
+      },
+      { endStream: true },
+    );
+  } catch {
+    // reset between the check and the write
+  }
+}
+
+function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
+  if (gone(stream) || stream.headersSent) return;
+  try {
+    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    stream.once("wantTrailers", sendOkTrailers);
+    stream.end(frame);
+  } catch {
+    // reset between the check and the write
+  }
+}
+
+class UnaryCall implements CallContext {
+  readonly recvNanos: bigint;
+  deadline = Number.POSITIVE_INFINITY;
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private done = false;
+
+  constructor(
+    private readonly stream: http2.ServerHttp2Stream,
+    private readonly path: string,
+    private readonly method: UnaryDirect,
+    private readonly limits: FastPathLimits,
+  ) {
+    this.recvNanos = unixNanos();
+  }
+
+  get peer(): string {
+    const s = this.stream.session?.socket;
+    if (!s?.remoteAddress) return "";
+    // as grpc-js's getPeer(): a port only where the transport has one (not for Unix sockets)
+    return s.remotePort === undefined ? s.remoteAddress : `${s.remoteAddress}:${s.remotePort}`;
+  }
+
+  cancelled = (): boolean => this.done || gone(this.stream);
+
+  start(timeoutHeader: string | undefined): void {
+    const stream = this.stream;
+    stream.on("error", noop);
+    if (timeoutHeader !== undefined) {
+      const ms = parseGrpcTimeout(timeoutHeader);
+      if (ms === undefined) {
+        this.fail(Status.INTERNAL, `malformed grpc-timeout "${timeoutHeader}"`);
+        return;
+      }
+      this.deadline = Date.now() + ms;
+      this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), ms);
+    }
+    stream.on("data", (chunk: Buffer) => this.onData(chunk));
+    stream.on("end", () => this.onEnd());
+    stream.on("close", () => this.finish());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (this.bytes >= FRAME_HEADER_BYTES && this.chunks.length === 1) {
+      const declared = chunk.readUInt32BE(1);
+      if (declared > this.limits.maxReceiveMessageBytes) {
+        this.fail(
+          Status.RESOURCE_EXHAUSTED,
+          `received message larger than max (${declared} vs. ${this.limits.maxReceiveMessageBytes})`,
+        );
+      }
+    }
+  }
+
+  private onEnd(): void {
+    if (this.done) return;
+    const buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
+    this.chunks = [];
+    if (buf.length < FRAME_HEADER_BYTES) {
+      this.fail(Status.INTERNAL, "request ended without a message");
+      return;
+    }
+    const flag = buf[0];
+    const length = buf.readUInt32BE(1);
+    if (flag !== 0) {
+      this.fail(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+      return;
+    }
+    if (length > this.limits.maxReceiveMessageBytes) {
+      this.fail(
+        Status.RESOURCE_EXHAUSTED,
+        `received message larger than max (${length} vs. ${this.limits.maxReceiveMessageBytes})`,
+      );
+      return;
+    }
+    if (FRAME_HEADER_BYTES + length !== buf.length) {
+      this.fail(
+        Status.INTERNAL,
+        FRAME_HEADER_BYTES + length > buf.length
+          ? "request ended inside a message"
+          : "unary call with more than one message",
+      );
+      return;
+    }
+    let request: unknown;
+    try {
+      request = this.method.decode(buf.subarray(FRAME_HEADER_BYTES));
+    } catch {
+      this.fail(Status.INTERNAL, "error deserializing request");
+      return;
+    }
+    let result: Result<unknown> | Promise<Result<unknown>>;
+    try {
+      result = this.method.impl(request, this);
+    } catch (err) {
+      const s = internal(this.path, err);
+      this.fail(s.code as number, s.details as string);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.reply(r),
+        (err) => {
+          const s = internal(this.path, err);
+          this.fail(s.code as number, s.details as string);
+        },
+      );
+    } else {
+      this.reply(result);
+    }
+  }
+
+  private reply(r: Result<unknown>): void {
+    if (this.done) return;
+    if (!r.ok) {
+      this.fail(r.error.code, r.error.details);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = this.method.encode(r.value);
+    } catch (err) {
+      const s = internal(this.path, err);
+      this.fail(s.code as number, s.details as string);
+      return;
+    }
+    if (body.length > this.limits.maxSendMessageBytes) {
+      this.fail(
+        Status.RESOURCE_EXHAUSTED,
+        `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
+      );
+      return;
+    }
+    this.finish();
+    sendMessage(this.stream, encodeFrame(body));
+  }
+
+  private fail(code: number, details: string): void {
+    if (this.done) return;
+    this.finish();
+    sendStatus(this.stream, code, details);
+  }
+
+  private finish(): void {
+    this.done = true;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+/**
+ * Puts the fast path in front of grpc-js on the HTTP/2 server(s) the grpc-js server has created so far
+ * (call it after createConnectionInjector). Calls it cannot serve exactly as grpc-js would go to grpc-js.
+ */
+export function installFastPath(
+  server: grpc.Server,
+  methods: ReadonlyMap<string, UnaryDirect>,
+  limits: FastPathLimits,
+): void {
+  const internals = server as unknown as GrpcInternals;
+  if (!(internals.http2Servers instanceof Map)) throw new Error("grpc-js internals changed: no http2Servers");
+  const opened = internals.onStreamOpened?.bind(server);
+  for (const h2 of internals.http2Servers.keys()) {
+    const grpcListeners = h2.listeners("stream") as unknown as StreamListener[];
+    h2.removeAllListeners("stream");
+    h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+      const path = headers[":path"];
+      const method = path === undefined ? undefined : methods.get(path);
+      const type = headers["content-type"];
+      const encoding = headers["grpc-encoding"];
+      if (
+        method === undefined ||
+        typeof type !== "string" ||
+        !type.startsWith("application/grpc") ||
+        (encoding !== undefined && encoding !== "identity")
+      ) {
+        for (const l of grpcListeners) l.call(h2, stream, headers);
+        return;
+      }
+      opened?.(stream); // grpc-js's idle-connection accounting
+      new UnaryCall(stream, path as string, method, limits).start(headers["grpc-timeout"] as string | undefined);
+    });
+  }
+}

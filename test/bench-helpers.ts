@@ -1,0 +1,64 @@
+// Servers that count what they see, so bench tests assert on what reached the server rather than on
+// what the loader believes it sent; and a test-only Crypto Sign handler until the real service lands.
+import { p256 } from "@noble/curves/nist.js";
+import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { type BenchFlags, type BenchOptions, resolveOptions } from "../src/bench/options.ts";
+import { grpcperf } from "../src/gen/pb.js";
+import { fail, Status } from "../src/rpc/status.ts";
+import { echo } from "../src/server/echo.ts";
+import { type ServiceDef, unary } from "../src/server/handler.ts";
+
+export interface Counter {
+  calls: number;
+  readonly peers: Set<string>;
+}
+
+/** Echo that counts calls and remembers each peer (host:port), optionally answering after delayMs. */
+export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
+  return {
+    name: "grpcperf.v1.Echo",
+    methods: [
+      unary(EchoMethod, async (req, ctx) => {
+        counter.calls++;
+        counter.peers.add(ctx.peer);
+        if (delayMs > 0) await Bun.sleep(delayMs);
+        return { ok: true, value: echo(req, ctx.recvNanos) };
+      }),
+    ],
+  };
+}
+
+export function newCounter(): Counter {
+  return { calls: 0, peers: new Set() };
+}
+
+const { SignRequest, SignResponse, Algorithm } = grpcperf.v1;
+const secretKey = p256.utils.randomSecretKey();
+
+/** Crypto/Sign for ECDSA P-256 only: a real signature, so the crypto workload costs what it should. */
+export function testCryptoService(counter: Counter): ServiceDef {
+  return {
+    name: "grpcperf.v1.Crypto",
+    methods: [
+      unary(
+        { path: "/grpcperf.v1.Crypto/Sign", request: SignRequest, response: SignResponse },
+        (req: grpcperf.v1.SignRequest) => {
+          counter.calls++;
+          if (req.algorithm !== Algorithm.ECDSA_P256_SHA256)
+            return fail(Status.UNIMPLEMENTED, "test server: P-256 only");
+          const signature = p256.sign(req.message ?? new Uint8Array(), secretKey);
+          return { ok: true, value: SignResponse.create({ signature, algorithm: req.algorithm }) };
+        },
+      ),
+    ],
+  };
+}
+
+/** BenchOptions as the CLI would resolve them from these flags, with no environment. */
+export function benchOptions(flags: BenchFlags): BenchOptions {
+  const r = resolveOptions(flags, {}, 2);
+  if (!r.ok) throw new Error(r.error);
+  return r.options;
+}
+
+export { EchoRequest, EchoResponse };
