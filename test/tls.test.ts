@@ -1,9 +1,7 @@
 // TLS and mTLS on real sockets, with certificates made by the openssl CLI for each run: our client, a
 // grpc-js client (independent), and the compiled binary.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
@@ -11,81 +9,16 @@ import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { ClientTls } from "../src/transport/tls.ts";
 import { channelTo, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
+import { makePki, type Pki } from "./pki.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "grpcperf-tls-"));
-const file = (name: string) => join(dir, name);
-const pem = (name: string) => readFileSync(file(name));
+let pki: Pki;
+const pem = (name: string) => pki.pem(name);
+const file = (name: string) => pki.file(name);
 
-function openssl(...args: string[]) {
-  const p = Bun.spawnSync(["openssl", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`openssl ${args.join(" ")}: ${p.stderr.toString()}`);
-}
-
-/** Two CAs, and leaf certificates (serverAuth+clientAuth, for localhost and 127.0.0.1) they sign. */
-function makePki() {
-  writeFileSync(
-    file("leaf.ext"),
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n",
-  );
-  for (const ca of ["ca", "other-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-keyout",
-      `${ca}.key`,
-      "-out",
-      `${ca}.crt`,
-      "-subj",
-      `/CN=grpcperf test ${ca}`,
-    );
-  }
-  const leaf = (name: string, ca: string) => {
-    openssl(
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${name}`,
-    );
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${ca}.crt`,
-      "-CAkey",
-      `${ca}.key`,
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-out",
-      `${name}.crt`,
-      "-extfile",
-      "leaf.ext",
-    );
-  };
-  leaf("server", "ca");
-  leaf("client", "ca");
-  leaf("rogue", "other-ca");
-}
-
-beforeAll(() => makePki());
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => {
+  pki = makePki();
+});
+afterAll(() => pki.remove());
 
 const req = (text: string) => encodeMessage(EchoRequest, { payload: Buffer.from(text), sequence: 1 });
 
@@ -186,9 +119,9 @@ describe("mTLS", () => {
 });
 
 describe("the binary with TLS", () => {
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() };
   const run = (args: string[]) => {
-    const p = Bun.spawnSync([requireBinary(), ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawnSync([requireBinary(), ...args], { cwd: pki.dir, env, stdout: "pipe", stderr: "pipe" });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
   };
 
@@ -206,7 +139,7 @@ describe("the binary with TLS", () => {
         "--tls-client-ca",
         file("ca.crt"),
       ],
-      { cwd: dir, env, stdout: "pipe", stderr: "pipe" },
+      { cwd: pki.dir, env, stdout: "pipe", stderr: "pipe" },
     );
     try {
       const target = (await waitForLine(server.stderr, /serving .* on (\S+) \(mTLS\)/))[1] as string;

@@ -5,6 +5,7 @@
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
 import { parseDuration } from "../cli/args.ts";
 import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
+import type { ClientTls } from "../transport/tls.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
@@ -69,6 +70,8 @@ export interface BenchOptions {
   readonly json: boolean;
   readonly output: string | undefined;
   readonly quiet: boolean;
+  /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
+  readonly tls?: ClientTls;
 }
 
 export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };

@@ -125,6 +125,7 @@ export function buildReport(input: SummaryInput): BenchReport {
       algorithms: o.algorithms,
       timeout_ms: o.timeoutMs,
       preset: o.preset ?? null,
+      tls: o.tls !== undefined,
     },
     machine: input.machine,
     mode: o.rate === undefined ? "closed-loop" : "open-loop",

@@ -57,6 +57,7 @@ export interface BenchReport {
     readonly algorithms: readonly string[];
     readonly timeout_ms: number;
     readonly preset: string | null;
+    readonly tls: boolean;
   };
   readonly machine: {
     readonly hostname: string;
