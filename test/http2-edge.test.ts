@@ -9,6 +9,7 @@ import { channelTo } from "./helpers.ts";
 
 let server: http2.Http2Server;
 let port: number;
+let refusedStreams = 0;
 
 const ok = { ":status": 200, "content-type": "application/grpc" };
 
@@ -54,6 +55,7 @@ beforeAll(async () => {
         stream.end(encodeFrame(Buffer.from("x")));
         return;
       case "/t/reset":
+        refusedStreams++;
         stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
         return;
       default:
@@ -101,8 +103,13 @@ describe("thin client against a raw HTTP/2 peer", () => {
     const r = await call("/t/no-trailers");
     expect(r.ok).toBe(false);
   });
-  test("RST_STREAM REFUSED_STREAM → UNAVAILABLE", async () => {
+  test("RST_STREAM REFUSED_STREAM → UNAVAILABLE, retried at most twice", async () => {
+    refusedStreams = 0;
     const r = await call("/t/reset");
     expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+    // Bun 1.4.5 reports rstCode 0 for this stream (Node reports 7), so the client cannot prove the refusal
+    // and does not retry here; under a runtime that reports it, the call is sent three times in all.
+    expect(refusedStreams).toBeGreaterThanOrEqual(1);
+    expect(refusedStreams).toBeLessThanOrEqual(3);
   });
 });
