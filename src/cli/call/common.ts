@@ -1,6 +1,7 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
 import { readFileSync } from "node:fs";
 import { openChannel } from "../../client/channel.ts";
+import type { Measured } from "../../client/crypto.ts";
 import type { Channel } from "../../rpc/client.ts";
 import { statusName } from "../../rpc/status.ts";
 import { type Address, formatAddress } from "../../transport/address.ts";
@@ -98,4 +99,32 @@ export async function connectFromArgs(
 
 export function failureLine(code: number, details: string): string {
   return `${statusName(code)}: ${details}`;
+}
+
+/**
+ * Makes one measured call on the channel and closes it. On failure prints the failure (a JSON object or
+ * a "NAME: FAILED after N µs: STATUS: details" line), sets exit code 1 and returns undefined.
+ */
+export async function callOrReport<T>(
+  name: string,
+  channel: Channel,
+  json: boolean | undefined,
+  call: () => Promise<Measured<T>>,
+): Promise<{ value: T; us: number } | undefined> {
+  let m: Measured<T>;
+  try {
+    m = await call();
+  } finally {
+    await channel.close();
+  }
+  const us = Math.round(m.rttMicros);
+  if (m.result.ok) return { value: m.result.value, us };
+  const { code, details } = m.result.error;
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
+      : `${name}: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
+  );
+  process.exitCode = 1;
+  return undefined;
 }
