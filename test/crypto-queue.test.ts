@@ -17,8 +17,9 @@ import { WorkerPool } from "../src/crypto/pool.ts";
 import type { Channel } from "../src/rpc/client.ts";
 import { type Result, Status } from "../src/rpc/status.ts";
 import { cryptoService } from "../src/server/crypto.ts";
+import { parseAddress } from "../src/transport/address.ts";
 import { tempDir } from "./crypto-fixtures.ts";
-import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { channelTo, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
 
 const T = 20_000;
 const pair = keyPairFromKeyObject("k", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
@@ -154,5 +155,45 @@ describe.each([true, false])("jobs nobody waits for are not signed (fast path: %
     expect(codeOf((await gate.call).result)).toBe(Status.OK);
     expect(codeOf((await signP256(r.ch, "next")).result)).toBe(Status.OK);
     expect(r.pool.stats).toEqual({ dispatched: 2, rejected: 0, dropped: { deadline: 0, cancelled: 1 } });
+  });
+});
+
+describe("the compiled binary under a flood", () => {
+  test("serve --crypto-workers 1 --crypto-queue 2: 200 RSA signs at once → some refused, the rest signed, still serving", async () => {
+    // CRYPTO_QUEUE is there to show the flag wins over it
+    const server = Bun.spawn(
+      [requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "1", "--crypto-queue", "2"],
+      { env: { ...process.env, CRYPTO_QUEUE: "999" }, stdout: "ignore", stderr: "pipe" },
+    );
+    const channels: Channel[] = [];
+    try {
+      const lines: string[] = [];
+      const m = await waitForLine(server.stderr, /serving .* on (\S+)/, lines);
+      expect(lines.join("\n")).toContain("signing on 1 worker, at most 2 waiting");
+      const parsed = parseAddress(m[1] as string);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const address = parsed.address;
+      for (let i = 0; i < 4; i++) channels.push(channelTo(address));
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          sign(channels[i % 4] as Channel, { algorithm: Algorithm.RSA_PKCS1_SHA256, message: Buffer.from(`${i}`) }, T),
+        ),
+      );
+      const codes = results.map((r) => codeOf(r.result));
+      const refused = codes.filter((c) => c === Status.RESOURCE_EXHAUSTED).length;
+      const signed = codes.filter((c) => c === Status.OK).length;
+      expect(refused).toBeGreaterThan(0);
+      expect(signed).toBeGreaterThan(0);
+      expect(refused + signed).toBe(200);
+      const after = await sign(
+        channels[0] as Channel,
+        { algorithm: Algorithm.RSA_PKCS1_SHA256, message: Buffer.from("after") },
+        T,
+      );
+      expect(codeOf(after.result)).toBe(Status.OK);
+    } finally {
+      await Promise.all(channels.map((c) => c.close()));
+      server.kill("SIGKILL");
+    }
   });
 });
