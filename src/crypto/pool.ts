@@ -18,12 +18,13 @@ export function workerUrl(moduleUrl: string = import.meta.url): string {
 export const WORKER_START_TIMEOUT_MS = 15_000;
 
 /** Jobs waiting per worker when not told otherwise: deep enough that a burst of a few dozen calls per core
- * waits rather than fails, shallow enough that a waiting job is signed within tens of ms (RSA-2048 takes
- * about 1 ms, ECDSA less) instead of after its caller's deadline. */
+ * waits rather than fails, shallow enough that a waiting job is signed within tens of ms (a signature
+ * takes about a millisecond or less) rather than after its caller has given up. */
 export const DEFAULT_QUEUE_PER_WORKER = 64;
 
 /** Jobs a worker holds at once. One keeps the promise that a dropped job never reaches a worker; the
- * round trip to fetch the next job costs no measurable throughput (scripts/bench-pool.ts). */
+ * round trip for the next job cost nothing above the noise of a shared 2-core machine, against 2 or all
+ * jobs at once (scripts/bench-pool.ts). */
 export const DEFAULT_WINDOW = 1;
 
 export function defaultQueueSize(workers: number): number {
@@ -43,7 +44,7 @@ interface Pending {
   readonly done: (o: Outcome) => void;
 }
 
-/** Counters since start; tests and operators read them, the pool never resets them. */
+/** Counters since start, never reset: what the tests assert on (nothing reports them yet). */
 export interface PoolStats {
   /** Jobs handed to a worker. */
   dispatched: number;
