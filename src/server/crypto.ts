@@ -69,12 +69,12 @@ function internal(op: string, p: Prepared, reason: string): Result<never> {
   return fail(Status.INTERNAL, INTERNAL_DETAILS);
 }
 
-/** A job the executor gave back unsigned. A full queue is RESOURCE_EXHAUSTED, not UNAVAILABLE, as grpc-go
- * servers answer overload: UNAVAILABLE says the server is down or unreachable, and clients, proxies and
- * retry policies retry it by default (often at once, on the same connection), which would feed the flood
- * that filled the queue; RESOURCE_EXHAUSTED says "too much right now", like HTTP 429, and is not retried
- * unless the client chose to. A dropped job's caller has mostly heard its status from the transport
- * already; this is for the cases where it has not. */
+/** A job the executor gave back unsigned. A full queue is RESOURCE_EXHAUSTED, not UNAVAILABLE: the gRPC
+ * status table gives RESOURCE_EXHAUSTED for a server temporarily out of resources, and grpc-go servers use
+ * it for their own limits. UNAVAILABLE says the server is down or unreachable, and many clients, proxies
+ * and retry settings retry it at once, which would feed the very flood that filled the queue;
+ * RESOURCE_EXHAUSTED reads like HTTP 429 and is retried only by a client that chose to. A dropped job's
+ * caller has usually heard its status from the transport already; this is for when it has not. */
 export function refusalStatus(r: Refused): RpcError {
   switch (r.refused) {
     case "full":
@@ -84,6 +84,12 @@ export function refusalStatus(r: Refused): RpcError {
     case "cancelled":
       return rpcError(Status.CANCELLED, r.error);
   }
+}
+
+/** Refusals are the server protecting itself, not faults: a trace line, never a warning per call. */
+function refuse(op: string, p: Prepared, r: Refused): Result<never> {
+  if (tracing()) log.trace(`${op} ${describe(p)} → not run: ${r.error}`);
+  return { ok: false, error: refusalStatus(r) };
 }
 
 export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceDef {
@@ -101,7 +107,7 @@ export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceD
         if (!p.ok) return p;
         const { key, spec, input, encoding } = p.value;
         const r = await executor.run({ op: "sign", keyId: key.id, algorithm: spec.algorithm, input, encoding }, ctx);
-        if (isRefused(r)) return { ok: false, error: refusalStatus(r) };
+        if (isRefused(r)) return refuse("Sign", p.value, r);
         if (!r.ok) return internal("sign", p.value, r.error);
         if (!("signature" in r)) return internal("sign", p.value, "no signature in the result");
         if (tracing()) log.trace(`Sign ${describe(p.value)} → ${r.signature.length} bytes`);
@@ -125,7 +131,7 @@ export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceD
           { op: "verify", keyId: key.id, algorithm: spec.algorithm, input, encoding, signature },
           ctx,
         );
-        if (isRefused(r)) return { ok: false, error: refusalStatus(r) };
+        if (isRefused(r)) return refuse("Verify", p.value, r);
         if (!r.ok) return internal("verify", p.value, r.error);
         if (!("valid" in r)) return internal("verify", p.value, "no verdict in the result");
         if (tracing()) log.trace(`Verify ${describe(p.value)} → ${r.valid ? "valid" : "invalid"}`);
