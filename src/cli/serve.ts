@@ -33,6 +33,11 @@ export default defineCommand({
       type: "string",
       description: "signing worker threads (env CRYPTO_WORKERS; default: CPU count; 0 = sign on the event loop)",
     },
+    "crypto-queue": {
+      type: "string",
+      description:
+        "signing jobs that may wait for a worker; more get RESOURCE_EXHAUSTED (env CRYPTO_QUEUE; default: 64 per worker)",
+    },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
     "fast-path": {
       type: "boolean",
@@ -55,12 +60,15 @@ export default defineCommand({
     if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
     const workersText = flagOrEnv(args["crypto-workers"], process.env, "CRYPTO_WORKERS");
     const workers = workersText === undefined ? undefined : intArg(workersText, "crypto-workers", 0, 1024);
+    const queueText = flagOrEnv(args["crypto-queue"], process.env, "CRYPTO_QUEUE");
+    const queue = queueText === undefined ? undefined : intArg(queueText, "crypto-queue", 0, 1_000_000);
 
     let crypto: Awaited<ReturnType<typeof startCrypto>>;
     try {
       crypto = await startCrypto({
         keyDir: flagOrEnv(args["key-dir"], process.env, "KEY_DIR"),
         workers,
+        queue,
         warn: (m) => log.warn(m),
         debug: (m) => log.debug(m),
       });
