@@ -28,7 +28,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$addr" ] || { echo "server did not start" >&2; cat "$log" >&2; exit 1; }
-node_modules/.bin/bun scripts/bench-body.ts 16 "$tmp/body.bin"
+node_modules/.bin/bun scripts/make-body.ts 16 "$tmp/body.bin"
 "$bin" call echo --server "$addr" --count 1 >/dev/null # h2load counts HTTP 200s only: check calls succeed
 # Warm the server's JIT first, so neither loader is measured against a cold server.
 "$bin" bench --server "$addr" --duration 2s --connections "$conns" --concurrency $((conns * per)) --quiet >/dev/null

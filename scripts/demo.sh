@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job, end to end: build the binary, start a server on a free port, call it, load it, stop it.
+# The main job, end to end: build the binary, start a server on a free port, call it (echo, then the
+# replaced client's smoke sequence), load it, stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/bun ] || npm ci
@@ -19,10 +20,10 @@ done
 echo "== grpcperf serve is listening on $addr"
 echo "== grpcperf call echo --server $addr"
 "$bin" call echo --server "$addr"
-if "$bin" bench --help >/dev/null 2>&1 && ! "$bin" bench --help 2>&1 | grep -q "not available"; then
-  echo "== grpcperf bench --server $addr --duration 3s"
-  "$bin" bench --server "$addr" --duration 3s --connections 4
-fi
+echo "== grpcperf call smoke --server $addr   (echo, RSA and ECDSA signing, public key)"
+"$bin" call smoke --server "$addr"
+echo "== grpcperf bench --server $addr --duration 3s --connections 4"
+"$bin" bench --server "$addr" --duration 3s --connections 4
 kill -TERM $pid
 wait $pid
 echo "== server stopped cleanly"

@@ -15,3 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin"/pbjs -t static-module -w es6 --es6 --no-verify --no-convert --no-delimited --no-typeurl \
   -p proto -o "$tmp/pb.js" $protos
 "$bin"/pbts --no-comments -o src/gen/pb.d.ts "$tmp/pb.js"
+# Reflection needs the descriptors themselves: our protos plus the standard services we serve.
+rel=$(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
+# shellcheck disable=SC2086
+"$bin"/bun scripts/gen-descriptors.ts src/gen/descriptors.js $rel \
+  health/v1/health.proto grpc/reflection/v1/reflection.proto grpc/reflection/v1alpha/reflection.proto

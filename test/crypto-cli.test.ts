@@ -255,6 +255,7 @@ describe("serve: crypto start-up problems are one line and an exit code", () => 
   test.each([
     [["--key-dir", "/nonexistent/grpcperf-keys"], 1, "cannot read key directory"],
     [["--crypto-workers", "many"], 2, "--crypto-workers"],
+    [["--crypto-queue", "-1"], 2, "--crypto-queue"],
   ])("serve %p → exit %d", (flags, code, text) => {
     const r = run(["serve", "--addr", "127.0.0.1:0", ...flags]);
     expect(r.code).toBe(code);

@@ -1,10 +1,12 @@
 // The worker pool on its own: jobs spread over workers, a dead worker fails only its own jobs and is replaced.
 import { describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
+import { join } from "node:path";
 import { Algorithm } from "../src/crypto/algorithms.ts";
 import type { Job } from "../src/crypto/jobs.ts";
 import { keyPairFromKeyObject } from "../src/crypto/keys.ts";
 import { WorkerPool, workerUrl } from "../src/crypto/pool.ts";
+import { tempDir } from "./crypto-fixtures.ts";
 
 const pair = keyPairFromKeyObject("k", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
 if (!pair.ok) throw new Error(pair.error);
@@ -46,12 +48,26 @@ describe("WorkerPool", () => {
       const died = await pool.run(job("exit"));
       expect(died.ok).toBe(false);
       expect(errors.join("\n")).toContain("restarting it");
-      // the replacement may still be starting: jobs queue on it rather than failing
+      // the replacement may still be starting: the job waits in the pool's queue rather than failing
       const after = await pool.run(job("k"));
       expect(after.ok).toBe(true);
     } finally {
       await pool.close();
     }
+  });
+
+  test("closing fails the jobs still waiting; the one a worker holds fails too, nothing hangs", async () => {
+    const pool = await WorkerPool.start(1, keys, {
+      scriptUrl: new URL("./crypto-gated-worker.ts", import.meta.url).href,
+    });
+    const gateFile = join(tempDir("gate"), "never-opened");
+    const held = pool.run({ ...job("k"), input: { message: Buffer.from(`hold:${gateFile}`) } });
+    const waiting = pool.run(job("k"));
+    expect(pool.queued).toBe(1);
+    await pool.close();
+    expect(await waiting).toEqual({ ok: false, error: "crypto pool closed" });
+    expect(await held).toEqual({ ok: false, error: "crypto pool closed" });
+    expect(pool.stats.dispatched).toBe(1);
   });
 
   test("a worker script that cannot load fails the start with a clear message", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { openChannel } from "../src/client/channel.ts";
 import type { ClientKind } from "../src/rpc/channel.ts";
 import type { ServiceDef } from "../src/server/handler.ts";
-import { type RunningServer, startServer } from "../src/server/server.ts";
+import { type RunningServer, type ServerOptions, startServer } from "../src/server/server.ts";
 import type { Address } from "../src/transport/address.ts";
 
 export const ROOT = join(import.meta.dir, "..");
@@ -19,7 +19,7 @@ export interface TestServer {
 
 export async function serveOnLoopback(
   services: ServiceDef[],
-  opts: { maxReceiveMessageBytes?: number; maxSendMessageBytes?: number; fastPath?: boolean } = {},
+  opts: Omit<ServerOptions, "addresses" | "services"> = {},
 ): Promise<TestServer> {
   const server = await startServer({ addresses: [{ kind: "tcp", host: "127.0.0.1", port: 0 }], services, ...opts });
   const address = server.listeners[0]?.address as Address;

@@ -9,6 +9,7 @@ import { CLIENTS, channelTo } from "./helpers.ts";
 
 let server: http2.Http2Server;
 let port: number;
+let refusedStreams = 0;
 
 const ok = { ":status": 200, "content-type": "application/grpc" };
 
@@ -54,6 +55,7 @@ beforeAll(async () => {
         stream.end(encodeFrame(Buffer.from("x")));
         return;
       case "/t/reset":
+        refusedStreams++;
         stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
         return;
       default:
@@ -103,9 +105,15 @@ describe.each(CLIENTS)("%s client", (client) => {
       const r = await call("/t/no-trailers");
       expect(r.ok).toBe(false);
     });
-    test("RST_STREAM REFUSED_STREAM → UNAVAILABLE", async () => {
+    test("RST_STREAM REFUSED_STREAM → UNAVAILABLE, retried at most twice", async () => {
+      refusedStreams = 0;
       const r = await call("/t/reset");
       expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+      // Bun 1.4.5's server sends no RST_STREAM here, only an empty DATA frame with END_STREAM (Node sends
+      // REFUSED_STREAM), so neither client can prove the refusal and retry; under Node the call is sent three
+      // times in all. The lean client's retry on a real REFUSED_STREAM is tested in h2-peer.test.ts.
+      expect(refusedStreams).toBeGreaterThanOrEqual(1);
+      expect(refusedStreams).toBeLessThanOrEqual(3);
     });
   });
 });

@@ -5,6 +5,7 @@ import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
+import { type ClientTls, wrapTls } from "../transport/tls.ts";
 import { VERSION } from "../version.ts";
 import type { ConnectionPlan } from "./plan.ts";
 
@@ -22,14 +23,18 @@ export function openLoadConnection(
   connectTimeoutMs: number,
   onLost: (reason: string) => void,
   client: ClientKind,
+  tls?: ClientTls,
 ): LoadConnection {
   let connected = false;
+  const secure = tls && revive(tls);
   const channel = createChannel(client, {
     authority: authorityOf(address),
     userAgent: `grpcperf-bench/${VERSION}`,
+    secure: secure !== undefined,
     connect: async () => {
       try {
-        const socket = await connect(address, { timeoutMs: connectTimeoutMs });
+        const raw = await connect(address, { timeoutMs: connectTimeoutMs });
+        const socket = secure ? await wrapTls(raw, secure, connectTimeoutMs) : raw;
         connected = true;
         return socket;
       } catch (err) {
@@ -39,4 +44,10 @@ export function openLoadConnection(
     },
   });
   return { index: plan.index, slots: plan.slots, channel, calls: 0 };
+}
+
+/** Settings posted to a load thread arrive structured-cloned: Buffers come back as plain Uint8Arrays. */
+function revive(tls: ClientTls): ClientTls {
+  const buf = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b));
+  return { ...tls, caPem: buf(tls.caPem), certPem: buf(tls.certPem), keyPem: buf(tls.keyPem) };
 }

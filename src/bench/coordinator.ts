@@ -126,6 +126,7 @@ export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void)
         connections: plans[i]?.connections ?? [],
         workload: { service: opts.service, payloadSize: opts.payloadSize, algorithms: opts.algorithms },
         timeoutMs: opts.timeoutMs,
+        tls: opts.tls,
         rate: opts.rate,
         requests: opts.requests,
         durationMs: opts.durationMs,

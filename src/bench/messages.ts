@@ -2,6 +2,7 @@
 // postMessage, so only plain data: histograms travel in HDR's compressed encoding.
 import type { ClientKind } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
+import type { ClientTls } from "../transport/tls.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { ServiceName, WorkloadSpec } from "./workload.ts";
 
@@ -17,6 +18,7 @@ export interface ThreadConfig {
   readonly connections: readonly ConnectionPlan[];
   readonly workload: WorkloadSpec;
   readonly timeoutMs: number;
+  readonly tls: ClientTls | undefined;
   readonly rate: number | undefined;
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;

@@ -6,6 +6,7 @@
 import { parseDuration } from "../cli/args.ts";
 import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
 import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
+import type { ClientTls } from "../transport/tls.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
@@ -76,6 +77,8 @@ export interface BenchOptions {
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
   readonly client: ClientKind;
+  /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
+  readonly tls?: ClientTls;
 }
 
 export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };

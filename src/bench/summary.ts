@@ -126,6 +126,7 @@ export function buildReport(input: SummaryInput): BenchReport {
       timeout_ms: o.timeoutMs,
       preset: o.preset ?? null,
       client: o.client,
+      tls: o.tls !== undefined,
     },
     machine: input.machine,
     mode: o.rate === undefined ? "closed-loop" : "open-loop",

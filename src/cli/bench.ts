@@ -3,6 +3,7 @@ import { defineCommand } from "citty";
 import { resolveOptions } from "../bench/options.ts";
 import { runBench } from "../bench/run.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
+import { tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 
 export default defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
@@ -32,13 +33,14 @@ export default defineCommand({
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
+    ...tlsClientArgs,
     ...logLevelArg,
   },
   async run({ args }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
     const r = resolveOptions(args, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
-    const exit = await runBench(r.options);
+    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server) });
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
   },

@@ -12,6 +12,8 @@ export interface CryptoOptions {
   readonly keyDir?: string;
   /** Pool size; 0 signs inline on the event loop. Default: the CPU count. */
   readonly workers?: number;
+  /** Jobs that may wait for a worker before calls are refused. Default: a multiple of the pool size. */
+  readonly queue?: number;
   /** Lines worth a warning (loose key file permissions, a dead worker). */
   readonly warn: (message: string) => void;
   readonly debug?: (message: string) => void;
@@ -49,6 +51,8 @@ export async function startCrypto(opts: CryptoOptions): Promise<CryptoParts> {
   const privates = keys.map((k) => k.private);
   const workers = opts.workers ?? defaultWorkerCount();
   const executor =
-    workers === 0 ? inlineExecutor(privates) : await WorkerPool.start(workers, privates, { onWorkerError: opts.warn });
+    workers === 0
+      ? inlineExecutor(privates)
+      : await WorkerPool.start(workers, privates, { onWorkerError: opts.warn, queue: opts.queue });
   return { ring, executor, keySource };
 }

@@ -13,6 +13,8 @@ export interface ChannelOptions {
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;
   readonly userAgent?: string;
+  /** The connection is TLS (connect() did the handshake): sent as :scheme https. */
+  readonly secure?: boolean;
 }
 
 export interface CallOptions {

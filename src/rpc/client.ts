@@ -26,7 +26,19 @@ import { encodeGrpcTimeout } from "./timeout.ts";
 export type { CallOptions, ChannelOptions, ChannelStats } from "./channel.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel.ts";
 
-const { NGHTTP2_CANCEL } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+/** How often a call the server never saw is sent again on a fresh connection. */
+const MAX_TRANSPARENT_RETRIES = 2;
+
+/** Stream errors that mean the request never left this client (the session was already going away). */
+const NEVER_SENT: ReadonlySet<string> = new Set(["ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SESSION"]);
+
+interface Attempt {
+  readonly result: Result<Buffer>;
+  /** The server cannot have processed the call, so sending it again is safe. */
+  readonly unprocessed: boolean;
+}
 
 // Bun's node:http2 exports no Http2Session class to test against, so tell the two apart by shape.
 function isRpcError(x: http2.ClientHttp2Session | RpcError): x is RpcError {
@@ -48,7 +60,7 @@ export class Channel implements UnaryChannel {
     this.maxSend = opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.baseHeaders = {
       ":method": "POST",
-      ":scheme": "http",
+      ":scheme": opts.secure ? "https" : "http",
       ":authority": opts.authority,
       "content-type": "application/grpc",
       te: "trailers",
@@ -82,7 +94,7 @@ export class Channel implements UnaryChannel {
       socket.destroy();
       return rpcError(Status.UNAVAILABLE, "channel closed");
     }
-    const session = http2.connect(`http://${this.opts.authority}`, {
+    const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
       settings: { initialWindowSize: 1 << 20, enablePush: false },
     });
@@ -108,19 +120,41 @@ export class Channel implements UnaryChannel {
     if (request.length > this.maxSend) {
       return fail(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${request.length} vs. ${this.maxSend})`);
     }
-    const session = await this.getSession();
-    if (isRpcError(session)) return { ok: false, error: session };
+    const frame = encodeFrame(request);
+    const deadline = call.timeoutMs === undefined ? undefined : performance.now() + call.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.getSession();
+      if (isRpcError(session)) return { ok: false, error: session };
+      const timeoutMs = deadline === undefined ? undefined : Math.max(0, Math.ceil(deadline - performance.now()));
+      if (timeoutMs === 0) return fail(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
+      const r = await this.attempt(session, path, frame, timeoutMs, call);
+      // Transparent retry, as gRPC clients do: a call the server provably never saw (refused, or caught by
+      // a GOAWAY before it went out) goes to a fresh connection. Servers with a max connection age send
+      // GOAWAY routinely, so without this a busy client sees spurious UNAVAILABLEs at every reconnect.
+      if (!r.unprocessed || attempt >= MAX_TRANSPARENT_RETRIES) return r.result;
+      if (this.session === session) this.session = undefined;
+      if (!session.closed && !session.destroyed) session.close();
+    }
+  }
 
+  private attempt(
+    session: http2.ClientHttp2Session,
+    path: string,
+    frame: Buffer,
+    timeoutMs: number | undefined,
+    call: CallOptions,
+  ): Promise<Attempt> {
     const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
-    if (call.timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(call.timeoutMs);
+    if (timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
     if (call.metadata) Object.assign(headers, call.metadata);
 
-    return new Promise<Result<Buffer>>((resolve) => {
+    return new Promise<Attempt>((resolve) => {
       let stream: http2.ClientHttp2Stream;
       try {
         stream = session.request(headers, { endStream: false });
       } catch (err) {
-        resolve(fail(Status.UNAVAILABLE, `cannot start call: ${err instanceof Error ? err.message : err}`));
+        const details = `cannot start call: ${err instanceof Error ? err.message : err}`;
+        resolve({ result: fail(Status.UNAVAILABLE, details), unprocessed: true });
         return;
       }
       const decoder = new FrameDecoder(this.maxRecv);
@@ -128,14 +162,16 @@ export class Channel implements UnaryChannel {
       let status: RpcError | undefined;
       let httpError: RpcError | undefined;
       let streamError: RpcError | undefined;
+      let responded = false;
+      let refusedUnsent = false;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
 
-      const finish = (result: Result<Buffer>) => {
+      const finish = (result: Result<Buffer>, unprocessed = false) => {
         if (settled) return;
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
-        resolve(result);
+        resolve({ result, unprocessed });
       };
       const abort = (error: RpcError) => {
         streamError ??= error;
@@ -147,14 +183,15 @@ export class Channel implements UnaryChannel {
         if (code !== undefined) status = rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
       };
 
-      if (call.timeoutMs !== undefined) {
+      if (timeoutMs !== undefined) {
         timer = setTimeout(
           () => abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`)),
-          call.timeoutMs,
+          timeoutMs,
         );
       }
 
       stream.on("response", (h) => {
+        responded = true;
         const http = Number(h[":status"]);
         if (http !== 200) {
           httpError = rpcError(statusFromHttp(http), `unexpected HTTP status ${http}`);
@@ -173,6 +210,7 @@ export class Channel implements UnaryChannel {
       });
       stream.on("trailers", readStatus);
       stream.on("error", (err: Error & { code?: string }) => {
+        if (!responded && err.code !== undefined && NEVER_SENT.has(err.code)) refusedUnsent = true;
         streamError ??= rpcError(Status.UNAVAILABLE, `connection failed: ${err.message}`);
       });
       stream.on("close", () => {
@@ -191,14 +229,18 @@ export class Channel implements UnaryChannel {
           }
           return finish({ ok: true, value: messages[0] as Buffer });
         }
-        if (streamError) return finish({ ok: false, error: streamError });
+        const refused = !responded && stream.rstCode === NGHTTP2_REFUSED_STREAM;
+        if (streamError) return finish({ ok: false, error: streamError }, refusedUnsent || refused);
         if (stream.rstCode !== undefined && stream.rstCode !== 0) {
-          return finish(fail(statusFromRstCode(stream.rstCode), `stream reset by server (code ${stream.rstCode})`));
+          return finish(
+            fail(statusFromRstCode(stream.rstCode), `stream reset by server (code ${stream.rstCode})`),
+            refused,
+          );
         }
         finish(fail(Status.UNAVAILABLE, "connection closed before the call completed"));
       });
 
-      stream.end(encodeFrame(request));
+      stream.end(frame);
     });
   }
 

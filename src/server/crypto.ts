@@ -13,13 +13,13 @@ import {
   VerifyResponse,
 } from "../api/crypto.ts";
 import type { AlgorithmSpec } from "../crypto/algorithms.ts";
-import type { CryptoExecutor } from "../crypto/executor.ts";
+import { type CryptoExecutor, isRefused, type Refused } from "../crypto/executor.ts";
 import type { SignatureEncoding, SignInput } from "../crypto/jobs.ts";
 import type { KeyRing } from "../crypto/keyring.ts";
 import type { PublicKeyInfo } from "../crypto/keys.ts";
 import { resolveTarget, responseFormat, signatureEncoding, signInput } from "../crypto/requests.ts";
 import { LEVELS, log } from "../log.ts";
-import { fail, ok, type Result, Status } from "../rpc/status.ts";
+import { fail, ok, type Result, type RpcError, rpcError, Status } from "../rpc/status.ts";
 import { type ServiceDef, unary } from "./handler.ts";
 
 const INTERNAL_DETAILS = "internal error";
@@ -69,6 +69,29 @@ function internal(op: string, p: Prepared, reason: string): Result<never> {
   return fail(Status.INTERNAL, INTERNAL_DETAILS);
 }
 
+/** A job the executor gave back unsigned. A full queue is RESOURCE_EXHAUSTED, not UNAVAILABLE: the gRPC
+ * status table gives RESOURCE_EXHAUSTED for a server temporarily out of resources, and grpc-go servers use
+ * it for their own limits. UNAVAILABLE says the server is down or unreachable, and many clients, proxies
+ * and retry settings retry it at once, which would feed the very flood that filled the queue;
+ * RESOURCE_EXHAUSTED reads like HTTP 429 and is retried only by a client that chose to. A dropped job's
+ * caller has usually heard its status from the transport already; this is for when it has not. */
+export function refusalStatus(r: Refused): RpcError {
+  switch (r.refused) {
+    case "full":
+      return rpcError(Status.RESOURCE_EXHAUSTED, r.error);
+    case "deadline":
+      return rpcError(Status.DEADLINE_EXCEEDED, r.error);
+    case "cancelled":
+      return rpcError(Status.CANCELLED, r.error);
+  }
+}
+
+/** Refusals are the server protecting itself, not faults: a trace line, never a warning per call. */
+function refuse(op: string, p: Prepared, r: Refused): Result<never> {
+  if (tracing()) log.trace(`${op} ${describe(p)} → not run: ${r.error}`);
+  return { ok: false, error: refusalStatus(r) };
+}
+
 export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceDef {
   const keyList = ListKeysResponse.create({
     keys: ring
@@ -79,11 +102,12 @@ export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceD
   return {
     name: "grpcperf.v1.Crypto",
     methods: [
-      unary(SignMethod, async (req) => {
+      unary(SignMethod, async (req, ctx) => {
         const p = prepare(ring, req);
         if (!p.ok) return p;
         const { key, spec, input, encoding } = p.value;
-        const r = await executor.run({ op: "sign", keyId: key.id, algorithm: spec.algorithm, input, encoding });
+        const r = await executor.run({ op: "sign", keyId: key.id, algorithm: spec.algorithm, input, encoding }, ctx);
+        if (isRefused(r)) return refuse("Sign", p.value, r);
         if (!r.ok) return internal("sign", p.value, r.error);
         if (!("signature" in r)) return internal("sign", p.value, "no signature in the result");
         if (tracing()) log.trace(`Sign ${describe(p.value)} → ${r.signature.length} bytes`);
@@ -97,20 +121,17 @@ export function cryptoService(ring: KeyRing, executor: CryptoExecutor): ServiceD
         );
       }),
 
-      unary(VerifyMethod, async (req) => {
+      unary(VerifyMethod, async (req, ctx) => {
         const p = prepare(ring, req);
         if (!p.ok) return p;
         const signature = req.signature ?? new Uint8Array(0);
         if (signature.length === 0) return fail(Status.INVALID_ARGUMENT, "signature is empty");
         const { key, spec, input, encoding } = p.value;
-        const r = await executor.run({
-          op: "verify",
-          keyId: key.id,
-          algorithm: spec.algorithm,
-          input,
-          encoding,
-          signature,
-        });
+        const r = await executor.run(
+          { op: "verify", keyId: key.id, algorithm: spec.algorithm, input, encoding, signature },
+          ctx,
+        );
+        if (isRefused(r)) return refuse("Verify", p.value, r);
         if (!r.ok) return internal("verify", p.value, r.error);
         if (!("valid" in r)) return internal("verify", p.value, "no verdict in the result");
         if (tracing()) log.trace(`Verify ${describe(p.value)} → ${r.valid ? "valid" : "invalid"}`);

@@ -1,18 +1,35 @@
 // The gRPC server: grpc-js does the HTTP/2 and gRPC work; our transports accept the connections and
-// inject them, so TCP, Unix sockets and VSOCK are served by one code path.
+// inject them, so TCP, Unix sockets and VSOCK are served by one code path. Health and reflection are
+// derived from the registered services, so a service added to the list lights up in both.
+import type http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
+import { CallTracker } from "./drain.ts";
 import { installFastPath } from "./fastpath.ts";
+import { guardFrames } from "./frame-guard.ts";
 import type { ServiceDef, UnaryDirect } from "./handler.ts";
+import { HealthState, healthService } from "./health.ts";
+import { ConnectionGate, DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "./limits.ts";
+import { reflectionServices } from "./reflection.ts";
+import { type ServerTls, serverCredentials } from "./tls.ts";
 
 export interface ServerOptions {
   readonly addresses: readonly Address[];
   readonly services: readonly ServiceDef[];
+  /** Any limit left out keeps its default (DEFAULT_LIMITS). */
+  readonly limits?: Partial<Limits>;
+  /** TLS (and mTLS with a client CA) on every listener; plaintext when absent. */
+  readonly tls?: ServerTls;
+  /** grpc.health.v1.Health (default on). */
+  readonly health?: boolean;
+  /** Server reflection v1 and v1alpha (default on). */
+  readonly reflection?: boolean;
+  /** Shorthand for limits.maxReceiveMessageBytes. */
   readonly maxReceiveMessageBytes?: number;
+  /** Shorthand for limits.maxSendMessageBytes. */
   readonly maxSendMessageBytes?: number;
   /** Serve unary methods straight off HTTP/2 (fastpath.ts); false leaves every call to grpc-js. */
   readonly fastPath?: boolean;
@@ -38,41 +55,83 @@ function exposePeer(socket: object, peer: Peer): void {
 
 export interface RunningServer {
   readonly listeners: readonly Listener[];
-  /** Stops accepting, lets calls in flight finish for up to graceMs, then cuts what is left. */
+  /** Per-service serving status; undefined when health is off. */
+  readonly health: HealthState | undefined;
+  readonly limits: Limits;
+  readonly connections: { readonly open: number; readonly refused: number };
+  /** Calls (HTTP/2 streams) open right now. */
+  readonly inFlight: () => number;
+  /** Health NOT_SERVING, stops accepting, lets calls in flight finish for up to graceMs, then cuts the rest. */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
-export function buildGrpcServer(opts: ServerOptions): grpc.Server {
-  const server = new grpc.Server({
-    "grpc.max_receive_message_length": opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    "grpc.max_send_message_length": opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-  });
-  for (const service of opts.services) {
-    for (const m of service.methods) {
-      const type = m.requestStream
-        ? m.responseStream
-          ? "bidi"
-          : "clientStream"
-        : m.responseStream
-          ? "serverStream"
-          : "unary";
-      server.register(m.path, m.handler, m.serialize, m.deserialize, type);
-    }
+/** Defaults, overridden by the shorthand message sizes, overridden by explicit limits. */
+export function resolveLimits(
+  opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">,
+): Limits {
+  const shorthand: Partial<Limits> = {
+    ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
+    ...(opts.maxSendMessageBytes !== undefined && { maxSendMessageBytes: opts.maxSendMessageBytes }),
+  };
+  return { ...DEFAULT_LIMITS, ...shorthand, ...opts.limits };
+}
+
+function methodType(m: ServiceDef["methods"][number]) {
+  if (m.requestStream) return m.responseStream ? "bidi" : "clientStream";
+  return m.responseStream ? "serverStream" : "unary";
+}
+
+export function buildGrpcServer(services: readonly ServiceDef[], limits: Limits = DEFAULT_LIMITS): grpc.Server {
+  const server = new grpc.Server(grpcServerOptions(limits));
+  for (const service of services) {
+    for (const m of service.methods) server.register(m.path, m.handler, m.serialize, m.deserialize, methodType(m));
   }
   return server;
 }
 
+/** The application services plus the standard ones (health, reflection) that describe them. */
+function withStandardServices(opts: ServerOptions, health: HealthState | undefined): ServiceDef[] {
+  const names = opts.services.map((s) => s.name);
+  const all = [...opts.services];
+  if (health) all.push(healthService(health));
+  if (opts.reflection ?? true) all.push(...reflectionServices(health ? [...names, "grpc.health.v1.Health"] : names));
+  return all;
+}
+
+/**
+ * grpc-js keeps the HTTP/2 server behind an injector private, and has no server-side ping policy; the
+ * injector's server is the one it added last to its (pinned version's) http2Servers map.
+ */
+function injectorHttp2Server(server: grpc.Server): http2.Http2Server | undefined {
+  const map = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+  if (!(map instanceof Map)) return undefined;
+  return [...map.keys()].at(-1);
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const server = buildGrpcServer(opts);
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const limits = resolveLimits(opts);
+  const health = (opts.health ?? true) ? new HealthState(opts.services.map((s) => s.name)) : undefined;
+  const server = buildGrpcServer(withStandardServices(opts, health), limits);
+  const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
+  const injector = server.createConnectionInjector(credentials);
   if (opts.fastPath !== false) {
     const direct = new Map<string, UnaryDirect>();
     for (const service of opts.services) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
-    installFastPath(server, direct, {
-      maxReceiveMessageBytes: opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      maxSendMessageBytes: opts.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-    });
+    installFastPath(server, direct, limits);
   }
+  // After the fast path replaced the stream listeners, so these see every stream, fast path or not.
+  const h2 = injectorHttp2Server(server);
+  const calls = new CallTracker();
+  if (h2) {
+    h2.on("stream", calls.track);
+    h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
+    // First of all, so a bad frame is refused before grpc-js (or the fast path) acts on it.
+    h2.prependListener("stream", guardFrames);
+  } else {
+    log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
+  }
+
+  const gate = new ConnectionGate(limits.maxConnections);
   const listeners: Listener[] = [];
   try {
     for (const addr of opts.addresses) {
@@ -83,7 +142,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             socket.destroy();
             return;
           }
+          if (!gate.admit(socket)) {
+            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} already open`);
+            socket.destroy();
+            return;
+          }
           log.debug(`connection from ${formatPeer(peer)}`);
+          // A peer that vanishes mid-handshake must not surface as an unhandled error.
+          socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
           exposePeer(socket, peer);
           injector.injectConnection(socket);
         }),
@@ -97,18 +163,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   return {
     listeners,
+    health,
+    limits,
+    connections: {
+      get open() {
+        return gate.count;
+      },
+      get refused() {
+        return gate.refused;
+      },
+    },
+    inFlight: () => calls.inFlight,
     async shutdown(graceMs) {
+      health?.drain();
       await Promise.all(listeners.map((l) => l.close()));
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve({ forced: true });
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve({ forced: false });
-        });
+      // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
+      const drained = Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"expired">((r) => {
+        timer = setTimeout(() => r("expired"), graceMs);
       });
+      const outcome = await Promise.race([drained, expired]);
+      clearTimeout(timer);
+      if (outcome === "expired") {
+        log.debug(`grace period over with ${calls.inFlight} call(s) in flight`);
+        server.forceShutdown();
+        return { forced: true };
+      }
+      return { forced: false };
     },
   };
 }

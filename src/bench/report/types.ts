@@ -59,6 +59,7 @@ export interface BenchReport {
     readonly preset: string | null;
     /** HTTP/2 client implementation that sent the calls. */
     readonly client: string;
+    readonly tls: boolean;
   };
   readonly machine: {
     readonly hostname: string;

@@ -1,11 +1,25 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
+import { readFileSync } from "node:fs";
 import { openChannel } from "../../client/channel.ts";
+import type { Measured } from "../../client/crypto.ts";
 import type { UnaryChannel } from "../../rpc/channel.ts";
 import { statusName } from "../../rpc/status.ts";
 import { type Address, formatAddress } from "../../transport/address.ts";
+import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "../args.ts";
 
 export const DEFAULT_SERVER = "127.0.0.1:50051";
+
+/** TLS flags, shared by call and bench. Any of them turns TLS on. */
+export const tlsClientArgs = {
+  tls: { type: "boolean", description: "connect with TLS (implied by the other TLS flags)" },
+  cacert: { type: "string", description: "PEM CA bundle that signed the server's certificate (default: system roots)" },
+  cert: { type: "string", description: "PEM client certificate, for servers that require mTLS" },
+  // Not --key: that is the Crypto key id of sign/verify/pubkey.
+  "cert-key": { type: "string", description: "PEM private key of --cert" },
+  "server-name": { type: "string", description: "name the server certificate must carry (default: the host)" },
+  insecure: { type: "boolean", description: "TLS without verifying the server's certificate (self-signed tests only)" },
+} as const;
 
 export const callArgs = {
   server: {
@@ -15,8 +29,47 @@ export const callArgs = {
   },
   timeout: { type: "string", description: "deadline per call (default 10s)" },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
+  ...tlsClientArgs,
   ...logLevelArg,
 } as const;
+
+export interface TlsClientFlags {
+  tls?: boolean;
+  cacert?: string;
+  cert?: string;
+  "cert-key"?: string;
+  "server-name"?: string;
+  insecure?: boolean;
+}
+
+function readPem(path: string, flag: string, read: (p: string) => Buffer): Buffer {
+  try {
+    return read(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CliError(`--${flag}: cannot read "${path}" (${code ?? (err as Error).message})`, 2);
+  }
+}
+
+/** The client TLS settings the flags ask for, or undefined for plaintext. */
+export function tlsFromArgs(
+  args: TlsClientFlags,
+  address: Address,
+  read: (p: string) => Buffer = (p) => readFileSync(p),
+): ClientTls | undefined {
+  const wanted = args.tls || args.cacert || args.cert || args["cert-key"] || args["server-name"] || args.insecure;
+  if (!wanted) return undefined;
+  if ((args.cert === undefined) !== (args["cert-key"] === undefined)) {
+    throw new CliError("--cert and --cert-key go together", 2);
+  }
+  return {
+    serverName: args["server-name"] ?? (address.kind === "tcp" ? address.host : "localhost"),
+    caPem: args.cacert === undefined ? undefined : readPem(args.cacert, "cacert", read),
+    certPem: args.cert === undefined ? undefined : readPem(args.cert, "cert", read),
+    keyPem: args["cert-key"] === undefined ? undefined : readPem(args["cert-key"], "cert-key", read),
+    insecure: args.insecure === true,
+  };
+}
 
 export interface CallSetup {
   readonly address: Address;
@@ -25,15 +78,18 @@ export interface CallSetup {
 }
 
 /** Parses the shared flags and connects, so a dead server is one clear line before any call is timed. */
-export async function connectFromArgs(args: {
-  server?: string;
-  timeout?: string;
-  "log-level"?: string;
-}): Promise<CallSetup> {
+export async function connectFromArgs(
+  args: {
+    server?: string;
+    timeout?: string;
+    "log-level"?: string;
+  } & TlsClientFlags,
+): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
   const address = addressArg(flagOrEnv(args.server, process.env, "SERVER_ADDR") ?? DEFAULT_SERVER, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
-  const channel = openChannel(address, { connectTimeoutMs: timeoutMs });
+  const tls = tlsFromArgs(args, address);
+  const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });
   const ready = await channel.ready();
   if (!ready.ok) {
     throw new CliError(`cannot reach ${formatAddress(address)}: ${ready.error.details}`, 1);
@@ -43,4 +99,32 @@ export async function connectFromArgs(args: {
 
 export function failureLine(code: number, details: string): string {
   return `${statusName(code)}: ${details}`;
+}
+
+/**
+ * Makes one measured call on the channel and closes it. On failure prints the failure (a JSON object or
+ * a "NAME: FAILED after N µs: STATUS: details" line), sets exit code 1 and returns undefined.
+ */
+export async function callOrReport<T>(
+  name: string,
+  channel: UnaryChannel,
+  json: boolean | undefined,
+  call: () => Promise<Measured<T>>,
+): Promise<{ value: T; us: number } | undefined> {
+  let m: Measured<T>;
+  try {
+    m = await call();
+  } finally {
+    await channel.close();
+  }
+  const us = Math.round(m.rttMicros);
+  if (m.result.ok) return { value: m.result.value, us };
+  const { code, details } = m.result.error;
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
+      : `${name}: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
+  );
+  process.exitCode = 1;
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import echo from "./echo.ts";
+import health from "./health.ts";
 import keys from "./keys.ts";
 import pubkey from "./pubkey.ts";
 import sign from "./sign.ts";
@@ -8,5 +9,5 @@ import verify from "./verify.ts";
 
 export default defineCommand({
   meta: { name: "call", description: "One-shot client for the Echo and Crypto services" },
-  subCommands: { echo, sign, verify, pubkey, keys, smoke },
+  subCommands: { echo, sign, verify, pubkey, keys, smoke, health },
 });

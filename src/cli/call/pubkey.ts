@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { getPublicKey } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
 import { keyArgs, keySelection } from "./crypto-input.ts";
 
 function writeOut(path: string, data: string | Uint8Array, flag: string): void {
@@ -28,24 +28,9 @@ export default defineCommand({
   async run({ args }) {
     const selection = keySelection(args);
     const { channel, timeoutMs } = await connectFromArgs(args);
-    let m: Awaited<ReturnType<typeof getPublicKey>>;
-    try {
-      m = await getPublicKey(channel, selection, timeoutMs);
-    } finally {
-      await channel.close();
-    }
-    const us = Math.round(m.rttMicros);
-    if (!m.result.ok) {
-      const { code, details } = m.result.error;
-      process.stdout.write(
-        args.json
-          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
-          : `pubkey: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    const r = m.result.value;
+    const done = await callOrReport("pubkey", channel, args.json, () => getPublicKey(channel, selection, timeoutMs));
+    if (!done) return;
+    const { value: r, us } = done;
     const der = Buffer.from(r.spkiDer);
     if (args.pem) writeOut(args.pem, r.pem, "pem");
     if (args.der) writeOut(args.der, der, "der");

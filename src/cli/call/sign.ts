@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { sign } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest } from "./crypto-input.ts";
 
 export function formatName(f: number): string {
@@ -27,24 +27,11 @@ export default defineCommand({
     const input = messageOrDigest(args);
     const { channel, timeoutMs } = await connectFromArgs(args);
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    let m: Awaited<ReturnType<typeof sign>>;
-    try {
-      m = await sign(channel, { ...selection, ...input, format }, timeoutMs);
-    } finally {
-      await channel.close();
-    }
-    const us = Math.round(m.rttMicros);
-    if (!m.result.ok) {
-      const { code, details } = m.result.error;
-      process.stdout.write(
-        args.json
-          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
-          : `sign: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    const r = m.result.value;
+    const done = await callOrReport("sign", channel, args.json, () =>
+      sign(channel, { ...selection, ...input, format }, timeoutMs),
+    );
+    if (!done) return;
+    const { value: r, us } = done;
     const sig = Buffer.from(r.signature);
     if (args.out) {
       try {

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { verify } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest, readSignature } from "./crypto-input.ts";
 
 export default defineCommand({
@@ -22,24 +22,11 @@ export default defineCommand({
     const signature = readSignature(args);
     const { channel, timeoutMs } = await connectFromArgs(args);
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    let m: Awaited<ReturnType<typeof verify>>;
-    try {
-      m = await verify(channel, { ...selection, ...input, signature, format }, timeoutMs);
-    } finally {
-      await channel.close();
-    }
-    const us = Math.round(m.rttMicros);
-    if (!m.result.ok) {
-      const { code, details } = m.result.error;
-      process.stdout.write(
-        args.json
-          ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
-          : `verify: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
-      );
-      process.exitCode = 1;
-      return;
-    }
-    const r = m.result.value;
+    const done = await callOrReport("verify", channel, args.json, () =>
+      verify(channel, { ...selection, ...input, signature, format }, timeoutMs),
+    );
+    if (!done) return;
+    const { value: r, us } = done;
     const alg = algorithmName(r.algorithm);
     process.stdout.write(
       args.json

@@ -1,0 +1,29 @@
+// The FileDescriptorSet generated into src/gen at build time, turned into proto-loader definitions.
+// It feeds reflection and gives the standard services (health, reflection) their codecs on both sides,
+// without the compiled binary ever reading a .proto file.
+import { loadFileDescriptorSetFromBuffer, type PackageDefinition, type ServiceDefinition } from "@grpc/proto-loader";
+import { FILE_DESCRIPTOR_SET_BASE64 } from "../gen/descriptors.js";
+
+// The options @grpc/reflection's own code expects its messages in (camelCase, enums and longs as strings).
+const LOADER_OPTIONS = { longs: String, enums: String, bytes: Array, defaults: true, oneofs: true };
+
+let cached: PackageDefinition | undefined;
+
+/** Every message and service in the embedded descriptor set; decoded once, on first use. */
+export function packageDefinition(): PackageDefinition {
+  cached ??= loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET_BASE64, "base64"), LOADER_OPTIONS);
+  return cached;
+}
+
+export function serviceDefinition(name: string): ServiceDefinition {
+  const def = packageDefinition()[name];
+  // Message and enum entries carry a `format`; services are plain maps of methods.
+  if (!def || "format" in def) throw new Error(`service ${name} is not in the embedded descriptor set`);
+  return def as ServiceDefinition;
+}
+
+/** Whether a fully qualified service name is described (reflection can only answer for those). */
+export function isDescribedService(name: string): boolean {
+  const def = packageDefinition()[name];
+  return def !== undefined && !("format" in def);
+}

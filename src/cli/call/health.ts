@@ -1,0 +1,35 @@
+import { defineCommand } from "citty";
+import { checkHealth } from "../../client/health.ts";
+import { formatAddress } from "../../transport/address.ts";
+import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+
+// Like grpc_health_probe: exit 0 only when SERVING, so it works as a container health check.
+export default defineCommand({
+  meta: { name: "health", description: "Ask grpc.health.v1.Health for a service's status (exit 0 if SERVING)" },
+  args: {
+    ...callArgs,
+    service: { type: "positional", required: false, description: 'service name (default "": the whole server)' },
+  },
+  async run({ args }) {
+    const service = args.service ?? "";
+    const { address, channel, timeoutMs } = await connectFromArgs(args);
+    try {
+      const r = await checkHealth(channel, service, timeoutMs);
+      const target = formatAddress(address);
+      const label = service === "" ? "server" : service;
+      if (args.json) {
+        const o = r.ok
+          ? { service, status: r.value }
+          : { service, status: null, code: r.error.code, error: r.error.details };
+        process.stdout.write(`${JSON.stringify(o)}\n`);
+      } else if (r.ok) {
+        process.stdout.write(`${label} at ${target}: ${r.value}\n`);
+      } else {
+        process.stdout.write(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
+      }
+      if (!r.ok || r.value !== "SERVING") process.exitCode = 1;
+    } finally {
+      await channel.close();
+    }
+  },
+});

@@ -1,0 +1,142 @@
+// Resource limits of the server, their defaults, and how they map onto grpc-js options. What grpc-js
+// does not enforce itself (connection count, keepalive ping policy) is enforced here.
+import type http2 from "node:http2";
+import type * as grpc from "@grpc/grpc-js";
+import { log } from "../log.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
+
+export interface Limits {
+  /** Largest request message accepted, bytes (grpc-go and tonic default to 4 MiB). */
+  readonly maxReceiveMessageBytes: number;
+  /** Largest response message sent, bytes. */
+  readonly maxSendMessageBytes: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised per connection. */
+  readonly maxConcurrentStreams: number;
+  /** Server pings an idle-looking connection after this long (ms); 0 = never. */
+  readonly keepaliveTimeMs: number;
+  /** A ping unanswered this long (ms) closes the connection. */
+  readonly keepaliveTimeoutMs: number;
+  /** Enforcement: clients pinging more often than this (ms) get strikes; 0 = any rate is fine. */
+  readonly keepaliveMinTimeMs: number;
+  /** Enforcement: whether pings are fine on a connection with no call open. */
+  readonly keepalivePermitWithoutCalls: boolean;
+  /** A connection with no call for this long (ms) is closed with GOAWAY; 0 = never. */
+  readonly maxConnectionIdleMs: number;
+  /** A connection older than this (ms) gets GOAWAY so clients rebalance; 0 = never. */
+  readonly maxConnectionAgeMs: number;
+  /** After max age, calls in flight get this long (ms) before the connection is cut; 0 = no limit. */
+  readonly maxConnectionAgeGraceMs: number;
+  /** Connections beyond this many open at once are closed as soon as they are accepted. */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxReceiveMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxSendMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  // High enough not to throttle a load test on a few connections, low enough to bound one client.
+  maxConcurrentStreams: 1000,
+  // grpc-go's server defaults: ping after 2 h of silence, 20 s to answer, clients may ping every 5 min.
+  keepaliveTimeMs: 2 * 3_600_000,
+  keepaliveTimeoutMs: 20_000,
+  keepaliveMinTimeMs: 5 * 60_000,
+  keepalivePermitWithoutCalls: false,
+  maxConnectionIdleMs: 0,
+  maxConnectionAgeMs: 0,
+  maxConnectionAgeGraceMs: 0,
+  maxConnections: 10_000,
+};
+
+/** Pings that break the policy before the connection is closed (grpc-go allows 2, closes on the 3rd). */
+export const MAX_PING_STRIKES = 2;
+
+/** The grpc-js server options for these limits; 0 ("off") is left out so grpc-js keeps it unlimited. */
+export function grpcServerOptions(l: Limits): grpc.ServerOptions {
+  const opts: Record<string, number> = {
+    "grpc.max_receive_message_length": l.maxReceiveMessageBytes,
+    "grpc.max_send_message_length": l.maxSendMessageBytes,
+    "grpc.max_concurrent_streams": l.maxConcurrentStreams,
+    "grpc.keepalive_timeout_ms": l.keepaliveTimeoutMs,
+  };
+  if (l.keepaliveTimeMs > 0) opts["grpc.keepalive_time_ms"] = l.keepaliveTimeMs;
+  if (l.maxConnectionIdleMs > 0) opts["grpc.max_connection_idle_ms"] = l.maxConnectionIdleMs;
+  if (l.maxConnectionAgeMs > 0) opts["grpc.max_connection_age_ms"] = l.maxConnectionAgeMs;
+  if (l.maxConnectionAgeGraceMs > 0) opts["grpc.max_connection_age_grace_ms"] = l.maxConnectionAgeGraceMs;
+  return opts;
+}
+
+/** Limits one-line summary for the startup log. */
+export function describeLimits(l: Limits): string {
+  const mib = (n: number) => (n % (1024 * 1024) === 0 ? `${n / 1024 / 1024}MiB` : `${n}B`);
+  const dur = (ms: number) => (ms === 0 ? "off" : `${ms}ms`);
+  return (
+    `max message ${mib(l.maxReceiveMessageBytes)} in / ${mib(l.maxSendMessageBytes)} out, ` +
+    `${l.maxConcurrentStreams} streams per connection, ${l.maxConnections} connections, ` +
+    `keepalive ${dur(l.keepaliveTimeMs)}/${dur(l.keepaliveTimeoutMs)} (min ${dur(l.keepaliveMinTimeMs)}` +
+    `${l.keepalivePermitWithoutCalls ? ", without calls" : ""}), idle ${dur(l.maxConnectionIdleMs)}, ` +
+    `age ${dur(l.maxConnectionAgeMs)}`
+  );
+}
+
+/**
+ * Pure policy, as grpc-go's: a ping is a strike when it comes sooner than minTime after the previous
+ * one; with no call open (and that not permitted) the minimum becomes 2 hours.
+ */
+export function pingStrike(
+  state: { readonly lastPingMs: number; readonly strikes: number },
+  nowMs: number,
+  openCalls: number,
+  l: Pick<Limits, "keepaliveMinTimeMs" | "keepalivePermitWithoutCalls">,
+): number {
+  const minMs = openCalls === 0 && !l.keepalivePermitWithoutCalls ? IDLE_PING_MIN_MS : l.keepaliveMinTimeMs;
+  return nowMs - state.lastPingMs < minMs ? state.strikes + 1 : state.strikes;
+}
+
+const IDLE_PING_MIN_MS = 2 * 3_600_000;
+const NGHTTP2_ENHANCE_YOUR_CALM = 0xb;
+const TOO_MANY_PINGS = Buffer.from("too_many_pings");
+
+/**
+ * Enforces the keepalive policy on one HTTP/2 session, as grpc-go does: a client that keeps pinging
+ * against it gets GOAWAY ENHANCE_YOUR_CALM "too_many_pings" and is disconnected.
+ */
+export function enforceKeepalivePolicy(session: http2.ServerHttp2Session, l: Limits): void {
+  const state = { lastPingMs: Number.NEGATIVE_INFINITY, strikes: 0, openCalls: 0 };
+  session.on("stream", (stream: http2.ServerHttp2Stream) => {
+    state.openCalls++;
+    state.strikes = 0; // a real call resets the count, as grpc-go does when it sends headers/data
+    stream.once("close", () => state.openCalls--);
+  });
+  session.on("ping", () => {
+    const now = Date.now();
+    state.strikes = pingStrike(state, now, state.openCalls, l);
+    state.lastPingMs = now;
+    if (state.strikes > MAX_PING_STRIKES && !session.destroyed) {
+      log.debug("client broke the keepalive policy: GOAWAY too_many_pings");
+      session.goaway(NGHTTP2_ENHANCE_YOUR_CALM, 0, TOO_MANY_PINGS);
+      session.destroy();
+    }
+  });
+}
+
+/** Counts open connections; a connection over the limit is refused by closing it at once. */
+export class ConnectionGate {
+  private open = 0;
+  refused = 0;
+
+  constructor(private readonly max: number) {}
+
+  get count(): number {
+    return this.open;
+  }
+
+  /** Returns false (and closes nothing itself) when the connection must be refused. */
+  admit(socket: { once(event: "close", cb: () => void): unknown }): boolean {
+    if (this.open >= this.max) {
+      this.refused++;
+      return false;
+    }
+    this.open++;
+    socket.once("close", () => this.open--);
+    return true;
+  }
+}
