@@ -174,16 +174,15 @@ async function rawPeer(
 }
 
 describe("against a hand-written peer", () => {
-  test("GOAWAY: streams up to last-stream-id finish, later ones fail UNAVAILABLE, new calls reconnect", async () => {
+  test("GOAWAY: streams up to last-stream-id finish, later ones are sent again on a new connection", async () => {
     const waiting: Array<[PeerConn, number]> = [];
     const peer = await rawPeer((conn, id, _path, connIndex) => {
       if (connIndex > 0) return conn.answer(id, Buffer.from("again"));
       waiting.push([conn, id]);
       if (waiting.length < 2) return;
-      const [first, second] = waiting as [[PeerConn, number], [PeerConn, number]];
+      const first = waiting[0] as [PeerConn, number];
       conn.send(goawayFrame(first[1], 0));
       first[0].answer(first[1], Buffer.from("first"));
-      void second;
     });
     const ch = leanTo(peer.port);
     const [a, b] = await Promise.all([
@@ -191,11 +190,28 @@ describe("against a hand-written peer", () => {
       ch.unary("/t/b", Buffer.from("2"), { timeoutMs: 5_000 }),
     ]);
     expect(a.ok && a.value.toString()).toBe("first");
-    expect(b.ok ? 0 : b.error.code).toBe(Status.UNAVAILABLE);
+    expect(b.ok && b.value.toString()).toBe("again");
     const c = await ch.unary("/t/c", Buffer.from("3"), { timeoutMs: 5_000 });
     expect(c.ok && c.value.toString()).toBe("again");
     expect(ch.stats.goaways).toBe(1);
     expect(ch.stats.connects).toBe(2);
+    await ch.close();
+    peer.server.close();
+  });
+
+  test("a call the server never processes is sent three times in all, then UNAVAILABLE", async () => {
+    let attempts = 0;
+    const peer = await rawPeer((conn, id) => {
+      attempts++;
+      conn.send(goawayFrame(0, 0)); // stream id 0: none of the streams was processed
+      void id;
+    });
+    const ch = leanTo(peer.port);
+    const r = await ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 5_000 });
+    expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+    if (!r.ok) expect(r.error.details).toContain("GOAWAY");
+    expect(attempts).toBe(3);
+    expect(ch.stats.connects).toBe(3);
     await ch.close();
     peer.server.close();
   });
@@ -265,14 +281,19 @@ describe("against a hand-written peer", () => {
   });
 
   test.each([
-    [0x8, Status.CANCELLED],
-    [0x7, Status.UNAVAILABLE],
-    [0x2, Status.INTERNAL],
-  ])("RST_STREAM code %d → status %d", async (code, status) => {
-    const peer = await rawPeer((conn, id) => conn.send(rstStreamFrame(id, code)));
+    [0x8, Status.CANCELLED, 1],
+    [0x7, Status.UNAVAILABLE, 3], // REFUSED_STREAM: not processed, so sent again twice on fresh connections
+    [0x2, Status.INTERNAL, 1],
+  ])("RST_STREAM code %d → status %d after %d attempt(s)", async (code, status, attempts) => {
+    let seen = 0;
+    const peer = await rawPeer((conn, id) => {
+      seen++;
+      conn.send(rstStreamFrame(id, code));
+    });
     const ch = leanTo(peer.port);
     const r = await ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 5_000 });
     expect(r.ok ? 0 : r.error.code).toBe(status);
+    expect(seen).toBe(attempts);
     await ch.close();
     peer.server.close();
   });

@@ -44,7 +44,7 @@ export class LeanChannel implements UnaryChannel {
     goaway: () => {
       this.stats.goaways++;
     },
-    requeue: (call: UnaryCall) => this.dispatch(call),
+    requeue: (call: UnaryCall) => this.retry(call),
   };
 
   constructor(private readonly opts: ChannelOptions) {
@@ -67,8 +67,22 @@ export class LeanChannel implements UnaryChannel {
     return new Promise((resolve) => {
       const deadline =
         call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, call.timeoutMs);
-      this.dispatch(new UnaryCall(path, block, request, deadline, call.timeoutMs, this.maxRecv, resolve));
+      this.dispatch(new UnaryCall(path, block, request, deadline, call, this.maxRecv, resolve));
     });
+  }
+
+  /** Sends a call again that the server never processed, with the time it has left as grpc-timeout. */
+  private retry(call: UnaryCall): void {
+    const timeoutMs = call.timeoutMs;
+    if (timeoutMs !== undefined) {
+      const left = Math.ceil(call.deadline - performance.now());
+      if (left <= 0) {
+        call.abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${timeoutMs} ms exceeded`));
+        return;
+      }
+      call.headerBlock = this.headerBlock(call.path, { ...call.options, timeoutMs: left });
+    }
+    this.dispatch(call);
   }
 
   /** Starts a call on the current connection, opening one first if needed. */
@@ -133,7 +147,7 @@ export class LeanChannel implements UnaryChannel {
     if (p === undefined) {
       const base = encodeHeaderBlock([
         [":method", "POST"],
-        [":scheme", "http"],
+        [":scheme", this.opts.secure ? "https" : "http"],
         [":path", path],
         [":authority", this.opts.authority],
         ["content-type", "application/grpc"],

@@ -35,6 +35,8 @@ const CONNECTION_WINDOW = 16 << 20;
 const MAX_HEADER_BLOCK = 1 << 20;
 // Stream ids are 31 bits; past this the connection is retired and a new one opened.
 const LAST_STREAM_ID = 0x7fffffff;
+// How often a call the server never saw is sent again (as gRPC clients do, and src/rpc/client.ts).
+const MAX_TRANSPARENT_RETRIES = 2;
 // Requests up to this size are copied into the output buffer; larger ones are written as they are.
 const COPY_WHOLE = 16 * 1024;
 // HEADERS flags that put more than the header block into the payload.
@@ -45,7 +47,10 @@ export interface ConnectionEvents {
   unusable(conn: H2Connection): void;
   /** The server sent GOAWAY. */
   goaway(): void;
-  /** Calls that were queued here but never sent, after a GOAWAY: to be started on another connection. */
+  /**
+   * Calls the server never processed (queued here, above a GOAWAY's last stream id, or refused with
+   * REFUSED_STREAM before any answer): to be sent again, on another connection.
+   */
   requeue(call: UnaryCall): void;
 }
 
@@ -375,7 +380,24 @@ export class H2Connection {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM is not 4 bytes");
     const call = this.streams.get(id);
-    if (call !== undefined) this.finish(call, payload.readUInt32BE(0), false);
+    if (call === undefined) return;
+    const code = payload.readUInt32BE(0);
+    // Refused before any answer: the server did not process it. Like src/rpc/client.ts, send it again on a
+    // fresh connection (this one takes no new calls, in case the refusal says something about it).
+    if (code === ErrorCode.REFUSED_STREAM && !call.responded && call.retries < MAX_TRANSPARENT_RETRIES) {
+      this.streams.delete(id);
+      this.retire();
+      this.retry(call);
+      this.closeIfIdle();
+      return;
+    }
+    this.finish(call, code, false);
+  }
+
+  private retry(call: UnaryCall): void {
+    call.retries++;
+    call.rewind();
+    this.events.requeue(call);
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
@@ -430,9 +452,18 @@ export class H2Connection {
     const code = payload.readUInt32BE(4);
     this.events.goaway();
     this.retire();
-    // Streams above last-stream-id were never processed: safe to retry elsewhere, hence UNAVAILABLE.
+    // Streams above last-stream-id were never processed: sent again elsewhere, up to the retry limit, and
+    // then UNAVAILABLE (retryable by the caller).
     const refused = rpcError(Status.UNAVAILABLE, `server sent GOAWAY (code ${code}) before processing the call`);
-    for (const call of [...this.streams.values()]) if (call.id > last) this.finish(call, undefined, false, refused);
+    for (const call of [...this.streams.values()]) {
+      if (call.id <= last) continue;
+      if (call.retries < MAX_TRANSPARENT_RETRIES) {
+        this.streams.delete(call.id);
+        this.retry(call);
+      } else {
+        this.finish(call, undefined, false, refused);
+      }
+    }
     this.closeIfIdle();
   }
 

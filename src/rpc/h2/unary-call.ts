@@ -1,6 +1,7 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome follows src/rpc/client.ts exactly (same
 // status for the same wire events), so the two clients are interchangeable.
+import type { CallOptions } from "../channel.ts";
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import {
   decodeGrpcMessage,
@@ -49,16 +50,36 @@ export class UnaryCall {
 
   constructor(
     readonly path: string,
-    /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata. */
-    readonly headerBlock: Buffer,
+    /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata (redone on a retry). */
+    public headerBlock: Buffer,
     /** The request message, without the 5-byte gRPC prefix (written straight into the output buffer). */
     readonly request: Uint8Array,
     /** performance.now() at which the call fails with DEADLINE_EXCEEDED; Infinity for none. */
     readonly deadline: number,
-    readonly timeoutMs: number | undefined,
+    readonly options: CallOptions,
     private readonly maxReceive: number,
     private readonly resolve: (r: Result<Buffer>) => void,
   ) {}
+
+  /** Transparent retries so far: sends of a call the server provably never processed. */
+  retries = 0;
+
+  get timeoutMs(): number | undefined {
+    return this.options.timeoutMs;
+  }
+
+  /** Whether the server has answered with headers: after that a call is never sent again. */
+  get responded(): boolean {
+    return this.gotHeaders;
+  }
+
+  /** Back to "not yet sent", for a retry on another stream. Only valid while nothing was received. */
+  rewind(): void {
+    this.id = 0;
+    this.sent = 0;
+    this.sendWindow = 0;
+    this.unacked = 0;
+  }
 
   private framed: Buffer | undefined;
 
