@@ -344,6 +344,16 @@ describe("against a hand-written peer", () => {
     peer.server.close();
   });
 
+  test("the deadline runs while the connection is still waiting for the server's SETTINGS", async () => {
+    const server = net.createServer(() => {}); // accepts, never speaks
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const ch = leanTo((server.address() as AddressInfo).port);
+    const r = await ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 100 });
+    expect(r.ok ? 0 : r.error.code).toBe(Status.DEADLINE_EXCEEDED);
+    await ch.close();
+    server.close();
+  });
+
   test("a peer that never sends SETTINGS fails ready() when it closes, rather than hanging", async () => {
     const server = net.createServer((s) => setTimeout(() => s.destroy(), 20));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import * as grpc from "@grpc/grpc-js";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import type { ClientKind } from "../src/rpc/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { ClientTls } from "../src/transport/tls.ts";
-import { channelTo, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
+import { CLIENTS, channelTo, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
 import { makePki, type Pki } from "./pki.ts";
 
 let pki: Pki;
@@ -22,8 +23,8 @@ afterAll(() => pki.remove());
 
 const req = (text: string) => encodeMessage(EchoRequest, { payload: Buffer.from(text), sequence: 1 });
 
-async function echoOver(srv: TestServer, tls: ClientTls) {
-  const ch = channelTo(srv.address, { tls, connectTimeoutMs: 5_000 });
+async function echoOver(srv: TestServer, tls: ClientTls, client: ClientKind = "http2") {
+  const ch = channelTo(srv.address, { tls, connectTimeoutMs: 5_000, client });
   const r = await ch.unary(EchoMethod.path, req("over tls"), { timeoutMs: 5_000 });
   await ch.close();
   return r;
@@ -36,21 +37,27 @@ describe("TLS", () => {
   });
   afterAll(() => srv.stop());
 
-  test("a client trusting the CA gets through, checked against the IP in the certificate", async () => {
-    const r = await echoOver(srv, { caPem: pem("ca.crt"), serverName: "127.0.0.1" });
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(Buffer.from(EchoResponse.decode(r.value).payload).toString()).toBe("over tls");
-  });
+  test.each(CLIENTS)(
+    "a client trusting the CA gets through, checked against the IP in the certificate (%s)",
+    async (client) => {
+      const r = await echoOver(srv, { caPem: pem("ca.crt"), serverName: "127.0.0.1" }, client);
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(Buffer.from(EchoResponse.decode(r.value).payload).toString()).toBe("over tls");
+    },
+  );
 
   test("--server-name localhost matches the DNS name in the certificate", async () => {
     expect((await echoOver(srv, { caPem: pem("ca.crt"), serverName: "localhost" })).ok).toBe(true);
   });
 
-  test("a client not trusting the CA is refused with UNAVAILABLE naming the certificate problem", async () => {
-    const r = await echoOver(srv, { caPem: pem("other-ca.crt"), serverName: "localhost" });
-    expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
-    if (!r.ok) expect(r.error.details).toMatch(/TLS handshake .* failed/);
-  });
+  test.each(CLIENTS)(
+    "a client not trusting the CA is refused with UNAVAILABLE naming the certificate problem (%s)",
+    async (client) => {
+      const r = await echoOver(srv, { caPem: pem("other-ca.crt"), serverName: "localhost" }, client);
+      expect(r.ok ? 0 : r.error.code).toBe(Status.UNAVAILABLE);
+      if (!r.ok) expect(r.error.details).toMatch(/TLS handshake .* failed/);
+    },
+  );
 
   test("a name the certificate does not carry is refused", async () => {
     const r = await echoOver(srv, { caPem: pem("ca.crt"), serverName: "example.com" });
@@ -61,8 +68,8 @@ describe("TLS", () => {
     expect((await echoOver(srv, { serverName: "localhost", insecure: true })).ok).toBe(true);
   });
 
-  test("a plaintext client gets no answer, and the server keeps serving", async () => {
-    const ch = channelTo(srv.address, { connectTimeoutMs: 2_000 });
+  test.each(CLIENTS)("a plaintext client gets no answer, and the server keeps serving (%s)", async (client) => {
+    const ch = channelTo(srv.address, { connectTimeoutMs: 2_000, client });
     const r = await ch.unary(EchoMethod.path, req("plain"), { timeoutMs: 2_000 });
     await ch.close();
     expect(r.ok).toBe(false);

@@ -33,6 +33,8 @@ export class LeanChannel implements UnaryChannel {
   readonly stats: ChannelStats = { connects: 0, goaways: 0 };
   private conn: H2Connection | undefined;
   private pending: Promise<H2Connection | RpcError> | undefined;
+  /** A connection still waiting for the server's SETTINGS: close() must not leave it behind. */
+  private connecting: H2Connection | undefined;
   private closed = false;
   private readonly maxRecv: number;
   private readonly maxSend: number;
@@ -92,7 +94,17 @@ export class LeanChannel implements UnaryChannel {
       c.start(call);
       return;
     }
+    // The deadline runs while the connection is being opened too (TLS handshake, waiting for SETTINGS).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (call.deadline !== Number.POSITIVE_INFINITY) {
+      timer = setTimeout(
+        () => call.abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`)),
+        Math.max(0, call.deadline - performance.now()),
+      );
+    }
     void this.connection().then((r) => {
+      clearTimeout(timer);
+      if (call.done) return;
       if (isRpcError(r)) call.abort(r);
       else r.start(call);
     });
@@ -128,7 +140,9 @@ export class LeanChannel implements UnaryChannel {
         SETTINGS_TIMEOUT_MS,
       );
     });
+    this.connecting = conn;
     const err = await Promise.race([conn.established, timedOut]);
+    this.connecting = undefined;
     clearTimeout(timer);
     if (err) {
       socket.destroy();
@@ -174,6 +188,7 @@ export class LeanChannel implements UnaryChannel {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.connecting?.close(0);
     const c = this.conn;
     this.conn = undefined;
     if (c) await c.close(CLOSE_GRACE_MS);
