@@ -1,7 +1,7 @@
 // What bench and call need from a gRPC client, so either implementation can serve them: node:http2's
 // (client.ts) or our own HTTP/2 over the raw socket (h2/), which costs a fraction of the CPU per call.
 import type { Duplex } from "node:stream";
-import type { Result } from "./status.ts";
+import { type Result, type RpcError, rpcError, Status } from "./status.ts";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -42,3 +42,22 @@ export interface UnaryChannel {
 /** Which implementation: `lean` (src/rpc/h2) or `http2` (node:http2, src/rpc/client.ts). */
 export type ClientKind = "lean" | "http2";
 export const CLIENT_KINDS: readonly ClientKind[] = ["lean", "http2"];
+
+/** A channel's first step to a connection: the transport's socket, or UNAVAILABLE when it cannot be had
+ * or the channel was closed while it was being opened. */
+export async function openSocket(
+  connect: ChannelOptions["connect"],
+  isClosed: () => boolean,
+): Promise<Duplex | RpcError> {
+  let socket: Duplex;
+  try {
+    socket = await connect();
+  } catch (err) {
+    return rpcError(Status.UNAVAILABLE, err instanceof Error ? err.message : String(err));
+  }
+  if (isClosed()) {
+    socket.destroy();
+    return rpcError(Status.UNAVAILABLE, "channel closed");
+  }
+  return socket;
+}

@@ -7,12 +7,14 @@ import {
   type ChannelOptions,
   type ChannelStats,
   DEFAULT_MAX_MESSAGE_BYTES,
+  openSocket,
   type UnaryChannel,
 } from "./channel.ts";
 import { encodeFrame, FrameDecoder } from "./frame.ts";
 import {
   decodeGrpcMessage,
   fail,
+  isRpcError,
   parseStatusCode,
   type Result,
   type RpcError,
@@ -38,11 +40,6 @@ interface Attempt {
   readonly result: Result<Buffer>;
   /** The server cannot have processed the call, so sending it again is safe. */
   readonly unprocessed: boolean;
-}
-
-// Bun's node:http2 exports no Http2Session class to test against, so tell the two apart by shape.
-function isRpcError(x: http2.ClientHttp2Session | RpcError): x is RpcError {
-  return typeof (x as RpcError).details === "string";
 }
 
 /** One HTTP/2 connection, reopened on demand after it goes away. */
@@ -84,16 +81,8 @@ export class Channel implements UnaryChannel {
   }
 
   private async open(): Promise<http2.ClientHttp2Session | RpcError> {
-    let socket: Awaited<ReturnType<ChannelOptions["connect"]>>;
-    try {
-      socket = await this.opts.connect();
-    } catch (err) {
-      return rpcError(Status.UNAVAILABLE, err instanceof Error ? err.message : String(err));
-    }
-    if (this.closed) {
-      socket.destroy();
-      return rpcError(Status.UNAVAILABLE, "channel closed");
-    }
+    const socket = await openSocket(this.opts.connect, () => this.closed);
+    if (isRpcError(socket)) return socket;
     const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
       settings: { initialWindowSize: 1 << 20, enablePush: false },

@@ -41,6 +41,11 @@ export interface RpcError {
   readonly details: string;
 }
 
+/** Tells an RpcError from another object (a session, a connection, a socket) by its shape. */
+export function isRpcError(x: object): x is RpcError {
+  return typeof (x as RpcError).details === "string" && typeof (x as RpcError).code === "number";
+}
+
 export function rpcError(code: StatusCode, details: string): RpcError {
   return { code, details };
 }

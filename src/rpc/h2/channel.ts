@@ -5,9 +5,10 @@ import {
   type ChannelOptions,
   type ChannelStats,
   DEFAULT_MAX_MESSAGE_BYTES,
+  openSocket,
   type UnaryChannel,
 } from "../channel.ts";
-import { fail, type Result, type RpcError, rpcError, Status } from "../status.ts";
+import { fail, isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { H2Connection } from "./connection.ts";
 import { encodeHeaderBlock } from "./hpack-encoder.ts";
@@ -23,10 +24,6 @@ interface PathBlock {
   readonly base: Buffer;
   lastTimeoutMs: number;
   lastBlock: Buffer;
-}
-
-function isRpcError(x: H2Connection | RpcError): x is RpcError {
-  return !(x instanceof H2Connection);
 }
 
 export class LeanChannel implements UnaryChannel {
@@ -120,16 +117,8 @@ export class LeanChannel implements UnaryChannel {
   }
 
   private async open(): Promise<H2Connection | RpcError> {
-    let socket: Awaited<ReturnType<ChannelOptions["connect"]>>;
-    try {
-      socket = await this.opts.connect();
-    } catch (err) {
-      return rpcError(Status.UNAVAILABLE, err instanceof Error ? err.message : String(err));
-    }
-    if (this.closed) {
-      socket.destroy();
-      return rpcError(Status.UNAVAILABLE, "channel closed");
-    }
+    const socket = await openSocket(this.opts.connect, () => this.closed);
+    if (isRpcError(socket)) return socket;
     const conn = new H2Connection(socket, this.events);
     this.stats.connects++;
     let timer: ReturnType<typeof setTimeout> | undefined;
