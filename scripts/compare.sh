@@ -53,6 +53,7 @@ rows=()
 h2load_row() { # name addr conns streams
   local name=$1 addr=$2 c=$3 m=$4 out cpu
   out="$work/h2load.out"
+  rm -f "$work/h2load.log" # h2load appends to its log file
   { time taskset -c $loader_core h2load -D "$duration" --warm-up-time 1 -c "$c" -m "$m" -d "$work/body.bin" \
       -H 'content-type: application/grpc' -H 'te: trailers' --log-file="$work/h2load.log" \
       "http://$addr/grpcperf.v1.Echo/Echo" >"$out" 2>&1; } 2>"$work/time"
