@@ -1,15 +1,14 @@
 // A fixed pool of Bun Workers that sign and verify. Each job goes to the worker with the fewest jobs in
 // flight; a worker that dies fails its own jobs (INTERNAL upstream) and is replaced.
+
+import { workerScriptUrl } from "../worker-url.ts";
 import type { CryptoExecutor } from "./executor.ts";
 import type { Job, JobResult } from "./jobs.ts";
 import type { PrivateKeyMaterial } from "./keys.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
-/** Where worker.ts is: next to this file when run from source; in the compiled binary, scripts/build.sh embeds
- * it under the entry points' common root (src/), while import.meta.url names the binary at that root. */
 export function workerUrl(moduleUrl: string = import.meta.url): string {
-  const compiled = moduleUrl.includes("/$bunfs/") || moduleUrl.includes("/~BUN/");
-  return new URL(compiled ? "./crypto/worker.ts" : "./worker.ts", moduleUrl).href;
+  return workerScriptUrl(moduleUrl, "crypto/worker.ts");
 }
 
 export const WORKER_START_TIMEOUT_MS = 15_000;
