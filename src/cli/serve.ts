@@ -93,16 +93,18 @@ export default defineCommand({
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }
+    // Handlers before the ready line: a script may signal the moment it reads that line.
+    const stopped = stopOnSignal(serving, graceMs);
     log.info(`Crypto: ${loaded.keySource}, signing ${serving.signing}`);
     const scheme = tls ? (tls.clientCaPem ? " (mTLS)" : " (TLS)") : "";
     const where = serving.addresses.map(formatAddress).join(", ");
+    // The worker count goes before " on ": scripts and tests take the address as `serving .* on (\S+)`.
     const count = `${threads} worker${threads === 1 ? "" : "s"}`;
-    log.info(
-      `grpcperf serving ${names.map((n) => n.replace(/^grpcperf\.v1\./, "")).join(", ")} on ${where}${scheme}, ${count}`,
-    );
+    const services = names.map((n) => n.replace(/^grpcperf\.v1\./, "")).join(", ");
+    log.info(`grpcperf serving ${services} with ${count} on ${where}${scheme}`);
     log.debug(`limits: ${describeLimits(limits)}`);
 
-    await stopOnSignal(serving, graceMs);
+    await stopped;
   },
 });
 
