@@ -119,7 +119,7 @@ function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
       if (stopping) return;
       stopping = true;
       log.error(`${reason}: stopping the server`);
-      server.shutdown(graceMs).then(() => reject(new CliError(reason, 1)));
+      server.shutdown(graceMs).then(() => reject(new CliError("stopped: a server worker died", 1)));
     });
     const stop = (signal: string) => {
       if (stopping) {

@@ -83,10 +83,17 @@ async function serveHere(opts: ServeOptions): Promise<Serving> {
   }
 }
 
+/** Bun's message for an uncaught error in a worker may carry a source excerpt; keep the "error: …" line. */
+function oneLine(message: string): string {
+  const lines = message.split("\n").map((l) => l.trim());
+  return lines.find((l) => /^\w*error:/i.test(l)) ?? lines.find((l) => l !== "") ?? "unknown error";
+}
+
 /** The main thread's handle on one server thread. */
 class ServerThread {
   readonly worker: Worker;
   private stopping = false;
+  private gone = false;
   private readonly waiters = new Set<(m: FromServerThread | { type: "ended"; reason: string }) => void>();
 
   constructor(
@@ -96,11 +103,12 @@ class ServerThread {
     this.worker = new Worker(workerScriptUrl(import.meta.url, "server/worker.ts"));
     this.worker.onmessage = (e: MessageEvent<FromServerThread>) => this.tell(e.data);
     const ended = (reason: string) => {
+      this.gone = true;
       this.tell({ type: "ended", reason });
       if (!this.stopping) onDeath(`server worker ${index} ${reason}`);
       this.stopping = true;
     };
-    this.worker.onerror = (e: ErrorEvent) => ended(`failed: ${e.message}`);
+    this.worker.onerror = (e: ErrorEvent) => ended(`failed: ${oneLine(e.message)}`);
     // Bun fires "close" when the thread ends, whatever the cause.
     this.worker.addEventListener("close", () => ended("exited"));
   }
@@ -140,6 +148,7 @@ class ServerThread {
   /** Drains; a thread that is already gone counts as drained (its calls are lost either way). */
   async drain(graceMs: number): Promise<boolean> {
     this.stopping = true;
+    if (this.gone) return true; // nothing will ever answer
     const answer = this.next(["stopped"]);
     this.post({ type: "drain", graceMs });
     const m = await answer;
