@@ -17,6 +17,8 @@ const symbols = {
   poll: { args: [ptr, u64, i32], returns: i32 },
   open: { args: [ptr, i32], returns: i32 },
   close: { args: [i32], returns: i32 },
+  // Variadic in C; called only with an int third argument, which every Linux ABI passes like a fixed one.
+  fcntl: { args: [i32, i32, i32], returns: i32 },
   __errno_location: { args: [], returns: ptr },
 } as const;
 

@@ -17,6 +17,7 @@ const POLLERR = 0x008;
 const POLLHUP = 0x010;
 const O_RDONLY = 0;
 const O_CLOEXEC = 0o2000000;
+const F_DUPFD_CLOEXEC = 1030;
 /** IOCTL_VM_SOCKETS_GET_LOCAL_CID: _IO(7, 0xb9). */
 const IOCTL_VM_SOCKETS_GET_LOCAL_CID = 0x7b9;
 
@@ -82,6 +83,16 @@ function nameOf(call: "getsockname" | "getpeername", fd: number): SysResult<Deco
 
 export const localName = (fd: number) => nameOf("getsockname", fd);
 export const peerName = (fd: number) => nameOf("getpeername", fd);
+
+/**
+ * A second descriptor for the same open socket (close-on-exec). Threads share one fd table, so each
+ * thread that adopts a shared listening socket needs its own number: closing it then never pulls the
+ * socket from under another thread, nor closes a number the kernel has since reused.
+ */
+export function dupFd(fd: number): SysResult<number> {
+  const copy = libc().fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return copy < 0 ? fail() : { ok: true, value: copy };
+}
 
 export function closeFd(fd: number): void {
   libc().close(fd);

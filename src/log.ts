@@ -33,10 +33,17 @@ function format(arg: unknown): string {
   }
 }
 
+/** Names the server thread a line comes from ("worker 2: "), so per-thread lines can be told apart. */
+let origin = "";
+
+export function setLogOrigin(name: string): void {
+  origin = name === "" ? "" : `${name}: `;
+}
+
 const reporter = {
   log(o: LogObject) {
     const text = o.args.map(format).join(" ");
-    process.stderr.write(`${o.date.toISOString()} ${tags[o.level] ?? "INFO "} ${text}\n`);
+    process.stderr.write(`${o.date.toISOString()} ${tags[o.level] ?? "INFO "} ${origin}${text}\n`);
   },
 };
 

@@ -1,5 +1,7 @@
 // The main thread's side of a run: one Worker per load thread, all started at the same instant, their
 // progress merged for the live line and their results gathered at the end. It sends no calls itself.
+
+import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import { merge } from "./histogram.ts";
 import {
@@ -39,14 +41,6 @@ export interface RunHandle {
   stop(reason: string): void;
 }
 
-// In the compiled binary the worker is an extra entry point embedded at $bunfs/root/bench/worker.ts
-// (paths relative to src/); from source it is the file next to this one.
-function workerUrl(): string {
-  return import.meta.url.includes("/$bunfs/")
-    ? new URL("bench/worker.ts", import.meta.url).href
-    : new URL("./worker.ts", import.meta.url).href;
-}
-
 const START_MARGIN_MS = 20;
 
 export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void): RunHandle {
@@ -58,7 +52,7 @@ export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void)
     Atomics.store(flags, SHARED_STOP, 1);
   };
   const plans = planThreads(opts.connections, opts.concurrency, opts.threads);
-  const workers = plans.map(() => new Worker(workerUrl()));
+  const workers = plans.map(() => new Worker(workerScriptUrl(import.meta.url, "bench/worker.ts")));
 
   const outcome = new Promise<RunOutcome>((resolve, reject) => {
     const cpu0 = processCpuSeconds();

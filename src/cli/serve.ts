@@ -1,12 +1,10 @@
 import { defineCommand } from "citty";
-import { startCrypto } from "../crypto/setup.ts";
+import { defaultWorkerCount, describeKeys, type LoadedKeys, loadKeys } from "../crypto/setup.ts";
 import { log } from "../log.ts";
-import { cryptoService } from "../server/crypto.ts";
-import { echoService } from "../server/echo.ts";
+import { DEFAULT_SERVER_THREADS, type Serving, startServing } from "../server/cluster.ts";
 import { describeLimits } from "../server/limits.ts";
-import { describeListeners, type RunningServer, startServer } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
-import { parseCidList } from "../transport/address.ts";
+import { formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
 import { limitArgs, limitsFromArgs, tlsFromServeArgs, tlsServerArgs } from "./serve-options.ts";
 
@@ -36,7 +34,11 @@ export default defineCommand({
     "crypto-queue": {
       type: "string",
       description:
-        "signing jobs that may wait for a worker; more get RESOURCE_EXHAUSTED (env CRYPTO_QUEUE; default: 64 per worker)",
+        "signing jobs that may wait for a signing thread, per server thread; more get RESOURCE_EXHAUSTED (env CRYPTO_QUEUE; default: 256 per signing thread)",
+    },
+    workers: {
+      type: "string",
+      description: `server threads (event loops) sharing the listening sockets (env WORKER_THREADS; default ${DEFAULT_SERVER_THREADS})`,
     },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
     "fast-path": {
@@ -50,7 +52,7 @@ export default defineCommand({
   },
   async run({ args }) {
     // Every flag is checked before any key is generated, so a typo costs nothing.
-    applyLogLevel(args["log-level"]);
+    const logLevel = applyLogLevel(args["log-level"]);
     const addr = addressArg(flagOrEnv(args.addr, process.env, "SERVER_ADDR") ?? DEFAULT_ADDR, "listen");
     const graceMs = args.grace === undefined ? 10_000 : durationArg(args.grace, "grace");
     const limits = limitsFromArgs(args);
@@ -59,62 +61,74 @@ export default defineCommand({
     const allow = allowText === undefined ? undefined : parseCidList(allowText);
     if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
     const workersText = flagOrEnv(args["crypto-workers"], process.env, "CRYPTO_WORKERS");
-    const workers = workersText === undefined ? undefined : intArg(workersText, "crypto-workers", 0, 1024);
+    const cryptoWorkers =
+      workersText === undefined ? defaultWorkerCount() : intArg(workersText, "crypto-workers", 0, 1024);
     const queueText = flagOrEnv(args["crypto-queue"], process.env, "CRYPTO_QUEUE");
-    const queue = queueText === undefined ? undefined : intArg(queueText, "crypto-queue", 0, 1_000_000);
+    const cryptoQueue = queueText === undefined ? undefined : intArg(queueText, "crypto-queue", 0, 1_000_000);
+    const threadsText = flagOrEnv(args.workers, process.env, "WORKER_THREADS");
+    const threads = threadsText === undefined ? DEFAULT_SERVER_THREADS : intArg(threadsText, "workers", 1, 256);
 
-    let crypto: Awaited<ReturnType<typeof startCrypto>>;
+    let loaded: LoadedKeys;
     try {
-      crypto = await startCrypto({
+      loaded = loadKeys({
         keyDir: flagOrEnv(args["key-dir"], process.env, "KEY_DIR"),
-        workers,
-        queue,
         warn: (m) => log.warn(m),
         debug: (m) => log.debug(m),
       });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }
-    const services = [echoService(), cryptoService(crypto.ring, crypto.executor)];
+    describeKeys(loaded.keys, { warn: (m) => log.warn(m), debug: (m) => log.debug(m) });
 
-    const warning = plaintextExposureWarning(
-      [addr],
-      services.map((s) => s.name),
-      tls !== undefined,
-    );
+    const names = ["grpcperf.v1.Echo", "grpcperf.v1.Crypto"];
+    const warning = plaintextExposureWarning([addr], names, tls !== undefined);
     if (warning) log.warn(warning);
 
-    let server: RunningServer;
+    let serving: Serving;
     try {
-      server = await startServer({
+      serving = await startServing({
         addresses: [addr],
-        services,
+        threads,
+        keys: loaded.keys,
+        cryptoWorkers,
+        cryptoQueue,
         limits,
         tls,
         fastPath: args["fast-path"],
         allowCids: allow?.cids,
+        logLevel,
       });
     } catch (err) {
-      await crypto.executor.close();
       throw new CliError(err instanceof Error ? err.message : String(err), 1);
     }
-    log.info(`Crypto: ${crypto.keySource}, signing ${crypto.executor.description}`);
-    const names = services.map((s) => s.name.replace(/^grpcperf\.v1\./, "")).join(", ");
+    // Handlers before the ready line: a script may signal the moment it reads that line.
+    const stopped = stopOnSignal(serving, graceMs);
+    log.info(`Crypto: ${loaded.keySource}, signing ${serving.signing}`);
     const scheme = tls ? (tls.clientCaPem ? " (mTLS)" : " (TLS)") : "";
-    log.info(`grpcperf serving ${names} on ${describeListeners(server.listeners)}${scheme}`);
+    const where = serving.addresses.map(formatAddress).join(", ");
+    // The worker count goes before " on ": scripts and tests take the address as `serving .* on (\S+)`.
+    const count = `${threads} worker${threads === 1 ? "" : "s"}`;
+    const services = names.map((n) => n.replace(/^grpcperf\.v1\./, "")).join(", ");
+    log.info(`grpcperf serving ${services} with ${count} on ${where}${scheme}`);
     log.debug(`limits: ${describeLimits(limits)}`);
 
-    await stopOnSignal(server, graceMs, () => crypto.executor.close());
+    await stopped;
   },
 });
 
 /**
- * First SIGINT/SIGTERM drains (health NOT_SERVING, no new calls, grace for calls in flight), then runs
- * `afterDrain`; a second signal exits at once.
+ * First SIGINT/SIGTERM drains (health NOT_SERVING, no new calls, grace for calls in flight); a second
+ * signal exits at once. A server thread that dies is an error: the others drain, and the exit code is 1.
  */
-function stopOnSignal(server: RunningServer, graceMs: number, afterDrain: () => Promise<void>): Promise<void> {
-  return new Promise<void>((resolve) => {
+function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let stopping = false;
+    server.died.then((reason) => {
+      if (stopping) return;
+      stopping = true;
+      log.error(`${reason}: stopping the server`);
+      server.shutdown(graceMs).then(() => reject(new CliError("stopped: a server worker died", 1)));
+    });
     const stop = (signal: string) => {
       if (stopping) {
         log.warn(`${signal} again: exiting now`);
@@ -126,7 +140,6 @@ function stopOnSignal(server: RunningServer, graceMs: number, afterDrain: () => 
         .shutdown(graceMs)
         .then(({ forced }) => {
           if (forced) log.warn("grace period over: remaining calls were cut");
-          return afterDrain();
         })
         .then(() => {
           log.info("stopped");

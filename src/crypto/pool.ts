@@ -2,17 +2,15 @@
 // worker gets at most `window` of them at a time: a job refused or dropped there never costs a worker
 // anything, and nothing piles up out of reach in a worker's message port. A worker that dies fails its own
 // jobs (INTERNAL upstream) and is replaced.
+import { workerScriptUrl } from "../worker-url.ts";
 import type { CryptoExecutor, Outcome, Refused } from "./executor.ts";
 import type { Job, JobResult } from "./jobs.ts";
 import type { PrivateKeyMaterial } from "./keys.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { BoundedQueue, type Caller, type Drop, whyDrop } from "./queue.ts";
 
-/** Where worker.ts is: next to this file when run from source; in the compiled binary, scripts/build.sh embeds
- * it under the entry points' common root (src/), while import.meta.url names the binary at that root. */
 export function workerUrl(moduleUrl: string = import.meta.url): string {
-  const compiled = moduleUrl.includes("/$bunfs/") || moduleUrl.includes("/~BUN/");
-  return new URL(compiled ? "./crypto/worker.ts" : "./worker.ts", moduleUrl).href;
+  return workerScriptUrl(moduleUrl, "crypto/worker.ts");
 }
 
 export const WORKER_START_TIMEOUT_MS = 15_000;

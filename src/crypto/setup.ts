@@ -30,29 +30,52 @@ export function defaultWorkerCount(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Throws with a one-line message (naming files, never their contents) when keys or workers fail. */
-export async function startCrypto(opts: CryptoOptions): Promise<CryptoParts> {
-  let keys: KeyPair[];
-  let keySource: string;
-  if (opts.keyDir !== undefined) {
-    const r = loadKeyDir(opts.keyDir);
-    if (!r.ok) throw new Error(r.error);
-    for (const w of r.warnings) opts.warn(w);
-    for (const s of r.skipped) opts.debug?.(`key directory: skipped ${s} (not a *.pem file)`);
-    keys = r.keys;
-    keySource = `${keys.length} key${keys.length === 1 ? "" : "s"} from ${opts.keyDir}`;
-  } else {
-    keys = generateDefaultKeys();
-    keySource = `${keys.length} generated keys`;
+export interface LoadedKeys {
+  readonly keys: readonly KeyPair[];
+  /** "3 keys generated" / "2 keys from DIR", for the ready line. */
+  readonly keySource: string;
+}
+
+/** Loads --key-dir or generates the default set, once per process, whatever the number of server threads. */
+export function loadKeys(opts: Pick<CryptoOptions, "keyDir" | "warn" | "debug">): LoadedKeys {
+  if (opts.keyDir === undefined) {
+    const keys = generateDefaultKeys();
+    return { keys, keySource: `${keys.length} generated keys` };
   }
+  const r = loadKeyDir(opts.keyDir);
+  if (!r.ok) throw new Error(r.error);
+  for (const w of r.warnings) opts.warn(w);
+  for (const s of r.skipped) opts.debug?.(`key directory: skipped ${s} (not a *.pem file)`);
+  return { keys: r.keys, keySource: `${r.keys.length} key${r.keys.length === 1 ? "" : "s"} from ${opts.keyDir}` };
+}
+
+/** The key ring and an executor over keys already loaded; `workers` 0 signs inline. */
+export async function cryptoFromKeys(
+  keys: readonly KeyPair[],
+  workers: number,
+  opts: Pick<CryptoOptions, "warn" | "debug" | "queue">,
+): Promise<Omit<CryptoParts, "keySource">> {
   const ring = new KeyRing(keys.map((k) => k.public));
-  for (const k of keys) opts.debug?.(`key ${k.public.id}: ${k.public.kind} ${k.public.bits} bits`);
-  for (const a of ring.uncovered()) opts.warn(`no key for ${a.name}: requests for it get NOT_FOUND`);
   const privates = keys.map((k) => k.private);
-  const workers = opts.workers ?? defaultWorkerCount();
   const executor =
     workers === 0
       ? inlineExecutor(privates)
       : await WorkerPool.start(workers, privates, { onWorkerError: opts.warn, queue: opts.queue });
-  return { ring, executor, keySource };
+  return { ring, executor };
+}
+
+/** Throws with a one-line message (naming files, never their contents) when keys or workers fail. */
+export async function startCrypto(opts: CryptoOptions): Promise<CryptoParts> {
+  const { keys, keySource } = loadKeys(opts);
+  describeKeys(keys, opts);
+  const parts = await cryptoFromKeys(keys, opts.workers ?? defaultWorkerCount(), opts);
+  return { ...parts, keySource };
+}
+
+/** Key ids and sizes at debug, and a warning per algorithm no key covers: once per process. */
+export function describeKeys(keys: readonly KeyPair[], opts: Pick<CryptoOptions, "warn" | "debug">): void {
+  for (const k of keys) opts.debug?.(`key ${k.public.id}: ${k.public.kind} ${k.public.bits} bits`);
+  for (const a of new KeyRing(keys.map((k) => k.public)).uncovered()) {
+    opts.warn(`no key for ${a.name}: requests for it get NOT_FOUND`);
+  }
 }

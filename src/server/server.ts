@@ -6,7 +6,8 @@ import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
-import { formatPeer, type Listener, type Peer } from "../transport/types.ts";
+import { type ListenSpec, listenSpec } from "../transport/shared.ts";
+import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
 import { CallTracker } from "./drain.ts";
 import { installFastPath } from "./fastpath.ts";
 import { guardFrames } from "./frame-guard.ts";
@@ -35,6 +36,8 @@ export interface ServerOptions {
   readonly fastPath?: boolean;
   /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
   readonly allowCids?: ReadonlySet<number>;
+  /** Listen on sockets the main thread bound (one server thread of several) instead of binding `addresses`. */
+  readonly specs?: readonly ListenSpec[];
 }
 
 /** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
@@ -133,10 +136,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const gate = new ConnectionGate(limits.maxConnections);
   const listeners: Listener[] = [];
+  const sources: Array<(onConnection: OnConnection) => Promise<Listener>> = opts.specs
+    ? opts.specs.map((spec) => (cb) => listenSpec(spec, cb))
+    : opts.addresses.map((addr) => (cb) => listen(addr, cb));
   try {
-    for (const addr of opts.addresses) {
+    for (const source of sources) {
       listeners.push(
-        await listen(addr, (socket, peer) => {
+        await source((socket, peer) => {
           if (!admits(peer, opts.allowCids)) {
             log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
             socket.destroy();

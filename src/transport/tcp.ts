@@ -6,7 +6,16 @@ import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
 
 type TcpAddress = Extract<Address, { kind: "tcp" }>;
 
-export function listenTcp(addr: TcpAddress, onConnection: OnConnection): Promise<Listener> {
+export interface TcpListenOptions {
+  /** SO_REUSEPORT: several threads each bind the same port and the kernel spreads connections over them. */
+  readonly reusePort?: boolean;
+}
+
+export function listenTcp(
+  addr: TcpAddress,
+  onConnection: OnConnection,
+  opts: TcpListenOptions = {},
+): Promise<Listener> {
   const where = formatAddress(addr);
   return new Promise((resolve, reject) => {
     const server = net.createServer({ noDelay: true }, (socket) => {
@@ -14,7 +23,8 @@ export function listenTcp(addr: TcpAddress, onConnection: OnConnection): Promise
       onConnection(socket, { kind: "tcp", host: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 });
     });
     server.once("error", (err) => reject(transportError("cannot listen on", where, err)));
-    server.listen({ host: addr.host, port: addr.port, exclusive: true }, () => {
+    const share = opts.reusePort ? { reusePort: true } : { exclusive: true };
+    server.listen({ host: addr.host, port: addr.port, ...share }, () => {
       const bound = server.address();
       const port = typeof bound === "object" && bound ? bound.port : addr.port;
       resolve({
@@ -28,6 +38,16 @@ export function listenTcp(addr: TcpAddress, onConnection: OnConnection): Promise
       });
     });
   });
+}
+
+/**
+ * Binds the address exclusively and lets it go again: proves nobody (not even a SO_REUSEPORT group of
+ * the same user, which a reusePort bind would silently join) holds the port, and resolves port 0.
+ */
+export async function reserveTcpPort(addr: TcpAddress): Promise<TcpAddress> {
+  const probe = await listenTcp(addr, (socket) => socket.destroy());
+  await probe.close();
+  return probe.address as TcpAddress;
 }
 
 export function connectTcp(addr: TcpAddress, opts: ConnectOptions = {}): Promise<Duplex> {

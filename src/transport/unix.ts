@@ -45,7 +45,15 @@ async function someoneListens(addr: UnixAddress): Promise<boolean> {
   }
 }
 
-export async function listenUnix(addr: UnixAddress, onConnection: OnConnection): Promise<Listener> {
+/** A bound, listening Unix socket not yet adopted by any event loop, and how to remove its file. */
+export interface BoundUnix {
+  readonly fd: number;
+  /** Removes the socket file if it is still ours (never a successor's). */
+  readonly removeFile: () => void;
+}
+
+/** socket + bind + listen, replacing a leftover socket file nobody listens on. */
+export async function bindUnix(addr: UnixAddress): Promise<BoundUnix> {
   const where = formatAddress(addr);
   const sockaddr = sockaddrUn(addr.path);
   let fd: number;
@@ -60,22 +68,42 @@ export async function listenUnix(addr: UnixAddress, onConnection: OnConnection):
     if (state === "socket") unlinkSync(addr.path);
     fd = bindListeningFd(AF_UNIX, sockaddr, where);
   }
-  // The file's identity, so close() removes only our own socket file and never a successor's.
+  // The file's identity, so removeFile() removes only our own socket file and never a successor's.
   const ours = inodeOf(addr.path);
-  const server = await adoptListeningFd(fd, where, (socket) => {
+  return {
+    fd,
+    removeFile: () => {
+      if (ours === undefined || inodeOf(addr.path) !== ours) return;
+      try {
+        unlinkSync(addr.path);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+export async function listenUnix(addr: UnixAddress, onConnection: OnConnection): Promise<Listener> {
+  const bound = await bindUnix(addr);
+  const listener = await adoptUnix(addr, bound.fd, onConnection);
+  return {
+    address: addr,
+    close: async () => {
+      await listener.close();
+      bound.removeFile();
+    },
+  };
+}
+
+/** Serves an already listening Unix socket fd (this thread's own descriptor; closed by close()). */
+export async function adoptUnix(addr: UnixAddress, fd: number, onConnection: OnConnection): Promise<Listener> {
+  const server = await adoptListeningFd(fd, formatAddress(addr), (socket) => {
     onConnection(socket, { kind: "unix" });
   });
   return {
     address: addr,
     close: () => {
       server.close();
-      if (ours !== undefined && inodeOf(addr.path) === ours) {
-        try {
-          unlinkSync(addr.path);
-        } catch {
-          // already gone
-        }
-      }
       return Promise.resolve();
     },
   };

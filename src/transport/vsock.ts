@@ -33,7 +33,8 @@ function explain(err: unknown): unknown {
   return err;
 }
 
-export async function listenVsock(addr: VsockAddress, onConnection: OnConnection): Promise<Listener> {
+/** socket + bind + listen; the address comes back with port 0 resolved to the port the kernel chose. */
+export function bindVsock(addr: VsockAddress): { fd: number; address: VsockAddress } {
   const where = formatAddress(addr);
   // Port 0 means "pick a free port", as for TCP; the kernel's word for that is VMADDR_PORT_ANY.
   const port = addr.port === 0 ? VMADDR_PORT_ANY : addr.port;
@@ -44,9 +45,19 @@ export async function listenVsock(addr: VsockAddress, onConnection: OnConnection
     throw explain(err);
   }
   const bound = localName(fd);
-  const actual: VsockAddress =
+  const address: VsockAddress =
     bound.ok && bound.value.family === "vsock" ? { kind: "vsock", cid: addr.cid, port: bound.value.port } : addr;
-  const server = await adoptListeningFd(fd, where, (socket) => {
+  return { fd, address };
+}
+
+export async function listenVsock(addr: VsockAddress, onConnection: OnConnection): Promise<Listener> {
+  const { fd, address } = bindVsock(addr);
+  return adoptVsock(address, fd, onConnection);
+}
+
+/** Serves an already listening VSOCK fd (this thread's own descriptor; closed by close()). */
+export async function adoptVsock(address: VsockAddress, fd: number, onConnection: OnConnection): Promise<Listener> {
+  const server = await adoptListeningFd(fd, formatAddress(address), (socket) => {
     const peer = vsockPeer(fdOf(socket));
     if (!peer) {
       // Without the peer's CID an --allow-cid check is impossible; such a socket is already dead anyway.
@@ -56,7 +67,7 @@ export async function listenVsock(addr: VsockAddress, onConnection: OnConnection
     onConnection(socket, peer);
   });
   return {
-    address: actual,
+    address,
     close: () => {
       server.close();
       return Promise.resolve();

@@ -1,0 +1,222 @@
+// `serve` as one or several event loops. One thread (the default): the server runs right here, as it
+// always has. N threads: the main thread binds every address once (shared.ts), loads the keys once, and
+// starts N server threads (worker.ts) that each run the whole server on those sockets; it keeps no
+// connection itself, only relays shutdown and watches the threads.
+
+import type { KeyPair } from "../crypto/keys.ts";
+import { cryptoFromKeys } from "../crypto/setup.ts";
+import { type LevelName, log } from "../log.ts";
+import type { Address } from "../transport/address.ts";
+import { bindShared, type SharedAddress } from "../transport/shared.ts";
+import { workerScriptUrl } from "../worker-url.ts";
+import { cryptoService } from "./crypto.ts";
+import { echoService } from "./echo.ts";
+import type { Limits } from "./limits.ts";
+import { startServer } from "./server.ts";
+import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
+import type { ServerTls } from "./tls.ts";
+
+export interface ServeOptions {
+  readonly addresses: readonly Address[];
+  /** Server threads (event loops); 1 serves on the main thread. */
+  readonly threads: number;
+  readonly keys: readonly KeyPair[];
+  /** Signing workers in total, split evenly over the server threads; 0 signs on each event loop. */
+  readonly cryptoWorkers: number;
+  /** Signing jobs that may wait, per server thread; undefined: the pool's default for its size. */
+  readonly cryptoQueue?: number;
+  readonly limits: Limits;
+  readonly tls: ServerTls | undefined;
+  readonly fastPath: boolean;
+  readonly allowCids: ReadonlySet<number> | undefined;
+  readonly logLevel: LevelName;
+}
+
+export interface Serving {
+  /** As bound: port 0 resolved. */
+  readonly addresses: readonly Address[];
+  /** "on 2 workers" (the pool) or "inline on the event loop", per server thread. */
+  readonly signing: string;
+  /** Settles with a reason if a server thread ends without being asked to; never settles otherwise. */
+  readonly died: Promise<string>;
+  /** Health NOT_SERVING, no new connections or calls, calls in flight get graceMs; then everything is released. */
+  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+}
+
+/** `serve` without --workers / WORKER_THREADS (see README: why not the CPU count). */
+export const DEFAULT_SERVER_THREADS = 1;
+
+/** A server thread may take a while to start (grpc-js, its own signing workers); it must not hang us. */
+export const THREAD_START_TIMEOUT_MS = 30_000;
+
+/** Each server thread's share of the signing workers: at least one each unless signing is inline. */
+export function cryptoShare(total: number, threads: number): number {
+  return total === 0 ? 0 : Math.max(1, Math.ceil(total / threads));
+}
+
+export function startServing(opts: ServeOptions): Promise<Serving> {
+  return opts.threads <= 1 ? serveHere(opts) : serveOnThreads(opts);
+}
+
+async function serveHere(opts: ServeOptions): Promise<Serving> {
+  const crypto = await cryptoFromKeys(opts.keys, opts.cryptoWorkers, {
+    warn: (m) => log.warn(m),
+    queue: opts.cryptoQueue,
+  });
+  try {
+    const server = await startServer({
+      addresses: opts.addresses,
+      services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
+      limits: opts.limits,
+      tls: opts.tls,
+      fastPath: opts.fastPath,
+      allowCids: opts.allowCids,
+    });
+    return {
+      addresses: server.listeners.map((l) => l.address),
+      signing: crypto.executor.description,
+      died: new Promise<string>(() => {}),
+      async shutdown(graceMs) {
+        const outcome = await server.shutdown(graceMs);
+        await crypto.executor.close();
+        return outcome;
+      },
+    };
+  } catch (err) {
+    await crypto.executor.close();
+    throw err;
+  }
+}
+
+/** Bun's message for an uncaught error in a worker may carry a source excerpt; keep the "error: …" line. */
+function oneLine(message: string): string {
+  const lines = message.split("\n").map((l) => l.trim());
+  return lines.find((l) => /^\w*error:/i.test(l)) ?? lines.find((l) => l !== "") ?? "unknown error";
+}
+
+/** The main thread's handle on one server thread. */
+class ServerThread {
+  readonly worker: Worker;
+  private stopping = false;
+  private gone = false;
+  private readonly waiters = new Set<(m: FromServerThread | { type: "ended"; reason: string }) => void>();
+
+  constructor(
+    readonly index: number,
+    onDeath: (reason: string) => void,
+  ) {
+    this.worker = new Worker(workerScriptUrl(import.meta.url, "server/worker.ts"));
+    this.worker.onmessage = (e: MessageEvent<FromServerThread>) => this.tell(e.data);
+    const ended = (reason: string) => {
+      this.gone = true;
+      this.tell({ type: "ended", reason });
+      if (!this.stopping) onDeath(`server worker ${index} ${reason}`);
+      this.stopping = true;
+    };
+    this.worker.onerror = (e: ErrorEvent) => ended(`failed: ${oneLine(e.message)}`);
+    // Bun fires "close" when the thread ends, whatever the cause.
+    this.worker.addEventListener("close", () => ended("exited"));
+  }
+
+  private tell(m: FromServerThread | { type: "ended"; reason: string }): void {
+    for (const w of [...this.waiters]) w(m);
+  }
+
+  /** The next message that settles `want`, or the thread's end. */
+  private next(
+    want: FromServerThread["type"][],
+    timeoutMs?: number,
+  ): Promise<FromServerThread | { type: "ended"; reason: string }> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter = (m: FromServerThread | { type: "ended"; reason: string }) => {
+        if (m.type !== "ended" && m.type !== "failed" && !want.includes(m.type)) return;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(m);
+      };
+      this.waiters.add(waiter);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => waiter({ type: "ended", reason: `did not start within ${timeoutMs} ms` }), timeoutMs);
+      }
+    });
+  }
+
+  async start(config: ServerThreadConfig): Promise<void> {
+    const answer = this.next(["ready"], THREAD_START_TIMEOUT_MS);
+    this.post({ type: "start", config });
+    const m = await answer;
+    if (m.type === "failed") throw new Error(m.error);
+    if (m.type === "ended") throw new Error(`server worker ${this.index} ${m.reason}`);
+  }
+
+  /** Drains; a thread that is already gone counts as drained (its calls are lost either way). */
+  async drain(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    if (this.gone) return true; // nothing will ever answer
+    const answer = this.next(["stopped"]);
+    this.post({ type: "drain", graceMs });
+    const m = await answer;
+    this.terminate();
+    return m.type === "stopped" ? m.forced : true;
+  }
+
+  terminate(): void {
+    this.stopping = true;
+    this.worker.terminate();
+  }
+
+  private post(m: ToServerThread): void {
+    this.worker.postMessage(m);
+  }
+}
+
+async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
+  const shared: SharedAddress[] = [];
+  const threads: ServerThread[] = [];
+  let reportDeath: (reason: string) => void = () => {};
+  const died = new Promise<string>((resolve) => {
+    reportDeath = resolve;
+  });
+  const release = () => {
+    for (const s of shared) s.release();
+  };
+  try {
+    for (const addr of opts.addresses) shared.push(await bindShared(addr));
+    const perThread = cryptoShare(opts.cryptoWorkers, opts.threads);
+    for (let i = 1; i <= opts.threads; i++) threads.push(new ServerThread(i, (reason) => reportDeath(reason)));
+    await Promise.all(
+      threads.map((t) =>
+        t.start({
+          index: t.index,
+          specs: shared.map((s) => s.specForThread()),
+          keys: opts.keys,
+          cryptoWorkers: perThread,
+          cryptoQueue: opts.cryptoQueue,
+          limits: opts.limits,
+          tls: opts.tls,
+          fastPath: opts.fastPath,
+          allowCids: opts.allowCids,
+          logLevel: opts.logLevel,
+        }),
+      ),
+    );
+    return {
+      addresses: shared.map((s) => s.address),
+      signing:
+        perThread === 0
+          ? "inline on each event loop"
+          : `on ${perThread} worker${perThread === 1 ? "" : "s"} per server thread`,
+      died,
+      async shutdown(graceMs) {
+        const forced = await Promise.all(threads.map((t) => t.drain(graceMs)));
+        release();
+        return { forced: forced.some(Boolean) };
+      },
+    };
+  } catch (err) {
+    for (const t of threads) t.terminate();
+    release();
+    throw err;
+  }
+}

@@ -1,0 +1,33 @@
+// Messages between `serve`'s main thread and its server threads (src/server/worker.ts). Plain data only:
+// everything here crosses postMessage (Buffers arrive as Uint8Array, Sets as Sets).
+import type { KeyPair } from "../crypto/keys.ts";
+import type { LevelName } from "../log.ts";
+import type { ListenSpec } from "../transport/shared.ts";
+import type { Limits } from "./limits.ts";
+import type { ServerTls } from "./tls.ts";
+
+export interface ServerThreadConfig {
+  /** 1-based, for log lines. */
+  readonly index: number;
+  readonly specs: readonly ListenSpec[];
+  /** Loaded once by the main thread so every thread signs with the same keys. Never logged. */
+  readonly keys: readonly KeyPair[];
+  /** This thread's own signing workers (0: sign on its event loop). */
+  readonly cryptoWorkers: number;
+  /** Signing jobs that may wait in this thread's pool; undefined: the pool's default. */
+  readonly cryptoQueue: number | undefined;
+  readonly limits: Limits;
+  readonly tls: ServerTls | undefined;
+  readonly fastPath: boolean;
+  readonly allowCids: ReadonlySet<number> | undefined;
+  readonly logLevel: LevelName;
+}
+
+export type ToServerThread =
+  | { readonly type: "start"; readonly config: ServerThreadConfig }
+  | { readonly type: "drain"; readonly graceMs: number };
+
+export type FromServerThread =
+  | { readonly type: "ready" }
+  | { readonly type: "failed"; readonly error: string }
+  | { readonly type: "stopped"; readonly forced: boolean };

@@ -1,0 +1,67 @@
+// One server thread of `serve --workers N`: the whole server (grpc-js, fast path, health, reflection,
+// limits, drain) on its own event loop, listening on sockets the main thread bound (thread-protocol.ts).
+
+import type { CryptoExecutor } from "../crypto/executor.ts";
+import { cryptoFromKeys } from "../crypto/setup.ts";
+import { log, setLogLevel, setLogOrigin } from "../log.ts";
+import { cryptoService } from "./crypto.ts";
+import { echoService } from "./echo.ts";
+import { type RunningServer, startServer } from "./server.ts";
+import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
+import type { ServerTls } from "./tls.ts";
+
+declare const self: Worker;
+
+let server: RunningServer | undefined;
+let executor: CryptoExecutor | undefined;
+
+function reply(message: FromServerThread): void {
+  self.postMessage(message);
+}
+
+/** grpc-js wants Buffers; postMessage turned them into plain Uint8Arrays. */
+function asBuffers(tls: ServerTls | undefined): ServerTls | undefined {
+  if (!tls) return undefined;
+  return {
+    certPem: Buffer.from(tls.certPem),
+    keyPem: Buffer.from(tls.keyPem),
+    clientCaPem: tls.clientCaPem === undefined ? undefined : Buffer.from(tls.clientCaPem),
+  };
+}
+
+async function start(config: ServerThreadConfig): Promise<void> {
+  setLogLevel(config.logLevel);
+  setLogOrigin(`worker ${config.index}`);
+  const crypto = await cryptoFromKeys(config.keys, config.cryptoWorkers, {
+    warn: (m) => log.warn(m),
+    queue: config.cryptoQueue,
+  });
+  executor = crypto.executor;
+  server = await startServer({
+    addresses: config.specs.map((s) => s.address),
+    specs: config.specs,
+    services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
+    limits: config.limits,
+    tls: asBuffers(config.tls),
+    fastPath: config.fastPath,
+    allowCids: config.allowCids,
+  });
+}
+
+async function drain(graceMs: number): Promise<void> {
+  const outcome = server ? await server.shutdown(graceMs) : { forced: false };
+  await executor?.close();
+  reply({ type: "stopped", forced: outcome.forced });
+}
+
+self.onmessage = (event: MessageEvent<ToServerThread>) => {
+  const msg = event.data;
+  if (msg.type === "start") {
+    start(msg.config).then(
+      () => reply({ type: "ready" }),
+      (err) => reply({ type: "failed", error: err instanceof Error ? err.message : String(err) }),
+    );
+  } else {
+    drain(msg.graceMs).catch((err) => reply({ type: "failed", error: String(err) }));
+  }
+};

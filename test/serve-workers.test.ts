@@ -1,0 +1,184 @@
+// `serve --workers N` in the compiled binary, over real TCP and Unix sockets: connections spread over the
+// server threads, every thread signs with the same keys, SIGTERM drains every thread (a call in flight
+// completes) and exits 0, and bad values are one line with exit code 2. No timing is asserted.
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import http2 from "node:http2";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Duplex } from "node:stream";
+import { encodeMessage } from "../src/api/codec.ts";
+import { ECHO_STREAM_PATH, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { getPublicKey } from "../src/client/crypto.ts";
+import { echoOnce } from "../src/client/echo.ts";
+import { fromLong } from "../src/clock.ts";
+import { Algorithm } from "../src/crypto/algorithms.ts";
+import { encodeFrame, FrameDecoder } from "../src/rpc/frame.ts";
+import { type Address, parseAddress } from "../src/transport/address.ts";
+import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
+
+const cwd = mkdtempSync(join(tmpdir(), "grpcperf-workers-"));
+const baseEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+const CONNECTIONS = 32;
+
+/** Starts the binary; every stderr line is kept in `lines` for as long as it runs. */
+async function startServer(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn([requireBinary(), "serve", "--log-level", "debug", "--crypto-workers", "1", ...args], {
+    cwd,
+    env: { ...baseEnv, ...env },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const lines: string[] = [];
+  const m = await waitForLine(child.stderr, /serving .* with (\d+) workers? on (\S+)/, lines);
+  void (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of child.stderr) {
+      rest += decoder.decode(chunk, { stream: true });
+      const parts = rest.split("\n");
+      rest = parts.pop() ?? "";
+      lines.push(...parts);
+    }
+  })();
+  const parsed = parseAddress(m[2] as string);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return { child, lines, workers: Number(m[1]), address: parsed.address };
+}
+
+/** Which server threads accepted connections, from their debug lines ("worker 2: connection from …"). */
+function acceptingWorkers(lines: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  for (const l of lines) {
+    const m = /(worker \d+): connection from/.exec(l);
+    if (m) seen.add(m[1] as string);
+  }
+  return seen;
+}
+
+/** CONNECTIONS connections at once, each an echo and the P-256 public key; all must succeed. */
+async function loadConnections(address: Address): Promise<Set<string>> {
+  const results = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, i) => {
+      const channel = channelTo(address, { connectTimeoutMs: 10_000 });
+      try {
+        const echo = await echoOnce(channel, new Uint8Array([i]), i, 10_000);
+        const key = await getPublicKey(channel, { algorithm: Algorithm.ECDSA_P256_SHA256 }, 10_000);
+        if (!echo.result.ok) throw new Error(`echo failed: ${echo.result.error.details}`);
+        if (!key.result.ok) throw new Error(`GetPublicKey failed: ${key.result.error.details}`);
+        return Buffer.from(key.result.value.spkiDer ?? []).toString("hex");
+      } finally {
+        await channel.close();
+      }
+    }),
+  );
+  return new Set(results);
+}
+
+/** A bidi EchoStream held open over any stream socket: send() resolves with the sequence echoed back. */
+function openStream(socket: () => Duplex) {
+  const session = http2.connect("http://localhost", { createConnection: socket });
+  session.on("error", () => {});
+  const stream = session.request({
+    ":method": "POST",
+    ":path": ECHO_STREAM_PATH,
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  stream.on("error", () => {});
+  const decoder = new FrameDecoder(1 << 20);
+  const waiting: ((seq: number) => void)[] = [];
+  stream.on("data", (chunk: Buffer) => {
+    const out: Buffer[] = [];
+    decoder.push(chunk, out);
+    for (const m of out) waiting.shift()?.(Number(fromLong(EchoResponse.decode(m).sequence)));
+  });
+  let status: string | undefined;
+  stream.on("trailers", (h) => {
+    status = String(h["grpc-status"]);
+  });
+  const closed = new Promise<void>((resolve) => stream.on("close", () => resolve()));
+  return {
+    send: (sequence: number) =>
+      new Promise<number>((resolve) => {
+        waiting.push(resolve);
+        stream.write(encodeFrame(encodeMessage(EchoRequest, { sequence })));
+      }),
+    end: async () => {
+      stream.end();
+      await closed;
+      session.close();
+      return status;
+    },
+  };
+}
+
+function socketTo(address: Address): () => Duplex {
+  if (address.kind === "tcp") return () => net.connect({ host: address.host, port: address.port });
+  if (address.kind === "unix") return () => net.connect(address.path);
+  throw new Error(`no test socket for ${address.kind}`);
+}
+
+describe.each([
+  ["TCP", () => "127.0.0.1:0"],
+  ["unix://", () => `unix://${join(cwd, `w-${process.hrtime.bigint()}.sock`)}`],
+])("serve --workers 2 over %s", (_name, addr) => {
+  test("connections spread over both threads, calls succeed, one public key everywhere, SIGTERM drains", async () => {
+    const server = await startServer(["--addr", addr(), "--workers", "2", "--grace", "30s"]);
+    expect(server.workers).toBe(2);
+
+    const keys = await loadConnections(server.address);
+    expect(keys.size).toBe(1);
+    expect(acceptingWorkers(server.lines).size).toBe(2);
+
+    const call = openStream(socketTo(server.address));
+    expect(await call.send(1)).toBe(1);
+    server.child.kill("SIGTERM");
+    await waitUntil(() => server.lines.some((l) => /SIGTERM: shutting down/.test(l)));
+    expect(await call.send(2)).toBe(2); // in flight when the signal came: still served while draining
+    expect(await call.end()).toBe("0");
+    expect(await server.child.exited).toBe(0);
+    if (server.address.kind === "unix") expect(existsSync(server.address.path)).toBe(false);
+  });
+});
+
+/** Polls a condition on data another task fills in; bounded only by the test's own timeout. */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  while (!ok()) await Bun.sleep(10);
+}
+
+describe("worker count from the environment and bad values", () => {
+  test("WORKER_THREADS=2 starts two threads; --workers wins over it", async () => {
+    const fromEnv = await startServer(["--addr", "127.0.0.1:0"], { WORKER_THREADS: "2" });
+    expect(fromEnv.workers).toBe(2);
+    fromEnv.child.kill("SIGTERM");
+    expect(await fromEnv.child.exited).toBe(0);
+
+    const fromFlag = await startServer(["--addr", "127.0.0.1:0", "--workers", "1"], { WORKER_THREADS: "2" });
+    expect(fromFlag.workers).toBe(1);
+    fromFlag.child.kill("SIGTERM");
+    expect(await fromFlag.child.exited).toBe(0);
+  });
+
+  test.each([
+    [["--workers", "0"], {}],
+    [["--workers", "two"], {}],
+    [["--workers", "-1"], {}],
+    [["--workers", "100000"], {}],
+    [[], { WORKER_THREADS: "1.5" }],
+  ])("%p %p → exit 2 with one line", async (args, env) => {
+    const child = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", ...args], {
+      cwd,
+      env: { ...baseEnv, ...env },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const [code, err] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    expect(code).toBe(2);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(err).toContain("--workers");
+  });
+});
