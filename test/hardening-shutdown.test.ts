@@ -3,16 +3,12 @@
 // calls that outstay it.
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
-import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthServiceDefinition } from "grpc-health-check";
-import { encodeMessage } from "../src/api/codec.ts";
-import { ECHO_STREAM_PATH, EchoRequest, EchoResponse } from "../src/api/echo.ts";
-import { fromLong } from "../src/clock.ts";
-import { encodeFrame, FrameDecoder } from "../src/rpc/frame.ts";
 import { Status } from "../src/rpc/status.ts";
+import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-shutdown-"));
@@ -27,45 +23,6 @@ async function startBinary(grace: string) {
   });
   const target = (await waitForLine(child.stderr, /serving .* on (\S+)/))[1] as string;
   return { child, target, port: Number(target.split(":")[1]) };
-}
-
-/** An EchoStream call held open: send() resolves with the sequence the server echoed back. */
-function openStream(port: number) {
-  const session = http2.connect(`http://127.0.0.1:${port}`);
-  session.on("error", () => {});
-  const stream = session.request({
-    ":method": "POST",
-    ":path": ECHO_STREAM_PATH,
-    "content-type": "application/grpc",
-    te: "trailers",
-  });
-  stream.on("error", () => {});
-  const decoder = new FrameDecoder(1 << 20);
-  const waiting: ((seq: number) => void)[] = [];
-  stream.on("data", (chunk: Buffer) => {
-    const out: Buffer[] = [];
-    decoder.push(chunk, out);
-    for (const m of out) waiting.shift()?.(Number(fromLong(EchoResponse.decode(m).sequence)));
-  });
-  let status: string | undefined;
-  stream.on("trailers", (h) => {
-    status = String(h["grpc-status"]);
-  });
-  const closed = new Promise<void>((resolve) => stream.on("close", () => resolve()));
-  return {
-    send: (sequence: number) =>
-      new Promise<number>((resolve) => {
-        waiting.push(resolve);
-        stream.write(encodeFrame(encodeMessage(EchoRequest, { sequence })));
-      }),
-    end: async () => {
-      stream.end();
-      await closed;
-      session.close();
-      return status;
-    },
-    destroy: () => session.destroy(),
-  };
 }
 
 const HealthClient = grpc.makeClientConstructor(healthServiceDefinition, "Health");
@@ -86,7 +43,7 @@ describe("graceful shutdown of the binary", () => {
       });
       watch.on("error", () => {});
     });
-    const call = openStream(port);
+    const call = openEchoStream(`127.0.0.1:${port}`);
     expect(await call.send(1)).toBe(1);
     await firstStatus;
 
@@ -109,7 +66,7 @@ describe("graceful shutdown of the binary", () => {
 
   test("a second signal exits at once, without waiting for the grace period", async () => {
     const { child, port } = await startBinary("10m");
-    const call = openStream(port);
+    const call = openEchoStream(`127.0.0.1:${port}`);
     expect(await call.send(1)).toBe(1);
     child.kill("SIGTERM");
     await waitForLine(child.stderr, /shutting down/);
@@ -120,7 +77,7 @@ describe("graceful shutdown of the binary", () => {
 
   test("a call that outstays the grace period is cut, and the server exits 0", async () => {
     const { child, port } = await startBinary("100ms");
-    const call = openStream(port);
+    const call = openEchoStream(`127.0.0.1:${port}`);
     expect(await call.send(1)).toBe(1);
     child.kill("SIGTERM");
     await waitForLine(child.stderr, /grace period over/);

@@ -3,19 +3,15 @@
 // completes) and exits 0, and bad values are one line with exit code 2. No timing is asserted.
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import http2 from "node:http2";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { encodeMessage } from "../src/api/codec.ts";
-import { ECHO_STREAM_PATH, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { getPublicKey } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
-import { fromLong } from "../src/clock.ts";
 import { Algorithm } from "../src/crypto/algorithms.ts";
-import { encodeFrame, FrameDecoder } from "../src/rpc/frame.ts";
 import { type Address, parseAddress } from "../src/transport/address.ts";
+import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-workers-"));
@@ -78,44 +74,6 @@ async function loadConnections(address: Address): Promise<Set<string>> {
   return new Set(results);
 }
 
-/** A bidi EchoStream held open over any stream socket: send() resolves with the sequence echoed back. */
-function openStream(socket: () => Duplex) {
-  const session = http2.connect("http://localhost", { createConnection: socket });
-  session.on("error", () => {});
-  const stream = session.request({
-    ":method": "POST",
-    ":path": ECHO_STREAM_PATH,
-    "content-type": "application/grpc",
-    te: "trailers",
-  });
-  stream.on("error", () => {});
-  const decoder = new FrameDecoder(1 << 20);
-  const waiting: ((seq: number) => void)[] = [];
-  stream.on("data", (chunk: Buffer) => {
-    const out: Buffer[] = [];
-    decoder.push(chunk, out);
-    for (const m of out) waiting.shift()?.(Number(fromLong(EchoResponse.decode(m).sequence)));
-  });
-  let status: string | undefined;
-  stream.on("trailers", (h) => {
-    status = String(h["grpc-status"]);
-  });
-  const closed = new Promise<void>((resolve) => stream.on("close", () => resolve()));
-  return {
-    send: (sequence: number) =>
-      new Promise<number>((resolve) => {
-        waiting.push(resolve);
-        stream.write(encodeFrame(encodeMessage(EchoRequest, { sequence })));
-      }),
-    end: async () => {
-      stream.end();
-      await closed;
-      session.close();
-      return status;
-    },
-  };
-}
-
 function socketTo(address: Address): () => Duplex {
   if (address.kind === "tcp") return () => net.connect({ host: address.host, port: address.port });
   if (address.kind === "unix") return () => net.connect(address.path);
@@ -134,7 +92,7 @@ describe.each([
     expect(keys.size).toBe(1);
     expect(acceptingWorkers(server.lines).size).toBe(2);
 
-    const call = openStream(socketTo(server.address));
+    const call = openEchoStream(socketTo(server.address));
     expect(await call.send(1)).toBe(1);
     server.child.kill("SIGTERM");
     await waitUntil(() => server.lines.some((l) => /SIGTERM: shutting down/.test(l)));
