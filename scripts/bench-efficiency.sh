@@ -8,6 +8,7 @@
 # needs: h2load (Debian package nghttp2-client), jq, taskset
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/serve-ready.sh
 secs=${1:-5}
 conns=${2:-10}
 per=${3:-10}
@@ -21,13 +22,7 @@ log="$tmp/serve.log"
 taskset -c 0 "$bin" serve --addr 127.0.0.1:0 2>"$log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(grep -oE 'serving .* on [^ ]+' "$log" | awk '{print $NF}' || true)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "server did not start" >&2; cat "$log" >&2; exit 1; }
+addr=$(wait_ready "$log" "$server") || exit 1
 node_modules/.bin/bun scripts/make-body.ts 16 "$tmp/body.bin"
 "$bin" call echo --server "$addr" --count 1 >/dev/null # h2load counts HTTP 200s only: check calls succeed
 # Warm the server's JIT first, so neither loader is measured against a cold server.

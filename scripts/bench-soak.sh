@@ -6,6 +6,7 @@
 # usage: scripts/bench-soak.sh [CALLS=200000] [IN_FLIGHT=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/serve-ready.sh
 calls=${1:-200000}
 inflight=${2:-32}
 command -v jq >/dev/null || { echo "missing jq" >&2; exit 1; }
@@ -15,13 +16,7 @@ tmp=$(mktemp -d)
 "$bin" serve --addr 127.0.0.1:0 2>"$tmp/serve.log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(grep -oE 'serving .* on [^ ]+' "$tmp/serve.log" | awk '{print $NF}' || true)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "server did not start" >&2; exit 1; }
+addr=$(wait_ready "$tmp/serve.log" "$server") || exit 1
 
 echo "soak: $calls calls, one connection, $inflight in flight, against $addr"
 "$bin" bench --server "$addr" --connections 1 --concurrency "$inflight" --threads 1 --requests "$calls" \

@@ -8,6 +8,7 @@
 # Needs: h2load (Debian nghttp2-client; installed if missing and we are root), taskset, 2+ cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/serve-ready.sh
 
 duration=5
 payload=16
@@ -39,12 +40,7 @@ trap 'kill -TERM ${serve_pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 
 taskset -c $server_core dist/grpcperf serve --addr 127.0.0.1:0 2>"$work/serve.log" &
 serve_pid=$!
-for _ in $(seq 1 100); do
-  addr=$(grep -oE 'serving .* on [^ ]+' "$work/serve.log" | awk '{print $NF}' || true)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$work/serve.log"; exit 1; }
+addr=$(wait_ready "$work/serve.log" "$serve_pid") || exit 1
 
 TIMEFORMAT='%R %U %S'
 rows=()

@@ -3,6 +3,7 @@
 # replaced client's smoke sequence), load it, stop it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/serve-ready.sh
 [ -x node_modules/.bin/bun ] || npm ci
 npm run --silent build
 bin=dist/grpcperf
@@ -10,13 +11,7 @@ log=$(mktemp)
 "$bin" serve --addr 127.0.0.1:0 2>"$log" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  addr=$(grep -oE 'serving .* on [^ ]+' "$log" | awk '{print $NF}' || true)
-  [ -n "$addr" ] && break
-  kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "server did not start"; cat "$log"; exit 1; }
+addr=$(wait_ready "$log" "$pid") || exit 1
 echo "== grpcperf serve is listening on $addr"
 echo "== grpcperf call echo --server $addr"
 "$bin" call echo --server "$addr"

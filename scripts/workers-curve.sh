@@ -11,6 +11,7 @@
 # Needs: h2load (Debian nghttp2-client), python3; builds dist/grpcperf if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/serve-ready.sh
 
 max=$(nproc)
 rounds=3
@@ -55,16 +56,10 @@ trap '[ -n "$serve_pid" ] && kill -TERM "$serve_pid" 2>/dev/null; rm -rf "$work"
 node_modules/.bin/bun scripts/make-body.ts "$payload" "$work/body.bin"
 
 run_one() { # workers: appends "N calls/s" to the results (no $(...): the EXIT trap would run in it)
-  local n=$1 addr=""
+  local n=$1 addr
   "${server_pin[@]}" dist/grpcperf serve --addr 127.0.0.1:0 --workers "$n" 2>"$work/serve.log" &
   serve_pid=$!
-  for _ in $(seq 1 300); do
-    addr=$(grep -oE 'serving .* on [^ ]+' "$work/serve.log" | awk '{print $NF}' || true)
-    [ -n "$addr" ] && break
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$addr" ] || { cat "$work/serve.log" >&2; exit 1; }
+  addr=$(wait_ready "$work/serve.log" "$serve_pid" 30) || exit 1
   "${loader_pin[@]}" h2load -D "$duration" --warm-up-time 1 -t "$loader_threads" -c "$connections" -m "$streams" \
     -d "$work/body.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
     "http://$addr/grpcperf.v1.Echo/Echo" >"$work/h2load.out" 2>&1
