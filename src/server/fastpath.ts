@@ -19,7 +19,6 @@ type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingH
 
 /** What this module needs of grpc-js's private state; pinned grpc-js version, checked by tests. */
 interface GrpcInternals {
-  http2Servers: Map<http2.Http2Server, unknown>;
   onStreamOpened?: (stream: http2.ServerHttp2Stream) => void;
 }
 
@@ -226,36 +225,33 @@ class UnaryCall implements CallContext {
 }
 
 /**
- * Puts the fast path in front of grpc-js on the HTTP/2 server(s) the grpc-js server has created so far
- * (call it after createConnectionInjector). Calls it cannot serve exactly as grpc-js would go to grpc-js.
+ * Puts the fast path in front of grpc-js on `h2`, the HTTP/2 server behind grpc-js's connection injector
+ * (server.ts finds it). Calls it cannot serve exactly as grpc-js would go to grpc-js's own listener.
  */
 export function installFastPath(
   server: grpc.Server,
+  h2: http2.Http2Server,
   methods: ReadonlyMap<string, UnaryDirect>,
   limits: FastPathLimits,
 ): void {
-  const internals = server as unknown as GrpcInternals;
-  if (!(internals.http2Servers instanceof Map)) throw new Error("grpc-js internals changed: no http2Servers");
-  const opened = internals.onStreamOpened?.bind(server);
-  for (const h2 of internals.http2Servers.keys()) {
-    const grpcListeners = h2.listeners("stream") as unknown as StreamListener[];
-    h2.removeAllListeners("stream");
-    h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
-      const path = headers[":path"];
-      const method = path === undefined ? undefined : methods.get(path);
-      const type = headers["content-type"];
-      const encoding = headers["grpc-encoding"];
-      if (
-        method === undefined ||
-        typeof type !== "string" ||
-        !type.startsWith("application/grpc") ||
-        (encoding !== undefined && encoding !== "identity")
-      ) {
-        for (const l of grpcListeners) l.call(h2, stream, headers);
-        return;
-      }
-      opened?.(stream); // grpc-js's idle-connection accounting
-      new UnaryCall(stream, path as string, method, limits).start(headers["grpc-timeout"] as string | undefined);
-    });
-  }
+  const opened = (server as unknown as GrpcInternals).onStreamOpened?.bind(server);
+  const grpcListeners = h2.listeners("stream") as unknown as StreamListener[];
+  h2.removeAllListeners("stream");
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    const path = headers[":path"];
+    const method = path === undefined ? undefined : methods.get(path);
+    const type = headers["content-type"];
+    const encoding = headers["grpc-encoding"];
+    if (
+      method === undefined ||
+      typeof type !== "string" ||
+      !type.startsWith("application/grpc") ||
+      (encoding !== undefined && encoding !== "identity")
+    ) {
+      for (const l of grpcListeners) l.call(h2, stream, headers);
+      return;
+    }
+    opened?.(stream); // grpc-js's idle-connection accounting
+    new UnaryCall(stream, path as string, method, limits).start(headers["grpc-timeout"] as string | undefined);
+  });
 }

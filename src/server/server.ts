@@ -117,13 +117,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const server = buildGrpcServer(withStandardServices(opts, health), limits);
   const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
   const injector = server.createConnectionInjector(credentials);
+  const h2 = injectorHttp2Server(server);
   if (opts.fastPath !== false) {
+    if (!h2) throw new Error("grpc-js internals changed: no HTTP/2 server behind the injector");
     const direct = new Map<string, UnaryDirect>();
     for (const service of opts.services) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
-    installFastPath(server, direct, limits);
+    installFastPath(server, h2, direct, limits);
   }
   // After the fast path replaced the stream listeners, so these see every stream, fast path or not.
-  const h2 = injectorHttp2Server(server);
   const calls = new CallTracker();
   if (h2) {
     h2.on("stream", calls.track);
