@@ -1,11 +1,11 @@
 // One load connection: a Channel of its own (so N connections are N TCP/VSOCK connections, really
 // distinct), whose reconnects are watched. The first connect failing means the server cannot be reached;
 // a later one failing means it went away mid-run, which ends the run rather than spinning on errors.
+import { dialer } from "../client/channel.ts";
 import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
-import { connect } from "../transport/index.ts";
-import { type ClientTls, wrapTls } from "../transport/tls.ts";
+import type { ClientTls } from "../transport/tls.ts";
 import { VERSION } from "../version.ts";
 import type { ConnectionPlan } from "./plan.ts";
 
@@ -27,14 +27,14 @@ export function openLoadConnection(
 ): LoadConnection {
   let connected = false;
   const secure = tls && revive(tls);
+  const dial = dialer(address, connectTimeoutMs, secure);
   const channel = createChannel(client, {
     authority: authorityOf(address),
     userAgent: `grpcperf-bench/${VERSION}`,
     secure: secure !== undefined,
     connect: async () => {
       try {
-        const raw = await connect(address, { timeoutMs: connectTimeoutMs });
-        const socket = secure ? await wrapTls(raw, secure, connectTimeoutMs) : raw;
+        const socket = await dial();
         connected = true;
         return socket;
       } catch (err) {

@@ -1,4 +1,5 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
+import type { Duplex } from "node:stream";
 import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
@@ -16,14 +17,18 @@ export interface ChannelConfig {
   readonly client?: ClientKind;
 }
 
+/** Opens one connection to the address: the transport's socket, with TLS on top when asked for. */
+export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): () => Promise<Duplex> {
+  return tls
+    ? async () => wrapTls(await connect(address, { timeoutMs }), tls, timeoutMs)
+    : () => connect(address, { timeoutMs });
+}
+
 export function openChannel(address: Address, config: ChannelConfig = {}): UnaryChannel {
-  const timeoutMs = config.connectTimeoutMs ?? 10_000;
   const tls = config.tls;
   return createChannel(config.client ?? "http2", {
     authority: authorityOf(address),
-    connect: tls
-      ? async () => wrapTls(await connect(address, { timeoutMs }), tls, timeoutMs)
-      : () => connect(address, { timeoutMs }),
+    connect: dialer(address, config.connectTimeoutMs ?? 10_000, tls),
     secure: tls !== undefined,
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
