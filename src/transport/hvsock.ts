@@ -1,7 +1,7 @@
 // "Hybrid vsock": the host side of Firecracker and cloud-hypervisor. The VMM exposes the guest's vsock as
 // a Unix socket; a host client connects to it, sends "CONNECT <port>\n" and gets "OK <host port>\n" once
 // the guest accepted, or a closed socket if nothing listens there. After that it is a plain byte stream.
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 import { type Address, formatAddress } from "./address.ts";
 import { TransportError } from "./errors.ts";
 import type { ConnectOptions } from "./types.ts";
@@ -66,10 +66,8 @@ function handshake(socket: Duplex, addr: HvsockAddress, where: string, timeoutMs
         reject(err);
         return;
       }
-      // Back to paused mode with the guest's early bytes in front, for the HTTP/2 layer to read.
       socket.pause();
-      if (rest && rest.length > 0) socket.unshift(rest);
-      resolve(socket);
+      resolve(rest && rest.length > 0 ? new Prepended(socket, rest) : socket);
     };
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -103,4 +101,42 @@ function handshake(socket: Duplex, addr: HvsockAddress, where: string, timeoutMs
     socket.once("error", onError);
     socket.write(`CONNECT ${addr.port}\n`);
   });
+}
+
+/**
+ * The socket with the guest's early bytes (those that came with the OK line) in front. Not unshift():
+ * Bun's node:http2 client reads a net.Socket natively and never sees bytes unshifted into its JS buffer,
+ * so it lost the server's SETTINGS (and stalled at the default window once a server relied on them).
+ */
+class Prepended extends Duplex {
+  constructor(
+    private readonly inner: Duplex,
+    first: Buffer,
+  ) {
+    super();
+    this.push(first);
+    inner.on("data", (chunk: Buffer) => {
+      if (!this.push(chunk)) inner.pause();
+    });
+    inner.on("end", () => this.push(null));
+    inner.on("error", (err) => this.destroy(err));
+    inner.on("close", () => this.destroy());
+  }
+
+  override _read(): void {
+    this.inner.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.inner.write(chunk, encoding, cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.inner.end(cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.inner.destroy();
+    cb(err);
+  }
 }
