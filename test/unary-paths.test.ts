@@ -1,5 +1,6 @@
-// The HTTP/2 fast path against a raw HTTP/2 client that sends what a well-behaved gRPC client never
-// would. After each case the server must still answer a normal call.
+// The unary paths that skip grpc-js (the lean engine, and the fast path in front of grpc-js) against a raw
+// HTTP/2 client that sends what a well-behaved gRPC client never would. After each case the server must
+// still answer a normal call.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import { encodeMessage } from "../src/api/codec.ts";
@@ -9,112 +10,114 @@ import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
 
-let srv: TestServer;
-let client: http2.ClientHttp2Session;
-beforeAll(async () => {
-  srv = await serveOnLoopback([echoService()]);
-  client = http2.connect(`http://${srv.target}`);
-  client.on("error", () => {});
-});
-afterAll(async () => {
-  client.close();
-  await srv.stop();
-});
-
-const headers = (extra: http2.OutgoingHttpHeaders = {}) => ({
-  ":method": "POST",
-  ":path": EchoMethod.path,
-  "content-type": "application/grpc",
-  te: "trailers",
-  ...extra,
-});
-
-/** Sends raw body bytes; resolves with the grpc-status (from trailers or a trailers-only response). */
-function raw(body: Buffer, extra: http2.OutgoingHttpHeaders = {}): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const s = client.request(headers(extra));
-    let status: number | undefined;
-    const read = (h: http2.IncomingHttpHeaders) => {
-      if (h["grpc-status"] !== undefined) status = Number(h["grpc-status"]);
-    };
-    s.on("response", read);
-    s.on("trailers", read);
-    s.on("data", () => {});
-    s.on("error", () => {});
-    s.on("close", () => resolve(status));
-    s.end(body);
+describe.each(["lean", "grpc-js"] as const)("%s engine", (engine) => {
+  let srv: TestServer;
+  let client: http2.ClientHttp2Session;
+  beforeAll(async () => {
+    srv = await serveOnLoopback([echoService()], { engine });
+    client = http2.connect(`http://${srv.target}`);
+    client.on("error", () => {});
   });
-}
-
-async function stillServes() {
-  const ch = channelTo(srv.address);
-  const r = await ch.unary(EchoMethod.path, encodeMessage(EchoRequest, { payload: Buffer.from("alive") }));
-  await ch.close();
-  expect(r.ok).toBe(true);
-}
-
-const good = encodeFrame(encodeMessage(EchoRequest, { payload: Buffer.from("hi") }));
-
-describe("fast path hardening", () => {
-  test("a well-formed call succeeds", async () => {
-    expect(await raw(good)).toBe(Status.OK);
+  afterAll(async () => {
+    client.close();
+    await srv.stop();
   });
 
-  test("compressed flag without negotiated compression → INTERNAL", async () => {
-    const b = Buffer.from(good);
-    b[0] = 1;
-    expect(await raw(b)).toBe(Status.INTERNAL);
-    await stillServes();
+  const headers = (extra: http2.OutgoingHttpHeaders = {}) => ({
+    ":method": "POST",
+    ":path": EchoMethod.path,
+    "content-type": "application/grpc",
+    te: "trailers",
+    ...extra,
   });
 
-  test("length prefix larger than the body → INTERNAL", async () => {
-    const b = Buffer.from(good);
-    b.writeUInt32BE(1000, 1);
-    expect(await raw(b)).toBe(Status.INTERNAL);
-    await stillServes();
-  });
-
-  test("two messages on a unary call → INTERNAL", async () => {
-    expect(await raw(Buffer.concat([good, good]))).toBe(Status.INTERNAL);
-    await stillServes();
-  });
-
-  test("no message at all → INTERNAL", async () => {
-    expect(await raw(Buffer.alloc(0))).toBe(Status.INTERNAL);
-    await stillServes();
-  });
-
-  test("length prefix over the limit → RESOURCE_EXHAUSTED from the header alone", async () => {
-    const b = Buffer.from(good);
-    b.writeUInt32BE(64 * 1024 * 1024, 1);
-    expect(await raw(b)).toBe(Status.RESOURCE_EXHAUSTED);
-    await stillServes();
-  });
-
-  test("malformed grpc-timeout → INTERNAL", async () => {
-    expect(await raw(good, { "grpc-timeout": "soon" })).toBe(Status.INTERNAL);
-    await stillServes();
-  });
-
-  test("gzip-encoded calls are left to grpc-js, which decompresses them", async () => {
-    const { gzipSync } = await import("node:zlib");
-    const msg = encodeMessage(EchoRequest, { payload: Buffer.from("zipped") });
-    const z = gzipSync(msg);
-    const frame = Buffer.alloc(5 + z.length);
-    frame[0] = 1;
-    frame.writeUInt32BE(z.length, 1);
-    z.copy(frame, 5);
-    expect(await raw(frame, { "grpc-encoding": "gzip" })).toBe(Status.OK);
-  });
-
-  test("streams reset before the answer, many at once, do not take the server down", async () => {
-    for (let i = 0; i < 500; i++) {
-      const s = client.request(headers());
+  /** Sends raw body bytes; resolves with the grpc-status (from trailers or a trailers-only response). */
+  function raw(body: Buffer, extra: http2.OutgoingHttpHeaders = {}): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const s = client.request(headers(extra));
+      let status: number | undefined;
+      const read = (h: http2.IncomingHttpHeaders) => {
+        if (h["grpc-status"] !== undefined) status = Number(h["grpc-status"]);
+      };
+      s.on("response", read);
+      s.on("trailers", read);
+      s.on("data", () => {});
       s.on("error", () => {});
-      s.write(good);
-      s.close(http2.constants.NGHTTP2_CANCEL);
-    }
-    await stillServes();
-    expect(await raw(good)).toBe(Status.OK);
+      s.on("close", () => resolve(status));
+      s.end(body);
+    });
+  }
+
+  async function stillServes() {
+    const ch = channelTo(srv.address);
+    const r = await ch.unary(EchoMethod.path, encodeMessage(EchoRequest, { payload: Buffer.from("alive") }));
+    await ch.close();
+    expect(r.ok).toBe(true);
+  }
+
+  const good = encodeFrame(encodeMessage(EchoRequest, { payload: Buffer.from("hi") }));
+
+  describe("hardening", () => {
+    test("a well-formed call succeeds", async () => {
+      expect(await raw(good)).toBe(Status.OK);
+    });
+
+    test("compressed flag without negotiated compression → INTERNAL", async () => {
+      const b = Buffer.from(good);
+      b[0] = 1;
+      expect(await raw(b)).toBe(Status.INTERNAL);
+      await stillServes();
+    });
+
+    test("length prefix larger than the body → INTERNAL", async () => {
+      const b = Buffer.from(good);
+      b.writeUInt32BE(1000, 1);
+      expect(await raw(b)).toBe(Status.INTERNAL);
+      await stillServes();
+    });
+
+    test("two messages on a unary call → INTERNAL", async () => {
+      expect(await raw(Buffer.concat([good, good]))).toBe(Status.INTERNAL);
+      await stillServes();
+    });
+
+    test("no message at all → INTERNAL", async () => {
+      expect(await raw(Buffer.alloc(0))).toBe(Status.INTERNAL);
+      await stillServes();
+    });
+
+    test("length prefix over the limit → RESOURCE_EXHAUSTED from the header alone", async () => {
+      const b = Buffer.from(good);
+      b.writeUInt32BE(64 * 1024 * 1024, 1);
+      expect(await raw(b)).toBe(Status.RESOURCE_EXHAUSTED);
+      await stillServes();
+    });
+
+    test("malformed grpc-timeout → INTERNAL", async () => {
+      expect(await raw(good, { "grpc-timeout": "soon" })).toBe(Status.INTERNAL);
+      await stillServes();
+    });
+
+    test("gzip-encoded calls are decompressed", async () => {
+      const { gzipSync } = await import("node:zlib");
+      const msg = encodeMessage(EchoRequest, { payload: Buffer.from("zipped") });
+      const z = gzipSync(msg);
+      const frame = Buffer.alloc(5 + z.length);
+      frame[0] = 1;
+      frame.writeUInt32BE(z.length, 1);
+      z.copy(frame, 5);
+      expect(await raw(frame, { "grpc-encoding": "gzip" })).toBe(Status.OK);
+    });
+
+    test("streams reset before the answer, many at once, do not take the server down", async () => {
+      for (let i = 0; i < 500; i++) {
+        const s = client.request(headers());
+        s.on("error", () => {});
+        s.write(good);
+        s.close(http2.constants.NGHTTP2_CANCEL);
+      }
+      await stillServes();
+      expect(await raw(good)).toBe(Status.OK);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { defaultWorkerCount, describeKeys, type LoadedKeys, loadKeys } from "../
 import { log } from "../log.ts";
 import { DEFAULT_SERVER_THREADS, type Serving, startServing } from "../server/cluster.ts";
 import { describeLimits } from "../server/limits.ts";
+import type { ServerEngine } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
 import { formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
@@ -41,10 +42,16 @@ export default defineCommand({
       description: `server threads (event loops) sharing the listening sockets (env WORKER_THREADS; default ${DEFAULT_SERVER_THREADS})`,
     },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
+    engine: {
+      type: "string",
+      description:
+        "HTTP/2 server: lean (our own, default) or grpc-js (@grpc/grpc-js, for comparison) (env SERVER_ENGINE)",
+    },
     "fast-path": {
       type: "boolean",
       default: true,
-      description: "serve unary calls straight off HTTP/2; --no-fast-path sends every call through grpc-js",
+      description:
+        "grpc-js engine: serve unary calls straight off HTTP/2; --no-fast-path (implies --engine grpc-js) sends every call through grpc-js",
     },
     ...tlsServerArgs,
     ...limitArgs,
@@ -60,13 +67,10 @@ export default defineCommand({
     const allowText = flagOrEnv(args["allow-cid"], process.env, "ALLOW_CIDS");
     const allow = allowText === undefined ? undefined : parseCidList(allowText);
     if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
-    const workersText = flagOrEnv(args["crypto-workers"], process.env, "CRYPTO_WORKERS");
-    const cryptoWorkers =
-      workersText === undefined ? defaultWorkerCount() : intArg(workersText, "crypto-workers", 0, 1024);
-    const queueText = flagOrEnv(args["crypto-queue"], process.env, "CRYPTO_QUEUE");
-    const cryptoQueue = queueText === undefined ? undefined : intArg(queueText, "crypto-queue", 0, 1_000_000);
-    const threadsText = flagOrEnv(args.workers, process.env, "WORKER_THREADS");
-    const threads = threadsText === undefined ? DEFAULT_SERVER_THREADS : intArg(threadsText, "workers", 1, 256);
+    const cryptoWorkers = intFlagOrEnv(args["crypto-workers"], "CRYPTO_WORKERS", "crypto-workers", 0, 1024);
+    const cryptoQueue = intFlagOrEnv(args["crypto-queue"], "CRYPTO_QUEUE", "crypto-queue", 0, 1_000_000);
+    const threads = intFlagOrEnv(args.workers, "WORKER_THREADS", "workers", 1, 256) ?? DEFAULT_SERVER_THREADS;
+    const engine = engineArg(flagOrEnv(args.engine, process.env, "SERVER_ENGINE"));
 
     let loaded: LoadedKeys;
     try {
@@ -90,10 +94,11 @@ export default defineCommand({
         addresses: [addr],
         threads,
         keys: loaded.keys,
-        cryptoWorkers,
+        cryptoWorkers: cryptoWorkers ?? defaultWorkerCount(),
         cryptoQueue,
         limits,
         tls,
+        engine: args["fast-path"] === false ? "grpc-js" : engine,
         fastPath: args["fast-path"],
         allowCids: allow?.cids,
         logLevel,
@@ -149,4 +154,15 @@ function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));
   });
+}
+
+/** A whole number from the flag, else the environment variable, else undefined. */
+function intFlagOrEnv(flag: string | undefined, env: string, name: string, min: number, max: number) {
+  const text = flagOrEnv(flag, process.env, env);
+  return text === undefined ? undefined : intArg(text, name, min, max);
+}
+
+function engineArg(text: string | undefined): ServerEngine {
+  if (text === undefined || text === "lean" || text === "grpc-js") return text ?? "lean";
+  throw new CliError(`--engine: "${text}" is not lean or grpc-js`, 2);
 }

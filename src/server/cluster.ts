@@ -12,7 +12,7 @@ import { workerScriptUrl } from "../worker-url.ts";
 import { cryptoService } from "./crypto.ts";
 import { echoService } from "./echo.ts";
 import type { Limits } from "./limits.ts";
-import { startServer } from "./server.ts";
+import { type ServerEngine, startServer } from "./server.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 import type { ServerTls } from "./tls.ts";
 
@@ -27,6 +27,7 @@ export interface ServeOptions {
   readonly cryptoQueue?: number;
   readonly limits: Limits;
   readonly tls: ServerTls | undefined;
+  readonly engine: ServerEngine;
   readonly fastPath: boolean;
   readonly allowCids: ReadonlySet<number> | undefined;
   readonly logLevel: LevelName;
@@ -69,6 +70,7 @@ async function serveHere(opts: ServeOptions): Promise<Serving> {
       services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
       limits: opts.limits,
       tls: opts.tls,
+      engine: opts.engine,
       fastPath: opts.fastPath,
       allowCids: opts.allowCids,
     });
@@ -195,6 +197,7 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           cryptoQueue: opts.cryptoQueue,
           limits: opts.limits,
           tls: opts.tls,
+          engine: opts.engine,
           fastPath: opts.fastPath,
           allowCids: opts.allowCids,
           logLevel: opts.logLevel,

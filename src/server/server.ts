@@ -1,7 +1,10 @@
-// The gRPC server: grpc-js does the HTTP/2 and gRPC work; our transports accept the connections and
-// inject them, so TCP, Unix sockets and VSOCK are served by one code path. Health and reflection are
-// derived from the registered services, so a service added to the list lights up in both.
+// The gRPC server: our transports accept the connections (TCP, Unix sockets, VSOCK and hvsock alike) and
+// hand them to one of two engines. The lean engine (h2/, the default) is our own HTTP/2 server; the
+// grpc-js engine injects them into @grpc/grpc-js (with the fast path for unary calls in front, unless
+// turned off). Health and reflection are derived from the registered services, so a service added to the
+// list lights up in both.
 import type http2 from "node:http2";
+import type { Duplex } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
@@ -11,11 +14,14 @@ import { formatPeer, type Listener, type OnConnection, type Peer } from "../tran
 import { CallTracker } from "./drain.ts";
 import { installFastPath } from "./fastpath.ts";
 import { guardFrames } from "./frame-guard.ts";
-import type { ServiceDef, UnaryDirect } from "./handler.ts";
+import { LeanEngine } from "./h2/engine.ts";
+import type { MethodDef, ServiceDef, UnaryDirect } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
 import { ConnectionGate, DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
-import { type ServerTls, serverCredentials } from "./tls.ts";
+import { type ServerTls, serverCredentials, tlsWrapper } from "./tls.ts";
+
+export type ServerEngine = "lean" | "grpc-js";
 
 export interface ServerOptions {
   readonly addresses: readonly Address[];
@@ -32,7 +38,9 @@ export interface ServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Shorthand for limits.maxSendMessageBytes. */
   readonly maxSendMessageBytes?: number;
-  /** Serve unary methods straight off HTTP/2 (fastpath.ts); false leaves every call to grpc-js. */
+  /** "lean" (default): our own HTTP/2 server; "grpc-js": @grpc/grpc-js, for comparison and as a fallback. */
+  readonly engine?: ServerEngine;
+  /** grpc-js engine: serve unary methods straight off HTTP/2 (fastpath.ts). false implies engine grpc-js. */
   readonly fastPath?: boolean;
   /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
   readonly allowCids?: ReadonlySet<number>;
@@ -111,17 +119,47 @@ function injectorHttp2Server(server: grpc.Server): http2.Http2Server | undefined
   return [...map.keys()].at(-1);
 }
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const limits = resolveLimits(opts);
-  const health = (opts.health ?? true) ? new HealthState(opts.services.map((s) => s.name)) : undefined;
-  const server = buildGrpcServer(withStandardServices(opts, health), limits);
-  const credentials = opts.tls ? serverCredentials(opts.tls) : grpc.ServerCredentials.createInsecure();
+/** How connections are served: accepted sockets in, calls drained or cut at shutdown. */
+interface Engine {
+  accept(socket: Duplex): void;
+  readonly inFlight: () => number;
+  /** GOAWAY everywhere; resolves when the calls in flight have finished. */
+  drain(): Promise<unknown>;
+  destroy(): void;
+}
+
+export function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
+  return opts.fastPath === false ? "grpc-js" : (opts.engine ?? "lean");
+}
+
+function leanEngine(services: readonly ServiceDef[], limits: Limits, tls: ServerTls | undefined): Engine {
+  const methods = new Map<string, MethodDef>();
+  for (const service of services) for (const m of service.methods) methods.set(m.path, m);
+  const engine = new LeanEngine(methods, limits);
+  const wrap = tls ? tlsWrapper(tls) : undefined;
+  return {
+    accept: (socket) => engine.accept(wrap ? wrap(socket) : socket),
+    inFlight: () => engine.inFlight,
+    drain: () => engine.drain(),
+    destroy: () => engine.destroy(),
+  };
+}
+
+function grpcJsEngine(
+  services: readonly ServiceDef[],
+  appServices: readonly ServiceDef[],
+  limits: Limits,
+  tls: ServerTls | undefined,
+  fastPath: boolean,
+): Engine {
+  const server = buildGrpcServer(services, limits);
+  const credentials = tls ? serverCredentials(tls) : grpc.ServerCredentials.createInsecure();
   const injector = server.createConnectionInjector(credentials);
   const h2 = injectorHttp2Server(server);
-  if (opts.fastPath !== false) {
+  if (fastPath) {
     if (!h2) throw new Error("grpc-js internals changed: no HTTP/2 server behind the injector");
     const direct = new Map<string, UnaryDirect>();
-    for (const service of opts.services) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
+    for (const service of appServices) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
     installFastPath(server, h2, direct, limits);
   }
   // After the fast path replaced the stream listeners, so these see every stream, fast path or not.
@@ -134,6 +172,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } else {
     log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
   }
+  return {
+    accept: (socket) => injector.injectConnection(socket),
+    inFlight: () => calls.inFlight,
+    // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
+    drain: () => Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]),
+    destroy: () => server.forceShutdown(),
+  };
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const limits = resolveLimits(opts);
+  const health = (opts.health ?? true) ? new HealthState(opts.services.map((s) => s.name)) : undefined;
+  const services = withStandardServices(opts, health);
+  if (opts.tls) serverCredentials(opts.tls); // a bad certificate is one error at start, whatever the engine
+  const engine =
+    engineOf(opts) === "lean"
+      ? leanEngine(services, limits, opts.tls)
+      : grpcJsEngine(services, opts.services, limits, opts.tls, opts.fastPath !== false);
 
   const gate = new ConnectionGate(limits.maxConnections);
   const listeners: Listener[] = [];
@@ -158,13 +214,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           // A peer that vanishes mid-handshake must not surface as an unhandled error.
           socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
           exposePeer(socket, peer);
-          injector.injectConnection(socket);
+          engine.accept(socket);
         }),
       );
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
-    server.forceShutdown();
+    engine.destroy();
     throw err;
   }
 
@@ -180,12 +236,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return gate.refused;
       },
     },
-    inFlight: () => calls.inFlight,
+    inFlight: engine.inFlight,
     async shutdown(graceMs) {
       health?.drain();
       await Promise.all(listeners.map((l) => l.close()));
-      // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
-      const drained = Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]);
+      const drained = engine.drain();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<"expired">((r) => {
         timer = setTimeout(() => r("expired"), graceMs);
@@ -193,8 +248,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = await Promise.race([drained, expired]);
       clearTimeout(timer);
       if (outcome === "expired") {
-        log.debug(`grace period over with ${calls.inFlight} call(s) in flight`);
-        server.forceShutdown();
+        log.debug(`grace period over with ${engine.inFlight()} call(s) in flight`);
+        engine.destroy();
         return { forced: true };
       }
       return { forced: false };

@@ -4,6 +4,7 @@ import type { KeyPair } from "../crypto/keys.ts";
 import type { LevelName } from "../log.ts";
 import type { ListenSpec } from "../transport/shared.ts";
 import type { Limits } from "./limits.ts";
+import type { ServerEngine } from "./server.ts";
 import type { ServerTls } from "./tls.ts";
 
 export interface ServerThreadConfig {
@@ -18,6 +19,7 @@ export interface ServerThreadConfig {
   readonly cryptoQueue: number | undefined;
   readonly limits: Limits;
   readonly tls: ServerTls | undefined;
+  readonly engine: ServerEngine;
   readonly fastPath: boolean;
   readonly allowCids: ReadonlySet<number> | undefined;
   readonly logLevel: LevelName;

@@ -1,6 +1,7 @@
 // Server-side TLS: PEM material in, grpc-js credentials out, checked up front so a bad certificate or a
 // key that does not match is one clear error at start, not a failed handshake per client.
 import { isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import type { Address } from "../transport/address.ts";
@@ -24,6 +25,23 @@ export function serverCredentials(cfg: ServerTls): grpc.ServerCredentials {
     [{ cert_chain: cfg.certPem, private_key: cfg.keyPem }],
     cfg.clientCaPem !== undefined,
   );
+}
+
+/**
+ * For the lean engine: wraps each accepted connection in a server-side TLS socket offering only h2 (gRPC
+ * requires HTTP/2; a client that cannot speak it fails the handshake instead of a later read).
+ */
+export function tlsWrapper(cfg: ServerTls): (socket: Duplex) => Duplex {
+  const secureContext = tls.createSecureContext({ cert: cfg.certPem, key: cfg.keyPem, ca: cfg.clientCaPem });
+  const mtls = cfg.clientCaPem !== undefined;
+  return (socket) =>
+    new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext,
+      ALPNProtocols: ["h2"],
+      requestCert: mtls,
+      rejectUnauthorized: mtls,
+    });
 }
 
 export function isLoopbackHost(host: string): boolean {

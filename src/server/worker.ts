@@ -43,6 +43,7 @@ async function start(config: ServerThreadConfig): Promise<void> {
     services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
     limits: config.limits,
     tls: asBuffers(config.tls),
+    engine: config.engine,
     fastPath: config.fastPath,
     allowCids: config.allowCids,
   });

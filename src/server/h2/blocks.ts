@@ -1,0 +1,36 @@
+// The response header blocks, HPACK-encoded without a dynamic table (rpc/h2/hpack-encoder.ts), so the
+// ones every call sends are built once here and copied as they are.
+import { encodeHeaderBlock } from "../../rpc/h2/hpack-encoder.ts";
+import { encodeGrpcMessage } from "../../rpc/status.ts";
+import { ACCEPT_ENCODING } from "./messages.ts";
+
+const GRPC = "application/grpc";
+
+/** :status 200 and content-type, before the first response message. */
+export const RESPONSE_HEADERS = encodeHeaderBlock([
+  [":status", "200"],
+  ["content-type", GRPC],
+  ["grpc-accept-encoding", ACCEPT_ENCODING],
+]);
+
+/** grpc-status 0: the trailers of nearly every call. */
+export const OK_TRAILERS = encodeHeaderBlock([["grpc-status", "0"]]);
+
+function statusFields(code: number, details: string): Array<[string, string]> {
+  return details === ""
+    ? [["grpc-status", String(code)]]
+    : [
+        ["grpc-status", String(code)],
+        ["grpc-message", encodeGrpcMessage(details)],
+      ];
+}
+
+/** Trailers after response HEADERS were sent. */
+export function trailers(code: number, details: string): Buffer {
+  return code === 0 && details === "" ? OK_TRAILERS : encodeHeaderBlock(statusFields(code, details));
+}
+
+/** A trailers-only response: the status in the one HEADERS frame of the response. */
+export function trailersOnly(code: number, details: string, httpStatus = 200): Buffer {
+  return encodeHeaderBlock([[":status", String(httpStatus)], ["content-type", GRPC], ...statusFields(code, details)]);
+}

@@ -1,0 +1,48 @@
+// From a new stream's request headers to the call that serves it: the checks every gRPC server makes
+// before a handler runs (method, content-type, path, grpc-encoding, grpc-timeout), each failure answered
+// with a trailers-only status, then a UnaryCall for methods with a direct form, a HandlerCall otherwise.
+import { Status } from "../../rpc/status.ts";
+import { parseGrpcTimeout } from "../../rpc/timeout.ts";
+import type { MethodDef } from "../handler.ts";
+import { trailersOnly } from "./blocks.ts";
+import { HandlerCall } from "./handler-call.ts";
+import { decompressorFor } from "./messages.ts";
+import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./session.ts";
+import { type CallLimits, UnaryCall } from "./unary.ts";
+
+/** A stream answered before any handler ran: what else the client sends is read past. */
+const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
+
+function refuse(stream: ServerStream, code: number, details: string, httpStatus = 200): StreamHandler {
+  stream.end(trailersOnly(code, details, httpStatus));
+  return IGNORE;
+}
+
+export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimits): OnStream {
+  return (stream: ServerStream, head: RequestHead): StreamHandler => {
+    if (head.method !== "POST") {
+      return refuse(stream, Status.INTERNAL, `method ${head.method} is not POST`, 405);
+    }
+    const type = head.contentType;
+    if (type === undefined || !type.startsWith("application/grpc")) {
+      return refuse(stream, Status.INTERNAL, `content-type "${type ?? ""}" is not application/grpc`, 415);
+    }
+    const method = methods.get(head.path);
+    if (method === undefined) {
+      return refuse(stream, Status.UNIMPLEMENTED, `The server does not implement the method ${head.path}`);
+    }
+    const decompress = decompressorFor(head.encoding);
+    if (decompress !== undefined && typeof decompress !== "function") {
+      return refuse(stream, decompress.code, decompress.details);
+    }
+    let timeoutMs: number | undefined;
+    if (head.timeout !== undefined) {
+      timeoutMs = parseGrpcTimeout(head.timeout);
+      if (timeoutMs === undefined) return refuse(stream, Status.INTERNAL, `malformed grpc-timeout "${head.timeout}"`);
+    }
+    if (method.direct !== undefined) {
+      return new UnaryCall(stream, head.path, method.direct, limits, decompress, timeoutMs);
+    }
+    return new HandlerCall(stream, method, limits, decompress, timeoutMs);
+  };
+}

@@ -1,0 +1,778 @@
+// One HTTP/2 server connection over any Duplex, without node:http2: the preface, SETTINGS, flow control
+// both ways, MAX_CONCURRENT_STREAMS, PING (answered, enforced, and sent as keepalive), GOAWAY (drain, idle,
+// max age), RST_STREAM and CONTINUATION. It knows nothing of gRPC beyond the few request headers it reads
+// into RequestHead; what a stream means is decided by the StreamHandler that onStream returns for it.
+import type { Duplex } from "node:stream";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  encodeFrame,
+  Flag,
+  FRAME_HEADER,
+  FrameParser,
+  FrameType,
+  goawayFrame,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_WINDOW,
+  PREFACE,
+  rstStreamFrame,
+  Setting,
+  settingsFrame,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from "../../rpc/h2/frame.ts";
+import { HpackDecoder } from "../../rpc/h2/hpack-decoder.ts";
+import { Writer } from "../../rpc/h2/writer.ts";
+import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
+import { trailersOnly } from "./blocks.ts";
+
+// What a client may send before it must wait for our WINDOW_UPDATE: per stream enough for a typical
+// request in one go, per connection enough for many streams at once. Returned when half is used.
+const STREAM_WINDOW = 1 << 20;
+const CONNECTION_WINDOW = 16 << 20;
+// Decoded request headers beyond this are refused (grpc-go allows 16 MiB; gRPC metadata is small).
+const MAX_HEADER_LIST = 64 * 1024;
+// A compressed header block this large is an attack (CONTINUATION flood), not a request.
+const MAX_HEADER_BLOCK = 256 * 1024;
+const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
+
+/** The request headers the gRPC layer needs; everything else is read past. */
+export class RequestHead {
+  method = "";
+  path = "";
+  contentType: string | undefined = undefined;
+  timeout: string | undefined = undefined;
+  encoding: string | undefined = undefined;
+  /** Decoded bytes, as SETTINGS_MAX_HEADER_LIST_SIZE counts them. */
+  size = 0;
+}
+
+/** What the gRPC layer does with one stream's frames. */
+export interface StreamHandler {
+  /** Request body bytes buf[start, end); a range of the read buffer, valid only during the call. */
+  onData(buf: Buffer, start: number, end: number): void;
+  /** The client half-closed the stream. */
+  onEnd(): void;
+  /** The stream is gone before the response ended: reset by the client, or the connection died. */
+  onAbort(): void;
+}
+
+export type OnStream = (stream: ServerStream, head: RequestHead) => StreamHandler;
+
+export interface SessionEvents {
+  readonly onStream: OnStream;
+  /** A stream opened / closed: the server counts calls in flight to drain them. */
+  readonly streamOpened: () => void;
+  readonly streamClosed: () => void;
+  /** The connection is finished (socket closed). */
+  readonly closed: (session: ServerSession) => void;
+  /** Diagnostics for debug logging; never on the hot path. */
+  readonly debug: (message: string) => void;
+}
+
+class ConnectionError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One stream as the gRPC layer sees it: send the response, or reset. */
+export class ServerStream {
+  handler: StreamHandler | undefined = undefined;
+  headersSent = false;
+  /** Our response is complete (END_STREAM queued) or the stream was reset. */
+  done = false;
+  /** The client sent END_STREAM. */
+  remoteEnded = false;
+  sendWindow: number;
+  /** Received DATA bytes not yet returned by a stream WINDOW_UPDATE. */
+  recvUnacked = 0;
+  // Response bytes waiting for window: DATA payloads, then the trailer block.
+  pending: Buffer[] | undefined = undefined;
+  pendingTrailers: Buffer | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly session: ServerSession,
+  ) {
+    this.sendWindow = session.peerInitialWindow;
+  }
+
+  get peer(): string {
+    return this.session.peer;
+  }
+
+  /** Response HEADERS (block pre-encoded by the caller), without ending the stream. */
+  respond(block: Buffer): void {
+    if (this.done || this.headersSent) return;
+    this.headersSent = true;
+    this.session.writeHeaders(this.id, block, false);
+  }
+
+  /** One gRPC message (prefix included in `message` or written here), flow controlled. */
+  sendMessage(body: Uint8Array): void {
+    if (this.done) return;
+    this.session.writeMessage(this, body);
+  }
+
+  /** Trailers (or a trailers-only response when no HEADERS went out): ends the stream. */
+  end(block: Buffer): void {
+    if (this.done) return;
+    this.done = true;
+    this.headersSent = true;
+    this.session.endStream(this, block);
+  }
+
+  /** RST_STREAM: ends the stream at once. */
+  reset(code: number): void {
+    this.session.resetStream(this, code);
+  }
+}
+
+export class ServerSession {
+  private readonly writer: Writer;
+  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
+  private readonly hpack = new HpackDecoder();
+  private readonly streams = new Map<number, ServerStream>();
+  private prefaceSeen = 0;
+  private lastStreamId = 0;
+  private dead = false;
+  /** GOAWAY sent: no new streams; the socket ends once the last stream closes. */
+  private draining = false;
+
+  // The client's settings, and our send window on the connection.
+  peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
+  private sendWindow = DEFAULT_WINDOW;
+  private recvUnacked = 0;
+
+  // A header block spread over HEADERS and CONTINUATION frames.
+  private blockStream = 0;
+  private blockFlags = 0;
+  private blockParts: Buffer[] = [];
+  private blockBytes = 0;
+  private readonly head = new RequestHead();
+  private readonly headerSink: (name: string, value: string) => void;
+
+  // Keepalive (our pings) and the policy for the client's pings.
+  private lastPingMs = Number.NEGATIVE_INFINITY;
+  private strikes = 0;
+  private readAny = false;
+  private pingOutstanding = false;
+  private keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private ageTimer: ReturnType<typeof setTimeout> | undefined;
+  private peerName: string | undefined;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly limits: Limits,
+    private readonly events: SessionEvents,
+  ) {
+    this.writer = new Writer(socket);
+    const head = this.head;
+    this.headerSink = (name, value) => {
+      head.size += name.length + value.length + 32;
+      switch (name) {
+        case ":method":
+          head.method = value;
+          return;
+        case ":path":
+          head.path = value;
+          return;
+        case "content-type":
+          head.contentType = value;
+          return;
+        case "grpc-timeout":
+          head.timeout = value;
+          return;
+        case "grpc-encoding":
+          head.encoding = value;
+          return;
+      }
+    };
+    socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
+    socket.on("error", (err: Error) => events.debug(`connection error: ${err.message}`));
+    socket.on("close", () => this.onClosed());
+    socket.on("end", () => {
+      // The client half-closed the connection: nothing more can arrive, so no call can finish.
+      this.destroy();
+    });
+    socket.resume();
+    this.writer.append(
+      settingsFrame([
+        [Setting.MAX_CONCURRENT_STREAMS, limits.maxConcurrentStreams],
+        [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
+        [Setting.MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST],
+        [Setting.ENABLE_PUSH, 0],
+      ]),
+    );
+    if (limits.keepaliveTimeMs > 0) this.armKeepalive();
+    if (limits.maxConnectionIdleMs > 0) this.armIdle();
+    if (limits.maxConnectionAgeMs > 0) {
+      // grpc-go adds ±10% jitter so a fleet of connections does not reconnect at once.
+      const age = limits.maxConnectionAgeMs * (0.9 + Math.random() * 0.2);
+      this.ageTimer = setTimeout(() => this.onMaxAge(), age);
+    }
+  }
+
+  /** "host:port" of the client, as grpc-js's getPeer() gives it. */
+  get peer(): string {
+    if (this.peerName === undefined) {
+      const s = this.socket as Duplex & { remoteAddress?: string; remotePort?: number };
+      const address = s.remoteAddress ?? "";
+      this.peerName = s.remotePort === undefined || address === "" ? address : `${address}:${s.remotePort}`;
+    }
+    return this.peerName;
+  }
+
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Graceful: GOAWAY, finish the streams open now, then close. */
+  drain(code: number = ErrorCode.NO_ERROR, debug = ""): void {
+    if (this.dead) return;
+    if (!this.draining) {
+      this.draining = true;
+      this.writer.append(goawayFrame(this.lastStreamId, code, debug));
+    }
+    if (this.streams.size === 0) this.closeSoon();
+  }
+
+  /** Forced: every open stream is aborted and the socket destroyed. */
+  destroy(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.clearTimers();
+    this.writer.flush();
+    this.socket.destroy();
+    this.abortAll();
+  }
+
+  // --- sending -------------------------------------------------------------------------------------------
+
+  writeHeaders(id: number, block: Buffer, endStream: boolean): void {
+    const w = this.writer;
+    const max = this.peerMaxFrame;
+    if (block.length <= max) {
+      const at = w.reserve(FRAME_HEADER + block.length);
+      writeFrameHeader(w.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | (endStream ? 1 : 0), id);
+      w.slab.set(block, at + FRAME_HEADER);
+      return;
+    }
+    for (let off = 0; off < block.length; off += max) {
+      const last = off + max >= block.length;
+      const first = off === 0;
+      const flags = (last ? Flag.END_HEADERS : 0) | (first && endStream ? Flag.END_STREAM : 0);
+      w.append(
+        encodeFrame(first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, id, block.subarray(off, off + max)),
+      );
+    }
+  }
+
+  writeMessage(stream: ServerStream, body: Uint8Array): void {
+    const total = body.length + 5;
+    if (
+      stream.pending === undefined &&
+      total <= stream.sendWindow &&
+      total <= this.sendWindow &&
+      total <= this.peerMaxFrame &&
+      total <= 16 * 1024
+    ) {
+      // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
+      const w = this.writer;
+      const at = w.reserve(FRAME_HEADER + total);
+      const slab = w.slab;
+      writeFrameHeader(slab, at, total, FrameType.DATA, 0, stream.id);
+      slab[at + FRAME_HEADER] = 0;
+      slab.writeUInt32BE(body.length, at + FRAME_HEADER + 1);
+      slab.set(body, at + FRAME_HEADER + 5);
+      stream.sendWindow -= total;
+      this.sendWindow -= total;
+      return;
+    }
+    const framed = Buffer.allocUnsafe(total);
+    framed[0] = 0;
+    framed.writeUInt32BE(body.length, 1);
+    framed.set(body, 5);
+    if (stream.pending === undefined) stream.pending = [framed];
+    else stream.pending.push(framed);
+    this.flushStream(stream);
+  }
+
+  endStream(stream: ServerStream, block: Buffer): void {
+    if (stream.pending !== undefined) {
+      stream.pendingTrailers = block;
+      return;
+    }
+    this.writeHeaders(stream.id, block, true);
+    this.closeStream(stream, true);
+  }
+
+  resetStream(stream: ServerStream, code: number): void {
+    stream.done = true;
+    stream.pending = undefined;
+    stream.pendingTrailers = undefined;
+    if (this.streams.get(stream.id) !== stream) return;
+    this.writer.append(rstStreamFrame(stream.id, code));
+    this.closeStream(stream, false);
+  }
+
+  /** Sends what both windows allow of a stream's queued DATA, then its trailers once all is out. */
+  private flushStream(stream: ServerStream): void {
+    const queue = stream.pending;
+    if (queue === undefined) return;
+    const w = this.writer;
+    while (queue.length > 0) {
+      const buf = queue[0] as Buffer;
+      const n = Math.min(buf.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
+      if (n <= 0) return;
+      const at = w.reserve(FRAME_HEADER);
+      writeFrameHeader(w.slab, at, n, FrameType.DATA, 0, stream.id);
+      w.append(n === buf.length ? buf : buf.subarray(0, n));
+      stream.sendWindow -= n;
+      this.sendWindow -= n;
+      if (n === buf.length) queue.shift();
+      else queue[0] = buf.subarray(n);
+    }
+    stream.pending = undefined;
+    const trailers = stream.pendingTrailers;
+    if (trailers !== undefined) {
+      stream.pendingTrailers = undefined;
+      this.writeHeaders(stream.id, trailers, true);
+      this.closeStream(stream, true);
+    }
+  }
+
+  private resumeSends(): void {
+    for (const stream of this.streams.values()) {
+      if (this.sendWindow <= 0) return;
+      if (stream.pending !== undefined) this.flushStream(stream);
+    }
+  }
+
+  /**
+   * Our side is finished. A stream the client has not half-closed yet stays known until it does, so its
+   * late DATA is still flow-controlled; grpc-go resets it instead, which we do too when asked to.
+   */
+  private closeStream(stream: ServerStream, graceful: boolean): void {
+    stream.done = true;
+    if (graceful && !stream.remoteEnded) {
+      // RFC 9113 §8.1: a server that answers before the request ended may reset with NO_ERROR.
+      this.writer.append(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
+    }
+    if (this.streams.delete(stream.id)) {
+      this.events.streamClosed();
+      if (this.streams.size === 0) this.becameIdle();
+    }
+  }
+
+  // --- receiving -----------------------------------------------------------------------------------------
+
+  private onBytes(chunk: Buffer): void {
+    if (this.dead) return;
+    this.readAny = true;
+    let buf = chunk;
+    if (this.prefaceSeen < PREFACE.length) {
+      const n = Math.min(PREFACE.length - this.prefaceSeen, buf.length);
+      if (!buf.subarray(0, n).equals(PREFACE.subarray(this.prefaceSeen, this.prefaceSeen + n))) {
+        this.events.debug("not an HTTP/2 client: bad connection preface");
+        this.connectionError(new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad connection preface"));
+        return;
+      }
+      this.prefaceSeen += n;
+      if (this.prefaceSeen === PREFACE.length) {
+        // Sent once the client has spoken, not with our SETTINGS: Bun's node:http2 client loses a
+        // WINDOW_UPDATE that arrives before its own preface went out (seen through an hvsock muxer).
+        this.writer.append(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
+      }
+      if (n === buf.length) return;
+      buf = buf.subarray(n);
+    }
+    const err = this.parser.push(buf, this.onFrame);
+    if (err && !this.dead) this.connectionError(new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, err.message));
+  }
+
+  private readonly onFrame = (type: number, flags: number, id: number, buf: Buffer, start: number, end: number) => {
+    if (this.dead) return;
+    try {
+      this.frame(type, flags, id, buf, start, end);
+    } catch (err) {
+      this.connectionError(
+        err instanceof ConnectionError ? err : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err)),
+      );
+    }
+  };
+
+  private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
+    if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || id !== this.blockStream)) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
+    }
+    if (type === FrameType.DATA) {
+      this.onData(flags, id, buf, start, end);
+      return;
+    }
+    if (type === FrameType.HEADERS && (flags & HEADERS_EXTRAS) === 0 && flags & Flag.END_HEADERS) {
+      this.onBlock(id, flags, buf, start, end);
+      return;
+    }
+    const payload = buf.subarray(start, end);
+    switch (type) {
+      case FrameType.HEADERS:
+        this.onHeaders(flags, id, payload);
+        return;
+      case FrameType.CONTINUATION:
+        this.onContinuation(flags, id, payload);
+        return;
+      case FrameType.RST_STREAM:
+        this.onRst(id, payload);
+        return;
+      case FrameType.SETTINGS:
+        this.onSettings(flags, id, payload);
+        return;
+      case FrameType.PING:
+        this.onPing(flags, id, payload);
+        return;
+      case FrameType.GOAWAY:
+        // The client will open no more streams; those open finish as usual.
+        this.draining = true;
+        if (this.streams.size === 0) this.closeSoon();
+        return;
+      case FrameType.WINDOW_UPDATE:
+        this.onWindowUpdate(id, payload);
+        return;
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+      default:
+        return; // PRIORITY and unknown types are ignored (RFC 9113 §4.1, §5.5)
+    }
+  }
+
+  private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+    if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+    const length = end - start;
+    // Flow control counts the whole frame, padding included, even for streams already answered.
+    this.recvUnacked += length;
+    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
+      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
+      this.recvUnacked = 0;
+    }
+    const stream = this.streams.get(id);
+    if (stream === undefined || stream.remoteEnded) {
+      // Answered and forgotten, or reset: the client may not know yet. Not an error for the connection.
+      return;
+    }
+    let from = start;
+    let to = end;
+    if (flags & Flag.PADDED) {
+      if (length < 1 || (buf[start] as number) >= length) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
+      }
+      from = start + 1;
+      to = end - (buf[start] as number);
+    }
+    if (flags & Flag.END_STREAM) {
+      stream.remoteEnded = true;
+    } else if (length > 0) {
+      stream.recvUnacked += length;
+      if (stream.recvUnacked >= STREAM_WINDOW / 2) {
+        this.writer.append(windowUpdateFrame(id, stream.recvUnacked));
+        stream.recvUnacked = 0;
+      }
+    }
+    const h = stream.handler;
+    if (h === undefined) return;
+    if (to > from) h.onData(buf, from, to);
+    if (stream.remoteEnded) {
+      h.onEnd();
+      this.maybeForget(stream);
+    }
+  }
+
+  /** A stream both sides have finished is dropped (it may already be, if our side finished first). */
+  private maybeForget(stream: ServerStream): void {
+    if (!stream.done || stream.pending !== undefined || stream.pendingTrailers !== undefined) return;
+    if (this.streams.delete(stream.id)) {
+      this.events.streamClosed();
+      if (this.streams.size === 0) this.becameIdle();
+    }
+  }
+
+  private onHeaders(flags: number, id: number, payload: Buffer): void {
+    let start = 0;
+    let end = payload.length;
+    if (flags & Flag.PADDED) {
+      if (end < 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "padded HEADERS without a pad length");
+      start = 1;
+      end -= payload[0] as number;
+    }
+    if (flags & Flag.PRIORITY) start += 5;
+    if (end < start) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding longer than the frame");
+    if (flags & Flag.END_HEADERS) {
+      this.onBlock(id, flags, payload, start, end);
+      return;
+    }
+    this.blockStream = id;
+    this.blockFlags = flags;
+    this.blockParts = [payload.subarray(start, end)];
+    this.blockBytes = end - start;
+  }
+
+  private onContinuation(flags: number, id: number, payload: Buffer): void {
+    if (this.blockStream === 0 || id !== this.blockStream) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
+    }
+    this.blockParts.push(payload);
+    this.blockBytes += payload.length;
+    if (this.blockBytes > MAX_HEADER_BLOCK) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
+    }
+    if ((flags & Flag.END_HEADERS) === 0) return;
+    const block = Buffer.concat(this.blockParts, this.blockBytes);
+    this.blockStream = 0;
+    this.blockParts = [];
+    this.onBlock(id, this.blockFlags, block, 0, block.length);
+  }
+
+  /** A complete header block: a new stream's request headers, or the client's trailers. */
+  private onBlock(id: number, flags: number, buf: Buffer, start: number, end: number): void {
+    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
+    const head = this.head;
+    head.method = "";
+    head.path = "";
+    head.contentType = undefined;
+    head.timeout = undefined;
+    head.encoding = undefined;
+    head.size = 0;
+    // Decoded even when the stream is refused: the HPACK table must stay in step with the client's.
+    const err = this.hpack.decode(buf, this.headerSink, start, end);
+    if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, err.message);
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (id <= this.lastStreamId) {
+      // Trailers on a request stream (gRPC clients send none, but HTTP/2 allows them): the end of the body.
+      const stream = this.streams.get(id);
+      if (stream === undefined) return;
+      if (!endStream) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+      stream.remoteEnded = true;
+      stream.handler?.onEnd();
+      this.maybeForget(stream);
+      return;
+    }
+    this.lastStreamId = id;
+    this.strikes = 0; // a real call resets the ping count, as grpc-go does
+    if (this.draining) {
+      this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+      return;
+    }
+    if (this.streams.size >= this.limits.maxConcurrentStreams) {
+      this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+      return;
+    }
+    const stream = new ServerStream(id, this);
+    if (endStream) stream.remoteEnded = true;
+    this.streams.set(id, stream);
+    if (this.streams.size === 1) this.clearIdle();
+    this.events.streamOpened();
+    if (head.size > MAX_HEADER_LIST) {
+      stream.end(trailersOnly(8 /* RESOURCE_EXHAUSTED */, "request headers too large"));
+      return;
+    }
+    stream.handler = this.events.onStream(stream, head);
+    if (endStream && !stream.done) {
+      stream.handler.onEnd();
+      this.maybeForget(stream);
+    } else if (endStream) {
+      this.maybeForget(stream);
+    }
+  }
+
+  private onRst(id: number, payload: Buffer): void {
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+    const stream = this.streams.get(id);
+    if (stream === undefined) return;
+    stream.done = true;
+    stream.pending = undefined;
+    stream.pendingTrailers = undefined;
+    this.streams.delete(id);
+    this.events.streamClosed();
+    stream.handler?.onAbort();
+    if (this.streams.size === 0) this.becameIdle();
+  }
+
+  private onSettings(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    if (flags & Flag.ACK) return;
+    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of a bad size");
+    for (let i = 0; i < payload.length; i += 6) {
+      const key = payload.readUInt16BE(i);
+      const value = payload.readUInt32BE(i + 2);
+      if (key === Setting.INITIAL_WINDOW_SIZE) {
+        if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window too large");
+        const delta = value - this.peerInitialWindow;
+        this.peerInitialWindow = value;
+        for (const s of this.streams.values()) s.sendWindow += delta;
+      } else if (key === Setting.MAX_FRAME_SIZE) {
+        if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad MAX_FRAME_SIZE");
+        }
+        this.peerMaxFrame = value;
+      } else if (key === Setting.ENABLE_PUSH && value > 1) {
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad ENABLE_PUSH");
+      }
+    }
+    this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.resumeSends();
+  }
+
+  private onPing(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
+    if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
+    if (flags & Flag.ACK) {
+      this.pingOutstanding = false;
+      return;
+    }
+    const now = Date.now();
+    this.strikes = pingStrike(
+      { lastPingMs: this.lastPingMs, strikes: this.strikes },
+      now,
+      this.streams.size,
+      this.limits,
+    );
+    this.lastPingMs = now;
+    if (this.strikes > MAX_PING_STRIKES) {
+      this.events.debug("client broke the keepalive policy: GOAWAY too_many_pings");
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too_many_pings");
+    }
+    this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+  }
+
+  private onWindowUpdate(id: number, payload: Buffer): void {
+    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE of the wrong size");
+    const increment = payload.readUInt32BE(0) & MAX_WINDOW;
+    if (id === 0) {
+      if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
+      this.sendWindow += increment;
+      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+      this.resumeSends();
+      return;
+    }
+    const stream = this.streams.get(id);
+    if (stream === undefined) return;
+    if (increment === 0) {
+      this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
+      stream.handler?.onAbort();
+      return;
+    }
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) {
+      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      stream.handler?.onAbort();
+      return;
+    }
+    if (stream.pending !== undefined) this.flushStream(stream);
+  }
+
+  // --- connection lifetime -------------------------------------------------------------------------------
+
+  private connectionError(err: ConnectionError): void {
+    if (this.dead) return;
+    this.events.debug(`connection error: ${err.message}`);
+    this.writer.append(goawayFrame(this.lastStreamId, err.code, err.message));
+    this.destroy();
+  }
+
+  /** Every stream is gone: a draining connection ends; an idle timer starts. */
+  private becameIdle(): void {
+    if (this.draining) {
+      this.closeSoon();
+      return;
+    }
+    if (this.limits.maxConnectionIdleMs > 0) this.armIdle();
+  }
+
+  /** Ends the connection once what is queued has been written. */
+  private closeSoon(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.clearTimers();
+    this.writer.flush();
+    this.socket.end();
+    // A client that never closes its side must not keep the socket open for ever.
+    setTimeout(() => this.socket.destroy(), 1000).unref?.();
+  }
+
+  private onClosed(): void {
+    const wasDead = this.dead;
+    this.dead = true;
+    this.clearTimers();
+    if (!wasDead || this.streams.size > 0) this.abortAll();
+    this.events.closed(this);
+  }
+
+  private abortAll(): void {
+    const open = [...this.streams.values()];
+    this.streams.clear();
+    for (const s of open) {
+      s.done = true;
+      this.events.streamClosed();
+      s.handler?.onAbort();
+    }
+  }
+
+  private armKeepalive(): void {
+    this.keepaliveTimer = setTimeout(() => {
+      if (this.dead) return;
+      if (this.readAny) {
+        this.readAny = false;
+        this.armKeepalive();
+        return;
+      }
+      // Silent for keepaliveTimeMs: ask; an unanswered ping closes the connection.
+      this.pingOutstanding = true;
+      this.writer.append(encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8)));
+      this.keepaliveTimer = setTimeout(() => {
+        if (this.pingOutstanding) {
+          this.events.debug("keepalive ping unanswered: closing the connection");
+          this.destroy();
+        } else {
+          this.armKeepalive();
+        }
+      }, this.limits.keepaliveTimeoutMs);
+    }, this.limits.keepaliveTimeMs);
+    this.keepaliveTimer.unref?.();
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    this.idleTimer = setTimeout(() => {
+      if (this.streams.size === 0) this.drain(ErrorCode.NO_ERROR, "max_idle");
+    }, this.limits.maxConnectionIdleMs);
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private onMaxAge(): void {
+    this.ageTimer = undefined;
+    this.drain(ErrorCode.NO_ERROR, "max_age");
+    const grace = this.limits.maxConnectionAgeGraceMs;
+    if (grace > 0 && !this.dead) this.ageTimer = setTimeout(() => this.destroy(), grace);
+  }
+
+  private clearTimers(): void {
+    if (this.keepaliveTimer !== undefined) clearTimeout(this.keepaliveTimer);
+    if (this.ageTimer !== undefined) clearTimeout(this.ageTimer);
+    this.keepaliveTimer = undefined;
+    this.ageTimer = undefined;
+    this.clearIdle();
+  }
+}

@@ -1,0 +1,157 @@
+// A unary call served straight off a ServerStream: one request message in, the service's Result out.
+// The hot path of the server: the request is a view of the read buffer when it came in one frame, the
+// response is copied once into the connection's output buffer, and nothing is logged.
+import { unixNanos } from "../../clock.ts";
+import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
+import { type Result, Status } from "../../rpc/status.ts";
+import { type CallContext, internal, type UnaryDirect } from "../handler.ts";
+import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
+import { type Decompress, MessageReader } from "./messages.ts";
+import type { ServerStream, StreamHandler } from "./session.ts";
+
+export interface CallLimits {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSendMessageBytes: number;
+}
+
+export class UnaryCall implements StreamHandler, CallContext {
+  readonly recvNanos: bigint;
+  deadline = Number.POSITIVE_INFINITY;
+  private message: Buffer | undefined;
+  private count = 0;
+  private reader: MessageReader | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private finished = false;
+
+  constructor(
+    private readonly stream: ServerStream,
+    private readonly path: string,
+    private readonly method: UnaryDirect,
+    private readonly limits: CallLimits,
+    private readonly decompress: Decompress | undefined,
+    timeoutMs: number | undefined,
+  ) {
+    this.recvNanos = unixNanos();
+    if (timeoutMs !== undefined) {
+      this.deadline = Date.now() + timeoutMs;
+      this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), timeoutMs);
+    }
+  }
+
+  get peer(): string {
+    return this.stream.peer;
+  }
+
+  cancelled = (): boolean => this.finished;
+
+  onData(buf: Buffer, start: number, end: number): void {
+    if (this.finished) return;
+    if (this.reader === undefined && this.count === 0 && buf[start] === 0 && end - start >= FRAME_HEADER_BYTES) {
+      // The usual case: the whole message in one DATA frame.
+      const length = buf.readUInt32BE(start + 1);
+      if (length === end - start - FRAME_HEADER_BYTES && length <= this.limits.maxReceiveMessageBytes) {
+        this.message = buf.subarray(start + FRAME_HEADER_BYTES, end);
+        this.count = 1;
+        return;
+      }
+    }
+    this.reader ??= new MessageReader(this.limits.maxReceiveMessageBytes, this.decompress);
+    const err = this.reader.push(buf, start, end, (m) => {
+      // A view of a read buffer is safe to keep: each read gets a buffer of its own.
+      this.message ??= m;
+      this.count++;
+    });
+    if (err) this.fail(err.code, err.details);
+  }
+
+  onEnd(): void {
+    if (this.finished) return;
+    if (this.count !== 1 || (this.reader?.buffered ?? 0) > 0) {
+      const partial = (this.reader?.buffered ?? 0) > 0;
+      this.fail(
+        Status.INTERNAL,
+        this.count > 1
+          ? "unary call with more than one message"
+          : partial
+            ? "request ended inside a message"
+            : "request ended without a message",
+      );
+      return;
+    }
+    let request: unknown;
+    try {
+      request = this.method.decode(this.message as Buffer);
+    } catch {
+      this.fail(Status.INTERNAL, "error deserializing request");
+      return;
+    }
+    this.message = undefined;
+    let result: Result<unknown> | Promise<Result<unknown>>;
+    try {
+      result = this.method.impl(request, this);
+    } catch (err) {
+      this.failInternal(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.reply(r),
+        (err) => this.failInternal(err),
+      );
+    } else {
+      this.reply(result);
+    }
+  }
+
+  onAbort(): void {
+    this.stop();
+  }
+
+  private reply(r: Result<unknown>): void {
+    if (this.finished) return;
+    if (!r.ok) {
+      this.fail(r.error.code, r.error.details);
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = this.method.encode(r.value);
+    } catch (err) {
+      this.failInternal(err);
+      return;
+    }
+    if (body.length > this.limits.maxSendMessageBytes) {
+      this.fail(
+        Status.RESOURCE_EXHAUSTED,
+        `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
+      );
+      return;
+    }
+    this.stop();
+    const s = this.stream;
+    s.respond(RESPONSE_HEADERS);
+    s.sendMessage(body);
+    s.end(OK_TRAILERS);
+  }
+
+  private failInternal(err: unknown): void {
+    const s = internal(this.path, err);
+    this.fail(s.code as number, s.details as string);
+  }
+
+  private fail(code: number, details: string): void {
+    if (this.finished) return;
+    this.stop();
+    const s = this.stream;
+    // Trailers-only; the session resets a request still arriving (NO_ERROR), as RFC 9113 §8.1 allows.
+    s.end(s.headersSent ? trailers(code, details) : trailersOnly(code, details));
+  }
+
+  private stop(): void {
+    this.finished = true;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,348 @@
+// The lean engine's HTTP/2 layer (src/server/h2/session.ts) against a frame-level peer over a real TCP
+// socket: settings, pings, CONTINUATION, padding, flow control, stream limits, drain and protocol errors.
+// Waits are on frames, never on time: "the server sent nothing more" is shown by a PING answered after it.
+import { afterEach, describe, expect, test } from "bun:test";
+import net from "node:net";
+import { encodeMessage } from "../src/api/codec.ts";
+import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import {
+  ErrorCode,
+  encodeFrame,
+  Flag,
+  FrameParser,
+  FrameType,
+  PREFACE,
+  Setting,
+  settingsFrame,
+  windowUpdateFrame,
+} from "../src/rpc/h2/frame.ts";
+import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
+import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
+import { echoService } from "../src/server/echo.ts";
+import type { Limits } from "../src/server/limits.ts";
+import { serveOnLoopback, type TestServer } from "./helpers.ts";
+
+interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly id: number;
+  readonly payload: Buffer;
+  /** Decoded fields of a HEADERS frame. */
+  readonly headers?: Record<string, string>;
+}
+
+/** A client that speaks HTTP/2 frame by frame and records everything the server sends. */
+class Peer {
+  readonly frames: Frame[] = [];
+  closed = false;
+  private readonly parser = new FrameParser(1 << 24);
+  private readonly hpack = new HpackDecoder();
+  private waiters: Array<() => void> = [];
+  private pingSeq = 0;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.parser.push(chunk, (type, flags, id, buf, start, end) => {
+        const payload = Buffer.from(buf.subarray(start, end));
+        let headers: Record<string, string> | undefined;
+        if (type === FrameType.HEADERS) {
+          headers = {};
+          const h = headers;
+          this.hpack.decode(payload, (n, v) => {
+            h[n] = v;
+          });
+        }
+        this.frames.push({ type, flags, id, payload, ...(headers && { headers }) });
+      });
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  static async connect(port: number, settings: Array<[number, number]> = []): Promise<Peer> {
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const peer = new Peer(socket);
+    socket.write(Buffer.concat([PREFACE, settingsFrame(settings)]));
+    return peer;
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves with the first recorded frame matching, waiting for more frames as needed. */
+  async waitFor(match: (f: Frame) => boolean, from = 0): Promise<Frame> {
+    for (;;) {
+      const f = this.frames.slice(from).find(match);
+      if (f) return f;
+      if (this.closed) throw new Error("connection closed before the frame came");
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  async waitClosed(): Promise<void> {
+    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Everything the server sent before it answered this PING. */
+  async sync(): Promise<Frame[]> {
+    const data = Buffer.alloc(8);
+    data.writeUInt32BE(++this.pingSeq, 4);
+    this.send(FrameType.PING, 0, 0, data);
+    const ack = await this.waitFor(
+      (f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0 && f.payload.equals(data),
+    );
+    return this.frames.slice(0, this.frames.indexOf(ack));
+  }
+
+  send(type: number, flags: number, id: number, payload: Uint8Array = Buffer.alloc(0)): void {
+    this.socket.write(encodeFrame(type, flags, id, payload));
+  }
+
+  headers(id: number, path = EchoMethod.path, extra: Array<[string, string]> = [], endStream = false): Buffer {
+    const block = encodeHeaderBlock([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", path],
+      [":authority", "test"],
+      ["content-type", "application/grpc"],
+      ["te", "trailers"],
+      ...extra,
+    ]);
+    this.send(FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), id, block);
+    return block;
+  }
+
+  dataOn(id: number): Frame[] {
+    return this.frames.filter((f) => f.type === FrameType.DATA && f.id === id);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function echoFrame(payload: Buffer): Buffer {
+  const msg = encodeMessage(EchoRequest, { payload, sequence: 7 });
+  const out = Buffer.alloc(5 + msg.length);
+  out.writeUInt32BE(msg.length, 1);
+  msg.copy(out, 5);
+  return out;
+}
+
+const trailersOf = (peer: Peer, id: number) =>
+  peer.waitFor((f) => f.type === FrameType.HEADERS && f.id === id && (f.flags & Flag.END_STREAM) !== 0);
+
+let srv: TestServer | undefined;
+let peers: Peer[] = [];
+afterEach(async () => {
+  for (const p of peers) p.close();
+  peers = [];
+  await srv?.stop();
+  srv = undefined;
+});
+
+async function start(limits: Partial<Limits> = {}, settings: Array<[number, number]> = []): Promise<Peer> {
+  srv = await serveOnLoopback([echoService()], { engine: "lean", limits });
+  const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+  const peer = await Peer.connect(port, settings);
+  peers.push(peer);
+  return peer;
+}
+
+describe("lean HTTP/2 server: connection", () => {
+  test("SETTINGS advertise the stream limit; ours are acknowledged; PING is answered", async () => {
+    const peer = await start({ maxConcurrentStreams: 7 });
+    const settings = await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0);
+    const values = new Map<number, number>();
+    for (let i = 0; i < settings.payload.length; i += 6) {
+      values.set(settings.payload.readUInt16BE(i), settings.payload.readUInt32BE(i + 2));
+    }
+    expect(values.get(Setting.MAX_CONCURRENT_STREAMS)).toBe(7);
+    await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    await peer.sync();
+  });
+
+  test("headers over HEADERS + CONTINUATION and a padded DATA frame: the call succeeds", async () => {
+    const peer = await start();
+    const block = encodeHeaderBlock([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", EchoMethod.path],
+      ["content-type", "application/grpc"],
+    ]);
+    peer.send(FrameType.HEADERS, 0, 1, block.subarray(0, 5));
+    peer.send(FrameType.CONTINUATION, 0, 1, block.subarray(5, 9));
+    peer.send(FrameType.CONTINUATION, Flag.END_HEADERS, 1, block.subarray(9));
+    const body = echoFrame(Buffer.from("padded"));
+    const padded = Buffer.concat([Buffer.of(10), body, Buffer.alloc(10)]);
+    peer.send(FrameType.DATA, Flag.PADDED | Flag.END_STREAM, 1, padded);
+    const t = await trailersOf(peer, 1);
+    expect(t.headers?.["grpc-status"]).toBe("0");
+    const data = Buffer.concat(peer.dataOn(1).map((f) => f.payload));
+    expect(Buffer.from(EchoResponse.decode(data.subarray(5)).payload ?? []).toString()).toBe("padded");
+  });
+
+  test("DATA on a stream never opened → GOAWAY PROTOCOL_ERROR and the connection closes", async () => {
+    const peer = await start();
+    peer.send(FrameType.DATA, 0, 9, Buffer.alloc(4));
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.PROTOCOL_ERROR);
+    await peer.waitClosed();
+  });
+
+  test("a header block interrupted by another frame → GOAWAY PROTOCOL_ERROR", async () => {
+    const peer = await start();
+    peer.send(FrameType.HEADERS, 0, 1, encodeHeaderBlock([[":method", "POST"]]));
+    peer.send(FrameType.DATA, 0, 1, Buffer.alloc(1));
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.PROTOCOL_ERROR);
+    await peer.waitClosed();
+  });
+
+  test("an HPACK index that does not exist → GOAWAY COMPRESSION_ERROR", async () => {
+    const peer = await start();
+    peer.send(FrameType.HEADERS, Flag.END_HEADERS, 1, Buffer.of(0xff, 0x7f));
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.COMPRESSION_ERROR);
+  });
+});
+
+describe("lean HTTP/2 server: connection lifetime", () => {
+  test("keepalive: a silent connection is pinged, and closed when the ping goes unanswered", async () => {
+    const peer = await start({ keepaliveTimeMs: 50, keepaliveTimeoutMs: 50 });
+    const ping = await peer.waitFor((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) === 0);
+    expect(ping.payload.length).toBe(8);
+    await peer.waitClosed();
+  });
+
+  test("max connection idle: a connection without calls gets GOAWAY NO_ERROR and is closed", async () => {
+    const peer = await start({ maxConnectionIdleMs: 50 });
+    peer.headers(1);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("before idle")));
+    expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goaway.payload.readUInt32BE(0)).toBe(1);
+    expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.NO_ERROR);
+    await peer.waitClosed();
+  });
+});
+
+describe("lean HTTP/2 server: flow control", () => {
+  test("a response never exceeds the client's stream window; WINDOW_UPDATE releases the rest", async () => {
+    const peer = await start({}, [[Setting.INITIAL_WINDOW_SIZE, 100]]);
+    await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    peer.headers(1);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.alloc(1000, 0x61)));
+    await peer.waitFor((f) => f.type === FrameType.DATA && f.id === 1);
+    const before = await peer.sync();
+    const sent = before
+      .filter((f) => f.type === FrameType.DATA && f.id === 1)
+      .reduce((n, f) => n + f.payload.length, 0);
+    expect(sent).toBe(100);
+    expect(before.some((f) => f.type === FrameType.HEADERS && f.id === 1 && f.flags & Flag.END_STREAM)).toBe(false);
+    peer.send(FrameType.WINDOW_UPDATE, 0, 1, windowUpdateFrame(1, 10_000).subarray(9));
+    const t = await trailersOf(peer, 1);
+    expect(t.headers?.["grpc-status"]).toBe("0");
+    const data = Buffer.concat(peer.dataOn(1).map((f) => f.payload));
+    expect(EchoResponse.decode(data.subarray(5)).payload?.length).toBe(1000);
+  });
+
+  test("a 3 MiB request (beyond every initial window) is taken in and answered", async () => {
+    const peer = await start();
+    await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    peer.headers(1);
+    const body = echoFrame(Buffer.alloc(3 << 20, 0x62));
+    // The server's SETTINGS allowed 1 MiB per stream: more only arrives as it sends WINDOW_UPDATEs.
+    let sent = 0;
+    let window = 1 << 20;
+    while (sent < body.length) {
+      while (window === 0) {
+        const from = peer.frames.length;
+        const wu = await peer.waitFor((f) => f.type === FrameType.WINDOW_UPDATE && f.id === 1, from);
+        window += wu.payload.readUInt32BE(0);
+      }
+      const n = Math.min(16_384, window, body.length - sent);
+      const last = sent + n === body.length;
+      peer.send(FrameType.DATA, last ? Flag.END_STREAM : 0, 1, body.subarray(sent, sent + n));
+      sent += n;
+      window -= n;
+    }
+    peer.send(FrameType.WINDOW_UPDATE, 0, 0, windowUpdateFrame(0, 8 << 20).subarray(9));
+    peer.send(FrameType.WINDOW_UPDATE, 0, 1, windowUpdateFrame(1, 8 << 20).subarray(9));
+    const t = await trailersOf(peer, 1);
+    expect(t.headers?.["grpc-status"]).toBe("0");
+  });
+});
+
+describe("lean HTTP/2 server: streams", () => {
+  test("beyond MAX_CONCURRENT_STREAMS a new stream is refused with REFUSED_STREAM", async () => {
+    const peer = await start({ maxConcurrentStreams: 2 });
+    peer.headers(1);
+    peer.headers(3);
+    peer.headers(5);
+    const rst = await peer.waitFor((f) => f.type === FrameType.RST_STREAM && f.id === 5);
+    expect(rst.payload.readUInt32BE(0)).toBe(ErrorCode.REFUSED_STREAM);
+    // The two open ones still work.
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("a")));
+    expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
+  });
+
+  test("a client reset mid-request frees the slot and the connection keeps serving", async () => {
+    const peer = await start({ maxConcurrentStreams: 1 });
+    peer.headers(1);
+    peer.send(FrameType.RST_STREAM, 0, 1, Buffer.of(0, 0, 0, ErrorCode.CANCEL));
+    peer.headers(3);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 3, echoFrame(Buffer.from("b")));
+    expect((await trailersOf(peer, 3)).headers?.["grpc-status"]).toBe("0");
+    expect(peer.frames.some((f) => f.type === FrameType.RST_STREAM && f.id === 3)).toBe(false);
+  });
+
+  test("request headers beyond 64 KiB → RESOURCE_EXHAUSTED, connection still serving", async () => {
+    const peer = await start({}, [[Setting.MAX_FRAME_SIZE, 1 << 20]]);
+    await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    const big = encodeHeaderBlock([
+      [":method", "POST"],
+      [":path", EchoMethod.path],
+      ["content-type", "application/grpc"],
+      ["x-big", "x".repeat(70_000)],
+    ]);
+    for (let off = 0; off < big.length; off += 16_384) {
+      const last = off + 16_384 >= big.length;
+      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
+      peer.send(
+        type,
+        (last ? Flag.END_HEADERS : 0) | (off === 0 ? Flag.END_STREAM : 0),
+        1,
+        big.subarray(off, off + 16_384),
+      );
+    }
+    expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("8");
+    peer.headers(3);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 3, echoFrame(Buffer.from("c")));
+    expect((await trailersOf(peer, 3)).headers?.["grpc-status"]).toBe("0");
+  });
+
+  test("drain: GOAWAY names the last stream, a call in flight finishes, new streams are refused", async () => {
+    const peer = await start();
+    peer.headers(1);
+    await peer.sync(); // stream 1 is open at the server
+    const stopping = srv?.server.shutdown(10_000);
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goaway.payload.readUInt32BE(0)).toBe(1);
+    expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.NO_ERROR);
+    peer.headers(3, EchoMethod.path, [], true);
+    const rst = await peer.waitFor((f) => f.type === FrameType.RST_STREAM && f.id === 3);
+    expect(rst.payload.readUInt32BE(0)).toBe(ErrorCode.REFUSED_STREAM);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("last")));
+    expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
+    await peer.waitClosed();
+    expect((await stopping)?.forced).toBe(false);
+    srv = undefined;
+  });
+});
