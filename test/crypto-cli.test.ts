@@ -72,7 +72,7 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  server = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "2"], {
+  server = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "2", "--workers", "1"], {
     cwd,
     env: { ...env, KEY_DIR: keyDir, LOG_LEVEL: "trace" },
     stdout: "pipe",
@@ -275,12 +275,15 @@ describe("serve: crypto start-up problems are one line and an exit code", () => 
   });
 
   test("--crypto-workers 0 signs on the event loop, in the binary too", async () => {
-    const s = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "0"], {
-      cwd,
-      env,
-      stdout: "ignore",
-      stderr: "pipe",
-    });
+    const s = Bun.spawn(
+      [requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "0", "--workers", "1"],
+      {
+        cwd,
+        env,
+        stdout: "ignore",
+        stderr: "pipe",
+      },
+    );
     try {
       const lines: string[] = [];
       const m = await waitForLine(s.stderr, /serving .* on (\S+)/, lines);

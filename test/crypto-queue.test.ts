@@ -162,7 +162,18 @@ describe("the compiled binary under a flood", () => {
   test("serve --crypto-workers 1 --crypto-queue 2: 200 RSA signs at once → some refused, the rest signed, still serving", async () => {
     // CRYPTO_QUEUE is there to show the flag wins over it
     const server = Bun.spawn(
-      [requireBinary(), "serve", "--addr", "127.0.0.1:0", "--crypto-workers", "1", "--crypto-queue", "2"],
+      [
+        requireBinary(),
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--crypto-workers",
+        "1",
+        "--crypto-queue",
+        "2",
+        "--workers",
+        "1",
+      ],
       { env: { ...process.env, CRYPTO_QUEUE: "999" }, stdout: "ignore", stderr: "pipe" },
     );
     const channels: UnaryChannel[] = [];

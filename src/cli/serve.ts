@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { defaultWorkerCount, describeKeys, type LoadedKeys, loadKeys } from "../crypto/setup.ts";
 import { log } from "../log.ts";
-import { DEFAULT_SERVER_THREADS, type Serving, startServing } from "../server/cluster.ts";
+import { defaultServerThreads, type Serving, startServing } from "../server/cluster.ts";
 import { describeLimits } from "../server/limits.ts";
 import type { ServerEngine } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
@@ -39,7 +39,7 @@ export default defineCommand({
     },
     workers: {
       type: "string",
-      description: `server threads (event loops) sharing the listening sockets (env WORKER_THREADS; default ${DEFAULT_SERVER_THREADS})`,
+      description: `server threads (event loops) sharing the listening sockets (env WORKER_THREADS; default: CPU count)`,
     },
     grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
     engine: {
@@ -69,7 +69,7 @@ export default defineCommand({
     if (allow && !allow.ok) throw new CliError(`--allow-cid: ${allow.error}`, 2);
     const cryptoWorkers = intFlagOrEnv(args["crypto-workers"], "CRYPTO_WORKERS", "crypto-workers", 0, 1024);
     const cryptoQueue = intFlagOrEnv(args["crypto-queue"], "CRYPTO_QUEUE", "crypto-queue", 0, 1_000_000);
-    const threads = intFlagOrEnv(args.workers, "WORKER_THREADS", "workers", 1, 256) ?? DEFAULT_SERVER_THREADS;
+    const threads = intFlagOrEnv(args.workers, "WORKER_THREADS", "workers", 1, 256) ?? defaultServerThreads();
     const engine = engineArg(flagOrEnv(args.engine, process.env, "SERVER_ENGINE"));
 
     let loaded: LoadedKeys;

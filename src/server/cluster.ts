@@ -3,6 +3,7 @@
 // starts N server threads (worker.ts) that each run the whole server on those sockets; it keeps no
 // connection itself, only relays shutdown and watches the threads.
 
+import { availableParallelism } from "node:os";
 import type { KeyPair } from "../crypto/keys.ts";
 import { cryptoFromKeys } from "../crypto/setup.ts";
 import { type LevelName, log } from "../log.ts";
@@ -44,8 +45,10 @@ export interface Serving {
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
-/** `serve` without --workers / WORKER_THREADS (see README: why not the CPU count). */
-export const DEFAULT_SERVER_THREADS = 1;
+/** `serve` without --workers / WORKER_THREADS: one event loop per CPU the process may use. */
+export function defaultServerThreads(): number {
+  return Math.max(1, availableParallelism());
+}
 
 /** A server thread may take a while to start (grpc-js, its own signing workers); it must not hang us. */
 export const THREAD_START_TIMEOUT_MS = 30_000;
