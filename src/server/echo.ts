@@ -1,15 +1,17 @@
 // Echo: payload, sequence and client timestamp back unchanged, stamped with server receive/send times.
+
+import type Long from "long";
 import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../api/echo.ts";
-import { toLong, unixNanos } from "../clock.ts";
+import { unixNanosLong } from "../clock.ts";
 import { bidi, type ServiceDef, unary } from "./handler.ts";
 
-export function echo(req: EchoRequest, recvNanos: bigint): EchoResponse {
+export function echo(req: EchoRequest, recvNanos: Long): EchoResponse {
   const res = new EchoResponse();
   if (req.payload?.length) res.payload = req.payload;
   if (req.sequence) res.sequence = req.sequence;
   if (req.clientSendUnixNanos) res.clientSendUnixNanos = req.clientSendUnixNanos;
-  res.serverRecvUnixNanos = toLong(recvNanos);
-  res.serverSendUnixNanos = toLong(unixNanos());
+  res.serverRecvUnixNanos = recvNanos;
+  res.serverSendUnixNanos = unixNanosLong();
   return res;
 }
 

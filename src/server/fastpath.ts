@@ -4,7 +4,8 @@
 // (streaming, health, reflection, compressed or malformed calls) goes to grpc-js's own handler.
 import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
-import { unixNanos } from "../clock.ts";
+import type Long from "long";
+import { unixNanosLong } from "../clock.ts";
 import { encodeFrame, FRAME_HEADER_BYTES } from "../rpc/frame.ts";
 import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
 import { parseGrpcTimeout } from "../rpc/timeout.ts";
@@ -69,7 +70,7 @@ function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
 }
 
 class UnaryCall implements CallContext {
-  readonly recvNanos: bigint;
+  readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private chunks: Buffer[] = [];
   private bytes = 0;
@@ -82,7 +83,7 @@ class UnaryCall implements CallContext {
     private readonly method: UnaryDirect,
     private readonly limits: FastPathLimits,
   ) {
-    this.recvNanos = unixNanos();
+    this.recvNanos = unixNanosLong();
   }
 
   get peer(): string {

@@ -1,14 +1,16 @@
 // The bridge between service code and grpc-js: services are plain functions returning Result values;
 // this is the one place where those values (and anything thrown) become gRPC statuses on the wire.
 import * as grpc from "@grpc/grpc-js";
-import { asBuffer, encodeMessage, type MessageType, type UnaryMethod } from "../api/codec.ts";
-import { unixNanos } from "../clock.ts";
+import type Long from "long";
+import type { Writer } from "protobufjs/minimal.js";
+import { asBuffer, encodeMessage, encodeShared, type MessageType, type UnaryMethod } from "../api/codec.ts";
+import { unixNanosLong } from "../clock.ts";
 import { log } from "../log.ts";
 import { type Result, type RpcError, Status } from "../rpc/status.ts";
 
 export interface CallContext {
-  /** Wall-clock time the request was handed to the service, Unix ns. */
-  readonly recvNanos: bigint;
+  /** Wall-clock time the request was handed to the service, Unix ns (a Long, as protobuf int64 fields). */
+  readonly recvNanos: Long;
   /** Absolute deadline (Date.now() ms), Infinity if none. */
   readonly deadline: number;
   /** Aborted when the client cancels or the deadline passes. */
@@ -20,6 +22,8 @@ export interface CallContext {
 export interface UnaryDirect {
   readonly decode: (bytes: Buffer) => unknown;
   readonly encode: (value: unknown) => Buffer;
+  /** The response into the thread's shared writer (api/codec.ts encodeShared): bytes valid until the next. */
+  readonly encodeShared: (value: unknown) => Writer;
   readonly impl: UnaryImpl<unknown, unknown>;
 }
 
@@ -61,7 +65,7 @@ function contextOf(
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
 ): CallContext {
   return {
-    recvNanos: unixNanos(),
+    recvNanos: unixNanosLong(),
     deadline: deadlineOf(call),
     cancelled: () => call.cancelled,
     peer: call.getPeer(),
@@ -100,7 +104,12 @@ export function unary<Req, Res>(method: UnaryMethod<Req, Res>, impl: UnaryImpl<R
     serialize,
     deserialize,
     handler: handler as grpc.UntypedHandleCall,
-    direct: { decode: deserialize, encode: serialize, impl: impl as UnaryImpl<unknown, unknown> },
+    direct: {
+      decode: deserialize,
+      encode: serialize,
+      encodeShared: (value) => encodeShared(method.response, value as Res),
+      impl: impl as UnaryImpl<unknown, unknown>,
+    },
   };
 }
 

@@ -36,6 +36,7 @@ const MAX_HEADER_LIST = 64 * 1024;
 // A compressed header block this large is an attack (CONTINUATION flood), not a request.
 const MAX_HEADER_BLOCK = 256 * 1024;
 const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
+const SMALL_COPY = 128;
 
 /** The request headers the gRPC layer needs; everything else is read past. */
 export class RequestHead {
@@ -113,10 +114,10 @@ export class ServerStream {
     this.session.writeHeaders(this.id, block, false);
   }
 
-  /** One gRPC message (prefix included in `message` or written here), flow controlled. */
-  sendMessage(body: Uint8Array): void {
+  /** One gRPC message, body[0, length), prefixed and flow controlled; the bytes are copied before return. */
+  sendMessage(body: Uint8Array, length = body.length): void {
     if (this.done) return;
-    this.session.writeMessage(this, body);
+    this.session.writeMessage(this, body, length);
   }
 
   /** Trailers (or a trailers-only response when no HEADERS went out): ends the stream. */
@@ -275,8 +276,8 @@ export class ServerSession {
     }
   }
 
-  writeMessage(stream: ServerStream, body: Uint8Array): void {
-    const total = body.length + 5;
+  writeMessage(stream: ServerStream, body: Uint8Array, length: number): void {
+    const total = length + 5;
     if (
       stream.pending === undefined &&
       total <= stream.sendWindow &&
@@ -290,16 +291,22 @@ export class ServerSession {
       const slab = w.slab;
       writeFrameHeader(slab, at, total, FrameType.DATA, 0, stream.id);
       slab[at + FRAME_HEADER] = 0;
-      slab.writeUInt32BE(body.length, at + FRAME_HEADER + 1);
-      slab.set(body, at + FRAME_HEADER + 5);
+      slab.writeUInt32BE(length, at + FRAME_HEADER + 1);
+      const to = at + FRAME_HEADER + 5;
+      if (length <= SMALL_COPY) {
+        // A byte loop beats subarray() + set() for the small messages of most calls.
+        for (let i = 0; i < length; i++) slab[to + i] = body[i] as number;
+      } else {
+        slab.set(length === body.length ? body : body.subarray(0, length), to);
+      }
       stream.sendWindow -= total;
       this.sendWindow -= total;
       return;
     }
     const framed = Buffer.allocUnsafe(total);
     framed[0] = 0;
-    framed.writeUInt32BE(body.length, 1);
-    framed.set(body, 5);
+    framed.writeUInt32BE(length, 1);
+    framed.set(length === body.length ? body : body.subarray(0, length), 5);
     if (stream.pending === undefined) stream.pending = [framed];
     else stream.pending.push(framed);
     this.flushStream(stream);

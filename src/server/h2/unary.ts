@@ -1,7 +1,9 @@
 // A unary call served straight off a ServerStream: one request message in, the service's Result out.
 // The hot path of the server: the request is a view of the read buffer when it came in one frame, the
 // response is copied once into the connection's output buffer, and nothing is logged.
-import { unixNanos } from "../../clock.ts";
+import type Long from "long";
+import type { Writer } from "protobufjs/minimal.js";
+import { unixNanosLong } from "../../clock.ts";
 import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
 import { type CallContext, internal, type UnaryDirect } from "../handler.ts";
@@ -15,7 +17,7 @@ export interface CallLimits {
 }
 
 export class UnaryCall implements StreamHandler, CallContext {
-  readonly recvNanos: bigint;
+  readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private message: Buffer | undefined;
   private count = 0;
@@ -31,7 +33,7 @@ export class UnaryCall implements StreamHandler, CallContext {
     private readonly decompress: Decompress | undefined,
     timeoutMs: number | undefined,
   ) {
-    this.recvNanos = unixNanos();
+    this.recvNanos = unixNanosLong();
     if (timeoutMs !== undefined) {
       this.deadline = Date.now() + timeoutMs;
       this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), timeoutMs);
@@ -113,24 +115,25 @@ export class UnaryCall implements StreamHandler, CallContext {
       this.fail(r.error.code, r.error.details);
       return;
     }
-    let body: Buffer;
+    let w: Writer;
     try {
-      body = this.method.encode(r.value);
+      w = this.method.encodeShared(r.value);
     } catch (err) {
       this.failInternal(err);
       return;
     }
-    if (body.length > this.limits.maxSendMessageBytes) {
+    const length = w.pos;
+    if (length > this.limits.maxSendMessageBytes) {
       this.fail(
         Status.RESOURCE_EXHAUSTED,
-        `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
+        `sent message larger than max (${length} vs. ${this.limits.maxSendMessageBytes})`,
       );
       return;
     }
     this.stop();
     const s = this.stream;
     s.respond(RESPONSE_HEADERS);
-    s.sendMessage(body);
+    s.sendMessage(w.buf, length); // copied at once: the shared writer is reused by the next call
     s.end(OK_TRAILERS);
   }
 
