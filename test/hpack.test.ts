@@ -199,3 +199,34 @@ describe("encoder", () => {
     expect(d.tableLength).toBe(0);
   });
 });
+
+describe("repeated literals (remembered by their wire bytes)", () => {
+  test("the same block decodes the same every time; same-length literals stay apart", () => {
+    const d = new HpackDecoder();
+    const fields = (block: Buffer) => {
+      const out: string[] = [];
+      expect(d.decode(block, (n, v) => out.push(`${n}=${v}`))).toBeUndefined();
+      return out;
+    };
+    const a = encodeHeaderBlock([
+      [":path", "/grpcperf.v1.Echo/Echo"],
+      ["x-a", "aaaa"],
+    ]);
+    const b = encodeHeaderBlock([
+      [":path", "/grpcperf.v1.Echo/Ecxo"],
+      ["x-a", "bbbb"],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      expect(fields(a)).toEqual([":path=/grpcperf.v1.Echo/Echo", "x-a=aaaa"]);
+      expect(fields(b)).toEqual([":path=/grpcperf.v1.Echo/Ecxo", "x-a=bbbb"]);
+    }
+    // RFC 7541 C.4.1: the Huffman-coded "www.example.com", twice on one decoder.
+    const huff = Buffer.from("828684418cf1e3c2e5f23a6ba0ab90f4ff", "hex");
+    const d2 = new HpackDecoder();
+    for (let i = 0; i < 2; i++) {
+      const seen: string[] = [];
+      d2.decode(huff, (n, v) => seen.push(`${n}=${v}`));
+      expect(seen).toContain(":authority=www.example.com");
+    }
+  });
+});

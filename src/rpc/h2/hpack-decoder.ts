@@ -14,6 +14,7 @@ const ENTRY_OVERHEAD = 32;
 export class HpackDecoder {
   // Newest entry last, so adding is a push; eviction takes from the front, which is rare.
   private readonly entries: Array<readonly [string, string]> = [];
+  private readonly literals = new LiteralCache();
   private size = 0;
   private maxSize: number;
 
@@ -74,7 +75,7 @@ export class HpackDecoder {
         pos = r.next;
         let name: string;
         if (r.value === 0) {
-          const s = readString(block, pos, end);
+          const s = this.readString(block, pos, end);
           if (s instanceof Error) return s;
           name = s.value;
           pos = s.next;
@@ -83,7 +84,7 @@ export class HpackDecoder {
           if (entry === undefined) return new Error(`header name index ${r.value} out of range`);
           name = entry[0];
         }
-        const v = readString(block, pos, end);
+        const v = this.readString(block, pos, end);
         if (v instanceof Error) return v;
         pos = v.next;
         if (indexing) this.add(name, v.value);
@@ -92,6 +93,33 @@ export class HpackDecoder {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A string literal. Clients send the same literals on every request (nghttp2 never indexes :path, and
+   * encoders without a dynamic table index nothing), so recent ones are remembered by their wire bytes:
+   * comparing a few bytes is cheaper than Huffman-decoding them into a new string each time.
+   */
+  private readString(block: Buffer, pos: number, limit: number): { value: string; next: number } | Error {
+    if (pos >= limit) return new Error("truncated string");
+    const huffman = ((block[pos] as number) & 0x80) !== 0;
+    const r = readInt(block, pos, 7, limit);
+    if (r === undefined) return new Error("truncated string length");
+    const start = r.next;
+    const end = start + r.value;
+    if (end > limit) return new Error("string runs past the end of the header block");
+    const cached = this.literals.find(block, start, end, huffman);
+    if (cached !== undefined) return { value: cached, next: end };
+    let value: string;
+    if (huffman) {
+      const s = huffmanDecode(block, start, end);
+      if (s instanceof Error) return s;
+      value = s;
+    } else {
+      value = block.toString("latin1", start, end);
+    }
+    this.literals.remember(block, start, end, huffman, value);
+    return { value, next: end };
   }
 
   private lookup(index: number): readonly [string, string] | undefined {
@@ -142,17 +170,36 @@ export function readInt(
   }
 }
 
-function readString(block: Buffer, pos: number, limit: number): { value: string; next: number } | Error {
-  if (pos >= limit) return new Error("truncated string");
-  const huffman = ((block[pos] as number) & 0x80) !== 0;
-  const r = readInt(block, pos, 7, limit);
-  if (r === undefined) return new Error("truncated string length");
-  const start = r.next;
-  const end = start + r.value;
-  if (end > limit) return new Error("string runs past the end of the header block");
-  if (huffman) {
-    const s = huffmanDecode(block, start, end);
-    return s instanceof Error ? s : { value: s, next: end };
+// Literals longer than this are not remembered: long values are rarely repeated and costly to compare.
+const CACHE_MAX_BYTES = 64;
+const CACHE_SLOTS = 16;
+
+/** The last few string literals seen, by their wire bytes (Huffman-coded or not). */
+class LiteralCache {
+  private readonly bytes: Buffer[] = [];
+  private readonly huffman: boolean[] = [];
+  private readonly values: string[] = [];
+  private next = 0;
+
+  find(block: Buffer, start: number, end: number, huffman: boolean): string | undefined {
+    const n = end - start;
+    if (n > CACHE_MAX_BYTES) return undefined;
+    const all = this.bytes;
+    outer: for (let i = 0; i < all.length; i++) {
+      const b = all[i] as Buffer;
+      if (b.length !== n || this.huffman[i] !== huffman) continue;
+      for (let j = 0; j < n; j++) if (b[j] !== block[start + j]) continue outer;
+      return this.values[i];
+    }
+    return undefined;
   }
-  return { value: block.toString("latin1", start, end), next: end };
+
+  remember(block: Buffer, start: number, end: number, huffman: boolean, value: string): void {
+    if (end - start > CACHE_MAX_BYTES) return;
+    const i = this.next;
+    this.next = (i + 1) % CACHE_SLOTS;
+    this.bytes[i] = Buffer.from(block.subarray(start, end));
+    this.huffman[i] = huffman;
+    this.values[i] = value;
+  }
 }
