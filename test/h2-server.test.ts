@@ -280,6 +280,30 @@ describe("lean HTTP/2 server: flow control", () => {
   });
 });
 
+describe("lean HTTP/2 server: a client that reads slowly", () => {
+  test("40 MiB of responses to a client that stops reading: all arrive intact once it reads", async () => {
+    const peer = await start({}, [[Setting.INITIAL_WINDOW_SIZE, 0x7fffffff]]);
+    await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    peer.send(FrameType.WINDOW_UPDATE, 0, 0, windowUpdateFrame(0, 0x7fffffff - 65_535).subarray(9));
+    peer.socket.pause(); // the server fills the socket; it must stop reading us rather than buffer without end
+    const body = echoFrame(Buffer.alloc(1 << 20, 0x63));
+    const ids = Array.from({ length: 40 }, (_, i) => 2 * i + 1);
+    for (const id of ids) {
+      peer.headers(id);
+      for (let off = 0; off < body.length; off += 16_384) {
+        const last = off + 16_384 >= body.length;
+        peer.send(FrameType.DATA, last ? Flag.END_STREAM : 0, id, body.subarray(off, off + 16_384));
+      }
+    }
+    peer.socket.resume();
+    for (const id of ids) {
+      expect((await trailersOf(peer, id)).headers?.["grpc-status"]).toBe("0");
+      const bytes = peer.dataOn(id).reduce((n, f) => n + f.payload.length, 0);
+      expect(bytes).toBeGreaterThan(1 << 20);
+    }
+  });
+});
+
 describe("lean HTTP/2 server: streams", () => {
   test("beyond MAX_CONCURRENT_STREAMS a new stream is refused with REFUSED_STREAM", async () => {
     const peer = await start({ maxConcurrentStreams: 2 });

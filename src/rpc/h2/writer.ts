@@ -15,6 +15,8 @@ export class Writer {
   private readonly parts: Buffer[] = [];
   private scheduled = false;
   private readonly flushBound = () => this.flush();
+  /** Called when the socket's buffer is full after a flush (write() returned false). */
+  onBlocked: (() => void) | undefined = undefined;
 
   constructor(private readonly socket: Duplex) {}
 
@@ -63,13 +65,16 @@ export class Writer {
       this.parts.length = 0;
       return;
     }
+    let ok: boolean;
     if (n === 1) {
-      this.socket.write(this.parts[0] as Buffer);
+      ok = this.socket.write(this.parts[0] as Buffer);
     } else {
+      ok = true;
       this.socket.cork();
-      for (const p of this.parts) this.socket.write(p);
+      for (const p of this.parts) ok = this.socket.write(p) && ok;
       this.socket.uncork();
     }
     this.parts.length = 0;
+    if (!ok) this.onBlocked?.();
   }
 }

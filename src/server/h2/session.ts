@@ -168,6 +168,7 @@ export class ServerSession {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private ageTimer: ReturnType<typeof setTimeout> | undefined;
   private peerName: string | undefined;
+  private readPaused = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -175,6 +176,17 @@ export class ServerSession {
     private readonly events: SessionEvents,
   ) {
     this.writer = new Writer(socket);
+    // A client that does not read what we send (responses, PING and SETTINGS acks) stops being read
+    // until it does: what we hold for it stays bounded by the socket's buffer, not by its requests.
+    this.writer.onBlocked = () => {
+      if (this.readPaused || this.dead) return;
+      this.readPaused = true;
+      socket.pause();
+      socket.once("drain", () => {
+        this.readPaused = false;
+        if (!this.dead) socket.resume();
+      });
+    };
     const head = this.head;
     this.headerSink = (name, value) => {
       head.size += name.length + value.length + 32;
