@@ -86,6 +86,9 @@ if serve /tmp/serve-vsock.log --addr vsock://any:50051 --log-level debug; then
   exercise vsock vsock://local:50051
   grep -q "connection from vsock CID" /tmp/serve-vsock.log || fail "vsock: the server did not log the peer CID"
   say "$(grep -m1 'connection from vsock' /tmp/serve-vsock.log)"
+  # The guest has 2 CPUs, so serve runs 2 server threads (the default) sharing the vsock listener.
+  grep -q "with 2 workers" /tmp/serve-vsock.log || fail "vsock: expected 2 server threads by default"
+  say "vsock connections per server thread: $(grep -o 'worker [0-9]*: .*connection from vsock' /tmp/serve-vsock.log | cut -d: -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
 else
   fail "serve on vsock://any:50051"
 fi
