@@ -12,9 +12,7 @@ import {
   FRAME_HEADER,
   FrameParser,
   FrameType,
-  framePayload,
   goawayFrame,
-  MAX_ALLOWED_FRAME_SIZE,
   MAX_WINDOW,
   PREFACE,
   rstStreamFrame,
@@ -23,6 +21,7 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "./frame.ts";
+import { ConnectionError, HeaderBlocks, readSettings } from "./header-block.ts";
 import { type HeaderSink, HpackDecoder } from "./hpack-decoder.ts";
 import { ResponseFields, type UnaryCall } from "./unary-call.ts";
 import { Writer } from "./writer.ts";
@@ -56,15 +55,6 @@ export interface ConnectionEvents {
 
 type State = "open" | "draining" | "dead";
 
-class ConnectionError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class H2Connection {
   private state: State = "open";
   private readonly writer: Writer;
@@ -85,11 +75,9 @@ export class H2Connection {
   /** Received DATA bytes not yet returned by a connection WINDOW_UPDATE. */
   private recvUnacked = 0;
 
-  // A header block spread over HEADERS and CONTINUATION frames.
-  private blockStream = 0;
-  private blockFlags = 0;
-  private blockParts: Buffer[] = [];
-  private blockBytes = 0;
+  private readonly blocks = new HeaderBlocks(MAX_HEADER_BLOCK, (id, flags, block, start, end) =>
+    this.onBlock(id, flags, block, start, end),
+  );
 
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -258,9 +246,7 @@ export class H2Connection {
   };
 
   private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || id !== this.blockStream)) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
-    }
+    this.blocks.check(type, id);
     // The per-call frames are handled on ranges of the read buffer; the rest get a view of their own.
     if (type === FrameType.HEADERS && (flags & HEADERS_EXTRAS) === 0 && flags & Flag.END_HEADERS && id % 2 === 1) {
       this.onBlock(id, flags, buf, start, end);
@@ -273,10 +259,10 @@ export class H2Connection {
     const payload = buf.subarray(start, end);
     switch (type) {
       case FrameType.HEADERS:
-        this.onHeaders(flags, id, payload);
+        this.blocks.headers(flags, id, payload);
         return;
       case FrameType.CONTINUATION:
-        this.onContinuation(flags, id, payload);
+        this.blocks.continuation(flags, id, payload);
         return;
       case FrameType.RST_STREAM:
         this.onRst(id, payload);
@@ -336,35 +322,6 @@ export class H2Connection {
     }
   }
 
-  private onHeaders(flags: number, id: number, payload: Buffer): void {
-    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
-    const block = framePayload(FrameType.HEADERS, flags, payload);
-    if (block instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, block.message);
-    if (flags & Flag.END_HEADERS) {
-      this.onBlock(id, flags, block, 0, block.length);
-      return;
-    }
-    this.blockStream = id;
-    this.blockFlags = flags;
-    this.blockParts = [Buffer.from(block)]; // a copy: the read buffer may be reused before the block ends
-    this.blockBytes = block.length;
-  }
-
-  private onContinuation(flags: number, id: number, payload: Buffer): void {
-    if (this.blockStream === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
-    this.blockBytes += payload.length;
-    if (this.blockBytes > MAX_HEADER_BLOCK) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${MAX_HEADER_BLOCK} bytes`);
-    }
-    this.blockParts.push(Buffer.from(payload));
-    if ((flags & Flag.END_HEADERS) === 0) return;
-    const block = Buffer.concat(this.blockParts, this.blockBytes);
-    this.blockStream = 0;
-    this.blockParts = [];
-    this.blockBytes = 0;
-    this.onBlock(id, this.blockFlags, block, 0, block.length);
-  }
-
   private onBlock(id: number, flags: number, block: Buffer, start: number, end: number): void {
     this.fields.reset();
     // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
@@ -401,36 +358,19 @@ export class H2Connection {
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
     if (flags & Flag.ACK) return;
-    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length");
-    for (let p = 0; p < payload.length; p += 6) {
-      const key = payload.readUInt16BE(p);
-      const value = payload.readUInt32BE(p + 2);
-      switch (key) {
-        case Setting.MAX_CONCURRENT_STREAMS:
-          this.maxConcurrent = value;
-          break;
-        case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "initial window too large");
-          // The change applies to every open stream's window, which may go negative (§6.9.2).
-          const delta = value - this.initialWindow;
-          this.initialWindow = value;
-          for (const call of this.streams.values()) call.sendWindow += delta;
-          break;
-        }
-        case Setting.MAX_FRAME_SIZE:
-          if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
-            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `invalid SETTINGS_MAX_FRAME_SIZE ${value}`);
-          }
-          this.maxFrame = value;
-          break;
-        case Setting.ENABLE_PUSH:
-          if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
-          break;
-        default:
-          break; // HEADER_TABLE_SIZE: our encoder uses no dynamic table; others do not concern a client
+    for (const [key, value] of readSettings(id, payload)) {
+      if (key === Setting.MAX_CONCURRENT_STREAMS) {
+        this.maxConcurrent = value;
+      } else if (key === Setting.INITIAL_WINDOW_SIZE) {
+        // The change applies to every open stream's window, which may go negative (§6.9.2).
+        const delta = value - this.initialWindow;
+        this.initialWindow = value;
+        for (const call of this.streams.values()) call.sendWindow += delta;
+      } else if (key === Setting.MAX_FRAME_SIZE) {
+        this.maxFrame = value;
       }
+      // HEADER_TABLE_SIZE: our encoder uses no dynamic table; the others do not concern a client.
     }
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.settle?.(undefined);

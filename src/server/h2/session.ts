@@ -13,7 +13,6 @@ import {
   FrameParser,
   FrameType,
   goawayFrame,
-  MAX_ALLOWED_FRAME_SIZE,
   MAX_WINDOW,
   PREFACE,
   rstStreamFrame,
@@ -22,6 +21,7 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "../../rpc/h2/frame.ts";
+import { ConnectionError, HeaderBlocks, readSettings } from "../../rpc/h2/header-block.ts";
 import { HpackDecoder } from "../../rpc/h2/hpack-decoder.ts";
 import { Writer } from "../../rpc/h2/writer.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
@@ -70,15 +70,6 @@ export interface SessionEvents {
   readonly closed: (session: ServerSession) => void;
   /** Diagnostics for debug logging; never on the hot path. */
   readonly debug: (message: string) => void;
-}
-
-class ConnectionError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** One stream as the gRPC layer sees it: send the response, or reset. */
@@ -151,11 +142,9 @@ export class ServerSession {
   private sendWindow = DEFAULT_WINDOW;
   private recvUnacked = 0;
 
-  // A header block spread over HEADERS and CONTINUATION frames.
-  private blockStream = 0;
-  private blockFlags = 0;
-  private blockParts: Buffer[] = [];
-  private blockBytes = 0;
+  private readonly blocks = new HeaderBlocks(MAX_HEADER_BLOCK, (id, flags, block, start, end) =>
+    this.onBlock(id, flags, block, start, end),
+  );
   private readonly head = new RequestHead();
   private readonly headerSink: (name: string, value: string) => void;
 
@@ -429,9 +418,7 @@ export class ServerSession {
   };
 
   private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    if (this.blockStream !== 0 && (type !== FrameType.CONTINUATION || id !== this.blockStream)) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
-    }
+    this.blocks.check(type, id);
     if (type === FrameType.DATA) {
       this.onData(flags, id, buf, start, end);
       return;
@@ -443,10 +430,10 @@ export class ServerSession {
     const payload = buf.subarray(start, end);
     switch (type) {
       case FrameType.HEADERS:
-        this.onHeaders(flags, id, payload);
+        this.blocks.headers(flags, id, payload);
         return;
       case FrameType.CONTINUATION:
-        this.onContinuation(flags, id, payload);
+        this.blocks.continuation(flags, id, payload);
         return;
       case FrameType.RST_STREAM:
         this.onRst(id, payload);
@@ -523,42 +510,6 @@ export class ServerSession {
     }
   }
 
-  private onHeaders(flags: number, id: number, payload: Buffer): void {
-    let start = 0;
-    let end = payload.length;
-    if (flags & Flag.PADDED) {
-      if (end < 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "padded HEADERS without a pad length");
-      start = 1;
-      end -= payload[0] as number;
-    }
-    if (flags & Flag.PRIORITY) start += 5;
-    if (end < start) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "HEADERS padding longer than the frame");
-    if (flags & Flag.END_HEADERS) {
-      this.onBlock(id, flags, payload, start, end);
-      return;
-    }
-    this.blockStream = id;
-    this.blockFlags = flags;
-    this.blockParts = [payload.subarray(start, end)];
-    this.blockBytes = end - start;
-  }
-
-  private onContinuation(flags: number, id: number, payload: Buffer): void {
-    if (this.blockStream === 0 || id !== this.blockStream) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
-    }
-    this.blockParts.push(payload);
-    this.blockBytes += payload.length;
-    if (this.blockBytes > MAX_HEADER_BLOCK) {
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
-    }
-    if ((flags & Flag.END_HEADERS) === 0) return;
-    const block = Buffer.concat(this.blockParts, this.blockBytes);
-    this.blockStream = 0;
-    this.blockParts = [];
-    this.onBlock(id, this.blockFlags, block, 0, block.length);
-  }
-
   /** A complete header block: a new stream's request headers, or the client's trailers. */
   private onBlock(id: number, flags: number, buf: Buffer, start: number, end: number): void {
     if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
@@ -626,24 +577,15 @@ export class ServerSession {
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
     if (flags & Flag.ACK) return;
-    if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS of a bad size");
-    for (let i = 0; i < payload.length; i += 6) {
-      const key = payload.readUInt16BE(i);
-      const value = payload.readUInt32BE(i + 2);
+    for (const [key, value] of readSettings(id, payload)) {
       if (key === Setting.INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window too large");
+        // Applies to every open stream's window, which may go negative (§6.9.2).
         const delta = value - this.peerInitialWindow;
         this.peerInitialWindow = value;
         for (const s of this.streams.values()) s.sendWindow += delta;
       } else if (key === Setting.MAX_FRAME_SIZE) {
-        if (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE) {
-          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad MAX_FRAME_SIZE");
-        }
         this.peerMaxFrame = value;
-      } else if (key === Setting.ENABLE_PUSH && value > 1) {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "bad ENABLE_PUSH");
       }
     }
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));

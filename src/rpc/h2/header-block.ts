@@ -1,0 +1,102 @@
+// What both ends of our HTTP/2 code read the same way: a header block spread over HEADERS and
+// CONTINUATION frames (RFC 9113 §6.10), and a SETTINGS frame's validated entries (§6.5). Protocol
+// violations are thrown as ConnectionError, which each connection turns into GOAWAY.
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  ErrorCode,
+  Flag,
+  FrameType,
+  framePayload,
+  MAX_ALLOWED_FRAME_SIZE,
+  MAX_WINDOW,
+  Setting,
+} from "./frame.ts";
+
+/** An error that ends the whole connection with GOAWAY(code). */
+export class ConnectionError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame. */
+export type BlockSink = (id: number, flags: number, block: Buffer, start: number, end: number) => void;
+
+/** Gathers one header block at a time; while one is open no other frame may come (§6.10). */
+export class HeaderBlocks {
+  /** The stream whose block is still open, 0 if none. */
+  open = 0;
+  private flags = 0;
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  constructor(
+    /** Larger compressed blocks are an attack (CONTINUATION flood), not headers. */
+    private readonly maxBytes: number,
+    private readonly sink: BlockSink,
+  ) {}
+
+  /** Throws unless `type` may come now: a CONTINUATION of the open block, or anything when none is open. */
+  check(type: number, id: number): void {
+    if (this.open !== 0 && (type !== FrameType.CONTINUATION || id !== this.open)) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block interrupted by another frame");
+    }
+  }
+
+  /** A HEADERS frame (any flags): the block goes to the sink now, or once its CONTINUATIONs are in. */
+  headers(flags: number, id: number, payload: Buffer): void {
+    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
+    const block = framePayload(FrameType.HEADERS, flags, payload);
+    if (block instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, block.message);
+    if (flags & Flag.END_HEADERS) {
+      this.sink(id, flags, block, 0, block.length);
+      return;
+    }
+    this.open = id;
+    this.flags = flags;
+    this.parts = [block];
+    this.bytes = block.length;
+  }
+
+  continuation(flags: number, id: number, payload: Buffer): void {
+    if (this.open === 0 || id !== this.open) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
+    }
+    this.bytes += payload.length;
+    if (this.bytes > this.maxBytes) {
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${this.maxBytes} bytes`);
+    }
+    this.parts.push(payload);
+    if ((flags & Flag.END_HEADERS) === 0) return;
+    const block = Buffer.concat(this.parts, this.bytes);
+    this.open = 0;
+    this.parts = [];
+    this.bytes = 0;
+    this.sink(id, this.flags, block, 0, block.length);
+  }
+}
+
+/** The entries of a SETTINGS frame (not an ACK), each value checked against §6.5.2. */
+export function readSettings(id: number, payload: Buffer): Array<readonly [number, number]> {
+  if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+  if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length");
+  const out: Array<readonly [number, number]> = [];
+  for (let p = 0; p < payload.length; p += 6) {
+    const key = payload.readUInt16BE(p);
+    const value = payload.readUInt32BE(p + 2);
+    if (key === Setting.INITIAL_WINDOW_SIZE && value > MAX_WINDOW) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "initial window too large");
+    }
+    if (key === Setting.MAX_FRAME_SIZE && (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE)) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `invalid SETTINGS_MAX_FRAME_SIZE ${value}`);
+    }
+    if (key === Setting.ENABLE_PUSH && value > 1) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
+    }
+    out.push([key, value]);
+  }
+  return out;
+}
