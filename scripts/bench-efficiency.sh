@@ -19,7 +19,7 @@ done
 bin=$(pwd)/dist/grpcperf
 tmp=$(mktemp -d)
 log="$tmp/serve.log"
-taskset -c 0 "$bin" serve --addr 127.0.0.1:0 2>"$log" &
+taskset -c 0 "$bin" serve --addr 127.0.0.1:0 --workers 1 2>"$log" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 addr=$(wait_ready "$log" "$server") || exit 1

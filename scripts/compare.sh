@@ -38,7 +38,8 @@ work=$(mktemp -d)
 trap 'kill -TERM ${serve_pid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bun" scripts/make-body.ts "$payload" "$work/body.bin"
 
-taskset -c $server_core dist/grpcperf serve --addr 127.0.0.1:0 2>"$work/serve.log" &
+# One server thread: the comparison is per core, and several event loops on one pinned core only compete.
+taskset -c $server_core dist/grpcperf serve --addr 127.0.0.1:0 --workers 1 2>"$work/serve.log" &
 serve_pid=$!
 addr=$(wait_ready "$work/serve.log" "$serve_pid") || exit 1
 
