@@ -72,7 +72,7 @@ export interface SessionEvents {
   readonly debug: (message: string) => void;
 }
 
-/** One stream as the gRPC layer sees it: send the response, or reset. */
+/** One stream as the gRPC layer sees it: the response goes out through it. */
 export class ServerStream {
   handler: StreamHandler | undefined = undefined;
   headersSent = false;
@@ -117,11 +117,6 @@ export class ServerStream {
     this.done = true;
     this.headersSent = true;
     this.session.endStream(this, block);
-  }
-
-  /** RST_STREAM: ends the stream at once. */
-  reset(code: number): void {
-    this.session.resetStream(this, code);
   }
 }
 
@@ -322,7 +317,7 @@ export class ServerSession {
     this.closeStream(stream, true);
   }
 
-  resetStream(stream: ServerStream, code: number): void {
+  private resetStream(stream: ServerStream, code: number): void {
     stream.done = true;
     stream.pending = undefined;
     stream.pendingTrailers = undefined;
