@@ -98,6 +98,30 @@ describe("grpcperf binary", () => {
     expect(r.stderr).not.toContain("    at ");
   });
 
+  test("unknown --engine: one clear line, exit 2", () => {
+    const r = run(["serve", "--addr", "127.0.0.1:0", "--engine", "fast"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('--engine: "fast" is not lean or grpc-js');
+  });
+
+  test("SERVER_ENGINE=grpc-js serves the same calls through @grpc/grpc-js", async () => {
+    const s = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
+      cwd,
+      env: { ...env, SERVER_ENGINE: "grpc-js" },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    try {
+      const m = await waitForLine(s.stderr, /serving .*\(grpc-js engine\) on (\S+)/);
+      const r = run(["call", "smoke", "--server", m[1] as string]);
+      expect(r.code).toBe(0);
+    } finally {
+      s.kill("SIGTERM");
+      await s.exited;
+    }
+  });
+
   test("unknown log level is refused", () => {
     const r = run(["call", "echo", "--server", target], { LOG_LEVEL: "loud" });
     expect(r.code).toBe(2);

@@ -88,6 +88,7 @@ export default defineCommand({
     const warning = plaintextExposureWarning([addr], names, tls !== undefined);
     if (warning) log.warn(warning);
 
+    const servingEngine: ServerEngine = args["fast-path"] === false ? "grpc-js" : engine;
     let serving: Serving;
     try {
       serving = await startServing({
@@ -98,7 +99,7 @@ export default defineCommand({
         cryptoQueue,
         limits,
         tls,
-        engine: args["fast-path"] === false ? "grpc-js" : engine,
+        engine: servingEngine,
         fastPath: args["fast-path"],
         allowCids: allow?.cids,
         logLevel,
@@ -112,7 +113,7 @@ export default defineCommand({
     const scheme = tls ? (tls.clientCaPem ? " (mTLS)" : " (TLS)") : "";
     const where = serving.addresses.map(formatAddress).join(", ");
     // The worker count goes before " on ": scripts and tests take the address as `serving .* on (\S+)`.
-    const count = `${threads} worker${threads === 1 ? "" : "s"}`;
+    const count = `${threads} worker${threads === 1 ? "" : "s"}${servingEngine === "grpc-js" ? " (grpc-js engine)" : ""}`;
     const services = names.map((n) => n.replace(/^grpcperf\.v1\./, "")).join(", ");
     log.info(`grpcperf serving ${services} with ${count} on ${where}${scheme}`);
     log.debug(`limits: ${describeLimits(limits)}`);
