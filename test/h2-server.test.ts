@@ -3,6 +3,7 @@
 // Waits are on frames, never on time: "the server sent nothing more" is shown by a PING answered after it.
 import { afterEach, describe, expect, test } from "bun:test";
 import net from "node:net";
+import type * as grpc from "@grpc/grpc-js";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import {
@@ -19,6 +20,7 @@ import {
 import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { echoService } from "../src/server/echo.ts";
+import type { ServiceDef } from "../src/server/handler.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
@@ -147,8 +149,27 @@ afterEach(async () => {
   srv = undefined;
 });
 
+/** A streaming method whose handler throws on every message: a bug in a service, not in the peer. */
+const throwing: ServiceDef = {
+  name: "test.Throwing",
+  methods: [
+    {
+      path: "/test.Throwing/Bidi",
+      requestStream: true,
+      responseStream: true,
+      serialize: (v) => v as Buffer,
+      deserialize: (b) => b,
+      handler: ((call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        call.on("data", () => {
+          throw new Error("boom");
+        });
+      }) as grpc.UntypedHandleCall,
+    },
+  ],
+};
+
 async function start(limits: Partial<Limits> = {}, settings: Array<[number, number]> = []): Promise<Peer> {
-  srv = await serveOnLoopback([echoService()], { engine: "lean", limits });
+  srv = await serveOnLoopback([echoService(), throwing], { engine: "lean", limits });
   const port = srv.address.kind === "tcp" ? srv.address.port : 0;
   const peer = await Peer.connect(port, settings);
   peers.push(peer);
@@ -315,6 +336,18 @@ describe("lean HTTP/2 server: streams", () => {
     // The two open ones still work.
     peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("a")));
     expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
+  });
+
+  test("a streaming handler that throws fails its call with INTERNAL; the connection keeps serving", async () => {
+    const peer = await start();
+    peer.headers(1, "/test.Throwing/Bidi");
+    peer.send(FrameType.DATA, 0, 1, echoFrame(Buffer.from("x")));
+    const t = await trailersOf(peer, 1);
+    expect(t.headers?.["grpc-status"]).toBe("13");
+    peer.headers(3);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 3, echoFrame(Buffer.from("still here")));
+    expect((await trailersOf(peer, 3)).headers?.["grpc-status"]).toBe("0");
+    expect(peer.frames.some((f) => f.type === FrameType.GOAWAY)).toBe(false);
   });
 
   test("a client reset mid-request frees the slot and the connection keeps serving", async () => {

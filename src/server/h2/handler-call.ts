@@ -139,8 +139,11 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
         return;
       }
       this.count++;
-      if (this.method.requestStream) this.emit("data", message);
-      else if (this.count === 1) this.request = message;
+      if (!this.method.requestStream) {
+        if (this.count === 1) this.request = message;
+        return;
+      }
+      this.emitSafely("data", message);
     });
     if (err) this.finish(err.code, err.details);
   }
@@ -148,7 +151,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
   onEnd(): void {
     if (this.finished) return;
     if (this.method.requestStream) {
-      this.emit("end");
+      this.emitSafely("end");
       return;
     }
     if (this.count !== 1 || this.reader.buffered > 0) {
@@ -161,6 +164,16 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     this.run();
   }
 
+  /** A handler that throws fails its own call, not the connection whose frame it was reading. */
+  private emitSafely(event: string, value?: unknown): void {
+    try {
+      this.emit(event, value);
+    } catch (err) {
+      const st = internal(this.method.path, err);
+      this.finish(st.code as number, st.details as string);
+    }
+  }
+
   onAbort(): void {
     this.cancel();
   }
@@ -169,9 +182,10 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     if (this.cancelled) return;
     this.cancelled = true;
     this.stop();
+    const wasFinished = this.finished;
     this.finished = true;
     this.emit("cancelled", "cancelled");
-    this.emit("close");
+    if (!wasFinished) this.emit("close");
   }
 
   private run(): void {
