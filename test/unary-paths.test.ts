@@ -109,6 +109,63 @@ describe.each(["lean", "grpc-js"] as const)("%s engine", (engine) => {
       expect(await raw(frame, { "grpc-encoding": "gzip" })).toBe(Status.OK);
     });
 
+    test("pings with no call open, one after another: GOAWAY ENHANCE_YOUR_CALM", async () => {
+      const own = http2.connect(`http://${srv.target}`);
+      own.on("error", () => {});
+      const goaway = new Promise<number>((resolve) => own.once("goaway", (code: number) => resolve(code)));
+      await new Promise<void>((resolve) => own.once("connect", () => resolve()));
+      for (let i = 0; i < 5 && !own.destroyed; i++) {
+        await new Promise<void>((resolve) => {
+          try {
+            if (!own.ping(() => resolve())) resolve();
+          } catch {
+            resolve();
+          }
+        });
+      }
+      expect(await goaway).toBe(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      own.destroy();
+      await stillServes();
+    });
+
+    test("pings on every chunk of a large response (as BDP estimators do) are no abuse", async () => {
+      // A session of its own: the keepalive policy counts per connection.
+      const own = http2.connect(`http://${srv.target}`);
+      own.on("error", () => {});
+      let goaway = false;
+      let pings = 0;
+      own.on("goaway", () => {
+        goaway = true;
+      });
+      const body = encodeFrame(encodeMessage(EchoRequest, { payload: Buffer.alloc(1 << 20, 7) }));
+      const status = await new Promise<number | undefined>((resolve) => {
+        const s = own.request(headers());
+        let st: number | undefined;
+        const read = (h: http2.IncomingHttpHeaders) => {
+          if (h["grpc-status"] !== undefined) st = Number(h["grpc-status"]);
+        };
+        s.on("response", read);
+        s.on("trailers", read);
+        // One ping outstanding at a time, sent as data arrives: what grpc-go's BDP estimator does.
+        let pinging = false;
+        s.on("data", () => {
+          if (pinging || own.destroyed) return;
+          pinging = true;
+          own.ping(() => {
+            pinging = false;
+            pings++;
+          });
+        });
+        s.on("error", () => {});
+        s.on("close", () => resolve(st));
+        s.end(body);
+      });
+      own.close();
+      expect(status).toBe(Status.OK);
+      expect(goaway).toBe(false);
+      expect(pings).toBeGreaterThan(3); // more than the policy's strikes would allow
+    });
+
     test("streams reset before the answer, many at once, do not take the server down", async () => {
       for (let i = 0; i < 500; i++) {
         const s = client.request(headers());

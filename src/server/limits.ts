@@ -97,18 +97,24 @@ const TOO_MANY_PINGS = Buffer.from("too_many_pings");
 
 /**
  * Enforces the keepalive policy on one HTTP/2 session, as grpc-go does: a client that keeps pinging
- * against it gets GOAWAY ENHANCE_YOUR_CALM "too_many_pings" and is disconnected.
+ * against it gets GOAWAY ENHANCE_YOUR_CALM "too_many_pings" and is disconnected. As in grpc-go, a ping
+ * that follows response bytes from us is no strike: BDP estimators (grpc-go's client) ping as they
+ * receive. node:http2 does not say what it sent, so "sent" is read off the socket's byte count, less
+ * the PING ACK that answered the previous ping.
  */
 export function enforceKeepalivePolicy(session: http2.ServerHttp2Session, l: Limits): void {
-  const state = { lastPingMs: Number.NEGATIVE_INFINITY, strikes: 0, openCalls: 0 };
+  const written = () => (session.socket as { bytesWritten?: number } | undefined)?.bytesWritten ?? 0;
+  const state = { lastPingMs: Number.NEGATIVE_INFINITY, strikes: 0, openCalls: 0, writtenAtPing: written() };
   session.on("stream", (stream: http2.ServerHttp2Stream) => {
     state.openCalls++;
-    state.strikes = 0; // a real call resets the count, as grpc-go does when it sends headers/data
     stream.once("close", () => state.openCalls--);
   });
   session.on("ping", () => {
     const now = Date.now();
-    state.strikes = pingStrike(state, now, state.openCalls, l);
+    const w = written();
+    const sent = w - state.writtenAtPing > PING_ACK_BYTES;
+    state.writtenAtPing = w;
+    state.strikes = sent ? 0 : pingStrike(state, now, state.openCalls, l);
     state.lastPingMs = now;
     if (state.strikes > MAX_PING_STRIKES && !session.destroyed) {
       log.debug("client broke the keepalive policy: GOAWAY too_many_pings");
@@ -117,6 +123,9 @@ export function enforceKeepalivePolicy(session: http2.ServerHttp2Session, l: Lim
     }
   });
 }
+
+/** A PING frame: 9-byte header and 8 bytes of data. */
+const PING_ACK_BYTES = 17;
 
 /** Counts open connections; a connection over the limit is refused by closing it at once. */
 export class ConnectionGate {

@@ -146,6 +146,8 @@ export class ServerSession {
   // Keepalive (our pings) and the policy for the client's pings.
   private lastPingMs = Number.NEGATIVE_INFINITY;
   private strikes = 0;
+  /** HEADERS or DATA went out since the last client PING: that ping is no strike (grpc-go's rule). */
+  private sentSincePing = false;
   private readAny = false;
   private pingOutstanding = false;
   private keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -254,6 +256,7 @@ export class ServerSession {
   // --- sending -------------------------------------------------------------------------------------------
 
   writeHeaders(id: number, block: Buffer, endStream: boolean): void {
+    this.sentSincePing = true;
     const w = this.writer;
     const max = this.peerMaxFrame;
     if (block.length <= max) {
@@ -273,6 +276,7 @@ export class ServerSession {
   }
 
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void {
+    this.sentSincePing = true;
     const total = length + 5;
     if (
       stream.pending === undefined &&
@@ -335,6 +339,7 @@ export class ServerSession {
       const buf = queue[0] as Buffer;
       const n = Math.min(buf.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
       if (n <= 0) return;
+      this.sentSincePing = true;
       const at = w.reserve(FRAME_HEADER);
       writeFrameHeader(w.slab, at, n, FrameType.DATA, 0, stream.id);
       w.append(n === buf.length ? buf : buf.subarray(0, n));
@@ -530,7 +535,6 @@ export class ServerSession {
       return;
     }
     this.lastStreamId = id;
-    this.strikes = 0; // a real call resets the ping count, as grpc-go does
     if (this.draining) {
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
@@ -595,6 +599,14 @@ export class ServerSession {
       return;
     }
     const now = Date.now();
+    if (this.sentSincePing) {
+      // Pings while we are sending are what grpc-go's and others' BDP estimators do, not abuse.
+      this.sentSincePing = false;
+      this.strikes = 0;
+      this.lastPingMs = now;
+      this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+      return;
+    }
     this.strikes = pingStrike(
       { lastPingMs: this.lastPingMs, strikes: this.strikes },
       now,
