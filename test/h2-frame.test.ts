@@ -1,5 +1,6 @@
 // HTTP/2 frame cutting: frames split across reads at every byte, several frames per read, bad lengths.
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import {
   encodeFrame,
   Flag,
@@ -51,6 +52,29 @@ describe("FrameParser", () => {
     const bytes = [...stream].map((b) => Buffer.from([b]));
     expect(parseAll(parser, bytes)).toEqual(expected);
     expect(parser.buffered).toBe(0);
+  });
+  test("any cutting into any number of reads gives the same frames", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(stream.length), { maxLength: 12 }), (cuts) => {
+        const at = [...new Set(cuts)].sort((x, y) => x - y);
+        const chunks: Buffer[] = [];
+        let last = 0;
+        for (const c of at) {
+          chunks.push(stream.subarray(last, c));
+          last = c;
+        }
+        chunks.push(stream.subarray(last));
+        const parser = new FrameParser();
+        expect(parseAll(parser, chunks)).toEqual(expected);
+        expect(parser.buffered).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  test("an oversized frame is refused when its header completes across reads", () => {
+    const header = Buffer.from([0x00, 0x40, 0x01, 0, 0, 0, 0, 0, 1]); // 16385 bytes
+    const r = parseAll(new FrameParser(16_384), [header.subarray(0, 4), header.subarray(4), Buffer.alloc(10)]);
+    expect(r).toBeInstanceOf(Error);
   });
   test("the reserved bit of the stream id is ignored", () => {
     const f = encodeFrame(FrameType.DATA, 0, 5, Buffer.alloc(0));

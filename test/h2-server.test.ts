@@ -176,6 +176,34 @@ async function start(limits: Partial<Limits> = {}, settings: Array<[number, numb
   return peer;
 }
 
+describe("what the lean server assumes of the runtime", () => {
+  test("every socket read comes in a buffer of its own: views into earlier reads stay valid", async () => {
+    const kept: Buffer[] = [];
+    const copies: Buffer[] = [];
+    let markEnded = () => {};
+    const ended = new Promise<void>((r) => {
+      markEnded = r;
+    });
+    const server = net.createServer((s) => {
+      s.on("data", (c: Buffer) => {
+        kept.push(c);
+        copies.push(Buffer.from(c));
+      });
+      s.on("end", () => markEnded());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const { port } = server.address() as net.AddressInfo;
+    const client = net.connect(port, "127.0.0.1");
+    await new Promise<void>((r) => client.once("connect", () => r()));
+    for (let i = 0; i < 500; i++) client.write(Buffer.alloc(4000 + (i % 13), i & 0xff));
+    client.end();
+    await ended;
+    server.close();
+    expect(kept.length).toBeGreaterThan(1);
+    for (let i = 0; i < kept.length; i++) expect((kept[i] as Buffer).equals(copies[i] as Buffer)).toBe(true);
+  });
+});
+
 describe("lean HTTP/2 server: connection", () => {
   test("SETTINGS advertise the stream limit; ours are acknowledged; PING is answered", async () => {
     const peer = await start({ maxConcurrentStreams: 7 });

@@ -24,7 +24,7 @@ export function encodeMessage<M>(type: { encode(message: M): Writer }, message: 
 
 // One writer for every encodeShared() on this thread, kept between calls so encoding a response allocates
 // nothing of its own; one that grew past this is dropped rather than held for ever.
-const SHARED_WRITER_KEEP = 64 * 1024;
+const SHARED_WRITER_KEEP = 4 * 1024 * 1024;
 let shared: Writer = protobuf.Writer.create();
 
 /**

@@ -135,17 +135,35 @@ export class FrameParser {
   /** Feeds bytes; calls sink per complete frame. An Error ends the connection. */
   push(chunk: Buffer, sink: FrameSink): Error | undefined {
     let buf = chunk;
-    if (this.rest !== undefined) {
-      buf = Buffer.concat([this.rest, chunk]);
+    // A frame split over reads is completed with just the bytes it lacks, and the rest of this read is
+    // parsed in place: joining the whole read to the remainder would copy every byte of a large transfer.
+    while (this.rest !== undefined) {
+      const rest = this.rest;
+      const headerDone = rest.length >= FRAME_HEADER;
+      const need = (headerDone ? frameEnd(rest) : FRAME_HEADER) - rest.length;
+      if (buf.length < need) {
+        this.rest = Buffer.concat([rest, buf]);
+        return undefined;
+      }
+      const joined = Buffer.concat([rest, buf.subarray(0, need)]);
+      buf = buf.subarray(need);
+      if (!headerDone) {
+        const length = frameEnd(joined) - FRAME_HEADER;
+        if (length > this.maxFrameSize) return this.tooLong(length);
+        if (length > 0) {
+          this.rest = joined; // the header is in; go round for the payload
+          continue;
+        }
+      }
       this.rest = undefined;
+      const end = joined.length;
+      sink(joined[3] as number, joined[4] as number, joined.readUInt32BE(5) & MAX_WINDOW, joined, FRAME_HEADER, end);
     }
     let pos = 0;
     const end = buf.length;
     while (end - pos >= FRAME_HEADER) {
       const length = ((buf[pos] as number) << 16) | ((buf[pos + 1] as number) << 8) | (buf[pos + 2] as number);
-      if (length > this.maxFrameSize) {
-        return new Error(`frame of ${length} bytes exceeds the maximum frame size ${this.maxFrameSize}`);
-      }
+      if (length > this.maxFrameSize) return this.tooLong(length);
       if (end - pos - FRAME_HEADER < length) break;
       const type = buf[pos + 3] as number;
       const flags = buf[pos + 4] as number;
@@ -158,10 +176,19 @@ export class FrameParser {
     return undefined;
   }
 
+  private tooLong(length: number): Error {
+    return new Error(`frame of ${length} bytes exceeds the maximum frame size ${this.maxFrameSize}`);
+  }
+
   /** Bytes of an incomplete frame held back. */
   get buffered(): number {
     return this.rest?.length ?? 0;
   }
+}
+
+/** Where the frame starting at head[0] ends (header included); head holds at least the 9-byte header. */
+function frameEnd(head: Buffer): number {
+  return FRAME_HEADER + (((head[0] as number) << 16) | ((head[1] as number) << 8) | (head[2] as number));
 }
 
 /** The payload of a DATA or HEADERS frame without padding (and, for HEADERS, the priority fields). */

@@ -34,9 +34,12 @@ export class Writer {
     return at;
   }
 
-  /** Queues bytes; large ones are not copied, so the caller must not change them afterwards. */
-  append(bytes: Buffer): void {
-    if (bytes.length > COPY_LIMIT) {
+  /**
+   * Queues bytes; large ones (or any, with copy false) are not copied, so the caller must not change
+   * them afterwards.
+   */
+  append(bytes: Buffer, copy = bytes.length <= COPY_LIMIT): void {
+    if (!copy) {
       this.seal();
       this.parts.push(bytes);
       this.schedule();
@@ -65,15 +68,8 @@ export class Writer {
       this.parts.length = 0;
       return;
     }
-    let ok: boolean;
-    if (n === 1) {
-      ok = this.socket.write(this.parts[0] as Buffer);
-    } else {
-      ok = true;
-      this.socket.cork();
-      for (const p of this.parts) ok = this.socket.write(p) && ok;
-      this.socket.uncork();
-    }
+    // One write either way: Bun's writev joins corked writes into one buffer itself.
+    const ok = this.socket.write(n === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts));
     this.parts.length = 0;
     if (!ok) this.onBlocked?.();
   }

@@ -45,8 +45,8 @@ export class MessageReader {
     let pos = start;
     let stop = end;
     if (this.pendingBytes > 0) {
-      // Copies: the read buffer is only ours during this call.
-      this.pending.push(Buffer.from(buf.subarray(start, end)));
+      // Views, not copies: every socket read comes in a buffer of its own, never reused.
+      this.pending.push(buf.subarray(start, end));
       this.pendingBytes += end - start;
       if (this.need < 0) {
         if (this.pendingBytes < FRAME_HEADER_BYTES) return undefined;
@@ -85,7 +85,7 @@ export class MessageReader {
       pos = next;
     }
     if (pos < stop) {
-      this.pending = [Buffer.from(data.subarray(pos, stop))];
+      this.pending = [data.subarray(pos, stop)];
       this.pendingBytes = stop - pos;
     }
     return undefined;

@@ -51,7 +51,10 @@ export class RequestHead {
 
 /** What the gRPC layer does with one stream's frames. */
 export interface StreamHandler {
-  /** Request body bytes buf[start, end); a range of the read buffer, valid only during the call. */
+  /**
+   * Request body bytes buf[start, end): a range of a read buffer, which may be kept as a view (every
+   * socket read comes in a buffer of its own; test/h2-server.test.ts checks that for this runtime).
+   */
   onData(buf: Buffer, start: number, end: number): void;
   /** The client half-closed the stream. */
   onEnd(): void;
@@ -342,7 +345,8 @@ export class ServerSession {
       this.sentSincePing = true;
       const at = w.reserve(FRAME_HEADER);
       writeFrameHeader(w.slab, at, n, FrameType.DATA, 0, stream.id);
-      w.append(n === buf.length ? buf : buf.subarray(0, n));
+      // Not copied into the slab: the writer joins the parts once, when it writes them.
+      w.append(n === buf.length ? buf : buf.subarray(0, n), false);
       stream.sendWindow -= n;
       this.sendWindow -= n;
       if (n === buf.length) queue.shift();
