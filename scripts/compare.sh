@@ -75,7 +75,7 @@ bench_row() { # name addr conns inflight
     return 0
   fi
   { time taskset -c $loader_core dist/grpcperf bench --server "$addr" --connections "$c" --concurrency $((c * m)) \
-      --threads 1 --duration "${duration}s" --warmup 1s --json --quiet >"$work/bench.json" 2>"$work/bench.err"; } 2>"$work/time"
+      --threads 1 --payload-size "$payload" --duration "${duration}s" --warmup 1s --json --quiet >"$work/bench.json" 2>"$work/bench.err"; } 2>"$work/time"
   read -r real user sys <"$work/time"
   python3 - "$name" "$((c * m))" "$work/bench.json" "$real" "$user" "$sys" <<'PY'
 import json, sys

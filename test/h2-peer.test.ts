@@ -29,6 +29,30 @@ function leanTo(port: number, maxReceiveMessageBytes?: number): LeanChannel {
   });
 }
 
+describe("against node:http2 with a 3-byte window", () => {
+  test("the 5-byte gRPC prefix split over DATA frames: the message still arrives whole", async () => {
+    const server = http2.createServer({ settings: { initialWindowSize: 3 } });
+    server.on("stream", (stream: http2.ServerHttp2Stream) => {
+      stream.on("error", () => {});
+      const parts: Buffer[] = [];
+      stream.on("data", (c: Buffer) => parts.push(c));
+      stream.on("end", () => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        stream.end(Buffer.concat(parts));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const ch = leanTo((server.address() as AddressInfo).port);
+    const payload = Buffer.from("a message longer than the window, prefix and all");
+    const r = await ch.unary("/t/echo", payload, { timeoutMs: 10_000 });
+    await ch.close();
+    server.close();
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.toString()).toBe(payload.toString());
+  });
+});
+
 describe("against node:http2 with tight settings", () => {
   let server: http2.Http2Server;
   let port: number;

@@ -12,56 +12,96 @@ export function encodeFrame(message: Uint8Array): Buffer {
   return out;
 }
 
+/** Inflates a compressed message (the request's grpc-encoding); throws on corrupt input. */
+export type Decompress = (bytes: Buffer) => Buffer;
+
+export function tooLarge(length: number, max: number): RpcError {
+  return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
+}
+
 /**
  * Reassembles messages from DATA chunks: a message may be split across chunks, and one chunk may hold
- * several messages. Oversized messages are refused from their header, before their body is buffered.
+ * several messages. Oversized messages are refused from their prefix, before their body is buffered;
+ * a split message is gathered as views and joined once, when its last byte is in.
  */
 export class FrameDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  // Length (prefix included) of the message being gathered, once its prefix is in; -1 before.
+  private need = -1;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  /** decompress: for messages whose compressed flag is set; without it such a message is an error. */
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly decompress?: Decompress,
+  ) {}
 
-  /** Feeds a chunk; returns the messages it completed, or an error that ends the stream. */
+  /** Feeds a chunk; appends the messages it completed to `out`, or returns an error that ends the stream. */
   push(chunk: Buffer, out: Buffer[]): RpcError | undefined {
-    let buf: Buffer;
-    if (this.pendingBytes === 0) {
-      buf = chunk;
-    } else {
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
+    return this.read(chunk, 0, chunk.length, (m) => out.push(m));
+  }
+
+  /** Feeds buf[start, end); calls `each` per complete message. An RpcError ends the call. */
+  read(buf: Buffer, start: number, end: number, each: (message: Buffer) => void): RpcError | undefined {
+    let data = buf;
+    let pos = start;
+    let stop = end;
+    if (this.pendingBytes > 0) {
+      // Views, not copies: every socket read comes in a buffer of its own, never reused.
+      this.pending.push(buf.subarray(start, end));
+      this.pendingBytes += end - start;
+      if (this.need < 0) {
+        if (this.pendingBytes < FRAME_HEADER_BYTES) return undefined;
+        const head = Buffer.concat(this.pending);
+        this.pending = [head];
+        const err = this.check(head, 0);
+        if (err) return err;
+        this.need = FRAME_HEADER_BYTES + head.readUInt32BE(1);
+      }
+      if (this.pendingBytes < this.need) return undefined;
+      data = Buffer.concat(this.pending, this.pendingBytes);
+      pos = 0;
+      stop = data.length;
       this.pending = [];
       this.pendingBytes = 0;
+      this.need = -1;
     }
-    let pos = 0;
-    while (buf.length - pos >= FRAME_HEADER_BYTES) {
-      const flag = buf[pos];
-      const length = buf.readUInt32BE(pos + 1);
-      if (flag !== 0) {
-        return rpcError(
-          Status.INTERNAL,
-          flag === 1
-            ? "received a compressed message, but no compression was negotiated"
-            : `invalid frame flag ${flag}`,
-        );
+    while (stop - pos >= FRAME_HEADER_BYTES) {
+      const err = this.check(data, pos);
+      if (err) return err;
+      const next = pos + FRAME_HEADER_BYTES + data.readUInt32BE(pos + 1);
+      if (next > stop) {
+        this.need = next - pos;
+        break;
       }
-      if (length > this.maxMessageBytes) {
-        return rpcError(
-          Status.RESOURCE_EXHAUSTED,
-          `received message larger than max (${length} vs. ${this.maxMessageBytes})`,
-        );
+      let message = data.subarray(pos + FRAME_HEADER_BYTES, next);
+      if (data[pos] === 1) {
+        try {
+          message = (this.decompress as Decompress)(message);
+        } catch {
+          return rpcError(Status.INTERNAL, "could not decompress the message");
+        }
+        if (message.length > this.maxMessageBytes) return tooLarge(message.length, this.maxMessageBytes);
       }
-      const end = pos + FRAME_HEADER_BYTES + length;
-      if (end > buf.length) break;
-      out.push(buf.subarray(pos + FRAME_HEADER_BYTES, end));
-      pos = end;
+      each(message);
+      pos = next;
     }
-    if (pos < buf.length) {
-      const rest = buf.subarray(pos);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
+    if (pos < stop) {
+      this.pending = [data.subarray(pos, stop)];
+      this.pendingBytes = stop - pos;
     }
     return undefined;
+  }
+
+  /** The prefix at data[pos]: a bad flag or an oversized message is refused before its body is gathered. */
+  private check(data: Buffer, pos: number): RpcError | undefined {
+    const flag = data[pos] as number;
+    if (flag > 1) return rpcError(Status.INTERNAL, `invalid message flag ${flag}`);
+    if (flag === 1 && this.decompress === undefined) {
+      return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+    }
+    const length = data.readUInt32BE(pos + 1);
+    return length > this.maxMessageBytes ? tooLarge(length, this.maxMessageBytes) : undefined;
   }
 
   /** Bytes of an incomplete message still waiting for the rest. */

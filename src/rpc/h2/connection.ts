@@ -2,6 +2,7 @@
 // slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
 // calls are the only kind of stream; each is a UnaryCall, which turns the frames into a Result.
 import type { Duplex } from "node:stream";
+import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
@@ -38,6 +39,8 @@ const LAST_STREAM_ID = 0x7fffffff;
 const MAX_TRANSPARENT_RETRIES = 2;
 // Requests up to this size are copied into the output buffer; larger ones are written as they are.
 const COPY_WHOLE = 16 * 1024;
+// Where a request's gRPC prefix is built when the request goes out in pieces.
+const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
 // HEADERS flags that put more than the header block into the payload.
 const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
 
@@ -205,15 +208,24 @@ export class H2Connection {
       this.sendWindow -= total;
       return;
     }
-    const body = call.body();
-    while (call.sent < body.length) {
-      const n = Math.min(body.length - call.sent, call.sendWindow, this.sendWindow, this.maxFrame);
+    // In pieces, as the windows allow: the 5-byte prefix is written into the output buffer, the message
+    // is queued as views of the caller's bytes, never copied into a framed request of its own.
+    const request = call.requestBuffer();
+    while (call.sent < total) {
+      const n = Math.min(total - call.sent, call.sendWindow, this.sendWindow, this.maxFrame);
       if (n <= 0) return;
       const end = call.sent + n;
-      const flags = end === body.length ? Flag.END_STREAM : 0;
-      const at = w.reserve(FRAME_HEADER);
-      writeFrameHeader(w.slab, at, n, FrameType.DATA, flags, call.id);
-      w.append(call.sent === 0 && n === body.length ? body : body.subarray(call.sent, end));
+      const prefix = Math.max(0, Math.min(FRAME_HEADER_BYTES, end) - call.sent);
+      const at = w.reserve(FRAME_HEADER + prefix);
+      writeFrameHeader(w.slab, at, n, FrameType.DATA, end === total ? Flag.END_STREAM : 0, call.id);
+      if (prefix > 0) {
+        PREFIX_SCRATCH[0] = 0;
+        PREFIX_SCRATCH.writeUInt32BE(request.length, 1);
+        w.slab.set(PREFIX_SCRATCH.subarray(call.sent, call.sent + prefix), at + FRAME_HEADER);
+      }
+      const from = Math.max(call.sent, FRAME_HEADER_BYTES) - FRAME_HEADER_BYTES;
+      const to = end - FRAME_HEADER_BYTES;
+      if (to > from) w.append(request.subarray(from, to), false);
       call.sent = end;
       call.sendWindow -= n;
       this.sendWindow -= n;

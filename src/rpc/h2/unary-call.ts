@@ -2,7 +2,7 @@
 // trailers, a reset or the end of the connection. Its outcome follows src/rpc/client.ts exactly (same
 // status for the same wire events), so the two clients are interchangeable.
 import type { CallOptions } from "../channel.ts";
-import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
+import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -81,17 +81,15 @@ export class UnaryCall {
     this.unacked = 0;
   }
 
-  private framed: Buffer | undefined;
-
   /** Length of the request with its gRPC prefix. */
   get total(): number {
     return this.request.length + FRAME_HEADER_BYTES;
   }
 
-  /** The prefixed request as one Buffer, built only when flow control makes it go out in pieces. */
-  body(): Buffer {
-    this.framed ??= encodeFrame(this.request);
-    return this.framed;
+  /** The request message as a Buffer view (the writer queues Buffers), for sending it in pieces. */
+  requestBuffer(): Buffer {
+    const r = this.request;
+    return Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength);
   }
 
   /** A complete header block arrived: the response headers, or (the second time) the trailers. */

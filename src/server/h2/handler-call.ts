@@ -4,10 +4,10 @@
 // services keep one implementation whichever HTTP/2 server carries them.
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
+import { type Decompress, FrameDecoder } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
 import { internal, type MethodDef } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import { type Decompress, MessageReader } from "./messages.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 import type { CallLimits } from "./unary.ts";
 
@@ -26,7 +26,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
   cancelled = false;
   private finished = false;
   private count = 0;
-  private readonly reader: MessageReader;
+  private readonly reader: FrameDecoder;
   private readonly deadline: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
@@ -40,7 +40,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     timeoutMs: number | undefined,
   ) {
     super();
-    this.reader = new MessageReader(limits.maxReceiveMessageBytes, decompress);
+    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes, decompress);
     this.deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     if (timeoutMs !== undefined) {
       this.timer = setTimeout(() => {
@@ -129,7 +129,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
 
   onData(buf: Buffer, start: number, end: number): void {
     if (this.finished) return;
-    const err = this.reader.push(buf, start, end, (bytes) => {
+    const err = this.reader.read(buf, start, end, (bytes) => {
       if (this.finished) return;
       let message: unknown;
       try {

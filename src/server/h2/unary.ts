@@ -4,11 +4,10 @@
 import type Long from "long";
 import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
-import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
+import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
 import { type CallContext, internal, type UnaryDirect } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import { type Decompress, MessageReader } from "./messages.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 
 export interface CallLimits {
@@ -21,7 +20,7 @@ export class UnaryCall implements StreamHandler, CallContext {
   deadline = Number.POSITIVE_INFINITY;
   private message: Buffer | undefined;
   private count = 0;
-  private reader: MessageReader | undefined;
+  private reader: FrameDecoder | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private finished = false;
 
@@ -57,8 +56,8 @@ export class UnaryCall implements StreamHandler, CallContext {
         return;
       }
     }
-    this.reader ??= new MessageReader(this.limits.maxReceiveMessageBytes, this.decompress);
-    const err = this.reader.push(buf, start, end, (m) => {
+    this.reader ??= new FrameDecoder(this.limits.maxReceiveMessageBytes, this.decompress);
+    const err = this.reader.read(buf, start, end, (m) => {
       // A view of a read buffer is safe to keep: each read gets a buffer of its own.
       this.message ??= m;
       this.count++;
