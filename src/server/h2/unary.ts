@@ -43,7 +43,9 @@ export class UnaryCall implements StreamHandler, CallContext {
     return this.stream.peer;
   }
 
-  cancelled = (): boolean => this.finished;
+  cancelled(): boolean {
+    return this.finished;
+  }
 
   onData(buf: Buffer, start: number, end: number): void {
     if (this.finished) return;
