@@ -159,7 +159,7 @@ describe.each([true, false])("jobs nobody waits for are not signed (fast path: %
 });
 
 describe("the compiled binary under a flood", () => {
-  test("serve --crypto-workers 1 --crypto-queue 2: 200 RSA signs at once → some refused, the rest signed, still serving", async () => {
+  test("serve --crypto-workers 1 --crypto-queue 2: 200 RSA signs at once → some refused, the rest signed, still serving, counted at shutdown", async () => {
     // CRYPTO_QUEUE is there to show the flag wins over it
     const server = Bun.spawn(
       [
@@ -206,9 +206,15 @@ describe("the compiled binary under a flood", () => {
         T,
       );
       expect(codeOf(after.result)).toBe(Status.OK);
+      // At shutdown the server tells its side of the story, and it matches what the client saw.
+      await Promise.all(channels.splice(0).map((c) => c.close()));
+      server.kill("SIGTERM");
+      const stats = await waitForLine(server.stderr, /signing jobs: (\d+) run, (\d+) refused \(queue full\)/);
+      expect(Number(stats[1])).toBe(signed + 1);
+      expect(Number(stats[2])).toBe(refused);
     } finally {
       await Promise.all(channels.map((c) => c.close()));
-      server.kill("SIGKILL");
+      if (server.exitCode === null) server.kill("SIGKILL");
     }
   });
 });

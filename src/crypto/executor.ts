@@ -20,20 +20,45 @@ export function isRefused(o: Outcome): o is Refused {
   return "refused" in o;
 }
 
+/** Counters since start, never reset. */
+export interface ExecutorStats {
+  /** Jobs handed to a signer (a worker, or run inline). */
+  dispatched: number;
+  /** Jobs refused because the queue was full. */
+  rejected: number;
+  /** Jobs taken out unsigned because their caller's deadline passed or the caller cancelled. */
+  readonly dropped: Record<Drop, number>;
+}
+
 export interface CryptoExecutor {
   /** Never rejects: failures come back as { ok: false }. `caller` lets a busy executor skip a job whose
    * caller has gone or whose deadline has passed. */
   run(job: Job, caller?: Caller): Promise<Outcome>;
   close(): Promise<void>;
   readonly description: string;
+  readonly stats: ExecutorStats;
+}
+
+/** One line for the log at shutdown, or undefined when no job ever came. */
+export function describeStats(s: ExecutorStats): string | undefined {
+  if (s.dispatched + s.rejected + s.dropped.deadline + s.dropped.cancelled === 0) return undefined;
+  return (
+    `signing jobs: ${s.dispatched} run, ${s.rejected} refused (queue full), ` +
+    `${s.dropped.deadline} dropped (deadline passed), ${s.dropped.cancelled} dropped (caller cancelled)`
+  );
 }
 
 /** Runs each job at once, so nothing ever waits and nothing is refused: `caller` is not needed. */
 export function inlineExecutor(keys: readonly PrivateKeyMaterial[]): CryptoExecutor {
   const signers = buildSigners(keys);
+  const stats: ExecutorStats = { dispatched: 0, rejected: 0, dropped: { deadline: 0, cancelled: 0 } };
   return {
-    run: (job) => Promise.resolve(runJobSafely(signers, job)),
+    run: (job) => {
+      stats.dispatched++;
+      return Promise.resolve(runJobSafely(signers, job));
+    },
     close: () => Promise.resolve(),
     description: "inline on the event loop",
+    stats,
   };
 }

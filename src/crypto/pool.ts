@@ -3,7 +3,7 @@
 // anything, and nothing piles up out of reach in a worker's message port. A worker that dies fails its own
 // jobs (INTERNAL upstream) and is replaced.
 import { workerScriptUrl } from "../worker-url.ts";
-import type { CryptoExecutor, Outcome, Refused } from "./executor.ts";
+import type { CryptoExecutor, ExecutorStats, Outcome, Refused } from "./executor.ts";
 import type { Job, JobResult } from "./jobs.ts";
 import type { PrivateKeyMaterial } from "./keys.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -43,15 +43,8 @@ interface Pending {
   readonly done: (o: Outcome) => void;
 }
 
-/** Counters since start, never reset: what the tests assert on (nothing reports them yet). */
-export interface PoolStats {
-  /** Jobs handed to a worker. */
-  dispatched: number;
-  /** Jobs refused because the queue was full. */
-  rejected: number;
-  /** Jobs taken out unsigned because their caller's deadline passed or the caller cancelled. */
-  readonly dropped: Record<Drop, number>;
-}
+/** The pool's counters: what the tests assert on, and what serve logs at shutdown. */
+export type PoolStats = ExecutorStats;
 
 export interface PoolOptions {
   /** A worker died; its jobs failed. Told to the caller to log, never with key material. */

@@ -4,6 +4,7 @@
 // connection itself, only relays shutdown and watches the threads.
 
 import { availableParallelism } from "node:os";
+import { describeStats } from "../crypto/executor.ts";
 import type { KeyPair } from "../crypto/keys.ts";
 import { cryptoFromKeys } from "../crypto/setup.ts";
 import { type LevelName, log } from "../log.ts";
@@ -83,6 +84,9 @@ async function serveHere(opts: ServeOptions): Promise<Serving> {
       died: new Promise<string>(() => {}),
       async shutdown(graceMs) {
         const outcome = await server.shutdown(graceMs);
+        // What the signers did, so a load test's refusals and drops show on the server side too.
+        const signing = describeStats(crypto.executor.stats);
+        if (signing) log.info(signing);
         await crypto.executor.close();
         return outcome;
       },

@@ -1,7 +1,7 @@
 // One server thread of `serve --workers N`: the whole server (grpc-js, fast path, health, reflection,
 // limits, drain) on its own event loop, listening on sockets the main thread bound (thread-protocol.ts).
 
-import type { CryptoExecutor } from "../crypto/executor.ts";
+import { type CryptoExecutor, describeStats } from "../crypto/executor.ts";
 import { cryptoFromKeys } from "../crypto/setup.ts";
 import { log, setLogLevel, setLogOrigin } from "../log.ts";
 import { cryptoService } from "./crypto.ts";
@@ -51,6 +51,8 @@ async function start(config: ServerThreadConfig): Promise<void> {
 
 async function drain(graceMs: number): Promise<void> {
   const outcome = server ? await server.shutdown(graceMs) : { forced: false };
+  const signing = executor && describeStats(executor.stats);
+  if (signing) log.info(signing);
   await executor?.close();
   reply({ type: "stopped", forced: outcome.forced });
 }
