@@ -270,6 +270,21 @@ describe("lean HTTP/2 server: connection lifetime", () => {
     await peer.waitClosed();
   });
 
+  test("handshake timeout: a connection that never sends the preface is closed; others are served", async () => {
+    srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { handshakeTimeoutMs: 50 } });
+    const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+    const silent = net.connect(port, "127.0.0.1");
+    silent.on("error", () => {});
+    await new Promise<void>((resolve) => silent.once("connect", () => resolve()));
+    silent.resume();
+    await new Promise<void>((resolve) => silent.once("close", () => resolve()));
+    const peer = await Peer.connect(port);
+    peers.push(peer);
+    peer.headers(1);
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("after a silent one")));
+    expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
+  });
+
   test("max connection idle: a connection without calls gets GOAWAY NO_ERROR and is closed", async () => {
     const peer = await start({ maxConnectionIdleMs: 50 });
     peer.headers(1);

@@ -25,6 +25,7 @@ describe("limit flags", () => {
       "max-connection-idle": "5m",
       "max-connection-age": "1h",
       "max-connection-age-grace": "30s",
+      "handshake-timeout": "10s",
     });
     expect(l).toEqual({
       maxReceiveMessageBytes: 16 * 1024 * 1024,
@@ -38,6 +39,7 @@ describe("limit flags", () => {
       maxConnectionIdleMs: 300_000,
       maxConnectionAgeMs: 3_600_000,
       maxConnectionAgeGraceMs: 30_000,
+      handshakeTimeoutMs: 10_000,
     });
   });
 

@@ -29,6 +29,10 @@ export const limitArgs = {
     description: `concurrent calls per connection (default ${d.maxConcurrentStreams})`,
   },
   "max-connections": { type: "string", description: `open connections at once (default ${d.maxConnections})` },
+  "handshake-timeout": {
+    type: "string",
+    description: `lean engine: close a connection that sends no HTTP/2 preface within (default ${ms(d.handshakeTimeoutMs)}; 0 = never)`,
+  },
   "keepalive-time": { type: "string", description: `ping a quiet connection after (default ${ms(d.keepaliveTimeMs)})` },
   "keepalive-timeout": {
     type: "string",
@@ -62,6 +66,7 @@ export function limitsFromArgs(a: LimitFlags): Limits {
     maxSendMessageBytes: size(a["max-send-msg-size"], "max-send-msg-size", d.maxSendMessageBytes),
     maxConcurrentStreams: int(a["max-concurrent-streams"], "max-concurrent-streams", d.maxConcurrentStreams),
     maxConnections: int(a["max-connections"], "max-connections", d.maxConnections),
+    handshakeTimeoutMs: dur(a["handshake-timeout"], "handshake-timeout", d.handshakeTimeoutMs),
     keepaliveTimeMs: dur(a["keepalive-time"], "keepalive-time", d.keepaliveTimeMs),
     keepaliveTimeoutMs: dur(a["keepalive-timeout"], "keepalive-timeout", d.keepaliveTimeoutMs),
     keepaliveMinTimeMs: dur(a["keepalive-min-time"], "keepalive-min-time", d.keepaliveMinTimeMs),

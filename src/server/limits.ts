@@ -28,6 +28,8 @@ export interface Limits {
   readonly maxConnectionAgeGraceMs: number;
   /** Connections beyond this many open at once are closed as soon as they are accepted. */
   readonly maxConnections: number;
+  /** A connection that has not sent the HTTP/2 preface this long (ms) after accept is closed; 0 = never. */
+  readonly handshakeTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -44,6 +46,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnectionAgeMs: 0,
   maxConnectionAgeGraceMs: 0,
   maxConnections: 10_000,
+  // grpc-go's ConnectionTimeout: a socket that never speaks HTTP/2 must not hold a connection slot.
+  handshakeTimeoutMs: 120_000,
 };
 
 /** Pings that break the policy before the connection is closed (grpc-go allows 2, closes on the 3rd). */

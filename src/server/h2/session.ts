@@ -158,6 +158,7 @@ export class ServerSession {
   private ageTimer: ReturnType<typeof setTimeout> | undefined;
   private peerName: string | undefined;
   private readPaused = false;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly socket: Duplex,
@@ -213,6 +214,12 @@ export class ServerSession {
         [Setting.ENABLE_PUSH, 0],
       ]),
     );
+    if (limits.handshakeTimeoutMs > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        this.events.debug("no HTTP/2 preface in time: closing the connection");
+        this.destroy();
+      }, limits.handshakeTimeoutMs);
+    }
     if (limits.keepaliveTimeMs > 0) this.armKeepalive();
     if (limits.maxConnectionIdleMs > 0) this.armIdle();
     if (limits.maxConnectionAgeMs > 0) {
@@ -399,6 +406,8 @@ export class ServerSession {
       }
       this.prefaceSeen += n;
       if (this.prefaceSeen === PREFACE.length) {
+        clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = undefined;
         // Sent once the client has spoken, not with our SETTINGS: Bun's node:http2 client loses a
         // WINDOW_UPDATE that arrives before its own preface went out (seen through an hvsock muxer).
         this.writer.append(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
@@ -741,6 +750,8 @@ export class ServerSession {
   }
 
   private clearTimers(): void {
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
     if (this.keepaliveTimer !== undefined) clearTimeout(this.keepaliveTimer);
     if (this.ageTimer !== undefined) clearTimeout(this.ageTimer);
     this.keepaliveTimer = undefined;
