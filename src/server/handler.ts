@@ -18,7 +18,8 @@ export interface CallContext {
   readonly peer: string;
 }
 
-/** A unary method in a form the HTTP/2 fast path can run without grpc-js (see fastpath.ts). */
+/** A unary method in a form served straight off HTTP/2, without grpc-js: by the lean engine (h2/unary.ts) and
+ * by the grpc-js engine's fast path (fastpath.ts). */
 export interface UnaryDirect {
   readonly decode: (bytes: Buffer) => unknown;
   readonly encode: (value: unknown) => Buffer;
@@ -29,7 +30,7 @@ export interface UnaryDirect {
 
 export interface MethodDef {
   readonly path: string;
-  /** Present for unary methods: lets the fast path serve them straight off the HTTP/2 stream. */
+  /** Present for unary methods: lets the lean engine and the fast path serve them off the HTTP/2 stream. */
   readonly direct?: UnaryDirect;
   readonly requestStream: boolean;
   readonly responseStream: boolean;

@@ -1,4 +1,4 @@
-// One server thread of `serve --workers N`: the whole server (grpc-js, fast path, health, reflection,
+// One server thread of `serve --workers N`: the whole server (its engine, health, reflection,
 // limits, drain) on its own event loop, listening on sockets the main thread bound (thread-protocol.ts).
 
 import { type CryptoExecutor, describeStats } from "../crypto/executor.ts";
