@@ -159,6 +159,15 @@ class ServerThread {
     if (m.type === "ended") throw new Error(`server worker ${this.index} ${m.reason}`);
   }
 
+  /** Closes the thread's listeners; resolves once it has (or has gone). */
+  async stopAccepting(): Promise<void> {
+    this.stopping = true;
+    if (this.gone) return;
+    const answer = this.next(["not-accepting"]);
+    this.post({ type: "stop-accepting" });
+    await answer;
+  }
+
   /** Drains; a thread that is already gone counts as drained (its calls are lost either way). */
   async drain(graceMs: number): Promise<boolean> {
     this.stopping = true;
@@ -219,8 +228,10 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           : `on ${perThread} worker${perThread === 1 ? "" : "s"} per server thread`,
       died,
       async shutdown(graceMs) {
-        const forced = await Promise.all(threads.map((t) => t.drain(graceMs)));
+        // Every listener closes (the main thread's shared sockets too) before any thread says NOT_SERVING.
+        await Promise.all(threads.map((t) => t.stopAccepting()));
         release();
+        const forced = await Promise.all(threads.map((t) => t.drain(graceMs)));
         return { forced: forced.some(Boolean) };
       },
     };

@@ -72,6 +72,8 @@ export interface RunningServer {
   readonly connections: { readonly open: number; readonly refused: number };
   /** Calls (HTTP/2 streams) open right now. */
   readonly inFlight: () => number;
+  /** Closes the listeners (new connections are refused); established ones are untouched. Idempotent. */
+  stopAccepting(): Promise<void>;
   /** Health NOT_SERVING, stops accepting, lets calls in flight finish for up to graceMs, then cuts the rest. */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
@@ -224,6 +226,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
 
+  let closing: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    closing ??= Promise.all(listeners.map((l) => l.close())).then(() => {});
+    return closing;
+  };
+
   return {
     listeners,
     health,
@@ -237,9 +245,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     },
     inFlight: engine.inFlight,
+    stopAccepting,
     async shutdown(graceMs) {
       health?.drain();
-      await Promise.all(listeners.map((l) => l.close()));
+      await stopAccepting();
       const drained = engine.drain();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<"expired">((r) => {

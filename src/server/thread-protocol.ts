@@ -25,11 +25,15 @@ export interface ServerThreadConfig {
   readonly logLevel: LevelName;
 }
 
+/** Shutdown is two steps across threads: every thread stops accepting first, then they all drain, so no
+ * client sees one thread's NOT_SERVING while another still takes new connections. */
 export type ToServerThread =
   | { readonly type: "start"; readonly config: ServerThreadConfig }
+  | { readonly type: "stop-accepting" }
   | { readonly type: "drain"; readonly graceMs: number };
 
 export type FromServerThread =
   | { readonly type: "ready" }
+  | { readonly type: "not-accepting" }
   | { readonly type: "failed"; readonly error: string }
   | { readonly type: "stopped"; readonly forced: boolean };

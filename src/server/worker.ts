@@ -64,6 +64,11 @@ self.onmessage = (event: MessageEvent<ToServerThread>) => {
       () => reply({ type: "ready" }),
       (err) => reply({ type: "failed", error: err instanceof Error ? err.message : String(err) }),
     );
+  } else if (msg.type === "stop-accepting") {
+    (server ? server.stopAccepting() : Promise.resolve()).then(
+      () => reply({ type: "not-accepting" }),
+      (err) => reply({ type: "failed", error: String(err) }),
+    );
   } else {
     drain(msg.graceMs).catch((err) => reply({ type: "failed", error: String(err) }));
   }
