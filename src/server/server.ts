@@ -74,7 +74,7 @@ export interface RunningServer {
   readonly inFlight: () => number;
   /** Closes the listeners (new connections are refused); established ones are untouched. Idempotent. */
   stopAccepting(): Promise<void>;
-  /** Health NOT_SERVING, stops accepting, lets calls in flight finish for up to graceMs, then cuts the rest. */
+  /** Stops accepting, health NOT_SERVING, lets calls in flight finish for up to graceMs, then cuts the rest. */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
@@ -247,8 +247,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     inFlight: engine.inFlight,
     stopAccepting,
     async shutdown(graceMs) {
-      health?.drain();
+      // Listeners first: whoever sees NOT_SERVING and reconnects must find the door shut.
       await stopAccepting();
+      health?.drain();
       const drained = engine.drain();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<"expired">((r) => {
