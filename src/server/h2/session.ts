@@ -239,10 +239,6 @@ export class ServerSession {
     return this.peerName;
   }
 
-  get openStreams(): number {
-    return this.streams.size;
-  }
-
   /** Graceful: GOAWAY, finish the streams open now, then close. */
   drain(code: number = ErrorCode.NO_ERROR, debug = ""): void {
     if (this.dead) return;
@@ -376,8 +372,8 @@ export class ServerSession {
   }
 
   /**
-   * Our side is finished. A stream the client has not half-closed yet stays known until it does, so its
-   * late DATA is still flow-controlled; grpc-go resets it instead, which we do too when asked to.
+   * Our side is finished and the stream is forgotten. A request still arriving is told to stop; its late
+   * DATA is read past (connection flow control still counts it).
    */
   private closeStream(stream: ServerStream, graceful: boolean): void {
     stream.done = true;
@@ -385,10 +381,14 @@ export class ServerSession {
       // RFC 9113 §8.1: a server that answers before the request ended may reset with NO_ERROR.
       this.writer.append(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
     }
-    if (this.streams.delete(stream.id)) {
-      this.events.streamClosed();
-      if (this.streams.size === 0) this.becameIdle();
-    }
+    this.forget(stream);
+  }
+
+  /** Takes a stream off the connection: counted closed exactly once; the connection may now be idle. */
+  private forget(stream: ServerStream): void {
+    if (!this.streams.delete(stream.id)) return;
+    this.events.streamClosed();
+    if (this.streams.size === 0) this.becameIdle();
   }
 
   // --- receiving -----------------------------------------------------------------------------------------
@@ -517,10 +517,7 @@ export class ServerSession {
   /** A stream both sides have finished is dropped (it may already be, if our side finished first). */
   private maybeForget(stream: ServerStream): void {
     if (!stream.done || stream.pending !== undefined || stream.pendingTrailers !== undefined) return;
-    if (this.streams.delete(stream.id)) {
-      this.events.streamClosed();
-      if (this.streams.size === 0) this.becameIdle();
-    }
+    this.forget(stream);
   }
 
   /** A complete header block: a new stream's request headers, or the client's trailers. */
@@ -582,10 +579,8 @@ export class ServerSession {
     stream.done = true;
     stream.pending = undefined;
     stream.pendingTrailers = undefined;
-    this.streams.delete(id);
-    this.events.streamClosed();
+    this.forget(stream);
     stream.handler?.onAbort();
-    if (this.streams.size === 0) this.becameIdle();
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
