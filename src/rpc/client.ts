@@ -10,7 +10,7 @@ import {
   openSocket,
   type UnaryChannel,
 } from "./channel.ts";
-import { encodeFrame, FrameDecoder } from "./frame.ts";
+import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -107,7 +107,7 @@ export class Channel implements UnaryChannel {
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
   async unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     if (request.length > this.maxSend) {
-      return fail(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${request.length} vs. ${this.maxSend})`);
+      return { ok: false, error: sentTooLarge(request.length, this.maxSend) };
     }
     const frame = encodeFrame(request);
     const deadline = call.timeoutMs === undefined ? undefined : performance.now() + call.timeoutMs;

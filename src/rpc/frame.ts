@@ -15,8 +15,14 @@ export function encodeFrame(message: Uint8Array): Buffer {
 /** Inflates a compressed message (the request's grpc-encoding); throws on corrupt input. */
 export type Decompress = (bytes: Buffer) => Buffer;
 
+/** A message over the receive limit (as grpc-go and grpc-js word it). */
 export function tooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
+}
+
+/** A message over the send limit, refused before any of it goes out. */
+export function sentTooLarge(length: number, max: number): RpcError {
+  return rpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${length} vs. ${max})`);
 }
 
 /**

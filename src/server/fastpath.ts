@@ -6,7 +6,7 @@ import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import { unixNanosLong } from "../clock.ts";
-import { encodeFrame, FRAME_HEADER_BYTES } from "../rpc/frame.ts";
+import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../rpc/frame.ts";
 import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
 import { parseGrpcTimeout } from "../rpc/timeout.ts";
 import { type CallContext, internal, type UnaryDirect } from "./handler.ts";
@@ -200,10 +200,8 @@ class UnaryCall implements CallContext {
       return;
     }
     if (body.length > this.limits.maxSendMessageBytes) {
-      this.fail(
-        Status.RESOURCE_EXHAUSTED,
-        `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
-      );
+      const e = sentTooLarge(body.length, this.limits.maxSendMessageBytes);
+      this.fail(e.code, e.details);
       return;
     }
     this.finish();

@@ -8,7 +8,8 @@ import {
   openSocket,
   type UnaryChannel,
 } from "../channel.ts";
-import { fail, isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
+import { sentTooLarge } from "../frame.ts";
+import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { H2Connection } from "./connection.ts";
 import { encodeHeaderBlock } from "./hpack-encoder.ts";
@@ -58,9 +59,7 @@ export class LeanChannel implements UnaryChannel {
 
   unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     if (request.length > this.maxSend) {
-      return Promise.resolve(
-        fail(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${request.length} vs. ${this.maxSend})`),
-      );
+      return Promise.resolve({ ok: false, error: sentTooLarge(request.length, this.maxSend) });
     }
     const block = this.headerBlock(path, call);
     return new Promise((resolve) => {

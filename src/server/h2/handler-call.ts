@@ -4,7 +4,7 @@
 // services keep one implementation whichever HTTP/2 server carries them.
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { type Decompress, FrameDecoder } from "../../rpc/frame.ts";
+import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
 import { internal, type MethodDef } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
@@ -90,10 +90,8 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
       return false;
     }
     if (body.length > this.limits.maxSendMessageBytes) {
-      this.finish(
-        Status.RESOURCE_EXHAUSTED,
-        `sent message larger than max (${body.length} vs. ${this.limits.maxSendMessageBytes})`,
-      );
+      const e = sentTooLarge(body.length, this.limits.maxSendMessageBytes);
+      this.finish(e.code, e.details);
       return false;
     }
     this.stream.respond(RESPONSE_HEADERS);

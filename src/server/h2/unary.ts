@@ -4,7 +4,7 @@
 import type Long from "long";
 import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
-import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder } from "../../rpc/frame.ts";
+import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
 import { type CallContext, internal, type UnaryDirect } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
@@ -125,10 +125,8 @@ export class UnaryCall implements StreamHandler, CallContext {
     }
     const length = w.pos;
     if (length > this.limits.maxSendMessageBytes) {
-      this.fail(
-        Status.RESOURCE_EXHAUSTED,
-        `sent message larger than max (${length} vs. ${this.limits.maxSendMessageBytes})`,
-      );
+      const e = sentTooLarge(length, this.limits.maxSendMessageBytes);
+      this.fail(e.code, e.details);
       return;
     }
     this.stop();
