@@ -9,7 +9,7 @@ import { unixNanosLong } from "../clock.ts";
 import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../rpc/frame.ts";
 import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
 import { parseGrpcTimeout } from "../rpc/timeout.ts";
-import { type CallContext, internal, type UnaryDirect } from "./handler.ts";
+import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "./handler.ts";
 
 export interface FastPathLimits {
   readonly maxReceiveMessageBytes: number;
@@ -69,7 +69,7 @@ function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
   }
 }
 
-class UnaryCall implements CallContext {
+class UnaryCall implements CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private chunks: Buffer[] = [];
@@ -164,28 +164,11 @@ class UnaryCall implements CallContext {
       this.fail(Status.INTERNAL, "error deserializing request");
       return;
     }
-    let result: Result<unknown> | Promise<Result<unknown>>;
-    try {
-      result = this.method.impl(request, this);
-    } catch (err) {
-      const s = internal(this.path, err);
-      this.fail(s.code as number, s.details as string);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (r) => this.reply(r),
-        (err) => {
-          const s = internal(this.path, err);
-          this.fail(s.code as number, s.details as string);
-        },
-      );
-    } else {
-      this.reply(result);
-    }
+    runUnary(this.path, this.method.impl, request, this, this);
   }
 
-  private reply(r: Result<unknown>): void {
+  /** The implementation's outcome (runUnary calls this once). */
+  settle(r: Result<unknown>): void {
     if (this.done) return;
     if (!r.ok) {
       this.fail(r.error.code, r.error.details);
@@ -195,8 +178,8 @@ class UnaryCall implements CallContext {
     try {
       body = this.method.encode(r.value);
     } catch (err) {
-      const s = internal(this.path, err);
-      this.fail(s.code as number, s.details as string);
+      const e = internalError(this.path, err);
+      this.fail(e.code, e.details);
       return;
     }
     if (body.length > this.limits.maxSendMessageBytes) {

@@ -1,6 +1,6 @@
 // The bridge between service code and grpc-js: services are plain functions returning Result values;
 // this is the one place where those values (and anything thrown) become gRPC statuses on the wire.
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import type { Writer } from "protobufjs/minimal.js";
 import { asBuffer, encodeMessage, encodeShared, type MessageType, type UnaryMethod } from "../api/codec.ts";
@@ -51,10 +51,48 @@ function toStatus(error: RpcError): Partial<grpc.StatusObject> {
 }
 
 /** Anything thrown is a bug or an unexpected failure: log it, tell the client nothing about internals. */
-export function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
+export function internalError(path: string, err: unknown): RpcError {
   log.error(`${path}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
   log.debug(err);
-  return { code: grpc.status.INTERNAL, details: "internal error" };
+  return { code: Status.INTERNAL, details: "internal error" };
+}
+
+/** internalError() as grpc-js takes a status. */
+export function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
+  return toStatus(internalError(path, err));
+}
+
+/** Whatever takes a unary method's outcome: a call object of either engine, or a grpc-js callback. */
+export interface Settle {
+  settle(r: Result<unknown>): void;
+}
+
+/**
+ * Runs a unary implementation; `to.settle` gets its Result exactly once, whether the implementation
+ * answers at once or with a Promise, and anything it throws (or rejects with) becomes internalError().
+ */
+export function runUnary(
+  path: string,
+  impl: UnaryImpl<unknown, unknown>,
+  request: unknown,
+  ctx: CallContext,
+  to: Settle,
+): void {
+  let r: Result<unknown> | Promise<Result<unknown>>;
+  try {
+    r = impl(request, ctx);
+  } catch (err) {
+    to.settle({ ok: false, error: internalError(path, err) });
+    return;
+  }
+  if (r instanceof Promise) {
+    r.then(
+      (v) => to.settle(v),
+      (err) => to.settle({ ok: false, error: internalError(path, err) }),
+    );
+  } else {
+    to.settle(r);
+  }
 }
 
 function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
@@ -75,26 +113,10 @@ function contextOf(
 
 export function unary<Req, Res>(method: UnaryMethod<Req, Res>, impl: UnaryImpl<Req, Res>): MethodDef {
   const path = method.path;
-  const reply = (cb: grpc.sendUnaryData<Res>, r: Result<Res>) => {
-    if (r.ok) cb(null, r.value);
-    else cb(toStatus(r.error));
-  };
   const handler: grpc.handleUnaryCall<Req, Res> = (call, cb) => {
-    let r: Result<Res> | Promise<Result<Res>>;
-    try {
-      r = impl(call.request, contextOf(call));
-    } catch (err) {
-      cb(internal(path, err));
-      return;
-    }
-    if (r instanceof Promise) {
-      r.then(
-        (v) => reply(cb, v),
-        (err) => cb(internal(path, err)),
-      );
-    } else {
-      reply(cb, r);
-    }
+    runUnary(path, impl as UnaryImpl<unknown, unknown>, call.request, contextOf(call), {
+      settle: (r) => (r.ok ? cb(null, r.value as Res) : cb(toStatus(r.error))),
+    });
   };
   const serialize = (value: unknown) => encodeMessage(method.response, value as Res);
   const deserialize = (bytes: Buffer) => method.request.decode(bytes);

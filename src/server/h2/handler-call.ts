@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
-import { internal, type MethodDef } from "../handler.ts";
+import { internalError, type MethodDef } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 import type { CallLimits } from "./unary.ts";
@@ -85,8 +85,8 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     try {
       body = this.method.serialize(value);
     } catch (err) {
-      const s = internal(this.method.path, err);
-      this.finish(s.code as number, s.details as string);
+      const e = internalError(this.method.path, err);
+      this.finish(e.code, e.details);
       return false;
     }
     if (body.length > this.limits.maxSendMessageBytes) {
@@ -167,8 +167,8 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     try {
       this.emit(event, value);
     } catch (err) {
-      const st = internal(this.method.path, err);
-      this.finish(st.code as number, st.details as string);
+      const e = internalError(this.method.path, err);
+      this.finish(e.code, e.details);
     }
   }
 
@@ -194,8 +194,8 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
       if (this.method.responseStream) h(this);
       else h(this, this.callback);
     } catch (err) {
-      const s = internal(this.method.path, err);
-      this.finish(s.code as number, s.details as string);
+      const e = internalError(this.method.path, err);
+      this.finish(e.code, e.details);
     }
   }
 

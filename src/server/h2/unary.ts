@@ -6,7 +6,7 @@ import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
 import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
-import { type CallContext, internal, type UnaryDirect } from "../handler.ts";
+import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 
@@ -15,7 +15,7 @@ export interface CallLimits {
   readonly maxSendMessageBytes: number;
 }
 
-export class UnaryCall implements StreamHandler, CallContext {
+export class UnaryCall implements StreamHandler, CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private message: Buffer | undefined;
@@ -89,28 +89,15 @@ export class UnaryCall implements StreamHandler, CallContext {
       return;
     }
     this.message = undefined;
-    let result: Result<unknown> | Promise<Result<unknown>>;
-    try {
-      result = this.method.impl(request, this);
-    } catch (err) {
-      this.failInternal(err);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (r) => this.reply(r),
-        (err) => this.failInternal(err),
-      );
-    } else {
-      this.reply(result);
-    }
+    runUnary(this.path, this.method.impl, request, this, this);
   }
 
   onAbort(): void {
     this.stop();
   }
 
-  private reply(r: Result<unknown>): void {
+  /** The implementation's outcome (runUnary calls this once). */
+  settle(r: Result<unknown>): void {
     if (this.finished) return;
     if (!r.ok) {
       this.fail(r.error.code, r.error.details);
@@ -120,7 +107,8 @@ export class UnaryCall implements StreamHandler, CallContext {
     try {
       w = this.method.encodeShared(r.value);
     } catch (err) {
-      this.failInternal(err);
+      const e = internalError(this.path, err);
+      this.fail(e.code, e.details);
       return;
     }
     const length = w.pos;
@@ -134,11 +122,6 @@ export class UnaryCall implements StreamHandler, CallContext {
     s.respond(RESPONSE_HEADERS);
     s.sendMessage(w.buf, length); // copied at once: the shared writer is reused by the next call
     s.end(OK_TRAILERS);
-  }
-
-  private failInternal(err: unknown): void {
-    const s = internal(this.path, err);
-    this.fail(s.code as number, s.details as string);
   }
 
   private fail(code: number, details: string): void {
