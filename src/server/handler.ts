@@ -62,6 +62,16 @@ export function internal(path: string, err: unknown): Partial<grpc.StatusObject>
   return toStatus(internalError(path, err));
 }
 
+/**
+ * What is wrong with a unary request that carried `count` whole messages (and `partial`: bytes of another
+ * that never completed), or undefined when it carried exactly one. The status is INTERNAL, as grpc-go's.
+ */
+export function unaryRequestProblem(count: number, partial: boolean): string | undefined {
+  if (count > 1) return "unary call with more than one message";
+  if (partial) return "request ended inside a message";
+  return count === 0 ? "request ended without a message" : undefined;
+}
+
 /** Whatever takes a unary method's outcome: a call object of either engine, or a grpc-js callback. */
 export interface Settle {
   settle(r: Result<unknown>): void;

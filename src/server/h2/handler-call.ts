@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
-import { internalError, type MethodDef } from "../handler.ts";
+import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 import type { CallLimits } from "./unary.ts";
@@ -152,11 +152,9 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
       this.emitSafely("end");
       return;
     }
-    if (this.count !== 1 || this.reader.buffered > 0) {
-      this.finish(
-        Status.INTERNAL,
-        this.count > 1 ? "unary request with more than one message" : "request ended without a whole message",
-      );
+    const problem = unaryRequestProblem(this.count, this.reader.buffered > 0);
+    if (problem !== undefined) {
+      this.finish(Status.INTERNAL, problem);
       return;
     }
     this.run();

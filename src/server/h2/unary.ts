@@ -6,7 +6,14 @@ import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
 import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
-import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "../handler.ts";
+import {
+  type CallContext,
+  internalError,
+  runUnary,
+  type Settle,
+  type UnaryDirect,
+  unaryRequestProblem,
+} from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 
@@ -69,16 +76,9 @@ export class UnaryCall implements StreamHandler, CallContext, Settle {
 
   onEnd(): void {
     if (this.finished) return;
-    if (this.count !== 1 || (this.reader?.buffered ?? 0) > 0) {
-      const partial = (this.reader?.buffered ?? 0) > 0;
-      this.fail(
-        Status.INTERNAL,
-        this.count > 1
-          ? "unary call with more than one message"
-          : partial
-            ? "request ended inside a message"
-            : "request ended without a message",
-      );
+    const problem = unaryRequestProblem(this.count, (this.reader?.buffered ?? 0) > 0);
+    if (problem !== undefined) {
+      this.fail(Status.INTERNAL, problem);
       return;
     }
     let request: unknown;
