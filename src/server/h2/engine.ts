@@ -25,11 +25,10 @@ export class LeanEngine {
       },
       streamClosed: () => {
         this.open--;
-        this.settle();
       },
       closed: (session) => {
         this.sessions.delete(session);
-        this.settle();
+        if (this.draining && this.sessions.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       },
       debug: (message) => log.debug(message),
     };
@@ -46,24 +45,19 @@ export class LeanEngine {
     if (this.draining) session.drain();
   }
 
-  /** GOAWAY to every connection; resolves when every call has finished and every connection closed. */
+  /**
+   * GOAWAY to every connection; resolves when every connection has closed. That is also when every call
+   * has finished: a session closes only after its last stream, and a closing socket aborts any left.
+   */
   drain(): Promise<void> {
     this.draining = true;
     for (const s of this.sessions) s.drain();
-    if (this.isIdle()) return Promise.resolve();
+    if (this.sessions.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Cuts every connection, calls and all. */
   destroy(): void {
     for (const s of [...this.sessions]) s.destroy();
-  }
-
-  private isIdle(): boolean {
-    return this.open === 0 && this.sessions.size === 0;
-  }
-
-  private settle(): void {
-    if (this.draining && this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
   }
 }
