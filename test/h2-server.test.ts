@@ -22,7 +22,8 @@ import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { ServiceDef } from "../src/server/handler.ts";
 import type { Limits } from "../src/server/limits.ts";
-import { serveOnLoopback, type TestServer } from "./helpers.ts";
+import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { FailMethod, probeService } from "./services.ts";
 
 interface Frame {
   readonly type: number;
@@ -444,5 +445,17 @@ describe("lean HTTP/2 server: streams", () => {
     await peer.waitClosed();
     expect((await stopping)?.forced).toBe(false);
     srv = undefined;
+  });
+});
+
+describe.each(CLIENTS)("lean HTTP/2 server: a header block over several frames, %s client", (client) => {
+  test("a 40 KB grpc-message goes out as HEADERS + CONTINUATION and arrives whole", async () => {
+    srv = await serveOnLoopback([probeService()], { engine: "lean" });
+    const ch = channelTo(srv.address, { client });
+    const text = "m".repeat(40_000);
+    const r = await ch.unary(FailMethod.path, encodeMessage(EchoRequest, { payload: Buffer.from(text), sequence: 9 }));
+    await ch.close();
+    expect(r.ok ? 0 : r.error.code).toBe(9);
+    expect(r.ok ? "" : r.error.details).toBe(text);
   });
 });

@@ -22,7 +22,7 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "./frame.ts";
-import { ConnectionError, HeaderBlocks, readSettings } from "./header-block.ts";
+import { ConnectionError, HeaderBlocks, readSettings, writeHeaderBlock } from "./header-block.ts";
 import { type HeaderSink, HpackDecoder } from "./hpack-decoder.ts";
 import { ResponseFields, type UnaryCall } from "./unary-call.ts";
 import { Writer } from "./writer.ts";
@@ -164,25 +164,8 @@ export class H2Connection {
     call.id = id;
     call.sendWindow = this.initialWindow;
     this.streams.set(id, call);
-    this.writeHeaders(id, call.headerBlock);
+    writeHeaderBlock(this.writer, id, call.headerBlock, this.maxFrame, false);
     this.sendData(call);
-  }
-
-  private writeHeaders(id: number, block: Buffer): void {
-    const w = this.writer;
-    if (block.length <= this.maxFrame) {
-      const at = w.reserve(FRAME_HEADER + block.length);
-      writeFrameHeader(w.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
-      w.slab.set(block, at + FRAME_HEADER);
-      return;
-    }
-    // Larger than one frame (big metadata): HEADERS then CONTINUATIONs, nothing in between.
-    for (let off = 0; off < block.length; off += this.maxFrame) {
-      const part = block.subarray(off, off + this.maxFrame);
-      const last = off + this.maxFrame >= block.length;
-      const type = off === 0 ? FrameType.HEADERS : FrameType.CONTINUATION;
-      w.append(encodeFrame(type, last ? Flag.END_HEADERS : 0, id, part));
-    }
   }
 
   /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */

@@ -1,16 +1,20 @@
-// What both ends of our HTTP/2 code read the same way: a header block spread over HEADERS and
-// CONTINUATION frames (RFC 9113 §6.10), and a SETTINGS frame's validated entries (§6.5). Protocol
+// What both ends of our HTTP/2 code do the same way: a header block spread over HEADERS and CONTINUATION
+// frames (RFC 9113 §6.10), read or written, and a SETTINGS frame's validated entries (§6.5). Protocol
 // violations are thrown as ConnectionError, which each connection turns into GOAWAY.
 import {
   DEFAULT_MAX_FRAME_SIZE,
   ErrorCode,
+  encodeFrame,
   Flag,
+  FRAME_HEADER,
   FrameType,
   framePayload,
   MAX_ALLOWED_FRAME_SIZE,
   MAX_WINDOW,
   Setting,
+  writeFrameHeader,
 } from "./frame.ts";
+import type { Writer } from "./writer.ts";
 
 /** An error that ends the whole connection with GOAWAY(code). */
 export class ConnectionError extends Error {
@@ -76,6 +80,26 @@ export class HeaderBlocks {
     this.parts = [];
     this.bytes = 0;
     this.sink(id, this.flags, block, 0, block.length);
+  }
+}
+
+/**
+ * Writes a header block: one HEADERS frame when it fits the peer's frame size, else HEADERS then
+ * CONTINUATIONs with nothing in between. endStream goes on the HEADERS frame, as §8.1 wants.
+ */
+export function writeHeaderBlock(w: Writer, id: number, block: Buffer, maxFrame: number, endStream: boolean): void {
+  const end = endStream ? Flag.END_STREAM : 0;
+  if (block.length <= maxFrame) {
+    const at = w.reserve(FRAME_HEADER + block.length);
+    writeFrameHeader(w.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | end, id);
+    w.slab.set(block, at + FRAME_HEADER);
+    return;
+  }
+  for (let off = 0; off < block.length; off += maxFrame) {
+    const first = off === 0;
+    const flags = (off + maxFrame >= block.length ? Flag.END_HEADERS : 0) | (first ? end : 0);
+    const type = first ? FrameType.HEADERS : FrameType.CONTINUATION;
+    w.append(encodeFrame(type, flags, id, block.subarray(off, off + maxFrame)));
   }
 }
 

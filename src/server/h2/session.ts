@@ -21,7 +21,7 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "../../rpc/h2/frame.ts";
-import { ConnectionError, HeaderBlocks, readSettings } from "../../rpc/h2/header-block.ts";
+import { ConnectionError, HeaderBlocks, readSettings, writeHeaderBlock } from "../../rpc/h2/header-block.ts";
 import { HpackDecoder } from "../../rpc/h2/hpack-decoder.ts";
 import { Writer } from "../../rpc/h2/writer.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
@@ -263,22 +263,7 @@ export class ServerSession {
 
   writeHeaders(id: number, block: Buffer, endStream: boolean): void {
     this.sentSincePing = true;
-    const w = this.writer;
-    const max = this.peerMaxFrame;
-    if (block.length <= max) {
-      const at = w.reserve(FRAME_HEADER + block.length);
-      writeFrameHeader(w.slab, at, block.length, FrameType.HEADERS, Flag.END_HEADERS | (endStream ? 1 : 0), id);
-      w.slab.set(block, at + FRAME_HEADER);
-      return;
-    }
-    for (let off = 0; off < block.length; off += max) {
-      const last = off + max >= block.length;
-      const first = off === 0;
-      const flags = (last ? Flag.END_HEADERS : 0) | (first && endStream ? Flag.END_STREAM : 0);
-      w.append(
-        encodeFrame(first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, id, block.subarray(off, off + max)),
-      );
-    }
+    writeHeaderBlock(this.writer, id, block, this.peerMaxFrame, endStream);
   }
 
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void {
