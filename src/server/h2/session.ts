@@ -3,6 +3,7 @@
 // max age), RST_STREAM and CONTINUATION. It knows nothing of gRPC beyond the few request headers it reads
 // into RequestHead; what a stream means is decided by the StreamHandler that onStream returns for it.
 import type { Duplex } from "node:stream";
+import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -37,6 +38,8 @@ const MAX_HEADER_LIST = 64 * 1024;
 const MAX_HEADER_BLOCK = 256 * 1024;
 const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
 const SMALL_COPY = 128;
+// Messages up to this size go into the output buffer whole; larger ones are queued and sent in frames.
+const COPY_WHOLE = 16 * 1024;
 
 /** The request headers the gRPC layer needs; everything else is read past. */
 export class RequestHead {
@@ -268,13 +271,13 @@ export class ServerSession {
 
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void {
     this.sentSincePing = true;
-    const total = length + 5;
+    const total = length + FRAME_HEADER_BYTES;
     if (
       stream.pending === undefined &&
       total <= stream.sendWindow &&
       total <= this.sendWindow &&
       total <= this.peerMaxFrame &&
-      total <= 16 * 1024
+      total <= COPY_WHOLE
     ) {
       // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
       const w = this.writer;
@@ -283,7 +286,7 @@ export class ServerSession {
       writeFrameHeader(slab, at, total, FrameType.DATA, 0, stream.id);
       slab[at + FRAME_HEADER] = 0;
       slab.writeUInt32BE(length, at + FRAME_HEADER + 1);
-      const to = at + FRAME_HEADER + 5;
+      const to = at + FRAME_HEADER + FRAME_HEADER_BYTES;
       if (length <= SMALL_COPY) {
         // A byte loop beats subarray() + set() for the small messages of most calls.
         for (let i = 0; i < length; i++) slab[to + i] = body[i] as number;
@@ -297,7 +300,7 @@ export class ServerSession {
     const framed = Buffer.allocUnsafe(total);
     framed[0] = 0;
     framed.writeUInt32BE(length, 1);
-    framed.set(length === body.length ? body : body.subarray(0, length), 5);
+    framed.set(length === body.length ? body : body.subarray(0, length), FRAME_HEADER_BYTES);
     if (stream.pending === undefined) stream.pending = [framed];
     else stream.pending.push(framed);
     this.flushStream(stream);
