@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
 import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
-import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
+import { RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
 import type { CallLimits } from "./unary.ts";
 
@@ -202,7 +202,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     this.finished = true;
     this.stop();
     const s = this.stream;
-    if (s.headersSent) s.end(code === Status.OK && details === "" ? OK_TRAILERS : trailers(code, details));
+    if (s.headersSent) s.end(trailers(code, details));
     else s.end(trailersOnly(code, details));
     this.emit("finish");
     this.emit("close");

@@ -25,6 +25,7 @@ import {
 import { ConnectionError, HeaderBlocks, readSettings, writeHeaderBlock } from "../../rpc/h2/header-block.ts";
 import { HpackDecoder } from "../../rpc/h2/hpack-decoder.ts";
 import { Writer } from "../../rpc/h2/writer.ts";
+import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
 import { trailersOnly } from "./blocks.ts";
 
@@ -547,7 +548,7 @@ export class ServerSession {
     if (this.streams.size === 1) this.clearIdle();
     this.events.streamOpened();
     if (head.size > MAX_HEADER_LIST) {
-      stream.end(trailersOnly(8 /* RESOURCE_EXHAUSTED */, "request headers too large"));
+      stream.end(trailersOnly(Status.RESOURCE_EXHAUSTED, "request headers too large"));
       return;
     }
     stream.handler = this.events.onStream(stream, head);
