@@ -596,20 +596,11 @@ export class ServerSession {
       return;
     }
     const now = Date.now();
-    if (this.sentSincePing) {
-      // Pings while we are sending are what grpc-go's and others' BDP estimators do, not abuse.
-      this.sentSincePing = false;
-      this.strikes = 0;
-      this.lastPingMs = now;
-      this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
-      return;
-    }
-    this.strikes = pingStrike(
-      { lastPingMs: this.lastPingMs, strikes: this.strikes },
-      now,
-      this.streams.size,
-      this.limits,
-    );
+    // Pings while we are sending are what grpc-go's and others' BDP estimators do, not abuse.
+    this.strikes = this.sentSincePing
+      ? 0
+      : pingStrike({ lastPingMs: this.lastPingMs, strikes: this.strikes }, now, this.streams.size, this.limits);
+    this.sentSincePing = false;
     this.lastPingMs = now;
     if (this.strikes > MAX_PING_STRIKES) {
       this.events.debug("client broke the keepalive policy: GOAWAY too_many_pings");
