@@ -2,7 +2,7 @@
 // ones every call sends are built once here and copied as they are.
 import { encodeHeaderBlock } from "../../rpc/h2/hpack-encoder.ts";
 import { encodeGrpcMessage } from "../../rpc/status.ts";
-import { ACCEPT_ENCODING } from "./messages.ts";
+import { ACCEPT_ENCODING } from "./encodings.ts";
 
 const GRPC = "application/grpc";
 

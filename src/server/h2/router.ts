@@ -6,7 +6,7 @@ import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
 import { trailersOnly } from "./blocks.ts";
 import { HandlerCall } from "./handler-call.ts";
-import { decompressorFor } from "./messages.ts";
+import { decompressorFor } from "./encodings.ts";
 import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./session.ts";
 import { type CallLimits, UnaryCall } from "./unary.ts";
 
