@@ -5,8 +5,8 @@ import { Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
 import { trailersOnly } from "./blocks.ts";
-import { HandlerCall } from "./handler-call.ts";
 import { decompressorFor } from "./encodings.ts";
+import { HandlerCall } from "./handler-call.ts";
 import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./session.ts";
 import { type CallLimits, UnaryCall } from "./unary.ts";
 
