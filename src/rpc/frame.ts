@@ -12,12 +12,24 @@ export function encodeFrame(message: Uint8Array): Buffer {
   return out;
 }
 
-/** Inflates a compressed message (the request's grpc-encoding); throws on corrupt input. */
-export type Decompress = (bytes: Buffer) => Buffer;
+/**
+ * Inflates a compressed message (the request's grpc-encoding); throws on corrupt input, and stops with
+ * a RangeError (code ERR_BUFFER_TOO_LARGE) the moment the output passes maxOutputBytes, so a bomb is
+ * never inflated whole.
+ */
+export type Decompress = (bytes: Buffer, maxOutputBytes: number) => Buffer;
+
+/** What node:zlib throws when an inflate passes its maxOutputLength. */
+const OUTPUT_CAP_PASSED = "ERR_BUFFER_TOO_LARGE";
 
 /** A message over the receive limit (as grpc-go and grpc-js word it). */
 export function tooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
+}
+
+/** A compressed message that inflated past the receive limit (grpc-go's wording). */
+export function inflatedTooLarge(max: number): RpcError {
+  return rpcError(Status.RESOURCE_EXHAUSTED, `received message after decompression larger than max (${max})`);
 }
 
 /** A message over the send limit, refused before any of it goes out. */
@@ -83,8 +95,9 @@ export class FrameDecoder {
       let message = data.subarray(pos + FRAME_HEADER_BYTES, next);
       if (data[pos] === 1) {
         try {
-          message = (this.decompress as Decompress)(message);
-        } catch {
+          message = (this.decompress as Decompress)(message, this.maxMessageBytes);
+        } catch (e) {
+          if ((e as { code?: string }).code === OUTPUT_CAP_PASSED) return inflatedTooLarge(this.maxMessageBytes);
           return rpcError(Status.INTERNAL, "could not decompress the message");
         }
         if (message.length > this.maxMessageBytes) return tooLarge(message.length, this.maxMessageBytes);

@@ -1,0 +1,176 @@
+// Hostile peers against the server over real sockets: bodies that inflate past the receive limit,
+// header blocks and control frames sent to exhaust memory or time. Each must end in a refusal
+// (a status or a GOAWAY), never in the server holding what the peer sent.
+import { afterEach, describe, expect, test } from "bun:test";
+import net from "node:net";
+import { createDeflate, createGzip, type Gzip } from "node:zlib";
+import { EchoMethod } from "../src/api/echo.ts";
+import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
+import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
+import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
+import { Status } from "../src/rpc/status.ts";
+import { echoService } from "../src/server/echo.ts";
+import type { ServerEngine } from "../src/server/server.ts";
+import { serveOnLoopback, type TestServer } from "./helpers.ts";
+import { frame, rawCall, rawSession } from "./raw.ts";
+
+interface Frame {
+  readonly type: number;
+  readonly flags: number;
+  readonly id: number;
+  readonly payload: Buffer;
+  readonly headers?: Record<string, string>;
+}
+
+/** A client that speaks HTTP/2 frame by frame and records everything the server sends. */
+class Peer {
+  readonly frames: Frame[] = [];
+  closed = false;
+  private readonly parser = new FrameParser(1 << 24);
+  private readonly hpack = new HpackDecoder();
+  private waiters: Array<() => void> = [];
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.parser.push(chunk, (type, flags, id, buf, start, end) => {
+        const payload = Buffer.from(buf.subarray(start, end));
+        let headers: Record<string, string> | undefined;
+        if (type === FrameType.HEADERS) {
+          headers = {};
+          const h = headers;
+          this.hpack.decode(payload, (n, v) => {
+            h[n] = v;
+          });
+        }
+        this.frames.push({ type, flags, id, payload, ...(headers && { headers }) });
+      });
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  static async connect(port: number): Promise<Peer> {
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const peer = new Peer(socket);
+    socket.write(Buffer.concat([PREFACE, settingsFrame([])]));
+    return peer;
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  async waitFor(match: (f: Frame) => boolean): Promise<Frame> {
+    for (;;) {
+      const f = this.frames.find(match);
+      if (f) return f;
+      if (this.closed) throw new Error("connection closed before the frame came");
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  async waitClosed(): Promise<void> {
+    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Writes frames until the server closes the connection or `count` are sent; returns how many went. */
+  async flood(count: number, next: (i: number) => Buffer): Promise<number> {
+    let i = 0;
+    while (i < count && !this.closed) {
+      if (!this.socket.write(next(i++))) {
+        await new Promise<void>((resolve) => {
+          this.socket.once("drain", resolve);
+          this.socket.once("close", resolve);
+        });
+      }
+    }
+    return i;
+  }
+
+  send(type: number, flags: number, id: number, payload: Uint8Array = Buffer.alloc(0)): void {
+    this.socket.write(encodeFrame(type, flags, id, payload));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** The request headers of an echo call, as one HPACK block. */
+function echoBlock(extra: Array<[string, string]> = []): Buffer {
+  return encodeHeaderBlock([
+    [":method", "POST"],
+    [":scheme", "http"],
+    [":path", EchoMethod.path],
+    [":authority", "test"],
+    ["content-type", "application/grpc"],
+    ["te", "trailers"],
+    ...extra,
+  ]);
+}
+
+const goawayCode = (f: Frame) => f.payload.readUInt32BE(4);
+
+let srv: TestServer | undefined;
+let peers: Peer[] = [];
+afterEach(async () => {
+  for (const p of peers) p.close();
+  peers = [];
+  await srv?.stop();
+  srv = undefined;
+});
+
+async function startServer(engine: ServerEngine = "lean"): Promise<number> {
+  srv = await serveOnLoopback([echoService()], { engine });
+  return srv.address.kind === "tcp" ? srv.address.port : 0;
+}
+
+async function peerOn(port: number): Promise<Peer> {
+  const peer = await Peer.connect(port);
+  peers.push(peer);
+  return peer;
+}
+
+const GIB = 1 << 30;
+const CHUNK = 1 << 20;
+
+/** `total` zero bytes through a compressor, fed a chunk at a time so the plain text never exists whole. */
+async function compressZeros(z: Gzip, total: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  z.on("data", (d: Buffer) => parts.push(d));
+  const ended = new Promise<void>((resolve) => z.on("end", () => resolve()));
+  const zeros = Buffer.alloc(CHUNK);
+  for (let sent = 0; sent < total; sent += CHUNK) {
+    if (!z.write(zeros)) await new Promise<void>((resolve) => z.once("drain", () => resolve()));
+  }
+  z.end();
+  await ended;
+  return Buffer.concat(parts);
+}
+
+describe("compressed requests are inflated only up to the receive limit", () => {
+  for (const engine of ["lean", "grpc-js"] as const) {
+    for (const [encoding, make] of [
+      ["gzip", () => createGzip({ level: 9 })],
+      ["deflate", () => createDeflate({ level: 9 })],
+    ] as const) {
+      test(`${engine}: a ${encoding} bomb of 1 GiB of zeros → RESOURCE_EXHAUSTED`, async () => {
+        const port = await startServer(engine);
+        const bomb = await compressZeros(make(), GIB);
+        const session = rawSession(port);
+        const out = await rawCall(session, EchoMethod.path, frame(1, bomb.length, bomb), {
+          "grpc-encoding": encoding,
+        });
+        session.close();
+        expect(out.grpcStatus).toBe(Status.RESOURCE_EXHAUSTED);
+        // Both engines name the inflated size as the reason: the inflate stopped at the cap, not after.
+        expect(out.grpcMessage).toMatch(/decompress/i);
+      });
+    }
+  }
+});
