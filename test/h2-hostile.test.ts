@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { createDeflate, createGzip, type Gzip } from "node:zlib";
 import { EchoMethod } from "../src/api/echo.ts";
-import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
+import { ErrorCode, encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
 import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { Status } from "../src/rpc/status.ts";
@@ -173,4 +173,30 @@ describe("compressed requests are inflated only up to the receive limit", () => 
       });
     }
   }
+});
+
+describe("header blocks are bounded by frames as well as bytes", () => {
+  test("a flood of empty CONTINUATIONs → GOAWAY ENHANCE_YOUR_CALM and the connection closes", async () => {
+    const peer = await peerOn(await startServer());
+    peer.send(FrameType.HEADERS, 0, 1, echoBlock());
+    const empty = encodeFrame(FrameType.CONTINUATION, 0, 1);
+    const sent = await peer.flood(1_000_000, () => empty);
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goawayCode(goaway)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    await peer.waitClosed();
+    expect(sent).toBeLessThan(1_000_000);
+  });
+
+  test("a block split into small CONTINUATIONs within the count is still served", async () => {
+    const peer = await peerOn(await startServer());
+    const block = echoBlock();
+    peer.send(FrameType.HEADERS, 0, 1, block.subarray(0, 4));
+    for (let off = 4; off < block.length; off += 4) {
+      const last = off + 4 >= block.length;
+      peer.send(FrameType.CONTINUATION, last ? Flag.END_HEADERS : 0, 1, block.subarray(off, off + 4));
+    }
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, frame(0, 0, Buffer.alloc(0)));
+    const t = await peer.waitFor((f) => f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0);
+    expect(t.headers?.["grpc-status"]).toBe("0");
+  });
 });

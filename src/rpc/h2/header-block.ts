@@ -29,19 +29,28 @@ export class ConnectionError extends Error {
 /** A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame. */
 export type BlockSink = (id: number, flags: number, block: Buffer, start: number, end: number) => void;
 
-/** Gathers one header block at a time; while one is open no other frame may come (§6.10). */
+/**
+ * Gathers one header block at a time; while one is open no other frame may come (§6.10).
+ * Bounded by bytes and by frames: empty CONTINUATIONs add no bytes, yet each costs a frame's work
+ * (CVE-2024-27316). Like nghttp2's max_continuations we count them; our count is the frames needed to
+ * carry maxBytes at the smallest frame size a peer may use (16 KiB), so no honest block is refused.
+ */
 export class HeaderBlocks {
   /** The stream whose block is still open, 0 if none. */
   open = 0;
   private flags = 0;
   private parts: Buffer[] = [];
   private bytes = 0;
+  private continuations = 0;
+  private readonly maxContinuations: number;
 
   constructor(
     /** Larger compressed blocks are an attack (CONTINUATION flood), not headers. */
     private readonly maxBytes: number,
     private readonly sink: BlockSink,
-  ) {}
+  ) {
+    this.maxContinuations = Math.ceil(maxBytes / DEFAULT_MAX_FRAME_SIZE);
+  }
 
   /** Throws unless `type` may come now: a CONTINUATION of the open block, or anything when none is open. */
   check(type: number, id: number): void {
@@ -63,6 +72,7 @@ export class HeaderBlocks {
     this.flags = flags;
     this.parts = [block];
     this.bytes = block.length;
+    this.continuations = 0;
   }
 
   continuation(flags: number, id: number, payload: Buffer): void {
@@ -71,15 +81,28 @@ export class HeaderBlocks {
     }
     this.bytes += payload.length;
     if (this.bytes > this.maxBytes) {
+      this.drop();
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `header block over ${this.maxBytes} bytes`);
+    }
+    if (++this.continuations > this.maxContinuations) {
+      this.drop();
+      throw new ConnectionError(
+        ErrorCode.ENHANCE_YOUR_CALM,
+        `header block over ${this.maxContinuations} CONTINUATIONs`,
+      );
     }
     this.parts.push(payload);
     if ((flags & Flag.END_HEADERS) === 0) return;
     const block = Buffer.concat(this.parts, this.bytes);
+    this.drop();
+    this.sink(id, this.flags, block, 0, block.length);
+  }
+
+  /** Forgets the open block, so a refused one is freed now rather than with the connection. */
+  private drop(): void {
     this.open = 0;
     this.parts = [];
     this.bytes = 0;
-    this.sink(id, this.flags, block, 0, block.length);
   }
 }
 
