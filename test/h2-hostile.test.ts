@@ -200,3 +200,35 @@ describe("header blocks are bounded by frames as well as bytes", () => {
     expect(t.headers?.["grpc-status"]).toBe("0");
   });
 });
+
+describe("content-type is application/grpc, a +subtype or ;parameters, and nothing else (grpc-go's rule)", () => {
+  const block = (type: string) =>
+    encodeHeaderBlock([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", EchoMethod.path],
+      [":authority", "test"],
+      ["content-type", type],
+      ["te", "trailers"],
+    ]);
+  const endOf = (f: Frame) => f.type === FrameType.HEADERS && (f.flags & Flag.END_STREAM) !== 0;
+
+  test("application/grpcfoo → HTTP 415, the handler never runs", async () => {
+    const peer = await peerOn(await startServer());
+    peer.send(FrameType.HEADERS, Flag.END_HEADERS, 1, block("application/grpcfoo"));
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, frame(0, 0, Buffer.alloc(0)));
+    const t = await peer.waitFor(endOf);
+    expect(t.headers?.[":status"]).toBe("415");
+    expect(t.headers?.["grpc-status"]).toBe(String(Status.INTERNAL));
+  });
+
+  for (const type of ["application/grpc", "application/grpc+proto", "application/grpc;charset=utf-8"]) {
+    test(`${type} is served`, async () => {
+      const peer = await peerOn(await startServer());
+      peer.send(FrameType.HEADERS, Flag.END_HEADERS, 1, block(type));
+      peer.send(FrameType.DATA, Flag.END_STREAM, 1, frame(0, 0, Buffer.alloc(0)));
+      const t = await peer.waitFor(endOf);
+      expect(t.headers?.["grpc-status"]).toBe("0");
+    });
+  }
+});

@@ -18,13 +18,23 @@ function refuse(stream: ServerStream, code: number, details: string, httpStatus 
   return IGNORE;
 }
 
+const GRPC_TYPE = "application/grpc";
+
+/** grpc-go's rule: exactly application/grpc, or a subtype after "+" or parameters after ";" (not "application/grpcfoo"). */
+export function isGrpcContentType(type: string): boolean {
+  if (!type.startsWith(GRPC_TYPE)) return false;
+  if (type.length === GRPC_TYPE.length) return true;
+  const next = type.charCodeAt(GRPC_TYPE.length);
+  return next === 0x2b /* + */ || next === 0x3b /* ; */;
+}
+
 export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimits): OnStream {
   return (stream: ServerStream, head: RequestHead): StreamHandler => {
     if (head.method !== "POST") {
       return refuse(stream, Status.INTERNAL, `method ${head.method} is not POST`, 405);
     }
     const type = head.contentType;
-    if (type === undefined || !type.startsWith("application/grpc")) {
+    if (type === undefined || !isGrpcContentType(type)) {
       return refuse(stream, Status.INTERNAL, `content-type "${type ?? ""}" is not application/grpc`, 415);
     }
     const method = methods.get(head.path);
