@@ -232,3 +232,16 @@ describe("content-type is application/grpc, a +subtype or ;parameters, and nothi
     });
   }
 });
+
+describe("stream ids only go up (RFC 9113 §5.1.1)", () => {
+  test("request HEADERS on a stream id below the last one → GOAWAY PROTOCOL_ERROR, not silence", async () => {
+    const peer = await peerOn(await startServer());
+    peer.send(FrameType.HEADERS, Flag.END_HEADERS, 5, echoBlock());
+    peer.send(FrameType.DATA, Flag.END_STREAM, 5, frame(0, 0, Buffer.alloc(0)));
+    await peer.waitFor((f) => f.type === FrameType.HEADERS && f.id === 5 && (f.flags & Flag.END_STREAM) !== 0);
+    peer.send(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3, echoBlock());
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goawayCode(goaway)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect(goaway.payload.readUInt32BE(0) & 0x7fffffff).toBe(5);
+  });
+});

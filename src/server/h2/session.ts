@@ -524,6 +524,14 @@ export class ServerSession {
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, err.message);
     const endStream = (flags & Flag.END_STREAM) !== 0;
     if (id <= this.lastStreamId) {
+      // A request block (it has pseudo-headers; trailers have none) on a stream id not above the last one
+      // would be dropped and its client left to its deadline: RFC 9113 §5.1.1 makes it a connection error.
+      if (head.method !== "" || head.path !== "") {
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `request HEADERS on stream ${id}, not above the last stream ${this.lastStreamId}`,
+        );
+      }
       // Trailers on a request stream (gRPC clients send none, but HTTP/2 allows them): the end of the body.
       const stream = this.streams.get(id);
       if (stream === undefined) return;
