@@ -4,12 +4,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import net from "node:net";
 import { createDeflate, createGzip, type Gzip } from "node:zlib";
-import { EchoMethod } from "../src/api/echo.ts";
+import { encodeMessage } from "../src/api/codec.ts";
+import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { ErrorCode, encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
 import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
+import { type ServiceDef, unary } from "../src/server/handler.ts";
 import type { ServerEngine } from "../src/server/server.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 import { frame, rawCall, rawSession } from "./raw.ts";
@@ -244,4 +246,31 @@ describe("stream ids only go up (RFC 9113 §5.1.1)", () => {
     expect(goawayCode(goaway)).toBe(ErrorCode.PROTOCOL_ERROR);
     expect(goaway.payload.readUInt32BE(0) & 0x7fffffff).toBe(5);
   });
+});
+
+describe("deadlines past setTimeout's range (2^31-1 ms) do not expire at once", () => {
+  // A call that takes a while, so a timer that overflowed (and so fires at once) would end it first.
+  const slow = { path: "/grpcperf.test.Slow/Work", request: EchoRequest, response: EchoResponse };
+  const slowService: ServiceDef = {
+    name: "grpcperf.test.Slow",
+    methods: [
+      unary(slow, async (req) => {
+        await Bun.sleep(50);
+        return { ok: true, value: EchoResponse.create({ sequence: req.sequence }) };
+      }),
+    ],
+  };
+  const request = encodeMessage(EchoRequest, { payload: Buffer.from("long"), sequence: 1 });
+  for (const engine of ["lean", "grpc-js"] as const) {
+    for (const timeout of ["596H", "597H", "600H", "99999999H"]) {
+      test(`${engine}: grpc-timeout ${timeout} → OK`, async () => {
+        srv = await serveOnLoopback([slowService], { engine });
+        const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+        const session = rawSession(port);
+        const out = await rawCall(session, slow.path, frame(0, request.length, request), { "grpc-timeout": timeout });
+        session.close();
+        expect(out.grpcStatus).toBe(Status.OK);
+      });
+    }
+  }
 });

@@ -22,3 +22,15 @@ export function parseGrpcTimeout(header: string): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * (msPerUnit[match[2] as string] as number);
 }
+
+/** setTimeout's range: a longer delay overflows and fires at once (Node and Bun alike). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The timer that ends a call at its deadline. A deadline beyond the timer's range (about 24.8 days;
+ * grpc-timeout allows 99999999H) arms none, as grpc-go treats a timeout past its maximum as none:
+ * the call keeps its deadline value for the checks that read it, and simply never expires by timer.
+ */
+export function deadlineTimer(ms: number, expire: () => void): ReturnType<typeof setTimeout> | undefined {
+  return ms > MAX_TIMER_MS ? undefined : setTimeout(expire, ms);
+}

@@ -8,7 +8,7 @@ import type Long from "long";
 import { unixNanosLong } from "../clock.ts";
 import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../rpc/frame.ts";
 import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
-import { parseGrpcTimeout } from "../rpc/timeout.ts";
+import { deadlineTimer, parseGrpcTimeout } from "../rpc/timeout.ts";
 import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "./handler.ts";
 
 export interface FastPathLimits {
@@ -105,7 +105,7 @@ class UnaryCall implements CallContext, Settle {
         return;
       }
       this.deadline = Date.now() + ms;
-      this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), ms);
+      this.timer = deadlineTimer(ms, () => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     }
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("end", () => this.onEnd());

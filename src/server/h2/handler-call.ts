@@ -6,6 +6,7 @@ import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
+import { deadlineTimer } from "../../rpc/timeout.ts";
 import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
 import { RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./session.ts";
@@ -43,10 +44,10 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     this.reader = new FrameDecoder(limits.maxReceiveMessageBytes, decompress);
     this.deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => {
+      this.timer = deadlineTimer(timeoutMs, () => {
         this.finish(Status.DEADLINE_EXCEEDED, "deadline exceeded");
         this.cancel();
-      }, timeoutMs);
+      });
     }
     // Streaming requests: the handler subscribes to messages as they come.
     if (method.requestStream) this.run();

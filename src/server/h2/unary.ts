@@ -6,6 +6,7 @@ import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
 import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
 import { type Result, Status } from "../../rpc/status.ts";
+import { deadlineTimer } from "../../rpc/timeout.ts";
 import {
   type CallContext,
   internalError,
@@ -42,7 +43,7 @@ export class UnaryCall implements StreamHandler, CallContext, Settle {
     this.recvNanos = unixNanosLong();
     if (timeoutMs !== undefined) {
       this.deadline = Date.now() + timeoutMs;
-      this.timer = setTimeout(() => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"), timeoutMs);
+      this.timer = deadlineTimer(timeoutMs, () => this.fail(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
     }
   }
 
