@@ -7,7 +7,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { getPublicKey } from "../src/client/crypto.ts";
+import { getPublicKey, sign, verify } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
 import { Algorithm } from "../src/crypto/algorithms.ts";
 import { type Address, parseAddress } from "../src/transport/address.ts";
@@ -29,7 +29,7 @@ async function startServer(args: string[], env: Record<string, string> = {}) {
     stderr: "pipe",
   });
   const lines: string[] = [];
-  const m = await waitForLine(child.stderr, /serving .* with (\d+) workers? on (\S+)/, lines);
+  const m = await waitForLine(child.stderr, /serving .* with (\d+) workers?(?: \(grpc-js engine\))? on (\S+)/, lines);
   void (async () => {
     const decoder = new TextDecoder();
     let rest = "";
@@ -100,6 +100,39 @@ describe.each([
     expect(await call.end()).toBe("0");
     expect(await server.child.exited).toBe(0);
     if (server.address.kind === "unix") expect(existsSync(server.address.path)).toBe(false);
+  });
+});
+
+describe.each(["lean", "grpc-js"])("serve --workers 2 --engine %s: a key id and an algorithm together", (engine) => {
+  // Each server thread gets copies of the keys, so the key and the algorithm must match by id.
+  test("Sign, Verify and GetPublicKey succeed for every key and its algorithm", async () => {
+    const server = await startServer(["--addr", "127.0.0.1:0", "--workers", "2", "--engine", engine]);
+    const channel = channelTo(server.address, { connectTimeoutMs: 10_000 });
+    try {
+      for (const [keyId, algorithm] of [
+        ["rsa-2048", Algorithm.RSA_PKCS1_SHA256],
+        ["rsa-2048", Algorithm.RSA_PSS_SHA256],
+        ["ecdsa-p256", Algorithm.ECDSA_P256_SHA256],
+        ["ecdsa-p384", Algorithm.ECDSA_P384_SHA384],
+      ] as const) {
+        const message = new TextEncoder().encode(`${keyId} ${algorithm}`);
+        const signed = (await sign(channel, { keyId, algorithm, message }, 10_000)).result;
+        if (!signed.ok) throw new Error(`Sign ${keyId} ${algorithm}: ${signed.error.details}`);
+        expect(signed.value.algorithm).toBe(algorithm);
+        const checked = (
+          await verify(channel, { keyId, algorithm, message, signature: signed.value.signature }, 10_000)
+        ).result;
+        if (!checked.ok) throw new Error(`Verify ${keyId} ${algorithm}: ${checked.error.details}`);
+        expect(checked.value.valid).toBe(true);
+        const pub = (await getPublicKey(channel, { keyId, algorithm }, 10_000)).result;
+        if (!pub.ok) throw new Error(`GetPublicKey ${keyId} ${algorithm}: ${pub.error.details}`);
+        expect(pub.value.keyId).toBe(keyId);
+      }
+    } finally {
+      await channel.close();
+      server.child.kill("SIGTERM");
+      await server.child.exited;
+    }
   });
 });
 

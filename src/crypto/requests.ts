@@ -26,7 +26,8 @@ export function resolveTarget(ring: KeyRing, keyId: string, algorithm: number): 
   const key = ring.get(keyId);
   if (!key) return fail(Status.NOT_FOUND, `no key with id "${keyId}"`);
   if (!spec) return ok({ key, spec: key.algorithms[0] as AlgorithmSpec });
-  if (!key.algorithms.includes(spec)) {
+  // By id, not identity: keys copied to a server thread carry copies of the specs.
+  if (!key.algorithms.some((a) => a.algorithm === spec.algorithm)) {
     return fail(
       Status.INVALID_ARGUMENT,
       `key "${keyId}" cannot sign with ${algorithmName(algorithm)} (it signs with ${key.algorithms.map((a) => a.name).join(", ")})`,
