@@ -105,6 +105,15 @@ describe("grpcperf binary", () => {
     expect(r.stderr).toContain('--engine: "fast" is not lean or grpc-js');
   });
 
+  test("--handshake-timeout with the grpc-js engine is refused: one clear line, exit 2", () => {
+    for (const extra of [["--engine", "grpc-js"], ["--no-fast-path"]]) {
+      const r = run(["serve", "--addr", "127.0.0.1:0", ...extra, "--handshake-timeout", "5s"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain("--handshake-timeout works on the lean engine only");
+    }
+  });
+
   test("SERVER_ENGINE=grpc-js serves the same calls through @grpc/grpc-js", async () => {
     const s = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
       cwd,

@@ -71,6 +71,11 @@ export default defineCommand({
     const cryptoQueue = intFlagOrEnv(args["crypto-queue"], "CRYPTO_QUEUE", "crypto-queue", 0, 1_000_000);
     const threads = intFlagOrEnv(args.workers, "WORKER_THREADS", "workers", 1, 256) ?? defaultServerThreads();
     const engine = engineArg(flagOrEnv(args.engine, process.env, "SERVER_ENGINE"));
+    const servingEngine: ServerEngine = args["fast-path"] === false ? "grpc-js" : engine;
+    // grpc-js has no preface timer to set, so an explicit one there would be ignored without a word.
+    if (servingEngine === "grpc-js" && args["handshake-timeout"] !== undefined) {
+      throw new CliError("--handshake-timeout works on the lean engine only, not with --engine grpc-js", 2);
+    }
 
     let loaded: LoadedKeys;
     try {
@@ -88,7 +93,6 @@ export default defineCommand({
     const warning = plaintextExposureWarning([addr], names, tls !== undefined);
     if (warning) log.warn(warning);
 
-    const servingEngine: ServerEngine = args["fast-path"] === false ? "grpc-js" : engine;
     let serving: Serving;
     try {
       serving = await startServing({
