@@ -2,106 +2,18 @@
 // header blocks and control frames sent to exhaust memory or time. Each must end in a refusal
 // (a status or a GOAWAY), never in the server holding what the peer sent.
 import { afterEach, describe, expect, test } from "bun:test";
-import net from "node:net";
 import { createDeflate, createGzip, type Gzip } from "node:zlib";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
-import { ErrorCode, encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
-import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
+import { ErrorCode, encodeFrame, Flag, FrameType } from "../src/rpc/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import type { ServerEngine } from "../src/server/server.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
+import { type Frame, goawayCode, Peer } from "./peer.ts";
 import { frame, rawCall, rawSession } from "./raw.ts";
-
-interface Frame {
-  readonly type: number;
-  readonly flags: number;
-  readonly id: number;
-  readonly payload: Buffer;
-  readonly headers?: Record<string, string>;
-}
-
-/** A client that speaks HTTP/2 frame by frame and records everything the server sends. */
-class Peer {
-  readonly frames: Frame[] = [];
-  closed = false;
-  private readonly parser = new FrameParser(1 << 24);
-  private readonly hpack = new HpackDecoder();
-  private waiters: Array<() => void> = [];
-
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.parser.push(chunk, (type, flags, id, buf, start, end) => {
-        const payload = Buffer.from(buf.subarray(start, end));
-        let headers: Record<string, string> | undefined;
-        if (type === FrameType.HEADERS) {
-          headers = {};
-          const h = headers;
-          this.hpack.decode(payload, (n, v) => {
-            h[n] = v;
-          });
-        }
-        this.frames.push({ type, flags, id, payload, ...(headers && { headers }) });
-      });
-      this.wake();
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on("error", () => {});
-  }
-
-  static async connect(port: number): Promise<Peer> {
-    const socket = net.connect(port, "127.0.0.1");
-    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    const peer = new Peer(socket);
-    socket.write(Buffer.concat([PREFACE, settingsFrame([])]));
-    return peer;
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  async waitFor(match: (f: Frame) => boolean): Promise<Frame> {
-    for (;;) {
-      const f = this.frames.find(match);
-      if (f) return f;
-      if (this.closed) throw new Error("connection closed before the frame came");
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  async waitClosed(): Promise<void> {
-    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Writes frames until the server closes the connection or `count` are sent; returns how many went. */
-  async flood(count: number, next: (i: number) => Buffer): Promise<number> {
-    let i = 0;
-    while (i < count && !this.closed) {
-      if (!this.socket.write(next(i++))) {
-        await new Promise<void>((resolve) => {
-          this.socket.once("drain", resolve);
-          this.socket.once("close", resolve);
-        });
-      }
-    }
-    return i;
-  }
-
-  send(type: number, flags: number, id: number, payload: Uint8Array = Buffer.alloc(0)): void {
-    this.socket.write(encodeFrame(type, flags, id, payload));
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** The request headers of an echo call, as one HPACK block. */
 function echoBlock(extra: Array<[string, string]> = []): Buffer {
@@ -115,8 +27,6 @@ function echoBlock(extra: Array<[string, string]> = []): Buffer {
     ...extra,
   ]);
 }
-
-const goawayCode = (f: Frame) => f.payload.readUInt32BE(4);
 
 let srv: TestServer | undefined;
 let peers: Peer[] = [];

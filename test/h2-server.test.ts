@@ -6,137 +6,14 @@ import net from "node:net";
 import type * as grpc from "@grpc/grpc-js";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
-import {
-  ErrorCode,
-  encodeFrame,
-  Flag,
-  FrameParser,
-  FrameType,
-  PREFACE,
-  Setting,
-  settingsFrame,
-  windowUpdateFrame,
-} from "../src/rpc/h2/frame.ts";
-import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
+import { ErrorCode, Flag, FrameType, Setting, windowUpdateFrame } from "../src/rpc/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { ServiceDef } from "../src/server/handler.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { echoFrame, Peer } from "./peer.ts";
 import { FailMethod, probeService } from "./services.ts";
-
-interface Frame {
-  readonly type: number;
-  readonly flags: number;
-  readonly id: number;
-  readonly payload: Buffer;
-  /** Decoded fields of a HEADERS frame. */
-  readonly headers?: Record<string, string>;
-}
-
-/** A client that speaks HTTP/2 frame by frame and records everything the server sends. */
-class Peer {
-  readonly frames: Frame[] = [];
-  closed = false;
-  private readonly parser = new FrameParser(1 << 24);
-  private readonly hpack = new HpackDecoder();
-  private waiters: Array<() => void> = [];
-  private pingSeq = 0;
-
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.parser.push(chunk, (type, flags, id, buf, start, end) => {
-        const payload = Buffer.from(buf.subarray(start, end));
-        let headers: Record<string, string> | undefined;
-        if (type === FrameType.HEADERS) {
-          headers = {};
-          const h = headers;
-          this.hpack.decode(payload, (n, v) => {
-            h[n] = v;
-          });
-        }
-        this.frames.push({ type, flags, id, payload, ...(headers && { headers }) });
-      });
-      this.wake();
-    });
-    socket.on("close", () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on("error", () => {});
-  }
-
-  static async connect(port: number, settings: Array<[number, number]> = []): Promise<Peer> {
-    const socket = net.connect(port, "127.0.0.1");
-    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    const peer = new Peer(socket);
-    socket.write(Buffer.concat([PREFACE, settingsFrame(settings)]));
-    return peer;
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /** Resolves with the first recorded frame matching, waiting for more frames as needed. */
-  async waitFor(match: (f: Frame) => boolean, from = 0): Promise<Frame> {
-    for (;;) {
-      const f = this.frames.slice(from).find(match);
-      if (f) return f;
-      if (this.closed) throw new Error("connection closed before the frame came");
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  async waitClosed(): Promise<void> {
-    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Everything the server sent before it answered this PING. */
-  async sync(): Promise<Frame[]> {
-    const data = Buffer.alloc(8);
-    data.writeUInt32BE(++this.pingSeq, 4);
-    this.send(FrameType.PING, 0, 0, data);
-    const ack = await this.waitFor(
-      (f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0 && f.payload.equals(data),
-    );
-    return this.frames.slice(0, this.frames.indexOf(ack));
-  }
-
-  send(type: number, flags: number, id: number, payload: Uint8Array = Buffer.alloc(0)): void {
-    this.socket.write(encodeFrame(type, flags, id, payload));
-  }
-
-  headers(id: number, path = EchoMethod.path, extra: Array<[string, string]> = [], endStream = false): Buffer {
-    const block = encodeHeaderBlock([
-      [":method", "POST"],
-      [":scheme", "http"],
-      [":path", path],
-      [":authority", "test"],
-      ["content-type", "application/grpc"],
-      ["te", "trailers"],
-      ...extra,
-    ]);
-    this.send(FrameType.HEADERS, Flag.END_HEADERS | (endStream ? Flag.END_STREAM : 0), id, block);
-    return block;
-  }
-
-  dataOn(id: number): Frame[] {
-    return this.frames.filter((f) => f.type === FrameType.DATA && f.id === id);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-function echoFrame(payload: Buffer): Buffer {
-  const msg = encodeMessage(EchoRequest, { payload, sequence: 7 });
-  const out = Buffer.alloc(5 + msg.length);
-  out.writeUInt32BE(msg.length, 1);
-  msg.copy(out, 5);
-  return out;
-}
 
 const trailersOf = (peer: Peer, id: number) =>
   peer.waitFor((f) => f.type === FrameType.HEADERS && f.id === id && (f.flags & Flag.END_STREAM) !== 0);
