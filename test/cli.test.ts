@@ -105,12 +105,14 @@ describe("grpcperf binary", () => {
     expect(r.stderr).toContain('--engine: "fast" is not lean or grpc-js');
   });
 
-  test("--handshake-timeout with the grpc-js engine is refused: one clear line, exit 2", () => {
-    for (const extra of [["--engine", "grpc-js"], ["--no-fast-path"]]) {
-      const r = run(["serve", "--addr", "127.0.0.1:0", ...extra, "--handshake-timeout", "5s"]);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).toContain("--handshake-timeout works on the lean engine only");
+  test("--handshake-timeout and --send-timeout with the grpc-js engine are refused: one clear line, exit 2", () => {
+    for (const flag of ["--handshake-timeout", "--send-timeout"]) {
+      for (const extra of [["--engine", "grpc-js"], ["--no-fast-path"]]) {
+        const r = run(["serve", "--addr", "127.0.0.1:0", ...extra, flag, "5s"]);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+        expect(r.stderr).toContain(`${flag} works on the lean engine only`);
+      }
     }
   });
 

@@ -40,6 +40,7 @@ describe("limit flags", () => {
       maxConnectionAgeMs: 3_600_000,
       maxConnectionAgeGraceMs: 30_000,
       handshakeTimeoutMs: 10_000,
+      sendTimeoutMs: 60_000,
     });
   });
 

@@ -33,6 +33,10 @@ export const limitArgs = {
     type: "string",
     description: `lean engine: close a connection that sends no HTTP/2 preface within (default ${ms(d.handshakeTimeoutMs)}; 0 = never)`,
   },
+  "send-timeout": {
+    type: "string",
+    description: `lean engine: close a connection whose client opens no window for queued responses within (default ${ms(d.sendTimeoutMs)}; 0 = never)`,
+  },
   "keepalive-time": { type: "string", description: `ping a quiet connection after (default ${ms(d.keepaliveTimeMs)})` },
   "keepalive-timeout": {
     type: "string",
@@ -67,6 +71,7 @@ export function limitsFromArgs(a: LimitFlags): Limits {
     maxConcurrentStreams: int(a["max-concurrent-streams"], "max-concurrent-streams", d.maxConcurrentStreams),
     maxConnections: int(a["max-connections"], "max-connections", d.maxConnections),
     handshakeTimeoutMs: dur(a["handshake-timeout"], "handshake-timeout", d.handshakeTimeoutMs),
+    sendTimeoutMs: dur(a["send-timeout"], "send-timeout", d.sendTimeoutMs),
     keepaliveTimeMs: dur(a["keepalive-time"], "keepalive-time", d.keepaliveTimeMs),
     keepaliveTimeoutMs: dur(a["keepalive-timeout"], "keepalive-timeout", d.keepaliveTimeoutMs),
     keepaliveMinTimeMs: dur(a["keepalive-min-time"], "keepalive-min-time", d.keepaliveMinTimeMs),

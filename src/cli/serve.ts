@@ -72,9 +72,11 @@ export default defineCommand({
     const threads = intFlagOrEnv(args.workers, "WORKER_THREADS", "workers", 1, 256) ?? defaultServerThreads();
     const engine = engineArg(flagOrEnv(args.engine, process.env, "SERVER_ENGINE"));
     const servingEngine: ServerEngine = args["fast-path"] === false ? "grpc-js" : engine;
-    // grpc-js has no preface timer to set, so an explicit one there would be ignored without a word.
-    if (servingEngine === "grpc-js" && args["handshake-timeout"] !== undefined) {
-      throw new CliError("--handshake-timeout works on the lean engine only, not with --engine grpc-js", 2);
+    // grpc-js has no preface or send timer to set, so an explicit one there would be ignored without a word.
+    for (const flag of ["handshake-timeout", "send-timeout"] as const) {
+      if (servingEngine === "grpc-js" && args[flag] !== undefined) {
+        throw new CliError(`--${flag} works on the lean engine only, not with --engine grpc-js`, 2);
+      }
     }
 
     let loaded: LoadedKeys;

@@ -30,6 +30,11 @@ export interface Limits {
   readonly maxConnections: number;
   /** A connection that has not sent the HTTP/2 preface this long (ms) after accept is closed; 0 = never. */
   readonly handshakeTimeoutMs: number;
+  /**
+   * Responses queued for a client that opens no flow-control window for this long (ms) close the
+   * connection; 0 = never.
+   */
+  readonly sendTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -48,6 +53,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnections: 10_000,
   // grpc-go's ConnectionTimeout: a socket that never speaks HTTP/2 must not hold a connection slot.
   handshakeTimeoutMs: 120_000,
+  // nginx's send_timeout: a client that takes nothing of what we queued for a minute is gone or hostile.
+  sendTimeoutMs: 60_000,
 };
 
 /** Pings that break the policy before the connection is closed (grpc-go allows 2, closes on the 3rd). */

@@ -41,6 +41,14 @@ const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
 const SMALL_COPY = 128;
 // Messages up to this size go into the output buffer whole; larger ones are queued and sent in frames.
 const COPY_WHOLE = 16 * 1024;
+// Response bytes queued for want of the client's window. Past the high mark on a stream, that stream's
+// request DATA is held unread (and its window not returned); past the connection's, every stream's is,
+// and new streams are refused, until the client's WINDOW_UPDATEs bring the queue under the low mark.
+// What a client can make us hold is then about its windows plus these marks, not what it asks for.
+const STREAM_QUEUE_HIGH = 1 << 20;
+const STREAM_QUEUE_LOW = STREAM_QUEUE_HIGH / 2;
+const CONNECTION_QUEUE_HIGH = 16 << 20;
+const CONNECTION_QUEUE_LOW = CONNECTION_QUEUE_HIGH / 2;
 
 /** The request headers the gRPC layer needs; everything else is read past. */
 export class RequestHead {
@@ -88,11 +96,20 @@ export class ServerStream {
   /** The client sent END_STREAM. */
   remoteEnded = false;
   sendWindow: number;
-  /** Received DATA bytes not yet returned by a stream WINDOW_UPDATE. */
+  /** Request DATA bytes the handler has taken, not yet returned by a stream WINDOW_UPDATE. */
   recvUnacked = 0;
+  /** What the client may still send on this stream: our SETTINGS window plus our WINDOW_UPDATEs. */
+  recvWindow = STREAM_WINDOW;
   // Response bytes waiting for window: DATA payloads, then the trailer block.
   pending: Buffer[] | undefined = undefined;
+  pendingBytes = 0;
   pendingTrailers: Buffer | undefined = undefined;
+  /**
+   * Request body ranges held back while responses queue (views of read buffers), in order; the end of
+   * the request is delivered after them. heldBytes counts them as flow control does (whole frames).
+   */
+  held: Buffer[] | undefined = undefined;
+  heldBytes = 0;
 
   constructor(
     readonly id: number,
@@ -142,7 +159,16 @@ export class ServerSession {
   peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
   private sendWindow = DEFAULT_WINDOW;
+  /** Request bytes consumed (or read past) not yet returned by a connection WINDOW_UPDATE. */
   private recvUnacked = 0;
+  /** What the client may still send on the connection; a client that sends more is cut. */
+  private recvWindow = DEFAULT_WINDOW;
+  /** Response DATA bytes queued on all streams for want of window. */
+  private queuedBytes = 0;
+  /** Over the high mark: request DATA is held and new streams refused until under the low mark. */
+  private backedUp = false;
+  private lastSendProgressMs = 0;
+  private sendTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly blocks = new HeaderBlocks(MAX_HEADER_BLOCK, (id, flags, block, start, end) =>
     this.onBlock(id, flags, block, start, end),
@@ -304,7 +330,40 @@ export class ServerSession {
     framed.set(length === body.length ? body : body.subarray(0, length), FRAME_HEADER_BYTES);
     if (stream.pending === undefined) stream.pending = [framed];
     else stream.pending.push(framed);
+    stream.pendingBytes += total;
+    this.queuedBytes += total;
     this.flushStream(stream);
+    if (stream.pending !== undefined) this.queued();
+  }
+
+  /** Bytes are waiting for window: watch the queue's size and the client's progress in taking it. */
+  private queued(): void {
+    if (this.queuedBytes >= CONNECTION_QUEUE_HIGH) this.backedUp = true;
+    if (this.sendTimer === undefined && this.limits.sendTimeoutMs > 0) {
+      this.lastSendProgressMs = Date.now();
+      this.armSendTimer(this.limits.sendTimeoutMs);
+    }
+  }
+
+  // nginx's send_timeout: the clock restarts whenever the client takes some of what is queued, so only a
+  // client that opens no window at all (or one too small to move anything) for the whole time is closed.
+  private armSendTimer(ms: number): void {
+    this.sendTimer = setTimeout(() => {
+      this.sendTimer = undefined;
+      if (this.dead || this.queuedBytes === 0) return;
+      const idle = Date.now() - this.lastSendProgressMs;
+      if (idle < this.limits.sendTimeoutMs) {
+        this.armSendTimer(this.limits.sendTimeoutMs - idle);
+        return;
+      }
+      this.connectionError(
+        new ConnectionError(
+          ErrorCode.ENHANCE_YOUR_CALM,
+          `send timeout: ${this.queuedBytes} response bytes queued, no window opened for ${this.limits.sendTimeoutMs} ms`,
+        ),
+      );
+    }, ms);
+    this.sendTimer.unref?.();
   }
 
   endStream(stream: ServerStream, block: Buffer): void {
@@ -318,11 +377,18 @@ export class ServerSession {
 
   private resetStream(stream: ServerStream, code: number): void {
     stream.done = true;
-    stream.pending = undefined;
-    stream.pendingTrailers = undefined;
+    this.dropQueued(stream);
     if (this.streams.get(stream.id) !== stream) return;
     this.writer.append(rstStreamFrame(stream.id, code));
     this.closeStream(stream, false);
+  }
+
+  /** A stream's queued response is gone (reset, aborted): it no longer counts against the connection. */
+  private dropQueued(stream: ServerStream): void {
+    this.queuedBytes -= stream.pendingBytes;
+    stream.pendingBytes = 0;
+    stream.pending = undefined;
+    stream.pendingTrailers = undefined;
   }
 
   /** Sends what both windows allow of a stream's queued DATA, then its trailers once all is out. */
@@ -335,6 +401,9 @@ export class ServerSession {
       const n = Math.min(buf.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
       if (n <= 0) return;
       this.sentSincePing = true;
+      this.lastSendProgressMs = Date.now();
+      stream.pendingBytes -= n;
+      this.queuedBytes -= n;
       const at = w.reserve(FRAME_HEADER);
       writeFrameHeader(w.slab, at, n, FrameType.DATA, 0, stream.id);
       // Not copied into the slab: the writer joins the parts once, when it writes them.
@@ -353,11 +422,63 @@ export class ServerSession {
     }
   }
 
+  /** Window opened: queued responses go out, and request DATA held for them is delivered again. */
   private resumeSends(): void {
     for (const stream of this.streams.values()) {
-      if (this.sendWindow <= 0) return;
+      if (this.sendWindow <= 0) break;
       if (stream.pending !== undefined) this.flushStream(stream);
     }
+    this.resumeReads();
+  }
+
+  private resumeReads(): void {
+    if (this.backedUp && this.queuedBytes <= CONNECTION_QUEUE_LOW) this.backedUp = false;
+    if (!this.backedUp) {
+      for (const stream of this.streams.values()) {
+        if (stream.held !== undefined && stream.pendingBytes <= STREAM_QUEUE_LOW) this.deliverHeld(stream);
+        if (this.backedUp) break;
+      }
+    }
+    this.returnConnectionWindow();
+  }
+
+  /** Hands a stream's held request DATA to its handler until it backs up again; then its end, if it came. */
+  private deliverHeld(stream: ServerStream): void {
+    const held = stream.held as Buffer[];
+    const h = stream.handler;
+    while (held.length > 0) {
+      if (this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH || this.streams.get(stream.id) !== stream) return;
+      const chunk = held.shift() as Buffer;
+      if (chunk.length > 0) h?.onData(chunk, 0, chunk.length);
+    }
+    stream.held = undefined;
+    this.consumed(stream, stream.heldBytes);
+    stream.heldBytes = 0;
+    if (stream.remoteEnded && this.streams.get(stream.id) === stream) {
+      h?.onEnd();
+      this.maybeForget(stream);
+    }
+  }
+
+  /** Request bytes the application has taken: their window goes back to the client, in halves. */
+  private consumed(stream: ServerStream | undefined, length: number): void {
+    this.recvUnacked += length;
+    this.returnConnectionWindow();
+    if (stream === undefined || stream.remoteEnded || length === 0) return;
+    stream.recvUnacked += length;
+    if (stream.recvUnacked >= STREAM_WINDOW / 2) {
+      this.writer.append(windowUpdateFrame(stream.id, stream.recvUnacked));
+      stream.recvWindow += stream.recvUnacked;
+      stream.recvUnacked = 0;
+    }
+  }
+
+  private returnConnectionWindow(): void {
+    // Withheld while backed up: the client then cannot push more request bytes for us to hold.
+    if (this.backedUp || this.recvUnacked < CONNECTION_WINDOW / 2) return;
+    this.writer.append(windowUpdateFrame(0, this.recvUnacked));
+    this.recvWindow += this.recvUnacked;
+    this.recvUnacked = 0;
   }
 
   /**
@@ -376,6 +497,12 @@ export class ServerSession {
   /** Takes a stream off the connection: counted closed exactly once; the connection may now be idle. */
   private forget(stream: ServerStream): void {
     if (!this.streams.delete(stream.id)) return;
+    if (stream.held !== undefined) {
+      // Held request bytes of a stream that is gone are read past: their connection window comes back.
+      stream.held = undefined;
+      this.consumed(undefined, stream.heldBytes);
+      stream.heldBytes = 0;
+    }
     this.events.streamClosed();
     if (this.streams.size === 0) this.becameIdle();
   }
@@ -400,6 +527,7 @@ export class ServerSession {
         // Sent once the client has spoken, not with our SETTINGS: Bun's node:http2 client loses a
         // WINDOW_UPDATE that arrives before its own preface went out (seen through an hvsock muxer).
         this.writer.append(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
+        this.recvWindow += CONNECTION_WINDOW - DEFAULT_WINDOW;
       }
       if (n === buf.length) return;
       buf = buf.subarray(n);
@@ -464,16 +592,17 @@ export class ServerSession {
   private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+    // Flow control counts the whole frame, padding included, even for streams already answered. A client
+    // that sends past the window it was given would make us hold what it likes: cut (RFC 9113 §6.9.1).
     const length = end - start;
-    // Flow control counts the whole frame, padding included, even for streams already answered.
-    this.recvUnacked += length;
-    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
-      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
-      this.recvUnacked = 0;
+    this.recvWindow -= length;
+    if (this.recvWindow < 0) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
     }
     const stream = this.streams.get(id);
     if (stream === undefined || stream.remoteEnded) {
       // Answered and forgotten, or reset: the client may not know yet. Not an error for the connection.
+      this.consumed(undefined, length);
       return;
     }
     let from = start;
@@ -485,15 +614,22 @@ export class ServerSession {
       from = start + 1;
       to = end - (buf[start] as number);
     }
-    if (flags & Flag.END_STREAM) {
-      stream.remoteEnded = true;
-    } else if (length > 0) {
-      stream.recvUnacked += length;
-      if (stream.recvUnacked >= STREAM_WINDOW / 2) {
-        this.writer.append(windowUpdateFrame(id, stream.recvUnacked));
-        stream.recvUnacked = 0;
-      }
+    stream.recvWindow -= length;
+    if (stream.recvWindow < 0) {
+      this.consumed(undefined, length);
+      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
+      stream.handler?.onAbort();
+      return;
     }
+    if (flags & Flag.END_STREAM) stream.remoteEnded = true;
+    if (stream.held !== undefined || this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH) {
+      // Its responses (or the connection's) wait for window: these bytes wait too, unread and unreturned.
+      if (stream.held === undefined) stream.held = [buf.subarray(from, to)];
+      else stream.held.push(buf.subarray(from, to));
+      stream.heldBytes += length;
+      return;
+    }
+    this.consumed(stream, length);
     const h = stream.handler;
     if (h === undefined) return;
     if (to > from) h.onData(buf, from, to);
@@ -537,6 +673,7 @@ export class ServerSession {
       if (stream === undefined) return;
       if (!endStream) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
       stream.remoteEnded = true;
+      if (stream.held !== undefined) return; // ends after the held body
       stream.handler?.onEnd();
       this.maybeForget(stream);
       return;
@@ -546,7 +683,9 @@ export class ServerSession {
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
-    if (this.streams.size >= this.limits.maxConcurrentStreams) {
+    if (this.streams.size >= this.limits.maxConcurrentStreams || this.backedUp) {
+      // Backed up: a new call would only add to what waits for the client's window. REFUSED_STREAM tells
+      // the client that nothing of it ran, so it may retry (RFC 9113 §8.7).
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
@@ -574,10 +713,10 @@ export class ServerSession {
     const stream = this.streams.get(id);
     if (stream === undefined) return;
     stream.done = true;
-    stream.pending = undefined;
-    stream.pendingTrailers = undefined;
+    this.dropQueued(stream);
     this.forget(stream);
     stream.handler?.onAbort();
+    this.resumeReads();
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
@@ -641,6 +780,7 @@ export class ServerSession {
       return;
     }
     if (stream.pending !== undefined) this.flushStream(stream);
+    if (stream.held !== undefined || this.backedUp) this.resumeReads();
   }
 
   // --- connection lifetime -------------------------------------------------------------------------------
@@ -685,6 +825,8 @@ export class ServerSession {
     this.streams.clear();
     for (const s of open) {
       s.done = true;
+      this.dropQueued(s);
+      s.held = undefined;
       this.events.streamClosed();
       s.handler?.onAbort();
     }
@@ -739,6 +881,8 @@ export class ServerSession {
     if (this.ageTimer !== undefined) clearTimeout(this.ageTimer);
     this.keepaliveTimer = undefined;
     this.ageTimer = undefined;
+    if (this.sendTimer !== undefined) clearTimeout(this.sendTimer);
+    this.sendTimer = undefined;
     this.clearIdle();
   }
 }
