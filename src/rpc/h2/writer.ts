@@ -17,6 +17,8 @@ export class Writer {
   private readonly flushBound = () => this.flush();
   /** Called when the socket's buffer is full after a flush (write() returned false). */
   onBlocked: (() => void) | undefined = undefined;
+  /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
+  bytesOut = 0;
 
   constructor(private readonly socket: Duplex) {}
 
@@ -69,7 +71,9 @@ export class Writer {
       return;
     }
     // One write either way: Bun's writev joins corked writes into one buffer itself.
-    const ok = this.socket.write(n === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts));
+    const out = n === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    this.bytesOut += out.length;
+    const ok = this.socket.write(out);
     this.parts.length = 0;
     if (!ok) this.onBlocked?.();
   }

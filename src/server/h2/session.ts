@@ -28,6 +28,7 @@ import { Writer } from "../../rpc/h2/writer.ts";
 import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
 import { trailersOnly } from "./blocks.ts";
+import { calm, FloodGuard } from "./flood.ts";
 
 // What a client may send before it must wait for our WINDOW_UPDATE: per stream enough for a typical
 // request in one go, per connection enough for many streams at once. Returned when half is used.
@@ -189,6 +190,15 @@ export class ServerSession {
   private peerName: string | undefined;
   private readPaused = false;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // Control-frame and rapid-reset budgets (./flood.ts): streams opened, and the last stream id before
+  // this socket read (streams above it were opened in this read).
+  private opened = 0;
+  private readFloor = 0;
+  private readonly flood = new FloodGuard(
+    () => this.opened,
+    () => this.writer.bytesOut,
+  );
 
   constructor(
     private readonly socket: Duplex,
@@ -512,6 +522,7 @@ export class ServerSession {
   private onBytes(chunk: Buffer): void {
     if (this.dead) return;
     this.readAny = true;
+    this.readFloor = this.lastStreamId;
     let buf = chunk;
     if (this.prefaceSeen < PREFACE.length) {
       const n = Math.min(PREFACE.length - this.prefaceSeen, buf.length);
@@ -585,13 +596,17 @@ export class ServerSession {
       case FrameType.PUSH_PROMISE:
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
       default:
-        return; // PRIORITY and unknown types are ignored (RFC 9113 §4.1, §5.5)
+        // PRIORITY and unknown types are ignored (RFC 9113 §4.1, §5.5), up to a budget.
+        if (!this.flood.ignored.take()) throw calm("too many PRIORITY or unknown frames");
+        return;
     }
   }
 
   private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+    if (end > start) this.flood.emptyData = 0;
+    else if (this.flood.emptyDataFlood(flags)) throw calm("too many empty DATA frames");
     // Flow control counts the whole frame, padding included, even for streams already answered. A client
     // that sends past the window it was given would make us hold what it likes: cut (RFC 9113 §6.9.1).
     const length = end - start;
@@ -692,6 +707,7 @@ export class ServerSession {
     const stream = new ServerStream(id, this);
     if (endStream) stream.remoteEnded = true;
     this.streams.set(id, stream);
+    this.opened++;
     if (this.streams.size === 1) this.clearIdle();
     this.events.streamOpened();
     if (head.size > MAX_HEADER_LIST) {
@@ -711,7 +727,11 @@ export class ServerSession {
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
     const stream = this.streams.get(id);
-    if (stream === undefined) return;
+    if (stream === undefined) {
+      if (!this.flood.ignored.take()) throw calm("too many RST_STREAM frames on closed streams");
+      return;
+    }
+    if (id > this.readFloor && !this.flood.rapidResets.take()) throw calm("too many streams reset at once");
     stream.done = true;
     this.dropQueued(stream);
     this.forget(stream);
@@ -721,6 +741,7 @@ export class ServerSession {
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
     if (flags & Flag.ACK) return;
+    if (!this.flood.settings.take()) throw calm("too many SETTINGS frames");
     for (const [key, value] of readSettings(id, payload)) {
       if (key === Setting.INITIAL_WINDOW_SIZE) {
         // Applies to every open stream's window, which may go negative (§6.9.2).
@@ -758,6 +779,7 @@ export class ServerSession {
 
   private onWindowUpdate(id: number, payload: Buffer): void {
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE of the wrong size");
+    if (!this.flood.windowUpdates.take()) throw calm("too many WINDOW_UPDATE frames");
     const increment = payload.readUInt32BE(0) & MAX_WINDOW;
     if (id === 0) {
       if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
