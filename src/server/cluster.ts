@@ -13,7 +13,7 @@ import { bindShared, type SharedAddress } from "../transport/shared.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { cryptoService } from "./crypto.ts";
 import { echoService } from "./echo.ts";
-import type { Limits } from "./limits.ts";
+import { type Limits, newConnectionCount } from "./limits.ts";
 import { type ServerEngine, startServer } from "./server.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 import type { ServerTls } from "./tls.ts";
@@ -202,6 +202,8 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
   try {
     for (const addr of opts.addresses) shared.push(await bindShared(addr));
     const perThread = cryptoShare(opts.cryptoWorkers, opts.threads);
+    // One count for all threads: --max-connections is the process's limit, not each thread's.
+    const connectionCount = newConnectionCount();
     for (let i = 1; i <= opts.threads; i++) threads.push(new ServerThread(i, (reason) => reportDeath(reason)));
     await Promise.all(
       threads.map((t) =>
@@ -212,6 +214,7 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           cryptoWorkers: perThread,
           cryptoQueue: opts.cryptoQueue,
           limits: opts.limits,
+          connectionCount,
           tls: opts.tls,
           engine: opts.engine,
           fastPath: opts.fastPath,

@@ -3,7 +3,7 @@
 import type { KeyPair } from "../crypto/keys.ts";
 import type { LevelName } from "../log.ts";
 import type { ListenSpec } from "../transport/shared.ts";
-import type { Limits } from "./limits.ts";
+import type { ConnectionCount, Limits } from "./limits.ts";
 import type { ServerEngine } from "./server.ts";
 import type { ServerTls } from "./tls.ts";
 
@@ -18,6 +18,8 @@ export interface ServerThreadConfig {
   /** Signing jobs that may wait in this thread's pool; undefined: the pool's default. */
   readonly cryptoQueue: number | undefined;
   readonly limits: Limits;
+  /** Over a SharedArrayBuffer: the one open-connection count every thread takes its slots from. */
+  readonly connectionCount: ConnectionCount;
   readonly tls: ServerTls | undefined;
   readonly engine: ServerEngine;
   readonly fastPath: boolean;

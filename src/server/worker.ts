@@ -42,6 +42,7 @@ async function start(config: ServerThreadConfig): Promise<void> {
     specs: config.specs,
     services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
     limits: config.limits,
+    connectionCount: config.connectionCount,
     tls: asBuffers(config.tls),
     engine: config.engine,
     fastPath: config.fastPath,
