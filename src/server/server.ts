@@ -86,7 +86,8 @@ export interface RunningServer {
   readonly inFlight: () => number;
   /** Closes the listeners (new connections are refused); established ones are untouched. Idempotent. */
   stopAccepting(): Promise<void>;
-  /** Stops accepting, health NOT_SERVING, lets calls in flight finish for up to graceMs, then cuts the rest. */
+  /** Stops accepting, health NOT_SERVING, lets calls in flight finish for up to graceMs, then cuts the rest.
+   * forced: calls were still in flight when the grace period ended (not mere idle connections). */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
@@ -278,9 +279,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = await Promise.race([drained, expired]);
       clearTimeout(timer);
       if (outcome === "expired") {
-        log.debug(`grace period over with ${engine.inFlight()} call(s) in flight`);
+        // Connections can outlast their calls (a client slow to close its side after GOAWAY); only a
+        // call cut makes the shutdown forced.
+        const cut = engine.inFlight();
+        log.debug(`grace period over with ${cut} call(s) in flight`);
         engine.destroy();
-        return { forced: true };
+        return { forced: cut > 0 };
       }
       return { forced: false };
     },

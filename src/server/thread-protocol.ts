@@ -25,6 +25,8 @@ export interface ServerThreadConfig {
   readonly fastPath: boolean;
   readonly allowCids: ReadonlySet<number> | undefined;
   readonly logLevel: LevelName;
+  /** ServeOptions.extraServicesModule (tests only). */
+  readonly extraServicesModule: string | undefined;
 }
 
 /** Shutdown is two steps across threads: every thread stops accepting first, then they all drain, so no
