@@ -167,6 +167,28 @@ describe("serve --workers 2 --max-connections", () => {
   });
 });
 
+describe("serve --max-connections with idle connections", () => {
+  // One thread, so where each connection lands is known: eviction is per accepting thread (README).
+  test("the limit filled with preface-only connections: an honest call still succeeds, the longest idle makes room", async () => {
+    const server = await startServer(["--addr", "127.0.0.1:0", "--workers", "1", "--max-connections", "3"]);
+    try {
+      const idle: Array<Awaited<ReturnType<typeof firstWord>>> = [];
+      for (let i = 0; i < 3; i++) idle.push(await firstWord(server.address)); // in order, each admitted
+      expect(idle.map((e) => e.outcome)).toEqual(["spoke", "spoke", "spoke"]);
+      const firstClosed = new Promise<void>((resolve) => idle[0]?.socket.once("close", () => resolve()));
+      const channel = channelTo(server.address, { connectTimeoutMs: 10_000 });
+      const echo = await echoOnce(channel, new Uint8Array([1]), 1, 10_000);
+      expect(echo.result.ok).toBe(true);
+      await firstClosed;
+      await channel.close();
+      for (const e of idle) e.socket.destroy();
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.child.exited).toBe(0);
+  });
+});
+
 /** Polls a condition on data another task fills in; bounded only by the test's own timeout. */
 async function waitUntil(ok: () => boolean): Promise<void> {
   while (!ok()) await Bun.sleep(10);
