@@ -8,10 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMessage } from "../src/api/codec.ts";
 import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { ErrorCode, FrameType } from "../src/rpc/h2/frame.ts";
 import { Status, statusFromRstCode } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
+import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, ROOT, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
+import { goawayCode, Peer } from "./peer.ts";
 import { frame, type RawOutcome, rawCall, rawSession, tcpConnect } from "./raw.ts";
 
 /** The status a gRPC client would report: grpc-status, else the reset code mapped as the spec says. */
@@ -230,22 +233,52 @@ setInterval(() => {}, 1000);
 });
 
 describe("limits", () => {
-  test("connections over --max-connections are closed at once; the server serves within the limit", async () => {
+  test("at --max-connections with a call open on each, a new connection is closed at once", async () => {
     const s = await serveOnLoopback([echoService()], { limits: { maxConnections: 3 } });
-    const p = s.address.kind === "tcp" ? s.address.port : 0;
-    const socks = await Promise.all([tcpConnect(p), tcpConnect(p), tcpConnect(p)]);
-    for (const x of socks) x.on("error", () => {});
-    const extra = await tcpConnect(p);
+    const calls = [0, 1, 2].map(() => openEchoStream(s.target));
+    for (const c of calls) expect(await c.send(1)).toBe(1);
+    const extra = await tcpConnect(s.address.kind === "tcp" ? s.address.port : 0);
     extra.resume();
     await new Promise<void>((resolve) => {
       extra.on("error", () => {});
       extra.on("close", () => resolve());
     });
-    expect(s.server.connections.refused).toBeGreaterThanOrEqual(1);
-    const closing = socks.map((x) => new Promise<void>((r) => x.once("close", () => r())));
-    for (const x of socks) x.destroy();
-    await Promise.all(closing);
+    expect(s.server.connections.refused).toBe(1);
+    for (const c of calls) expect(await c.send(2)).toBe(2); // the busy connections were left alone
+    for (const c of calls) expect(await c.end()).toBe("0");
     await stillServes(s);
+    await s.stop();
+  });
+
+  test("at --max-connections, the longest-idle connection is closed (GOAWAY NO_ERROR) to make room (nginx's rule)", async () => {
+    const s = await serveOnLoopback([echoService()], { limits: { maxConnections: 3 } });
+    const p = s.address.kind === "tcp" ? s.address.port : 0;
+    // In order, each accepted (its SETTINGS came) before the next: two that sent only the preface, and one
+    // with a call open, which is never the one to go.
+    const first = await Peer.connect(p);
+    await first.waitFor((f) => f.type === FrameType.SETTINGS);
+    const second = await Peer.connect(p);
+    await second.waitFor((f) => f.type === FrameType.SETTINGS);
+    const busy = openEchoStream(s.target);
+    expect(await busy.send(1)).toBe(1);
+
+    // A fourth connection, kept open: room is made by closing `first`.
+    const a = channelTo(s.address);
+    expect((await a.unary(EchoMethod.path, good, { timeoutMs: 10_000 })).ok).toBe(true);
+    const goaway = await first.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goawayCode(goaway)).toBe(ErrorCode.NO_ERROR);
+    expect(goaway.payload.subarray(8).toString()).toBe("connection_limit");
+    await first.waitClosed();
+    expect(second.closed).toBe(false);
+
+    // A fifth: `second` has been idle longer than `a` (idle since its call ended), so `second` goes.
+    const b = channelTo(s.address);
+    expect((await b.unary(EchoMethod.path, good, { timeoutMs: 10_000 })).ok).toBe(true);
+    await second.waitClosed();
+    expect(await busy.send(2)).toBe(2);
+    expect(s.server.connections.refused).toBe(0);
+    expect(await busy.end()).toBe("0");
+    await Promise.all([a.close(), b.close()]);
     await s.stop();
   });
 

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import { getPublicKey, sign, verify } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
 import { Algorithm } from "../src/crypto/algorithms.ts";
+import { PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
 import { type Address, parseAddress } from "../src/transport/address.ts";
 import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, requireBinary, waitForLine } from "./helpers.ts";
@@ -133,6 +134,58 @@ describe.each(["lean", "grpc-js"])("serve --workers 2 --engine %s: a key id and 
       server.child.kill("SIGTERM");
       await server.child.exited;
     }
+  });
+});
+
+/** Connects, sends the HTTP/2 preface, and tells whether the server spoke (an admitted connection gets
+ * SETTINGS at once) or closed the connection without a word (refused at accept). */
+function firstWord(address: Address): Promise<{ outcome: "spoke" | "closed"; socket: Duplex }> {
+  const socket = socketTo(address)();
+  socket.on("error", () => {});
+  socket.write(Buffer.concat([PREFACE, settingsFrame([])]));
+  return new Promise((resolve) => {
+    socket.once("data", () => resolve({ outcome: "spoke", socket }));
+    socket.once("close", () => resolve({ outcome: "closed", socket }));
+  });
+}
+
+describe("serve --workers 2 --max-connections", () => {
+  test("one count for both threads: with the limit's worth of calls open, every further connection is closed", async () => {
+    const server = await startServer(["--addr", "127.0.0.1:0", "--workers", "2", "--max-connections", "4"]);
+    try {
+      const calls = [0, 1, 2, 3].map(() => openEchoStream(socketTo(server.address)));
+      for (const c of calls) expect(await c.send(1)).toBe(1);
+      // Counted per thread, a thread with fewer than 4 of the calls would let these in.
+      const extras = await Promise.all([0, 1, 2, 3].map(() => firstWord(server.address)));
+      expect(extras.map((e) => e.outcome)).toEqual(["closed", "closed", "closed", "closed"]);
+      for (const c of calls) expect(await c.send(2)).toBe(2);
+      for (const c of calls) expect(await c.end()).toBe("0");
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.child.exited).toBe(0);
+  });
+});
+
+describe("serve --max-connections with idle connections", () => {
+  // One thread, so where each connection lands is known: eviction is per accepting thread (README).
+  test("the limit filled with preface-only connections: an honest call still succeeds, the longest idle makes room", async () => {
+    const server = await startServer(["--addr", "127.0.0.1:0", "--workers", "1", "--max-connections", "3"]);
+    try {
+      const idle: Array<Awaited<ReturnType<typeof firstWord>>> = [];
+      for (let i = 0; i < 3; i++) idle.push(await firstWord(server.address)); // in order, each admitted
+      expect(idle.map((e) => e.outcome)).toEqual(["spoke", "spoke", "spoke"]);
+      const firstClosed = new Promise<void>((resolve) => idle[0]?.socket.once("close", () => resolve()));
+      const channel = channelTo(server.address, { connectTimeoutMs: 10_000 });
+      const echo = await echoOnce(channel, new Uint8Array([1]), 1, 10_000);
+      expect(echo.result.ok).toBe(true);
+      await firstClosed;
+      await channel.close();
+      for (const e of idle) e.socket.destroy();
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    expect(await server.child.exited).toBe(0);
   });
 });
 

@@ -15,9 +15,14 @@ const method = (name: string): UnaryMethod<EchoRequest, EchoResponse> => ({
 export const SlowMethod = method("Slow");
 export const FailMethod = method("Fail");
 export const BigMethod = method("Big");
+export const BlockMethod = method("Block");
+
+/** Says so on stderr the moment a Block call has its thread's event loop blocked. */
+export const BLOCKING_LINE = "Block: event loop blocked";
 
 /** Slow: answers after `sequence` ms. Fail: fails with status `sequence` and the payload as message.
- * Big: answers with `sequence` bytes of payload. */
+ * Big: answers with `sequence` bytes of payload. Block: holds its thread's event loop for `sequence` ms,
+ * as a handler stuck in synchronous work would (Atomics.wait: blocked without burning a core). */
 export function probeService(): ServiceDef {
   return {
     name: "grpcperf.test.Probe",
@@ -29,6 +34,11 @@ export function probeService(): ServiceDef {
       unary(FailMethod, (req) =>
         fail(Number(fromLong(req.sequence)) as StatusCode, Buffer.from(req.payload ?? []).toString()),
       ),
+      unary(BlockMethod, (req, ctx) => {
+        console.error(BLOCKING_LINE);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(fromLong(req.sequence)));
+        return { ok: true, value: echo(req, ctx.recvNanos) };
+      }),
       unary(BigMethod, (req, ctx) => {
         const res = echo(req, ctx.recvNanos);
         res.payload = Buffer.alloc(Number(fromLong(req.sequence)), 1);
@@ -36,4 +46,9 @@ export function probeService(): ServiceDef {
       }),
     ],
   };
+}
+
+/** For ServeOptions.extraServicesModule: the probe service on every server thread. */
+export default function services(): ServiceDef[] {
+  return [probeService()];
 }

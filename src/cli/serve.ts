@@ -41,7 +41,10 @@ export default defineCommand({
       type: "string",
       description: `server threads (event loops) sharing the listening sockets (env WORKER_THREADS; default: CPU count)`,
     },
-    grace: { type: "string", description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s)" },
+    grace: {
+      type: "string",
+      description: "time calls in flight get to finish on SIGTERM/SIGINT (default 10s); if any are cut, exit code 3",
+    },
     engine: {
       type: "string",
       description:
@@ -128,11 +131,16 @@ export default defineCommand({
   },
 });
 
+/** `serve`'s exit code when the drain had to cut calls (or terminate a server thread) at the grace period. */
+export const EXIT_CALLS_CUT = 3;
+
 /**
- * First SIGINT/SIGTERM drains (health NOT_SERVING, no new calls, grace for calls in flight); a second
- * signal exits at once. A server thread that dies is an error: the others drain, and the exit code is 1.
+ * First SIGINT/SIGTERM drains (health NOT_SERVING, no new calls, grace for calls in flight) and resolves
+ * when every call finished in time; when the grace period had to cut calls it rejects with exit code 3,
+ * so a supervisor can tell a clean stop from a lossy one. A second signal exits at once (1). A server
+ * thread that dies is an error: the others drain, and the exit code is 1.
  */
-function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
+export function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let stopping = false;
     server.died.then((reason) => {
@@ -148,15 +156,13 @@ function stopOnSignal(server: Serving, graceMs: number): Promise<void> {
       }
       stopping = true;
       log.info(`${signal}: shutting down, calls in flight get up to ${graceMs} ms`);
-      server
-        .shutdown(graceMs)
-        .then(({ forced }) => {
-          if (forced) log.warn("grace period over: remaining calls were cut");
-        })
-        .then(() => {
-          log.info("stopped");
-          resolve();
-        });
+      server.shutdown(graceMs).then(({ forced, terminated }) => {
+        if (forced) log.warn("grace period over: remaining calls were cut");
+        log.info("stopped");
+        if (!forced) return resolve();
+        const threads = terminated.length === 0 ? "" : ` (server worker ${terminated.join(", ")} terminated)`;
+        reject(new CliError(`stopped after cutting calls at the end of the grace period${threads}`, EXIT_CALLS_CUT));
+      });
     };
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));

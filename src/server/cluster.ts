@@ -13,7 +13,8 @@ import { bindShared, type SharedAddress } from "../transport/shared.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { cryptoService } from "./crypto.ts";
 import { echoService } from "./echo.ts";
-import type { Limits } from "./limits.ts";
+import { extraServices } from "./extra-services.ts";
+import { type Limits, newConnectionCount } from "./limits.ts";
 import { type ServerEngine, startServer } from "./server.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 import type { ServerTls } from "./tls.ts";
@@ -33,6 +34,9 @@ export interface ServeOptions {
   readonly fastPath: boolean;
   readonly allowCids: ReadonlySet<number> | undefined;
   readonly logLevel: LevelName;
+  /** URL of a module whose default export returns more services for every server thread, beside Echo and
+   * Crypto: how tests put a handler of their own into the real multi-threaded server. */
+  readonly extraServicesModule?: string;
 }
 
 export interface Serving {
@@ -43,8 +47,22 @@ export interface Serving {
   /** Settles with a reason if a server thread ends without being asked to; never settles otherwise. */
   readonly died: Promise<string>;
   /** Health NOT_SERVING, no new connections or calls, calls in flight get graceMs; then everything is released. */
-  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+  shutdown(graceMs: number): Promise<ShutdownOutcome>;
 }
+
+export interface ShutdownOutcome {
+  /** Calls were cut: still in flight at the end of the grace period, or on a thread that was terminated. */
+  readonly forced: boolean;
+  /** Server threads (1-based) that had not finished by the hard deadline and were terminated. */
+  readonly terminated: readonly number[];
+}
+
+/**
+ * With server threads, --grace is a hard bound: a thread whose event loop is blocked (a handler in a long
+ * synchronous loop) cannot run its own grace timer, so the main thread terminates any thread not done this
+ * long after the grace period, the time its cut (RST, GOAWAY, sockets closing) may take.
+ */
+export const CUT_MARGIN_MS = 1000;
 
 /** `serve` without --workers / WORKER_THREADS: one event loop per CPU the process may use. */
 export function defaultServerThreads(): number {
@@ -71,7 +89,11 @@ async function serveHere(opts: ServeOptions): Promise<Serving> {
   try {
     const server = await startServer({
       addresses: opts.addresses,
-      services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
+      services: [
+        echoService(),
+        cryptoService(crypto.ring, crypto.executor),
+        ...(await extraServices(opts.extraServicesModule)),
+      ],
       limits: opts.limits,
       tls: opts.tls,
       engine: opts.engine,
@@ -83,12 +105,13 @@ async function serveHere(opts: ServeOptions): Promise<Serving> {
       signing: crypto.executor.description,
       died: new Promise<string>(() => {}),
       async shutdown(graceMs) {
+        // On this one thread a blocked event loop blocks this shutdown too: no one is left to enforce it.
         const outcome = await server.shutdown(graceMs);
         // What the signers did, so a load test's refusals and drops show on the server side too.
         const signing = describeStats(crypto.executor.stats);
         if (signing) log.info(signing);
         await crypto.executor.close();
-        return outcome;
+        return { forced: outcome.forced, terminated: [] };
       },
     };
   } catch (err) {
@@ -202,6 +225,8 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
   try {
     for (const addr of opts.addresses) shared.push(await bindShared(addr));
     const perThread = cryptoShare(opts.cryptoWorkers, opts.threads);
+    // One count for all threads: --max-connections is the process's limit, not each thread's.
+    const connectionCount = newConnectionCount();
     for (let i = 1; i <= opts.threads; i++) threads.push(new ServerThread(i, (reason) => reportDeath(reason)));
     await Promise.all(
       threads.map((t) =>
@@ -212,11 +237,13 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           cryptoWorkers: perThread,
           cryptoQueue: opts.cryptoQueue,
           limits: opts.limits,
+          connectionCount,
           tls: opts.tls,
           engine: opts.engine,
           fastPath: opts.fastPath,
           allowCids: opts.allowCids,
           logLevel: opts.logLevel,
+          extraServicesModule: opts.extraServicesModule,
         }),
       ),
     );
@@ -228,11 +255,38 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           : `on ${perThread} worker${perThread === 1 ? "" : "s"} per server thread`,
       died,
       async shutdown(graceMs) {
-        // Every listener closes (the main thread's shared sockets too) before any thread says NOT_SERVING.
-        await Promise.all(threads.map((t) => t.stopAccepting()));
+        // The grace period runs from the signal; a thread not done by its end plus the margin is terminated.
+        const deadline = Date.now() + graceMs;
+        let hardTimer: ReturnType<typeof setTimeout> | undefined;
+        const hard = new Promise<"late">((resolve) => {
+          hardTimer = setTimeout(() => resolve("late"), graceMs + CUT_MARGIN_MS);
+        });
+        let softTimer: ReturnType<typeof setTimeout> | undefined;
+        const soft = new Promise<void>((resolve) => {
+          softTimer = setTimeout(resolve, graceMs);
+        });
+        // Every listener closes (the main thread's shared sockets too) before any thread says NOT_SERVING;
+        // a thread that cannot even answer that within the grace period is stuck, and waits no longer.
+        await Promise.race([Promise.all(threads.map((t) => t.stopAccepting())), soft]);
+        clearTimeout(softTimer);
         release();
-        const forced = await Promise.all(threads.map((t) => t.drain(graceMs)));
-        return { forced: forced.some(Boolean) };
+        const left = Math.max(0, deadline - Date.now());
+        const ends = await Promise.all(
+          threads.map(async (t) => {
+            const end = await Promise.race([t.drain(left), hard]);
+            if (end !== "late") return end ? "cut" : "clean";
+            log.warn(
+              `server worker ${t.index} did not stop within the grace period (+${CUT_MARGIN_MS} ms): terminated`,
+            );
+            t.terminate();
+            return "terminated";
+          }),
+        );
+        clearTimeout(hardTimer);
+        return {
+          forced: ends.some((e) => e !== "clean"),
+          terminated: threads.filter((_, i) => ends[i] === "terminated").map((t) => t.index),
+        };
       },
     };
   } catch (err) {

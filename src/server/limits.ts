@@ -138,25 +138,66 @@ export function enforceKeepalivePolicy(session: http2.ServerHttp2Session, l: Lim
 /** A PING frame: 9-byte header and 8 bytes of data. */
 const PING_ACK_BYTES = 17;
 
-/** Counts open connections; a connection over the limit is refused by closing it at once. */
-export class ConnectionGate {
-  private open = 0;
-  refused = 0;
+/** One open connection's place under --max-connections: released once, when the connection closes. */
+export interface ConnectionSlot {
+  /** Gives the place back; idempotent, and a no-op once the slot was handed over. */
+  release(): void;
+  /** Moves this place to another connection (this one is being closed to make room); undefined if released. */
+  handOver(): ConnectionSlot | undefined;
+}
 
-  constructor(private readonly max: number) {}
+/** The count ConnectionGate keeps: one Int32 that server threads can share (see newConnectionCount). */
+export type ConnectionCount = Int32Array;
 
-  get count(): number {
-    return this.open;
+/**
+ * A count of open connections that any number of server threads may share: made once by the main thread
+ * of `serve --workers N` and handed to each thread, so --max-connections bounds the process, not each
+ * thread (a SharedArrayBuffer survives postMessage as the same memory).
+ */
+export function newConnectionCount(): ConnectionCount {
+  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+}
+
+class Slot implements ConnectionSlot {
+  private held = true;
+
+  constructor(private readonly count: ConnectionCount) {}
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    Atomics.sub(this.count, 0, 1);
   }
 
-  /** Returns false (and closes nothing itself) when the connection must be refused. */
-  admit(socket: { once(event: "close", cb: () => void): unknown }): boolean {
-    if (this.open >= this.max) {
-      this.refused++;
-      return false;
+  handOver(): ConnectionSlot | undefined {
+    if (!this.held) return undefined;
+    this.held = false;
+    return new Slot(this.count);
+  }
+}
+
+/** Admits connections while fewer than `max` are open, counted across every thread sharing `count`. */
+export class ConnectionGate {
+  /** Connections this thread refused. */
+  refused = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly count: ConnectionCount = newConnectionCount(),
+  ) {}
+
+  /** Open connections, on every thread sharing the count. */
+  get open(): number {
+    return Atomics.load(this.count, 0);
+  }
+
+  /** A slot, or undefined when `max` connections are open. Compare-and-swap, so threads racing for the
+   * last slot never both get it, and never both lose it either (as add-then-undo could). */
+  take(): ConnectionSlot | undefined {
+    for (;;) {
+      const n = Atomics.load(this.count, 0);
+      if (n >= this.max) return undefined;
+      if (Atomics.compareExchange(this.count, 0, n, n + 1) === n) return new Slot(this.count);
     }
-    this.open++;
-    socket.once("close", () => this.open--);
-    return true;
   }
 }

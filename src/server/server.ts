@@ -17,7 +17,15 @@ import { guardFrames } from "./frame-guard.ts";
 import { LeanEngine } from "./h2/engine.ts";
 import type { MethodDef, ServiceDef, UnaryDirect } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
-import { ConnectionGate, DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "./limits.ts";
+import {
+  type ConnectionCount,
+  ConnectionGate,
+  type ConnectionSlot,
+  DEFAULT_LIMITS,
+  enforceKeepalivePolicy,
+  grpcServerOptions,
+  type Limits,
+} from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
 import { type ServerTls, serverCredentials, tlsWrapper } from "./tls.ts";
 
@@ -46,6 +54,9 @@ export interface ServerOptions {
   readonly allowCids?: ReadonlySet<number>;
   /** Listen on sockets the main thread bound (one server thread of several) instead of binding `addresses`. */
   readonly specs?: readonly ListenSpec[];
+  /** The open-connection count shared with the other server threads (limits.maxConnections bounds them
+   * together); a count of this server's own when absent. */
+  readonly connectionCount?: ConnectionCount;
 }
 
 /** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
@@ -69,12 +80,14 @@ export interface RunningServer {
   /** Per-service serving status; undefined when health is off. */
   readonly health: HealthState | undefined;
   readonly limits: Limits;
+  /** open: on every thread sharing the count (ServerOptions.connectionCount); refused: by this server. */
   readonly connections: { readonly open: number; readonly refused: number };
   /** Calls (HTTP/2 streams) open right now. */
   readonly inFlight: () => number;
   /** Closes the listeners (new connections are refused); established ones are untouched. Idempotent. */
   stopAccepting(): Promise<void>;
-  /** Stops accepting, health NOT_SERVING, lets calls in flight finish for up to graceMs, then cuts the rest. */
+  /** Stops accepting, health NOT_SERVING, lets calls in flight finish for up to graceMs, then cuts the rest.
+   * forced: calls were still in flight when the grace period ended (not mere idle connections). */
   shutdown(graceMs: number): Promise<{ forced: boolean }>;
 }
 
@@ -123,7 +136,9 @@ function injectorHttp2Server(server: grpc.Server): http2.Http2Server | undefined
 
 /** How connections are served: accepted sockets in, calls drained or cut at shutdown. */
 interface Engine {
-  accept(socket: Duplex): void;
+  accept(socket: Duplex, slot: ConnectionSlot): void;
+  /** At the connection limit: closes an idle connection and returns its slot, or undefined if none. */
+  evictIdle(): ConnectionSlot | undefined;
   readonly inFlight: () => number;
   /** GOAWAY everywhere; resolves when the calls in flight have finished. */
   drain(): Promise<unknown>;
@@ -140,7 +155,8 @@ function leanEngine(services: readonly ServiceDef[], limits: Limits, tls: Server
   const engine = new LeanEngine(methods, limits);
   const wrap = tls ? tlsWrapper(tls) : undefined;
   return {
-    accept: (socket) => engine.accept(wrap ? wrap(socket) : socket),
+    accept: (socket, slot) => engine.accept(wrap ? wrap(socket) : socket, slot),
+    evictIdle: () => engine.evictIdle(),
     inFlight: () => engine.inFlight,
     drain: () => engine.drain(),
     destroy: () => engine.destroy(),
@@ -176,6 +192,8 @@ function grpcJsEngine(
   }
   return {
     accept: (socket) => injector.injectConnection(socket),
+    // grpc-js's sessions are its own (and behind the fast path): over the limit, newcomers are refused.
+    evictIdle: () => undefined,
     inFlight: () => calls.inFlight,
     // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
     drain: () => Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]),
@@ -193,7 +211,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ? leanEngine(services, limits, opts.tls)
       : grpcJsEngine(services, opts.services, limits, opts.tls, opts.fastPath !== false);
 
-  const gate = new ConnectionGate(limits.maxConnections);
+  const gate = new ConnectionGate(limits.maxConnections, opts.connectionCount);
   const listeners: Listener[] = [];
   const sources: Array<(onConnection: OnConnection) => Promise<Listener>> = opts.specs
     ? opts.specs.map((spec) => (cb) => listenSpec(spec, cb))
@@ -207,16 +225,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             socket.destroy();
             return;
           }
-          if (!gate.admit(socket)) {
-            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} already open`);
+          const slot = gate.take() ?? engine.evictIdle();
+          if (slot === undefined) {
+            gate.refused++;
+            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} open, none idle here`);
             socket.destroy();
             return;
           }
+          socket.once("close", () => slot.release());
           log.debug(`connection from ${formatPeer(peer)}`);
           // A peer that vanishes mid-handshake must not surface as an unhandled error.
           socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
           exposePeer(socket, peer);
-          engine.accept(socket);
+          engine.accept(socket, slot);
         }),
       );
     }
@@ -238,7 +259,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     limits,
     connections: {
       get open() {
-        return gate.count;
+        return gate.open;
       },
       get refused() {
         return gate.refused;
@@ -258,9 +279,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const outcome = await Promise.race([drained, expired]);
       clearTimeout(timer);
       if (outcome === "expired") {
-        log.debug(`grace period over with ${engine.inFlight()} call(s) in flight`);
+        // Connections can outlast their calls (a client slow to close its side after GOAWAY); only a
+        // call cut makes the shutdown forced.
+        const cut = engine.inFlight();
+        log.debug(`grace period over with ${cut} call(s) in flight`);
         engine.destroy();
-        return { forced: true };
+        return { forced: cut > 0 };
       }
       return { forced: false };
     },

@@ -3,7 +3,7 @@
 import type { KeyPair } from "../crypto/keys.ts";
 import type { LevelName } from "../log.ts";
 import type { ListenSpec } from "../transport/shared.ts";
-import type { Limits } from "./limits.ts";
+import type { ConnectionCount, Limits } from "./limits.ts";
 import type { ServerEngine } from "./server.ts";
 import type { ServerTls } from "./tls.ts";
 
@@ -18,11 +18,15 @@ export interface ServerThreadConfig {
   /** Signing jobs that may wait in this thread's pool; undefined: the pool's default. */
   readonly cryptoQueue: number | undefined;
   readonly limits: Limits;
+  /** Over a SharedArrayBuffer: the one open-connection count every thread takes its slots from. */
+  readonly connectionCount: ConnectionCount;
   readonly tls: ServerTls | undefined;
   readonly engine: ServerEngine;
   readonly fastPath: boolean;
   readonly allowCids: ReadonlySet<number> | undefined;
   readonly logLevel: LevelName;
+  /** ServeOptions.extraServicesModule (tests only). */
+  readonly extraServicesModule: string | undefined;
 }
 
 /** Shutdown is two steps across threads: every thread stops accepting first, then they all drain, so no

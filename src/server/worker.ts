@@ -6,6 +6,7 @@ import { cryptoFromKeys } from "../crypto/setup.ts";
 import { log, setLogLevel, setLogOrigin } from "../log.ts";
 import { cryptoService } from "./crypto.ts";
 import { echoService } from "./echo.ts";
+import { extraServices } from "./extra-services.ts";
 import { type RunningServer, startServer } from "./server.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 import type { ServerTls } from "./tls.ts";
@@ -40,8 +41,13 @@ async function start(config: ServerThreadConfig): Promise<void> {
   server = await startServer({
     addresses: config.specs.map((s) => s.address),
     specs: config.specs,
-    services: [echoService(), cryptoService(crypto.ring, crypto.executor)],
+    services: [
+      echoService(),
+      cryptoService(crypto.ring, crypto.executor),
+      ...(await extraServices(config.extraServicesModule)),
+    ],
     limits: config.limits,
+    connectionCount: config.connectionCount,
     tls: asBuffers(config.tls),
     engine: config.engine,
     fastPath: config.fastPath,

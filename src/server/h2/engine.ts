@@ -1,15 +1,32 @@
 // The lean server engine: each accepted connection gets a ServerSession of our own HTTP/2 code, and every
-// stream goes through router.ts. The server-wide parts: calls in flight, graceful drain and forced close.
+// stream goes through router.ts. The server-wide parts: calls in flight, graceful drain and forced close,
+// and which connection to close when --max-connections is reached.
 import type { Duplex } from "node:stream";
 import { log } from "../../log.ts";
+import { ErrorCode } from "../../rpc/h2/frame.ts";
 import type { MethodDef } from "../handler.ts";
-import type { Limits } from "../limits.ts";
+import type { ConnectionSlot, Limits } from "../limits.ts";
 import { router } from "./router.ts";
-import { ServerSession, type SessionEvents } from "./session.ts";
+import { type OnStream, ServerSession, type SessionEvents } from "./session.ts";
+
+/** GOAWAY debug data for a connection closed to make room for a new one. */
+const EVICTED = "connection_limit";
+
+/** The engine's view of one connection: its place under the limit and how many streams it has open. */
+interface Conn {
+  session: ServerSession | undefined;
+  readonly slot: ConnectionSlot | undefined;
+  streams: number;
+  /** Closed, or chosen to close: never idle (evictable) again. */
+  leaving: boolean;
+}
 
 export class LeanEngine {
   private readonly sessions = new Set<ServerSession>();
-  private readonly events: SessionEvents;
+  /** Connections with no stream open, longest idle first: a Set iterates in insertion order, and a
+   * connection is re-added each time its last stream closes. */
+  private readonly idle = new Set<Conn>();
+  private readonly onStream: OnStream;
   private open = 0;
   private idleWaiters: Array<() => void> = [];
   private draining = false;
@@ -18,20 +35,7 @@ export class LeanEngine {
     methods: ReadonlyMap<string, MethodDef>,
     private readonly limits: Limits,
   ) {
-    this.events = {
-      onStream: router(methods, limits),
-      streamOpened: () => {
-        this.open++;
-      },
-      streamClosed: () => {
-        this.open--;
-      },
-      closed: (session) => {
-        this.sessions.delete(session);
-        if (this.draining && this.sessions.size === 0) for (const w of this.idleWaiters.splice(0)) w();
-      },
-      debug: (message) => log.debug(message),
-    };
+    this.onStream = router(methods, limits);
   }
 
   /** Calls (HTTP/2 streams) open now. */
@@ -39,10 +43,33 @@ export class LeanEngine {
     return this.open;
   }
 
-  accept(socket: Duplex): void {
-    const session = new ServerSession(socket, this.limits, this.events);
+  /** `slot`: the connection's place under --max-connections, which evictIdle may pass on. */
+  accept(socket: Duplex, slot?: ConnectionSlot): void {
+    const conn: Conn = { session: undefined, slot, streams: 0, leaving: false };
+    const session = new ServerSession(socket, this.limits, this.eventsFor(conn));
+    conn.session = session;
     this.sessions.add(session);
+    this.idle.add(conn);
     if (this.draining) session.drain();
+  }
+
+  /**
+   * nginx's rule when worker_connections run out: close an idle connection to make room rather than turn
+   * the newcomer away. The one idle longest (no stream open; a connection that sent only the preface, or
+   * nothing, counts from its accept) gets GOAWAY NO_ERROR and closes; its slot passes to the newcomer at
+   * once. Undefined when every connection of this engine has a call open.
+   */
+  evictIdle(): ConnectionSlot | undefined {
+    for (const conn of this.idle) {
+      this.idle.delete(conn);
+      conn.leaving = true;
+      const slot = conn.slot?.handOver();
+      if (slot === undefined) continue; // already closed underneath us; its slot went back by itself
+      log.debug(`connection limit reached: closing idle connection ${conn.session?.peer ?? ""} to make room`);
+      conn.session?.drain(ErrorCode.NO_ERROR, EVICTED);
+      return slot;
+    }
+    return undefined;
   }
 
   /**
@@ -59,5 +86,27 @@ export class LeanEngine {
   /** Cuts every connection, calls and all. */
   destroy(): void {
     for (const s of [...this.sessions]) s.destroy();
+  }
+
+  /** The session's callbacks, which also keep `conn`'s stream count and its place in the idle order. */
+  private eventsFor(conn: Conn): SessionEvents {
+    return {
+      onStream: this.onStream,
+      streamOpened: () => {
+        this.open++;
+        if (conn.streams++ === 0) this.idle.delete(conn);
+      },
+      streamClosed: () => {
+        this.open--;
+        if (--conn.streams === 0 && !conn.leaving) this.idle.add(conn);
+      },
+      closed: (session) => {
+        conn.leaving = true;
+        this.idle.delete(conn);
+        this.sessions.delete(session);
+        if (this.draining && this.sessions.size === 0) for (const w of this.idleWaiters.splice(0)) w();
+      },
+      debug: (message) => log.debug(message),
+    };
   }
 }
