@@ -85,10 +85,10 @@ export class Peer {
     return this.frames.slice(0, this.frames.indexOf(ack));
   }
 
-  /** Writes frames until the server closes the connection or `count` are sent; returns how many went. */
+  /** Writes frames until the server sends GOAWAY or closes, or `count` are sent; returns how many went. */
   async flood(count: number, next: (i: number) => Buffer): Promise<number> {
     let i = 0;
-    while (i < count && !this.closed) {
+    while (i < count && !this.closed && !this.frames.some((f) => f.type === FrameType.GOAWAY)) {
       if (!this.socket.write(next(i++))) {
         await new Promise<void>((resolve) => {
           this.socket.once("drain", resolve);

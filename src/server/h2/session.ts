@@ -243,7 +243,8 @@ export class ServerSession {
     socket.on("close", () => this.onClosed());
     socket.on("end", () => {
       // The client half-closed the connection: nothing more can arrive, so no call can finish.
-      this.destroy();
+      if (this.dead) this.socket.destroy();
+      else this.destroy();
     });
     socket.resume();
     this.writer.append(
@@ -811,7 +812,15 @@ export class ServerSession {
     if (this.dead) return;
     this.events.debug(`connection error: ${err.message}`);
     this.writer.append(goawayFrame(this.lastStreamId, err.code, err.message));
-    this.destroy();
+    // Not destroyed at once: closing with the peer's bytes unread makes the kernel send RST, and a peer
+    // still writing (a flood, most often) then loses the GOAWAY that says why. As nginx's lingering close
+    // does, we end our side and read and drop what still comes for a bounded time.
+    this.closeSoon();
+    this.abortAll();
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
   }
 
   /** Every stream is gone: a draining connection ends; an idle timer starts. */
