@@ -1,6 +1,6 @@
 // Floods of frames that cost a client nothing (rapid reset, SETTINGS, PRIORITY, empty DATA, WINDOW_UPDATE)
 // end in GOAWAY ENHANCE_YOUR_CALM early; an honest client at a normal rate is not cut.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoRequest } from "../src/api/echo.ts";
 import { ErrorCode, encodeFrame, Flag, FrameType, rstStreamFrame, windowUpdateFrame } from "../src/rpc/h2/frame.ts";
@@ -9,24 +9,17 @@ import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { Budget, RAPID_RESET } from "../src/server/h2/flood.ts";
 import type { ServerEngine } from "../src/server/server.ts";
-import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
-import { echoFrame, type Frame, goawayCode, Peer } from "./peer.ts";
+import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";
+import { echoFrame, type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
 import { probeService, SlowMethod } from "./services.ts";
 
-let srv: TestServer | undefined;
-let peers: Peer[] = [];
-afterEach(async () => {
-  for (const p of peers) p.close();
-  peers = [];
-  await srv?.stop();
-  srv = undefined;
-});
+const t = peerFixture();
 
 async function peerOn(engine: ServerEngine = "lean"): Promise<Peer> {
-  srv = await serveOnLoopback([echoService()], { engine });
-  const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+  t.srv = await serveOnLoopback([echoService()], { engine });
+  const port = t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
   const peer = await Peer.connect(port);
-  peers.push(peer);
+  t.peers.push(peer);
   return peer;
 }
 
@@ -126,8 +119,8 @@ describe("rapid reset (CVE-2023-44487)", () => {
   });
 
   test.each(CLIENTS)("%s client: 3000 calls that all time out (RST_STREAM each) are not cut", async (client) => {
-    srv = await serveOnLoopback([probeService()], { engine: "lean" });
-    const ch = channelTo(srv.address, { client });
+    t.srv = await serveOnLoopback([probeService()], { engine: "lean" });
+    const ch = channelTo(t.srv.address, { client });
     // The handler sleeps 200 ms; the deadline is 2 ms, so every call is cancelled by the client.
     const request = encodeMessage(EchoRequest, { sequence: 200 });
     for (let wave = 0; wave < 10; wave++) {

@@ -2,15 +2,15 @@
 // window) while responses wait for the client's window, refuses new streams past its queue bound, cuts a
 // client that sends past the window it was given, and closes one that opens no window for --send-timeout.
 // Waits are on frames: "the server grants nothing more" is shown by a PING answered with no new window.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { encodeMessage } from "../src/api/codec.ts";
 import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { FrameDecoder } from "../src/rpc/frame.ts";
 import { ErrorCode, Flag, FrameType, MAX_WINDOW, Setting, windowUpdateFrame } from "../src/rpc/h2/frame.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { Limits } from "../src/server/limits.ts";
-import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
-import { type Frame, goawayCode, Peer } from "./peer.ts";
+import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";
+import { type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
 
 const MAX_FRAME = 16_384;
 // The server's SETTINGS_INITIAL_WINDOW_SIZE (src/server/h2/session.ts).
@@ -83,21 +83,14 @@ function openWindows(peer: Peer): void {
   peer.send(FrameType.WINDOW_UPDATE, 0, 0, windowUpdateFrame(0, MAX_WINDOW - 65_535).subarray(9));
 }
 
-let srv: TestServer | undefined;
-let peers: Peer[] = [];
-afterEach(async () => {
-  for (const p of peers) p.close();
-  peers = [];
-  await srv?.stop();
-  srv = undefined;
-});
+const t = peerFixture();
 
 // Pings answer "has the server anything more for us"; the keepalive policy would count them as abuse.
 async function start(limits: Partial<Limits> = {}, settings: Array<[number, number]> = []): Promise<Peer> {
-  srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { keepaliveMinTimeMs: 0, ...limits } });
-  const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+  t.srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { keepaliveMinTimeMs: 0, ...limits } });
+  const port = t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
   const peer = await Peer.connect(port, settings);
-  peers.push(peer);
+  t.peers.push(peer);
   await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
   return peer;
 }
@@ -221,8 +214,8 @@ describe("lean HTTP/2 server: a client that sends past its window", () => {
 
 describe.each(CLIENTS)("lean HTTP/2 server: honest load past the queue bound, %s client", (client) => {
   test("48 concurrent 1 MiB echoes (48 MiB in flight) all succeed", async () => {
-    srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { maxReceiveMessageBytes: 2 << 20 } });
-    const ch = channelTo(srv.address, { client, maxReceiveMessageBytes: 2 << 20, maxSendMessageBytes: 2 << 20 });
+    t.srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { maxReceiveMessageBytes: 2 << 20 } });
+    const ch = channelTo(t.srv.address, { client, maxReceiveMessageBytes: 2 << 20, maxSendMessageBytes: 2 << 20 });
     const payload = Buffer.alloc(1 << 20, 0x63);
     const results = await Promise.all(
       Array.from({ length: 48 }, (_, i) =>

@@ -1,7 +1,7 @@
-// Hostile peers against the server over real sockets: bodies that inflate past the receive limit,
+// Hostile t.peers against the server over real sockets: bodies that inflate past the receive limit,
 // header blocks and control frames sent to exhaust memory or time. Each must end in a refusal
 // (a status or a GOAWAY), never in the server holding what the peer sent.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createDeflate, createGzip, type Gzip } from "node:zlib";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
@@ -11,8 +11,8 @@ import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import type { ServerEngine } from "../src/server/server.ts";
-import { serveOnLoopback, type TestServer } from "./helpers.ts";
-import { type Frame, goawayCode, Peer } from "./peer.ts";
+import { serveOnLoopback } from "./helpers.ts";
+import { type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
 import { frame, rawCall, rawSession } from "./raw.ts";
 
 /** The request headers of an echo call, as one HPACK block. */
@@ -28,23 +28,16 @@ function echoBlock(extra: Array<[string, string]> = []): Buffer {
   ]);
 }
 
-let srv: TestServer | undefined;
-let peers: Peer[] = [];
-afterEach(async () => {
-  for (const p of peers) p.close();
-  peers = [];
-  await srv?.stop();
-  srv = undefined;
-});
+const t = peerFixture();
 
 async function startServer(engine: ServerEngine = "lean"): Promise<number> {
-  srv = await serveOnLoopback([echoService()], { engine });
-  return srv.address.kind === "tcp" ? srv.address.port : 0;
+  t.srv = await serveOnLoopback([echoService()], { engine });
+  return t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
 }
 
 async function peerOn(port: number): Promise<Peer> {
   const peer = await Peer.connect(port);
-  peers.push(peer);
+  t.peers.push(peer);
   return peer;
 }
 
@@ -174,8 +167,8 @@ describe("deadlines past setTimeout's range (2^31-1 ms) do not expire at once", 
   for (const engine of ["lean", "grpc-js"] as const) {
     for (const timeout of ["596H", "597H", "600H", "99999999H"]) {
       test(`${engine}: grpc-timeout ${timeout} → OK`, async () => {
-        srv = await serveOnLoopback([slowService], { engine });
-        const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+        t.srv = await serveOnLoopback([slowService], { engine });
+        const port = t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
         const session = rawSession(port);
         const out = await rawCall(session, slow.path, frame(0, request.length, request), { "grpc-timeout": timeout });
         session.close();

@@ -1,7 +1,7 @@
 // The lean engine's HTTP/2 layer (src/server/h2/session.ts) against a frame-level peer over a real TCP
 // socket: settings, pings, CONTINUATION, padding, flow control, stream limits, drain and protocol errors.
 // Waits are on frames, never on time: "the server sent nothing more" is shown by a PING answered after it.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import net from "node:net";
 import type * as grpc from "@grpc/grpc-js";
 import { encodeMessage } from "../src/api/codec.ts";
@@ -11,21 +11,14 @@ import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { ServiceDef } from "../src/server/handler.ts";
 import type { Limits } from "../src/server/limits.ts";
-import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
-import { echoFrame, Peer } from "./peer.ts";
+import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";
+import { echoFrame, Peer, peerFixture } from "./peer.ts";
 import { FailMethod, probeService } from "./services.ts";
 
 const trailersOf = (peer: Peer, id: number) =>
   peer.waitFor((f) => f.type === FrameType.HEADERS && f.id === id && (f.flags & Flag.END_STREAM) !== 0);
 
-let srv: TestServer | undefined;
-let peers: Peer[] = [];
-afterEach(async () => {
-  for (const p of peers) p.close();
-  peers = [];
-  await srv?.stop();
-  srv = undefined;
-});
+const t = peerFixture();
 
 /** A streaming method whose handler throws on every message: a bug in a service, not in the peer. */
 const throwing: ServiceDef = {
@@ -47,10 +40,10 @@ const throwing: ServiceDef = {
 };
 
 async function start(limits: Partial<Limits> = {}, settings: Array<[number, number]> = []): Promise<Peer> {
-  srv = await serveOnLoopback([echoService(), throwing], { engine: "lean", limits });
-  const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+  t.srv = await serveOnLoopback([echoService(), throwing], { engine: "lean", limits });
+  const port = t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
   const peer = await Peer.connect(port, settings);
-  peers.push(peer);
+  t.peers.push(peer);
   return peer;
 }
 
@@ -149,15 +142,15 @@ describe("lean HTTP/2 server: connection lifetime", () => {
   });
 
   test("handshake timeout: a connection that never sends the preface is closed; others are served", async () => {
-    srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { handshakeTimeoutMs: 50 } });
-    const port = srv.address.kind === "tcp" ? srv.address.port : 0;
+    t.srv = await serveOnLoopback([echoService()], { engine: "lean", limits: { handshakeTimeoutMs: 50 } });
+    const port = t.srv.address.kind === "tcp" ? t.srv.address.port : 0;
     const silent = net.connect(port, "127.0.0.1");
     silent.on("error", () => {});
     await new Promise<void>((resolve) => silent.once("connect", () => resolve()));
     silent.resume();
     await new Promise<void>((resolve) => silent.once("close", () => resolve()));
     const peer = await Peer.connect(port);
-    peers.push(peer);
+    t.peers.push(peer);
     peer.headers(1);
     peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("after a silent one")));
     expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
@@ -310,7 +303,7 @@ describe("lean HTTP/2 server: streams", () => {
     const peer = await start();
     peer.headers(1);
     await peer.sync(); // stream 1 is open at the server
-    const stopping = srv?.server.shutdown(10_000);
+    const stopping = t.srv?.server.shutdown(10_000);
     const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
     expect(goaway.payload.readUInt32BE(0)).toBe(1);
     expect(goaway.payload.readUInt32BE(4)).toBe(ErrorCode.NO_ERROR);
@@ -321,14 +314,14 @@ describe("lean HTTP/2 server: streams", () => {
     expect((await trailersOf(peer, 1)).headers?.["grpc-status"]).toBe("0");
     await peer.waitClosed();
     expect((await stopping)?.forced).toBe(false);
-    srv = undefined;
+    t.srv = undefined;
   });
 });
 
 describe.each(CLIENTS)("lean HTTP/2 server: a header block over several frames, %s client", (client) => {
   test("a 40 KB grpc-message goes out as HEADERS + CONTINUATION and arrives whole", async () => {
-    srv = await serveOnLoopback([probeService()], { engine: "lean" });
-    const ch = channelTo(srv.address, { client });
+    t.srv = await serveOnLoopback([probeService()], { engine: "lean" });
+    const ch = channelTo(t.srv.address, { client });
     const text = "m".repeat(40_000);
     const r = await ch.unary(FailMethod.path, encodeMessage(EchoRequest, { payload: Buffer.from(text), sequence: 9 }));
     await ch.close();

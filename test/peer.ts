@@ -1,11 +1,13 @@
 // A frame-level HTTP/2 client for tests: speaks the protocol frame by frame over a real TCP socket and
 // records every frame the server sends, decoded enough to assert on.
+import { afterEach } from "bun:test";
 import net from "node:net";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
 import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
 import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
 import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
+import type { TestServer } from "./helpers.ts";
 
 export interface Frame {
   readonly type: number;
@@ -137,3 +139,15 @@ export function echoFrame(payload: Buffer): Buffer {
 
 /** The GOAWAY error code. */
 export const goawayCode = (f: Frame): number => f.payload.readUInt32BE(4);
+
+/** The server and peers a test file opens, closed after each test (call once, at the top of the file). */
+export function peerFixture(): { srv: TestServer | undefined; peers: Peer[] } {
+  const t: { srv: TestServer | undefined; peers: Peer[] } = { srv: undefined, peers: [] };
+  afterEach(async () => {
+    for (const p of t.peers) p.close();
+    t.peers = [];
+    await t.srv?.stop();
+    t.srv = undefined;
+  });
+  return t;
+}
