@@ -1,9 +1,10 @@
 #!/usr/bin/env bun
 // grpcperf: serve, call and load-test gRPC over TCP, Unix sockets and VSOCK.
-import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
+import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
 import call from "./cli/call/index.ts";
+import { forStream } from "./cli/color.ts";
 import serve from "./cli/serve.ts";
 import { log } from "./log.ts";
 import { VERSION, versionLine } from "./version.ts";
@@ -36,7 +37,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (argv.includes("--help") || argv.includes("-h") || argv.length === 0) {
     const [cmd, parent] = deepestCommand(main, argv);
-    await showUsage(cmd, parent);
+    process.stdout.write(forStream(`${await renderUsage(cmd, parent)}\n`, process.stdout));
     return argv.length === 0 ? 2 : 0;
   }
   try {
@@ -49,7 +50,7 @@ async function run(argv: string[]): Promise<number> {
     }
     // citty's own usage errors (unknown command, missing argument) are user errors too
     if (err instanceof Error && err.name === "CLIError") {
-      process.stderr.write(`grpcperf: ${err.message} (see grpcperf --help)\n`);
+      process.stderr.write(forStream(`grpcperf: ${err.message} (see grpcperf --help)\n`, process.stderr));
       return 2;
     }
     process.stderr.write(`grpcperf: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);

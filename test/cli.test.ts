@@ -105,6 +105,22 @@ describe("grpcperf binary", () => {
     expect(r.stderr).toContain('--engine: "fast" is not lean or grpc-js');
   });
 
+  test("help and usage errors piped to a file carry no escape codes; FORCE_COLOR keeps them, NO_COLOR wins", () => {
+    const ESC = "\u001b";
+    for (const args of [["--help"], ["bench", "--help"], ["call", "echo", "--help"]]) {
+      const r = run(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("USAGE");
+      expect(r.stdout).not.toContain(ESC);
+    }
+    const unknown = run(["lsit"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("lsit");
+    expect(unknown.stderr).not.toContain(ESC);
+    expect(run(["bench", "--help"], { FORCE_COLOR: "1" }).stdout).toContain(ESC);
+    expect(run(["bench", "--help"], { FORCE_COLOR: "1", NO_COLOR: "1" }).stdout).not.toContain(ESC);
+  });
+
   test("--handshake-timeout and --send-timeout with the grpc-js engine are refused: one clear line, exit 2", () => {
     for (const flag of ["--handshake-timeout", "--send-timeout"]) {
       for (const extra of [["--engine", "grpc-js"], ["--no-fast-path"]]) {
