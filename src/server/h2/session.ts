@@ -168,6 +168,8 @@ export class ServerSession {
   private queuedBytes = 0;
   /** Over the high mark: request DATA is held and new streams refused until under the low mark. */
   private backedUp = false;
+  /** Streams with request DATA held: when none, there is nothing to look for on resuming. */
+  private heldStreams = 0;
   private lastSendProgressMs = 0;
   private sendTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -368,8 +370,7 @@ export class ServerSession {
         return;
       }
       this.connectionError(
-        new ConnectionError(
-          ErrorCode.ENHANCE_YOUR_CALM,
+        calm(
           `send timeout: ${this.queuedBytes} response bytes queued, no window opened for ${this.limits.sendTimeoutMs} ms`,
         ),
       );
@@ -444,7 +445,7 @@ export class ServerSession {
 
   private resumeReads(): void {
     if (this.backedUp && this.queuedBytes <= CONNECTION_QUEUE_LOW) this.backedUp = false;
-    if (!this.backedUp) {
+    if (!this.backedUp && this.heldStreams > 0) {
       for (const stream of this.streams.values()) {
         if (stream.held !== undefined && stream.pendingBytes <= STREAM_QUEUE_LOW) this.deliverHeld(stream);
         if (this.backedUp) break;
@@ -458,17 +459,36 @@ export class ServerSession {
     const held = stream.held as Buffer[];
     const h = stream.handler;
     while (held.length > 0) {
-      if (this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH || this.streams.get(stream.id) !== stream) return;
+      if (this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH) return;
       const chunk = held.shift() as Buffer;
       if (chunk.length > 0) h?.onData(chunk, 0, chunk.length);
+      // The handler may have ended the call: forget() has released what was held.
+      if (stream.held === undefined) return;
     }
-    stream.held = undefined;
-    this.consumed(stream, stream.heldBytes);
-    stream.heldBytes = 0;
-    if (stream.remoteEnded && this.streams.get(stream.id) === stream) {
+    this.releaseHeld(stream, stream);
+    if (stream.remoteEnded) {
       h?.onEnd();
       this.maybeForget(stream);
     }
+  }
+
+  private hold(stream: ServerStream, body: Buffer, length: number): void {
+    if (stream.held === undefined) {
+      stream.held = [body];
+      this.heldStreams++;
+    } else {
+      stream.held.push(body);
+    }
+    stream.heldBytes += length;
+  }
+
+  /** The stream holds nothing any more: its held bytes count as consumed (for `credit`'s window too). */
+  private releaseHeld(stream: ServerStream, credit: ServerStream | undefined): void {
+    stream.held = undefined;
+    this.heldStreams--;
+    const length = stream.heldBytes;
+    stream.heldBytes = 0;
+    this.consumed(credit, length);
   }
 
   /** Request bytes the application has taken: their window goes back to the client, in halves. */
@@ -508,12 +528,8 @@ export class ServerSession {
   /** Takes a stream off the connection: counted closed exactly once; the connection may now be idle. */
   private forget(stream: ServerStream): void {
     if (!this.streams.delete(stream.id)) return;
-    if (stream.held !== undefined) {
-      // Held request bytes of a stream that is gone are read past: their connection window comes back.
-      stream.held = undefined;
-      this.consumed(undefined, stream.heldBytes);
-      stream.heldBytes = 0;
-    }
+    // Held request bytes of a stream that is gone are read past: their connection window comes back.
+    if (stream.held !== undefined) this.releaseHeld(stream, undefined);
     this.events.streamClosed();
     if (this.streams.size === 0) this.becameIdle();
   }
@@ -640,9 +656,7 @@ export class ServerSession {
     if (flags & Flag.END_STREAM) stream.remoteEnded = true;
     if (stream.held !== undefined || this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH) {
       // Its responses (or the connection's) wait for window: these bytes wait too, unread and unreturned.
-      if (stream.held === undefined) stream.held = [buf.subarray(from, to)];
-      else stream.held.push(buf.subarray(from, to));
-      stream.heldBytes += length;
+      this.hold(stream, buf.subarray(from, to), length);
       return;
     }
     this.consumed(stream, length);
@@ -773,7 +787,7 @@ export class ServerSession {
     this.lastPingMs = now;
     if (this.strikes > MAX_PING_STRIKES) {
       this.events.debug("client broke the keepalive policy: GOAWAY too_many_pings");
-      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too_many_pings");
+      throw calm("too_many_pings");
     }
     this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
   }
@@ -854,10 +868,12 @@ export class ServerSession {
   private abortAll(): void {
     const open = [...this.streams.values()];
     this.streams.clear();
+    this.heldStreams = 0;
     for (const s of open) {
       s.done = true;
       this.dropQueued(s);
-      s.held = undefined;
+      s.held = undefined; // the connection is gone: no window to return
+      s.heldBytes = 0;
       this.events.streamClosed();
       s.handler?.onAbort();
     }
