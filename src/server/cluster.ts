@@ -12,6 +12,7 @@ import type { Address } from "../transport/address.ts";
 import { bindShared, type SharedAddress } from "../transport/shared.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { cryptoService } from "./crypto.ts";
+import { within } from "./drain.ts";
 import { echoService } from "./echo.ts";
 import { extraServices } from "./extra-services.ts";
 import { type Limits, newConnectionCount } from "./limits.ts";
@@ -257,23 +258,16 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
       async shutdown(graceMs) {
         // The grace period runs from the signal; a thread not done by its end plus the margin is terminated.
         const deadline = Date.now() + graceMs;
-        let hardTimer: ReturnType<typeof setTimeout> | undefined;
-        const hard = new Promise<"late">((resolve) => {
-          hardTimer = setTimeout(() => resolve("late"), graceMs + CUT_MARGIN_MS);
-        });
-        let softTimer: ReturnType<typeof setTimeout> | undefined;
-        const soft = new Promise<void>((resolve) => {
-          softTimer = setTimeout(resolve, graceMs);
-        });
+        const until = (at: number) => Math.max(0, at - Date.now());
         // Every listener closes (the main thread's shared sockets too) before any thread says NOT_SERVING;
         // a thread that cannot even answer that within the grace period is stuck, and waits no longer.
-        await Promise.race([Promise.all(threads.map((t) => t.stopAccepting())), soft]);
-        clearTimeout(softTimer);
+        await within(Promise.all(threads.map((t) => t.stopAccepting())), graceMs, undefined);
         release();
-        const left = Math.max(0, deadline - Date.now());
+        const left = until(deadline);
+        const hardMs = until(deadline + CUT_MARGIN_MS);
         const ends = await Promise.all(
           threads.map(async (t) => {
-            const end = await Promise.race([t.drain(left), hard]);
+            const end = await within(t.drain(left), hardMs, "late" as const);
             if (end !== "late") return end ? "cut" : "clean";
             log.warn(
               `server worker ${t.index} did not stop within the grace period (+${CUT_MARGIN_MS} ms): terminated`,
@@ -282,7 +276,6 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
             return "terminated";
           }),
         );
-        clearTimeout(hardTimer);
         return {
           forced: ends.some((e) => e !== "clean"),
           terminated: threads.filter((_, i) => ends[i] === "terminated").map((t) => t.index),

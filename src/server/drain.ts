@@ -1,4 +1,5 @@
-// Counts HTTP/2 streams (calls) open on the server, so a graceful shutdown can wait for them. grpc-js's
+// Counts HTTP/2 streams (calls) open on the server, so a graceful shutdown can wait for them, and bounds
+// each wait of a shutdown by its grace period. grpc-js's
 // tryShutdown() waits on Http2Session.close(), whose callback on Bun fires once GOAWAY is sent, with
 // calls still running (measured: 3 ms with a bidi call open); the drain must not trust it alone.
 import type http2 from "node:http2";
@@ -24,5 +25,18 @@ export class CallTracker {
   idle(): Promise<void> {
     if (this.open === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
+/** `work`'s outcome, or `late` once `ms` have passed, whichever comes first; the timer does not outlive it. */
+export async function within<T, L>(work: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<L>((resolve) => {
+    timer = setTimeout(() => resolve(late), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

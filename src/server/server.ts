@@ -11,7 +11,7 @@ import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
-import { CallTracker } from "./drain.ts";
+import { CallTracker, within } from "./drain.ts";
 import { installFastPath } from "./fastpath.ts";
 import { guardFrames } from "./frame-guard.ts";
 import { LeanEngine } from "./h2/engine.ts";
@@ -271,13 +271,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Listeners first: whoever sees NOT_SERVING and reconnects must find the door shut.
       await stopAccepting();
       health?.drain();
-      const drained = engine.drain();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const expired = new Promise<"expired">((r) => {
-        timer = setTimeout(() => r("expired"), graceMs);
-      });
-      const outcome = await Promise.race([drained, expired]);
-      clearTimeout(timer);
+      const outcome = await within(engine.drain(), graceMs, "expired" as const);
       if (outcome === "expired") {
         // Connections can outlast their calls (a client slow to close its side after GOAWAY); only a
         // call cut makes the shutdown forced.
