@@ -10,7 +10,7 @@ import { ErrorCode, Flag, FrameType, MAX_WINDOW, Setting, windowUpdateFrame } fr
 import { echoService } from "../src/server/echo.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";
-import { type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
+import { echoFrame, type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
 
 const MAX_FRAME = 16_384;
 // The server's SETTINGS_INITIAL_WINDOW_SIZE (src/server/h2/session.ts).
@@ -63,14 +63,6 @@ class Windows {
   }
 }
 
-function echoMessage(payload: Buffer, sequence: number): Buffer {
-  const msg = encodeMessage(EchoRequest, { payload, sequence });
-  const out = Buffer.alloc(5 + msg.length);
-  out.writeUInt32BE(msg.length, 1);
-  msg.copy(out, 5);
-  return out;
-}
-
 const isTrailers = (id: number) => (f: Frame) =>
   f.type === FrameType.HEADERS && f.id === id && (f.flags & Flag.END_STREAM) !== 0;
 
@@ -97,7 +89,7 @@ async function start(limits: Partial<Limits> = {}, settings: Array<[number, numb
 
 /** Unary calls with 64 KiB answers until the server stops granting window; the streams opened, in order. */
 async function fillUnaryQueue(peer: Peer, windows: Windows): Promise<{ opened: number[]; blocked: boolean }> {
-  const request = echoMessage(Buffer.alloc(64 * 1024, 0x61), 1);
+  const request = echoFrame(Buffer.alloc(64 * 1024, 0x61), 1);
   const opened: number[] = [];
   // Without a bound the server would answer all 800 (50 MiB of responses held for this client).
   for (let i = 0; i < 800; i++) {
@@ -113,7 +105,7 @@ async function fillUnaryQueue(peer: Peer, windows: Windows): Promise<{ opened: n
 async function fillStream(peer: Peer, windows: Windows, id: number): Promise<{ sent: number; blocked: boolean }> {
   peer.headers(id, ECHO_STREAM_PATH);
   for (let sent = 0; sent < 8000; sent++) {
-    if (!(await windows.send(id, echoMessage(Buffer.alloc(1024, 0x62), sent), false))) return { sent, blocked: true };
+    if (!(await windows.send(id, echoFrame(Buffer.alloc(1024, 0x62), sent), false))) return { sent, blocked: true };
   }
   return { sent: 8000, blocked: false };
 }
@@ -148,7 +140,7 @@ describe("lean HTTP/2 server: a client that opens no window", () => {
     // And the connection takes new calls again.
     const next = partial + 2;
     peer.headers(next);
-    expect(await windows.send(next, echoMessage(Buffer.from("again"), 2), true)).toBe(true);
+    expect(await windows.send(next, echoFrame(Buffer.from("again"), 2), true)).toBe(true);
     expect((await peer.waitFor(isTrailers(next))).headers?.["grpc-status"]).toBe("0");
   });
 
@@ -176,7 +168,7 @@ describe("lean HTTP/2 server: a client that opens no window", () => {
   test("send timeout: a client that opens no window for queued responses is closed (GOAWAY ENHANCE_YOUR_CALM)", async () => {
     const peer = await start({ sendTimeoutMs: 200 }, [[Setting.INITIAL_WINDOW_SIZE, 0]]);
     peer.headers(1);
-    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoMessage(Buffer.from("never read"), 1));
+    peer.send(FrameType.DATA, Flag.END_STREAM, 1, echoFrame(Buffer.from("never read"), 1));
     const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
     expect(goawayCode(goaway)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
     expect(goaway.payload.subarray(8).toString()).toContain("send timeout");
@@ -202,12 +194,12 @@ describe("lean HTTP/2 server: a client that sends past its window", () => {
     const windows = new Windows(peer);
     const { blocked } = await fillStream(peer, windows, 1);
     expect(blocked).toBe(true);
-    peer.send(FrameType.DATA, 0, 1, echoMessage(Buffer.from("one too many"), 0));
+    peer.send(FrameType.DATA, 0, 1, echoFrame(Buffer.from("one too many"), 0));
     const rst = await peer.waitFor((f) => f.type === FrameType.RST_STREAM && f.id === 1);
     expect(rst.payload.readUInt32BE(0)).toBe(ErrorCode.FLOW_CONTROL_ERROR);
     openWindows(peer);
     peer.headers(3);
-    expect(await windows.send(3, echoMessage(Buffer.from("still here"), 3), true)).toBe(true);
+    expect(await windows.send(3, echoFrame(Buffer.from("still here"), 3), true)).toBe(true);
     expect((await peer.waitFor(isTrailers(3))).headers?.["grpc-status"]).toBe("0");
   });
 });

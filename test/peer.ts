@@ -129,8 +129,8 @@ export class Peer {
 }
 
 /** An echo request as a gRPC length-prefixed message. */
-export function echoFrame(payload: Buffer): Buffer {
-  const msg = encodeMessage(EchoRequest, { payload, sequence: 7 });
+export function echoFrame(payload: Buffer, sequence = 7): Buffer {
+  const msg = encodeMessage(EchoRequest, { payload, sequence });
   const out = Buffer.alloc(5 + msg.length);
   out.writeUInt32BE(msg.length, 1);
   msg.copy(out, 5);
