@@ -195,18 +195,23 @@ function rapidReset(): Attack {
         pairs++;
         return f;
       });
-      const t0 = performance.now();
-      const synced = peer.refused ? false : await peer.sync(deadline);
-      peer.close();
-      const caughtUp = synced
-        ? `; server read all of it ${(performance.now() - t0).toFixed(0)} ms after the last write`
-        : "";
-      return { peer, note: `${pairs.toLocaleString("en")} HEADERS+RST pairs written${caughtUp}` };
+      return finish(peer, deadline, `${pairs.toLocaleString("en")} HEADERS+RST pairs written`);
     },
   };
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** After a flood: whether (and how soon) the server read all of it, if it did not refuse; then close. */
+async function finish(peer: AttackPeer, deadline: number, written: string): Promise<AttackOutcome> {
+  const t0 = performance.now();
+  const synced = peer.refused ? false : await peer.sync(deadline);
+  peer.close();
+  const caughtUp = synced
+    ? `; server read all of it ${(performance.now() - t0).toFixed(0)} ms after the last write`
+    : "";
+  return { peer, note: `${written}${caughtUp}` };
+}
 
 function u32(n: number): Buffer {
   const b = Buffer.allocUnsafe(4);
@@ -225,13 +230,7 @@ function controlFlood(name: string, what: string, frame: Buffer, opensStream = f
       const peer = await AttackPeer.connect(port);
       if (opensStream) await peer.headers(1, requestBlock());
       const sent = await peer.floodSame(frame, COUNT, deadline);
-      const t0 = performance.now();
-      const synced = peer.refused ? false : await peer.sync(deadline);
-      peer.close();
-      const caughtUp = synced
-        ? `; server read all of it ${(performance.now() - t0).toFixed(0)} ms after the last write`
-        : "";
-      return { peer, note: `${sent.toLocaleString("en")} written${caughtUp}` };
+      return finish(peer, deadline, `${sent.toLocaleString("en")} written`);
     },
   };
 }
