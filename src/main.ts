@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 // grpcperf: serve, call and load-test gRPC over TCP, Unix sockets and VSOCK.
-import { type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
 import call from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
 import serve from "./cli/serve.ts";
+import { flagProblem, nearest } from "./cli/strict.ts";
 import { log } from "./log.ts";
 import { VERSION, versionLine } from "./version.ts";
 
@@ -17,17 +18,33 @@ const main = defineCommand({
 // The subcommand named before --help, so `grpcperf call echo --help` shows echo's flags.
 // biome-ignore lint/suspicious/noExplicitAny: citty's command types are generic over their args
 type AnyCommand = CommandDef<any>;
-function deepestCommand(root: AnyCommand, argv: string[]): [AnyCommand, AnyCommand | undefined] {
+function deepestCommand(root: AnyCommand, argv: string[]): [AnyCommand, AnyCommand | undefined, number] {
   let cmd = root;
   let parent: AnyCommand | undefined;
+  let at = 0;
   for (const word of argv) {
     if (word.startsWith("-")) break;
     const next = (cmd.subCommands as Record<string, AnyCommand> | undefined)?.[word];
     if (!next) break;
     parent = cmd;
     cmd = next;
+    at++;
   }
-  return [cmd, parent];
+  return [cmd, parent, at];
+}
+
+/** An unknown subcommand or flag, as one line naming the nearest known one; undefined when all is known. */
+function usageProblem(argv: string[]): string | undefined {
+  const [cmd, , at] = deepestCommand(main, argv);
+  const path = ["grpcperf", ...argv.slice(0, at)].join(" ");
+  const subs = cmd.subCommands as Record<string, AnyCommand> | undefined;
+  const word = argv[at];
+  if (subs !== undefined && word !== undefined && !word.startsWith("-")) {
+    const near = nearest(word, Object.keys(subs));
+    return `${path}: unknown command "${word}"${near === undefined ? "" : ` (did you mean ${near}?)`}`;
+  }
+  const problem = flagProblem(cmd.args as ArgsDef | undefined, argv.slice(at));
+  return problem === undefined ? undefined : `${path}: ${problem}`;
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -39,6 +56,11 @@ async function run(argv: string[]): Promise<number> {
     const [cmd, parent] = deepestCommand(main, argv);
     process.stdout.write(forStream(`${await renderUsage(cmd, parent)}\n`, process.stdout));
     return argv.length === 0 ? 2 : 0;
+  }
+  const problem = usageProblem(argv);
+  if (problem !== undefined) {
+    process.stderr.write(`${problem} (see --help)\n`);
+    return 2;
   }
   try {
     await runCommand(main, { rawArgs: argv });

@@ -105,6 +105,22 @@ describe("grpcperf binary", () => {
     expect(r.stderr).toContain('--engine: "fast" is not lean or grpc-js');
   });
 
+  test("a typo'd flag or subcommand is refused before anything runs: exit 2, one line, the nearest name", () => {
+    for (const [args, line] of [
+      [["bench", "--durations", "5s"], "grpcperf bench: unknown flag --durations (did you mean --duration?)"],
+      [["serve", "--wrokers", "2"], "grpcperf serve: unknown flag --wrokers (did you mean --workers?)"],
+      [["call", "echo", "--cuont", "3"], "grpcperf call echo: unknown flag --cuont (did you mean --count?)"],
+      [["call", "hlth"], 'grpcperf call: unknown command "hlth" (did you mean health?)'],
+      [["bench", "--rate"], "grpcperf bench: --rate needs a value"],
+      [["call", "echo", "-n"], "grpcperf call echo: -n needs a value"],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(line);
+    }
+  });
+
   test("help and usage errors piped to a file carry no escape codes; FORCE_COLOR keeps them, NO_COLOR wins", () => {
     const ESC = "\u001b";
     for (const args of [["--help"], ["bench", "--help"], ["call", "echo", "--help"]]) {

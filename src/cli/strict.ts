@@ -1,0 +1,98 @@
+// Flags are checked against the command's definitions before it runs: citty (like mri) takes any flag, so
+// `bench --durations 5s` would run the default length and a typo would cost a whole benchmark run.
+import type { ArgsDef } from "citty";
+
+type Def = { readonly type?: string; readonly alias?: string | readonly string[] };
+
+/** The nearest of `names` to `word`, when near enough to be what was meant. */
+export function nearest(word: string, names: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const name of names) {
+    const d = name.startsWith(word) || word.startsWith(name) ? 1 : distance(word, name);
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+// Levenshtein distance with adjacent transpositions counted as one edit (typing errors, not spelling).
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const row = d[i] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(
+        ((d[i - 1] as number[])[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        ((d[i - 1] as number[])[j - 1] as number) + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const isNumber = (s: string) => /^-\d/.test(s);
+
+/**
+ * The first problem with `tokens` (what follows the command's name) against the command's flags: an
+ * unknown flag, with the nearest known one, or a flag that needs a value and has none. Undefined if none.
+ */
+export function flagProblem(args: ArgsDef | undefined, tokens: readonly string[]): string | undefined {
+  const long = new Map<string, Def>();
+  const short = new Map<string, Def>();
+  for (const [key, def] of Object.entries(args ?? {}) as Array<[string, Def]>) {
+    if (def.type === "positional") continue;
+    long.set(key, def);
+    long.set(camel(key), def);
+    for (const a of typeof def.alias === "string" ? [def.alias] : (def.alias ?? [])) {
+      (a.length === 1 ? short : long).set(a, def);
+    }
+  }
+  const takesValue = (def: Def) => def.type !== "boolean";
+  const valueAt = (i: number) => {
+    const next = tokens[i];
+    return next !== undefined && (next === "-" || !next.startsWith("-") || isNumber(next));
+  };
+  const unknown = (flag: string) => {
+    const names = [...long.keys()].filter((k) => !/[A-Z]/.test(k));
+    const near = nearest(flag.replace(/^-+/, ""), names);
+    return `unknown flag ${flag}${near === undefined ? "" : ` (did you mean --${near}?)`}`;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    if (t === "--") return undefined;
+    if (t.startsWith("--")) {
+      const eq = t.indexOf("=");
+      const name = eq < 0 ? t.slice(2) : t.slice(2, eq);
+      const negated = name.startsWith("no-") ? long.get(name.slice(3)) : undefined;
+      const def = long.get(name) ?? (negated?.type === "boolean" ? negated : undefined);
+      if (def === undefined) return unknown(`--${name}`);
+      if (eq < 0 && takesValue(def) && def !== negated) {
+        if (!valueAt(i + 1)) return `--${name} needs a value`;
+        i++;
+      }
+    } else if (t.startsWith("-") && t.length > 1 && !isNumber(t)) {
+      for (let j = 1; j < t.length; j++) {
+        const c = t[j] as string;
+        const def = short.get(c);
+        if (def === undefined) return unknown(`-${c}`);
+        if (!takesValue(def)) continue;
+        if (j === t.length - 1) {
+          if (!valueAt(i + 1)) return `-${c} needs a value`;
+          i++;
+        }
+        break; // the rest of the token is the value
+      }
+    }
+  }
+  return undefined;
+}
