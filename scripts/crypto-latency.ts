@@ -7,13 +7,13 @@
 // --workers 0 signs on the server's event loop: the comparison that shows what the worker pool buys.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseDuration } from "../src/cli/args.ts";
 import { openChannel } from "../src/client/channel.ts";
 import { sign } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
 import { algorithmByName } from "../src/crypto/algorithms.ts";
 import type { UnaryChannel } from "../src/rpc/channel.ts";
 import { parseAddress } from "../src/transport/address.ts";
+import { parseDuration } from "../src/units.ts";
 
 const { values } = parseArgs({
   options: {

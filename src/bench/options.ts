@@ -3,10 +3,10 @@
 //
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
-import { parseDuration } from "../cli/args.ts";
 import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
 import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
+import { parseDuration, parseSize, parseWhole } from "../units.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
@@ -103,10 +103,8 @@ function pick(flag: string | undefined, flagName: string, env: Env, names: reado
 }
 
 function int(raw: { value: string; source: string }, min: number): number {
-  const t = raw.value.trim();
-  const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min)
-    throw new OptionError(`${raw.source}: "${raw.value}" is not a whole number ≥ ${min}`);
+  const n = parseWhole(raw.value);
+  if (n === undefined || n < min) throw new OptionError(`${raw.source}: "${raw.value}" is not a whole number ≥ ${min}`);
   return n;
 }
 
@@ -125,10 +123,9 @@ function duration(raw: { value: string; source: string }, allowZero = false): nu
 }
 
 function size(raw: { value: string; source: string }): number {
-  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(raw.value.trim());
-  if (!m) throw new OptionError(`${raw.source}: "${raw.value}" is not a size (e.g. 16, 1KiB, 4MiB)`);
-  const unit = (m[2] ?? "b").toLowerCase();
-  return Number(m[1]) * (unit.startsWith("k") ? 1024 : unit.startsWith("m") ? 1024 * 1024 : 1);
+  const n = parseSize(raw.value);
+  if (n === undefined) throw new OptionError(`${raw.source}: "${raw.value}" is not a size (e.g. 16, 1KiB, 4MiB)`);
+  return n;
 }
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
