@@ -5,15 +5,27 @@ import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
 import call from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
+import { helpOf, renderHelp, withHelp } from "./cli/help.ts";
 import serve from "./cli/serve.ts";
 import { flagProblem, nearest } from "./cli/strict.ts";
 import { log } from "./log.ts";
 import { VERSION, versionLine } from "./version.ts";
 
-const main = defineCommand({
-  meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
-  subCommands: { serve, call, bench },
-});
+const main = withHelp(
+  defineCommand({
+    meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
+    subCommands: { serve, call, bench },
+  }),
+  {
+    env: [["SERVER_ADDR", "serve's listen address, call's and bench's server (see each command's --help)"]],
+    exits: [
+      ["0", "success"],
+      ["1", "failure: the call or run failed, or the server could not start or be reached"],
+      ["2", "usage error: a bad flag, command or environment value"],
+      ["3", "serve only: stopped, but calls were cut at the end of --grace"],
+    ],
+  },
+);
 
 // The subcommand named before --help, so `grpcperf call echo --help` shows echo's flags.
 // biome-ignore lint/suspicious/noExplicitAny: citty's command types are generic over their args
@@ -39,11 +51,13 @@ function usageProblem(argv: string[]): string | undefined {
   const path = ["grpcperf", ...argv.slice(0, at)].join(" ");
   const subs = cmd.subCommands as Record<string, AnyCommand> | undefined;
   const word = argv[at];
-  if (subs !== undefined && word !== undefined && !word.startsWith("-")) {
-    const near = nearest(word, Object.keys(subs));
+  if (subs !== undefined) {
+    const names = Object.keys(subs);
+    if (word === undefined || word.startsWith("-")) return `${path}: name a command first (${names.join(", ")})`;
+    const near = nearest(word, names);
     return `${path}: unknown command "${word}"${near === undefined ? "" : ` (did you mean ${near}?)`}`;
   }
-  const problem = flagProblem(cmd.args as ArgsDef | undefined, argv.slice(at));
+  const problem = flagProblem(cmd.args as ArgsDef | undefined, argv.slice(at), helpOf(cmd)?.foreign);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 }
 
@@ -54,7 +68,10 @@ async function run(argv: string[]): Promise<number> {
   }
   if (argv.includes("--help") || argv.includes("-h") || argv.length === 0) {
     const [cmd, parent] = deepestCommand(main, argv);
-    process.stdout.write(forStream(`${await renderUsage(cmd, parent)}\n`, process.stdout));
+    const help = helpOf(cmd);
+    const usage = (await renderUsage(cmd, parent)).trimEnd();
+    const text = help === undefined ? `${usage}\n` : `${usage}\n\n${renderHelp(help)}`;
+    process.stdout.write(forStream(text, process.stdout));
     return argv.length === 0 ? 2 : 0;
   }
   const problem = usageProblem(argv);

@@ -36,6 +36,8 @@ export interface BenchFlags {
   timeout?: string;
   preset?: string;
   json?: boolean;
+  /** ghz's -O: text or json. */
+  format?: string;
   output?: string;
   quiet?: boolean;
   client?: string;
@@ -129,6 +131,14 @@ function size(raw: { value: string; source: string }): number {
 }
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
+
+function reportFormat(flags: BenchFlags): "text" | "json" {
+  const format = flags.format?.trim().toLowerCase();
+  if (format === undefined) return flags.json === true ? "json" : "text";
+  if (format !== "text" && format !== "json") throw new OptionError(`--format: "${flags.format}" is not text or json`);
+  if (flags.json === true && format === "text") throw new OptionError("--json and --format text exclude each other");
+  return format;
+}
 
 function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
   let preset: PresetName | undefined;
@@ -231,7 +241,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     algorithms,
     timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : DEFAULT_TIMEOUT_MS,
     preset,
-    json: flags.json === true,
+    json: reportFormat(flags) === "json",
     output: flags.output,
     quiet: flags.quiet === true,
     client,

@@ -3,9 +3,10 @@ import { defineCommand } from "citty";
 import { resolveOptions } from "../bench/options.ts";
 import { runBench } from "../bench/run.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
-import { tlsClientArgs, tlsFromArgs } from "./call/common.ts";
+import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
+import { withHelp } from "./help.ts";
 
-export default defineCommand({
+const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
   args: {
     server: { type: "string", alias: "s", description: "server address (env SERVER_ADDR, default 127.0.0.1:50051)" },
@@ -17,7 +18,7 @@ export default defineCommand({
     concurrency: { type: "string", description: "calls in flight at most, spread over connections (env CONCURRENCY)" },
     threads: { type: "string", alias: "t", description: "load threads (env THREADS; default min(4, CPUs))" },
     requests: { type: "string", alias: "n", description: "total calls (env REQUESTS, TOTAL_REQUESTS; default 1000)" },
-    duration: { type: "string", alias: "d", description: "run time, e.g. 30s, 2m, 60 (env DURATION)" },
+    duration: { type: "string", alias: "z", description: "run time, e.g. 30s, 2m, 60 = 60s (env DURATION)" },
     rate: { type: "string", alias: "r", description: "calls/s in total: open loop (env RATE_LIMIT)" },
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
     service: { type: "string", description: "echo, crypto or both (env SERVICE, BENCHMARK_TYPE; default echo)" },
@@ -30,6 +31,7 @@ export default defineCommand({
     timeout: { type: "string", description: "deadline per call (default 10s)" },
     preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
     json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
+    format: { type: "string", alias: "O", description: "text (default) or json (= --json)" },
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
@@ -43,5 +45,39 @@ export default defineCommand({
     const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server) });
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
+  },
+});
+
+export default withHelp(bench, {
+  env: [
+    ["SERVER_ADDR", "server address (--server)"],
+    ["CONNECTIONS, CONCURRENT_REQUESTS", "HTTP/2 connections (--connections)"],
+    ["CONCURRENCY", "calls in flight at most (--concurrency)"],
+    ["THREADS", "load threads (--threads)"],
+    ["REQUESTS, TOTAL_REQUESTS", "total calls (--requests)"],
+    ["DURATION", "run time; a bare number is seconds, DURATION=60 is 1m (--duration)"],
+    ["RATE_LIMIT", "calls/s in total, open loop (--rate)"],
+    ["TRANSPORT", "tcp, unix, vsock, hvsock; must match the address (--transport)"],
+    ["SERVICE, BENCHMARK_TYPE", "echo, crypto or both (--service)"],
+    ["GRPC_CLIENT", "lean or http2 (--client)"],
+  ],
+  precedence: "a flag wins over --preset, which wins over the environment",
+  exits: [
+    ["0", "the run completed and at least one call succeeded"],
+    ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
+    ["2", "usage error: a bad flag or environment value"],
+  ],
+  foreign: {
+    ...CLIENT_FOREIGN,
+    "-d": "request data (ghz's -d) is not taken yet: bench sends Echo or Crypto messages (--service, --payload-size); run time is -z/--duration",
+    "--data": "request data is not taken yet: bench sends Echo or Crypto messages (--service, --payload-size)",
+    "-m": "custom metadata (ghz's -m, --metadata) is not sent yet",
+    "--metadata": "custom metadata (ghz's -m, --metadata) is not sent yet",
+    "--call": "bench calls grpcperf's Echo or Crypto (--service) for now",
+    "-x": "no --max-duration: -z/--duration bounds the run",
+    "--total": "use --requests/-n",
+    "--rps": "use --rate/-r",
+    "--max-duration": "use --duration/-z",
+    "--cpus": "load threads are --threads/-t",
   },
 });

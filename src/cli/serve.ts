@@ -7,11 +7,12 @@ import type { ServerEngine } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
 import { formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
+import { withHelp } from "./help.ts";
 import { limitArgs, limitsFromArgs, tlsFromServeArgs, tlsServerArgs } from "./serve-options.ts";
 
 export const DEFAULT_ADDR = "127.0.0.1:50051";
 
-export default defineCommand({
+const serve = defineCommand({
   meta: { name: "serve", description: "Serve the Echo and Crypto services (with health and reflection)" },
   args: {
     addr: {
@@ -128,6 +129,32 @@ export default defineCommand({
     log.debug(`limits: ${describeLimits(limits)}`);
 
     await stopped;
+  },
+});
+
+export default withHelp(serve, {
+  env: [
+    ["SERVER_ADDR", "listen address (--addr)"],
+    ["KEY_DIR", "signing keys directory (--key-dir)"],
+    ["CRYPTO_WORKERS", "signing worker threads (--crypto-workers)"],
+    ["CRYPTO_QUEUE", "signing jobs that may wait per server thread (--crypto-queue)"],
+    ["WORKER_THREADS", "server threads (--workers)"],
+    ["SERVER_ENGINE", "lean or grpc-js (--engine)"],
+    ["ALLOW_CIDS", "VSOCK CIDs allowed to connect (--allow-cid)"],
+  ],
+  exits: [
+    ["0", "stopped by a signal, and every call in flight finished within --grace"],
+    ["1", "could not start (port in use, unusable certificate), a server thread died, or a second signal"],
+    ["2", "usage error: a bad flag or environment value"],
+    ["3", "stopped by a signal, but calls were cut at the end of --grace"],
+  ],
+  foreign: {
+    "--port": "give the port in --addr HOST:PORT",
+    "-p": "give the port in --addr HOST:PORT",
+    "--host": "give the host in --addr HOST:PORT",
+    "--cert": "the server certificate is --tls-cert",
+    "--key": "the server's TLS key is --tls-key (signing keys: --key-dir)",
+    "--cacert": "the CA for client certificates (mTLS) is --tls-client-ca",
   },
 });
 

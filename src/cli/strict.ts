@@ -45,8 +45,13 @@ const isNumber = (s: string) => /^-\d/.test(s);
 /**
  * The first problem with `tokens` (what follows the command's name) against the command's flags: an
  * unknown flag, with the nearest known one, or a flag that needs a value and has none. Undefined if none.
+ * `foreign` maps other tools' flags (grpcurl's, ghz's) to a pointer at grpcperf's spelling.
  */
-export function flagProblem(args: ArgsDef | undefined, tokens: readonly string[]): string | undefined {
+export function flagProblem(
+  args: ArgsDef | undefined,
+  tokens: readonly string[],
+  foreign: Readonly<Record<string, string>> = {},
+): string | undefined {
   const long = new Map<string, Def>();
   const short = new Map<string, Def>();
   for (const [key, def] of Object.entries(args ?? {}) as Array<[string, Def]>) {
@@ -63,6 +68,8 @@ export function flagProblem(args: ArgsDef | undefined, tokens: readonly string[]
     return next !== undefined && (next === "-" || !next.startsWith("-") || isNumber(next));
   };
   const unknown = (flag: string) => {
+    const pointer = foreign[flag];
+    if (pointer !== undefined) return `unknown flag ${flag}: ${pointer}`;
     const names = [...long.keys()].filter((k) => !/[A-Z]/.test(k));
     const near = nearest(flag.replace(/^-+/, ""), names);
     return `unknown flag ${flag}${near === undefined ? "" : ` (did you mean --${near}?)`}`;
@@ -81,6 +88,11 @@ export function flagProblem(args: ArgsDef | undefined, tokens: readonly string[]
         i++;
       }
     } else if (t.startsWith("-") && t.length > 1 && !isNumber(t)) {
+      // grpcurl's Go-style single-dash long flags (-plaintext, -insecure)
+      const word = t.slice(1).split("=")[0] as string;
+      if (word.length > 1 && (long.has(word) || foreign[`--${word}`] !== undefined) && foreign[t] === undefined) {
+        return `unknown flag ${t} (long flags take two dashes: --${word})`;
+      }
       for (let j = 1; j < t.length; j++) {
         const c = t[j] as string;
         const def = short.get(c);

@@ -7,6 +7,7 @@ import { statusName } from "../../rpc/status.ts";
 import { type Address, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "../args.ts";
+import type { Help } from "../help.ts";
 
 export const DEFAULT_SERVER = "127.0.0.1:50051";
 
@@ -18,8 +19,35 @@ export const tlsClientArgs = {
   // Not --key: that is the Crypto key id of sign/verify/pubkey.
   "cert-key": { type: "string", description: "PEM private key of --cert" },
   "server-name": { type: "string", description: "name the server certificate must carry (default: the host)" },
-  insecure: { type: "boolean", description: "TLS without verifying the server's certificate (self-signed tests only)" },
+  insecure: {
+    type: "boolean",
+    description:
+      "TLS without verifying the server's certificate, as grpcurl's -insecure (not ghz's: that is plaintext)",
+  },
+  plaintext: { type: "boolean", description: "no TLS: the default (for grpcurl's -plaintext); refused with TLS flags" },
 } as const;
+
+/** The help notes of a `call` subcommand: its exit codes 0 and 1 say what success is. */
+export function callHelp(ok: string, failed: string, foreign: Readonly<Record<string, string>> = {}): Help {
+  return {
+    env: [["SERVER_ADDR", "server address (--server)"]],
+    exits: [
+      ["0", ok],
+      ["1", `${failed}, or the server could not be reached`],
+      ["2", "usage error: a bad flag or environment value"],
+    ],
+    foreign: { ...CLIENT_FOREIGN, ...foreign },
+  };
+}
+
+/** grpcurl's and ghz's spellings that call and bench do not take, with grpcperf's. */
+export const CLIENT_FOREIGN: Readonly<Record<string, string>> = {
+  "--key": "the PEM key of --cert is --cert-key here (--key names a signing key on call sign/verify/pubkey)",
+  "-H": "custom metadata (-H) is not sent yet",
+  "--skipTLS": "use --insecure",
+  "--cname": "use --server-name",
+  "--authority": "use --server-name for the certificate name",
+};
 
 export const callArgs = {
   server: {
@@ -40,6 +68,7 @@ export interface TlsClientFlags {
   "cert-key"?: string;
   "server-name"?: string;
   insecure?: boolean;
+  plaintext?: boolean;
 }
 
 function readPem(path: string, flag: string, read: (p: string) => Buffer): Buffer {
@@ -58,6 +87,7 @@ export function tlsFromArgs(
   read: (p: string) => Buffer = (p) => readFileSync(p),
 ): ClientTls | undefined {
   const wanted = args.tls || args.cacert || args.cert || args["cert-key"] || args["server-name"] || args.insecure;
+  if (args.plaintext && wanted) throw new CliError("--plaintext and the TLS flags exclude each other", 2);
   if (!wanted) return undefined;
   if ((args.cert === undefined) !== (args["cert-key"] === undefined)) {
     throw new CliError("--cert and --cert-key go together", 2);

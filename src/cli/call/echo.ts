@@ -3,7 +3,8 @@ import { defineCommand } from "citty";
 import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { intArg, sizeArg } from "../args.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 /** The replaced client sent four greetings; so does this by default. */
 const DEFAULT_COUNT = 4;
@@ -45,7 +46,7 @@ function toJson(o: EchoOutcome): string {
   });
 }
 
-export default defineCommand({
+const echoCommand = defineCommand({
   meta: { name: "echo", description: "Send echo messages and print each round-trip latency" },
   args: {
     ...callArgs,
@@ -75,3 +76,10 @@ export default defineCommand({
     if (failures > 0) process.exitCode = 1;
   },
 });
+
+export default withHelp(
+  echoCommand,
+  callHelp("every message came back intact", "a call failed or a reply did not match", {
+    "-d": "the text to send is --message/-m (JSON request data is for other services' methods)",
+  }),
+);

@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
 import { checkHealth } from "../../client/health.ts";
 import { formatAddress } from "../../transport/address.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 // Like grpc_health_probe: exit 0 only when SERVING, so it works as a container health check.
-export default defineCommand({
+const healthCommand = defineCommand({
   meta: { name: "health", description: "Ask grpc.health.v1.Health for a service's status (exit 0 if SERVING)" },
   args: {
     ...callArgs,
@@ -33,3 +34,8 @@ export default defineCommand({
     }
   },
 });
+
+export default withHelp(
+  healthCommand,
+  callHelp("the service is SERVING", "it is not SERVING (or unknown), or the call failed"),
+);

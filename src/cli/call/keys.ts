@@ -1,9 +1,10 @@
 import { defineCommand } from "citty";
 import { listKeys } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
-export default defineCommand({
+const keysCommand = defineCommand({
   meta: { name: "keys", description: "List the server's keys: id, algorithm, bits (one line per key and algorithm)" },
   args: { ...callArgs },
   async run({ args }) {
@@ -34,3 +35,5 @@ export default defineCommand({
     }
   },
 });
+
+export default withHelp(keysCommand, callHelp("the keys were listed", "the call failed"));

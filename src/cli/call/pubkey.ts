@@ -3,7 +3,8 @@ import { defineCommand } from "citty";
 import { getPublicKey } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
-import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { keyArgs, keySelection } from "./crypto-input.ts";
 
 function writeOut(path: string, data: string | Uint8Array, flag: string): void {
@@ -14,7 +15,7 @@ function writeOut(path: string, data: string | Uint8Array, flag: string): void {
   }
 }
 
-export default defineCommand({
+const pubkeyCommand = defineCommand({
   meta: {
     name: "pubkey",
     description: "Fetch a public key (SPKI); prints the PEM, or writes it with --pem/--der FILE",
@@ -53,3 +54,8 @@ export default defineCommand({
     }
   },
 });
+
+export default withHelp(
+  pubkeyCommand,
+  callHelp("the public key was fetched", "the call failed or the file could not be written"),
+);

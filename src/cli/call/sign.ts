@@ -3,7 +3,8 @@ import { defineCommand } from "citty";
 import { sign } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
-import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest } from "./crypto-input.ts";
 
 export function formatName(f: number): string {
@@ -14,7 +15,7 @@ export function formatName(f: number): string {
       : "rsa";
 }
 
-export default defineCommand({
+const signCommand = defineCommand({
   meta: { name: "sign", description: "Sign a message or digest with a server key; prints the signature in hex" },
   args: {
     ...callArgs,
@@ -56,3 +57,8 @@ export default defineCommand({
     );
   },
 });
+
+export default withHelp(
+  signCommand,
+  callHelp("the message was signed", "the call failed or --out could not be written"),
+);

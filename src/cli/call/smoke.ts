@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { getPublicKey, type Measured, sign } from "../../client/crypto.ts";
 import { echoOnce } from "../../client/echo.ts";
 import { Algorithm, algorithmName } from "../../crypto/algorithms.ts";
-import { callArgs, connectFromArgs, failureLine } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 /** What the replaced client ran: four greetings, then the crypto calls its users relied on. */
 const ECHO_COUNT = 4;
@@ -21,7 +22,7 @@ function fromMeasured<T>(name: string, m: Measured<T>, describe: (v: T) => strin
     : { name, ok: false, rttMicros: m.rttMicros, detail: failureLine(m.result.error.code, m.result.error.details) };
 }
 
-export default defineCommand({
+const smokeCommand = defineCommand({
   meta: {
     name: "smoke",
     description: "4 echoes, an RSA PKCS#1 and an ECDSA P-256 signature, the RSA public key; each with its latency",
@@ -73,3 +74,5 @@ export default defineCommand({
     if (steps.some((s) => !s.ok)) process.exitCode = 1;
   },
 });
+
+export default withHelp(smokeCommand, callHelp("every step passed", "a step failed"));

@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
 import { verify } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
-import { callArgs, callOrReport, connectFromArgs } from "./common.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest, readSignature } from "./crypto-input.ts";
 
-export default defineCommand({
+const verifyCommand = defineCommand({
   meta: {
     name: "verify",
     description: "Have the server check a signature; exit 0 if valid, 1 if not (or on failure)",
@@ -36,3 +37,8 @@ export default defineCommand({
     if (!r.valid) process.exitCode = 1;
   },
 });
+
+export default withHelp(
+  verifyCommand,
+  callHelp("the signature is valid", "the signature is invalid, or the call failed"),
+);

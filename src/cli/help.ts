@@ -1,0 +1,55 @@
+// What citty's usage text cannot say: each command's environment variables, its exit codes, and the
+// spellings grpcurl and ghz users reach for. Kept beside each command's definition, looked up by main.ts.
+
+/** Rows of [name, meaning]. */
+export type Rows = ReadonlyArray<readonly [string, string]>;
+
+export interface Help {
+  /** Environment variables, with the flag each stands for. */
+  readonly env: Rows;
+  /** How a flag and its variable combine, when it is more than "the flag wins". */
+  readonly precedence?: string;
+  readonly exits: Rows;
+  /**
+   * Flags of other tools this command does not take, each with a pointer to grpcperf's spelling. Spellings
+   * it does take are plain aliases in the command's args.
+   */
+  readonly foreign?: Readonly<Record<string, string>>;
+}
+
+const helps = new WeakMap<object, Help>();
+
+/** The command, with its help notes registered. */
+export function withHelp<T extends object>(command: T, help: Help): T {
+  helps.set(command, help);
+  return command;
+}
+
+export function helpOf(command: object): Help | undefined {
+  return helps.get(command);
+}
+
+/** Variables every command reads. */
+export const COMMON_ENV: Rows = [
+  ["LOG_LEVEL", "trace, debug, info, warn, error (--log-level)"],
+  ["RUST_LOG", "the replaced system's spelling of LOG_LEVEL; the most verbose level named wins"],
+  ["NO_COLOR", "no escape codes in help and errors (there are none off a terminal anyway)"],
+  ["FORCE_COLOR", "escape codes even off a terminal (0: none); NO_COLOR wins"],
+];
+
+const heading = (s: string) => `\u001b[4m\u001b[1m${s}\u001b[22m\u001b[24m`;
+
+function table(rows: Rows): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join("\n");
+}
+
+/** The sections to print after citty's usage text (with escape codes: the caller strips them off a TTY). */
+export function renderHelp(help: Help): string {
+  const precedence = help.precedence ?? "a flag wins over its variable";
+  const parts = [
+    `${heading("ENVIRONMENT")} (${precedence})\n\n${table([...help.env, ...COMMON_ENV])}`,
+    `${heading("EXIT CODES")}\n\n${table(help.exits)}`,
+  ];
+  return `${parts.join("\n\n")}\n`;
+}
