@@ -5,21 +5,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { binaryRunner, requireBinary, waitForLine } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-conventions-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
 const ESC = "\u001b";
 
-function run(args: readonly string[], extraEnv: Record<string, string> = {}) {
-  const p = Bun.spawnSync([requireBinary(), ...args], {
-    cwd,
-    env: { ...env, ...extraEnv },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
+const run = binaryRunner(cwd, env);
 
 /** Exit 2 and exactly one line on stderr, containing `line`; nothing on stdout. */
 function refused(args: readonly string[], line: string) {

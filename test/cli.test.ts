@@ -4,20 +4,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { binaryRunner, requireBinary, waitForLine } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-cli-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
 
-function run(args: string[], extraEnv: Record<string, string> = {}) {
-  const p = Bun.spawnSync([requireBinary(), ...args], {
-    cwd,
-    env: { ...env, ...extraEnv },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
-}
+const run = binaryRunner(cwd, env);
 
 let server: Subprocess<"ignore", "pipe", "pipe">;
 let target: string;

@@ -39,6 +39,25 @@ export function requireBinary(): string {
   return BINARY;
 }
 
+export interface BinaryRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the compiled binary to its end, in `cwd` with only `env` (plus `extraEnv`) as its environment. */
+export function binaryRunner(cwd: string, env: Record<string, string>) {
+  return (args: readonly string[], extraEnv: Record<string, string> = {}): BinaryRun => {
+    const p = Bun.spawnSync([requireBinary(), ...args], {
+      cwd,
+      env: { ...env, ...extraEnv },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
+  };
+}
+
 /** Reads a child's stderr until a line matches, and returns the match (the child keeps running). */
 export async function waitForLine(
   stream: ReadableStream<Uint8Array>,
