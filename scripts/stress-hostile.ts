@@ -14,7 +14,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ErrorCode, FrameType } from "../src/rpc/h2/frame.ts";
+import { ErrorCode } from "../src/h2/errors.ts";
+import { FrameType } from "../src/h2/frame.ts";
 import { type Attack, type AttackOutcome, allAttacks } from "./lib/attacks.ts";
 import type { FromObserver, ObserverReport } from "./lib/observer.ts";
 

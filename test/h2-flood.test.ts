@@ -3,8 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoRequest } from "../src/api/echo.ts";
-import { ErrorCode, encodeFrame, Flag, FrameType, rstStreamFrame, windowUpdateFrame } from "../src/rpc/h2/frame.ts";
-import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
+import { ErrorCode } from "../src/h2/errors.ts";
+import { encodeFrame, Flag, FrameType, rstStreamFrame, windowUpdateFrame } from "../src/h2/frame.ts";
+import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { Budget, RAPID_RESET } from "../src/server/h2/flood.ts";

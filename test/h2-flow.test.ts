@@ -5,8 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { encodeMessage } from "../src/api/codec.ts";
 import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { ErrorCode } from "../src/h2/errors.ts";
+import { Flag, FrameType, MAX_WINDOW, Setting, windowUpdateFrame } from "../src/h2/frame.ts";
 import { FrameDecoder } from "../src/rpc/frame.ts";
-import { ErrorCode, Flag, FrameType, MAX_WINDOW, Setting, windowUpdateFrame } from "../src/rpc/h2/frame.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";

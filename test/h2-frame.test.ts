@@ -10,7 +10,7 @@ import {
   goawayFrame,
   settingsFrame,
   windowUpdateFrame,
-} from "../src/rpc/h2/frame.ts";
+} from "../src/h2/frame.ts";
 
 type Seen = [number, number, number, string];
 

@@ -4,8 +4,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
-import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
-import { LeanChannel } from "../src/rpc/h2/channel.ts";
 import {
   encodeFrame,
   Flag,
@@ -15,9 +13,11 @@ import {
   PREFACE,
   rstStreamFrame,
   settingsFrame,
-} from "../src/rpc/h2/frame.ts";
-import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
-import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "../src/rpc/h2/huffman-table.ts";
+} from "../src/h2/frame.ts";
+import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
+import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "../src/h2/hpack/huffman-table.ts";
+import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
+import { LeanChannel } from "../src/rpc/h2/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import { connect } from "../src/transport/index.ts";
 

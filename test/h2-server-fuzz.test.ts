@@ -6,9 +6,9 @@ import net from "node:net";
 import fc from "fast-check";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
+import { encodeFrame, Flag, FrameType, PREFACE, settingsFrame } from "../src/h2/frame.ts";
+import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
-import { encodeFrame, Flag, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
-import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
 import { echoService } from "../src/server/echo.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
 

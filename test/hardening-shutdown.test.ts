@@ -11,7 +11,7 @@ import { service as healthServiceDefinition } from "grpc-health-check";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoRequest } from "../src/api/echo.ts";
 import { EXIT_CALLS_CUT } from "../src/cli/serve.ts";
-import { PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
+import { PREFACE, settingsFrame } from "../src/h2/frame.ts";
 import { Status } from "../src/rpc/status.ts";
 import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, requireBinary, waitForLine } from "./helpers.ts";

@@ -1,8 +1,8 @@
 // HPACK against the known-answer vectors of RFC 7541 Appendix C, and malformed input.
 import { describe, expect, test } from "bun:test";
-import { HpackDecoder, readInt } from "../src/rpc/h2/hpack-decoder.ts";
-import { encodeHeaderBlock, encodeInt } from "../src/rpc/h2/hpack-encoder.ts";
-import { huffmanDecode } from "../src/rpc/h2/huffman.ts";
+import { HpackDecoder, readInt } from "../src/h2/hpack/decoder.ts";
+import { encodeHeaderBlock, encodeInt } from "../src/h2/hpack/encoder.ts";
+import { huffmanDecode } from "../src/h2/hpack/huffman.ts";
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
 

@@ -4,9 +4,9 @@ import { afterEach } from "bun:test";
 import net from "node:net";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
-import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
-import { HpackDecoder } from "../src/rpc/h2/hpack-decoder.ts";
-import { encodeHeaderBlock } from "../src/rpc/h2/hpack-encoder.ts";
+import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/h2/frame.ts";
+import { HpackDecoder } from "../src/h2/hpack/decoder.ts";
+import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import type { TestServer } from "./helpers.ts";
 
 export interface Frame {

@@ -10,7 +10,7 @@ import type { Duplex } from "node:stream";
 import { getPublicKey, sign, verify } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
 import { Algorithm } from "../src/crypto/algorithms.ts";
-import { PREFACE, settingsFrame } from "../src/rpc/h2/frame.ts";
+import { PREFACE, settingsFrame } from "../src/h2/frame.ts";
 import { type Address, parseAddress } from "../src/transport/address.ts";
 import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, requireBinary, waitForLine } from "./helpers.ts";

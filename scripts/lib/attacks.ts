@@ -3,7 +3,8 @@
 // whether that meets the target is the caller's business.
 import { createGzip } from "node:zlib";
 import { ECHO_STREAM_PATH, EchoMethod } from "../../src/api/echo.ts";
-import { ErrorCode, encodeFrame, Flag, FrameType, Setting, writeFrameHeader } from "../../src/rpc/h2/frame.ts";
+import { ErrorCode } from "../../src/h2/errors.ts";
+import { encodeFrame, Flag, FrameType, Setting, writeFrameHeader } from "../../src/h2/frame.ts";
 import { AttackPeer, echoRequestBytes, grpcMessage, requestBlock, type SendOutcome } from "./h2-attacker.ts";
 
 export interface AttackOutcome {

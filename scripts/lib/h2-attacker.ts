@@ -16,9 +16,9 @@ import {
   Setting,
   settingsFrame,
   writeFrameHeader,
-} from "../../src/rpc/h2/frame.ts";
-import { HpackDecoder } from "../../src/rpc/h2/hpack-decoder.ts";
-import { encodeHeaderBlock } from "../../src/rpc/h2/hpack-encoder.ts";
+} from "../../src/h2/frame.ts";
+import { HpackDecoder } from "../../src/h2/hpack/decoder.ts";
+import { encodeHeaderBlock } from "../../src/h2/hpack/encoder.ts";
 
 const CHUNK_BYTES = 64 * 1024;
 /** The largest DATA frame a server that advertised nothing else accepts (RFC 9113 §4.2). */

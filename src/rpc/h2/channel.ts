@@ -1,5 +1,7 @@
 // The lean client: UnaryChannel over our own HTTP/2 (connection.ts) instead of node:http2. Same options,
 // same results; per call it builds no header objects and allocates little beyond the request frame.
+
+import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import {
   type CallOptions,
   type ChannelOptions,
@@ -12,7 +14,6 @@ import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { H2Connection } from "./connection.ts";
-import { encodeHeaderBlock } from "./hpack-encoder.ts";
 import { UnaryCall } from "./unary-call.ts";
 
 // How long a new connection may take to send its SETTINGS: a peer that accepts but never speaks HTTP/2

@@ -2,12 +2,10 @@
 // slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
 // calls are the only kind of stream; each is a UnaryCall, which turns the frames into a Result.
 import type { Duplex } from "node:stream";
-import { FRAME_HEADER_BYTES } from "../frame.ts";
-import { type RpcError, rpcError, Status } from "../status.ts";
+import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
-  ErrorCode,
   encodeFrame,
   Flag,
   FRAME_HEADER,
@@ -21,11 +19,13 @@ import {
   settingsFrame,
   windowUpdateFrame,
   writeFrameHeader,
-} from "./frame.ts";
-import { ConnectionError, HeaderBlocks, readSettings, writeHeaderBlock } from "./header-block.ts";
-import { type HeaderSink, HpackDecoder } from "./hpack-decoder.ts";
+} from "../../h2/frame.ts";
+import { HeaderBlocks, readSettings, writeHeaderBlock } from "../../h2/header-block.ts";
+import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { Writer } from "../../h2/writer.ts";
+import { FRAME_HEADER_BYTES } from "../frame.ts";
+import { type RpcError, rpcError, Status } from "../status.ts";
 import { ResponseFields, type UnaryCall } from "./unary-call.ts";
-import { Writer } from "./writer.ts";
 
 // What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
 // responses in one go, per connection enough for many streams at once. Returned when half is used.

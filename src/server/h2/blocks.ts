@@ -1,6 +1,6 @@
 // The response header blocks, HPACK-encoded without a dynamic table (rpc/h2/hpack-encoder.ts), so the
 // ones every call sends are built once here and copied as they are.
-import { encodeHeaderBlock } from "../../rpc/h2/hpack-encoder.ts";
+import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import { encodeGrpcMessage } from "../../rpc/status.ts";
 import { ACCEPT_ENCODING } from "./encodings.ts";
 

@@ -2,8 +2,8 @@
 // stream goes through router.ts. The server-wide parts: calls in flight, graceful drain and forced close,
 // and which connection to close when --max-connections is reached.
 import type { Duplex } from "node:stream";
+import { ErrorCode } from "../../h2/errors.ts";
 import { log } from "../../log.ts";
-import { ErrorCode } from "../../rpc/h2/frame.ts";
 import type { MethodDef } from "../handler.ts";
 import type { ConnectionSlot, Limits } from "../limits.ts";
 import { router } from "./router.ts";

@@ -2,8 +2,9 @@
 // stacks adopted after the 2019 flood CVEs (CVE-2019-9512..9518) and rapid reset (CVE-2023-44487). A client
 // over one gets GOAWAY ENHANCE_YOUR_CALM. PING has its own policy (src/server/limits.ts, grpc-go's strikes)
 // and header blocks their size and frame count (HeaderBlocks); these are the rest.
-import { ErrorCode, Flag } from "../../rpc/h2/frame.ts";
-import { ConnectionError } from "../../rpc/h2/header-block.ts";
+
+import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
+import { Flag } from "../../h2/frame.ts";
 
 /** How a budget refills: by time, and by work the client had us do (streams opened, bytes sent). */
 export interface BudgetRule {

@@ -3,11 +3,10 @@
 // max age), RST_STREAM and CONTINUATION. It knows nothing of gRPC beyond the few request headers it reads
 // into RequestHead; what a stream means is decided by the StreamHandler that onStream returns for it.
 import type { Duplex } from "node:stream";
-import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
+import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
-  ErrorCode,
   encodeFrame,
   Flag,
   FRAME_HEADER,
@@ -21,10 +20,11 @@ import {
   settingsFrame,
   windowUpdateFrame,
   writeFrameHeader,
-} from "../../rpc/h2/frame.ts";
-import { ConnectionError, HeaderBlocks, readSettings, writeHeaderBlock } from "../../rpc/h2/header-block.ts";
-import { HpackDecoder } from "../../rpc/h2/hpack-decoder.ts";
-import { Writer } from "../../rpc/h2/writer.ts";
+} from "../../h2/frame.ts";
+import { HeaderBlocks, readSettings, writeHeaderBlock } from "../../h2/header-block.ts";
+import { HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { Writer } from "../../h2/writer.ts";
+import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
 import { trailersOnly } from "./blocks.ts";

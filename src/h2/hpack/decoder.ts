@@ -2,8 +2,8 @@
 // One decoder per connection, fed every header block in order, even those of streams we no longer care
 // about: skipping one would leave the dynamic table out of step with the server's.
 
-import { STATIC_COUNT, STATIC_TABLE } from "./hpack-static.ts";
 import { huffmanDecode } from "./huffman.ts";
+import { STATIC_COUNT, STATIC_TABLE } from "./static-table.ts";
 
 /** Receives each decoded field; names are lower-case as HTTP/2 requires. */
 export type HeaderSink = (name: string, value: string) => void;

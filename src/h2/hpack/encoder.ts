@@ -1,7 +1,7 @@
 // HPACK encoding of request headers, without a dynamic table: everything is an indexed static field or a
 // literal without indexing, so the bytes of a block depend on nothing but its fields and can be built once
 // per channel and path and reused for every call. The server's table size settings cannot affect them.
-import { STATIC_TABLE } from "./hpack-static.ts";
+import { STATIC_TABLE } from "./static-table.ts";
 
 /** Appends an HPACK integer (§5.1) with an N-bit prefix; `first` holds the pattern bits above the prefix. */
 export function encodeInt(out: number[], value: number, prefixBits: number, first: number): void {

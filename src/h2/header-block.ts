@@ -1,9 +1,10 @@
 // What both ends of our HTTP/2 code do the same way: a header block spread over HEADERS and CONTINUATION
 // frames (RFC 9113 §6.10), read or written, and a SETTINGS frame's validated entries (§6.5). Protocol
 // violations are thrown as ConnectionError, which each connection turns into GOAWAY.
+
+import { ConnectionError, ErrorCode } from "./errors.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
-  ErrorCode,
   encodeFrame,
   Flag,
   FRAME_HEADER,
@@ -15,16 +16,6 @@ import {
   writeFrameHeader,
 } from "./frame.ts";
 import type { Writer } from "./writer.ts";
-
-/** An error that ends the whole connection with GOAWAY(code). */
-export class ConnectionError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame. */
 export type BlockSink = (id: number, flags: number, block: Buffer, start: number, end: number) => void;
