@@ -14,7 +14,7 @@ import { CLIENTS, channelTo, serveOnLoopback } from "./helpers.ts";
 import { echoFrame, type Frame, goawayCode, Peer, peerFixture } from "./peer.ts";
 
 const MAX_FRAME = 16_384;
-// The server's SETTINGS_INITIAL_WINDOW_SIZE (src/server/h2/session.ts).
+// The server's SETTINGS_INITIAL_WINDOW_SIZE (src/server/h2/connection.ts).
 const SERVER_STREAM_WINDOW = 1 << 20;
 
 /** The windows the server granted, read off its WINDOW_UPDATE frames, and what this peer used of them. */

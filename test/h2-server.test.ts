@@ -1,4 +1,4 @@
-// The lean engine's HTTP/2 layer (src/server/h2/session.ts) against a frame-level peer over a real TCP
+// The lean engine's HTTP/2 layer (src/server/h2/connection.ts) against a frame-level peer over a real TCP
 // socket: settings, pings, CONTINUATION, padding, flow control, stream limits, drain and protocol errors.
 // Waits are on frames, never on time: "the server sent nothing more" is shown by a PING answered after it.
 import { describe, expect, test } from "bun:test";

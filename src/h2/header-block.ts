@@ -3,22 +3,21 @@
 // violations are thrown as ConnectionError, which each connection turns into GOAWAY.
 
 import { ConnectionError, ErrorCode } from "./errors.ts";
-import {
-  DEFAULT_MAX_FRAME_SIZE,
-  encodeFrame,
-  Flag,
-  FRAME_HEADER,
-  FrameType,
-  framePayload,
-  MAX_ALLOWED_FRAME_SIZE,
-  MAX_WINDOW,
-  Setting,
-  writeFrameHeader,
-} from "./frame.ts";
+import { DEFAULT_MAX_FRAME_SIZE, encodeFrame, Flag, FRAME_HEADER, FrameType, writeFrameHeader } from "./frame.ts";
 import type { Writer } from "./writer.ts";
 
-/** A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame. */
-export type BlockSink = (id: number, flags: number, block: Buffer, start: number, end: number) => void;
+/**
+ * A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame.
+ * streamError: a code the stream must be reset with once the block is decoded (0 if none).
+ */
+export type BlockSink = (
+  id: number,
+  flags: number,
+  block: Buffer,
+  start: number,
+  end: number,
+  streamError: number,
+) => void;
 
 /**
  * Gathers one header block at a time; while one is open no other frame may come (§6.10).
@@ -30,6 +29,7 @@ export class HeaderBlocks {
   /** The stream whose block is still open, 0 if none. */
   open = 0;
   private flags = 0;
+  private streamError = 0;
   private parts: Buffer[] = [];
   private bytes = 0;
   private continuations = 0;
@@ -50,19 +50,13 @@ export class HeaderBlocks {
     }
   }
 
-  /** A HEADERS frame (any flags): the block goes to the sink now, or once its CONTINUATIONs are in. */
-  headers(flags: number, id: number, payload: Buffer): void {
-    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
-    const block = framePayload(FrameType.HEADERS, flags, payload);
-    if (block instanceof Error) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, block.message);
-    if (flags & Flag.END_HEADERS) {
-      this.sink(id, flags, block, 0, block.length);
-      return;
-    }
+  /** A HEADERS frame without END_HEADERS: its fragment (padding and priority removed) opens a block. */
+  begin(id: number, flags: number, fragment: Buffer, streamError: number): void {
     this.open = id;
     this.flags = flags;
-    this.parts = [block];
-    this.bytes = block.length;
+    this.streamError = streamError;
+    this.parts = [fragment];
+    this.bytes = fragment.length;
     this.continuations = 0;
   }
 
@@ -86,7 +80,7 @@ export class HeaderBlocks {
     if ((flags & Flag.END_HEADERS) === 0) return;
     const block = Buffer.concat(this.parts, this.bytes);
     this.drop();
-    this.sink(id, this.flags, block, 0, block.length);
+    this.sink(id, this.flags, block, 0, block.length, this.streamError);
   }
 
   /** Forgets the open block, so a refused one is freed now rather than with the connection. */
@@ -115,26 +109,4 @@ export function writeHeaderBlock(w: Writer, id: number, block: Buffer, maxFrame:
     const type = first ? FrameType.HEADERS : FrameType.CONTINUATION;
     w.append(encodeFrame(type, flags, id, block.subarray(off, off + maxFrame)));
   }
-}
-
-/** The entries of a SETTINGS frame (not an ACK), each value checked against §6.5.2. */
-export function readSettings(id: number, payload: Buffer): Array<readonly [number, number]> {
-  if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
-  if (payload.length % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length");
-  const out: Array<readonly [number, number]> = [];
-  for (let p = 0; p < payload.length; p += 6) {
-    const key = payload.readUInt16BE(p);
-    const value = payload.readUInt32BE(p + 2);
-    if (key === Setting.INITIAL_WINDOW_SIZE && value > MAX_WINDOW) {
-      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "initial window too large");
-    }
-    if (key === Setting.MAX_FRAME_SIZE && (value < DEFAULT_MAX_FRAME_SIZE || value > MAX_ALLOWED_FRAME_SIZE)) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `invalid SETTINGS_MAX_FRAME_SIZE ${value}`);
-    }
-    if (key === Setting.ENABLE_PUSH && value > 1) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
-    }
-    out.push([key, value]);
-  }
-  return out;
 }

@@ -13,7 +13,7 @@ import {
 import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
-import { H2Connection } from "./connection.ts";
+import { ClientConnection } from "./connection.ts";
 import { UnaryCall } from "./unary-call.ts";
 
 // How long a new connection may take to send its SETTINGS: a peer that accepts but never speaks HTTP/2
@@ -30,16 +30,16 @@ interface PathBlock {
 
 export class LeanChannel implements UnaryChannel {
   readonly stats: ChannelStats = { connects: 0, goaways: 0 };
-  private conn: H2Connection | undefined;
-  private pending: Promise<H2Connection | RpcError> | undefined;
+  private conn: ClientConnection | undefined;
+  private pending: Promise<ClientConnection | RpcError> | undefined;
   /** A connection still waiting for the server's SETTINGS: close() must not leave it behind. */
-  private connecting: H2Connection | undefined;
+  private connecting: ClientConnection | undefined;
   private closed = false;
   private readonly maxRecv: number;
   private readonly maxSend: number;
   private readonly blocks = new Map<string, PathBlock>();
   private readonly events = {
-    unusable: (c: H2Connection) => {
+    unusable: (c: ClientConnection) => {
       if (this.conn === c) this.conn = undefined;
     },
     goaway: () => {
@@ -107,7 +107,7 @@ export class LeanChannel implements UnaryChannel {
     });
   }
 
-  private connection(): Promise<H2Connection | RpcError> {
+  private connection(): Promise<ClientConnection | RpcError> {
     if (this.conn?.usable) return Promise.resolve(this.conn);
     if (this.closed) return Promise.resolve(rpcError(Status.UNAVAILABLE, "channel closed"));
     this.pending ??= this.open().finally(() => {
@@ -116,10 +116,10 @@ export class LeanChannel implements UnaryChannel {
     return this.pending;
   }
 
-  private async open(): Promise<H2Connection | RpcError> {
+  private async open(): Promise<ClientConnection | RpcError> {
     const socket = await openSocket(this.opts.connect, () => this.closed);
     if (isRpcError(socket)) return socket;
-    const conn = new H2Connection(socket, this.events);
+    const conn = new ClientConnection(socket, this.events);
     this.stats.connects++;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<RpcError>((resolve) => {

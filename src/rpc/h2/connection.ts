@@ -2,14 +2,14 @@
 // slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
 // calls are the only kind of stream; each is a UnaryCall, which turns the frames into a Result.
 import type { Duplex } from "node:stream";
+import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
+import { InFlow, OutFlow } from "../../h2/flow.ts";
 import {
-  DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
   encodeFrame,
   Flag,
   FRAME_HEADER,
-  FrameParser,
   FrameType,
   goawayFrame,
   MAX_WINDOW,
@@ -20,8 +20,9 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "../../h2/frame.ts";
-import { HeaderBlocks, readSettings, writeHeaderBlock } from "../../h2/header-block.ts";
+import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
@@ -41,12 +42,10 @@ const MAX_TRANSPARENT_RETRIES = 2;
 const COPY_WHOLE = 16 * 1024;
 // Where a request's gRPC prefix is built when the request goes out in pieces.
 const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
-// HEADERS flags that put more than the header block into the payload.
-const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
-  unusable(conn: H2Connection): void;
+  unusable(conn: ClientConnection): void;
   /** The server sent GOAWAY. */
   goaway(): void;
   /**
@@ -58,10 +57,10 @@ export interface ConnectionEvents {
 
 type State = "open" | "draining" | "dead";
 
-export class H2Connection {
+export class ClientConnection implements FrameHandler {
   private state: State = "open";
   private readonly writer: Writer;
-  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
+  private readonly reader = new FrameReader(this, { maxHeaderBlock: MAX_HEADER_BLOCK, peerIsClient: false });
   private readonly hpack = new HpackDecoder();
   private readonly fields = new ResponseFields();
   private readonly sink: HeaderSink;
@@ -69,18 +68,11 @@ export class H2Connection {
   /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
   private readonly queue: UnaryCall[] = [];
   private nextId = 1;
-
-  // The peer's settings, and our send window on the connection.
-  private maxConcurrent = Number.POSITIVE_INFINITY;
-  private initialWindow = DEFAULT_WINDOW;
-  private maxFrame = DEFAULT_MAX_FRAME_SIZE;
-  private sendWindow = DEFAULT_WINDOW;
-  /** Received DATA bytes not yet returned by a connection WINDOW_UPDATE. */
-  private recvUnacked = 0;
-
-  private readonly blocks = new HeaderBlocks(MAX_HEADER_BLOCK, (id, flags, block, start, end) =>
-    this.onBlock(id, flags, block, start, end),
-  );
+  /** The peer's settings (maxConcurrentStreams, initialWindow, maxFrameSize), as the reader applied them. */
+  private readonly peer = this.reader.peer;
+  /** Our send window on the connection, and what the server may still send on it. */
+  private readonly send = new OutFlow(DEFAULT_WINDOW);
+  private readonly recv = new InFlow(CONNECTION_WINDOW, CONNECTION_WINDOW);
 
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -150,7 +142,7 @@ export class H2Connection {
       return;
     }
     if (call.deadline < this.timerAt) this.armTimer(call.deadline);
-    if (this.streams.size >= this.maxConcurrent) {
+    if (this.streams.size >= this.peer.maxConcurrentStreams) {
       this.queue.push(call);
       return;
     }
@@ -162,9 +154,9 @@ export class H2Connection {
     this.nextId += 2;
     if (this.nextId > LAST_STREAM_ID) this.retire();
     call.id = id;
-    call.sendWindow = this.initialWindow;
+    call.sendWindow = this.peer.initialWindow;
     this.streams.set(id, call);
-    writeHeaderBlock(this.writer, id, call.headerBlock, this.maxFrame, false);
+    writeHeaderBlock(this.writer, id, call.headerBlock, this.peer.maxFrameSize, false);
     this.sendData(call);
   }
 
@@ -172,30 +164,27 @@ export class H2Connection {
   private sendData(call: UnaryCall): void {
     const w = this.writer;
     const total = call.total;
+    const send = this.send;
+    const maxFrame = this.peer.maxFrameSize;
     if (
       call.sent === 0 &&
       total <= COPY_WHOLE &&
       total <= call.sendWindow &&
-      total <= this.sendWindow &&
-      total <= this.maxFrame
+      total <= send.avail &&
+      total <= maxFrame
     ) {
       // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
-      const at = w.reserve(FRAME_HEADER + total);
-      const slab = w.slab;
-      writeFrameHeader(slab, at, total, FrameType.DATA, Flag.END_STREAM, call.id);
-      slab[at + FRAME_HEADER] = 0;
-      slab.writeUInt32BE(call.request.length, at + FRAME_HEADER + 1);
-      slab.set(call.request, at + FRAME_HEADER + 5);
+      writeMessageFrame(w, call.id, Flag.END_STREAM, call.request, call.request.length);
       call.sent = total;
       call.sendWindow -= total;
-      this.sendWindow -= total;
+      send.avail -= total;
       return;
     }
     // In pieces, as the windows allow: the 5-byte prefix is written into the output buffer, the message
     // is queued as views of the caller's bytes, never copied into a framed request of its own.
     const request = call.requestBuffer();
     while (call.sent < total) {
-      const n = Math.min(total - call.sent, call.sendWindow, this.sendWindow, this.maxFrame);
+      const n = Math.min(total - call.sent, call.sendWindow, send.avail, maxFrame);
       if (n <= 0) return;
       const end = call.sent + n;
       const prefix = Math.max(0, Math.min(FRAME_HEADER_BYTES, end) - call.sent);
@@ -211,95 +200,43 @@ export class H2Connection {
       if (to > from) w.append(request.subarray(from, to), false);
       call.sent = end;
       call.sendWindow -= n;
-      this.sendWindow -= n;
+      send.avail -= n;
     }
   }
 
   private resumeSends(): void {
     for (const call of this.streams.values()) {
-      if (this.sendWindow <= 0) return;
+      if (this.send.avail <= 0) return;
       if (call.sent < call.total) this.sendData(call);
     }
   }
 
   private onBytes(chunk: Buffer): void {
-    if (this.state === "dead") return;
-    const err = this.parser.push(chunk, this.onFrame);
-    if (err) this.connectionError(new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, err.message));
+    if (this.state !== "dead") this.reader.push(chunk);
   }
 
-  private readonly onFrame = (type: number, flags: number, id: number, buf: Buffer, start: number, end: number) => {
-    if (this.state === "dead") return;
-    try {
-      this.frame(type, flags, id, buf, start, end);
-    } catch (err) {
-      // Only our own ConnectionErrors are expected here; anything else is a bug, still not a crash.
-      this.connectionError(
-        err instanceof ConnectionError ? err : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err)),
-      );
-    }
-  };
+  // --- frames from the server (FrameHandler): src/h2/reader.ts has checked what holds on any stream ---
 
-  private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    this.blocks.check(type, id);
-    // The per-call frames are handled on ranges of the read buffer; the rest get a view of their own.
-    if (type === FrameType.HEADERS && (flags & HEADERS_EXTRAS) === 0 && flags & Flag.END_HEADERS && id % 2 === 1) {
-      this.onBlock(id, flags, buf, start, end);
-      return;
-    }
-    if (type === FrameType.DATA) {
-      this.onData(flags, id, buf, start, end);
-      return;
-    }
-    const payload = buf.subarray(start, end);
-    switch (type) {
-      case FrameType.HEADERS:
-        this.blocks.headers(flags, id, payload);
-        return;
-      case FrameType.CONTINUATION:
-        this.blocks.continuation(flags, id, payload);
-        return;
-      case FrameType.RST_STREAM:
-        this.onRst(id, payload);
-        return;
-      case FrameType.SETTINGS:
-        this.onSettings(flags, id, payload);
-        return;
-      case FrameType.PING:
-        this.onPing(flags, id, payload);
-        return;
-      case FrameType.GOAWAY:
-        this.onGoaway(id, payload);
-        return;
-      case FrameType.WINDOW_UPDATE:
-        this.onWindowUpdate(id, payload);
-        return;
-      case FrameType.PUSH_PROMISE:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE although push is disabled");
-      default:
-        return; // PRIORITY and unknown types are ignored, as RFC 9113 §4.1 and §5.5 ask.
-    }
-  }
-
-  private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
-    const length = end - start;
+  onData(id: number, flags: number, buf: Buffer, from: number, to: number, length: number): void {
     // Flow control counts the whole frame, padding included, even for streams we have forgotten.
-    this.recvUnacked += length;
-    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
-      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
-      this.recvUnacked = 0;
+    if (!this.recv.take(length)) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
     }
+    this.recv.consumed(length);
+    const increment = this.recv.due();
+    if (increment > 0) this.writer.append(windowUpdateFrame(0, increment));
     const call = this.streams.get(id);
-    if (call === undefined) return;
-    let from = start;
-    let to = end;
-    if (flags & Flag.PADDED) {
-      if (length < 1 || (buf[start] as number) >= length) {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
-      }
-      from = start + 1;
-      to = end - (buf[start] as number);
+    if (call === undefined) {
+      this.notIdle(id, "DATA");
+      return;
+    }
+    if (call.unacked + length > STREAM_WINDOW) {
+      this.cancel(
+        call,
+        rpcError(Status.INTERNAL, "server sent DATA beyond the stream window"),
+        ErrorCode.FLOW_CONTROL_ERROR,
+      );
+      return;
     }
     const err = call.onData(buf, from, to);
     if (err) {
@@ -317,23 +254,40 @@ export class H2Connection {
     }
   }
 
-  private onBlock(id: number, flags: number, block: Buffer, start: number, end: number): void {
+  /**
+   * A frame for a stream we have no call on: one we finished or reset (late frames are normal) is read past;
+   * one we never opened is idle, and a frame on it a connection error (RFC 9113 §5.1).
+   */
+  private notIdle(id: number, what: string): void {
+    if (id % 2 === 0 || id >= this.nextId) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+    }
+  }
+
+  onHeaderBlock(id: number, flags: number, block: Buffer, start: number, end: number, streamError: number): void {
     this.fields.reset();
     // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
     const err = this.hpack.decode(block, this.sink, start, end);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     const call = this.streams.get(id);
-    if (call === undefined) return;
+    if (call === undefined) {
+      this.notIdle(id, "HEADERS");
+      return;
+    }
+    if (streamError !== 0) {
+      this.cancel(call, rpcError(Status.INTERNAL, "malformed response HEADERS from server"), streamError);
+      return;
+    }
     call.onHeaders(this.fields);
     if (flags & Flag.END_STREAM) this.finish(call, undefined);
   }
 
-  private onRst(id: number, payload: Buffer): void {
-    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM is not 4 bytes");
+  onRstStream(id: number, code: number): void {
     const call = this.streams.get(id);
-    if (call === undefined) return;
-    const code = payload.readUInt32BE(0);
+    if (call === undefined) {
+      this.notIdle(id, "RST_STREAM");
+      return;
+    }
     // Refused before any answer: the server did not process it. Like src/rpc/client.ts, send it again on a
     // fresh connection (this one takes no new calls, in case the refusal says something about it).
     if (code === ErrorCode.REFUSED_STREAM && !call.responded && call.retries < MAX_TRANSPARENT_RETRIES) {
@@ -352,21 +306,10 @@ export class H2Connection {
     this.events.requeue(call);
   }
 
-  private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (flags & Flag.ACK) return;
-    for (const [key, value] of readSettings(id, payload)) {
-      if (key === Setting.MAX_CONCURRENT_STREAMS) {
-        this.maxConcurrent = value;
-      } else if (key === Setting.INITIAL_WINDOW_SIZE) {
-        // The change applies to every open stream's window, which may go negative (§6.9.2).
-        const delta = value - this.initialWindow;
-        this.initialWindow = value;
-        for (const call of this.streams.values()) call.sendWindow += delta;
-      } else if (key === Setting.MAX_FRAME_SIZE) {
-        this.maxFrame = value;
-      }
-      // HEADER_TABLE_SIZE: our encoder uses no dynamic table; the others do not concern a client.
-    }
+  onSettings(windowDelta: number): void {
+    // A change of the initial window applies to every open stream's window, which may go negative (§6.9.2).
+    if (windowDelta !== 0) for (const call of this.streams.values()) call.sendWindow += windowDelta;
+    // HEADER_TABLE_SIZE: our encoder uses no dynamic table; the others do not concern a client.
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.settle?.(undefined);
     this.settle = undefined;
@@ -374,17 +317,13 @@ export class H2Connection {
     this.pump();
   }
 
-  private onPing(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
-    if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING is not 8 bytes");
-    if ((flags & Flag.ACK) === 0) this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+  onSettingsAck(): void {}
+
+  onPing(ack: boolean, buf: Buffer, start: number): void {
+    if (!ack) this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(start, start + 8)));
   }
 
-  private onGoaway(id: number, payload: Buffer): void {
-    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
-    if (payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY shorter than 8 bytes");
-    const last = payload.readUInt32BE(0) & MAX_WINDOW;
-    const code = payload.readUInt32BE(4);
+  onGoaway(last: number, code: number, _debug: Buffer): void {
     this.events.goaway();
     this.retire();
     // Streams above last-stream-id were never processed: sent again elsewhere, up to the retry limit, and
@@ -402,28 +341,38 @@ export class H2Connection {
     this.closeIfIdle();
   }
 
-  private onWindowUpdate(id: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE is not 4 bytes");
-    const inc = payload.readUInt32BE(0) & MAX_WINDOW;
+  onWindowUpdate(id: number, increment: number): void {
     if (id === 0) {
-      if (inc === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-      this.sendWindow += inc;
-      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+      if (!this.send.add(increment)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
       this.resumeSends();
       return;
     }
     const call = this.streams.get(id);
-    if (call === undefined) return;
-    if (inc === 0 || call.sendWindow + inc > MAX_WINDOW) {
-      this.cancel(
-        call,
-        rpcError(Status.INTERNAL, "invalid stream WINDOW_UPDATE from server"),
-        ErrorCode.FLOW_CONTROL_ERROR,
-      );
+    if (call === undefined) {
+      this.notIdle(id, "WINDOW_UPDATE");
       return;
     }
-    call.sendWindow += inc;
+    call.sendWindow += increment;
+    if (call.sendWindow > MAX_WINDOW) {
+      this.onStreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+      return;
+    }
     this.sendData(call);
+  }
+
+  onStreamError(id: number, code: number, message: string): void {
+    const call = this.streams.get(id);
+    if (call === undefined) {
+      this.notIdle(id, "frame");
+      return;
+    }
+    this.cancel(call, rpcError(Status.INTERNAL, `HTTP/2 stream error from the server: ${message}`), code);
+  }
+
+  onIgnored(_type: number): void {}
+
+  onConnectionError(err: ConnectionError): void {
+    this.connectionError(err);
   }
 
   /** Ends a stream and settles its call. `reset`: tell the server too, if our side is still open. */
@@ -447,7 +396,7 @@ export class H2Connection {
 
   /** Starts queued calls while stream slots are free. */
   private pump(): void {
-    while (this.queue.length > 0 && this.streams.size < this.maxConcurrent && this.state === "open") {
+    while (this.queue.length > 0 && this.streams.size < this.peer.maxConcurrentStreams && this.state === "open") {
       const call = this.queue.shift() as UnaryCall;
       if (!call.done) this.open(call);
     }
@@ -502,6 +451,7 @@ export class H2Connection {
 
   private connectionError(err: ConnectionError): void {
     if (this.state === "dead") return;
+    this.reader.stopped = true;
     this.writer.append(goawayFrame(0, err.code, err.message));
     this.writer.flush();
     const code = err.code === ErrorCode.ENHANCE_YOUR_CALM ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL;
@@ -520,6 +470,7 @@ export class H2Connection {
     if (this.state === "dead") return;
     const wasOpen = this.state === "open";
     this.state = "dead";
+    this.reader.stopped = true;
     if (wasOpen) this.events.unusable(this);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;

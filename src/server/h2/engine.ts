@@ -1,4 +1,4 @@
-// The lean server engine: each accepted connection gets a ServerSession of our own HTTP/2 code, and every
+// The lean server engine: each accepted connection gets a ServerConnection of our own HTTP/2 code, and every
 // stream goes through router.ts. The server-wide parts: calls in flight, graceful drain and forced close,
 // and which connection to close when --max-connections is reached.
 import type { Duplex } from "node:stream";
@@ -6,15 +6,15 @@ import { ErrorCode } from "../../h2/errors.ts";
 import { log } from "../../log.ts";
 import type { MethodDef } from "../handler.ts";
 import type { ConnectionSlot, Limits } from "../limits.ts";
+import { type OnStream, ServerConnection, type SessionEvents } from "./connection.ts";
 import { router } from "./router.ts";
-import { type OnStream, ServerSession, type SessionEvents } from "./session.ts";
 
 /** GOAWAY debug data for a connection closed to make room for a new one. */
 const EVICTED = "connection_limit";
 
 /** The engine's view of one connection: its place under the limit and how many streams it has open. */
 interface Conn {
-  session: ServerSession | undefined;
+  session: ServerConnection | undefined;
   readonly slot: ConnectionSlot | undefined;
   streams: number;
   /** Closed, or chosen to close: never idle (evictable) again. */
@@ -22,7 +22,7 @@ interface Conn {
 }
 
 export class LeanEngine {
-  private readonly sessions = new Set<ServerSession>();
+  private readonly sessions = new Set<ServerConnection>();
   /** Connections with no stream open, longest idle first: a Set iterates in insertion order, and a
    * connection is re-added each time its last stream closes. */
   private readonly idle = new Set<Conn>();
@@ -46,7 +46,7 @@ export class LeanEngine {
   /** `slot`: the connection's place under --max-connections, which evictIdle may pass on. */
   accept(socket: Duplex, slot?: ConnectionSlot): void {
     const conn: Conn = { session: undefined, slot, streams: 0, leaving: false };
-    const session = new ServerSession(socket, this.limits, this.eventsFor(conn));
+    const session = new ServerConnection(socket, this.limits, this.eventsFor(conn));
     conn.session = session;
     this.sessions.add(session);
     this.idle.add(conn);

@@ -16,7 +16,7 @@ import {
   unaryRequestProblem,
 } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import type { ServerStream, StreamHandler } from "./session.ts";
+import type { ServerStream, StreamHandler } from "./connection.ts";
 
 export interface CallLimits {
   readonly maxReceiveMessageBytes: number;

@@ -3,14 +3,14 @@
 // max age), RST_STREAM and CONTINUATION. It knows nothing of gRPC beyond the few request headers it reads
 // into RequestHead; what a stream means is decided by the StreamHandler that onStream returns for it.
 import type { Duplex } from "node:stream";
+import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
+import { InFlow, OutFlow } from "../../h2/flow.ts";
 import {
-  DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
   encodeFrame,
   Flag,
   FRAME_HEADER,
-  FrameParser,
   FrameType,
   goawayFrame,
   MAX_WINDOW,
@@ -21,8 +21,9 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from "../../h2/frame.ts";
-import { HeaderBlocks, readSettings, writeHeaderBlock } from "../../h2/header-block.ts";
+import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
@@ -38,8 +39,6 @@ const CONNECTION_WINDOW = 16 << 20;
 const MAX_HEADER_LIST = 64 * 1024;
 // A compressed header block this large is an attack (CONTINUATION flood), not a request.
 const MAX_HEADER_BLOCK = 256 * 1024;
-const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
-const SMALL_COPY = 128;
 // Messages up to this size go into the output buffer whole; larger ones are queued and sent in frames.
 const COPY_WHOLE = 16 * 1024;
 // Response bytes queued for want of the client's window. Past the high mark on a stream, that stream's
@@ -83,7 +82,7 @@ export interface SessionEvents {
   readonly streamOpened: () => void;
   readonly streamClosed: () => void;
   /** The connection is finished (socket closed). */
-  readonly closed: (session: ServerSession) => void;
+  readonly closed: (session: ServerConnection) => void;
   /** Diagnostics for debug logging; never on the hot path. */
   readonly debug: (message: string) => void;
 }
@@ -114,9 +113,9 @@ export class ServerStream {
 
   constructor(
     readonly id: number,
-    readonly session: ServerSession,
+    readonly session: ServerConnection,
   ) {
-    this.sendWindow = session.peerInitialWindow;
+    this.sendWindow = session.peerSettings.initialWindow;
   }
 
   get peer(): string {
@@ -145,9 +144,11 @@ export class ServerStream {
   }
 }
 
-export class ServerSession {
+export class ServerConnection implements FrameHandler {
   private readonly writer: Writer;
-  private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
+  private readonly reader = new FrameReader(this, { maxHeaderBlock: MAX_HEADER_BLOCK, peerIsClient: true });
+  /** The client's settings, as the reader applied them. */
+  readonly peerSettings = this.reader.peer;
   private readonly hpack = new HpackDecoder();
   private readonly streams = new Map<number, ServerStream>();
   private prefaceSeen = 0;
@@ -156,14 +157,13 @@ export class ServerSession {
   /** GOAWAY sent: no new streams; the socket ends once the last stream closes. */
   private draining = false;
 
-  // The client's settings, and our send window on the connection.
-  peerInitialWindow = DEFAULT_WINDOW;
-  private peerMaxFrame = DEFAULT_MAX_FRAME_SIZE;
-  private sendWindow = DEFAULT_WINDOW;
-  /** Request bytes consumed (or read past) not yet returned by a connection WINDOW_UPDATE. */
-  private recvUnacked = 0;
-  /** What the client may still send on the connection; a client that sends more is cut. */
-  private recvWindow = DEFAULT_WINDOW;
+  /** Our send window on the connection. */
+  private readonly send = new OutFlow(DEFAULT_WINDOW);
+  /**
+   * What the client may still send on the connection (a client that sends more is cut), and the request
+   * bytes consumed or read past that are not yet returned to it.
+   */
+  private readonly recv = new InFlow(DEFAULT_WINDOW, CONNECTION_WINDOW);
   /** Response DATA bytes queued on all streams for want of window. */
   private queuedBytes = 0;
   /** Over the high mark: request DATA is held and new streams refused until under the low mark. */
@@ -173,9 +173,6 @@ export class ServerSession {
   private lastSendProgressMs = 0;
   private sendTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private readonly blocks = new HeaderBlocks(MAX_HEADER_BLOCK, (id, flags, block, start, end) =>
-    this.onBlock(id, flags, block, start, end),
-  );
   private readonly head = new RequestHead();
   private readonly headerSink: (name: string, value: string) => void;
 
@@ -296,6 +293,7 @@ export class ServerSession {
   destroy(): void {
     if (this.dead) return;
     this.dead = true;
+    this.reader.stopped = true;
     this.clearTimers();
     this.writer.flush();
     this.socket.destroy();
@@ -306,35 +304,24 @@ export class ServerSession {
 
   writeHeaders(id: number, block: Buffer, endStream: boolean): void {
     this.sentSincePing = true;
-    writeHeaderBlock(this.writer, id, block, this.peerMaxFrame, endStream);
+    writeHeaderBlock(this.writer, id, block, this.peerSettings.maxFrameSize, endStream);
   }
 
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void {
     this.sentSincePing = true;
     const total = length + FRAME_HEADER_BYTES;
+    const send = this.send;
     if (
       stream.pending === undefined &&
       total <= stream.sendWindow &&
-      total <= this.sendWindow &&
-      total <= this.peerMaxFrame &&
+      total <= send.avail &&
+      total <= this.peerSettings.maxFrameSize &&
       total <= COPY_WHOLE
     ) {
       // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
-      const w = this.writer;
-      const at = w.reserve(FRAME_HEADER + total);
-      const slab = w.slab;
-      writeFrameHeader(slab, at, total, FrameType.DATA, 0, stream.id);
-      slab[at + FRAME_HEADER] = 0;
-      slab.writeUInt32BE(length, at + FRAME_HEADER + 1);
-      const to = at + FRAME_HEADER + FRAME_HEADER_BYTES;
-      if (length <= SMALL_COPY) {
-        // A byte loop beats subarray() + set() for the small messages of most calls.
-        for (let i = 0; i < length; i++) slab[to + i] = body[i] as number;
-      } else {
-        slab.set(length === body.length ? body : body.subarray(0, length), to);
-      }
+      writeMessageFrame(this.writer, stream.id, 0, body, length);
       stream.sendWindow -= total;
-      this.sendWindow -= total;
+      send.avail -= total;
       return;
     }
     const framed = Buffer.allocUnsafe(total);
@@ -410,7 +397,7 @@ export class ServerSession {
     const w = this.writer;
     while (queue.length > 0) {
       const buf = queue[0] as Buffer;
-      const n = Math.min(buf.length, stream.sendWindow, this.sendWindow, this.peerMaxFrame);
+      const n = Math.min(buf.length, stream.sendWindow, this.send.avail, this.peerSettings.maxFrameSize);
       if (n <= 0) return;
       this.sentSincePing = true;
       this.lastSendProgressMs = Date.now();
@@ -421,7 +408,7 @@ export class ServerSession {
       // Not copied into the slab: the writer joins the parts once, when it writes them.
       w.append(n === buf.length ? buf : buf.subarray(0, n), false);
       stream.sendWindow -= n;
-      this.sendWindow -= n;
+      this.send.avail -= n;
       if (n === buf.length) queue.shift();
       else queue[0] = buf.subarray(n);
     }
@@ -437,7 +424,7 @@ export class ServerSession {
   /** Window opened: queued responses go out, and request DATA held for them is delivered again. */
   private resumeSends(): void {
     for (const stream of this.streams.values()) {
-      if (this.sendWindow <= 0) break;
+      if (this.send.avail <= 0) break;
       if (stream.pending !== undefined) this.flushStream(stream);
     }
     this.resumeReads();
@@ -493,7 +480,7 @@ export class ServerSession {
 
   /** Request bytes the application has taken: their window goes back to the client, in halves. */
   private consumed(stream: ServerStream | undefined, length: number): void {
-    this.recvUnacked += length;
+    this.recv.consumed(length);
     this.returnConnectionWindow();
     if (stream === undefined || stream.remoteEnded || length === 0) return;
     stream.recvUnacked += length;
@@ -506,10 +493,9 @@ export class ServerSession {
 
   private returnConnectionWindow(): void {
     // Withheld while backed up: the client then cannot push more request bytes for us to hold.
-    if (this.backedUp || this.recvUnacked < CONNECTION_WINDOW / 2) return;
-    this.writer.append(windowUpdateFrame(0, this.recvUnacked));
-    this.recvWindow += this.recvUnacked;
-    this.recvUnacked = 0;
+    if (this.backedUp) return;
+    const increment = this.recv.due();
+    if (increment > 0) this.writer.append(windowUpdateFrame(0, increment));
   }
 
   /**
@@ -555,80 +541,23 @@ export class ServerSession {
         // Sent once the client has spoken, not with our SETTINGS: Bun's node:http2 client loses a
         // WINDOW_UPDATE that arrives before its own preface went out (seen through an hvsock muxer).
         this.writer.append(windowUpdateFrame(0, CONNECTION_WINDOW - DEFAULT_WINDOW));
-        this.recvWindow += CONNECTION_WINDOW - DEFAULT_WINDOW;
+        this.recv.avail += CONNECTION_WINDOW - DEFAULT_WINDOW;
       }
       if (n === buf.length) return;
       buf = buf.subarray(n);
     }
-    const err = this.parser.push(buf, this.onFrame);
-    if (err && !this.dead) this.connectionError(new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, err.message));
+    this.reader.push(buf);
   }
 
-  private readonly onFrame = (type: number, flags: number, id: number, buf: Buffer, start: number, end: number) => {
-    if (this.dead) return;
-    try {
-      this.frame(type, flags, id, buf, start, end);
-    } catch (err) {
-      this.connectionError(
-        err instanceof ConnectionError ? err : new ConnectionError(ErrorCode.INTERNAL_ERROR, String(err)),
-      );
-    }
-  };
+  // --- frames from the client (FrameHandler): src/h2/reader.ts has checked what holds on any stream ---
 
-  private frame(type: number, flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    this.blocks.check(type, id);
-    if (type === FrameType.DATA) {
-      this.onData(flags, id, buf, start, end);
-      return;
-    }
-    if (type === FrameType.HEADERS && (flags & HEADERS_EXTRAS) === 0 && flags & Flag.END_HEADERS) {
-      this.onBlock(id, flags, buf, start, end);
-      return;
-    }
-    const payload = buf.subarray(start, end);
-    switch (type) {
-      case FrameType.HEADERS:
-        this.blocks.headers(flags, id, payload);
-        return;
-      case FrameType.CONTINUATION:
-        this.blocks.continuation(flags, id, payload);
-        return;
-      case FrameType.RST_STREAM:
-        this.onRst(id, payload);
-        return;
-      case FrameType.SETTINGS:
-        this.onSettings(flags, id, payload);
-        return;
-      case FrameType.PING:
-        this.onPing(flags, id, payload);
-        return;
-      case FrameType.GOAWAY:
-        // The client will open no more streams; those open finish as usual.
-        this.draining = true;
-        if (this.streams.size === 0) this.closeSoon();
-        return;
-      case FrameType.WINDOW_UPDATE:
-        this.onWindowUpdate(id, payload);
-        return;
-      case FrameType.PUSH_PROMISE:
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
-      default:
-        // PRIORITY and unknown types are ignored (RFC 9113 §4.1, §5.5), up to a budget.
-        if (!this.flood.ignored.take()) throw calm("too many PRIORITY or unknown frames");
-        return;
-    }
-  }
-
-  private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
-    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
+  onData(id: number, flags: number, buf: Buffer, from: number, to: number, length: number): void {
     if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
-    if (end > start) this.flood.emptyData = 0;
+    if (length > 0) this.flood.emptyData = 0;
     else if (this.flood.emptyDataFlood(flags)) throw calm("too many empty DATA frames");
     // Flow control counts the whole frame, padding included, even for streams already answered. A client
     // that sends past the window it was given would make us hold what it likes: cut (RFC 9113 §6.9.1).
-    const length = end - start;
-    this.recvWindow -= length;
-    if (this.recvWindow < 0) {
+    if (!this.recv.take(length)) {
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
     }
     const stream = this.streams.get(id);
@@ -636,15 +565,6 @@ export class ServerSession {
       // Answered and forgotten, or reset: the client may not know yet. Not an error for the connection.
       this.consumed(undefined, length);
       return;
-    }
-    let from = start;
-    let to = end;
-    if (flags & Flag.PADDED) {
-      if (length < 1 || (buf[start] as number) >= length) {
-        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
-      }
-      from = start + 1;
-      to = end - (buf[start] as number);
     }
     stream.recvWindow -= length;
     if (stream.recvWindow < 0) {
@@ -676,8 +596,7 @@ export class ServerSession {
   }
 
   /** A complete header block: a new stream's request headers, or the client's trailers. */
-  private onBlock(id: number, flags: number, buf: Buffer, start: number, end: number): void {
-    if (id === 0 || id % 2 === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
+  onHeaderBlock(id: number, flags: number, buf: Buffer, start: number, end: number, streamError: number): void {
     const head = this.head;
     head.method = "";
     head.path = "";
@@ -701,6 +620,10 @@ export class ServerSession {
       // Trailers on a request stream (gRPC clients send none, but HTTP/2 allows them): the end of the body.
       const stream = this.streams.get(id);
       if (stream === undefined) return;
+      if (streamError !== 0) {
+        this.onStreamError(id, streamError, "trailers HEADERS depend on their own stream");
+        return;
+      }
       if (!endStream) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
       stream.remoteEnded = true;
       if (stream.held !== undefined) return; // ends after the held body
@@ -709,6 +632,10 @@ export class ServerSession {
       return;
     }
     this.lastStreamId = id;
+    if (streamError !== 0) {
+      this.writer.append(rstStreamFrame(id, streamError));
+      return;
+    }
     if (this.draining) {
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
@@ -738,9 +665,7 @@ export class ServerSession {
     }
   }
 
-  private onRst(id: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of the wrong size");
-    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+  onRstStream(id: number, _code: number): void {
     const stream = this.streams.get(id);
     if (stream === undefined) {
       if (!this.flood.ignored.take()) throw calm("too many RST_STREAM frames on closed streams");
@@ -754,27 +679,24 @@ export class ServerSession {
     this.resumeReads();
   }
 
-  private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (flags & Flag.ACK) return;
+  onSettings(windowDelta: number): void {
     if (!this.flood.settings.take()) throw calm("too many SETTINGS frames");
-    for (const [key, value] of readSettings(id, payload)) {
-      if (key === Setting.INITIAL_WINDOW_SIZE) {
-        // Applies to every open stream's window, which may go negative (§6.9.2).
-        const delta = value - this.peerInitialWindow;
-        this.peerInitialWindow = value;
-        for (const s of this.streams.values()) s.sendWindow += delta;
-      } else if (key === Setting.MAX_FRAME_SIZE) {
-        this.peerMaxFrame = value;
-      }
-    }
+    // A change of the initial window applies to every open stream's window, which may go negative (§6.9.2).
+    if (windowDelta !== 0) for (const s of this.streams.values()) s.sendWindow += windowDelta;
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeSends();
   }
 
-  private onPing(flags: number, id: number, payload: Buffer): void {
-    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
-    if (payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
-    if (flags & Flag.ACK) {
+  onSettingsAck(): void {}
+
+  onGoaway(_lastStreamId: number, _code: number, _debug: Buffer): void {
+    // The client will open no more streams; those open finish as usual.
+    this.draining = true;
+    if (this.streams.size === 0) this.closeSoon();
+  }
+
+  onPing(ack: boolean, buf: Buffer, start: number): void {
+    if (ack) {
       this.pingOutstanding = false;
       return;
     }
@@ -789,27 +711,18 @@ export class ServerSession {
       this.events.debug("client broke the keepalive policy: GOAWAY too_many_pings");
       throw calm("too_many_pings");
     }
-    this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, payload));
+    this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(start, start + 8)));
   }
 
-  private onWindowUpdate(id: number, payload: Buffer): void {
-    if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "WINDOW_UPDATE of the wrong size");
+  onWindowUpdate(id: number, increment: number): void {
     if (!this.flood.windowUpdates.take()) throw calm("too many WINDOW_UPDATE frames");
-    const increment = payload.readUInt32BE(0) & MAX_WINDOW;
     if (id === 0) {
-      if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
-      this.sendWindow += increment;
-      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
+      if (!this.send.add(increment)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "window overflow");
       this.resumeSends();
       return;
     }
     const stream = this.streams.get(id);
     if (stream === undefined) return;
-    if (increment === 0) {
-      this.resetStream(stream, ErrorCode.PROTOCOL_ERROR);
-      stream.handler?.onAbort();
-      return;
-    }
     stream.sendWindow += increment;
     if (stream.sendWindow > MAX_WINDOW) {
       this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
@@ -818,6 +731,28 @@ export class ServerSession {
     }
     if (stream.pending !== undefined) this.flushStream(stream);
     if (stream.held !== undefined || this.backedUp) this.resumeReads();
+  }
+
+  onStreamError(id: number, code: number, message: string): void {
+    const stream = this.streams.get(id);
+    if (stream !== undefined) {
+      this.events.debug(`stream ${id} error: ${message}`);
+      this.resetStream(stream, code);
+      stream.handler?.onAbort();
+      return;
+    }
+    // Not open (idle, or closed): a reset says so, within the budget for frames that cost us and do nothing.
+    if (!this.flood.ignored.take()) throw calm("too many malformed frames");
+    this.writer.append(rstStreamFrame(id, code));
+  }
+
+  onIgnored(_type: number): void {
+    // PRIORITY and unknown types are read past (RFC 9113 §4.1, §5.5), up to a budget.
+    if (!this.flood.ignored.take()) throw calm("too many PRIORITY or unknown frames");
+  }
+
+  onConnectionError(err: ConnectionError): void {
+    this.connectionError(err);
   }
 
   // --- connection lifetime -------------------------------------------------------------------------------
@@ -850,6 +785,7 @@ export class ServerSession {
   private closeSoon(): void {
     if (this.dead) return;
     this.dead = true;
+    this.reader.stopped = true;
     this.clearTimers();
     this.writer.flush();
     this.socket.end();
@@ -860,6 +796,7 @@ export class ServerSession {
   private onClosed(): void {
     const wasDead = this.dead;
     this.dead = true;
+    this.reader.stopped = true;
     this.clearTimers();
     if (!wasDead || this.streams.size > 0) this.abortAll();
     this.events.closed(this);
