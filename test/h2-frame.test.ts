@@ -6,7 +6,6 @@ import {
   Flag,
   FrameParser,
   FrameType,
-  framePayload,
   goawayFrame,
   settingsFrame,
   windowUpdateFrame,
@@ -86,20 +85,5 @@ describe("FrameParser", () => {
     const r = parseAll(new FrameParser(16_384), [header]);
     expect(r).toBeInstanceOf(Error);
     expect((r as Error).message).toContain("16385");
-  });
-});
-
-describe("framePayload", () => {
-  test("padding is stripped", () => {
-    const padded = Buffer.from([3, 0x61, 0x62, 0, 0, 0]);
-    expect(framePayload(FrameType.DATA, Flag.PADDED, padded)).toEqual(Buffer.from("ab"));
-  });
-  test("HEADERS priority fields are skipped", () => {
-    const p = Buffer.from([0, 0, 0, 1, 16, 0x88]);
-    expect(framePayload(FrameType.HEADERS, Flag.PRIORITY, p)).toEqual(Buffer.from([0x88]));
-  });
-  test("padding longer than the frame is an error", () => {
-    expect(framePayload(FrameType.DATA, Flag.PADDED, Buffer.from([9, 1]))).toBeInstanceOf(Error);
-    expect(framePayload(FrameType.DATA, Flag.PADDED, Buffer.alloc(0))).toBeInstanceOf(Error);
   });
 });

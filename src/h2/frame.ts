@@ -176,18 +176,3 @@ export class FrameParser {
 function frameEnd(head: Buffer): number {
   return FRAME_HEADER + (((head[0] as number) << 16) | ((head[1] as number) << 8) | (head[2] as number));
 }
-
-/** The payload of a DATA or HEADERS frame without padding (and, for HEADERS, the priority fields). */
-export function framePayload(type: number, flags: number, payload: Buffer): Buffer | Error {
-  let start = 0;
-  let end = payload.length;
-  if (flags & Flag.PADDED) {
-    if (end < 1) return new Error("padded frame without a pad length");
-    const pad = payload[0] as number;
-    start = 1;
-    end -= pad;
-  }
-  if (type === FrameType.HEADERS && flags & Flag.PRIORITY) start += 5;
-  if (end < start) return new Error("padding longer than the frame");
-  return start === 0 && end === payload.length ? payload : payload.subarray(start, end);
-}
