@@ -65,7 +65,11 @@ export function toJson(type: protobuf.Type, message: object): Result<{ json: Jso
 export function jsonName(field: protobuf.Field): string {
   const declared = (field as { jsonName?: string }).jsonName ?? field.options?.json_name;
   if (typeof declared === "string" && declared !== "") return declared;
-  return field.name.replace(/_+([a-zA-Z0-9]?)/g, (_, c: string) => c.toUpperCase());
+  return defaultJsonName(field.name);
+}
+
+export function defaultJsonName(name: string): string {
+  return name.replace(/_+([a-zA-Z0-9]?)/g, (_, c: string) => c.toUpperCase());
 }
 
 // --- input ---------------------------------------------------------------------------------------------
@@ -165,7 +169,10 @@ function readEnum(e: protobuf.Enum, value: unknown, path: string): number {
   if (typeof value === "string") {
     const n = e.values[value];
     if (n !== undefined) return n;
-    const near = nearest(value, Object.keys(e.values));
+    // Enum values usually carry the enum's prefix (COLOR_RED), so "RED" is matched by suffix too.
+    const names = Object.keys(e.values);
+    const up = value.toUpperCase();
+    const near = names.find((n) => n.endsWith(`_${up}`) || n === up) ?? nearest(value, names);
     return fail(
       path,
       `unknown ${e.fullName.slice(1)} value ${show(value)}${near === undefined ? "" : ` (did you mean ${near}?)`}`,
