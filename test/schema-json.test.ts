@@ -3,7 +3,7 @@
 // to wire bytes and back, so protobufjs's encoder and decoder are in the loop, not just our walker.
 import { describe, expect, test } from "bun:test";
 import type protobuf from "protobufjs";
-import { decodeToJson, encodeJson, type Json } from "../src/schema/json.ts";
+import { decodeToJson, encodeJson, fromJson, type Json, toJson } from "../src/schema/json.ts";
 import { loadProtoFiles } from "../src/schema/proto-files.ts";
 import { loadProtoset } from "../src/schema/protoset.ts";
 import { FIXTURES, TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
@@ -89,6 +89,22 @@ for (const [source, root] of roots()) {
       expect(one({ color: 2 })).toEqual({ color: "COLOR_GREEN" });
       expect(one({ payload: "AQID_w" })).toEqual({ payload: "AQID/w==" });
       expect(one({ small: "12", score: "1.5" })).toEqual({ small: 12, score: 1.5 });
+    });
+
+    test("fromJson and toJson meet at a protobufjs message", () => {
+      const m = fromJson(Request, { bigSigned: "9007199254740993", payload: "AQI=", color: "COLOR_GREEN" });
+      if (!m.ok) throw new Error(m.error);
+      expect(m.message).toBeInstanceOf(Request.ctor);
+      expect(toJson(Request, m.message)).toEqual({
+        ok: true,
+        json: { bigSigned: "9007199254740993", payload: "AQI=", color: "COLOR_GREEN" },
+      });
+    });
+
+    test("a float prints as the shortest decimal that reads back as the same float32", () => {
+      expect(one({ ratio: 0.1 })).toEqual({ ratio: 0.1 });
+      expect(one({ ratio: 3.4028234663852886e38 })).toEqual({ ratio: 3.4028235e38 });
+      expect(misfit(Request, { ratio: 1e39 })).toBe(".ratio: 1e+39 is out of range for float");
     });
 
     test("floats: NaN and the infinities as strings", () => {

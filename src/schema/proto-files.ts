@@ -31,8 +31,9 @@ export function loadProtoFiles(
     name: importName(f, paths),
     path: f,
   }));
-  while (queue.length > 0) {
-    const item = queue.shift() as { name: string; path?: string; from?: string };
+  // An index, not shift(): shifting is linear in the queue's length, which made many-file loads quadratic.
+  for (let next = 0; next < queue.length; next++) {
+    const item = queue[next] as { name: string; path?: string; from?: string };
     if (done.has(item.name)) continue;
     done.add(item.name);
     const builtIn = item.name.startsWith("google/protobuf/") ? wellKnown(item.name) : undefined;
