@@ -86,6 +86,15 @@ describe("protosets", () => {
     expect(r.root.lookupType("google.protobuf.Any").fields.type_url?.id).toBe(1);
   });
 
+  test("the committed protoset still matches the .proto (regenerate it when the .proto changes)", () => {
+    const fromSet = loadProtoset(TESTSVC_PROTOSET);
+    if (!fromSet.ok) throw new Error(fromSet.error);
+    const fromProto = mustLoad([TESTSVC_PROTO], [FIXTURES]);
+    for (const symbol of ["testsvc.v1.Tester", "testsvc.v1.Request", "testsvc.v1.Item", "testsvc.v1.Response"]) {
+      expect(describeSymbol(fromSet.root, symbol)).toEqual(describeSymbol(fromProto, symbol));
+    }
+  });
+
   test("a set made by protobufjs itself at test time loads too", () => {
     const root = mustLoad([TESTSVC_PROTO], [FIXTURES]);
     const set = (root as unknown as { toDescriptor(e: string): protobuf.Message }).toDescriptor("proto3");
