@@ -3,9 +3,6 @@
 import type { ArgsDef } from "citty";
 import { nearest } from "../text/nearest.ts";
 
-// main.ts takes nearest() from here; it lives below cli/ so src/schema can use it too.
-export { nearest };
-
 type Def = { readonly type?: string; readonly alias?: string | readonly string[] };
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
