@@ -7,8 +7,9 @@ import call from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
 import { helpOf, renderHelp, withHelp } from "./cli/help.ts";
 import serve from "./cli/serve.ts";
-import { flagProblem, nearest } from "./cli/strict.ts";
+import { flagProblem } from "./cli/strict.ts";
 import { log } from "./log.ts";
+import { nearest } from "./text/nearest.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 const main = withHelp(
