@@ -4,6 +4,7 @@
 import type { Duplex } from "node:stream";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
+import { FieldCheck } from "./field-check.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -43,6 +44,10 @@ const COPY_WHOLE = 16 * 1024;
 const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
 // HEADERS flags that put more than the header block into the payload.
 const HEADERS_EXTRAS = Flag.PADDED | Flag.PRIORITY;
+// Streams we reset whose late frames are ignored (RFC 9113 §5.1, "closed"); the RFC lets that period be
+// limited, so only the most recent ones are remembered and later frames on older ones get STREAM_CLOSED.
+const MAX_RESET_REMEMBERED = 1024;
+const PRIORITY_LENGTH = 5;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
@@ -64,6 +69,9 @@ export class H2Connection {
   private readonly parser = new FrameParser(DEFAULT_MAX_FRAME_SIZE);
   private readonly hpack = new HpackDecoder();
   private readonly fields = new ResponseFields();
+  private readonly check = new FieldCheck();
+  /** Ids of streams we sent RST_STREAM on, oldest first (a Set keeps insertion order). */
+  private readonly resetByUs = new Set<number>();
   private readonly sink: HeaderSink;
   private readonly streams = new Map<number, UnaryCall>();
   /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
@@ -97,20 +105,29 @@ export class H2Connection {
   ) {
     this.writer = new Writer(socket);
     const f = this.fields;
+    const c = this.check;
+    // Each field is checked as it comes (RFC 9113 §8.2, §8.3); the names a gRPC response always carries
+    // are matched first and need no check of their characters.
     this.sink = (name, value) => {
       switch (name) {
         case ":status":
+          c.onStatus(value);
           f.status = value;
           return;
         case "content-type":
+          c.onKnown(value);
           f.contentType = value;
           return;
         case "grpc-status":
+          c.onKnown(value);
           f.grpcStatus = value;
           return;
         case "grpc-message":
+          c.onKnown(value);
           f.grpcMessage = value;
           return;
+        default:
+          c.onOther(name, value);
       }
     };
     this.established = new Promise((resolve) => {
@@ -275,31 +292,88 @@ export class H2Connection {
         this.onWindowUpdate(id, payload);
         return;
       case FrameType.PUSH_PROMISE:
+        // §6.6 and §8.4: we sent SETTINGS_ENABLE_PUSH 0, so a PUSH_PROMISE is a connection error.
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE although push is disabled");
+      case FrameType.PRIORITY:
+        this.onPriority(id, payload);
+        return;
       default:
-        return; // PRIORITY and unknown types are ignored, as RFC 9113 §4.1 and §5.5 ask.
+        return; // unknown types are ignored, as RFC 9113 §4.1 and §5.5 ask.
+    }
+  }
+
+  /** §5.1: a stream we have not opened yet. Push is off, so every even (server-initiated) id is idle too. */
+  private idle(id: number): boolean {
+    return id % 2 === 0 || id >= this.nextId;
+  }
+
+  /**
+   * A HEADERS or DATA frame on a stream that is not open: on an idle one a connection error (§5.1); on one
+   * we reset, ignored (§5.1, "closed"); on one the server ended or reset, a stream error STREAM_CLOSED
+   * (§5.1 "half-closed (remote)", §6.1), sent once per stream.
+   */
+  private notOpen(id: number, what: string): void {
+    if (this.idle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+    if (this.resetByUs.has(id)) return;
+    this.reset(id, ErrorCode.STREAM_CLOSED);
+  }
+
+  /** Sends RST_STREAM and remembers the stream, so that its late frames are ignored. */
+  private reset(id: number, code: number): void {
+    this.writer.append(rstStreamFrame(id, code));
+    const ids = this.resetByUs;
+    ids.add(id);
+    if (ids.size > MAX_RESET_REMEMBERED) ids.delete(ids.values().next().value as number);
+  }
+
+  /** §6.3: PRIORITY carries nothing we use, but its shape is still checked. */
+  private onPriority(id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PRIORITY on stream 0");
+    if (payload.length === PRIORITY_LENGTH) return;
+    // A stream error; on an idle stream RST_STREAM may not be sent (§6.4), so the connection goes instead.
+    if (this.idle(id)) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PRIORITY is not 5 bytes");
+    const call = this.streams.get(id);
+    if (call !== undefined) {
+      this.cancel(
+        call,
+        rpcError(Status.INTERNAL, "PRIORITY frame of the wrong size from server"),
+        ErrorCode.FRAME_SIZE_ERROR,
+      );
+    } else if (!this.resetByUs.has(id)) {
+      this.reset(id, ErrorCode.FRAME_SIZE_ERROR);
     }
   }
 
   private onData(flags: number, id: number, buf: Buffer, start: number, end: number): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     const length = end - start;
-    // Flow control counts the whole frame, padding included, even for streams we have forgotten.
-    this.recvUnacked += length;
-    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
-      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
-      this.recvUnacked = 0;
-    }
-    const call = this.streams.get(id);
-    if (call === undefined) return;
     let from = start;
     let to = end;
+    // §6.1: padding as long as the payload is a connection error, whatever state the stream is in.
     if (flags & Flag.PADDED) {
       if (length < 1 || (buf[start] as number) >= length) {
         throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA padding longer than the frame");
       }
       from = start + 1;
       to = end - (buf[start] as number);
+    }
+    const call = this.streams.get(id);
+    // Flow control counts the whole frame, padding included, even for streams we have forgotten.
+    this.recvUnacked += length;
+    if (this.recvUnacked >= CONNECTION_WINDOW / 2) {
+      this.writer.append(windowUpdateFrame(0, this.recvUnacked));
+      this.recvUnacked = 0;
+    }
+    if (call === undefined) {
+      this.notOpen(id, "DATA");
+      return;
+    }
+    // §8.1: a response opens with HEADERS; nghttp2 resets a stream whose DATA comes first. An empty
+    // END_STREAM is let through as "ended without a response" (UNAVAILABLE, as the node:http2 client says):
+    // Bun's node:http2 server sends exactly that when it closes a stream with a code.
+    if (!call.responded && (length > 0 || (flags & Flag.END_STREAM) === 0)) {
+      this.malformed(call, "DATA before the response headers");
+      return;
     }
     const err = call.onData(buf, from, to);
     if (err) {
@@ -319,20 +393,60 @@ export class H2Connection {
 
   private onBlock(id: number, flags: number, block: Buffer, start: number, end: number): void {
     this.fields.reset();
+    this.check.reset();
     // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
     const err = this.hpack.decode(block, this.sink, start, end);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     const call = this.streams.get(id);
-    if (call === undefined) return;
+    if (call === undefined) {
+      this.notOpen(id, "HEADERS");
+      return;
+    }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    const problem = this.blockProblem(call, endStream);
+    if (problem !== undefined) {
+      this.malformed(call, problem);
+      return;
+    }
+    // §8.1: an informational (1xx) response comes before the real one and says nothing to a gRPC call.
+    if (!call.responded && (this.fields.status as string).charCodeAt(0) === 0x31) return;
     call.onHeaders(this.fields);
-    if (flags & Flag.END_STREAM) this.finish(call, undefined);
+    if (endStream) this.finish(call, undefined);
+  }
+
+  /** What makes this header block malformed (§8.1, §8.3), given where it comes in the response. */
+  private blockProblem(call: UnaryCall, endStream: boolean): string | undefined {
+    const c = this.check;
+    if (c.problem !== undefined) return c.problem;
+    if (!call.responded) {
+      if (!c.status) return "response headers without :status";
+      if (endStream && (this.fields.status as string).charCodeAt(0) === 0x31) {
+        return "informational response with END_STREAM";
+      }
+      return undefined;
+    }
+    if (c.status) return "pseudo-header in trailers";
+    if (!endStream) return "trailers without END_STREAM";
+    return undefined;
+  }
+
+  /** §8.1.1: a malformed response is a stream error PROTOCOL_ERROR; grpc-go reports it as INTERNAL. */
+  private malformed(call: UnaryCall, problem: string): void {
+    this.cancel(
+      call,
+      rpcError(Status.INTERNAL, `malformed response from server: ${problem}`),
+      ErrorCode.PROTOCOL_ERROR,
+    );
   }
 
   private onRst(id: number, payload: Buffer): void {
     if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on stream 0");
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM is not 4 bytes");
     const call = this.streams.get(id);
-    if (call === undefined) return;
+    if (call === undefined) {
+      if (this.idle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `RST_STREAM on idle stream ${id}`);
+      return; // §5.1: a reset may cross our own END_STREAM or RST_STREAM
+    }
     const code = payload.readUInt32BE(0);
     // Refused before any answer: the server did not process it. Like src/rpc/client.ts, send it again on a
     // fresh connection (this one takes no new calls, in case the refusal says something about it).
@@ -353,15 +467,29 @@ export class H2Connection {
   }
 
   private onSettings(flags: number, id: number, payload: Buffer): void {
-    if (flags & Flag.ACK) return;
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "SETTINGS on a stream");
+    if (flags & Flag.ACK) {
+      if (payload.length !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+      return;
+    }
+    // readSettings checks every entry (§6.5.2) before any is applied.
     for (const [key, value] of readSettings(id, payload)) {
       if (key === Setting.MAX_CONCURRENT_STREAMS) {
         this.maxConcurrent = value;
+      } else if (key === Setting.ENABLE_PUSH) {
+        // §6.5.2: a server may only repeat the default for clients, 0.
+        if (value !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH 1");
       } else if (key === Setting.INITIAL_WINDOW_SIZE) {
-        // The change applies to every open stream's window, which may go negative (§6.9.2).
+        // The change applies to every open stream's window, which may go negative but not past 2^31-1
+        // (§6.9.2).
         const delta = value - this.initialWindow;
         this.initialWindow = value;
-        for (const call of this.streams.values()) call.sendWindow += delta;
+        for (const call of this.streams.values()) {
+          call.sendWindow += delta;
+          if (call.sendWindow > MAX_WINDOW) {
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE overflows a window");
+          }
+        }
       } else if (key === Setting.MAX_FRAME_SIZE) {
         this.maxFrame = value;
       }
@@ -413,13 +541,18 @@ export class H2Connection {
       return;
     }
     const call = this.streams.get(id);
-    if (call === undefined) return;
-    if (inc === 0 || call.sendWindow + inc > MAX_WINDOW) {
-      this.cancel(
-        call,
-        rpcError(Status.INTERNAL, "invalid stream WINDOW_UPDATE from server"),
-        ErrorCode.FLOW_CONTROL_ERROR,
-      );
+    if (call === undefined) {
+      if (this.idle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${id}`);
+      return; // §5.1: may cross our END_STREAM or RST_STREAM
+    }
+    // §6.9: an increment of 0 is a PROTOCOL_ERROR, a window past 2^31-1 a FLOW_CONTROL_ERROR (§6.9.1);
+    // both are stream errors here, reported INTERNAL as grpc-go does.
+    if (inc === 0) {
+      this.cancel(call, rpcError(Status.INTERNAL, "stream WINDOW_UPDATE of 0 from server"), ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (call.sendWindow + inc > MAX_WINDOW) {
+      this.cancel(call, rpcError(Status.INTERNAL, "stream window overflow from server"), ErrorCode.FLOW_CONTROL_ERROR);
       return;
     }
     call.sendWindow += inc;
@@ -430,7 +563,7 @@ export class H2Connection {
   private finish(call: UnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
     this.streams.delete(call.id);
     // The server answered before taking all of the request (e.g. too large): close our half as well.
-    if (reset && call.sent < call.total) this.writer.append(rstStreamFrame(call.id, ErrorCode.CANCEL));
+    if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
     call.end(rstCode, streamError);
     this.pump();
     this.closeIfIdle();
@@ -439,7 +572,7 @@ export class H2Connection {
   /** Gives up on a call: RST_STREAM to the server, the error to the caller. */
   private cancel(call: UnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
     this.streams.delete(call.id);
-    this.writer.append(rstStreamFrame(call.id, code));
+    this.reset(call.id, code);
     call.abort(error);
     this.pump();
     this.closeIfIdle();
