@@ -1,5 +1,6 @@
 // A frame-level HTTP/2 client for tests: speaks the protocol frame by frame over a real TCP socket and
-// records every frame the server sends, decoded enough to assert on.
+// records every frame the server sends, decoded enough to assert on. The same recording serves the
+// server side of test/server-peer.ts, where the bytes start with the client's connection preface.
 import { afterEach } from "bun:test";
 import net from "node:net";
 import { encodeMessage } from "../src/api/codec.ts";
@@ -22,13 +23,28 @@ export interface Frame {
 export class Peer {
   readonly frames: Frame[] = [];
   closed = false;
+  /** On the server side: whether the bytes began with the client preface (undefined until 24 came). */
+  prefaceOk: boolean | undefined;
   private readonly parser = new FrameParser(1 << 24);
   private readonly hpack = new HpackDecoder();
   private waiters: Array<() => void> = [];
   private pingSeq = 0;
 
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => {
+  /** prefaceFirst: the socket is a server's, so the peer's bytes open with the 24-byte preface. */
+  constructor(
+    readonly socket: net.Socket,
+    prefaceFirst = false,
+  ) {
+    let held: Buffer | undefined = prefaceFirst ? Buffer.alloc(0) : undefined;
+    socket.on("data", (data: Buffer) => {
+      let chunk = data;
+      if (held !== undefined) {
+        held = Buffer.concat([held, chunk]);
+        if (held.length < PREFACE.length) return;
+        this.prefaceOk = held.subarray(0, PREFACE.length).equals(PREFACE);
+        chunk = held.subarray(PREFACE.length);
+        held = undefined;
+      }
       this.parser.push(chunk, (type, flags, id, buf, start, end) => {
         const payload = Buffer.from(buf.subarray(start, end));
         let headers: Record<string, string> | undefined;

@@ -128,7 +128,7 @@ export class FrameReader {
           h.onSettingsAck();
           return;
         }
-        h.onSettings(this.peer.apply(buf, start, end));
+        h.onSettings(this.peer.apply(buf, start, end, !this.peerIsClient));
         return;
       case FrameType.PING:
         if (id !== 0) throw protocol("PING on a stream");

@@ -14,7 +14,7 @@ export class PeerSettings {
    * Applies the entries of one SETTINGS frame (not an ACK), each value checked against §6.5.2. Returns
    * how much every open stream's send window moves by (§6.9.2: it may go negative).
    */
-  apply(buf: Buffer, start: number, end: number): number {
+  apply(buf: Buffer, start: number, end: number, fromServer: boolean): number {
     if ((end - start) % 6 !== 0) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS length");
     let delta = 0;
     for (let p = start; p < end; p += 6) {
@@ -26,6 +26,10 @@ export class PeerSettings {
           break;
         case Setting.ENABLE_PUSH:
           if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid SETTINGS_ENABLE_PUSH");
+          // A server may not offer push to push back (§6.5.2): a client treats 1 as a connection error.
+          if (value === 1 && fromServer) {
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "server sent SETTINGS_ENABLE_PUSH 1");
+          }
           this.enablePush = value === 1;
           break;
         case Setting.MAX_CONCURRENT_STREAMS:

@@ -26,6 +26,7 @@ import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
+import { FieldCheck } from "./field-check.ts";
 import { ResponseFields, type UnaryCall } from "./unary-call.ts";
 
 // What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
@@ -42,6 +43,10 @@ const MAX_TRANSPARENT_RETRIES = 2;
 const COPY_WHOLE = 16 * 1024;
 // Where a request's gRPC prefix is built when the request goes out in pieces.
 const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
+// Streams we reset whose late frames are ignored (RFC 9113 §5.1, "closed"); the RFC lets that period be
+// limited, so only the most recent ones are remembered and later frames on older ones get STREAM_CLOSED.
+const MAX_RESET_REMEMBERED = 1024;
+const DIGIT_ONE = 0x31;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
@@ -63,6 +68,9 @@ export class ClientConnection implements FrameHandler {
   private readonly reader = new FrameReader(this, { maxHeaderBlock: MAX_HEADER_BLOCK, peerIsClient: false });
   private readonly hpack = new HpackDecoder();
   private readonly fields = new ResponseFields();
+  private readonly check = new FieldCheck();
+  /** Ids of streams we sent RST_STREAM on, oldest first (a Set keeps insertion order). */
+  private readonly resetByUs = new Set<number>();
   private readonly sink: HeaderSink;
   private readonly streams = new Map<number, UnaryCall>();
   /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
@@ -89,20 +97,29 @@ export class ClientConnection implements FrameHandler {
   ) {
     this.writer = new Writer(socket);
     const f = this.fields;
+    const c = this.check;
+    // Each field is checked as it comes (RFC 9113 §8.2, §8.3); the names a gRPC response always carries
+    // are matched first and need no check of their characters.
     this.sink = (name, value) => {
       switch (name) {
         case ":status":
+          c.onStatus(value);
           f.status = value;
           return;
         case "content-type":
+          c.onKnown(value);
           f.contentType = value;
           return;
         case "grpc-status":
+          c.onKnown(value);
           f.grpcStatus = value;
           return;
         case "grpc-message":
+          c.onKnown(value);
           f.grpcMessage = value;
           return;
+        default:
+          c.onOther(name, value);
       }
     };
     this.established = new Promise((resolve) => {
@@ -227,7 +244,14 @@ export class ClientConnection implements FrameHandler {
     if (increment > 0) this.writer.append(windowUpdateFrame(0, increment));
     const call = this.streams.get(id);
     if (call === undefined) {
-      this.notIdle(id, "DATA");
+      this.notOpen(id, "DATA");
+      return;
+    }
+    // §8.1: a response opens with HEADERS; nghttp2 resets a stream whose DATA comes first. An empty
+    // END_STREAM is let through as "ended without a response" (UNAVAILABLE, as the node:http2 client says):
+    // Bun's node:http2 server sends exactly that when it closes a stream with a code.
+    if (!call.responded && (length > 0 || (flags & Flag.END_STREAM) === 0)) {
+      this.malformed(call, "DATA before the response headers");
       return;
     }
     if (call.unacked + length > STREAM_WINDOW) {
@@ -254,32 +278,84 @@ export class ClientConnection implements FrameHandler {
     }
   }
 
-  /**
-   * A frame for a stream we have no call on: one we finished or reset (late frames are normal) is read past;
-   * one we never opened is idle, and a frame on it a connection error (RFC 9113 §5.1).
-   */
+  /** §5.1: a stream we have not opened yet. Push is off, so every even (server-initiated) id is idle too. */
+  private idle(id: number): boolean {
+    return id % 2 === 0 || id >= this.nextId;
+  }
+
+  /** A frame on a stream we have no call on: on an idle one a connection error (§5.1); else read past. */
   private notIdle(id: number, what: string): void {
-    if (id % 2 === 0 || id >= this.nextId) {
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
-    }
+    if (this.idle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on idle stream ${id}`);
+  }
+
+  /**
+   * A HEADERS or DATA frame on a stream that is not open: on an idle one a connection error (§5.1); on one
+   * we reset, ignored (§5.1, "closed"); on one the server ended or reset, a stream error STREAM_CLOSED
+   * (§5.1 "half-closed (remote)", §6.1), sent once per stream.
+   */
+  private notOpen(id: number, what: string): void {
+    this.notIdle(id, what);
+    if (!this.resetByUs.has(id)) this.reset(id, ErrorCode.STREAM_CLOSED);
+  }
+
+  /** Sends RST_STREAM and remembers the stream, so that its late frames are ignored. */
+  private reset(id: number, code: number): void {
+    this.writer.append(rstStreamFrame(id, code));
+    const ids = this.resetByUs;
+    ids.add(id);
+    if (ids.size > MAX_RESET_REMEMBERED) ids.delete(ids.values().next().value as number);
   }
 
   onHeaderBlock(id: number, flags: number, block: Buffer, start: number, end: number, streamError: number): void {
     this.fields.reset();
+    this.check.reset();
     // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
     const err = this.hpack.decode(block, this.sink, start, end);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     const call = this.streams.get(id);
     if (call === undefined) {
-      this.notIdle(id, "HEADERS");
+      this.notOpen(id, "HEADERS");
       return;
     }
     if (streamError !== 0) {
       this.cancel(call, rpcError(Status.INTERNAL, "malformed response HEADERS from server"), streamError);
       return;
     }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    const problem = this.blockProblem(call, endStream);
+    if (problem !== undefined) {
+      this.malformed(call, problem);
+      return;
+    }
+    // §8.1: an informational (1xx) response comes before the real one and says nothing to a gRPC call.
+    if (!call.responded && (this.fields.status as string).charCodeAt(0) === DIGIT_ONE) return;
     call.onHeaders(this.fields);
-    if (flags & Flag.END_STREAM) this.finish(call, undefined);
+    if (endStream) this.finish(call, undefined);
+  }
+
+  /** What makes this header block malformed (§8.1, §8.3), given where it comes in the response. */
+  private blockProblem(call: UnaryCall, endStream: boolean): string | undefined {
+    const c = this.check;
+    if (c.problem !== undefined) return c.problem;
+    if (!call.responded) {
+      if (!c.status) return "response headers without :status";
+      if (endStream && (this.fields.status as string).charCodeAt(0) === DIGIT_ONE) {
+        return "informational response with END_STREAM";
+      }
+      return undefined;
+    }
+    if (c.status) return "pseudo-header in trailers";
+    if (!endStream) return "trailers without END_STREAM";
+    return undefined;
+  }
+
+  /** §8.1.1: a malformed response is a stream error PROTOCOL_ERROR; grpc-go reports it as INTERNAL. */
+  private malformed(call: UnaryCall, problem: string): void {
+    this.cancel(
+      call,
+      rpcError(Status.INTERNAL, `malformed response from server: ${problem}`),
+      ErrorCode.PROTOCOL_ERROR,
+    );
   }
 
   onRstStream(id: number, code: number): void {
@@ -307,8 +383,16 @@ export class ClientConnection implements FrameHandler {
   }
 
   onSettings(windowDelta: number): void {
-    // A change of the initial window applies to every open stream's window, which may go negative (§6.9.2).
-    if (windowDelta !== 0) for (const call of this.streams.values()) call.sendWindow += windowDelta;
+    // A change of the initial window applies to every open stream's window, which may go negative but not
+    // past 2^31−1 (§6.9.2).
+    if (windowDelta !== 0) {
+      for (const call of this.streams.values()) {
+        call.sendWindow += windowDelta;
+        if (call.sendWindow > MAX_WINDOW) {
+          throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE overflows a window");
+        }
+      }
+    }
     // HEADER_TABLE_SIZE: our encoder uses no dynamic table; the others do not concern a client.
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.settle?.(undefined);
@@ -363,7 +447,9 @@ export class ClientConnection implements FrameHandler {
   onStreamError(id: number, code: number, message: string): void {
     const call = this.streams.get(id);
     if (call === undefined) {
-      this.notIdle(id, "frame");
+      // On an idle stream RST_STREAM may not be sent (§6.4), so the connection goes instead.
+      if (this.idle(id)) throw new ConnectionError(code, `${message} on idle stream ${id}`);
+      if (!this.resetByUs.has(id)) this.reset(id, code);
       return;
     }
     this.cancel(call, rpcError(Status.INTERNAL, `HTTP/2 stream error from the server: ${message}`), code);
@@ -379,7 +465,7 @@ export class ClientConnection implements FrameHandler {
   private finish(call: UnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
     this.streams.delete(call.id);
     // The server answered before taking all of the request (e.g. too large): close our half as well.
-    if (reset && call.sent < call.total) this.writer.append(rstStreamFrame(call.id, ErrorCode.CANCEL));
+    if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
     call.end(rstCode, streamError);
     this.pump();
     this.closeIfIdle();
@@ -388,7 +474,7 @@ export class ClientConnection implements FrameHandler {
   /** Gives up on a call: RST_STREAM to the server, the error to the caller. */
   private cancel(call: UnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
     this.streams.delete(call.id);
-    this.writer.append(rstStreamFrame(call.id, code));
+    this.reset(call.id, code);
     call.abort(error);
     this.pump();
     this.closeIfIdle();
