@@ -205,3 +205,13 @@ export function framePayload(type: number, flags: number, payload: Buffer): Buff
   if (end < start) return new Error("padding longer than the frame");
   return start === 0 && end === payload.length ? payload : payload.subarray(start, end);
 }
+
+/**
+ * The stream a PRIORITY frame, or a HEADERS frame with the PRIORITY flag, makes its stream depend on
+ * (RFC 9113 §6.2, §6.3), the exclusive bit cleared; -1 when the payload is too short to hold it.
+ */
+export function streamDependency(type: number, flags: number, payload: Buffer): number {
+  const at = type === FrameType.HEADERS && flags & Flag.PADDED ? 1 : 0;
+  if (payload.length < at + 4) return -1;
+  return payload.readUInt32BE(at) & MAX_WINDOW;
+}
