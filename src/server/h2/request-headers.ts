@@ -83,24 +83,40 @@ function pseudoField(state: number, name: string, value: string): number {
   return state & bit ? withReason(state, DUPLICATE_PSEUDO) : state | bit;
 }
 
-/** A regular field's problem (a reason), or 0. Names are checked by length first: most are none of these. */
+// Regular names found valid lately. A client sends the same few names on every request, and they come as
+// the same string objects (HPACK's static table, the decoder's cache of literals), so most are found here
+// by identity, a pointer compare, instead of a walk over their characters.
+const KNOWN_NAMES = 8;
+const known: string[] = new Array<string>(KNOWN_NAMES).fill("");
+let knownNext = 0;
+
+/** A regular field's problem (a reason), or 0. */
 function regularProblem(name: string, value: string): number {
+  // The two whose value matters are checked each time; their names are valid.
+  if (name === "te") return value === "trailers" ? 0 : BAD_TE; // §8.2.2; x/net compares it exactly
+  if (name === "content-length") return contentLength(value) < 0 ? BAD_CONTENT_LENGTH : 0;
+  for (let i = 0; i < KNOWN_NAMES; i++) if (known[i] === name) return 0;
+  const reason = nameProblem(name);
+  if (reason === 0) {
+    known[knownNext] = name;
+    knownNext = (knownNext + 1) % KNOWN_NAMES;
+  }
+  return reason;
+}
+
+function nameProblem(name: string): number {
   // §8.2.1: no 0x00-0x20, no A-Z, no 0x7f-0xff, and no colon outside a pseudo-header's first character.
   if (name.length === 0) return BAD_NAME;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || c === 0x3a) return BAD_NAME;
   }
+  // §8.2.2: connection-specific fields, told apart by length first.
   switch (name.length) {
-    case 2:
-      // §8.2.2: TE may be present, with no value other than "trailers" (x/net compares it exactly).
-      return name === "te" && value !== "trailers" ? BAD_TE : 0;
     case 7:
       return name === "upgrade" ? CONNECTION_SPECIFIC : 0;
     case 10:
       return name === "connection" || name === "keep-alive" ? CONNECTION_SPECIFIC : 0;
-    case 14:
-      return name === "content-length" && contentLength(value) < 0 ? BAD_CONTENT_LENGTH : 0;
     case 16:
       return name === "proxy-connection" ? CONNECTION_SPECIFIC : 0;
     case 17:
