@@ -36,7 +36,7 @@ class Recorder implements FrameHandler {
   onWindowUpdate(id: number, increment: number) {
     this.events.push(["window-update", id, increment]);
   }
-  onStreamError(id: number, code: number, _message: string) {
+  onStreamError(id: number, _type: number, code: number, _message: string) {
     this.events.push(["stream-error", id, errorName(code)]);
   }
   onIgnored(type: number) {

@@ -280,6 +280,7 @@ describe("lean HTTP/2 server: streams", () => {
     await peer.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
     const big = encodeHeaderBlock([
       [":method", "POST"],
+      [":scheme", "http"],
       [":path", EchoMethod.path],
       ["content-type", "application/grpc"],
       ["x-big", "x".repeat(70_000)],

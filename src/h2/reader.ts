@@ -28,8 +28,8 @@ export interface FrameHandler {
   onGoaway(lastStreamId: number, code: number, debug: Buffer): void;
   /** A WINDOW_UPDATE with a non-zero increment (zero is refused here, as §6.9 asks). */
   onWindowUpdate(id: number, increment: number): void;
-  /** A frame that is an error for its stream only (§5.4.2): reset it with `code`. */
-  onStreamError(id: number, code: number, message: string): void;
+  /** A frame of `type` that is an error for its stream only (§5.4.2): reset it with `code`. */
+  onStreamError(id: number, type: number, code: number, message: string): void;
   /** A frame with no meaning here (PRIORITY, unknown types): read past, but the peer may be counted. */
   onIgnored(type: number): void;
   /** The connection must end with GOAWAY(err.code). Nothing more is read after it. */
@@ -145,15 +145,15 @@ export class FrameReader {
         const increment = buf.readUInt32BE(start) & MAX_WINDOW;
         if (increment !== 0) h.onWindowUpdate(id, increment);
         else if (id === 0) throw protocol("connection WINDOW_UPDATE of 0");
-        else h.onStreamError(id, ErrorCode.PROTOCOL_ERROR, "stream WINDOW_UPDATE of 0"); // §6.9
+        else h.onStreamError(id, type, ErrorCode.PROTOCOL_ERROR, "stream WINDOW_UPDATE of 0"); // §6.9
         return;
       }
       case FrameType.PRIORITY:
         // §6.3: deprecated, read past, but its form is still checked.
         if (id === 0) throw protocol("PRIORITY on stream 0");
-        if (length !== 5) h.onStreamError(id, ErrorCode.FRAME_SIZE_ERROR, "PRIORITY is not 5 bytes");
+        if (length !== 5) h.onStreamError(id, type, ErrorCode.FRAME_SIZE_ERROR, "PRIORITY is not 5 bytes");
         else if ((buf.readUInt32BE(start) & MAX_WINDOW) === id) {
-          h.onStreamError(id, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // §5.3.1
+          h.onStreamError(id, type, ErrorCode.PROTOCOL_ERROR, "stream depends on itself"); // §5.3.1
         } else h.onIgnored(type);
         return;
       case FrameType.PUSH_PROMISE:

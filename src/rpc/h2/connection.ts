@@ -438,13 +438,13 @@ export class ClientConnection implements FrameHandler {
     }
     call.sendWindow += increment;
     if (call.sendWindow > MAX_WINDOW) {
-      this.onStreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+      this.onStreamError(id, FrameType.WINDOW_UPDATE, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       return;
     }
     this.sendData(call);
   }
 
-  onStreamError(id: number, code: number, message: string): void {
+  onStreamError(id: number, _type: number, code: number, message: string): void {
     const call = this.streams.get(id);
     if (call === undefined) {
       // On an idle stream RST_STREAM may not be sent (§6.4), so the connection goes instead.

@@ -30,6 +30,15 @@ import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
 import { trailersOnly } from "./blocks.ts";
 import { calm, FloodGuard } from "./flood.ts";
+import {
+  conflictingContentLength,
+  contentLength,
+  hasPseudo,
+  NO_FIELDS,
+  requestField,
+  requestProblem,
+  trailersProblem,
+} from "./request-headers.ts";
 
 // What a client may send before it must wait for our WINDOW_UPDATE: per stream enough for a typical
 // request in one go, per connection enough for many streams at once. Returned when half is used.
@@ -59,6 +68,10 @@ export class RequestHead {
   encoding: string | undefined = undefined;
   /** Decoded bytes, as SETTINGS_MAX_HEADER_LIST_SIZE counts them. */
   size = 0;
+  /** The block's validity so far (./request-headers.ts). */
+  fields = NO_FIELDS;
+  /** The content-length field, -1 when none came. */
+  contentLength = -1;
 }
 
 /** What the gRPC layer does with one stream's frames. */
@@ -110,6 +123,9 @@ export class ServerStream {
    */
   held: Buffer[] | undefined = undefined;
   heldBytes = 0;
+  /** The request's content-length, -1 if it gave none; and the DATA payload bytes (padding not counted) so far. */
+  declaredBody = -1;
+  bodyBytes = 0;
 
   constructor(
     readonly id: number,
@@ -219,6 +235,7 @@ export class ServerConnection implements FrameHandler {
     const head = this.head;
     this.headerSink = (name, value) => {
       head.size += name.length + value.length + 32;
+      head.fields = requestField(head.fields, name, value);
       switch (name) {
         case ":method":
           head.method = value;
@@ -235,6 +252,13 @@ export class ServerConnection implements FrameHandler {
         case "grpc-encoding":
           head.encoding = value;
           return;
+        case "content-length": {
+          // Malformed values are flagged by requestField; a second one must say the same (RFC 9110 §8.6).
+          const n = contentLength(value);
+          if (head.contentLength >= 0 && n !== head.contentLength) head.fields = conflictingContentLength(head.fields);
+          head.contentLength = n;
+          return;
+        }
       }
     };
     socket.on("data", (chunk: Buffer) => this.onBytes(chunk));
@@ -552,7 +576,7 @@ export class ServerConnection implements FrameHandler {
   // --- frames from the client (FrameHandler): src/h2/reader.ts has checked what holds on any stream ---
 
   onData(id: number, flags: number, buf: Buffer, from: number, to: number, length: number): void {
-    if (id > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream");
+    if (this.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on an idle stream (§5.1)");
     if (length > 0) this.flood.emptyData = 0;
     else if (this.flood.emptyDataFlood(flags)) throw calm("too many empty DATA frames");
     // Flow control counts the whole frame, padding included, even for streams already answered. A client
@@ -561,19 +585,37 @@ export class ServerConnection implements FrameHandler {
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
     }
     const stream = this.streams.get(id);
-    if (stream === undefined || stream.remoteEnded) {
-      // Answered and forgotten, or reset: the client may not know yet. Not an error for the connection.
+    if (stream === undefined) {
+      // Closed: answered and forgotten, refused, or reset by either side. Its window comes back, and the
+      // client is told STREAM_CLOSED, as x/net/http2's server (processData) and HAProxy do; grpc-go reads
+      // past in silence. Both fit §5.1: we keep no memory of why a stream closed, so cannot tell a late
+      // frame after our RST_STREAM (to be ignored) from one after the client's own (STREAM_CLOSED).
       this.consumed(undefined, length);
+      this.closedStreamError(id, ErrorCode.STREAM_CLOSED, "DATA on a closed stream (§5.1)");
+      return;
+    }
+    if (stream.remoteEnded) {
+      // Half-closed (remote): the client already sent END_STREAM (§5.1: stream error STREAM_CLOSED).
+      this.consumed(undefined, length);
+      this.provokedReset(stream, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM (§5.1)");
       return;
     }
     stream.recvWindow -= length;
     if (stream.recvWindow < 0) {
       this.consumed(undefined, length);
-      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
-      stream.handler?.onAbort();
+      this.provokedReset(stream, ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the stream window");
       return;
     }
     if (flags & Flag.END_STREAM) stream.remoteEnded = true;
+    if (stream.declaredBody >= 0) {
+      // §8.1.1: a body that disagrees with its content-length is malformed, found as soon as it shows.
+      stream.bodyBytes += to - from;
+      if (stream.bodyBytes > stream.declaredBody || (stream.remoteEnded && stream.bodyBytes !== stream.declaredBody)) {
+        this.consumed(undefined, length);
+        this.provokedReset(stream, ErrorCode.PROTOCOL_ERROR, "DATA disagrees with content-length (§8.1.1)");
+        return;
+      }
+    }
     if (stream.held !== undefined || this.backedUp || stream.pendingBytes >= STREAM_QUEUE_HIGH) {
       // Its responses (or the connection's) wait for window: these bytes wait too, unread and unreturned.
       this.hold(stream, buf.subarray(from, to), length);
@@ -587,6 +629,43 @@ export class ServerConnection implements FrameHandler {
       h.onEnd();
       this.maybeForget(stream);
     }
+  }
+
+  /**
+   * Idle (§5.1): above every stream id the client has used, or even (we push nothing). Every id at or
+   * below the highest one used is open or closed, so closed streams need no memory of their own.
+   */
+  private isIdle(id: number): boolean {
+    return id > this.lastStreamId || (id & 1) === 0;
+  }
+
+  /**
+   * A stream error that aborts a live stream. Resets the client provokes (MadeYouReset, CVE-2025-8671)
+   * spend the rapid-reset budget as its own RST_STREAMs do, as nghttp2 and the advisory's fixes count
+   * them: otherwise a client could start calls and have us kill them at no cost to itself.
+   */
+  private provokedReset(stream: ServerStream, code: number, why: string): void {
+    this.events.debug(`stream ${stream.id} reset: ${why}`);
+    if (!this.flood.rapidResets.take()) throw calm("too many streams reset for protocol errors");
+    this.resetStream(stream, code);
+    stream.handler?.onAbort();
+  }
+
+  /**
+   * A stream error on a stream we hold nothing for (closed, refused, idle for PRIORITY): the RST_STREAM
+   * alone, within the budget of frames read past, since each costs us a frame written.
+   */
+  private closedStreamError(id: number, code: number, why: string): void {
+    if (!this.flood.ignored.take()) throw calm("too many frames on closed streams");
+    this.events.debug(`stream ${id} reset: ${why}`);
+    this.writer.append(rstStreamFrame(id, code));
+  }
+
+  /** A stream error wherever the stream is: live streams are aborted, others just told. */
+  private streamError(id: number, code: number, why: string): void {
+    const stream = this.streams.get(id);
+    if (stream !== undefined) this.provokedReset(stream, code, why);
+    else this.closedStreamError(id, code, why);
   }
 
   /** A stream both sides have finished is dropped (it may already be, if our side finished first). */
@@ -604,36 +683,26 @@ export class ServerConnection implements FrameHandler {
     head.timeout = undefined;
     head.encoding = undefined;
     head.size = 0;
+    head.fields = NO_FIELDS;
+    head.contentLength = -1;
     // Decoded even when the stream is refused: the HPACK table must stay in step with the client's.
     const err = this.hpack.decode(buf, this.headerSink, start, end);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, err.message);
     const endStream = (flags & Flag.END_STREAM) !== 0;
+    // The reader found the block's HEADERS making the stream depend on itself (§5.3.1).
+    const selfDependent = streamError !== 0;
     if (id <= this.lastStreamId) {
-      // A request block (it has pseudo-headers; trailers have none) on a stream id not above the last one
-      // would be dropped and its client left to its deadline: RFC 9113 §5.1.1 makes it a connection error.
-      if (head.method !== "" || head.path !== "") {
-        throw new ConnectionError(
-          ErrorCode.PROTOCOL_ERROR,
-          `request HEADERS on stream ${id}, not above the last stream ${this.lastStreamId}`,
-        );
-      }
-      // Trailers on a request stream (gRPC clients send none, but HTTP/2 allows them): the end of the body.
-      const stream = this.streams.get(id);
-      if (stream === undefined) return;
-      if (streamError !== 0) {
-        this.onStreamError(id, streamError, "trailers HEADERS depend on their own stream");
-        return;
-      }
-      if (!endStream) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
-      stream.remoteEnded = true;
-      if (stream.held !== undefined) return; // ends after the held body
-      stream.handler?.onEnd();
-      this.maybeForget(stream);
+      this.onTrailers(id, endStream, selfDependent);
       return;
     }
     this.lastStreamId = id;
-    if (streamError !== 0) {
-      this.writer.append(rstStreamFrame(id, streamError));
+    let problem = requestProblem(head.fields);
+    if (problem === undefined && endStream && head.contentLength > 0) problem = "content-length but no DATA (§8.1.1)";
+    if (problem === undefined && selfDependent) problem = "stream depends on itself (§5.3.1)";
+    if (problem !== undefined) {
+      // Malformed (§8.1.1): a stream error PROTOCOL_ERROR. The stream never opens and no handler sees it.
+      this.events.debug(`stream ${id} refused: ${problem}`);
+      this.writer.append(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
       return;
     }
     if (this.draining) {
@@ -648,6 +717,7 @@ export class ServerConnection implements FrameHandler {
     }
     const stream = new ServerStream(id, this);
     if (endStream) stream.remoteEnded = true;
+    stream.declaredBody = head.contentLength;
     this.streams.set(id, stream);
     this.opened++;
     if (this.streams.size === 1) this.clearIdle();
@@ -665,7 +735,48 @@ export class ServerConnection implements FrameHandler {
     }
   }
 
+  /** A header block on a stream id already used: trailers (gRPC clients send none, but HTTP/2 allows them). */
+  private onTrailers(id: number, endStream: boolean, selfDependent: boolean): void {
+    const fields = this.head.fields;
+    const stream = this.streams.get(id);
+    if (stream === undefined) {
+      // A request block (it has pseudo-headers; trailers have none) on a stream id not above the last one
+      // would be dropped and its client left to its deadline: RFC 9113 §5.1.1 makes it a connection error.
+      if (hasPseudo(fields)) {
+        throw new ConnectionError(
+          ErrorCode.PROTOCOL_ERROR,
+          `request HEADERS on stream ${id}, not above the last stream ${this.lastStreamId}`,
+        );
+      }
+      // Trailers on a closed stream: STREAM_CLOSED as for DATA (x/net makes any HEADERS on a closed stream
+      // a connection error; this may be the client's trailers racing our early answer's RST_STREAM).
+      this.closedStreamError(id, ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream (§5.1)");
+      return;
+    }
+    if (stream.remoteEnded) {
+      this.provokedReset(stream, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM (§5.1)");
+      return;
+    }
+    // §8.1: a trailer block ends the stream and carries no pseudo-header; x/net and the RFC make both
+    // stream errors (malformed), not connection errors.
+    let problem = trailersProblem(fields);
+    if (problem === undefined && !endStream) problem = "trailers without END_STREAM (§8.1)";
+    if (problem === undefined && selfDependent) problem = "stream depends on itself (§5.3.1)";
+    if (problem === undefined && stream.declaredBody >= 0 && stream.bodyBytes !== stream.declaredBody) {
+      problem = "DATA disagrees with content-length (§8.1.1)";
+    }
+    if (problem !== undefined) {
+      this.provokedReset(stream, ErrorCode.PROTOCOL_ERROR, problem);
+      return;
+    }
+    stream.remoteEnded = true;
+    if (stream.held !== undefined) return; // ends after the held body
+    stream.handler?.onEnd();
+    this.maybeForget(stream);
+  }
+
   onRstStream(id: number, _code: number): void {
+    if (this.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream (§6.4)");
     const stream = this.streams.get(id);
     if (stream === undefined) {
       if (!this.flood.ignored.take()) throw calm("too many RST_STREAM frames on closed streams");
@@ -721,29 +832,25 @@ export class ServerConnection implements FrameHandler {
       this.resumeSends();
       return;
     }
+    if (this.isIdle(id)) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on an idle stream (§5.1)");
     const stream = this.streams.get(id);
+    // Closed: the client may not have seen our END_STREAM or RST_STREAM yet (§5.1 allows it).
     if (stream === undefined) return;
     stream.sendWindow += increment;
     if (stream.sendWindow > MAX_WINDOW) {
-      this.resetStream(stream, ErrorCode.FLOW_CONTROL_ERROR);
-      stream.handler?.onAbort();
+      this.provokedReset(stream, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow (§6.9.1)");
       return;
     }
     if (stream.pending !== undefined) this.flushStream(stream);
     if (stream.held !== undefined || this.backedUp) this.resumeReads();
   }
 
-  onStreamError(id: number, code: number, message: string): void {
-    const stream = this.streams.get(id);
-    if (stream !== undefined) {
-      this.events.debug(`stream ${id} error: ${message}`);
-      this.resetStream(stream, code);
-      stream.handler?.onAbort();
-      return;
+  onStreamError(id: number, type: number, code: number, message: string): void {
+    // PRIORITY may name an idle stream (§5.1); any other frame on one is a connection error.
+    if (type !== FrameType.PRIORITY && this.isIdle(id)) {
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, `${message} on an idle stream (§5.1)`);
     }
-    // Not open (idle, or closed): a reset says so, within the budget for frames that cost us and do nothing.
-    if (!this.flood.ignored.take()) throw calm("too many malformed frames");
-    this.writer.append(rstStreamFrame(id, code));
+    this.streamError(id, code, message);
   }
 
   onIgnored(_type: number): void {
