@@ -4,13 +4,18 @@
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
 import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
-import { type Address, formatAddress, parseAddress, type TransportKind } from "../transport/address.ts";
+import {
+  type Address,
+  DEFAULT_ADDRESS,
+  formatAddress,
+  parseAddress,
+  type TransportKind,
+} from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseSize, parseWhole } from "../units.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
-export const DEFAULT_SERVER = "127.0.0.1:50051";
 export const DEFAULT_CONNECTIONS = 10;
 export const DEFAULT_REQUESTS = 1000;
 export const DEFAULT_PAYLOAD_SIZE = 16;
@@ -151,7 +156,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const p = preset ? PRESETS[preset] : undefined;
 
   const serverRaw = pick(flags.server, "server", env, ENV_NAMES.server);
-  const parsed = parseAddress(serverRaw?.value ?? DEFAULT_SERVER, "connect");
+  const parsed = parseAddress(serverRaw?.value ?? DEFAULT_ADDRESS, "connect");
   if (!parsed.ok) throw new OptionError(serverRaw ? `${serverRaw.source}: ${parsed.error}` : parsed.error);
   const server = parsed.address;
 

@@ -1,5 +1,6 @@
 // Shared flag handling: flags win over environment variables, which win over defaults; every bad value
 // is a CliError with one clear line and an exit code.
+import { readFileSync } from "node:fs";
 import { type LevelName, resolveLogLevel, setLogLevel } from "../log.ts";
 import { type Address, parseAddress, type Role } from "../transport/address.ts";
 import { parseDuration, parseSize, parseWhole } from "../units.ts";
@@ -42,6 +43,16 @@ export function addressArg(text: string, role: Role, what = "address"): Address 
   const r = parseAddress(text, role);
   if (!r.ok) throw new CliError(what === "address" ? r.error : `${what}: ${r.error}`, 2);
   return r.address;
+}
+
+/** A PEM file named by --flag, read now so a bad path is a usage error before anything starts. */
+export function readPem(path: string, flag: string, read: (p: string) => Buffer = (p) => readFileSync(p)): Buffer {
+  try {
+    return read(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CliError(`--${flag}: cannot read "${path}" (${code ?? (err as Error).message})`, 2);
+  }
 }
 
 export function durationArg(text: string, name: string): number {

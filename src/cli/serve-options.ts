@@ -1,9 +1,6 @@
-// serve's TLS and limit flags, and turning them into server options. Kept out of serve.ts so that file
-// stays a short list of steps.
-import { readFileSync } from "node:fs";
 import { DEFAULT_LIMITS, type Limits } from "../server/limits.ts";
 import type { ServerTls } from "../server/tls.ts";
-import { CliError, durationArg, intArg, sizeArg } from "./args.ts";
+import { CliError, durationArg, intArg, readPem, sizeArg } from "./args.ts";
 
 const d = DEFAULT_LIMITS;
 const ms = (n: number) =>
@@ -80,15 +77,6 @@ export function limitsFromArgs(a: LimitFlags): Limits {
     maxConnectionAgeMs: dur(a["max-connection-age"], "max-connection-age", d.maxConnectionAgeMs),
     maxConnectionAgeGraceMs: dur(a["max-connection-age-grace"], "max-connection-age-grace", d.maxConnectionAgeGraceMs),
   };
-}
-
-function readPem(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new CliError(`--${flag}: cannot read "${path}" (${code ?? (err as Error).message})`, 2);
-  }
 }
 
 export function tlsFromServeArgs(a: TlsServerFlags): ServerTls | undefined {

@@ -5,12 +5,10 @@ import { defaultServerThreads, type Serving, startServing } from "../server/clus
 import { describeLimits } from "../server/limits.ts";
 import type { ServerEngine } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
-import { formatAddress, parseCidList } from "../transport/address.ts";
+import { DEFAULT_ADDRESS, formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
 import { withHelp } from "./help.ts";
 import { limitArgs, limitsFromArgs, tlsFromServeArgs, tlsServerArgs } from "./serve-options.ts";
-
-export const DEFAULT_ADDR = "127.0.0.1:50051";
 
 const serve = defineCommand({
   meta: { name: "serve", description: "Serve the Echo and Crypto services (with health and reflection)" },
@@ -18,7 +16,7 @@ const serve = defineCommand({
     addr: {
       type: "string",
       alias: "a",
-      description: `listen address (env SERVER_ADDR, default ${DEFAULT_ADDR}); port 0 picks a free port`,
+      description: `listen address (env SERVER_ADDR, default ${DEFAULT_ADDRESS}); port 0 picks a free port`,
     },
     "allow-cid": {
       type: "string",
@@ -64,7 +62,7 @@ const serve = defineCommand({
   async run({ args }) {
     // Every flag is checked before any key is generated, so a typo costs nothing.
     const logLevel = applyLogLevel(args["log-level"]);
-    const addr = addressArg(flagOrEnv(args.addr, process.env, "SERVER_ADDR") ?? DEFAULT_ADDR, "listen");
+    const addr = addressArg(flagOrEnv(args.addr, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "listen");
     const graceMs = args.grace === undefined ? 10_000 : durationArg(args.grace, "grace");
     const limits = limitsFromArgs(args);
     const tls = tlsFromServeArgs(args);

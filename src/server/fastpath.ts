@@ -69,7 +69,7 @@ function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
   }
 }
 
-class UnaryCall implements CallContext, Settle {
+class FastPathCall implements CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private chunks: Buffer[] = [];
@@ -234,6 +234,6 @@ export function installFastPath(
       return;
     }
     opened?.(stream); // grpc-js's idle-connection accounting
-    new UnaryCall(stream, path as string, method, limits).start(headers["grpc-timeout"] as string | undefined);
+    new FastPathCall(stream, path as string, method, limits).start(headers["grpc-timeout"] as string | undefined);
   });
 }

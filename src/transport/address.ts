@@ -1,4 +1,8 @@
 // One parser for every address form the product accepts. Pure: no sockets, no I/O.
+
+/** Where serve listens, and call and bench connect, when no address is given: gRPC's usual port. */
+export const DEFAULT_ADDRESS = "127.0.0.1:50051";
+
 export type Address =
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "unix"; readonly path: string }

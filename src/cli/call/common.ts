@@ -4,12 +4,10 @@ import { openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import type { UnaryChannel } from "../../rpc/channel.ts";
 import { statusName } from "../../rpc/status.ts";
-import { type Address, formatAddress } from "../../transport/address.ts";
+import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
-import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg } from "../args.ts";
+import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
 import type { Help } from "../help.ts";
-
-export const DEFAULT_SERVER = "127.0.0.1:50051";
 
 /** TLS flags, shared by call and bench. Any of them turns TLS on. */
 export const tlsClientArgs = {
@@ -53,7 +51,7 @@ export const callArgs = {
   server: {
     type: "string",
     alias: "s",
-    description: `server address (env SERVER_ADDR, default ${DEFAULT_SERVER})`,
+    description: `server address (env SERVER_ADDR, default ${DEFAULT_ADDRESS})`,
   },
   timeout: { type: "string", description: "deadline per call (default 10s)" },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
@@ -69,15 +67,6 @@ export interface TlsClientFlags {
   "server-name"?: string;
   insecure?: boolean;
   plaintext?: boolean;
-}
-
-function readPem(path: string, flag: string, read: (p: string) => Buffer): Buffer {
-  try {
-    return read(path);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new CliError(`--${flag}: cannot read "${path}" (${code ?? (err as Error).message})`, 2);
-  }
 }
 
 /** The client TLS settings the flags ask for, or undefined for plaintext. */
@@ -116,7 +105,7 @@ export async function connectFromArgs(
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
-  const address = addressArg(flagOrEnv(args.server, process.env, "SERVER_ADDR") ?? DEFAULT_SERVER, "connect");
+  const address = addressArg(flagOrEnv(args.server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
   const tls = tlsFromArgs(args, address);
   const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });

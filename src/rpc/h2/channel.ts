@@ -14,7 +14,7 @@ import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { ClientConnection } from "./connection.ts";
-import { UnaryCall } from "./unary-call.ts";
+import { ClientUnaryCall } from "./unary-call.ts";
 
 // How long a new connection may take to send its SETTINGS: a peer that accepts but never speaks HTTP/2
 // must not hang ready() forever.
@@ -45,7 +45,7 @@ export class LeanChannel implements UnaryChannel {
     goaway: () => {
       this.stats.goaways++;
     },
-    requeue: (call: UnaryCall) => this.retry(call),
+    requeue: (call: ClientUnaryCall) => this.retry(call),
   };
 
   constructor(private readonly opts: ChannelOptions) {
@@ -66,12 +66,12 @@ export class LeanChannel implements UnaryChannel {
     return new Promise((resolve) => {
       const deadline =
         call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, call.timeoutMs);
-      this.dispatch(new UnaryCall(path, block, request, deadline, call, this.maxRecv, resolve));
+      this.dispatch(new ClientUnaryCall(path, block, request, deadline, call, this.maxRecv, resolve));
     });
   }
 
   /** Sends a call again that the server never processed, with the time it has left as grpc-timeout. */
-  private retry(call: UnaryCall): void {
+  private retry(call: ClientUnaryCall): void {
     const timeoutMs = call.timeoutMs;
     if (timeoutMs !== undefined) {
       const left = Math.ceil(call.deadline - performance.now());
@@ -85,7 +85,7 @@ export class LeanChannel implements UnaryChannel {
   }
 
   /** Starts a call on the current connection, opening one first if needed. */
-  private dispatch(call: UnaryCall): void {
+  private dispatch(call: ClientUnaryCall): void {
     const c = this.conn;
     if (c?.usable) {
       c.start(call);

@@ -1,6 +1,6 @@
 // One HTTP/2 client connection over any Duplex: preface and SETTINGS, flow control both ways, stream
 // slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
-// calls are the only kind of stream; each is a UnaryCall, which turns the frames into a Result.
+// calls are the only kind of stream; each is a ClientUnaryCall, which turns the frames into a Result.
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
@@ -27,7 +27,7 @@ import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import { FieldCheck } from "./field-check.ts";
-import { ResponseFields, type UnaryCall } from "./unary-call.ts";
+import { type ClientUnaryCall, ResponseFields } from "./unary-call.ts";
 
 // What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
 // responses in one go, per connection enough for many streams at once. Returned when half is used.
@@ -57,7 +57,7 @@ export interface ConnectionEvents {
    * Calls the server never processed (queued here, above a GOAWAY's last stream id, or refused with
    * REFUSED_STREAM before any answer): to be sent again, on another connection.
    */
-  requeue(call: UnaryCall): void;
+  requeue(call: ClientUnaryCall): void;
 }
 
 type State = "open" | "draining" | "dead";
@@ -72,9 +72,9 @@ export class ClientConnection implements FrameHandler {
   /** Ids of streams we sent RST_STREAM on, oldest first (a Set keeps insertion order). */
   private readonly resetByUs = new Set<number>();
   private readonly sink: HeaderSink;
-  private readonly streams = new Map<number, UnaryCall>();
+  private readonly streams = new Map<number, ClientUnaryCall>();
   /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
-  private readonly queue: UnaryCall[] = [];
+  private readonly queue: ClientUnaryCall[] = [];
   private nextId = 1;
   /** The peer's settings (maxConcurrentStreams, initialWindow, maxFrameSize), as the reader applied them. */
   private readonly peer = this.reader.peer;
@@ -153,7 +153,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Starts a call, or queues it until a stream slot is free. */
-  start(call: UnaryCall): void {
+  start(call: ClientUnaryCall): void {
     if (this.state !== "open") {
       call.abort(rpcError(Status.UNAVAILABLE, "connection is closing"));
       return;
@@ -166,7 +166,7 @@ export class ClientConnection implements FrameHandler {
     this.open(call);
   }
 
-  private open(call: UnaryCall): void {
+  private open(call: ClientUnaryCall): void {
     const id = this.nextId;
     this.nextId += 2;
     if (this.nextId > LAST_STREAM_ID) this.retire();
@@ -178,7 +178,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
-  private sendData(call: UnaryCall): void {
+  private sendData(call: ClientUnaryCall): void {
     const w = this.writer;
     const total = call.total;
     const send = this.send;
@@ -334,7 +334,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** What makes this header block malformed (§8.1, §8.3), given where it comes in the response. */
-  private blockProblem(call: UnaryCall, endStream: boolean): string | undefined {
+  private blockProblem(call: ClientUnaryCall, endStream: boolean): string | undefined {
     const c = this.check;
     if (c.problem !== undefined) return c.problem;
     if (!call.responded) {
@@ -350,7 +350,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** §8.1.1: a malformed response is a stream error PROTOCOL_ERROR; grpc-go reports it as INTERNAL. */
-  private malformed(call: UnaryCall, problem: string): void {
+  private malformed(call: ClientUnaryCall, problem: string): void {
     this.cancel(
       call,
       rpcError(Status.INTERNAL, `malformed response from server: ${problem}`),
@@ -376,7 +376,7 @@ export class ClientConnection implements FrameHandler {
     this.finish(call, code, false);
   }
 
-  private retry(call: UnaryCall): void {
+  private retry(call: ClientUnaryCall): void {
     call.retries++;
     call.rewind();
     this.events.requeue(call);
@@ -462,7 +462,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Ends a stream and settles its call. `reset`: tell the server too, if our side is still open. */
-  private finish(call: UnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
+  private finish(call: ClientUnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
     this.streams.delete(call.id);
     // The server answered before taking all of the request (e.g. too large): close our half as well.
     if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
@@ -472,7 +472,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Gives up on a call: RST_STREAM to the server, the error to the caller. */
-  private cancel(call: UnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
+  private cancel(call: ClientUnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
     this.streams.delete(call.id);
     this.reset(call.id, code);
     call.abort(error);
@@ -483,7 +483,7 @@ export class ClientConnection implements FrameHandler {
   /** Starts queued calls while stream slots are free. */
   private pump(): void {
     while (this.queue.length > 0 && this.streams.size < this.peer.maxConcurrentStreams && this.state === "open") {
-      const call = this.queue.shift() as UnaryCall;
+      const call = this.queue.shift() as ClientUnaryCall;
       if (!call.done) this.open(call);
     }
   }
@@ -523,7 +523,7 @@ export class ClientConnection implements FrameHandler {
       else if (call.deadline < next) next = call.deadline;
     }
     for (let i = 0; i < this.queue.length; ) {
-      const call = this.queue[i] as UnaryCall;
+      const call = this.queue[i] as ClientUnaryCall;
       if (call.deadline <= now || call.done) {
         this.queue.splice(i, 1);
         call.abort(deadlineError(call));
@@ -589,6 +589,6 @@ export class ClientConnection implements FrameHandler {
   }
 }
 
-function deadlineError(call: UnaryCall): RpcError {
+function deadlineError(call: ClientUnaryCall): RpcError {
   return rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
 }

@@ -30,7 +30,7 @@ export class ResponseFields {
   }
 }
 
-export class UnaryCall {
+export class ClientUnaryCall {
   /** Stream id once started; 0 while queued. */
   id = 0;
   /** Bytes of the gRPC-framed request sent so far; flow control may hold the rest back. */

@@ -1,6 +1,6 @@
 // From a new stream's request headers to the call that serves it: the checks every gRPC server makes
 // before a handler runs (method, content-type, path, grpc-encoding, grpc-timeout), each failure answered
-// with a trailers-only status, then a UnaryCall for methods with a direct form, a HandlerCall otherwise.
+// with a trailers-only status, then a ServerUnaryCall for methods with a direct form, a HandlerCall otherwise.
 import { Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
@@ -8,7 +8,7 @@ import { trailersOnly } from "./blocks.ts";
 import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./connection.ts";
 import { decompressorFor } from "./encodings.ts";
 import { HandlerCall } from "./handler-call.ts";
-import { type CallLimits, UnaryCall } from "./unary.ts";
+import { type CallLimits, ServerUnaryCall } from "./unary.ts";
 
 /** A stream answered before any handler ran: what else the client sends is read past. */
 const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
@@ -51,7 +51,7 @@ export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimi
       if (timeoutMs === undefined) return refuse(stream, Status.INTERNAL, `malformed grpc-timeout "${head.timeout}"`);
     }
     if (method.direct !== undefined) {
-      return new UnaryCall(stream, head.path, method.direct, limits, decompress, timeoutMs);
+      return new ServerUnaryCall(stream, head.path, method.direct, limits, decompress, timeoutMs);
     }
     return new HandlerCall(stream, method, limits, decompress, timeoutMs);
   };

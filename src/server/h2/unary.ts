@@ -23,7 +23,7 @@ export interface CallLimits {
   readonly maxSendMessageBytes: number;
 }
 
-export class UnaryCall implements StreamHandler, CallContext, Settle {
+export class ServerUnaryCall implements StreamHandler, CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
   private message: Buffer | undefined;
