@@ -19,7 +19,7 @@ import { type Result, Status } from "../src/rpc/status.ts";
 import { cryptoService } from "../src/server/crypto.ts";
 import { parseAddress } from "../src/transport/address.ts";
 import { tempDir } from "./crypto-fixtures.ts";
-import { channelTo, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
+import { channelTo, ENGINES, requireBinary, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
 
 const T = 20_000;
 const pair = keyPairFromKeyObject("k", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
@@ -34,9 +34,9 @@ interface Rig {
 }
 let rig: Rig | undefined;
 
-async function start(queue: number, fastPath = true): Promise<Rig> {
+async function start(queue: number, engine: (typeof ENGINES)[number][1] = ENGINES[0][1]): Promise<Rig> {
   const pool = await WorkerPool.start(1, [priv], { scriptUrl: GATED, queue });
-  const srv = await serveOnLoopback([cryptoService(new KeyRing([pub]), pool)], { fastPath });
+  const srv = await serveOnLoopback([cryptoService(new KeyRing([pub]), pool)], engine);
   rig = { pool, srv, ch: channelTo(srv.address) };
   return rig;
 }
@@ -100,9 +100,9 @@ describe("a full queue refuses with RESOURCE_EXHAUSTED", () => {
   });
 });
 
-describe.each([true, false])("jobs nobody waits for are not signed (fast path: %p)", (fastPath) => {
+describe.each(ENGINES)("jobs nobody waits for are not signed (%s)", (_name, engine) => {
   test("a deadline that passes while the call waits → DEADLINE_EXCEEDED, and the job never reaches the worker", async () => {
-    const r = await start(4, fastPath);
+    const r = await start(4, engine);
     const gate = await hold(r);
     const bytes = encodeMessage(SignRequest, SignRequest.create({ keyId: "k", message: Buffer.from("late") }));
     // No local timer: the deadline travels as grpc-timeout only, so the status heard is the server's.
@@ -117,7 +117,7 @@ describe.each([true, false])("jobs nobody waits for are not signed (fast path: %
   });
 
   test("a call the client cancels while it waits is dropped likewise", async () => {
-    const r = await start(4, fastPath);
+    const r = await start(4, engine);
     const gate = await hold(r);
     const client = new grpc.Client(r.srv.target, grpc.credentials.createInsecure());
     try {

@@ -5,7 +5,7 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { fromLong, toLong, unixNanos } from "../src/clock.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
-import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { CLIENTS, channelTo, ENGINES, serveOnLoopback, type TestServer } from "./helpers.ts";
 import { BigMethod, probeService, SlowMethod } from "./services.ts";
 
 const req = (payload: Uint8Array, sequence = 1) =>
@@ -13,14 +13,11 @@ const req = (payload: Uint8Array, sequence = 1) =>
 
 // The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
 describe.each(CLIENTS)("%s client", (client) => {
-  // Every behaviour holds on both server paths: the HTTP/2 fast path and grpc-js alone.
-  describe.each([
-    ["fast path", true],
-    ["grpc-js only", false],
-  ])("Echo over TCP, %s", (_name, fastPath) => {
+  // Every behaviour holds on each way the server serves: the lean engine, grpc-js's fast path, grpc-js alone.
+  describe.each(ENGINES)("Echo over TCP, %s", (_name, engine) => {
     let srv: TestServer;
     beforeAll(async () => {
-      srv = await serveOnLoopback([echoService(), probeService()], { fastPath });
+      srv = await serveOnLoopback([echoService(), probeService()], engine);
     });
     afterAll(() => srv.stop());
 

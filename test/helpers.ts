@@ -27,6 +27,13 @@ export async function serveOnLoopback(
   return { server, address, target, stop: async () => void (await server.shutdown(1000)) };
 }
 
+/** The three ways a server serves calls, for tests that must hold for each. */
+export const ENGINES = [
+  ["lean engine", { engine: "lean" }],
+  ["grpc-js fast path", { engine: "grpc-js", fastPath: true }],
+  ["grpc-js only", { engine: "grpc-js", fastPath: false }],
+] as const satisfies ReadonlyArray<readonly [string, Pick<ServerOptions, "engine" | "fastPath">]>;
+
 /** Both HTTP/2 client implementations, for tests that must hold for either. */
 export const CLIENTS: readonly ClientKind[] = ["http2", "lean"];
 

@@ -15,7 +15,7 @@ import { type RunningServer, startServer } from "../src/server/server.ts";
 import type { Address } from "../src/transport/address.ts";
 import { TransportError } from "../src/transport/errors.ts";
 import { connect, listen } from "../src/transport/index.ts";
-import { CLIENTS, channelTo, requireBinary, waitForLine } from "./helpers.ts";
+import { CLIENTS, channelTo, ENGINES, requireBinary, waitForLine } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-unix-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,10 +85,7 @@ describe.each(CLIENTS)("Echo over a Unix socket, %s client", (client) => {
     expect(server.listeners[0]?.address).toEqual(addr);
   });
 
-  test.each([
-    ["grpc-js", false],
-    ["the fast path", true],
-  ])("handlers see the transport's peer through %s, not 'unknown'", async (_name, fastPath) => {
+  test.each(ENGINES)("handlers see the transport's peer through the %s, not 'unknown'", async (_name, engine) => {
     const path = freshPath();
     const Peer = { path: "/grpcperf.test.Peer/Peer", request: EchoRequest, response: EchoResponse };
     const peerService: ServiceDef = {
@@ -97,7 +94,7 @@ describe.each(CLIENTS)("Echo over a Unix socket, %s client", (client) => {
         unary(Peer, (_req, ctx) => ({ ok: true, value: EchoResponse.create({ payload: Buffer.from(ctx.peer) }) })),
       ],
     };
-    const s = await startServer({ addresses: [unixAddr(path)], services: [peerService], fastPath });
+    const s = await startServer({ addresses: [unixAddr(path)], services: [peerService], ...engine });
     const ch = channelTo(unixAddr(path), { client });
     const r = await ch.unary(Peer.path, req(Buffer.alloc(0)));
     await ch.close();
