@@ -7,7 +7,7 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { encodeFrame, FrameDecoder } from "../src/rpc/frame.ts";
 import { Status, statusFromRstCode } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
-import { FrameFlagCheck } from "../src/server/frame-guard.ts";
+import { FrameFlagCheck } from "../src/server/grpcjs/frame-guard.ts";
 import { DEFAULT_LIMITS, MAX_PING_STRIKES, pingStrike } from "../src/server/limits.ts";
 import { formatAddress, parseAddress } from "../src/transport/address.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";

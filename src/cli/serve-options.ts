@@ -1,3 +1,5 @@
+// serve's TLS and limit flags, and turning them into server options. Kept out of serve.ts so that file
+// stays a short list of steps.
 import { DEFAULT_LIMITS, type Limits } from "../server/limits.ts";
 import type { ServerTls } from "../server/tls.ts";
 import { CliError, durationArg, intArg, readPem, sizeArg } from "./args.ts";

@@ -1,33 +1,20 @@
 // The gRPC server: our transports accept the connections (TCP, Unix sockets, VSOCK and hvsock alike) and
-// hand them to one of two engines. The lean engine (h2/, the default) is our own HTTP/2 server; the
-// grpc-js engine injects them into @grpc/grpc-js (with the fast path for unary calls in front, unless
-// turned off). Health and reflection are derived from the registered services, so a service added to the
-// list lights up in both.
-import type http2 from "node:http2";
-import type { Duplex } from "node:stream";
-import * as grpc from "@grpc/grpc-js";
+// hand them to one of two engines: the lean engine (h2/, the default), our own HTTP/2 server, or the
+// grpc-js engine (grpcjs/). Health and reflection are derived from the registered services, so a
+// service added to the list lights up in both.
 import { log } from "../log.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
-import { CallTracker, within } from "./drain.ts";
-import { installFastPath } from "./fastpath.ts";
-import { guardFrames } from "./frame-guard.ts";
-import { LeanEngine } from "./h2/engine.ts";
-import type { MethodDef, ServiceDef, UnaryDirect } from "./handler.ts";
+import { within } from "./drain.ts";
+import { grpcJsEngine } from "./grpcjs/engine.ts";
+import { leanEngine } from "./h2/engine.ts";
+import type { ServiceDef } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
-import {
-  type ConnectionCount,
-  ConnectionGate,
-  type ConnectionSlot,
-  DEFAULT_LIMITS,
-  enforceKeepalivePolicy,
-  grpcServerOptions,
-  type Limits,
-} from "./limits.ts";
+import { type ConnectionCount, ConnectionGate, DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
-import { type ServerTls, serverCredentials, tlsWrapper } from "./tls.ts";
+import { type ServerTls, serverCredentials } from "./tls.ts";
 
 export type ServerEngine = "lean" | "grpc-js";
 
@@ -102,19 +89,6 @@ export function resolveLimits(
   return { ...DEFAULT_LIMITS, ...shorthand, ...opts.limits };
 }
 
-function methodType(m: ServiceDef["methods"][number]) {
-  if (m.requestStream) return m.responseStream ? "bidi" : "clientStream";
-  return m.responseStream ? "serverStream" : "unary";
-}
-
-export function buildGrpcServer(services: readonly ServiceDef[], limits: Limits = DEFAULT_LIMITS): grpc.Server {
-  const server = new grpc.Server(grpcServerOptions(limits));
-  for (const service of services) {
-    for (const m of service.methods) server.register(m.path, m.handler, m.serialize, m.deserialize, methodType(m));
-  }
-  return server;
-}
-
 /** The application services plus the standard ones (health, reflection) that describe them. */
 function withStandardServices(opts: ServerOptions, health: HealthState | undefined): ServiceDef[] {
   const names = opts.services.map((s) => s.name);
@@ -124,81 +98,8 @@ function withStandardServices(opts: ServerOptions, health: HealthState | undefin
   return all;
 }
 
-/**
- * grpc-js keeps the HTTP/2 server behind an injector private, and has no server-side ping policy; the
- * injector's server is the one it added last to its (pinned version's) http2Servers map.
- */
-function injectorHttp2Server(server: grpc.Server): http2.Http2Server | undefined {
-  const map = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
-  if (!(map instanceof Map)) return undefined;
-  return [...map.keys()].at(-1);
-}
-
-/** How connections are served: accepted sockets in, calls drained or cut at shutdown. */
-interface Engine {
-  accept(socket: Duplex, slot: ConnectionSlot): void;
-  /** At the connection limit: closes an idle connection and returns its slot, or undefined if none. */
-  evictIdle(): ConnectionSlot | undefined;
-  readonly inFlight: () => number;
-  /** GOAWAY everywhere; resolves when the calls in flight have finished. */
-  drain(): Promise<unknown>;
-  destroy(): void;
-}
-
 export function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
   return opts.fastPath === false ? "grpc-js" : (opts.engine ?? "lean");
-}
-
-function leanEngine(services: readonly ServiceDef[], limits: Limits, tls: ServerTls | undefined): Engine {
-  const methods = new Map<string, MethodDef>();
-  for (const service of services) for (const m of service.methods) methods.set(m.path, m);
-  const engine = new LeanEngine(methods, limits);
-  const wrap = tls ? tlsWrapper(tls) : undefined;
-  return {
-    accept: (socket, slot) => engine.accept(wrap ? wrap(socket) : socket, slot),
-    evictIdle: () => engine.evictIdle(),
-    inFlight: () => engine.inFlight,
-    drain: () => engine.drain(),
-    destroy: () => engine.destroy(),
-  };
-}
-
-function grpcJsEngine(
-  services: readonly ServiceDef[],
-  appServices: readonly ServiceDef[],
-  limits: Limits,
-  tls: ServerTls | undefined,
-  fastPath: boolean,
-): Engine {
-  const server = buildGrpcServer(services, limits);
-  const credentials = tls ? serverCredentials(tls) : grpc.ServerCredentials.createInsecure();
-  const injector = server.createConnectionInjector(credentials);
-  const h2 = injectorHttp2Server(server);
-  if (fastPath) {
-    if (!h2) throw new Error("grpc-js internals changed: no HTTP/2 server behind the injector");
-    const direct = new Map<string, UnaryDirect>();
-    for (const service of appServices) for (const m of service.methods) if (m.direct) direct.set(m.path, m.direct);
-    installFastPath(server, h2, direct, limits);
-  }
-  // After the fast path replaced the stream listeners, so these see every stream, fast path or not.
-  const calls = new CallTracker();
-  if (h2) {
-    h2.on("stream", calls.track);
-    h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
-    // First of all, so a bad frame is refused before grpc-js (or the fast path) acts on it.
-    h2.prependListener("stream", guardFrames);
-  } else {
-    log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
-  }
-  return {
-    accept: (socket) => injector.injectConnection(socket),
-    // grpc-js's sessions are its own (and behind the fast path): over the limit, newcomers are refused.
-    evictIdle: () => undefined,
-    inFlight: () => calls.inFlight,
-    // GOAWAY to every connection (no new calls), then wait for the calls in flight and grpc-js itself.
-    drain: () => Promise.all([new Promise<void>((r) => server.tryShutdown(() => r())), calls.idle()]),
-    destroy: () => server.forceShutdown(),
-  };
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {

@@ -4,8 +4,10 @@
 import type { Duplex } from "node:stream";
 import { ErrorCode } from "../../h2/errors.ts";
 import { log } from "../../log.ts";
-import type { MethodDef } from "../handler.ts";
+import type { Engine } from "../engine.ts";
+import type { MethodDef, ServiceDef } from "../handler.ts";
 import type { ConnectionSlot, Limits } from "../limits.ts";
+import { type ServerTls, tlsWrapper } from "../tls.ts";
 import { type OnStream, ServerConnection, type SessionEvents } from "./connection.ts";
 import { router } from "./router.ts";
 
@@ -109,4 +111,19 @@ export class LeanEngine {
       debug: (message) => log.debug(message),
     };
   }
+}
+
+/** The lean engine as server.ts uses it: TLS wrapped around each socket first, when asked for. */
+export function leanEngine(services: readonly ServiceDef[], limits: Limits, tls: ServerTls | undefined): Engine {
+  const methods = new Map<string, MethodDef>();
+  for (const service of services) for (const m of service.methods) methods.set(m.path, m);
+  const engine = new LeanEngine(methods, limits);
+  const wrap = tls ? tlsWrapper(tls) : undefined;
+  return {
+    accept: (socket, slot) => engine.accept(wrap ? wrap(socket) : socket, slot),
+    evictIdle: () => engine.evictIdle(),
+    inFlight: () => engine.inFlight,
+    drain: () => engine.drain(),
+    destroy: () => engine.destroy(),
+  };
 }

@@ -5,11 +5,11 @@
 import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
-import { unixNanosLong } from "../clock.ts";
-import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../rpc/frame.ts";
-import { encodeGrpcMessage, type Result, Status } from "../rpc/status.ts";
-import { deadlineTimer, parseGrpcTimeout } from "../rpc/timeout.ts";
-import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "./handler.ts";
+import { unixNanosLong } from "../../clock.ts";
+import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../../rpc/frame.ts";
+import { encodeGrpcMessage, type Result, Status } from "../../rpc/status.ts";
+import { deadlineTimer, parseGrpcTimeout } from "../../rpc/timeout.ts";
+import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "../handler.ts";
 
 export interface FastPathLimits {
   readonly maxReceiveMessageBytes: number;
