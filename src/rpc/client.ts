@@ -20,10 +20,9 @@ import {
   type RpcError,
   rpcError,
   Status,
-  statusFromHttp,
-  statusFromRstCode,
 } from "./status.ts";
 import { encodeGrpcTimeout } from "./timeout.ts";
+import { responseHeadersError, unaryOutcome } from "./unary-outcome.ts";
 
 export type { CallOptions, ChannelOptions, ChannelStats } from "./channel.ts";
 export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel.ts";
@@ -181,15 +180,8 @@ export class Channel implements UnaryChannel {
 
       stream.on("response", (h) => {
         responded = true;
-        const http = Number(h[":status"]);
-        if (http !== 200) {
-          httpError = rpcError(statusFromHttp(http), `unexpected HTTP status ${http}`);
-        } else {
-          const type = h["content-type"];
-          if (typeof type !== "string" || !type.startsWith("application/grpc")) {
-            httpError = rpcError(Status.UNKNOWN, `unexpected content-type "${type ?? ""}"`);
-          }
-        }
+        const type = h["content-type"];
+        httpError = responseHeadersError(Number(h[":status"]), typeof type === "string" ? type : undefined);
         readStatus(h); // trailers-only response
       });
       stream.on("data", (chunk: Buffer) => {
@@ -204,29 +196,19 @@ export class Channel implements UnaryChannel {
       });
       stream.on("close", () => {
         if (settled) return;
-        if (status && status.code !== Status.OK) return finish({ ok: false, error: status });
-        if (httpError) return finish({ ok: false, error: httpError });
-        if (status) {
-          if (decoder.buffered > 0) return finish(fail(Status.INTERNAL, "response ended inside a message"));
-          if (messages.length !== 1) {
-            return finish(
-              fail(
-                messages.length === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL,
-                `expected one response message, got ${messages.length}`,
-              ),
-            );
-          }
-          return finish({ ok: true, value: messages[0] as Buffer });
-        }
+        const result = unaryOutcome(
+          status,
+          httpError,
+          decoder.buffered > 0,
+          messages.length,
+          messages[0],
+          streamError,
+          stream.rstCode,
+        );
+        // A call the server provably never saw may be sent again (transparent retry), whatever its status.
         const refused = !responded && stream.rstCode === NGHTTP2_REFUSED_STREAM;
-        if (streamError) return finish({ ok: false, error: streamError }, refusedUnsent || refused);
-        if (stream.rstCode !== undefined && stream.rstCode !== 0) {
-          return finish(
-            fail(statusFromRstCode(stream.rstCode), `stream reset by server (code ${stream.rstCode})`),
-            refused,
-          );
-        }
-        finish(fail(Status.UNAVAILABLE, "connection closed before the call completed"));
+        const settledByServer = status !== undefined || httpError !== undefined;
+        finish(result, !settledByServer && (refused || (streamError !== undefined && refusedUnsent)));
       });
 
       stream.end(frame);

@@ -1,19 +1,10 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
-// trailers, a reset or the end of the connection. Its outcome follows src/rpc/client.ts exactly (same
-// status for the same wire events), so the two clients are interchangeable.
+// trailers, a reset or the end of the connection. Its outcome is ../unary-outcome.ts's, as is
+// src/rpc/client.ts's, so the two clients give the same status for the same wire events.
 import type { CallOptions } from "../channel.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
-import {
-  decodeGrpcMessage,
-  fail,
-  parseStatusCode,
-  type Result,
-  type RpcError,
-  rpcError,
-  Status,
-  statusFromHttp,
-  statusFromRstCode,
-} from "../status.ts";
+import { decodeGrpcMessage, parseStatusCode, type Result, type RpcError, rpcError } from "../status.ts";
+import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 
 /** The fields of one header block that a gRPC client looks at; the connection fills it while decoding. */
 export class ResponseFields {
@@ -96,12 +87,7 @@ export class ClientUnaryCall {
   onHeaders(f: ResponseFields): void {
     if (!this.gotHeaders) {
       this.gotHeaders = true;
-      const http = Number(f.status);
-      if (http !== 200) {
-        this.httpError = rpcError(statusFromHttp(http), `unexpected HTTP status ${http}`);
-      } else if (f.contentType === undefined || !f.contentType.startsWith("application/grpc")) {
-        this.httpError = rpcError(Status.UNKNOWN, `unexpected content-type "${f.contentType ?? ""}"`);
-      }
+      this.httpError = responseHeadersError(Number(f.status), f.contentType);
     }
     const code = parseStatusCode(f.grpcStatus);
     if (code !== undefined) this.status = rpcError(code, decodeGrpcMessage(f.grpcMessage));
@@ -144,21 +130,7 @@ export class ClientUnaryCall {
   }
 
   private outcome(rstCode: number | undefined, streamError: RpcError | undefined): Result<Buffer> {
-    const status = this.status;
-    if (status && status.code !== Status.OK) return { ok: false, error: status };
-    if (this.httpError) return { ok: false, error: this.httpError };
-    if (status) {
-      if (this.decoder && this.decoder.buffered > 0) return fail(Status.INTERNAL, "response ended inside a message");
-      const n = this.count;
-      if (n !== 1) {
-        return fail(n === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL, `expected one response message, got ${n}`);
-      }
-      return { ok: true, value: this.message as Buffer };
-    }
-    if (streamError) return { ok: false, error: streamError };
-    if (rstCode !== undefined && rstCode !== 0) {
-      return fail(statusFromRstCode(rstCode), `stream reset by server (code ${rstCode})`);
-    }
-    return fail(Status.UNAVAILABLE, "connection closed before the call completed");
+    const partial = this.decoder !== undefined && this.decoder.buffered > 0;
+    return unaryOutcome(this.status, this.httpError, partial, this.count, this.message, streamError, rstCode);
   }
 }
