@@ -11,13 +11,8 @@ const [threads, graceMs] = process.argv.slice(2).map(Number);
 const serving = await startServing({
   addresses: [{ kind: "tcp", host: "127.0.0.1", port: 0 }],
   threads: threads ?? 2,
-  keys: [],
-  cryptoWorkers: 0,
-  limits: DEFAULT_LIMITS,
-  tls: undefined,
-  engine: "lean",
-  fastPath: true,
-  allowCids: undefined,
+  server: { limits: DEFAULT_LIMITS, tls: undefined, engine: "lean", fastPath: true, allowCids: undefined },
+  signing: { keys: [], cryptoWorkers: 0, cryptoQueue: undefined },
   logLevel: "info",
   extraServicesModule: new URL("./services.ts", import.meta.url).href,
 });

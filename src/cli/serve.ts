@@ -2,8 +2,8 @@ import { defineCommand } from "citty";
 import { defaultWorkerCount, describeKeys, type LoadedKeys, loadKeys } from "../crypto/setup.ts";
 import { log } from "../log.ts";
 import { defaultServerThreads, type Serving, startServing } from "../server/cluster.ts";
+import type { ServerEngine } from "../server/config.ts";
 import { describeLimits } from "../server/limits.ts";
-import type { ServerEngine } from "../server/server.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
 import { DEFAULT_ADDRESS, formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
@@ -102,14 +102,8 @@ const serve = defineCommand({
       serving = await startServing({
         addresses: [addr],
         threads,
-        keys: loaded.keys,
-        cryptoWorkers: cryptoWorkers ?? defaultWorkerCount(),
-        cryptoQueue,
-        limits,
-        tls,
-        engine: servingEngine,
-        fastPath: args["fast-path"],
-        allowCids: allow?.cids,
+        server: { limits, tls, engine: servingEngine, fastPath: args["fast-path"], allowCids: allow?.cids },
+        signing: { keys: loaded.keys, cryptoWorkers: cryptoWorkers ?? defaultWorkerCount(), cryptoQueue },
         logLevel,
       });
     } catch (err) {

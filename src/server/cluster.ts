@@ -5,39 +5,20 @@
 
 import { availableParallelism } from "node:os";
 import { describeStats } from "../crypto/executor.ts";
-import type { KeyPair } from "../crypto/keys.ts";
-import { cryptoFromKeys } from "../crypto/setup.ts";
-import { type LevelName, log } from "../log.ts";
+import { log } from "../log.ts";
 import type { Address } from "../transport/address.ts";
 import { bindShared, type SharedAddress } from "../transport/shared.ts";
 import { workerScriptUrl } from "../worker-url.ts";
-import { cryptoService } from "./crypto.ts";
+import type { ServeConfig } from "./config.ts";
+import { startConfigured } from "./configured.ts";
 import { within } from "./drain.ts";
-import { echoService } from "./echo.ts";
-import { extraServices } from "./extra-services.ts";
-import { type Limits, newConnectionCount } from "./limits.ts";
-import { type ServerEngine, startServer } from "./server.ts";
+import { newConnectionCount } from "./limits.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
-import type { ServerTls } from "./tls.ts";
 
-export interface ServeOptions {
+export interface ServeOptions extends ServeConfig {
   readonly addresses: readonly Address[];
   /** Server threads (event loops); 1 serves on the main thread. */
   readonly threads: number;
-  readonly keys: readonly KeyPair[];
-  /** Signing workers in total, split evenly over the server threads; 0 signs on each event loop. */
-  readonly cryptoWorkers: number;
-  /** Signing jobs that may wait, per server thread; undefined: the pool's default for its size. */
-  readonly cryptoQueue?: number;
-  readonly limits: Limits;
-  readonly tls: ServerTls | undefined;
-  readonly engine: ServerEngine;
-  readonly fastPath: boolean;
-  readonly allowCids: ReadonlySet<number> | undefined;
-  readonly logLevel: LevelName;
-  /** URL of a module whose default export returns more services for every server thread, beside Echo and
-   * Crypto: how tests put a handler of their own into the real multi-threaded server. */
-  readonly extraServicesModule?: string;
 }
 
 export interface Serving {
@@ -83,42 +64,21 @@ export function startServing(opts: ServeOptions): Promise<Serving> {
 }
 
 async function serveHere(opts: ServeOptions): Promise<Serving> {
-  const crypto = await cryptoFromKeys(opts.keys, opts.cryptoWorkers, {
-    warn: (m) => log.warn(m),
-    queue: opts.cryptoQueue,
-  });
-  try {
-    const server = await startServer({
-      addresses: opts.addresses,
-      services: [
-        echoService(),
-        cryptoService(crypto.ring, crypto.executor),
-        ...(await extraServices(opts.extraServicesModule)),
-      ],
-      limits: opts.limits,
-      tls: opts.tls,
-      engine: opts.engine,
-      fastPath: opts.fastPath,
-      allowCids: opts.allowCids,
-    });
-    return {
-      addresses: server.listeners.map((l) => l.address),
-      signing: crypto.executor.description,
-      died: new Promise<string>(() => {}),
-      async shutdown(graceMs) {
-        // On this one thread a blocked event loop blocks this shutdown too: no one is left to enforce it.
-        const outcome = await server.shutdown(graceMs);
-        // What the signers did, so a load test's refusals and drops show on the server side too.
-        const signing = describeStats(crypto.executor.stats);
-        if (signing) log.info(signing);
-        await crypto.executor.close();
-        return { forced: outcome.forced, terminated: [] };
-      },
-    };
-  } catch (err) {
-    await crypto.executor.close();
-    throw err;
-  }
+  const { server, crypto } = await startConfigured(opts, { addresses: opts.addresses });
+  return {
+    addresses: server.listeners.map((l) => l.address),
+    signing: crypto.executor.description,
+    died: new Promise<string>(() => {}),
+    async shutdown(graceMs) {
+      // On this one thread a blocked event loop blocks this shutdown too: no one is left to enforce it.
+      const outcome = await server.shutdown(graceMs);
+      // What the signers did, so a load test's refusals and drops show on the server side too.
+      const signing = describeStats(crypto.executor.stats);
+      if (signing) log.info(signing);
+      await crypto.executor.close();
+      return { forced: outcome.forced, terminated: [] };
+    },
+  };
 }
 
 /** Bun's message for an uncaught error in a worker may carry a source excerpt; keep the "error: …" line. */
@@ -225,35 +185,29 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
   };
   try {
     for (const addr of opts.addresses) shared.push(await bindShared(addr));
-    const perThread = cryptoShare(opts.cryptoWorkers, opts.threads);
+    const signing = { ...opts.signing, cryptoWorkers: cryptoShare(opts.signing.cryptoWorkers, opts.threads) };
     // One count for all threads: --max-connections is the process's limit, not each thread's.
     const connectionCount = newConnectionCount();
     for (let i = 1; i <= opts.threads; i++) threads.push(new ServerThread(i, (reason) => reportDeath(reason)));
     await Promise.all(
       threads.map((t) =>
         t.start({
-          index: t.index,
-          specs: shared.map((s) => s.specForThread()),
-          keys: opts.keys,
-          cryptoWorkers: perThread,
-          cryptoQueue: opts.cryptoQueue,
-          limits: opts.limits,
-          connectionCount,
-          tls: opts.tls,
-          engine: opts.engine,
-          fastPath: opts.fastPath,
-          allowCids: opts.allowCids,
+          server: opts.server,
+          signing,
           logLevel: opts.logLevel,
           extraServicesModule: opts.extraServicesModule,
+          index: t.index,
+          specs: shared.map((s) => s.specForThread()),
+          connectionCount,
         }),
       ),
     );
     return {
       addresses: shared.map((s) => s.address),
       signing:
-        perThread === 0
+        signing.cryptoWorkers === 0
           ? "inline on each event loop"
-          : `on ${perThread} worker${perThread === 1 ? "" : "s"} per server thread`,
+          : `on ${signing.cryptoWorkers} worker${signing.cryptoWorkers === 1 ? "" : "s"} per server thread`,
       died,
       async shutdown(graceMs) {
         // The grace period runs from the signal; a thread not done by its end plus the margin is terminated.

@@ -7,6 +7,7 @@ import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
+import type { ServerEngine } from "./config.ts";
 import { within } from "./drain.ts";
 import { grpcJsEngine } from "./grpcjs/engine.ts";
 import { leanEngine } from "./h2/engine.ts";
@@ -15,8 +16,6 @@ import { HealthState, healthService } from "./health.ts";
 import { type ConnectionCount, ConnectionGate, DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
 import { type ServerTls, serverCredentials } from "./tls.ts";
-
-export type ServerEngine = "lean" | "grpc-js";
 
 export interface ServerOptions {
   readonly addresses: readonly Address[];

@@ -2,12 +2,9 @@
 // limits, drain) on its own event loop, listening on sockets the main thread bound (thread-protocol.ts).
 
 import { type CryptoExecutor, describeStats } from "../crypto/executor.ts";
-import { cryptoFromKeys } from "../crypto/setup.ts";
 import { log, setLogLevel, setLogOrigin } from "../log.ts";
-import { cryptoService } from "./crypto.ts";
-import { echoService } from "./echo.ts";
-import { extraServices } from "./extra-services.ts";
-import { type RunningServer, startServer } from "./server.ts";
+import { startConfigured } from "./configured.ts";
+import type { RunningServer } from "./server.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 import type { ServerTls } from "./tls.ts";
 
@@ -33,26 +30,13 @@ function asBuffers(tls: ServerTls | undefined): ServerTls | undefined {
 async function start(config: ServerThreadConfig): Promise<void> {
   setLogLevel(config.logLevel);
   setLogOrigin(`worker ${config.index}`);
-  const crypto = await cryptoFromKeys(config.keys, config.cryptoWorkers, {
-    warn: (m) => log.warn(m),
-    queue: config.cryptoQueue,
-  });
-  executor = crypto.executor;
-  server = await startServer({
-    addresses: config.specs.map((s) => s.address),
-    specs: config.specs,
-    services: [
-      echoService(),
-      cryptoService(crypto.ring, crypto.executor),
-      ...(await extraServices(config.extraServicesModule)),
-    ],
-    limits: config.limits,
-    connectionCount: config.connectionCount,
-    tls: asBuffers(config.tls),
-    engine: config.engine,
-    fastPath: config.fastPath,
-    allowCids: config.allowCids,
-  });
+  const serverConfig = { ...config.server, tls: asBuffers(config.server.tls) };
+  const started = await startConfigured(
+    { ...config, server: serverConfig },
+    { addresses: config.specs.map((s) => s.address), specs: config.specs, connectionCount: config.connectionCount },
+  );
+  server = started.server;
+  executor = started.crypto.executor;
 }
 
 async function drain(graceMs: number): Promise<void> {
