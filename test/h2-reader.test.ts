@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { ConnectionError, ErrorCode, errorName } from "../src/h2/errors.ts";
 import { encodeFrame, Flag, FrameType, Setting, settingsFrame } from "../src/h2/frame.ts";
 import { type FrameHandler, FrameReader } from "../src/h2/reader.ts";
+import { isIdle } from "../src/h2/streams.ts";
 
 type Event = readonly [string, ...unknown[]];
 
@@ -261,5 +262,18 @@ describe("any bytes", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("§5.1 stream states (src/h2/streams.ts)", () => {
+  test("even ids are always idle (neither end pushes); odd ones above the highest opened are idle", () => {
+    expect([isIdle(1, 0), isIdle(2, 7), isIdle(7, 7), isIdle(5, 7), isIdle(9, 7), isIdle(1, -1)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 });

@@ -23,6 +23,7 @@ import {
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
+import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
@@ -278,9 +279,9 @@ export class ClientConnection implements FrameHandler {
     }
   }
 
-  /** §5.1: a stream we have not opened yet. Push is off, so every even (server-initiated) id is idle too. */
+  /** §5.1 (../../h2/streams.ts): a stream we have not opened yet, or an even one (push is off). */
   private idle(id: number): boolean {
-    return id % 2 === 0 || id >= this.nextId;
+    return isIdle(id, this.nextId - 2);
   }
 
   /** A frame on a stream we have no call on: on an idle one a connection error (§5.1); else read past. */

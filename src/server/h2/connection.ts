@@ -24,6 +24,7 @@ import {
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { HpackDecoder } from "../../h2/hpack/decoder.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
+import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
@@ -631,12 +632,9 @@ export class ServerConnection implements FrameHandler {
     }
   }
 
-  /**
-   * Idle (§5.1): above every stream id the client has used, or even (we push nothing). Every id at or
-   * below the highest one used is open or closed, so closed streams need no memory of their own.
-   */
+  /** Idle (§5.1, ../../h2/streams.ts): above every stream id the client has used, or even. */
   private isIdle(id: number): boolean {
-    return id > this.lastStreamId || (id & 1) === 0;
+    return isIdle(id, this.lastStreamId);
   }
 
   /**
