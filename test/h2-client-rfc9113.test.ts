@@ -436,6 +436,35 @@ describe("§8.1 and §8.3 malformed responses", () => {
     await expectStreamError(s, ErrorCode.PROTOCOL_ERROR);
   });
 
+  test.each([
+    ["shorter than the DATA", "3"],
+    ["longer than the DATA, found at the trailers", "20"],
+    ["not a number", "nine"],
+  ])("§8.1.1: a content-length %s → RST_STREAM PROTOCOL_ERROR, INTERNAL", async (_name, length) => {
+    const s = await start();
+    s.conn.socket.write(
+      Buffer.concat([
+        headersFrame(s.id, [...RESPONSE_FIELDS, ["content-length", length]]),
+        messageFrame(s.id, Buffer.from("fine")),
+        headersFrame(s.id, [["grpc-status", "0"]], Flag.END_STREAM),
+      ]),
+    );
+    await expectStreamError(s, ErrorCode.PROTOCOL_ERROR);
+  });
+
+  test("§8.1.1: a content-length that matches the DATA (prefix included) is accepted", async () => {
+    const s = await start();
+    s.conn.socket.write(
+      Buffer.concat([
+        headersFrame(s.id, [...RESPONSE_FIELDS, ["content-length", "9"]]),
+        messageFrame(s.id, Buffer.from("fine")),
+        headersFrame(s.id, [["grpc-status", "0"]], Flag.END_STREAM),
+      ]),
+    );
+    const r = await s.result;
+    expect(r.ok && r.value.toString()).toBe("fine");
+  });
+
   test("§8.2: well-formed extra fields (te: trailers, date, an empty value) are accepted", async () => {
     const s = await start();
     s.conn.socket.write(

@@ -25,6 +25,7 @@ import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
+import { parseWhole } from "../../units.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import { FieldCheck } from "./field-check.ts";
@@ -121,6 +122,7 @@ export class ClientConnection implements FrameHandler {
           return;
         default:
           c.onOther(name, value);
+          if (name === "content-length") f.contentLength = parseWhole(value) ?? -2;
       }
     };
     this.established = new Promise((resolve) => {
@@ -255,6 +257,15 @@ export class ClientConnection implements FrameHandler {
       this.malformed(call, "DATA before the response headers");
       return;
     }
+    if (call.declaredBody >= 0) {
+      // §8.1.1: a body that disagrees with its content-length is malformed, found as soon as it shows.
+      call.bodyBytes += to - from;
+      const ended = (flags & Flag.END_STREAM) !== 0;
+      if (call.bodyBytes > call.declaredBody || (ended && call.bodyBytes !== call.declaredBody)) {
+        this.malformed(call, "DATA disagrees with content-length");
+        return;
+      }
+    }
     if (call.unacked + length > STREAM_WINDOW) {
       this.cancel(
         call,
@@ -343,10 +354,13 @@ export class ClientConnection implements FrameHandler {
       if (endStream && (this.fields.status as string).charCodeAt(0) === DIGIT_ONE) {
         return "informational response with END_STREAM";
       }
+      if (this.fields.contentLength === -2) return "content-length is not a number";
+      if (endStream && this.fields.contentLength > 0) return "content-length but no DATA";
       return undefined;
     }
     if (c.status) return "pseudo-header in trailers";
     if (!endStream) return "trailers without END_STREAM";
+    if (call.declaredBody >= 0 && call.bodyBytes !== call.declaredBody) return "DATA disagrees with content-length";
     return undefined;
   }
 

@@ -12,12 +12,15 @@ export class ResponseFields {
   contentType: string | undefined;
   grpcStatus: string | undefined;
   grpcMessage: string | undefined;
+  /** content-length: -1 when absent, -2 when not a number (RFC 9110 §8.6). */
+  contentLength = -1;
 
   reset(): void {
     this.status = undefined;
     this.contentType = undefined;
     this.grpcStatus = undefined;
     this.grpcMessage = undefined;
+    this.contentLength = -1;
   }
 }
 
@@ -30,6 +33,9 @@ export class ClientUnaryCall {
   /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
   unacked = 0;
   done = false;
+  /** The response's content-length (-1: none), and the DATA payload bytes (padding not counted) so far. */
+  declaredBody = -1;
+  bodyBytes = 0;
 
   private gotHeaders = false;
   private status: RpcError | undefined;
@@ -87,6 +93,7 @@ export class ClientUnaryCall {
   onHeaders(f: ResponseFields): void {
     if (!this.gotHeaders) {
       this.gotHeaders = true;
+      this.declaredBody = f.contentLength;
       this.httpError = responseHeadersError(Number(f.status), f.contentType);
     }
     const code = parseStatusCode(f.grpcStatus);
