@@ -5,7 +5,15 @@
 import { describe, expect, test } from "bun:test";
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { ErrorCode } from "../src/h2/errors.ts";
-import { encodeFrame, Flag, FrameType, rstStreamFrame, windowUpdateFrame } from "../src/h2/frame.ts";
+import {
+  encodeFrame,
+  Flag,
+  FrameType,
+  rstStreamFrame,
+  Setting,
+  settingsFrame,
+  windowUpdateFrame,
+} from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import { echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
@@ -409,6 +417,15 @@ describe("RFC 9113 §6.5 / §6.9: SETTINGS ACK and WINDOW_UPDATE", () => {
     const peer = await connect();
     peer.send(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(4));
     await expectConnectionError(peer, ErrorCode.PROTOCOL_ERROR);
+  });
+
+  test("§6.9.2: SETTINGS_INITIAL_WINDOW_SIZE pushing an open stream's window past 2^31-1 → connection error FLOW_CONTROL_ERROR", async () => {
+    const peer = await connect();
+    peer.send(FrameType.HEADERS, Flag.END_HEADERS, 1, block(HANG_REQUEST));
+    // The stream's window is 65,535 + 2^31-65,536 = 2^31-1; raising the initial window by 2 passes it.
+    peer.socket.write(windowUpdateFrame(1, 0x7fffffff - 65_535));
+    peer.socket.write(settingsFrame([[Setting.INITIAL_WINDOW_SIZE, 65_537]]));
+    await expectConnectionError(peer, ErrorCode.FLOW_CONTROL_ERROR);
   });
 
   test("§6.9: a WINDOW_UPDATE on a closed stream is no error (§5.1 lets it cross our END_STREAM)", async () => {

@@ -1,5 +1,6 @@
 // Flow-control windows (RFC 9113 §6.9), in the spirit of x/net's inflow/outflow and grpc-go's trInFlow:
 // what we let the peer send and return as it is consumed, and what the peer lets us send.
+import { ConnectionError, ErrorCode } from "./errors.ts";
 import { MAX_WINDOW } from "./frame.ts";
 
 /**
@@ -50,5 +51,20 @@ export class OutFlow {
   add(increment: number): boolean {
     this.avail += increment;
     return this.avail <= MAX_WINDOW;
+  }
+}
+
+/**
+ * A change of the peer's SETTINGS_INITIAL_WINDOW_SIZE moves every open stream's send window by `delta`
+ * (§6.9.2): below zero is allowed (the stream waits for WINDOW_UPDATEs), past 2^31−1 is a connection
+ * FLOW_CONTROL_ERROR.
+ */
+export function shiftSendWindows(streams: Iterable<{ sendWindow: number }>, delta: number): void {
+  if (delta === 0) return;
+  for (const stream of streams) {
+    stream.sendWindow += delta;
+    if (stream.sendWindow > MAX_WINDOW) {
+      throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE overflows a window");
+    }
   }
 }

@@ -4,7 +4,7 @@
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
-import { InFlow, OutFlow } from "../../h2/flow.ts";
+import { InFlow, OutFlow, shiftSendWindows } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
   encodeFrame,
@@ -398,16 +398,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   onSettings(windowDelta: number): void {
-    // A change of the initial window applies to every open stream's window, which may go negative but not
-    // past 2^31−1 (§6.9.2).
-    if (windowDelta !== 0) {
-      for (const call of this.streams.values()) {
-        call.sendWindow += windowDelta;
-        if (call.sendWindow > MAX_WINDOW) {
-          throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE overflows a window");
-        }
-      }
-    }
+    shiftSendWindows(this.streams.values(), windowDelta);
     // HEADER_TABLE_SIZE: our encoder uses no dynamic table; the others do not concern a client.
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.settle?.(undefined);

@@ -5,7 +5,7 @@
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
-import { InFlow, OutFlow } from "../../h2/flow.ts";
+import { InFlow, OutFlow, shiftSendWindows } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
   encodeFrame,
@@ -790,8 +790,7 @@ export class ServerConnection implements FrameHandler {
 
   onSettings(windowDelta: number): void {
     if (!this.flood.settings.take()) throw calm("too many SETTINGS frames");
-    // A change of the initial window applies to every open stream's window, which may go negative (§6.9.2).
-    if (windowDelta !== 0) for (const s of this.streams.values()) s.sendWindow += windowDelta;
+    shiftSendWindows(this.streams.values(), windowDelta);
     this.writer.append(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0));
     this.resumeSends();
   }
