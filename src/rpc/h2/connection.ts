@@ -4,6 +4,7 @@
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
+import { contentLength } from "../../h2/fields.ts";
 import { InFlow, OutFlow, shiftSendWindows } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
@@ -25,11 +26,10 @@ import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
-import { parseWhole } from "../../units.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import { FieldCheck } from "./field-check.ts";
-import { type ClientUnaryCall, ResponseFields } from "./unary-call.ts";
+import { type ClientUnaryCall, INVALID_CONTENT_LENGTH, ResponseFields } from "./unary-call.ts";
 
 // What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
 // responses in one go, per connection enough for many streams at once. Returned when half is used.
@@ -122,7 +122,10 @@ export class ClientConnection implements FrameHandler {
           return;
         default:
           c.onOther(name, value);
-          if (name === "content-length") f.contentLength = parseWhole(value) ?? -2;
+          if (name === "content-length") {
+            const n = contentLength(value);
+            f.contentLength = n < 0 ? INVALID_CONTENT_LENGTH : n;
+          }
       }
     };
     this.established = new Promise((resolve) => {
@@ -354,7 +357,7 @@ export class ClientConnection implements FrameHandler {
       if (endStream && (this.fields.status as string).charCodeAt(0) === DIGIT_ONE) {
         return "informational response with END_STREAM";
       }
-      if (this.fields.contentLength === -2) return "content-length is not a number";
+      if (this.fields.contentLength === INVALID_CONTENT_LENGTH) return "content-length is not a number";
       if (endStream && this.fields.contentLength > 0) return "content-length but no DATA";
       return undefined;
     }

@@ -4,6 +4,8 @@
 // pseudo-header, pseudo-headers first and once, lower-case names, no connection-specific fields); the
 // connection then resets the stream with PROTOCOL_ERROR and the call fails INTERNAL, as grpc-go does.
 
+import { isConnectionSpecific, isFieldName, isFieldValue, RecentNames } from "../../h2/fields.ts";
+
 /** What one header block's fields said about its shape; `reset()` before each block. */
 export class FieldCheck {
   /** Why the block is malformed, or undefined while it is well-formed. */
@@ -11,10 +13,8 @@ export class FieldCheck {
   /** A :status field was seen (it is valid: three digits, not 101). */
   status = false;
   private regular = false;
-  // Names that passed, by identity first: the HPACK decoder hands out the same string for a name it
-  // has seen (table entry or remembered literal), so a server's usual extra fields cost one compare.
-  private readonly okNames: string[] = ["", "", "", ""];
-  private nextOk = 0;
+  /** Names that passed: a server's usual extra fields are found by identity. */
+  private readonly okNames = new RecentNames(4);
 
   reset(): void {
     this.problem = undefined;
@@ -46,14 +46,13 @@ export class FieldCheck {
     }
     this.regular = true;
     this.value(value);
-    const ok = this.okNames;
-    if (name === ok[0] || name === ok[1] || name === ok[2] || name === ok[3]) return;
+    if (this.okNames.has(name)) return;
     if (!isFieldName(name)) this.problem ??= `invalid field name "${name}"`;
-    else if (isConnectionSpecific(name, value)) this.problem ??= `connection-specific field ${name}`;
-    else if (name !== "te") {
-      ok[this.nextOk] = name;
-      this.nextOk = (this.nextOk + 1) & 3;
-    }
+    // §8.2.2: te is let through only as "trailers", so it is checked each time and never remembered.
+    else if (name === "te") {
+      if (value !== "trailers") this.problem ??= "connection-specific field te";
+    } else if (isConnectionSpecific(name)) this.problem ??= `connection-specific field ${name}`;
+    else this.okNames.add(name);
   }
 
   private value(value: string): void {
@@ -71,44 +70,4 @@ function isStatusCode(v: string): boolean {
     if (c < 0x30 || c > 0x39) return false;
   }
   return v !== "101";
-}
-
-/** §8.2.1: visible ASCII without upper case; the colon only opens pseudo-headers, handled before. */
-function isFieldName(name: string): boolean {
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || c === COLON) return false;
-  }
-  return true;
-}
-
-/** §8.2.1: no NUL, CR or LF anywhere, no space or tab at either end. */
-function isFieldValue(v: string): boolean {
-  const n = v.length;
-  if (n === 0) return true;
-  const first = v.charCodeAt(0);
-  const last = v.charCodeAt(n - 1);
-  if (first === 0x20 || first === 0x09 || last === 0x20 || last === 0x09) return false;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 0 || c === 0x0a || c === 0x0d) return false;
-  }
-  return true;
-}
-
-/** §8.2.2: fields of HTTP/1.1 connection management; TE is let through only as "trailers". */
-function isConnectionSpecific(name: string, value: string): boolean {
-  switch (name) {
-    case "connection":
-    case "keep-alive":
-    case "proxy-connection":
-    case "transfer-encoding":
-    case "upgrade":
-      return true;
-    case "te":
-      return value !== "trailers";
-    default:
-      return false;
-  }
 }

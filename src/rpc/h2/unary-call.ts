@@ -6,13 +6,16 @@ import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import { decodeGrpcMessage, parseStatusCode, type Result, type RpcError, rpcError } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 
+/** ResponseFields.contentLength when the field is there but no number (RFC 9110 §8.6). */
+export const INVALID_CONTENT_LENGTH = -2;
+
 /** The fields of one header block that a gRPC client looks at; the connection fills it while decoding. */
 export class ResponseFields {
   status: string | undefined;
   contentType: string | undefined;
   grpcStatus: string | undefined;
   grpcMessage: string | undefined;
-  /** content-length: -1 when absent, -2 when not a number (RFC 9110 §8.6). */
+  /** content-length: -1 when absent, INVALID_CONTENT_LENGTH when not a number. */
   contentLength = -1;
 
   reset(): void {

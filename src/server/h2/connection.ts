@@ -5,6 +5,7 @@
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
+import { contentLength } from "../../h2/fields.ts";
 import { InFlow, OutFlow, shiftSendWindows } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
@@ -33,7 +34,6 @@ import { trailersOnly } from "./blocks.ts";
 import { calm, FloodGuard } from "./flood.ts";
 import {
   conflictingContentLength,
-  contentLength,
   hasPseudo,
   NO_FIELDS,
   requestField,

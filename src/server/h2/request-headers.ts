@@ -9,6 +9,8 @@
 // (bits) and the first problem found (a reason number in the high bits); the block's verdict is read
 // from it once the block is decoded.
 
+import { contentLength, isConnectionSpecific, isFieldName, RecentNames } from "../../h2/fields.ts";
+
 /** Field state of a block before its first field. */
 export const NO_FIELDS = 0;
 
@@ -83,59 +85,19 @@ function pseudoField(state: number, name: string, value: string): number {
   return state & bit ? withReason(state, DUPLICATE_PSEUDO) : state | bit;
 }
 
-// Regular names found valid lately. A client sends the same few names on every request, and they come as
-// the same string objects (HPACK's static table, the decoder's cache of literals), so most are found here
-// by identity, a pointer compare, instead of a walk over their characters.
-const KNOWN_NAMES = 8;
-const known: string[] = new Array<string>(KNOWN_NAMES).fill("");
-let knownNext = 0;
+// Regular names found valid lately: most are found by identity, not by a walk over their characters.
+const known = new RecentNames(8);
 
 /** A regular field's problem (a reason), or 0. */
 function regularProblem(name: string, value: string): number {
   // The two whose value matters are checked each time; their names are valid.
   if (name === "te") return value === "trailers" ? 0 : BAD_TE; // §8.2.2; x/net compares it exactly
   if (name === "content-length") return contentLength(value) < 0 ? BAD_CONTENT_LENGTH : 0;
-  for (let i = 0; i < KNOWN_NAMES; i++) if (known[i] === name) return 0;
-  const reason = nameProblem(name);
-  if (reason === 0) {
-    known[knownNext] = name;
-    knownNext = (knownNext + 1) % KNOWN_NAMES;
-  }
-  return reason;
-}
-
-function nameProblem(name: string): number {
-  // §8.2.1: no 0x00-0x20, no A-Z, no 0x7f-0xff, and no colon outside a pseudo-header's first character.
-  if (name.length === 0) return BAD_NAME;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || (c >= 0x41 && c <= 0x5a) || c === 0x3a) return BAD_NAME;
-  }
-  // §8.2.2: connection-specific fields, told apart by length first.
-  switch (name.length) {
-    case 7:
-      return name === "upgrade" ? CONNECTION_SPECIFIC : 0;
-    case 10:
-      return name === "connection" || name === "keep-alive" ? CONNECTION_SPECIFIC : 0;
-    case 16:
-      return name === "proxy-connection" ? CONNECTION_SPECIFIC : 0;
-    case 17:
-      return name === "transfer-encoding" ? CONNECTION_SPECIFIC : 0;
-    default:
-      return 0;
-  }
-}
-
-/** A content-length value as a number, or -1 when it is not 1 to 15 decimal digits (x/net's 63-bit parse). */
-export function contentLength(value: string): number {
-  if (value.length === 0 || value.length > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < value.length; i++) {
-    const d = value.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+  if (known.has(name)) return 0;
+  if (!isFieldName(name)) return BAD_NAME;
+  if (isConnectionSpecific(name)) return CONNECTION_SPECIFIC;
+  known.add(name);
+  return 0;
 }
 
 /** The state once a second content-length came with another value (§8.1.1: the body has one length). */
