@@ -5,7 +5,7 @@ import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
 import call from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
-import { helpOf, renderHelp, withHelp } from "./cli/help.ts";
+import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
 import serve from "./cli/serve.ts";
 import { flagProblem } from "./cli/strict.ts";
 import { log } from "./log.ts";
@@ -22,7 +22,7 @@ const main = withHelp(
     exits: [
       ["0", "success"],
       ["1", "failure: the call or run failed, or the server could not start or be reached"],
-      ["2", "usage error: a bad flag, command or environment value"],
+      USAGE_EXIT,
       ["3", "serve only: stopped, but calls were cut at the end of --grace"],
     ],
   },

@@ -4,7 +4,7 @@ import { resolveOptions } from "../bench/options.ts";
 import { runBench } from "../bench/run.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
-import { withHelp } from "./help.ts";
+import { USAGE_EXIT, withHelp } from "./help.ts";
 
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
@@ -65,7 +65,7 @@ export default withHelp(bench, {
   exits: [
     ["0", "the run completed and at least one call succeeded"],
     ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
-    ["2", "usage error: a bad flag or environment value"],
+    USAGE_EXIT,
   ],
   foreign: {
     ...CLIENT_FOREIGN,

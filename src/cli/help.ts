@@ -29,6 +29,9 @@ export function helpOf(command: object): Help | undefined {
   return helps.get(command);
 }
 
+/** Exit code 2, the same for every command: nothing ran (main.ts refuses unknown flags and commands). */
+export const USAGE_EXIT = ["2", "usage error: a bad flag, command or environment value"] as const;
+
 /** Variables every command reads. */
 export const COMMON_ENV: Rows = [
   ["LOG_LEVEL", "trace, debug, info, warn, error (--log-level)"],

@@ -7,7 +7,7 @@ import { describeLimits } from "../server/limits.ts";
 import { plaintextExposureWarning } from "../server/tls.ts";
 import { DEFAULT_ADDRESS, formatAddress, parseCidList } from "../transport/address.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, intArg, logLevelArg } from "./args.ts";
-import { withHelp } from "./help.ts";
+import { USAGE_EXIT, withHelp } from "./help.ts";
 import { limitArgs, limitsFromArgs, tlsFromServeArgs, tlsServerArgs } from "./serve-options.ts";
 
 const serve = defineCommand({
@@ -137,7 +137,7 @@ export default withHelp(serve, {
   exits: [
     ["0", "stopped by a signal, and every call in flight finished within --grace"],
     ["1", "could not start (port in use, unusable certificate), a server thread died, or a second signal"],
-    ["2", "usage error: a bad flag or environment value"],
+    USAGE_EXIT,
     ["3", "stopped by a signal, but calls were cut at the end of --grace"],
   ],
   foreign: {

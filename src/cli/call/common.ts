@@ -7,7 +7,7 @@ import { statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
-import type { Help } from "../help.ts";
+import { type Help, USAGE_EXIT } from "../help.ts";
 
 /** TLS flags, shared by call and bench. Any of them turns TLS on. */
 export const tlsClientArgs = {
@@ -29,11 +29,7 @@ export const tlsClientArgs = {
 export function callHelp(ok: string, failed: string, foreign: Readonly<Record<string, string>> = {}): Help {
   return {
     env: [["SERVER_ADDR", "server address (--server)"]],
-    exits: [
-      ["0", ok],
-      ["1", `${failed}, or the server could not be reached`],
-      ["2", "usage error: a bad flag or environment value"],
-    ],
+    exits: [["0", ok], ["1", `${failed}, or the server could not be reached`], USAGE_EXIT],
     foreign: { ...CLIENT_FOREIGN, ...foreign },
   };
 }
