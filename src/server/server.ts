@@ -7,7 +7,7 @@ import { type Address, formatAddress } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
-import type { ServerEngine } from "./config.ts";
+import type { ServerConfig, ServerEngine } from "./config.ts";
 import { within } from "./drain.ts";
 import { grpcJsEngine } from "./grpcjs/engine.ts";
 import { leanEngine } from "./h2/engine.ts";
@@ -15,15 +15,14 @@ import type { ServiceDef } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
 import { type ConnectionCount, ConnectionGate, DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
-import { type ServerTls, serverCredentials } from "./tls.ts";
+import { serverCredentials } from "./tls.ts";
 
-export interface ServerOptions {
+/** A server's options: its ServerConfig (anything left out takes its default), what it serves, and where. */
+export interface ServerOptions extends Partial<Omit<ServerConfig, "limits">> {
   readonly addresses: readonly Address[];
   readonly services: readonly ServiceDef[];
   /** Any limit left out keeps its default (DEFAULT_LIMITS). */
   readonly limits?: Partial<Limits>;
-  /** TLS (and mTLS with a client CA) on every listener; plaintext when absent. */
-  readonly tls?: ServerTls;
   /** grpc.health.v1.Health (default on). */
   readonly health?: boolean;
   /** Server reflection v1 and v1alpha (default on). */
@@ -32,12 +31,6 @@ export interface ServerOptions {
   readonly maxReceiveMessageBytes?: number;
   /** Shorthand for limits.maxSendMessageBytes. */
   readonly maxSendMessageBytes?: number;
-  /** "lean" (default): our own HTTP/2 server; "grpc-js": @grpc/grpc-js, for comparison and as a fallback. */
-  readonly engine?: ServerEngine;
-  /** grpc-js engine: serve unary methods straight off HTTP/2 (fastpath.ts). false implies engine grpc-js. */
-  readonly fastPath?: boolean;
-  /** VSOCK peers outside this set are disconnected at accept (--allow-cid); other transports are unaffected. */
-  readonly allowCids?: ReadonlySet<number>;
   /** Listen on sockets the main thread bound (one server thread of several) instead of binding `addresses`. */
   readonly specs?: readonly ListenSpec[];
   /** The open-connection count shared with the other server threads (limits.maxConnections bounds them
