@@ -11,7 +11,7 @@ import { openChannel } from "../src/client/channel.ts";
 import { sign } from "../src/client/crypto.ts";
 import { echoOnce } from "../src/client/echo.ts";
 import { algorithmByName } from "../src/crypto/algorithms.ts";
-import type { UnaryChannel } from "../src/rpc/channel.ts";
+import type { RpcChannel } from "../src/rpc/channel.ts";
 import { parseAddress } from "../src/transport/address.ts";
 import { parseDuration } from "../src/units.ts";
 
@@ -34,7 +34,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function echoLoop(ch: UnaryChannel, until: number): Promise<number[]> {
+async function echoLoop(ch: RpcChannel, until: number): Promise<number[]> {
   const rtts: number[] = [];
   const payload = Buffer.from("latency probe");
   for (let i = 1; performance.now() < until; i++) {
@@ -45,7 +45,7 @@ async function echoLoop(ch: UnaryChannel, until: number): Promise<number[]> {
   return rtts;
 }
 
-async function signLoop(ch: UnaryChannel, until: number, algorithm: number): Promise<number> {
+async function signLoop(ch: RpcChannel, until: number, algorithm: number): Promise<number> {
   let n = 0;
   const message = Buffer.from("load");
   while (performance.now() < until) {

@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
 import { openChannel } from "../src/client/channel.ts";
-import type { UnaryChannel } from "../src/rpc/channel.ts";
+import type { RpcChannel } from "../src/rpc/channel.ts";
 import { statusName } from "../src/rpc/status.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
@@ -84,7 +84,7 @@ const failures = new Map<string, number>();
 let done = 0;
 
 /** `count` sequential-per-worker calls over one channel, `concurrency` in flight at a time. */
-async function drive(channel: UnaryChannel, count: number): Promise<void> {
+async function drive(channel: RpcChannel, count: number): Promise<void> {
   let next = 0;
   const request = encodeMessage(EchoRequest, { payload, sequence: 1 });
   const worker = async () => {
@@ -109,7 +109,7 @@ async function main() {
   if (!parsed.ok) throw new Error(parsed.error);
   const address = parsed.address;
   const rss = () => (server.pid ? rssKiB(server.pid) : undefined);
-  const channels: UnaryChannel[] = [];
+  const channels: RpcChannel[] = [];
   const open = () => {
     const ch = openChannel(address);
     channels.push(ch);

@@ -14,7 +14,7 @@ import { Algorithm } from "../src/crypto/algorithms.ts";
 import { KeyRing } from "../src/crypto/keyring.ts";
 import { keyPairFromKeyObject } from "../src/crypto/keys.ts";
 import { WorkerPool } from "../src/crypto/pool.ts";
-import type { UnaryChannel } from "../src/rpc/channel.ts";
+import type { RpcChannel } from "../src/rpc/channel.ts";
 import { type Result, Status } from "../src/rpc/status.ts";
 import { cryptoService } from "../src/server/crypto.ts";
 import { parseAddress } from "../src/transport/address.ts";
@@ -30,7 +30,7 @@ const GATED = new URL("./crypto-gated-worker.ts", import.meta.url).href;
 interface Rig {
   readonly pool: WorkerPool;
   readonly srv: TestServer;
-  readonly ch: UnaryChannel;
+  readonly ch: RpcChannel;
 }
 let rig: Rig | undefined;
 
@@ -57,7 +57,7 @@ function codeOf(r: Result<unknown>): number {
   return r.ok ? Status.OK : r.error.code;
 }
 
-const signP256 = (ch: UnaryChannel, message: string) =>
+const signP256 = (ch: RpcChannel, message: string) =>
   sign(ch, { algorithm: Algorithm.ECDSA_P256_SHA256, message: Buffer.from(message) }, T);
 
 /** A sign call that holds the worker until open() is called; resolves once the worker has it. */
@@ -106,7 +106,7 @@ describe.each(ENGINES)("jobs nobody waits for are not signed (%s)", (_name, engi
     const gate = await hold(r);
     const bytes = encodeMessage(SignRequest, SignRequest.create({ keyId: "k", message: Buffer.from("late") }));
     // No local timer: the deadline travels as grpc-timeout only, so the status heard is the server's.
-    const late = r.ch.unary(SignMethod.path, bytes, { metadata: { "grpc-timeout": "1000m" } });
+    const late = r.ch.unary(SignMethod.path, bytes, { metadata: [["grpc-timeout", "1000m"]] });
     await until(() => r.pool.queued === 1);
     expect(codeOf(await late)).toBe(Status.DEADLINE_EXCEEDED);
     gate.open();
@@ -176,7 +176,7 @@ describe("the compiled binary under a flood", () => {
       ],
       { env: { ...process.env, CRYPTO_QUEUE: "999" }, stdout: "ignore", stderr: "pipe" },
     );
-    const channels: UnaryChannel[] = [];
+    const channels: RpcChannel[] = [];
     try {
       const lines: string[] = [];
       const m = await waitForLine(server.stderr, /serving .* on (\S+)/, lines);
@@ -188,7 +188,7 @@ describe("the compiled binary under a flood", () => {
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           sign(
-            channels[i % 4] as UnaryChannel,
+            channels[i % 4] as RpcChannel,
             { algorithm: Algorithm.RSA_PKCS1_SHA256, message: Buffer.from(`${i}`) },
             T,
           ),
@@ -201,7 +201,7 @@ describe("the compiled binary under a flood", () => {
       expect(signed).toBeGreaterThan(0);
       expect(refused + signed).toBe(200);
       const after = await sign(
-        channels[0] as UnaryChannel,
+        channels[0] as RpcChannel,
         { algorithm: Algorithm.RSA_PKCS1_SHA256, message: Buffer.from("after") },
         T,
       );

@@ -9,7 +9,7 @@ import { getPublicKey, listKeys, sign, verify } from "../src/client/crypto.ts";
 import { Algorithm, SignatureFormat } from "../src/crypto/algorithms.ts";
 import { MAX_SIGN_MESSAGE_BYTES } from "../src/crypto/requests.ts";
 import { type CryptoParts, startCrypto } from "../src/crypto/setup.ts";
-import type { UnaryChannel } from "../src/rpc/channel.ts";
+import type { RpcChannel } from "../src/rpc/channel.ts";
 import { type Result, Status } from "../src/rpc/status.ts";
 import { cryptoService } from "../src/server/crypto.ts";
 import { echoService } from "../src/server/echo.ts";
@@ -29,7 +29,7 @@ const T = 20_000;
 const warnings: string[] = [];
 let crypto: CryptoParts;
 let srv: TestServer;
-let ch: UnaryChannel;
+let ch: RpcChannel;
 
 beforeAll(async () => {
   crypto = await startCrypto({ workers: 2, warn: (m) => warnings.push(m) });
@@ -295,7 +295,7 @@ describe("RFC 6979 known answers through the server", () => {
 
 describe("the same service through grpc-js's own call handling (--no-fast-path)", () => {
   let slow: TestServer;
-  let c: UnaryChannel;
+  let c: RpcChannel;
   beforeAll(async () => {
     slow = await serveOnLoopback([cryptoService(crypto.ring, crypto.executor)], { fastPath: false });
     c = channelTo(slow.address);

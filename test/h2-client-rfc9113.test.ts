@@ -14,7 +14,7 @@ import {
   windowUpdateFrame,
 } from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
-import type { ClientKind, UnaryChannel } from "../src/rpc/channel.ts";
+import type { ClientKind, RpcChannel } from "../src/rpc/channel.ts";
 import { type Result, Status, type StatusCode } from "../src/rpc/status.ts";
 import { CLIENTS, channelTo } from "./helpers.ts";
 import { type Frame, goawayCode, type Peer } from "./peer.ts";
@@ -28,7 +28,7 @@ import {
   TRAILER_FIELDS,
 } from "./server-peer.ts";
 
-const open: { srv?: ServerPeer; ch?: UnaryChannel } = {};
+const open: { srv?: ServerPeer; ch?: RpcChannel } = {};
 afterEach(async () => {
   await open.ch?.close();
   open.srv?.close();
@@ -41,7 +41,7 @@ interface Started {
   /** The stream id of the call's request. */
   readonly id: number;
   readonly result: Promise<Result<Buffer>>;
-  readonly ch: UnaryChannel;
+  readonly ch: RpcChannel;
 }
 
 /** A lean channel to a fresh fake server, and one call on it whose request has reached the server. */

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../../src/api/echo.ts";
 import { openChannel } from "../../src/client/channel.ts";
-import type { UnaryChannel } from "../../src/rpc/channel.ts";
+import type { RpcChannel } from "../../src/rpc/channel.ts";
 import { statusName } from "../../src/rpc/status.ts";
 import { parseAddress } from "../../src/transport/address.ts";
 
@@ -55,7 +55,7 @@ function status(pid: number): { rss: number; hwm: number } | undefined {
 }
 
 let pid = 0;
-let channel: UnaryChannel | undefined;
+let channel: RpcChannel | undefined;
 let sampler: ReturnType<typeof setInterval> | undefined;
 let marked = false;
 let stopping = false;
@@ -82,7 +82,7 @@ function sample(): void {
 }
 
 async function honest(warmed: () => void): Promise<void> {
-  const ch = channel as UnaryChannel;
+  const ch = channel as RpcChannel;
   const request = encodeMessage(EchoRequest, { payload: Buffer.alloc(64, 0x5a), sequence: 1 });
   let n = 0;
   while (!stopping) {

@@ -2,7 +2,7 @@
 // distinct), whose reconnects are watched. The first connect failing means the server cannot be reached;
 // a later one failing means it went away mid-run, which ends the run rather than spinning on errors.
 import { dialer } from "../client/channel.ts";
-import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
+import type { ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
@@ -12,7 +12,7 @@ import type { ConnectionPlan } from "./plan.ts";
 export interface LoadConnection {
   readonly index: number;
   readonly slots: number;
-  readonly channel: UnaryChannel;
+  readonly channel: RpcChannel;
   /** Measured calls this connection carried. */
   calls: number;
 }

@@ -1,6 +1,6 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
 import type { Duplex } from "node:stream";
-import type { ClientKind, UnaryChannel } from "../rpc/channel.ts";
+import type { ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
@@ -24,7 +24,7 @@ export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): ()
     : () => connect(address, { timeoutMs });
 }
 
-export function openChannel(address: Address, config: ChannelConfig = {}): UnaryChannel {
+export function openChannel(address: Address, config: ChannelConfig = {}): RpcChannel {
   const tls = config.tls;
   return createChannel(config.client ?? "http2", {
     authority: authorityOf(address),

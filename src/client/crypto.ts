@@ -13,7 +13,7 @@ import {
   type VerifyRequest,
   type VerifyResponse,
 } from "../api/crypto.ts";
-import type { UnaryChannel } from "../rpc/channel.ts";
+import type { RpcChannel } from "../rpc/channel.ts";
 import { fail, type Result, Status } from "../rpc/status.ts";
 
 export interface Measured<T> {
@@ -25,7 +25,7 @@ export interface Measured<T> {
 type Props<T> = { [K in keyof T]?: T[K] | null };
 
 async function measuredCall<Req, Res>(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   method: UnaryMethod<Req, Res>,
   request: Props<Req>,
   timeoutMs: number,
@@ -43,7 +43,7 @@ async function measuredCall<Req, Res>(
 }
 
 export function sign(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   req: Props<SignRequest>,
   timeoutMs: number,
 ): Promise<Measured<SignResponse>> {
@@ -51,7 +51,7 @@ export function sign(
 }
 
 export function verify(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   req: Props<VerifyRequest>,
   timeoutMs: number,
 ): Promise<Measured<VerifyResponse>> {
@@ -59,13 +59,13 @@ export function verify(
 }
 
 export function getPublicKey(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   req: Props<GetPublicKeyRequest>,
   timeoutMs: number,
 ): Promise<Measured<GetPublicKeyResponse>> {
   return measuredCall(channel, GetPublicKeyMethod, req, timeoutMs);
 }
 
-export function listKeys(channel: UnaryChannel, timeoutMs: number): Promise<Measured<ListKeysResponse>> {
+export function listKeys(channel: RpcChannel, timeoutMs: number): Promise<Measured<ListKeysResponse>> {
   return measuredCall(channel, ListKeysMethod, {}, timeoutMs);
 }

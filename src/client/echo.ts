@@ -3,7 +3,7 @@
 import { encodeMessage } from "../api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../api/echo.ts";
 import { fromLong, toLong, unixNanos } from "../clock.ts";
-import type { UnaryChannel } from "../rpc/channel.ts";
+import type { RpcChannel } from "../rpc/channel.ts";
 import type { RpcError } from "../rpc/status.ts";
 
 export interface EchoOutcome {
@@ -23,7 +23,7 @@ export interface EchoOutcome {
 }
 
 export async function echoOnce(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   payload: Uint8Array,
   sequence: number,
   timeoutMs: number,

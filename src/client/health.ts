@@ -1,12 +1,12 @@
 // One grpc.health.v1.Health/Check over the thin client: what `call health` and scripts use.
 import { serviceDefinition } from "../api/descriptors.ts";
-import type { UnaryChannel } from "../rpc/channel.ts";
+import type { RpcChannel } from "../rpc/channel.ts";
 import { fail, type Result, Status } from "../rpc/status.ts";
 
 export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 export async function checkHealth(
-  channel: UnaryChannel,
+  channel: RpcChannel,
   service: string,
   timeoutMs: number,
 ): Promise<Result<HealthStatus>> {

@@ -17,10 +17,44 @@ export interface ChannelOptions {
   readonly secure?: boolean;
 }
 
+/** Custom metadata as name/value pairs, in order; a name may repeat. Names are lowercase; a `-bin` name's
+ * value is base64 already, as it goes on the wire. */
+export type Metadata = readonly (readonly [name: string, value: string])[];
+
 export interface CallOptions {
   /** Deadline, relative, in ms: sent as grpc-timeout and enforced locally. */
   readonly timeoutMs?: number;
-  readonly metadata?: Readonly<Record<string, string>>;
+  readonly metadata?: Metadata;
+}
+
+/** How a stream call ended. Headers and trailers hold every field but the pseudo-headers, as received. */
+export interface StreamEnd {
+  readonly code: number;
+  readonly details: string;
+  /** Response headers; empty for a trailers-only response or when none came. */
+  readonly headers: Metadata;
+  /** Trailers, grpc-status and grpc-message included; for a trailers-only response, its one header block. */
+  readonly trailers: Metadata;
+}
+
+/** What a stream call reports, in wire order. */
+export interface StreamEvents {
+  /** The response headers, before any message (not called for a trailers-only response). */
+  onHeaders?(headers: Metadata): void;
+  /** One response message, as it arrives. */
+  onMessage(message: Buffer): void;
+  /** The call is over, whatever the reason: called exactly once, last. */
+  onEnd(end: StreamEnd): void;
+}
+
+/** The sending side of a call of any kind: unary and server streaming send one message, then end(). */
+export interface ClientStream {
+  /** Queues one request message. False when the call is already over (nothing is sent then). */
+  send(message: Uint8Array): boolean;
+  /** Half-close: no more requests. */
+  end(): void;
+  /** Ends the call now (RST_STREAM CANCEL); onEnd reports CANCELLED unless the call had already ended. */
+  cancel(): void;
 }
 
 export interface ChannelStats {
@@ -29,12 +63,14 @@ export interface ChannelStats {
 }
 
 /** One HTTP/2 connection at a time, reopened on demand after it goes away. */
-export interface UnaryChannel {
+export interface RpcChannel {
   readonly stats: ChannelStats;
   /** Connects now rather than on the first call, so connection errors surface before any timing starts. */
   ready(): Promise<Result<void>>;
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
   unary(path: string, request: Uint8Array, call?: CallOptions): Promise<Result<Buffer>>;
+  /** A call of any kind, message by message; the deadline covers the whole call. Never throws. */
+  stream(path: string, events: StreamEvents, call?: CallOptions): ClientStream;
   /** Closes the connection; calls in flight end with UNAVAILABLE or CANCELLED. */
   close(): Promise<void>;
 }

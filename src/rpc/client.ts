@@ -6,11 +6,14 @@ import {
   type CallOptions,
   type ChannelOptions,
   type ChannelStats,
+  type ClientStream,
   DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
-  type UnaryChannel,
+  type RpcChannel,
+  type StreamEvents,
 } from "./channel.ts";
 import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
+import { Http2StreamCall, headersOf } from "./http2-stream.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -42,7 +45,7 @@ interface Attempt {
 }
 
 /** One HTTP/2 connection, reopened on demand after it goes away. */
-export class Channel implements UnaryChannel {
+export class Channel implements RpcChannel {
   private session: http2.ClientHttp2Session | undefined;
   private pending: Promise<http2.ClientHttp2Session | RpcError> | undefined;
   private closed = false;
@@ -134,7 +137,7 @@ export class Channel implements UnaryChannel {
   ): Promise<Attempt> {
     const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
     if (timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
-    if (call.metadata) Object.assign(headers, call.metadata);
+    if (call.metadata) headersOf(call.metadata, headers);
 
     return new Promise<Attempt>((resolve) => {
       let stream: http2.ClientHttp2Stream;
@@ -213,6 +216,19 @@ export class Channel implements UnaryChannel {
 
       stream.end(frame);
     });
+  }
+
+  /** A call of any kind; requests sent before the connection is up wait for it. No transparent retry. */
+  stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
+    const s = new Http2StreamCall(events, { maxSend: this.maxSend, maxRecv: this.maxRecv }, call.timeoutMs);
+    const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
+    if (call.timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(call.timeoutMs);
+    headersOf(call.metadata, headers);
+    void this.getSession().then((session) => {
+      if (isRpcError(session)) s.fail(session);
+      else s.start(session, headers);
+    });
+    return s;
   }
 
   /** Closes the connection; calls in flight end with UNAVAILABLE or CANCELLED. */

@@ -1,4 +1,4 @@
-// The one rule both clients (rpc/client.ts over node:http2, rpc/h2/ of our own) settle a unary call by:
+// The one rule both clients (rpc/client.ts over node:http2, rpc/h2/ of our own) settle a call by:
 // the same wire events give the same status, so the two are interchangeable and a bench figure does not
 // depend on which one measured it. Positional arguments, not an object: the lean client settles every call
 // through here and should allocate nothing to do it.
@@ -49,4 +49,25 @@ export function unaryOutcome(
     return fail(statusFromRstCode(rstCode), `stream reset by server (code ${rstCode})`);
   }
   return fail(Status.UNAVAILABLE, "connection closed before the call completed");
+}
+
+/**
+ * The status a stream call of any kind ended with, by the rules of unaryOutcome without the count of
+ * messages (a stream may carry any number). OK is a status too: { code: 0 }.
+ */
+export function streamOutcome(
+  status: RpcError | undefined,
+  httpError: RpcError | undefined,
+  partial: boolean,
+  streamError: RpcError | undefined,
+  rstCode: number | undefined,
+): RpcError {
+  if (status && status.code !== Status.OK) return status;
+  if (httpError) return httpError;
+  if (status) return partial ? rpcError(Status.INTERNAL, "response ended inside a message") : status;
+  if (streamError) return streamError;
+  if (rstCode !== undefined && rstCode !== 0) {
+    return rpcError(statusFromRstCode(rstCode), `stream reset by server (code ${rstCode})`);
+  }
+  return rpcError(Status.UNAVAILABLE, "connection closed before the call completed");
 }

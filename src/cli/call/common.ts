@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
-import type { UnaryChannel } from "../../rpc/channel.ts";
+import type { RpcChannel } from "../../rpc/channel.ts";
 import { statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
@@ -88,7 +88,7 @@ export function tlsFromArgs(
 
 export interface CallSetup {
   readonly address: Address;
-  readonly channel: UnaryChannel;
+  readonly channel: RpcChannel;
   readonly timeoutMs: number;
 }
 
@@ -122,7 +122,7 @@ export function failureLine(code: number, details: string): string {
  */
 export async function callOrReport<T>(
   name: string,
-  channel: UnaryChannel,
+  channel: RpcChannel,
   json: boolean | undefined,
   call: () => Promise<Measured<T>>,
 ): Promise<{ value: T; us: number } | undefined> {

@@ -1,4 +1,4 @@
-// The lean client: UnaryChannel over our own HTTP/2 (connection.ts) instead of node:http2. Same options,
+// The lean client: RpcChannel over our own HTTP/2 (connection.ts) instead of node:http2. Same options,
 // same results; per call it builds no header objects and allocates little beyond the request frame.
 
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
@@ -6,10 +6,13 @@ import {
   type CallOptions,
   type ChannelOptions,
   type ChannelStats,
+  type ClientStream,
   DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
-  type UnaryChannel,
+  type RpcChannel,
+  type StreamEvents,
 } from "../channel.ts";
+import { Channel } from "../client.ts";
 import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
@@ -28,7 +31,7 @@ interface PathBlock {
   lastBlock: Buffer;
 }
 
-export class LeanChannel implements UnaryChannel {
+export class LeanChannel implements RpcChannel {
   readonly stats: ChannelStats = { connects: 0, goaways: 0 };
   private conn: ClientConnection | undefined;
   private pending: Promise<ClientConnection | RpcError> | undefined;
@@ -169,13 +172,20 @@ export class LeanChannel implements UnaryChannel {
       block = p.lastBlock;
     }
     if (call.metadata) {
-      const fields = Object.entries(call.metadata).map(([k, v]) => [k.toLowerCase(), v] as const);
-      block = Buffer.concat([block, encodeHeaderBlock(fields)]);
+      block = Buffer.concat([block, encodeHeaderBlock(call.metadata)]);
     }
     return block;
   }
 
+  /** Streams ride a node:http2 connection of their own until the lean connection carries them. */
+  stream(path: string, events: StreamEvents, call?: CallOptions): ClientStream {
+    this.streams ??= new Channel(this.opts);
+    return this.streams.stream(path, events, call);
+  }
+  private streams: Channel | undefined;
+
   async close(): Promise<void> {
+    await this.streams?.close();
     this.closed = true;
     this.connecting?.close(0);
     const c = this.conn;
