@@ -42,11 +42,7 @@ async function measuredCall<Req, Res>(
   }
 }
 
-export function sign(
-  channel: RpcChannel,
-  req: Props<SignRequest>,
-  timeoutMs: number,
-): Promise<Measured<SignResponse>> {
+export function sign(channel: RpcChannel, req: Props<SignRequest>, timeoutMs: number): Promise<Measured<SignResponse>> {
   return measuredCall(channel, SignMethod, req, timeoutMs);
 }
 
