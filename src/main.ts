@@ -3,7 +3,7 @@
 import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
 import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
-import call from "./cli/call/index.ts";
+import call, { routeMethodCall } from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
 import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
 import serve from "./cli/serve.ts";
@@ -62,7 +62,8 @@ function usageProblem(argv: string[]): string | undefined {
   return problem === undefined ? undefined : `${path}: ${problem}`;
 }
 
-async function run(argv: string[]): Promise<number> {
+async function run(given: string[]): Promise<number> {
+  const argv = routeMethodCall(given);
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     process.stdout.write(`${versionLine()}\n`);
     return 0;

@@ -15,6 +15,8 @@ export interface EchoOutcome {
         readonly ok: true;
         readonly payloadMatches: boolean;
         readonly sequenceMatches: boolean;
+        /** The payload the server sent back. */
+        readonly payload: Uint8Array;
         readonly clientSendUnixNanos: bigint;
         readonly serverRecvUnixNanos: bigint;
         readonly serverSendUnixNanos: bigint;
@@ -53,6 +55,7 @@ export async function echoOnce(
       ok: true,
       payloadMatches: Buffer.compare(Buffer.from(res.payload ?? []), Buffer.from(payload)) === 0,
       sequenceMatches: fromLong(res.sequence) === BigInt(sequence),
+      payload: res.payload ?? new Uint8Array(0),
       clientSendUnixNanos: fromLong(res.clientSendUnixNanos),
       serverRecvUnixNanos: fromLong(res.serverRecvUnixNanos),
       serverSendUnixNanos: fromLong(res.serverSendUnixNanos),

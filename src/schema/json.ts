@@ -183,7 +183,8 @@ function readEnum(e: protobuf.Enum, value: unknown, path: string): number {
   return fail(path, `expected a ${e.fullName.slice(1)} name or number, got ${show(value)}`);
 }
 
-const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+// "a uint64": the article follows the sound, and u- in these type names is said "you".
+const article = (t: string) => (/^[aeio]/.test(t) ? `an ${t}` : `a ${t}`);
 const INT_RE = /^-?(0|[1-9]\d*)$/;
 
 function readInteger(type: string, value: unknown, path: string): bigint {

@@ -3,7 +3,7 @@
 // .proto from disk, so we register its request handler ourselves with codecs from the embedded set.
 import type * as grpc from "@grpc/grpc-js";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
-import { isDescribedService, packageDefinition } from "../api/descriptors.ts";
+import { isDescribedService, servedPackageDefinition } from "../api/descriptors.ts";
 import { describedMethod } from "./descriptors.ts";
 import type { ServiceDef } from "./handler.ts";
 
@@ -17,7 +17,7 @@ export const REFLECTION_V1ALPHA = "grpc.reflection.v1alpha.ServerReflection";
  */
 export function reflectionServices(serviceNames: readonly string[]): ServiceDef[] {
   const described = [...serviceNames, REFLECTION_V1, REFLECTION_V1ALPHA].filter(isDescribedService);
-  const impl = new ReflectionV1Implementation(packageDefinition(), { services: described });
+  const impl = new ReflectionV1Implementation(servedPackageDefinition(), { services: described });
   const handler: grpc.handleBidiStreamingCall<unknown, unknown> = (call) => {
     call.on("data", (request) => {
       // handleServerReflectionRequest turns every failure into an error_response; the guard is for

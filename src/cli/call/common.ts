@@ -37,7 +37,7 @@ export function callHelp(ok: string, failed: string, foreign: Readonly<Record<st
 /** grpcurl's and ghz's spellings that call and bench do not take, with grpcperf's. */
 export const CLIENT_FOREIGN: Readonly<Record<string, string>> = {
   "--key": "the PEM key of --cert is --cert-key here (--key names a signing key on call sign/verify/pubkey)",
-  "-H": "custom metadata (-H) is not sent yet",
+  "-H": "metadata (-H) goes with calls of a method by name: grpcperf call pkg.Service/Method -H 'k: v'",
   "--skipTLS": "use --insecure",
   "--cname": "use --server-name",
   "--authority": "use --server-name for the certificate name",

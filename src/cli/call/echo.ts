@@ -9,7 +9,10 @@ import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 /** The replaced client sent four greetings; so does this by default. */
 const DEFAULT_COUNT = 4;
 
-function describe(o: EchoOutcome, target: string): string {
+/** The echoed payload as text, when text was sent (--message or the greetings; not --payload-size). */
+const echoedText = (o: EchoOutcome) => (o.result.ok ? Buffer.from(o.result.payload).toString("utf8") : "");
+
+function describe(o: EchoOutcome, target: string, text: boolean): string {
   const rtt = `${o.rttMicros.toFixed(0)} µs`;
   if (!o.result.ok)
     return `echo #${o.sequence} to ${target}: FAILED after ${rtt}: ${failureLine(o.result.error.code, o.result.error.details)}`;
@@ -17,13 +20,13 @@ function describe(o: EchoOutcome, target: string): string {
   const serverUs = Number(r.serverSendUnixNanos - r.serverRecvUnixNanos) / 1000;
   const check = r.payloadMatches && r.sequenceMatches ? "" : " MISMATCH";
   return (
-    `echo #${o.sequence} to ${target}: ${o.sentBytes} bytes, round trip ${rtt}` +
+    `echo #${o.sequence} to ${target}: ${text ? `${JSON.stringify(echoedText(o))}, ` : ""}${o.sentBytes} bytes, round trip ${rtt}` +
     ` (server ${serverUs.toFixed(1)} µs; server_recv_unix_nanos=${r.serverRecvUnixNanos}` +
     ` server_send_unix_nanos=${r.serverSendUnixNanos})${check}`
   );
 }
 
-function toJson(o: EchoOutcome): string {
+function toJson(o: EchoOutcome, text: boolean): string {
   if (!o.result.ok) {
     return JSON.stringify({
       sequence: o.sequence,
@@ -38,6 +41,7 @@ function toJson(o: EchoOutcome): string {
     sequence: o.sequence,
     ok: r.payloadMatches && r.sequenceMatches,
     bytes: o.sentBytes,
+    ...(text ? { message: echoedText(o) } : {}),
     rtt_us: Math.round(o.rttMicros * 10) / 10,
     client_send_unix_nanos: String(r.clientSendUnixNanos),
     server_recv_unix_nanos: String(r.serverRecvUnixNanos),
@@ -59,6 +63,7 @@ const echoCommand = defineCommand({
     const size = args["payload-size"] === undefined ? undefined : sizeArg(args["payload-size"], "payload-size");
     const { address, channel, timeoutMs } = await connectFromArgs(args);
     const target = formatAddress(address);
+    const text = size === undefined;
     let failures = 0;
     try {
       for (let i = 1; i <= count; i++) {
@@ -68,7 +73,7 @@ const echoCommand = defineCommand({
             : Buffer.from(args.message ?? `Hello from grpcperf, message ${i} of ${count}`);
         const o = await echoOnce(channel, payload, i, timeoutMs);
         if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
-        process.stdout.write(`${args.json ? toJson(o) : describe(o, target)}\n`);
+        process.stdout.write(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
       }
     } finally {
       await channel.close();

@@ -1,0 +1,75 @@
+// `grpcperf call list [SERVICE]`: the services a server (or the --proto/--protoset files) offer, or the
+// methods of one, a name per line as grpcurl lists them.
+import { defineCommand } from "citty";
+import type protobuf from "protobufjs";
+import { fromFiles, loadFileSchema, openReflection } from "../../client/schema.ts";
+import { listServices } from "../../schema/lookup.ts";
+import { nearest } from "../../text/nearest.ts";
+import { applyLogLevel, CliError } from "../args.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs } from "./common.ts";
+import { headerFlags, schemaArgs, schemaFlags } from "./schema-args.ts";
+
+const full = (o: protobuf.ReflectionObject) => o.fullName.replace(/^\./, "");
+
+/** The lines to print: service names, or `pkg.Service.Method` for each method of `service`. */
+export function listing(root: protobuf.Root, service: string | undefined): string[] {
+  const services = listServices(root);
+  if (service === undefined) return services.map(full).sort();
+  const s = services.find((x) => full(x) === service.replace(/^\./, ""));
+  if (s === undefined) {
+    const near = nearest(service, services.map(full));
+    throw new CliError(`unknown service ${service}${near === undefined ? "" : ` (did you mean ${near}?)`}`, 2);
+  }
+  return s.methodsArray.map((m) => `${full(s)}.${m.name}`);
+}
+
+const listCommand = defineCommand({
+  meta: { name: "list", description: "List the services, or the methods of one service" },
+  args: {
+    service: { type: "positional", required: false, description: "a service's full name: list its methods" },
+    ...schemaArgs,
+    ...callArgs,
+  },
+  async run({ args, rawArgs }) {
+    const flags = schemaFlags(rawArgs, args);
+    const metadata = headerFlags(rawArgs);
+    let lines: string[];
+    if (fromFiles(flags)) {
+      applyLogLevel(args["log-level"]);
+      const s = loadFileSchema(flags);
+      if (!s.ok) throw new CliError(s.error, 2);
+      lines = listing(s.root, args.service);
+    } else {
+      const { channel, timeoutMs } = await connectFromArgs(args);
+      try {
+        const opened = await openReflection(channel, { timeoutMs, metadata });
+        if (!opened.ok) throw new CliError(opened.error, opened.error.startsWith("server reflection failed") ? 1 : 2);
+        const session = opened.session;
+        try {
+          if (args.service === undefined) lines = session.services().sort();
+          else {
+            const known = session.services();
+            if (!known.includes(args.service)) {
+              const near = nearest(args.service, known);
+              throw new CliError(
+                `unknown service ${args.service}${near === undefined ? "" : ` (did you mean ${near}?)`}`,
+                2,
+              );
+            }
+            const r = await session.root([args.service]);
+            if (!r.ok) throw new CliError(r.error, 1);
+            lines = listing(r.root, args.service);
+          }
+        } finally {
+          session.close();
+        }
+      } finally {
+        await channel.close();
+      }
+    }
+    process.stdout.write(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
+  },
+});
+
+export default withHelp(listCommand, callHelp("listed", "reflection failed"));

@@ -1,0 +1,200 @@
+// `grpcperf call pkg.Service/Method -d JSON`: any method of any server, as grpcurl calls it. The request is
+// checked against the schema before anything is sent; responses print as proto3 JSON as they arrive.
+import { defineCommand } from "citty";
+import type protobuf from "protobufjs";
+import { invoke } from "../../client/invoke.ts";
+import { fromFiles, loadFileSchema, resolveMethod } from "../../client/schema.ts";
+import type { Metadata, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import { Status, statusName } from "../../rpc/status.ts";
+import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
+import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
+import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { parseJsonSequence } from "../../text/json-sequence.ts";
+import { CliError } from "../args.ts";
+import { withHelp } from "../help.ts";
+import { callArgs, callHelp, connectFromArgs } from "./common.ts";
+import { headerFlags, readData, schemaArgs, schemaFlags } from "./schema-args.ts";
+
+const kindOf = (m: MethodInfo) =>
+  m.clientStreaming
+    ? m.serverStreaming
+      ? "bidi streaming"
+      : "client streaming"
+    : m.serverStreaming
+      ? "server streaming"
+      : "unary";
+
+/** The request messages -d holds, encoded; errors name which message and the field path. */
+export function encodeRequests(method: MethodInfo, data: string | undefined): Uint8Array[] {
+  const streaming = method.clientStreaming;
+  let values: unknown[];
+  if (data === undefined) values = streaming ? [] : [{}];
+  else {
+    const seq = parseJsonSequence(data);
+    if (!seq.ok) throw new CliError(`-d: ${seq.error}`, 2);
+    values = seq.values;
+    if (!streaming && values.length !== 1) {
+      throw new CliError(
+        `-d: ${method.service}/${method.method} is ${kindOf(method)} and takes one request message, not ${values.length}`,
+        2,
+      );
+    }
+  }
+  return values.map((v, i) => {
+    const r = encodeJson(method.requestType, v);
+    if (!r.ok) {
+      const which = values.length > 1 ? ` message ${i + 1}` : "";
+      throw new CliError(`-d${which}: ${r.error}`, 2);
+    }
+    return r.bytes;
+  });
+}
+
+const pairs = (m: Metadata) => m.map(([k, v]) => `  ${k}: ${v}`).join("\n");
+const asObject = (m: Metadata) => {
+  const o: Record<string, string | string[]> = {};
+  for (const [k, v] of m) {
+    const had = o[k];
+    o[k] = had === undefined ? v : Array.isArray(had) ? [...had, v] : [had, v];
+  }
+  return o;
+};
+
+/** The details trailer of a failed call, decoded, when the server sent one. */
+function detailsOf(end: StreamEnd, root: protobuf.Root): Json | undefined {
+  const bin = end.trailers.find(([k]) => k === "grpc-status-details-bin")?.[1];
+  if (bin === undefined) return undefined;
+  const d = decodeStatusDetails(bin, root);
+  return d.ok ? d.json : d.error;
+}
+
+async function run(
+  channel: RpcChannel,
+  method: MethodInfo,
+  root: protobuf.Root,
+  requests: Uint8Array[],
+  opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
+): Promise<number> {
+  const out = process.stdout;
+  const err = process.stderr;
+  if (opts.verbose) {
+    err.write(`method ${method.path} (${kindOf(method)})\n`);
+    if (opts.metadata.length > 0) err.write(`request metadata:\n${pairs(opts.metadata)}\n`);
+  }
+  let index = 0;
+  let undecodable: string | undefined;
+  const done = await invoke(
+    channel,
+    method.path,
+    requests,
+    { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
+    {
+      onHeaders: (h) => {
+        if (opts.verbose) err.write(`response headers:\n${pairs(h)}\n`);
+      },
+      onMessage: (bytes, elapsedUs) => {
+        index++;
+        const r = decodeToJson(method.responseType, bytes);
+        if (!r.ok) {
+          undecodable ??= `response message ${index}: ${r.error}`;
+          return;
+        }
+        out.write(
+          opts.json
+            ? `${JSON.stringify({ type: "message", index, elapsed_us: elapsedUs, message: r.json })}\n`
+            : `${JSON.stringify(r.json, null, 2)}\n`,
+        );
+      },
+    },
+  );
+  const { end } = done;
+  const code = undecodable !== undefined && end.code === Status.OK ? Status.INTERNAL : end.code;
+  const details = undecodable ?? end.details;
+  const statusDetails = code === Status.OK ? undefined : detailsOf(end, root);
+  if (opts.json) {
+    const o: Record<string, unknown> = {
+      type: "status",
+      code,
+      status: statusName(code),
+      details,
+      sent: done.sent,
+      received: done.received,
+      elapsed_us: done.elapsedUs,
+      headers: asObject(end.headers),
+      trailers: asObject(end.trailers),
+    };
+    if (statusDetails !== undefined) o.status_details = statusDetails;
+    out.write(`${JSON.stringify(o)}\n`);
+  } else {
+    if (opts.verbose) {
+      if (end.trailers.length > 0) err.write(`response trailers:\n${pairs(end.trailers)}\n`);
+      err.write(`sent ${done.sent} and received ${done.received} messages in ${done.elapsedUs} µs\n`);
+    }
+    if (code !== Status.OK) {
+      err.write(`${statusName(code)}: ${details}\n`);
+      if (statusDetails !== undefined) err.write(`details: ${JSON.stringify(statusDetails, null, 2)}\n`);
+    }
+  }
+  return code === Status.OK ? 0 : 1;
+}
+
+const methodCommand = defineCommand({
+  meta: {
+    name: "method",
+    description: "Call any method: pkg.Service/Method (grpcperf call pkg.Service/Method works too)",
+  },
+  args: {
+    method: { type: "positional", required: true, description: "pkg.Service/Method or pkg.Service.Method" },
+    data: {
+      type: "string",
+      alias: "d",
+      description: "request JSON, @file or @- (stdin); several objects in a row are a client stream's messages",
+    },
+    ...schemaArgs,
+    verbose: {
+      type: "boolean",
+      alias: "v",
+      description: "also print the method, metadata, headers and trailers (stderr)",
+    },
+    ...callArgs,
+    json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
+  },
+  async run({ args, rawArgs }) {
+    const metadata = headerFlags(rawArgs);
+    const flags = schemaFlags(rawArgs, args);
+    const data = args.data === undefined ? undefined : readData(args.data);
+    // With files the whole request is checked before connecting; with reflection, once the schema is in.
+    let early: { method: MethodInfo; root: protobuf.Root; requests: Uint8Array[] } | undefined;
+    if (fromFiles(flags)) {
+      const s = loadFileSchema(flags);
+      if (!s.ok) throw new CliError(s.error, 2);
+      const m = lookupMethod(s.root, args.method);
+      if (!m.ok) throw new CliError(m.error, 2);
+      early = { method: m.method, root: s.root, requests: encodeRequests(m.method, data) };
+    }
+    const { channel, timeoutMs } = await connectFromArgs(args);
+    try {
+      let target = early;
+      if (target === undefined) {
+        const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
+        if (!r.ok) throw new CliError(r.error, r.error.startsWith("server reflection failed") ? 1 : 2);
+        target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
+      }
+      process.exitCode = await run(channel, target.method, target.root, target.requests, {
+        timeoutMs,
+        metadata,
+        json: args.json === true,
+        verbose: args.verbose === true,
+      });
+    } finally {
+      await channel.close();
+    }
+  },
+});
+
+export default withHelp(
+  methodCommand,
+  callHelp("the call ended with status OK", "the call ended with another status (printed as CODE: message)", {
+    "--max-time": "the deadline of the whole call is --timeout",
+  }),
+);
