@@ -1,5 +1,6 @@
 // The lean client: RpcChannel over our own HTTP/2 (connection.ts) instead of node:http2. Same options,
 // same results; per call it builds no header objects and allocates little beyond the request frame.
+// Unary and stream calls share the connection, its stream slots and its transparent retries.
 
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import {
@@ -12,11 +13,11 @@ import {
   type RpcChannel,
   type StreamEvents,
 } from "../channel.ts";
-import { Channel } from "../client.ts";
 import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
-import { ClientConnection } from "./connection.ts";
+import { type Call, ClientConnection } from "./connection.ts";
+import { ClientStreamCall } from "./stream-call.ts";
 import { ClientUnaryCall } from "./unary-call.ts";
 
 // How long a new connection may take to send its SETTINGS: a peer that accepts but never speaks HTTP/2
@@ -48,7 +49,7 @@ export class LeanChannel implements RpcChannel {
     goaway: () => {
       this.stats.goaways++;
     },
-    requeue: (call: ClientUnaryCall) => this.retry(call),
+    requeue: (call: Call) => this.retry(call),
   };
 
   constructor(private readonly opts: ChannelOptions) {
@@ -67,14 +68,23 @@ export class LeanChannel implements RpcChannel {
     }
     const block = this.headerBlock(path, call);
     return new Promise((resolve) => {
-      const deadline =
-        call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, call.timeoutMs);
-      this.dispatch(new ClientUnaryCall(path, block, request, deadline, call, this.maxRecv, resolve));
+      this.dispatch(new ClientUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
     });
   }
 
+  /**
+   * A call of any kind on the same connection as unary calls. Requests sent before the stream is open
+   * wait for it; the call is sent again elsewhere (GOAWAY, REFUSED_STREAM) only while none went out.
+   */
+  stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
+    const block = this.headerBlock(path, call);
+    const s = new ClientStreamCall(path, block, deadlineOf(call), call, this.maxRecv, this.maxSend, events);
+    this.dispatch(s);
+    return s;
+  }
+
   /** Sends a call again that the server never processed, with the time it has left as grpc-timeout. */
-  private retry(call: ClientUnaryCall): void {
+  private retry(call: Call): void {
     const timeoutMs = call.timeoutMs;
     if (timeoutMs !== undefined) {
       const left = Math.ceil(call.deadline - performance.now());
@@ -88,7 +98,7 @@ export class LeanChannel implements RpcChannel {
   }
 
   /** Starts a call on the current connection, opening one first if needed. */
-  private dispatch(call: ClientUnaryCall): void {
+  private dispatch(call: Call): void {
     const c = this.conn;
     if (c?.usable) {
       c.start(call);
@@ -177,19 +187,15 @@ export class LeanChannel implements RpcChannel {
     return block;
   }
 
-  /** Streams ride a node:http2 connection of their own until the lean connection carries them. */
-  stream(path: string, events: StreamEvents, call?: CallOptions): ClientStream {
-    this.streams ??= new Channel(this.opts);
-    return this.streams.stream(path, events, call);
-  }
-  private streams: Channel | undefined;
-
   async close(): Promise<void> {
-    await this.streams?.close();
     this.closed = true;
     this.connecting?.close(0);
     const c = this.conn;
     this.conn = undefined;
     if (c) await c.close(CLOSE_GRACE_MS);
   }
+}
+
+function deadlineOf(call: CallOptions): number {
+  return call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, call.timeoutMs);
 }

@@ -1,6 +1,8 @@
 // One HTTP/2 client connection over any Duplex: preface and SETTINGS, flow control both ways, stream
-// slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. Unary
-// calls are the only kind of stream; each is a ClientUnaryCall, which turns the frames into a Result.
+// slots under the peer's MAX_CONCURRENT_STREAMS, GOAWAY, RST_STREAM, CONTINUATION and deadlines. A stream
+// carries a ClientUnaryCall (one request, frames turned into a Result, nothing recorded it does not need)
+// or a ClientStreamCall (requests queued as the application sends them, each response message handed on
+// as it arrives, headers and trailers kept as metadata); both share slots, windows and the checks of §8.
 import type { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
@@ -29,6 +31,7 @@ import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import { FieldCheck } from "./field-check.ts";
+import { ClientStreamCall, type StreamHost } from "./stream-call.ts";
 import { type ClientUnaryCall, INVALID_CONTENT_LENGTH, ResponseFields } from "./unary-call.ts";
 
 // What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
@@ -49,6 +52,10 @@ const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
 // limited, so only the most recent ones are remembered and later frames on older ones get STREAM_CLOSED.
 const MAX_RESET_REMEMBERED = 1024;
 const DIGIT_ONE = 0x31;
+const COLON = 0x3a;
+
+/** What a stream carries: the connection treats both alike but for sending and the end. */
+export type Call = ClientUnaryCall | ClientStreamCall;
 
 export interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
@@ -57,14 +64,15 @@ export interface ConnectionEvents {
   goaway(): void;
   /**
    * Calls the server never processed (queued here, above a GOAWAY's last stream id, or refused with
-   * REFUSED_STREAM before any answer): to be sent again, on another connection.
+   * REFUSED_STREAM before any answer): to be sent again, on another connection. A stream call comes here
+   * only while none of its requests went out (ClientStreamCall.replayable).
    */
-  requeue(call: ClientUnaryCall): void;
+  requeue(call: Call): void;
 }
 
 type State = "open" | "draining" | "dead";
 
-export class ClientConnection implements FrameHandler {
+export class ClientConnection implements FrameHandler, StreamHost {
   private state: State = "open";
   private readonly writer: Writer;
   private readonly reader = new FrameReader(this, { maxHeaderBlock: MAX_HEADER_BLOCK, peerIsClient: false });
@@ -74,9 +82,16 @@ export class ClientConnection implements FrameHandler {
   /** Ids of streams we sent RST_STREAM on, oldest first (a Set keeps insertion order). */
   private readonly resetByUs = new Set<number>();
   private readonly sink: HeaderSink;
-  private readonly streams = new Map<number, ClientUnaryCall>();
+  /** The fields of the block being decoded for a stream call, pseudo-headers left out. */
+  private recorded: Array<readonly [string, string]> = [];
+  // Stream calls keep their metadata, unary calls do not pay for it: only their blocks go through here.
+  private readonly recordingSink: HeaderSink = (name, value) => {
+    if (name.charCodeAt(0) !== COLON) this.recorded.push([name, value]);
+    this.sink(name, value);
+  };
+  private readonly streams = new Map<number, Call>();
   /** Calls waiting for a stream slot (MAX_CONCURRENT_STREAMS). */
-  private readonly queue: ClientUnaryCall[] = [];
+  private readonly queue: Call[] = [];
   private nextId = 1;
   /** The peer's settings (maxConcurrentStreams, initialWindow, maxFrameSize), as the reader applied them. */
   private readonly peer = this.reader.peer;
@@ -159,7 +174,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Starts a call, or queues it until a stream slot is free. */
-  start(call: ClientUnaryCall): void {
+  start(call: Call): void {
     if (this.state !== "open") {
       call.abort(rpcError(Status.UNAVAILABLE, "connection is closing"));
       return;
@@ -172,7 +187,7 @@ export class ClientConnection implements FrameHandler {
     this.open(call);
   }
 
-  private open(call: ClientUnaryCall): void {
+  private open(call: Call): void {
     const id = this.nextId;
     this.nextId += 2;
     if (this.nextId > LAST_STREAM_ID) this.retire();
@@ -180,7 +195,60 @@ export class ClientConnection implements FrameHandler {
     call.sendWindow = this.peer.initialWindow;
     this.streams.set(id, call);
     writeHeaderBlock(this.writer, id, call.headerBlock, this.peer.maxFrameSize, false);
-    this.sendData(call);
+    if (call instanceof ClientStreamCall) {
+      call.host = this;
+      this.pushStream(call);
+    } else this.sendData(call);
+  }
+
+  /**
+   * Sends a stream call's queued requests as far as both windows allow, each in DATA frames of at most
+   * the peer's frame size; END_STREAM goes on the last piece once end() was called, or alone in an
+   * empty DATA frame when nothing is queued. What the windows hold back waits for WINDOW_UPDATE.
+   */
+  pushStream(call: ClientStreamCall): void {
+    if (call.id === 0 || call.endSent || this.streams.get(call.id) !== call) return;
+    const w = this.writer;
+    const send = this.send;
+    const maxFrame = this.peer.maxFrameSize;
+    const queue = call.queue;
+    while (queue.length > 0) {
+      const piece = queue[0] as Buffer;
+      const left = piece.length - call.offset;
+      const n = Math.min(left, call.sendWindow, send.avail, maxFrame);
+      if (n <= 0) return;
+      const whole = n === left;
+      const last = whole && queue.length === 1 && call.halfClosed;
+      const at = w.reserve(FRAME_HEADER);
+      writeFrameHeader(w.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, call.id);
+      // Our own framed copy, never changed after: the writer may keep a view of it instead of copying.
+      w.append(call.offset === 0 && whole ? piece : piece.subarray(call.offset, call.offset + n));
+      call.sent += n;
+      call.sendWindow -= n;
+      send.avail -= n;
+      if (whole) {
+        queue.shift();
+        call.offset = 0;
+      } else call.offset += n;
+      if (last) {
+        call.endSent = true;
+        return;
+      }
+    }
+    if (call.halfClosed) {
+      const at = this.writer.reserve(FRAME_HEADER);
+      writeFrameHeader(this.writer.slab, at, 0, FrameType.DATA, Flag.END_STREAM, call.id);
+      call.endSent = true;
+    }
+  }
+
+  /** The application cancelled an open stream call, or it failed on this side (a message too large). */
+  cancelStream(call: ClientStreamCall, error: RpcError): void {
+    if (this.streams.get(call.id) !== call) {
+      call.abort(error);
+      return;
+    }
+    this.cancel(call, error);
   }
 
   /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
@@ -230,7 +298,10 @@ export class ClientConnection implements FrameHandler {
   private resumeSends(): void {
     for (const call of this.streams.values()) {
       if (this.send.avail <= 0) return;
-      if (call.sent < call.total) this.sendData(call);
+      if (call.sent < call.total) {
+        if (call instanceof ClientStreamCall) this.pushStream(call);
+        else this.sendData(call);
+      }
     }
   }
 
@@ -282,6 +353,8 @@ export class ClientConnection implements FrameHandler {
       this.cancel(call, err);
       return;
     }
+    // A stream call's application may have cancelled it from onMessage; the stream is gone then.
+    if (call.done) return;
     if (flags & Flag.END_STREAM) {
       this.finish(call, undefined);
       return;
@@ -324,10 +397,15 @@ export class ClientConnection implements FrameHandler {
   onHeaderBlock(id: number, flags: number, block: Buffer, start: number, end: number, streamError: number): void {
     this.fields.reset();
     this.check.reset();
-    // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
-    const err = this.hpack.decode(block, this.sink, start, end);
-    if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     const call = this.streams.get(id);
+    let sink = this.sink;
+    if (call instanceof ClientStreamCall) {
+      this.recorded = [];
+      sink = this.recordingSink;
+    }
+    // Decoded even when the stream is gone, to keep the dynamic table in step with the server's.
+    const err = this.hpack.decode(block, sink, start, end);
+    if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, `bad HPACK from server: ${err.message}`);
     if (call === undefined) {
       this.notOpen(id, "HEADERS");
       return;
@@ -344,12 +422,15 @@ export class ClientConnection implements FrameHandler {
     }
     // §8.1: an informational (1xx) response comes before the real one and says nothing to a gRPC call.
     if (!call.responded && (this.fields.status as string).charCodeAt(0) === DIGIT_ONE) return;
-    call.onHeaders(this.fields);
+    if (call instanceof ClientStreamCall) {
+      call.onHeaders(this.fields, endStream, this.recorded);
+      if (call.done) return; // cancelled from onHeaders
+    } else call.onHeaders(this.fields);
     if (endStream) this.finish(call, undefined);
   }
 
   /** What makes this header block malformed (§8.1, §8.3), given where it comes in the response. */
-  private blockProblem(call: ClientUnaryCall, endStream: boolean): string | undefined {
+  private blockProblem(call: Call, endStream: boolean): string | undefined {
     const c = this.check;
     if (c.problem !== undefined) return c.problem;
     if (!call.responded) {
@@ -368,7 +449,7 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** §8.1.1: a malformed response is a stream error PROTOCOL_ERROR; grpc-go reports it as INTERNAL. */
-  private malformed(call: ClientUnaryCall, problem: string): void {
+  private malformed(call: Call, problem: string): void {
     this.cancel(
       call,
       rpcError(Status.INTERNAL, `malformed response from server: ${problem}`),
@@ -384,7 +465,7 @@ export class ClientConnection implements FrameHandler {
     }
     // Refused before any answer: the server did not process it. Like src/rpc/client.ts, send it again on a
     // fresh connection (this one takes no new calls, in case the refusal says something about it).
-    if (code === ErrorCode.REFUSED_STREAM && !call.responded && call.retries < MAX_TRANSPARENT_RETRIES) {
+    if (code === ErrorCode.REFUSED_STREAM && !call.responded && retryable(call)) {
       this.streams.delete(id);
       this.retire();
       this.retry(call);
@@ -394,7 +475,7 @@ export class ClientConnection implements FrameHandler {
     this.finish(call, code, false);
   }
 
-  private retry(call: ClientUnaryCall): void {
+  private retry(call: Call): void {
     call.retries++;
     call.rewind();
     this.events.requeue(call);
@@ -424,7 +505,7 @@ export class ClientConnection implements FrameHandler {
     const refused = rpcError(Status.UNAVAILABLE, `server sent GOAWAY (code ${code}) before processing the call`);
     for (const call of [...this.streams.values()]) {
       if (call.id <= last) continue;
-      if (call.retries < MAX_TRANSPARENT_RETRIES) {
+      if (retryable(call)) {
         this.streams.delete(call.id);
         this.retry(call);
       } else {
@@ -450,7 +531,8 @@ export class ClientConnection implements FrameHandler {
       this.onStreamError(id, FrameType.WINDOW_UPDATE, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       return;
     }
-    this.sendData(call);
+    if (call instanceof ClientStreamCall) this.pushStream(call);
+    else this.sendData(call);
   }
 
   onStreamError(id: number, _type: number, code: number, message: string): void {
@@ -471,17 +553,23 @@ export class ClientConnection implements FrameHandler {
   }
 
   /** Ends a stream and settles its call. `reset`: tell the server too, if our side is still open. */
-  private finish(call: ClientUnaryCall, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
+  private finish(call: Call, rstCode: number | undefined, reset = true, streamError?: RpcError): void {
     this.streams.delete(call.id);
-    // The server answered before taking all of the request (e.g. too large): close our half as well.
-    if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
-    call.end(rstCode, streamError);
+    // The server answered before taking all of the request (e.g. too large), or ended a stream call the
+    // application had not half-closed: close our half as well.
+    if (call instanceof ClientStreamCall) {
+      if (reset && !call.endSent) this.reset(call.id, ErrorCode.CANCEL);
+      call.streamEnded(rstCode, streamError);
+    } else {
+      if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
+      call.end(rstCode, streamError);
+    }
     this.pump();
     this.closeIfIdle();
   }
 
   /** Gives up on a call: RST_STREAM to the server, the error to the caller. */
-  private cancel(call: ClientUnaryCall, error: RpcError, code: number = ErrorCode.CANCEL): void {
+  private cancel(call: Call, error: RpcError, code: number = ErrorCode.CANCEL): void {
     this.streams.delete(call.id);
     this.reset(call.id, code);
     call.abort(error);
@@ -492,7 +580,7 @@ export class ClientConnection implements FrameHandler {
   /** Starts queued calls while stream slots are free. */
   private pump(): void {
     while (this.queue.length > 0 && this.streams.size < this.peer.maxConcurrentStreams && this.state === "open") {
-      const call = this.queue.shift() as ClientUnaryCall;
+      const call = this.queue.shift() as Call;
       if (!call.done) this.open(call);
     }
   }
@@ -532,7 +620,7 @@ export class ClientConnection implements FrameHandler {
       else if (call.deadline < next) next = call.deadline;
     }
     for (let i = 0; i < this.queue.length; ) {
-      const call = this.queue[i] as ClientUnaryCall;
+      const call = this.queue[i] as Call;
       if (call.deadline <= now || call.done) {
         this.queue.splice(i, 1);
         call.abort(deadlineError(call));
@@ -574,7 +662,10 @@ export class ClientConnection implements FrameHandler {
     this.settle = undefined;
     const streams = [...this.streams.values()];
     this.streams.clear();
-    for (const call of streams) call.end(undefined, failure);
+    for (const call of streams) {
+      if (call instanceof ClientStreamCall) call.streamEnded(undefined, failure);
+      else call.end(undefined, failure);
+    }
     for (const call of this.queue.splice(0)) call.abort(failure);
     for (const w of this.closeWaiters.splice(0)) w();
   }
@@ -598,6 +689,13 @@ export class ClientConnection implements FrameHandler {
   }
 }
 
-function deadlineError(call: ClientUnaryCall): RpcError {
+/** Whether a call the server never processed may be sent again: within the retry limit, and for a stream
+ * call only while none of its requests went out (they are not kept for a replay). */
+function retryable(call: Call): boolean {
+  if (call.retries >= MAX_TRANSPARENT_RETRIES) return false;
+  return !(call instanceof ClientStreamCall) || call.replayable;
+}
+
+function deadlineError(call: Call): RpcError {
   return rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
 }
