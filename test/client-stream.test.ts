@@ -252,7 +252,7 @@ describe.each(CLIENTS)("stream calls, %s client", (client) => {
       const s = ch.stream(ECHO_STREAM_PATH, { onMessage: () => void ch.close(), onEnd: resolve });
       s.send(req(1));
     });
-    expect([Status.UNAVAILABLE, Status.CANCELLED]).toContain((await open).code);
+    expect([Status.UNAVAILABLE, Status.CANCELLED] as number[]).toContain((await open).code);
     const after = collect(ch, ECHO_STREAM_PATH, [req(2)]);
     expect((await after.end).code).toBe(Status.UNAVAILABLE);
   });
