@@ -1,5 +1,6 @@
 // What RFC 9113 asks of an HTTP/2 client, one test per MUST, for the lean client (src/rpc/h2) driven
-// through its channel against a frame-level fake server (test/server-peer.ts). Each test writes the
+// through its channel (unary calls, and stream calls at the end) against a frame-level fake server
+// (test/server-peer.ts). Each test writes the
 // offending frames and asserts both what the client sends back (GOAWAY or RST_STREAM and its code) and
 // the status the call gets: INTERNAL, as grpc-go reports a protocol error of the server.
 import { afterEach, describe, expect, test } from "bun:test";
@@ -14,7 +15,7 @@ import {
   windowUpdateFrame,
 } from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
-import type { ClientKind, RpcChannel } from "../src/rpc/channel.ts";
+import type { CallOptions, ClientKind, ClientStream, Metadata, RpcChannel, StreamEnd } from "../src/rpc/channel.ts";
 import { type Result, Status, type StatusCode } from "../src/rpc/status.ts";
 import { CLIENTS, channelTo } from "./helpers.ts";
 import { type Frame, goawayCode, type Peer } from "./peer.ts";
@@ -532,5 +533,273 @@ describe.each(CLIENTS)("%s client, same wire answer", (client) => {
     s.conn.socket.write(encodeFrame(FrameType.SETTINGS, Flag.ACK, 0, Buffer.alloc(6)));
     expect(goawayCode(await s.conn.waitFor(isGoaway))).toBe(ErrorCode.FRAME_SIZE_ERROR);
     expect((await s.result).ok).toBe(false);
+  });
+});
+
+// The lean client's stream calls (RpcChannel.stream) ride the same connection code as its unary calls:
+// the same checks of what the server sends, plus what only a stream does (requests sent as the windows
+// open, END_STREAM on its own, RST_STREAM CANCEL on cancel and deadline, metadata kept).
+describe("lean stream calls", () => {
+  interface StreamStarted {
+    readonly conn: Peer;
+    readonly id: number;
+    readonly stream: ClientStream;
+    readonly end: Promise<StreamEnd>;
+    readonly messages: Buffer[];
+    readonly headers: Metadata[];
+  }
+
+  /** A stream call to a fresh fake server; resolves once its HEADERS reached the server. */
+  async function startStream(
+    settings: ReadonlyArray<readonly [number, number]> = [],
+    opts: CallOptions = { timeoutMs: 10_000 },
+  ): Promise<StreamStarted> {
+    const srv = await ServerPeer.listen(settings);
+    const ch = channelTo(srv.address, { client: "lean" });
+    open.srv = srv;
+    open.ch = ch;
+    const messages: Buffer[] = [];
+    const headers: Metadata[] = [];
+    let stream: ClientStream | undefined;
+    const end = new Promise<StreamEnd>((resolve) => {
+      stream = ch.stream(
+        "/t/s",
+        { onHeaders: (h) => headers.push(h), onMessage: (m) => messages.push(m), onEnd: resolve },
+        opts,
+      );
+    });
+    const conn = await srv.accepted();
+    const req = await conn.waitFor(isRequest);
+    return { conn, id: req.id, stream: stream as ClientStream, end, messages, headers };
+  }
+
+  const dataBytes = (s: StreamStarted): number => s.conn.dataOn(s.id).reduce((n, f) => n + f.payload.length, 0);
+  const endedData = (s: StreamStarted) => (f: Frame) =>
+    f.type === FrameType.DATA && f.id === s.id && (f.flags & Flag.END_STREAM) !== 0;
+
+  test("HEADERS carry the call's grpc-timeout and metadata; end() alone is an empty DATA with END_STREAM", async () => {
+    const s = await startStream([], {
+      timeoutMs: 10_000,
+      metadata: [
+        ["x-a", "1"],
+        ["x-b", "2"],
+      ],
+    });
+    const req = await s.conn.waitFor(isRequest);
+    expect(req.flags & Flag.END_STREAM).toBe(0);
+    expect(req.headers?.["grpc-timeout"]).toBeDefined();
+    expect(req.headers?.["x-b"]).toBe("2");
+    s.stream.end();
+    const fin = await s.conn.waitFor(endedData(s));
+    expect(fin.payload.length).toBe(0);
+    s.stream.cancel(); // not left for the channel's close grace
+  });
+
+  test("each message goes out as it is sent, length-prefixed, and responses come as they arrive", async () => {
+    const s = await startStream();
+    s.stream.send(Buffer.from("one"));
+    const first = await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === s.id);
+    expect([...first.payload]).toEqual([0, 0, 0, 0, 3, ...Buffer.from("one")]);
+    s.conn.socket.write(Buffer.concat([headersFrame(s.id, RESPONSE_FIELDS), messageFrame(s.id, Buffer.from("r1"))]));
+    // The first response reaches the application before the server ends the stream.
+    while (s.messages.length === 0) await s.conn.sync();
+    expect(s.messages.map(String)).toEqual(["r1"]);
+    expect(s.headers).toEqual([[["content-type", "application/grpc"]]]);
+    s.stream.send(Buffer.from("two"));
+    s.stream.end();
+    await s.conn.waitFor(endedData(s));
+    expect(dataBytes(s)).toBe(16);
+    s.conn.socket.write(
+      Buffer.concat([
+        messageFrame(s.id, Buffer.from("r2")),
+        headersFrame(
+          s.id,
+          [
+            ["grpc-status", "0"],
+            ["x-t", "a"],
+            ["x-t", "b"],
+          ],
+          Flag.END_STREAM,
+        ),
+      ]),
+    );
+    const end = await s.end;
+    expect(end.code).toBe(Status.OK);
+    expect(s.messages.map(String)).toEqual(["r1", "r2"]);
+    expect(end.headers).toEqual([["content-type", "application/grpc"]]);
+    expect(end.trailers).toEqual([
+      ["grpc-status", "0"],
+      ["x-t", "a"],
+      ["x-t", "b"],
+    ]);
+  });
+
+  test("§6.9.1: no more DATA than the stream window; WINDOW_UPDATE and a larger initial window release the rest", async () => {
+    const s = await startStream([[Setting.INITIAL_WINDOW_SIZE, 10]]);
+    s.stream.send(Buffer.alloc(40, 1)); // 45 bytes framed
+    s.stream.end();
+    await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === s.id);
+    await s.conn.sync();
+    expect(dataBytes(s)).toBe(10);
+    s.conn.socket.write(windowUpdateFrame(s.id, 15));
+    await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === s.id, s.conn.frames.length);
+    await s.conn.sync();
+    expect(dataBytes(s)).toBe(25);
+    // §6.9.2: raising SETTINGS_INITIAL_WINDOW_SIZE grows the open stream's window by the difference.
+    s.conn.socket.write(settingsWith(Setting.INITIAL_WINDOW_SIZE, 30));
+    const fin = await s.conn.waitFor(endedData(s));
+    expect(fin.payload.length).toBeGreaterThan(0); // END_STREAM on the last piece, not alone
+    expect(dataBytes(s)).toBe(45);
+    s.stream.cancel();
+  });
+
+  test("§6.9.1: no more DATA than the connection window; a connection WINDOW_UPDATE releases the rest", async () => {
+    const s = await startStream([[Setting.INITIAL_WINDOW_SIZE, 1 << 20]]);
+    s.stream.send(Buffer.alloc(100_000, 2));
+    await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === s.id);
+    await s.conn.sync();
+    expect(dataBytes(s)).toBe(65_535);
+    s.conn.socket.write(windowUpdateFrame(0, 100_000));
+    s.stream.end();
+    await s.conn.waitFor(endedData(s));
+    expect(dataBytes(s)).toBe(100_005);
+    expect(s.conn.dataOn(s.id).every((f) => f.payload.length <= 16_384)).toBe(true);
+    s.stream.cancel();
+  });
+
+  test("§8.2.2: response headers with a connection-specific field → RST_STREAM PROTOCOL_ERROR, INTERNAL", async () => {
+    const s = await startStream();
+    s.conn.socket.write(headersFrame(s.id, [...RESPONSE_FIELDS, ["connection", "close"]]));
+    const rst = await s.conn.waitFor(rstOn(s.id));
+    expect(rst.payload.readUInt32BE(0)).toBe(ErrorCode.PROTOCOL_ERROR);
+    const end = await s.end;
+    expect(end.code).toBe(Status.INTERNAL);
+    expect(s.headers).toEqual([]);
+    expect((await s.conn.sync()).filter(isGoaway)).toEqual([]);
+  });
+
+  test("§8.1: DATA before the response headers → RST_STREAM PROTOCOL_ERROR, INTERNAL", async () => {
+    const s = await startStream();
+    s.conn.socket.write(messageFrame(s.id, Buffer.from("m")));
+    expect((await s.conn.waitFor(rstOn(s.id))).payload.readUInt32BE(0)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect((await s.end).code).toBe(Status.INTERNAL);
+    expect(s.messages).toEqual([]);
+  });
+
+  test("§8.1: trailers without END_STREAM → RST_STREAM PROTOCOL_ERROR, INTERNAL", async () => {
+    const s = await startStream();
+    s.conn.socket.write(Buffer.concat([headersFrame(s.id, RESPONSE_FIELDS), headersFrame(s.id, TRAILER_FIELDS)]));
+    expect((await s.conn.waitFor(rstOn(s.id))).payload.readUInt32BE(0)).toBe(ErrorCode.PROTOCOL_ERROR);
+    expect((await s.end).code).toBe(Status.INTERNAL);
+  });
+
+  test("a trailers-only response ends the call with its status; the client resets its open half", async () => {
+    const s = await startStream();
+    s.stream.send(Buffer.from("x"));
+    s.conn.socket.write(
+      headersFrame(s.id, [...RESPONSE_FIELDS, ["grpc-status", String(Status.NOT_FOUND)]], Flag.END_STREAM),
+    );
+    const end = await s.end;
+    expect(end.code).toBe(Status.NOT_FOUND);
+    expect(end.headers).toEqual([]);
+    expect(end.trailers).toEqual([
+      ["content-type", "application/grpc"],
+      ["grpc-status", String(Status.NOT_FOUND)],
+    ]);
+    expect(s.headers).toEqual([]);
+    expect((await s.conn.waitFor(rstOn(s.id))).payload.readUInt32BE(0)).toBe(ErrorCode.CANCEL);
+    expect(s.stream.send(Buffer.from("late"))).toBe(false);
+  });
+
+  test("a response message over the receive limit → RST_STREAM CANCEL, RESOURCE_EXHAUSTED", async () => {
+    const srv = await ServerPeer.listen([]);
+    const ch = channelTo(srv.address, { client: "lean", maxReceiveMessageBytes: 4 });
+    open.srv = srv;
+    open.ch = ch;
+    const end = new Promise<StreamEnd>((resolve) => ch.stream("/t/s", { onMessage: () => {}, onEnd: resolve }));
+    const conn = await srv.accepted();
+    const req = await conn.waitFor(isRequest);
+    conn.socket.write(Buffer.concat([headersFrame(req.id, RESPONSE_FIELDS), messageFrame(req.id, Buffer.alloc(5))]));
+    expect((await conn.waitFor(rstOn(req.id))).payload.readUInt32BE(0)).toBe(ErrorCode.CANCEL);
+    expect((await end).code).toBe(Status.RESOURCE_EXHAUSTED);
+  });
+
+  test("cancel() → RST_STREAM CANCEL and CANCELLED; the deadline → RST_STREAM CANCEL and DEADLINE_EXCEEDED", async () => {
+    const s = await startStream();
+    s.stream.cancel();
+    expect((await s.conn.waitFor(rstOn(s.id))).payload.readUInt32BE(0)).toBe(ErrorCode.CANCEL);
+    expect((await s.end).code).toBe(Status.CANCELLED);
+    const ch = open.ch as RpcChannel;
+    const late = new Promise<StreamEnd>((resolve) =>
+      ch.stream("/t/s", { onMessage: () => {}, onEnd: resolve }, { timeoutMs: 50 }),
+    );
+    const req = await s.conn.waitFor((f) => isRequest(f) && f.id > s.id);
+    s.conn.socket.write(headersFrame(req.id, RESPONSE_FIELDS)); // answered, never ended
+    expect((await s.conn.waitFor(rstOn(req.id))).payload.readUInt32BE(0)).toBe(ErrorCode.CANCEL);
+    expect((await late).code).toBe(Status.DEADLINE_EXCEEDED);
+  });
+
+  test("GOAWAY above a stream with nothing sent: sent again on a new connection", async () => {
+    const s = await startStream();
+    s.conn.socket.write(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.alloc(8)));
+    const srv = open.srv as ServerPeer;
+    const conn2 = await srv.accepted(1);
+    const req = await conn2.waitFor(isRequest);
+    s.stream.send(Buffer.from("hi"));
+    s.stream.end();
+    await conn2.waitFor((f) => f.type === FrameType.DATA && f.id === req.id && (f.flags & Flag.END_STREAM) !== 0);
+    conn2.socket.write(responseFrames(req.id, Buffer.from("again")));
+    expect((await s.end).code).toBe(Status.OK);
+    expect(s.messages.map(String)).toEqual(["again"]);
+  });
+
+  test("GOAWAY above a stream whose request went out: UNAVAILABLE, not sent again", async () => {
+    const s = await startStream();
+    s.stream.send(Buffer.from("hi"));
+    await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === s.id);
+    s.conn.socket.write(encodeFrame(FrameType.GOAWAY, 0, 0, Buffer.alloc(8)));
+    const end = await s.end;
+    expect(end.code).toBe(Status.UNAVAILABLE);
+    expect((open.srv as ServerPeer).conns.length).toBe(1);
+  });
+
+  test("REFUSED_STREAM before anything was sent: sent again on a new connection", async () => {
+    const s = await startStream();
+    const code = Buffer.alloc(4);
+    code.writeUInt32BE(ErrorCode.REFUSED_STREAM);
+    s.conn.send(FrameType.RST_STREAM, 0, s.id, code);
+    const conn2 = await (open.srv as ServerPeer).accepted(1);
+    const req = await conn2.waitFor(isRequest);
+    s.stream.end();
+    await conn2.waitFor((f) => f.type === FrameType.DATA && f.id === req.id && (f.flags & Flag.END_STREAM) !== 0);
+    conn2.socket.write(responseFrames(req.id, Buffer.from("ok")));
+    expect((await s.end).code).toBe(Status.OK);
+  });
+
+  test("streams past the server's MAX_CONCURRENT_STREAMS wait for a slot", async () => {
+    const s = await startStream([[Setting.MAX_CONCURRENT_STREAMS, 1]]);
+    const ch = open.ch as RpcChannel;
+    const second = new Promise<StreamEnd>((resolve) => {
+      const t = ch.stream("/t/s", { onMessage: () => {}, onEnd: resolve });
+      t.send(Buffer.from("queued"));
+      t.end();
+    });
+    await s.conn.sync();
+    expect(s.conn.frames.filter(isRequest).length).toBe(1);
+    s.stream.end();
+    s.conn.socket.write(responseFrames(s.id, Buffer.from("first")));
+    expect((await s.end).code).toBe(Status.OK);
+    const req = await s.conn.waitFor((f) => isRequest(f) && f.id > s.id);
+    await s.conn.waitFor((f) => f.type === FrameType.DATA && f.id === req.id && (f.flags & Flag.END_STREAM) !== 0);
+    s.conn.socket.write(responseFrames(req.id, Buffer.from("second")));
+    expect((await second).code).toBe(Status.OK);
+  });
+
+  test("the connection lost mid-stream → UNAVAILABLE", async () => {
+    const s = await startStream();
+    s.conn.socket.write(headersFrame(s.id, RESPONSE_FIELDS));
+    while (s.headers.length === 0) await s.conn.sync();
+    s.conn.close();
+    expect((await s.end).code).toBe(Status.UNAVAILABLE);
   });
 });
