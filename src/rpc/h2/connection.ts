@@ -242,6 +242,26 @@ export class ClientConnection implements FrameHandler, StreamHost {
     }
   }
 
+  /** The usual request of a stream call: one DATA frame, prefix and message copied into the output buffer. */
+  sendMessage(call: ClientStreamCall, message: Uint8Array): boolean {
+    const n = message.length + FRAME_HEADER_BYTES;
+    if (
+      call.queue.length > 0 ||
+      n > COPY_WHOLE ||
+      n > call.sendWindow ||
+      n > this.send.avail ||
+      n > this.peer.maxFrameSize ||
+      this.streams.get(call.id) !== call
+    ) {
+      return false;
+    }
+    writeMessageFrame(this.writer, call.id, 0, message, message.length);
+    call.sent += n;
+    call.sendWindow -= n;
+    this.send.avail -= n;
+    return true;
+  }
+
   /** The application cancelled an open stream call, or it failed on this side (a message too large). */
   cancelStream(call: ClientStreamCall, error: RpcError): void {
     if (this.streams.get(call.id) !== call) {

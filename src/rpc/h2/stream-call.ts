@@ -13,6 +13,8 @@ import type { ResponseFields } from "./unary-call.ts";
 export interface StreamHost {
   /** Sends what the call has queued, as far as the windows allow (and END_STREAM once all is out). */
   pushStream(call: ClientStreamCall): void;
+  /** Writes one message now if nothing waits before it and it goes out whole; false: queue it. */
+  sendMessage(call: ClientStreamCall, message: Uint8Array): boolean;
   /** Ends the call from this side: RST_STREAM CANCEL to the server, `error` to the application. */
   cancelStream(call: ClientStreamCall, error: RpcError): void;
 }
@@ -98,10 +100,12 @@ export class ClientStreamCall implements ClientStream {
       this.fail(sentTooLarge(message.length, this.maxSend));
       return false;
     }
+    this.total += message.length + FRAME_HEADER_BYTES;
+    const host = this.host;
+    if (host?.sendMessage(this, message)) return true;
     // Copied now (as node:http2's client does), so the caller may reuse its buffer at once.
     this.queue.push(encodeFrame(message));
-    this.total += message.length + FRAME_HEADER_BYTES;
-    this.host?.pushStream(this);
+    host?.pushStream(this);
     return true;
   }
 
