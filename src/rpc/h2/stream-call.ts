@@ -194,13 +194,18 @@ export class ClientStreamCall implements ClientStream {
   /**
    * Runs an application callback. It runs inside the connection's frame handling, where a throw would be
    * taken for a protocol error and end every call on the connection; so a throw ends this call only, with
-   * INTERNAL (and, thrown by onEnd, is dropped: the call is over already).
+   * INTERNAL. Thrown by onEnd, when the call is over already, it is rethrown outside the connection.
    */
   private guard(f: () => void): void {
     try {
       f();
     } catch (err) {
-      if (this.done) return;
+      if (this.done) {
+        queueMicrotask(() => {
+          throw err;
+        });
+        return;
+      }
       this.localError = rpcError(
         Status.INTERNAL,
         `stream event handler threw: ${err instanceof Error ? err.message : err}`,
