@@ -69,7 +69,11 @@ export interface RpcChannel {
   ready(): Promise<Result<void>>;
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
   unary(path: string, request: Uint8Array, call?: CallOptions): Promise<Result<Buffer>>;
-  /** A call of any kind, message by message; the deadline covers the whole call. Never throws. */
+  /**
+   * A call of any kind, message by message; the deadline covers the whole call. Never throws. A stream
+   * the server provably did not process (GOAWAY above it, REFUSED_STREAM) may be sent again on another
+   * connection only while none of its requests went out; after that it ends UNAVAILABLE.
+   */
   stream(path: string, events: StreamEvents, call?: CallOptions): ClientStream;
   /** Closes the connection; calls in flight end with UNAVAILABLE or CANCELLED. */
   close(): Promise<void>;
