@@ -57,7 +57,12 @@ export class ClientStreamCall implements ClientStream {
   private headers: Metadata = NO_METADATA;
   private trailers: Metadata = NO_METADATA;
   private readonly deliver = (m: Buffer): void => {
-    if (!this.done) this.guard(() => this.events.onMessage(m));
+    if (this.done) return;
+    try {
+      this.events.onMessage(m);
+    } catch (err) {
+      this.threw(err);
+    }
   };
 
   constructor(
@@ -149,8 +154,12 @@ export class ClientStreamCall implements ClientStream {
       this.httpError = responseHeadersError(Number(f.status), f.contentType);
       if (!endStream && f.grpcStatus === undefined) {
         this.headers = fields;
-        const onHeaders = this.events.onHeaders;
-        if (!this.httpError && onHeaders !== undefined) this.guard(() => onHeaders.call(this.events, fields));
+        if (this.httpError || this.events.onHeaders === undefined) return;
+        try {
+          this.events.onHeaders(fields);
+        } catch (err) {
+          this.threw(err);
+        }
         return;
       }
     }
@@ -188,29 +197,29 @@ export class ClientStreamCall implements ClientStream {
       headers: this.headers,
       trailers: this.trailers,
     };
-    this.guard(() => this.events.onEnd(end));
+    try {
+      this.events.onEnd(end);
+    } catch (err) {
+      this.threw(err);
+    }
   }
 
   /**
-   * Runs an application callback. It runs inside the connection's frame handling, where a throw would be
-   * taken for a protocol error and end every call on the connection; so a throw ends this call only, with
-   * INTERNAL. Thrown by onEnd, when the call is over already, it is rethrown outside the connection.
+   * An application callback threw. Callbacks run inside the connection's frame handling, where a throw
+   * would be taken for a protocol error and end every call on the connection; so it ends this call only,
+   * with INTERNAL. Thrown by onEnd, when the call is over already, it is rethrown outside the connection.
    */
-  private guard(f: () => void): void {
-    try {
-      f();
-    } catch (err) {
-      if (this.done) {
-        queueMicrotask(() => {
-          throw err;
-        });
-        return;
-      }
-      this.localError = rpcError(
-        Status.INTERNAL,
-        `stream event handler threw: ${err instanceof Error ? err.message : err}`,
-      );
-      this.fail(this.localError);
+  private threw(err: unknown): void {
+    if (this.done) {
+      queueMicrotask(() => {
+        throw err;
+      });
+      return;
     }
+    this.localError = rpcError(
+      Status.INTERNAL,
+      `stream event handler threw: ${err instanceof Error ? err.message : err}`,
+    );
+    this.fail(this.localError);
   }
 }
