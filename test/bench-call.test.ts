@@ -41,6 +41,16 @@ async function testerServer(seen: Seen): Promise<{ target: string; stop: () => v
   const raw = (b: Buffer) => b;
   server.addService(
     {
+      // grpcperf's own Echo path too, so --service echo's metadata can be seen arriving.
+      Echo: {
+        path: "/grpcperf.v1.Echo/Echo",
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        responseSerialize: raw,
+        responseDeserialize: raw,
+      },
       Unary: {
         path: "/testsvc.v1.Tester/Unary",
         requestStream: false,
@@ -52,6 +62,10 @@ async function testerServer(seen: Seen): Promise<{ target: string; stop: () => v
       },
     } as grpc.ServiceDefinition,
     {
+      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+        for (const t of call.metadata.get("x-token")) seen.tokens.push(String(t));
+        cb(null, Buffer.alloc(0));
+      },
       Unary: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
         const m = Request.decode(call.request) as protobuf.Message & Record<string, unknown>;
         seen.requests.push(Request.toObject(m, { longs: String }));
@@ -119,6 +133,17 @@ describe("against a grpc-js testsvc.v1.Tester (in process)", () => {
     expect(report.services[0]).toMatchObject({ total: 120, ok: 120, failed: 0 });
     expect(formatText(report)).toContain("=== testsvc.v1.Tester/Unary Benchmark Results ===");
     if (!validate(JSON.parse(JSON.stringify(report)))) throw new Error(JSON.stringify(validate.errors));
+  });
+
+  test("metadata goes with --service echo too", async () => {
+    reset();
+    const options = {
+      ...benchOptions({ server: srv.target, requests: "20", connections: "2" }),
+      metadata: [["x-token", "e"]] as Metadata,
+    };
+    const outcome = await startRun(options).outcome;
+    expect(outcome.kind).toBe("finished");
+    expect(seen.tokens).toEqual(Array(20).fill("e"));
   });
 
   test("--protoset, --data-file with 3 lines: each line is sent in turn, blank lines skipped", async () => {
