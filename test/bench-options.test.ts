@@ -207,3 +207,40 @@ describe("client implementation", () => {
     expect(error({}, { GRPC_CLIENT: "x" })).toContain("GRPC_CLIENT");
   });
 });
+
+describe("--call", () => {
+  test("the method, its data and schema flags", () => {
+    const o = resolve({ call: "pkg.S/M", data: "{}", protos: ["a.proto"], importPaths: ["inc"] });
+    expect(o.call).toEqual({
+      method: "pkg.S/M",
+      data: "{}",
+      dataFile: undefined,
+      schema: { protos: ["a.proto"], importPaths: ["inc"], protoset: undefined },
+    });
+    expect(resolve({}).call).toBeUndefined();
+    // An ambient SERVICE does not clash with --call; only the flag does.
+    expect(resolve({ call: "pkg.S.M" }, { SERVICE: "crypto" }).call?.method).toBe("pkg.S.M");
+  });
+
+  test.each([
+    [{ call: "pkg.S/M", service: "echo" }, "--call and --service exclude each other"],
+    [{ call: "pkg.S/M", alg: "rsa-pss", "payload-size": "8" }, "--call and --payload-size, --alg exclude each other"],
+    [{ call: "pkg.S/M", data: "{}", "data-file": "x" }, "-d/--data and --data-file exclude each other"],
+    [{ call: "pkg.S/M", protoset: "x.pb", protos: ["a.proto"] }, "--proto and --protoset exclude each other"],
+    [{ data: "{}" }, "-d/--data need --call"],
+    [{ protoset: "x.pb" }, "--protoset need --call"],
+    [{ call: "nodots" }, "is not pkg.Service/Method"],
+  ] as [BenchFlags, string][])("%p", (flags, message) => {
+    expect(error(flags)).toContain(message);
+  });
+
+  test("Rotation starts where it is told (a thread's offset into --data-file's lines)", () => {
+    const bodies = [Buffer.from("a"), Buffer.from("b"), Buffer.from("c")];
+    const r = new Rotation([{ service: "x", path: "/x", bodies }], 2);
+    const seen = [0, 1, 2, 3].map(() => {
+      r.next();
+      return r.body.toString();
+    });
+    expect(seen).toEqual(["c", "a", "b", "c"]);
+  });
+});

@@ -100,7 +100,8 @@ describe("help names what each command reads and returns", () => {
 
 describe("other tools' spellings", () => {
   test.each([
-    [["bench", "-d", '{"message":"hi"}'], "unknown flag -d: request data (ghz's -d) is not taken yet"],
+    [["bench", "-d", '{"message":"hi"}'], "-d/--data need --call pkg.Service/Method"],
+    [["bench", "-b"], "unknown flag -b: binary request data is not taken: give JSON with -d or --data-file (NDJSON)"],
     [["bench", "--key", "k.pem"], "unknown flag --key: the PEM key of --cert is --cert-key here"],
     [["call", "echo", "--key", "k.pem"], "unknown flag --key: the PEM key of --cert is --cert-key here"],
     [["call", "echo", "-H", "a: b"], "unknown flag -H: custom metadata (-H) is not sent yet"],

@@ -15,6 +15,7 @@ import {
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
 import { planThreads } from "./plan.ts";
+import type { WorkloadSpec } from "./workload.ts";
 
 export interface Progress {
   readonly elapsedSec: number;
@@ -43,7 +44,12 @@ export interface RunHandle {
 
 const START_MARGIN_MS = 20;
 
-export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void): RunHandle {
+/** `call`: the --call workload (call-prepare.ts), made before the run; without it, echo/crypto as the options say. */
+export function startRun(
+  opts: BenchOptions,
+  onProgress?: (p: Progress) => void,
+  call?: WorkloadSpec["call"],
+): RunHandle {
   const shared = new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT);
   const flags = new Int32Array(shared);
   let aborted: string | null = null;
@@ -118,7 +124,7 @@ export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void)
         threads: workers.length,
         server: opts.server,
         connections: plans[i]?.connections ?? [],
-        workload: { service: opts.service, payloadSize: opts.payloadSize, algorithms: opts.algorithms },
+        workload: { service: opts.service, payloadSize: opts.payloadSize, algorithms: opts.algorithms, call },
         timeoutMs: opts.timeoutMs,
         tls: opts.tls,
         rate: opts.rate,
@@ -128,6 +134,7 @@ export function startRun(opts: BenchOptions, onProgress?: (p: Progress) => void)
         progress: onProgress !== undefined,
         shared,
         client: opts.client,
+        metadata: opts.metadata,
       };
       w.postMessage({ type: "start", config } satisfies ToThread);
     });

@@ -1,15 +1,17 @@
 // What the coordinating thread and the load threads say to each other. Everything here crosses
 // postMessage, so only plain data: histograms travel in HDR's compressed encoding.
-import type { ClientKind } from "../rpc/channel.ts";
+import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConnectionPlan } from "./plan.ts";
-import type { ServiceName, WorkloadSpec } from "./workload.ts";
+import type { WorkloadLabel, WorkloadSpec } from "./workload.ts";
 
 /** Indices into the Int32Array over ThreadConfig.shared. */
 export const SHARED_TICKETS = 0;
 export const SHARED_STOP = 1;
-export const SHARED_SLOTS = 2;
+/** `--call -d` templates: the next {{.RequestNumber}}, over all threads. */
+export const SHARED_REQUEST_NUMBER = 2;
+export const SHARED_SLOTS = 3;
 
 export interface ThreadConfig {
   readonly thread: number;
@@ -28,6 +30,8 @@ export interface ThreadConfig {
   /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
   readonly shared: SharedArrayBuffer;
   readonly client: ClientKind;
+  /** -H / -m: sent with every call. */
+  readonly metadata?: Metadata;
 }
 
 export interface ErrorCount {
@@ -38,7 +42,7 @@ export interface ErrorCount {
 }
 
 export interface ServiceTally {
-  readonly service: ServiceName;
+  readonly service: WorkloadLabel;
   readonly ok: number;
   readonly failed: number;
   readonly errors: readonly ErrorCount[];

@@ -3,7 +3,8 @@
 //
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
-import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
+import type { SchemaFlags } from "../client/schema.ts";
+import { CLIENT_KINDS, type ClientKind, type Metadata } from "../rpc/channel.ts";
 import {
   type Address,
   DEFAULT_ADDRESS,
@@ -46,6 +47,14 @@ export interface BenchFlags {
   output?: string;
   quiet?: boolean;
   client?: string;
+  // --call (any unary method): the method, its request data and where its schema comes from.
+  call?: string;
+  data?: string;
+  "data-file"?: string;
+  protoset?: string;
+  /** Every --proto and --import-path (repeatable: the CLI reads them from the raw arguments). */
+  protos?: readonly string[];
+  importPaths?: readonly string[];
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -86,6 +95,20 @@ export interface BenchOptions {
   readonly client: ClientKind;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
+  /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
+  readonly call: CallTarget | undefined;
+  /** -H / -m metadata on every call (parsed by the CLI, as TLS is); none when absent. */
+  readonly metadata?: Metadata;
+}
+
+/** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
+export interface CallTarget {
+  readonly method: string;
+  /** -d as given: JSON text, `@file` or `@-` (stdin); undefined means `{}` unless dataFile is set. */
+  readonly data: string | undefined;
+  /** --data-file: NDJSON, one request a line. */
+  readonly dataFile: string | undefined;
+  readonly schema: SchemaFlags;
 }
 
 export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
@@ -230,6 +253,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
   }
 
+  const call = callTarget(flags);
+
   return {
     server,
     connections,
@@ -250,6 +275,48 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     output: flags.output,
     quiet: flags.quiet === true,
     client,
+    call,
+  };
+}
+
+/** --call and its flags, checked against each other and against the echo/crypto flags. */
+function callTarget(flags: BenchFlags): CallTarget | undefined {
+  const protos = flags.protos ?? [];
+  const importPaths = flags.importPaths ?? [];
+  const given = (v: string | undefined) => v !== undefined && v !== "";
+  if (!given(flags.call)) {
+    const needs = [
+      given(flags.data) && "-d/--data",
+      given(flags["data-file"]) && "--data-file",
+      protos.length > 0 && "--proto",
+      importPaths.length > 0 && "--import-path",
+      given(flags.protoset) && "--protoset",
+    ].filter((x): x is string => typeof x === "string");
+    if (needs.length > 0) throw new OptionError(`${needs.join(", ")} need --call pkg.Service/Method`);
+    return undefined;
+  }
+  const method = (flags.call as string).trim();
+  if (!/^\/?[A-Za-z_][\w.]*[./][A-Za-z_]\w*$/.test(method)) {
+    throw new OptionError(`--call: "${method}" is not pkg.Service/Method (or pkg.Service.Method)`);
+  }
+  const clash = [
+    given(flags.service) && "--service",
+    given(flags["payload-size"]) && "--payload-size",
+    given(flags.alg) && "--alg",
+  ].filter((x): x is string => typeof x === "string");
+  if (clash.length > 0) {
+    throw new OptionError(
+      `--call and ${clash.join(", ")} exclude each other: --call sends the method's own request (-d or --data-file)`,
+    );
+  }
+  if (given(flags.data) && given(flags["data-file"]))
+    throw new OptionError("-d/--data and --data-file exclude each other");
+  if (given(flags.protoset) && protos.length > 0) throw new OptionError("--proto and --protoset exclude each other");
+  return {
+    method,
+    data: given(flags.data) ? flags.data : undefined,
+    dataFile: given(flags["data-file"]) ? flags["data-file"] : undefined,
+    schema: { protos, importPaths, protoset: given(flags.protoset) ? flags.protoset : undefined },
   };
 }
 

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { log } from "../log.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
+import { prepareCall } from "./call-prepare.ts";
 import { startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
@@ -20,10 +21,18 @@ export interface BenchExit {
 /**
  * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
  * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed.
+ * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
  */
 export async function runBench(opts: BenchOptions): Promise<BenchExit> {
+  // --call: schema found and requests encoded once, here, before any load thread starts.
+  let call: Parameters<typeof startRun>[2];
+  if (opts.call !== undefined) {
+    const prepared = await prepareCall(opts, opts.call);
+    if (!prepared.ok) return { code: prepared.code, error: prepared.error };
+    call = prepared.call;
+  }
   const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
-  const run = startRun(opts, live?.show);
+  const run = startRun(opts, live?.show, call);
   const onSignal = () => run.stop("interrupted");
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -9,6 +9,7 @@ import { openLoop, type SendLag } from "./load/open.ts";
 import type { LoadContext, Phase } from "./load/types.ts";
 import {
   type ProgressSnapshot,
+  SHARED_REQUEST_NUMBER,
   SHARED_STOP,
   SHARED_TICKETS,
   type ThreadConfig,
@@ -52,14 +53,18 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     return { ok: false, error: failed.error.details };
   }
 
-  const workloads = buildWorkloads(cfg.workload);
+  const workloads = buildWorkloads(cfg.workload, () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1));
   const open = cfg.rate !== undefined;
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
+  // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
+  const bodies = Math.max(...workloads.map((w) => w.bodies.length));
+  const rotationStart = Math.floor((cfg.thread * bodies) / cfg.threads) * workloads.length;
   const ctx: LoadContext = {
     connections,
     workloads,
     recorders,
-    call: { timeoutMs: cfg.timeoutMs },
+    call: { timeoutMs: cfg.timeoutMs, metadata: cfg.metadata },
+    rotationStart,
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };

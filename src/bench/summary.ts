@@ -13,7 +13,7 @@ import {
   type ThreadCpu,
 } from "./report/types.ts";
 import { LATE_AFTER_MS } from "./schedule.ts";
-import { servicesOf } from "./workload.ts";
+import { servicesOf, type WorkloadLabel } from "./workload.ts";
 
 export interface SummaryInput {
   readonly options: BenchOptions;
@@ -26,6 +26,13 @@ export interface SummaryInput {
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The report's sections: echo/crypto as --service says (even with no calls), or --call's method. */
+function labelsOf(o: BenchOptions, threads: readonly ThreadResult[]): WorkloadLabel[] {
+  if (o.call === undefined) return servicesOf(o.service);
+  const seen = [...new Set(threads.flatMap((t) => t.services.map((s) => s.service)))];
+  return seen.length > 0 ? seen : [o.call.method];
+}
 
 function serviceReport(service: ServiceReport["service"], threads: readonly ThreadResult[], durationS: number) {
   const tallies = threads.flatMap((t) => t.services.filter((s) => s.service === service));
@@ -85,7 +92,8 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
 export function buildReport(input: SummaryInput): BenchReport {
   const { options: o, threads } = input;
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
-  const services = servicesOf(o.service).map((s) => serviceReport(s, threads, durationS));
+  const labels = labelsOf(o, threads);
+  const services = labels.map((s) => serviceReport(s, threads, durationS));
   const ok = services.reduce((n, s) => n + s.ok, 0);
   const failed = services.reduce((n, s) => n + s.failed, 0);
   const cpu = threads.map(threadCpu);
@@ -113,7 +121,8 @@ export function buildReport(input: SummaryInput): BenchReport {
     options: {
       server: formatAddress(o.server),
       transport: o.server.kind,
-      service: o.service,
+      service: o.call ? "call" : o.service,
+      ...(o.call ? { call: labels[0] as string } : {}),
       connections: o.connections,
       concurrency: o.concurrency,
       threads: threads.length,

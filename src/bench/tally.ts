@@ -3,7 +3,7 @@
 import type { Result } from "../rpc/status.ts";
 import { encode, type Histogram, newHistogram, recordMs } from "./histogram.ts";
 import type { ErrorCount, ServiceTally } from "./messages.ts";
-import type { ServiceName } from "./workload.ts";
+import type { WorkloadLabel } from "./workload.ts";
 
 export class ServiceRecorder {
   ok = 0;
@@ -13,7 +13,7 @@ export class ServiceRecorder {
   private readonly errors = new Map<number, { count: number; example: string }>();
 
   constructor(
-    readonly service: ServiceName,
+    readonly service: WorkloadLabel,
     /** Whether service time is recorded apart from latency (open loop). */
     private readonly separateServiceTime: boolean,
   ) {}

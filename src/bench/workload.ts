@@ -4,9 +4,12 @@ import { randomBytes } from "node:crypto";
 import { encodeMessage } from "../api/codec.ts";
 import { EchoMethod, EchoRequest } from "../api/echo.ts";
 import { grpcperf } from "../gen/pb.js";
+import { buildCallWorkload, type CallSpec, type NextNumber } from "./call-workload.ts";
 
 export type ServiceName = "echo" | "crypto";
 export type ServiceChoice = ServiceName | "both";
+/** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
+export type WorkloadLabel = ServiceName | (string & {});
 
 export const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
 
@@ -31,23 +34,28 @@ export function algorithmName(text: string): string | undefined {
 
 /** One kind of call. Calls of a thread take the workloads in turn, so `both` is an even mix. */
 export interface Workload {
-  readonly service: ServiceName;
+  readonly service: WorkloadLabel;
   readonly path: string;
-  /** Encoded request messages; a call uses them in turn (one per crypto algorithm). */
+  /** Encoded request messages; a call uses them in turn (one per crypto algorithm, or --data-file line). */
   readonly bodies: readonly Buffer[];
+  /** A -d template: a fresh body per call, instead of `bodies`. */
+  readonly make?: () => Buffer;
 }
 
 export interface WorkloadSpec {
   readonly service: ServiceChoice;
   readonly payloadSize: number;
   readonly algorithms: readonly string[];
+  /** `--call`: any unary method, prepared by call-prepare.ts; echo/crypto settings are then unused. */
+  readonly call?: CallSpec;
 }
 
 export function servicesOf(choice: ServiceChoice): ServiceName[] {
   return choice === "both" ? ["echo", "crypto"] : [choice];
 }
 
-export function buildWorkloads(spec: WorkloadSpec): Workload[] {
+export function buildWorkloads(spec: WorkloadSpec, nextNumber: NextNumber = () => 0): Workload[] {
+  if (spec.call !== undefined) return [buildCallWorkload(spec.call, nextNumber)];
   // Random rather than zero bytes, so a compressing or deduplicating path cannot flatter the figures.
   const payload = randomBytes(spec.payloadSize);
   return servicesOf(spec.service).map((service) =>

@@ -5,6 +5,8 @@ import { runBench } from "../bench/run.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
+import { parseHeaders, parseMetadataJson } from "./metadata.ts";
+import { repeated } from "./repeated.ts";
 
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
@@ -35,14 +37,36 @@ const bench = defineCommand({
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
+    // Any unary method (see README "bench --call"); metadata also goes with echo and crypto.
+    call: { type: "string", description: "pkg.Service/Method (or pkg.Service.Method): load any unary method" },
+    data: {
+      type: "string",
+      alias: "d",
+      description: "--call's request: JSON, @file or @- (stdin); templates, see README",
+    },
+    "data-file": { type: "string", alias: "D", description: "--call's requests, one JSON a line (NDJSON), in turn" },
+    proto: { type: "string", description: ".proto file of --call's method (repeatable; default: server reflection)" },
+    "import-path": { type: "string", description: "directory --proto's imports are searched in (repeatable)" },
+    protoset: { type: "string", description: "FileDescriptorSet (protoc -o --include_imports) of --call's method" },
+    header: { type: "string", alias: "H", description: "metadata 'name: value' on every call (repeatable)" },
+    metadata: {
+      type: "string",
+      alias: "m",
+      description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
+    },
     ...tlsClientArgs,
     ...logLevelArg,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
-    const r = resolveOptions(args, process.env, cpus().length);
+    const flags = { ...args, protos: repeated(rawArgs, "proto"), importPaths: repeated(rawArgs, "import-path") };
+    const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
-    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server) });
+    const metadata = [
+      ...parseHeaders(repeated(rawArgs, "header", "H")),
+      ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
+    ];
+    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server), metadata });
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
   },
@@ -69,11 +93,12 @@ export default withHelp(bench, {
   ],
   foreign: {
     ...CLIENT_FOREIGN,
-    "-d": "request data (ghz's -d) is not taken yet: bench sends Echo or Crypto messages (--service, --payload-size); run time is -z/--duration",
-    "--data": "request data is not taken yet: bench sends Echo or Crypto messages (--service, --payload-size)",
-    "-m": "custom metadata (ghz's -m, --metadata) is not sent yet",
-    "--metadata": "custom metadata (ghz's -m, --metadata) is not sent yet",
-    "--call": "bench calls grpcperf's Echo or Crypto (--service) for now",
+    "-b": "binary request data is not taken: give JSON with -d or --data-file (NDJSON)",
+    "--binary": "binary request data is not taken: give JSON with -d or --data-file (NDJSON)",
+    "-B": "binary request data is not taken: give JSON with -d or --data-file (NDJSON)",
+    "--binary-file": "binary request data is not taken: give JSON with -d or --data-file (NDJSON)",
+    "-M": "no --metadata-file: give -m '{\"name\":\"value\"}' or -H 'name: value'",
+    "--metadata-file": "no --metadata-file: give -m '{\"name\":\"value\"}' or -H 'name: value'",
     "-x": "no --max-duration: -z/--duration bounds the run",
     "--total": "use --requests/-n",
     "--rps": "use --rate/-r",

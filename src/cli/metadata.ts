@@ -1,4 +1,4 @@
-// `-H 'name: value'` (grpcurl's spelling, repeatable) into call metadata. Checked here, before anything is
+// `-H 'name: value'` (grpcurl's spelling, repeatable), or ghz's `-m '{"name":"value"}'`, into call metadata. Checked here, before anything is
 // sent: a name HTTP/2 would refuse, one gRPC reserves for itself, or a `-bin` value that is not base64.
 import { isFieldName, isFieldValue } from "../h2/fields.ts";
 import type { Metadata } from "../rpc/channel.ts";
@@ -29,4 +29,21 @@ export function parseHeader(text: string): readonly [string, string] {
 
 export function parseHeaders(texts: readonly string[]): Metadata {
   return texts.map(parseHeader);
+}
+
+/** ghz's -m: a JSON object of string values; each pair is checked as -H would check it. */
+export function parseMetadataJson(text: string): Metadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`-m: not JSON (${e instanceof Error ? e.message : String(e)}): expected {"name":"value"}`, 2);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CliError(`-m: expected a JSON object {"name":"value"}, got ${JSON.stringify(value)}`, 2);
+  }
+  return Object.entries(value).map(([name, v]) => {
+    if (typeof v !== "string") throw new CliError(`-m: the value of "${name}" must be a string`, 2);
+    return parseHeader(`${name}: ${v}`);
+  });
 }

@@ -9,7 +9,7 @@ export interface Tickets {
 }
 
 export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Tickets): Promise<void> {
-  const rotation = new Rotation(ctx.workloads);
+  const rotation = new Rotation(ctx.workloads, ctx.rotationStart);
   const slot = async (conn: LoadConnection) => {
     for (;;) {
       if (ctx.stopped()) return;

@@ -26,7 +26,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
   let free = 0;
   for (const c of ctx.connections) for (let s = 0; s < c.slots; s++) ring[(head + free++) % capacity] = c;
 
-  const rotation = new Rotation(ctx.workloads);
+  const rotation = new Rotation(ctx.workloads, ctx.rotationStart);
   let next = 0;
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;

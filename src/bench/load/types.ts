@@ -20,6 +20,8 @@ export interface LoadContext {
   /** One recorder per workload, same order. */
   readonly recorders: readonly ServiceRecorder[];
   readonly call: CallOptions;
+  /** Where this thread starts in the rotation of workloads and bodies (see Rotation). */
+  readonly rotationStart: number;
   /** Set when another thread, the coordinator or a lost connection ends the run early. */
   readonly stopped: () => boolean;
 }
@@ -29,17 +31,23 @@ export interface LoadContext {
  * next() returns the workload's index and leaves its body in `body`, so the hot loop allocates nothing.
  */
 export class Rotation {
-  private n = 0;
+  private n: number;
   body: Buffer = Buffer.alloc(0);
   readonly paths: readonly string[];
-  constructor(private readonly workloads: readonly Workload[]) {
+  /** `start`: where this thread begins in the rotation, so threads do not all send the first body first. */
+  constructor(
+    private readonly workloads: readonly Workload[],
+    start = 0,
+  ) {
     this.paths = workloads.map((w) => w.path);
+    this.n = start;
   }
   next(): number {
     const k = this.n++;
     const w = k % this.workloads.length;
-    const bodies = (this.workloads[w] as Workload).bodies;
-    this.body = bodies[Math.floor(k / this.workloads.length) % bodies.length] as Buffer;
+    const workload = this.workloads[w] as Workload;
+    if (workload.make !== undefined) this.body = workload.make();
+    else this.body = workload.bodies[Math.floor(k / this.workloads.length) % workload.bodies.length] as Buffer;
     return w;
   }
 }

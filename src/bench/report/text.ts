@@ -3,7 +3,7 @@
 import type { LatencySummary } from "../histogram.ts";
 import type { BenchReport, ServiceReport } from "./types.ts";
 
-const TITLES: Record<ServiceReport["service"], string> = { echo: "Echo", crypto: "Crypto" };
+const TITLES: Readonly<Record<string, string>> = { echo: "Echo Service", crypto: "Crypto Service" };
 
 const us = (n: number) => `${n} μs`;
 
@@ -21,7 +21,7 @@ function percentileLines(label: string, l: LatencySummary): string[] {
 
 function serviceSection(s: ServiceReport, r: BenchReport): string[] {
   const lines = [
-    `=== ${TITLES[s.service]} Service Benchmark Results ===`,
+    `=== ${TITLES[s.service] ?? s.service} Benchmark Results ===`,
     `Total requests: ${s.total}`,
     `Successful requests: ${s.ok}`,
     `Failed requests: ${s.failed}`,

@@ -1,7 +1,7 @@
 // The report as data: built once from the thread results (summary.ts), then printed as text or JSON.
 // Keys are snake_case because the JSON form is this object as it stands (schema/bench-report.schema.json).
 import type { LatencySummary } from "../histogram.ts";
-import type { ServiceName } from "../workload.ts";
+import type { WorkloadLabel } from "../workload.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/1";
 
@@ -13,7 +13,8 @@ export interface ErrorRow {
 }
 
 export interface ServiceReport {
-  readonly service: ServiceName;
+  /** echo, crypto, or --call's method (`pkg.Service/Method`). */
+  readonly service: WorkloadLabel;
   readonly total: number;
   readonly ok: number;
   readonly failed: number;
@@ -45,7 +46,9 @@ export interface BenchReport {
   readonly options: {
     readonly server: string;
     readonly transport: string;
+    /** echo, crypto, both, or "call" with `call` naming the method. */
     readonly service: string;
+    readonly call?: string;
     readonly connections: number;
     readonly concurrency: number;
     readonly threads: number;

@@ -1,0 +1,136 @@
+// `bench --call`, on the coordinating thread before any load thread starts: read -d / --data-file, find the
+// method's schema once (files, or the server's reflection over a channel like the load's own), and encode
+// every distinct request once. A template (-d with placeholders) is checked here with sample values, so a
+// bad one fails before anything is sent. Errors are one line: exit 2 for bad input, 1 for a server down.
+import { readFileSync } from "node:fs";
+import { openChannel } from "../client/channel.ts";
+import { resolveMethod } from "../client/schema.ts";
+import { encodeJson } from "../schema/json.ts";
+import type { MethodInfo } from "../schema/lookup.ts";
+import { parseJsonSequence } from "../text/json-sequence.ts";
+import { formatAddress } from "../transport/address.ts";
+import type { CallSpec } from "./call-workload.ts";
+import type { BenchOptions, CallTarget } from "./options.ts";
+import { compileTemplate, hasPlaceholders } from "./template.ts";
+
+export type PreparedCall = { ok: true; call: CallSpec } | { ok: false; code: 1 | 2; error: string };
+
+type Bad = { ok: false; code: 1 | 2; error: string };
+const bad = (error: string, code: 1 | 2 = 2): Bad => ({ ok: false, code, error });
+
+export interface Inputs {
+  readFile(path: string): string;
+  readStdin(): string;
+}
+
+const realInputs: Inputs = {
+  readFile: (path) => readFileSync(path, "utf8"),
+  readStdin: () => readFileSync(0, "utf8"),
+};
+
+function read(what: string, path: string, inputs: Inputs): { ok: true; text: string } | Bad {
+  try {
+    return { ok: true, text: path === "-" ? inputs.readStdin() : inputs.readFile(path) };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return bad(`${what}: cannot read ${path === "-" ? "stdin" : `"${path}"`} (${code ?? (e as Error).message})`);
+  }
+}
+
+export async function prepareCall(
+  opts: BenchOptions,
+  target: CallTarget,
+  inputs: Inputs = realInputs,
+): Promise<PreparedCall> {
+  // The request text first: a typo in a file name should not wait for a reflection round trip.
+  let dataText: string | undefined;
+  if (target.data !== undefined) {
+    if (target.data.startsWith("@")) {
+      const r = read(`-d ${target.data}`, target.data.slice(1), inputs);
+      if (!r.ok) return r;
+      dataText = r.text;
+    } else dataText = target.data;
+  }
+  let fileText: string | undefined;
+  if (target.dataFile !== undefined) {
+    const r = read("--data-file", target.dataFile, inputs);
+    if (!r.ok) return r;
+    fileText = r.text;
+  }
+
+  const resolved = await findMethod(opts, target);
+  if (!resolved.ok) return resolved;
+  const { method, root } = resolved;
+  if (method.clientStreaming || method.serverStreaming) {
+    // Branch point for streaming benchmarks (the bench-stream work): until then, unary only.
+    const kind = method.clientStreaming ? (method.serverStreaming ? "bidi" : "client") : "server";
+    return bad(
+      `--call ${method.path.slice(1)} is a ${kind}-streaming method: not yet: bench --call loads unary methods; ` +
+        "streaming methods are benchmarked with the --stream-* flags (--service echo-stream) when they land",
+    );
+  }
+  const base = { label: method.path.slice(1), path: method.path };
+
+  if (fileText !== undefined) {
+    const bodies = encodeLines(method, fileText);
+    return bodies.ok ? { ok: true, call: { ...base, bodies: bodies.bodies } } : bodies;
+  }
+  if (dataText !== undefined && hasPlaceholders(dataText)) {
+    const t = compileTemplate(dataText);
+    if (!t.ok) return bad(`-d: ${t.error}`);
+    const sample = encodeJson(method.requestType, t.template.render({ requestNumber: 0 }));
+    if (!sample.ok) return bad(`-d: ${sample.error}`);
+    const template = { text: dataText, schema: root.toJSON(), requestType: method.requestType.fullName };
+    return { ok: true, call: { ...base, bodies: [], template } };
+  }
+  const one = encodeOne(method, dataText ?? "{}");
+  return one.ok ? { ok: true, call: { ...base, bodies: [one.bytes] } } : one;
+}
+
+async function findMethod(opts: BenchOptions, target: CallTarget) {
+  const channel = openChannel(opts.server, { connectTimeoutMs: opts.timeoutMs, tls: opts.tls });
+  try {
+    const files = target.schema.protos.length > 0 || target.schema.protoset !== undefined;
+    if (!files) {
+      const ready = await channel.ready();
+      if (!ready.ok) return bad(`cannot reach ${formatAddress(opts.server)}: ${ready.error.details}`, 1);
+    }
+    const r = await resolveMethod(target.method, target.schema, channel, {
+      timeoutMs: opts.timeoutMs,
+      metadata: opts.metadata,
+    });
+    return r.ok ? r : bad(`--call ${target.method}: ${r.error}`);
+  } finally {
+    await channel.close();
+  }
+}
+
+function encodeOne(method: MethodInfo, text: string): { ok: true; bytes: Uint8Array } | Bad {
+  const seq = parseJsonSequence(text);
+  if (!seq.ok) return bad(`-d: ${seq.error}`);
+  if (seq.values.length !== 1) {
+    return bad(`-d: expected one JSON request, got ${seq.values.length} (several go in --data-file, one a line)`);
+  }
+  const r = encodeJson(method.requestType, seq.values[0]);
+  return r.ok ? r : bad(`-d: ${r.error}`);
+}
+
+function encodeLines(method: MethodInfo, text: string): { ok: true; bodies: Uint8Array[] } | Bad {
+  const bodies: Uint8Array[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "") continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      return bad(`--data-file line ${i + 1}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const r = encodeJson(method.requestType, json);
+    if (!r.ok) return bad(`--data-file line ${i + 1}: ${r.error}`);
+    bodies.push(r.bytes);
+  }
+  if (bodies.length === 0) return bad("--data-file: no requests in the file (every line is blank)");
+  return { ok: true, bodies };
+}
