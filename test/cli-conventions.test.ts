@@ -52,8 +52,11 @@ afterAll(() => {
 
 describe("every subcommand", () => {
   test("a command group without its command names the commands", () => {
-    refused(["call", "--server", target], "grpcperf call: name a command first (echo, sign, verify, pubkey, keys,");
-    refused(["call"], "grpcperf call: name a command first (echo,");
+    refused(
+      ["call", "--server", target],
+      "grpcperf call: name a command first (method, list, describe, echo, sign, verify, pubkey, keys,",
+    );
+    refused(["call"], "grpcperf call: name a command first (method, list,");
   });
 
   test.each(COMMANDS.map((c) => [c.join(" "), c] as const))(
@@ -104,7 +107,7 @@ describe("other tools' spellings", () => {
     [["bench", "-b"], "unknown flag -b: binary request data is not taken: give JSON with -d or --data-file (NDJSON)"],
     [["bench", "--key", "k.pem"], "unknown flag --key: the PEM key of --cert is --cert-key here"],
     [["call", "echo", "--key", "k.pem"], "unknown flag --key: the PEM key of --cert is --cert-key here"],
-    [["call", "echo", "-H", "a: b"], "unknown flag -H: custom metadata (-H) is not sent yet"],
+    [["call", "echo", "-H", "a: b"], "unknown flag -H: metadata (-H) goes with calls of a method by name"],
     [["bench", "--total", "5"], "unknown flag --total: use --requests/-n"],
     [["bench", "--rps", "5"], "unknown flag --rps: use --rate/-r"],
     [["call", "echo", "-plaintext"], "unknown flag -plaintext (long flags take two dashes: --plaintext)"],
