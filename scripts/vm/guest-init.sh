@@ -72,6 +72,20 @@ exercise() {
   else
     say "(call smoke is not in this build: skipped)"
   fi
+  if has call method; then
+    say "== $name: call list / call grpcperf.v1.Echo/Echo / EchoStream by reflection"
+    grpcperf call list --server "$addr" | grep -qx grpcperf.v1.Echo || fail "$name: call list"
+    out=$(grpcperf call grpcperf.v1.Echo/Echo --server "$addr" -d '{"payload":"aGk=","sequence":"3"}' -H 'x-from: guest') ||
+      fail "$name: call grpcperf.v1.Echo/Echo"
+    case "$out" in *'"payload": "aGk="'*'"sequence": "3"'*) ;; *) fail "$name: Echo/Echo answered: $out" ;; esac
+    n=$(grpcperf call grpcperf.v1.Echo/EchoStream --server "$addr" --json -d '{"sequence":1} {"sequence":2} {"sequence":3}' |
+      grep -c '"type":"message"') || true
+    [ "$n" = 3 ] || fail "$name: EchoStream gave $n messages, not 3"
+    say "== $name: bench --call grpcperf.v1.Echo/Echo -n 500"
+    grpcperf bench --server "$addr" --call grpcperf.v1.Echo/Echo -d '{"payload":"aGk="}' -n 500 --connections 2 -q --json >"/tmp/bench-call-$name.json" ||
+      fail "$name: bench --call"
+    grep -q '"grpcperf.v1.Echo/Echo"' "/tmp/bench-call-$name.json" || fail "$name: bench --call report"
+  fi
   if has bench; then
     say "== $name: bench --server $addr --duration 2s --connections 2"
     grpcperf bench --server "$addr" --duration 2s --connections 2 >"/tmp/bench-$name.txt" 2>&1 || fail "$name: bench"
