@@ -281,3 +281,46 @@ describe("schemas, listing and describing", () => {
     }
   });
 });
+
+describe("call over mTLS", () => {
+  test("reflection and the call go over the same TLS connection settings", async () => {
+    const { makePki } = await import("./pki.ts");
+    const pki = makePki();
+    const srv = Bun.spawn(
+      [
+        requireBinary(),
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--tls-cert",
+        pki.file("server.crt"),
+        "--tls-key",
+        pki.file("server.key"),
+        "--tls-client-ca",
+        pki.file("ca.crt"),
+      ],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    try {
+      const target = (await waitForLine(srv.stderr, /serving .* on (\S+)/))[1] as string;
+      const tls = [
+        "--cacert",
+        pki.file("ca.crt"),
+        "--cert",
+        pki.file("client.crt"),
+        "--cert-key",
+        pki.file("client.key"),
+      ];
+      const r = await grpcperf(["call", "grpcperf.v1.Echo/Echo", "-s", target, ...tls, "-d", '{"sequence":"5"}']);
+      expect(r.stderr).toBe("");
+      expect(values(r.stdout)[0]).toMatchObject({ sequence: "5" });
+      const plain = await grpcperf(["call", "grpcperf.v1.Echo/Echo", "-s", target, "--timeout", "3s"]);
+      expect(plain.code).toBe(1);
+    } finally {
+      srv.kill();
+      pki.remove();
+    }
+  });
+});
