@@ -2,14 +2,14 @@
 // describes it; without a symbol, every service.
 import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
-import { fromFiles, loadFileSchema, openReflection, serviceOf } from "../../client/schema.ts";
+import { serviceOf } from "../../client/schema.ts";
 import { describeSymbol } from "../../schema/describe.ts";
 import { listServices } from "../../schema/lookup.ts";
 import type { Result } from "../../schema/result.ts";
-import { applyLogLevel, CliError } from "../args.ts";
+import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs } from "./common.ts";
-import { headerFlags, schemaArgs, schemaFlags } from "./schema-args.ts";
+import { callArgs, callHelp } from "./common.ts";
+import { fromSchema, schemaArgs } from "./schema-args.ts";
 
 const full = (o: protobuf.ReflectionObject) => o.fullName.replace(/^\./, "");
 
@@ -47,36 +47,20 @@ const describeCommand = defineCommand({
     ...callArgs,
   },
   async run({ args, rawArgs }) {
-    const flags = schemaFlags(rawArgs, args);
-    const metadata = headerFlags(rawArgs);
-    let text: string;
-    if (fromFiles(flags)) {
-      applyLogLevel(args["log-level"]);
-      const s = loadFileSchema(flags);
-      if (!s.ok) throw new CliError(s.error, 2);
-      text = describeAll(s.root, args.symbol === undefined ? listServices(s.root).map(full) : [args.symbol]);
-    } else {
-      const { channel, timeoutMs } = await connectFromArgs(args);
-      try {
-        const opened = await openReflection(channel, { timeoutMs, metadata });
-        if (!opened.ok) throw new CliError(opened.error, opened.error.startsWith("server reflection failed") ? 1 : 2);
-        const session = opened.session;
-        try {
-          if (args.symbol === undefined) {
-            const names = session.services();
-            const r = await session.root(names);
-            if (!r.ok) throw new CliError(r.error, 1);
-            text = describeAll(r.root, names);
-          } else {
-            text = describeAll(await reflectedRoot((s) => session.root(s), args.symbol), [args.symbol]);
-          }
-        } finally {
-          session.close();
+    const text = await fromSchema(
+      args,
+      rawArgs,
+      (root) => describeAll(root, args.symbol === undefined ? listServices(root).map(full) : [args.symbol]),
+      async (session) => {
+        if (args.symbol !== undefined) {
+          return describeAll(await reflectedRoot((s) => session.root(s), args.symbol), [args.symbol]);
         }
-      } finally {
-        await channel.close();
-      }
-    }
+        const names = session.services();
+        const r = await session.root(names);
+        if (!r.ok) throw new CliError(r.error, 1);
+        return describeAll(r.root, names);
+      },
+    );
     process.stdout.write(text);
   },
 });

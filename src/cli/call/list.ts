@@ -2,13 +2,12 @@
 // methods of one, a name per line as grpcurl lists them.
 import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
-import { fromFiles, loadFileSchema, openReflection } from "../../client/schema.ts";
 import { listServices } from "../../schema/lookup.ts";
 import { nearest } from "../../text/nearest.ts";
-import { applyLogLevel, CliError } from "../args.ts";
+import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs } from "./common.ts";
-import { headerFlags, schemaArgs, schemaFlags } from "./schema-args.ts";
+import { callArgs, callHelp } from "./common.ts";
+import { fromSchema, schemaArgs } from "./schema-args.ts";
 
 const full = (o: protobuf.ReflectionObject) => o.fullName.replace(/^\./, "");
 
@@ -32,42 +31,25 @@ const listCommand = defineCommand({
     ...callArgs,
   },
   async run({ args, rawArgs }) {
-    const flags = schemaFlags(rawArgs, args);
-    const metadata = headerFlags(rawArgs);
-    let lines: string[];
-    if (fromFiles(flags)) {
-      applyLogLevel(args["log-level"]);
-      const s = loadFileSchema(flags);
-      if (!s.ok) throw new CliError(s.error, 2);
-      lines = listing(s.root, args.service);
-    } else {
-      const { channel, timeoutMs } = await connectFromArgs(args);
-      try {
-        const opened = await openReflection(channel, { timeoutMs, metadata });
-        if (!opened.ok) throw new CliError(opened.error, opened.error.startsWith("server reflection failed") ? 1 : 2);
-        const session = opened.session;
-        try {
-          if (args.service === undefined) lines = session.services().sort();
-          else {
-            const known = session.services();
-            if (!known.includes(args.service)) {
-              const near = nearest(args.service, known);
-              throw new CliError(
-                `unknown service ${args.service}${near === undefined ? "" : ` (did you mean ${near}?)`}`,
-                2,
-              );
-            }
-            const r = await session.root([args.service]);
-            if (!r.ok) throw new CliError(r.error, 1);
-            lines = listing(r.root, args.service);
-          }
-        } finally {
-          session.close();
+    const lines = await fromSchema(
+      args,
+      rawArgs,
+      (root) => listing(root, args.service),
+      async (session) => {
+        if (args.service === undefined) return session.services().sort();
+        const known = session.services();
+        if (!known.includes(args.service)) {
+          const near = nearest(args.service, known);
+          throw new CliError(
+            `unknown service ${args.service}${near === undefined ? "" : ` (did you mean ${near}?)`}`,
+            2,
+          );
         }
-      } finally {
-        await channel.close();
-      }
-    }
+        const r = await session.root([args.service]);
+        if (!r.ok) throw new CliError(r.error, 1);
+        return listing(r.root, args.service);
+      },
+    );
     process.stdout.write(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
   },
 });

@@ -13,7 +13,7 @@ import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
 import { callArgs, callHelp, connectFromArgs } from "./common.ts";
-import { headerFlags, readData, schemaArgs, schemaFlags } from "./schema-args.ts";
+import { headerFlags, readData, schemaArgs, schemaExit, schemaFlags } from "./schema-args.ts";
 
 const kindOf = (m: MethodInfo) =>
   m.clientStreaming
@@ -177,7 +177,7 @@ const methodCommand = defineCommand({
       let target = early;
       if (target === undefined) {
         const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
-        if (!r.ok) throw new CliError(r.error, r.error.startsWith("server reflection failed") ? 1 : 2);
+        if (!r.ok) throw new CliError(r.error, schemaExit(r.error));
         target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
       }
       process.exitCode = await run(channel, target.method, target.root, target.requests, {

@@ -2,11 +2,14 @@
 // and describe), turned into plain values: repeated flags from the raw arguments, -d from text, a file
 // or stdin.
 import { readFileSync } from "node:fs";
-import type { SchemaFlags } from "../../client/schema.ts";
+import type protobuf from "protobufjs";
+import { fromFiles, loadFileSchema, openReflection, type SchemaFlags } from "../../client/schema.ts";
 import type { Metadata } from "../../rpc/channel.ts";
-import { CliError } from "../args.ts";
+import type { ReflectionSession } from "../../schema/reflection.ts";
+import { applyLogLevel, CliError } from "../args.ts";
 import { parseHeaders } from "../metadata.ts";
 import { repeated } from "../repeated.ts";
+import { connectFromArgs } from "./common.ts";
 
 export const schemaArgs = {
   proto: { type: "string", description: "a .proto file defining the service (repeatable); else server reflection" },
@@ -42,4 +45,39 @@ export function readData(value: string, readStdin: () => string = () => readFile
     }
   }
   return value;
+}
+
+/** Exit code of a schema error: 1 when the server failed mid-reflection, 2 when the input is wrong. */
+export const schemaExit = (error: string) => (error.startsWith("server reflection failed") ? 1 : 2);
+
+/**
+ * What list and describe do: read the files when the flags name any (no server needed), else open the
+ * server's reflection over a channel made from the call flags and hand the session over, closing both after.
+ */
+export async function fromSchema<T>(
+  args: Parameters<typeof connectFromArgs>[0] & { protoset?: string },
+  rawArgs: readonly string[],
+  files: (root: protobuf.Root) => T,
+  reflected: (session: ReflectionSession) => Promise<T>,
+): Promise<T> {
+  const flags = schemaFlags(rawArgs, args);
+  const metadata = headerFlags(rawArgs);
+  if (fromFiles(flags)) {
+    applyLogLevel(args["log-level"]);
+    const s = loadFileSchema(flags);
+    if (!s.ok) throw new CliError(s.error, 2);
+    return files(s.root);
+  }
+  const { channel, timeoutMs } = await connectFromArgs(args);
+  try {
+    const opened = await openReflection(channel, { timeoutMs, metadata });
+    if (!opened.ok) throw new CliError(opened.error, schemaExit(opened.error));
+    try {
+      return await reflected(opened.session);
+    } finally {
+      opened.session.close();
+    }
+  } finally {
+    await channel.close();
+  }
 }
