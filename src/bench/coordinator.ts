@@ -15,6 +15,7 @@ import {
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
 import { planThreads } from "./plan.ts";
+import { streamWorkloadOf } from "./stream/workload.ts";
 import type { WorkloadSpec } from "./workload.ts";
 
 export interface Progress {
@@ -135,6 +136,7 @@ export function startRun(
         shared,
         client: opts.client,
         metadata: opts.metadata,
+        ...(opts.stream ? { stream: { workload: streamWorkloadOf(opts), settings: opts.stream } } : {}),
       };
       w.postMessage({ type: "start", config } satisfies ToThread);
     });

@@ -4,6 +4,8 @@ import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConnectionPlan } from "./plan.ts";
+import type { StreamTally } from "./stream/tally.ts";
+import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
 import type { WorkloadLabel, WorkloadSpec } from "./workload.ts";
 
 /** Indices into the Int32Array over ThreadConfig.shared. */
@@ -32,6 +34,8 @@ export interface ThreadConfig {
   readonly client: ClientKind;
   /** -H / -m: sent with every call. */
   readonly metadata?: Metadata;
+  /** Streaming run: streams of this method replace the unary workload. */
+  readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }
 
 export interface ErrorCount {
@@ -73,6 +77,8 @@ export interface ThreadResult {
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;
+  /** Streaming run only. */
+  readonly streams?: StreamTally;
 }
 
 export interface ProgressSnapshot {

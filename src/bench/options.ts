@@ -15,6 +15,7 @@ import {
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseSize, parseWhole } from "../units.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
+import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
 export const DEFAULT_CONNECTIONS = 10;
@@ -55,6 +56,8 @@ export interface BenchFlags {
   /** Every --proto and --import-path (repeatable: the CLI reads them from the raw arguments). */
   protos?: readonly string[];
   importPaths?: readonly string[];
+  "stream-messages"?: string;
+  "stream-rate"?: string;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -99,6 +102,10 @@ export interface BenchOptions {
   readonly call: CallTarget | undefined;
   /** -H / -m metadata on every call (parsed by the CLI, as TLS is); none when absent. */
   readonly metadata?: Metadata;
+  /** Streaming run (--service echo-stream): -n counts streams, each of `stream.messages` messages. */
+  readonly stream?: StreamSettings;
+  /** The streaming method when it is not EchoStream (set by --call for a streaming method). */
+  readonly streamWorkload?: StreamWorkload;
 }
 
 /** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
@@ -231,9 +238,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
 
   const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
   const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
-  if (!["echo", "crypto", "both"].includes(service)) {
-    throw new OptionError(`${serviceRaw?.source}: "${serviceRaw?.value}" is not one of echo, crypto, both`);
+  if (!["echo", "crypto", "both", "echo-stream"].includes(service)) {
+    throw new OptionError(
+      `${serviceRaw?.source}: "${serviceRaw?.value}" is not one of echo, crypto, both, echo-stream`,
+    );
   }
+  const stream = streamSettings(flags, service === "echo-stream");
 
   const algorithms = flags.alg
     ? flags.alg
@@ -269,13 +279,14 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       ? size({ value: flags["payload-size"], source: "--payload-size" })
       : DEFAULT_PAYLOAD_SIZE,
     algorithms,
-    timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : DEFAULT_TIMEOUT_MS,
+    timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : defaultTimeout(stream),
     preset,
     json: reportFormat(flags) === "json",
     output: flags.output,
     quiet: flags.quiet === true,
     client,
     call,
+    ...(stream ? { stream } : {}),
   };
 }
 
@@ -318,6 +329,29 @@ function callTarget(flags: BenchFlags): CallTarget | undefined {
     dataFile: given(flags["data-file"]) ? flags["data-file"] : undefined,
     schema: { protos, importPaths, protoset: given(flags.protoset) ? flags.protoset : undefined },
   };
+}
+
+/** --stream-messages / --stream-rate; refused for a unary run, where they would silently do nothing. */
+function streamSettings(flags: BenchFlags, streaming: boolean): StreamSettings | undefined {
+  const messagesRaw = flags["stream-messages"]
+    ? { value: flags["stream-messages"], source: "--stream-messages" }
+    : undefined;
+  const rateRaw = flags["stream-rate"] ? { value: flags["stream-rate"], source: "--stream-rate" } : undefined;
+  if (!streaming) {
+    const given = messagesRaw ?? rateRaw;
+    if (given) throw new OptionError(`${given.source} is for streaming methods (--service echo-stream)`);
+    return undefined;
+  }
+  return {
+    messages: messagesRaw ? int(messagesRaw, 1) : DEFAULT_STREAM_MESSAGES,
+    rate: rateRaw ? positive(rateRaw) : undefined,
+  };
+}
+
+/** --timeout is the deadline of a whole stream: a paced stream gets its schedule's length on top of the default. */
+function defaultTimeout(stream: StreamSettings | undefined): number {
+  if (stream?.rate === undefined) return DEFAULT_TIMEOUT_MS;
+  return DEFAULT_TIMEOUT_MS + Math.ceil((stream.messages * 1000) / stream.rate);
 }
 
 export function resolveOptions(flags: BenchFlags, env: Env, cpus: number): Resolved {

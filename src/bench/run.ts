@@ -20,7 +20,8 @@ export interface BenchExit {
 
 /**
  * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
- * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed.
+ * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
+ * (streaming: no stream ok and no message answered).
  * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
  */
 export async function runBench(opts: BenchOptions): Promise<BenchExit> {
@@ -66,5 +67,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchExit> {
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
-  return { code: report.aborted !== null || report.total.ok === 0 ? 1 : 0 };
+  // A streaming run cut by -z may end with every stream cancelled yet many messages answered: that counts.
+  const answered = report.total.ok > 0 || (report.streams !== undefined && report.streams.messages.received > 0);
+  return { code: report.aborted !== null || !answered ? 1 : 0 };
 }

@@ -15,6 +15,9 @@ import {
   type ThreadConfig,
   type ThreadResult,
 } from "./messages.ts";
+import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/loops.ts";
+import { StreamRecorder } from "./stream/tally.ts";
+import { streamBodies } from "./stream/workload.ts";
 import { ServiceRecorder } from "./tally.ts";
 import { buildWorkloads } from "./workload.ts";
 
@@ -70,10 +73,16 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
   const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0 };
 
-  const runPhase = (phase: Phase) =>
-    cfg.rate === undefined
-      ? closedLoop(ctx, phase, tickets)
-      : openLoop(ctx, phase, { rate: cfg.rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs }, lag);
+  const streams = streamContext(cfg, ctx);
+  const runPhase = (phase: Phase) => {
+    const schedule = { rate: cfg.rate ?? 0, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs };
+    if (streams) {
+      return cfg.rate === undefined
+        ? closedStreamLoop(streams, phase, tickets)
+        : openStreamLoop(streams, phase, schedule, lag);
+    }
+    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag);
+  };
 
   return {
     ok: true,
@@ -85,7 +94,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         if (cfg.warmupMs > 0) {
           await runPhase({ startMs, endMs: measureMs, requests: undefined, record: false });
         }
-        const progress = cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks) : undefined;
+        const progress =
+          cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
         const cpu0 = threadCpuSeconds();
         const t0 = performance.now();
         // A closed loop runs for the duration from its first call: when this thread woke late, ending at
@@ -118,6 +128,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           maxSendLagUs: Math.round(lag.maxLagMs * 1000),
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
+          ...(streams ? { streams: streams.recorder.tally() } : {}),
         };
       },
       async close() {
@@ -127,19 +138,42 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   };
 }
 
+/** A streaming run's thread state: every stream of the thread shares one plan and one recorder. */
+function streamContext(cfg: ThreadConfig, ctx: LoadContext): StreamContext | undefined {
+  if (!cfg.stream) return undefined;
+  const { workload: w, settings } = cfg.stream;
+  return {
+    connections: ctx.connections,
+    plan: {
+      path: w.path,
+      kind: w.kind,
+      bodies: streamBodies(w, settings.messages),
+      matchSequence: w.matchSequence === true,
+      rate: settings.rate,
+      call: ctx.call,
+    },
+    recorder: new StreamRecorder(),
+    stopped: ctx.stopped,
+  };
+}
+
 function startProgress(
   thread: number,
   recorders: readonly ServiceRecorder[],
   hooks: ThreadHooks,
+  streams?: StreamRecorder,
 ): ReturnType<typeof setInterval> {
   return setInterval(() => {
-    let completed = 0;
-    let failed = 0;
+    let completed = streams?.completed ?? 0;
+    let failed = streams?.failed ?? 0;
     for (const r of recorders) {
       completed += r.completed;
       failed += r.failed;
     }
-    const latency = encode(merge(recorders.map((r) => encode(r.latency))));
+    const histograms = recorders.map((r) => encode(r.latency));
+    if (streams)
+      histograms.push(encode(streams.h.round_trip.totalCount > 0 ? streams.h.round_trip : streams.h.duration));
+    const latency = encode(merge(histograms));
     hooks.onProgress?.({ thread, completed, failed, latency });
   }, PROGRESS_EVERY_MS);
 }

@@ -13,6 +13,8 @@ import {
   type ThreadCpu,
 } from "./report/types.ts";
 import { LATE_AFTER_MS } from "./schedule.ts";
+import { streamsReport } from "./stream/report.ts";
+import { streamWorkloadOf } from "./stream/workload.ts";
 import { servicesOf, type WorkloadLabel } from "./workload.ts";
 
 export interface SummaryInput {
@@ -94,8 +96,10 @@ export function buildReport(input: SummaryInput): BenchReport {
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
   const labels = labelsOf(o, threads);
   const services = labels.map((s) => serviceReport(s, threads, durationS));
-  const ok = services.reduce((n, s) => n + s.ok, 0);
-  const failed = services.reduce((n, s) => n + s.failed, 0);
+  // A streaming run: streams take the place of calls in the totals.
+  const streams = o.stream && streamsReport(streamWorkloadOf(o), o.stream, threads, durationS);
+  const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
+  const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
   const cpu = threads.map(threadCpu);
   const warnings: string[] = [];
   for (const c of cpu) {
@@ -110,7 +114,7 @@ export function buildReport(input: SummaryInput): BenchReport {
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
     warnings.push(
-      `${late} calls were sent more than ${LATE_AFTER_MS} ms after they were due ` +
+      `${late} ${o.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
         "(no free slot, or the loader was busy); their latency counts from the due time",
     );
   }
@@ -162,5 +166,6 @@ export function buildReport(input: SummaryInput): BenchReport {
       warnings,
     },
     aborted: input.aborted,
+    ...(streams ? { streams } : {}),
   };
 }

@@ -7,7 +7,8 @@ import { grpcperf } from "../gen/pb.js";
 import { buildCallWorkload, type CallSpec, type NextNumber } from "./call-workload.ts";
 
 export type ServiceName = "echo" | "crypto";
-export type ServiceChoice = ServiceName | "both";
+/** "echo-stream" is grpcperf's bidi EchoStream: a streaming run (stream/), no unary service. */
+export type ServiceChoice = ServiceName | "both" | "echo-stream";
 /** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
 export type WorkloadLabel = ServiceName | (string & {});
 
@@ -51,6 +52,7 @@ export interface WorkloadSpec {
 }
 
 export function servicesOf(choice: ServiceChoice): ServiceName[] {
+  if (choice === "echo-stream") return [];
   return choice === "both" ? ["echo", "crypto"] : [choice];
 }
 

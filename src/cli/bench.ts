@@ -23,7 +23,12 @@ const bench = defineCommand({
     duration: { type: "string", alias: "z", description: "run time, e.g. 30s, 2m, 60 = 60s (env DURATION)" },
     rate: { type: "string", alias: "r", description: "calls/s in total: open loop (env RATE_LIMIT)" },
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
-    service: { type: "string", description: "echo, crypto or both (env SERVICE, BENCHMARK_TYPE; default echo)" },
+    service: {
+      type: "string",
+      description: "echo, crypto, both, or echo-stream (bidi; -n counts streams) (env SERVICE, BENCHMARK_TYPE)",
+    },
+    "stream-messages": { type: "string", description: "streaming: messages each stream sends (default 100)" },
+    "stream-rate": { type: "string", description: "streaming: messages/s within each stream (default: ping-pong)" },
     warmup: { type: "string", description: "load before measuring, not in the results (e.g. 2s)" },
     "payload-size": { type: "string", description: "echo payload / message to sign, bytes (default 16)" },
     alg: {

@@ -1,7 +1,7 @@
 // The human report. Its first lines per service are the replaced system's, character for character
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
 import type { LatencySummary } from "../histogram.ts";
-import type { BenchReport, ServiceReport } from "./types.ts";
+import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";
 
 const TITLES: Readonly<Record<string, string>> = { echo: "Echo Service", crypto: "Crypto Service" };
 
@@ -48,6 +48,50 @@ function serviceSection(s: ServiceReport, r: BenchReport): string[] {
   return lines;
 }
 
+const STREAM_MEASURE_LINES: readonly [keyof StreamsReport, string][] = [
+  ["round_trip_us", "Per-message round trip"],
+  ["service_time_us", "Per-message service time (sent → reply)"],
+  ["first_message_us", "Time to first message"],
+  ["gap_us", "Gap between messages"],
+  ["to_response_us", "Time to response (from half-close)"],
+  ["from_first_send_us", "Time to response (from first send)"],
+  ["duration_us", "Stream duration"],
+];
+
+function streamSection(s: StreamsReport, r: BenchReport): string[] {
+  const pacing =
+    s.kind === "server"
+      ? "one request, then the server's messages"
+      : s.message_rate !== null
+        ? `${s.messages_per_stream} messages per stream, paced at ${s.message_rate}/s (latency from each message's due time)`
+        : s.kind === "bidi"
+          ? `${s.messages_per_stream} messages per stream, ping-pong (each waits for the previous reply)`
+          : `${s.messages_per_stream} messages per stream, back to back`;
+  const lines = [
+    `=== Stream Benchmark Results: ${s.method} (${s.kind}) ===`,
+    pacing + (s.match ? `; replies matched by ${s.match}` : ""),
+    `Streams: ${s.total} (${s.ok} ok, ${s.failed} failed), ${s.cancelled} cancelled at the end of the run`,
+    `Success rate: ${s.success_rate.toFixed(2)}%`,
+    `Duration: ${r.duration_s.toFixed(2)}s`,
+    `Streams per second: ${s.streams_per_second.toFixed(2)}`,
+    `Messages sent: ${s.messages.sent} (${s.messages.sent_per_second.toFixed(2)}/s)`,
+    `Messages received: ${s.messages.received} (${s.messages.received_per_second.toFixed(2)}/s)`,
+  ];
+  for (const [key, label] of STREAM_MEASURE_LINES) {
+    const l = s[key] as LatencySummary | null;
+    if (!l) continue;
+    lines.push(
+      `${label}: n=${l.count} min ${us(l.min)}, mean ${l.mean.toFixed(2)} μs, max ${us(l.max)}`,
+      `  p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}`,
+    );
+  }
+  if (s.errors.length > 0) {
+    lines.push("Errors by status (streams):");
+    for (const e of s.errors) lines.push(`  ${e.status} (${e.code}): ${e.count}  e.g. "${e.example}"`);
+  }
+  return lines;
+}
+
 function runSection(r: BenchReport): string[] {
   const lines = ["=== Run ==="];
   if (r.mode === "open-loop") {
@@ -60,8 +104,10 @@ function runSection(r: BenchReport): string[] {
   }
   const calls = r.connections.map((c) => c.calls);
   lines.push(
-    `Connections: ${r.connections.length}, calls in flight at most ${r.options.concurrency}` +
-      (calls.length > 0 ? ` (calls per connection: min ${Math.min(...calls)}, max ${Math.max(...calls)})` : ""),
+    `Connections: ${r.connections.length}, ${r.streams ? "streams open" : "calls in flight"} at most ${r.options.concurrency}` +
+      (calls.length > 0
+        ? ` (${r.streams ? "streams" : "calls"} per connection: min ${Math.min(...calls)}, max ${Math.max(...calls)})`
+        : ""),
   );
   const cpu = r.loader.threads
     .map((t) => `#${t.thread} ${t.utilization === null ? "?" : `${Math.round(t.utilization * 100)}%`}`)
@@ -73,6 +119,10 @@ function runSection(r: BenchReport): string[] {
 }
 
 export function formatText(r: BenchReport): string {
-  const sections = [...r.services.map((s) => serviceSection(s, r)), runSection(r)];
+  const sections = [
+    ...r.services.map((s) => serviceSection(s, r)),
+    ...(r.streams ? [streamSection(r.streams, r)] : []),
+    runSection(r),
+  ];
   return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
 }

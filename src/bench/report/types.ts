@@ -1,6 +1,8 @@
 // The report as data: built once from the thread results (summary.ts), then printed as text or JSON.
 // Keys are snake_case because the JSON form is this object as it stands (schema/bench-report.schema.json).
 import type { LatencySummary } from "../histogram.ts";
+import type { StreamMeasure } from "../stream/tally.ts";
+import type { StreamKind } from "../stream/workload.ts";
 import type { WorkloadLabel } from "../workload.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/1";
@@ -28,6 +30,48 @@ export interface ServiceReport {
   readonly errors: readonly ErrorRow[];
   /** HDR histograms, compressed base64 (HdrHistogram's standard encoding), values in µs. */
   readonly histograms: { readonly latency: string; readonly service_time: string | null };
+}
+
+/** A streaming run: streams by outcome, messages both ways, one HDR summary per measure (µs, null if none). */
+export interface StreamsReport {
+  /** "package.Service/Method". */
+  readonly method: string;
+  readonly kind: StreamKind;
+  /** Bidi: how replies are matched to requests. */
+  readonly match: "sequence" | "order" | null;
+  readonly messages_per_stream: number | null;
+  /** Messages per second within a stream (paced); null: ping-pong / back to back. */
+  readonly message_rate: number | null;
+  /** ok + failed; streams cancelled because the run ended are apart. */
+  readonly total: number;
+  readonly ok: number;
+  readonly failed: number;
+  /** Still open at the end of the run (-z, interrupt): cancelled, neither ok nor failed; their messages count. */
+  readonly cancelled: number;
+  readonly success_rate: number;
+  readonly streams_per_second: number;
+  readonly messages: {
+    readonly sent: number;
+    readonly received: number;
+    readonly sent_per_second: number;
+    readonly received_per_second: number;
+  };
+  /** Bidi: each message's send (ping-pong) or due time (paced) → its reply. */
+  readonly round_trip_us: LatencySummary | null;
+  /** Bidi paced: each message's actual send → its reply. */
+  readonly service_time_us: LatencySummary | null;
+  /** Server streaming: stream start → first message. */
+  readonly first_message_us: LatencySummary | null;
+  /** Server streaming: between consecutive messages. */
+  readonly gap_us: LatencySummary | null;
+  /** Client streaming: half-close → response. */
+  readonly to_response_us: LatencySummary | null;
+  /** Client streaming: first send → response. */
+  readonly from_first_send_us: LatencySummary | null;
+  /** Every kind: stream start → end (streams cancelled at the run's end left out). */
+  readonly duration_us: LatencySummary | null;
+  readonly errors: readonly ErrorRow[];
+  readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
 }
 
 export interface ThreadCpu {
@@ -106,4 +150,6 @@ export interface BenchReport {
   };
   /** Why the run ended before its end, or null. */
   readonly aborted: string | null;
+  /** Streaming runs only (then `total` counts streams and `services` is empty). */
+  readonly streams?: StreamsReport;
 }

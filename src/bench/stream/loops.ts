@@ -1,0 +1,117 @@
+// Streams as the unit of load. Closed loop: each slot (connections × per-connection share, as for calls)
+// opens its next stream when the previous one has ended. Open loop (--rate): streams are due at
+// start + k / rate over all threads (schedule.ts), each on a free slot. At the phase's end time every
+// stream still open is cancelled: it counts as cancelled, and the messages it completed still count.
+import type { LoadConnection } from "../connection.ts";
+import type { Tickets } from "../load/closed.ts";
+import type { SendLag } from "../load/open.ts";
+import type { Phase } from "../load/types.ts";
+import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
+import { runStream, type StreamHandle, type StreamPlan } from "./one.ts";
+import type { StreamRecorder } from "./tally.ts";
+
+export interface StreamContext {
+  readonly connections: readonly LoadConnection[];
+  readonly plan: StreamPlan;
+  readonly recorder: StreamRecorder;
+  readonly stopped: () => boolean;
+}
+
+/** Streams open now, and a timer that cancels them all at the phase's end. */
+function openStreams(phase: Phase) {
+  const open = new Set<StreamHandle>();
+  let over = false;
+  const endAll = () => {
+    over = true;
+    for (const h of open) h.cancel();
+  };
+  const timer =
+    phase.endMs === undefined ? undefined : setTimeout(endAll, Math.max(0, phase.endMs - performance.now()));
+  return {
+    start(ctx: StreamContext, conn: LoadConnection): Promise<void> {
+      let handle: StreamHandle | undefined;
+      const done = runStream(conn.channel, ctx.plan, phase.record ? ctx.recorder : undefined, ctx.stopped, (h) => {
+        handle = h;
+        if (over) h.cancel();
+        else open.add(h);
+      });
+      return done.then(() => {
+        if (handle) open.delete(handle);
+        if (phase.record) conn.calls++;
+      });
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+export async function closedStreamLoop(ctx: StreamContext, phase: Phase, tickets: Tickets): Promise<void> {
+  const streams = openStreams(phase);
+  const slot = async (conn: LoadConnection) => {
+    for (;;) {
+      if (ctx.stopped()) return;
+      if (phase.endMs !== undefined && performance.now() >= phase.endMs) return;
+      if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
+      await streams.start(ctx, conn);
+    }
+  };
+  const slots: Promise<void>[] = [];
+  for (const conn of ctx.connections) for (let s = 0; s < conn.slots; s++) slots.push(slot(conn));
+  await Promise.all(slots);
+  streams.stop();
+}
+
+export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Schedule, lag: SendLag): Promise<void> {
+  let total = Number.POSITIVE_INFINITY;
+  if (phase.requests !== undefined) total = callsOfThread(phase.requests, schedule.threads, schedule.thread);
+  if (phase.endMs !== undefined) total = Math.min(total, callsBefore(schedule, phase.endMs));
+  const streams = openStreams(phase);
+  const free: LoadConnection[] = [];
+  for (const c of ctx.connections) for (let s = 0; s < c.slots; s++) free.push(c);
+  let next = 0;
+  let inFlight = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  return new Promise<void>((resolve) => {
+    const finish = () => {
+      streams.stop();
+      resolve();
+    };
+    const pump = () => {
+      timer = undefined;
+      while (next < total && !ctx.stopped()) {
+        const due = dueAt(schedule, next);
+        const now = performance.now();
+        if (due > now) {
+          timer = setTimeout(pump, due - now);
+          return;
+        }
+        const conn = free.shift();
+        if (!conn) return; // an ending stream pumps again
+        next++;
+        if (phase.record) {
+          const behind = now - due;
+          if (behind > LATE_AFTER_MS) lag.late++;
+          if (behind > lag.maxLagMs) lag.maxLagMs = behind;
+          lag.sent++;
+          lag.lastSendMs = now;
+        }
+        inFlight++;
+        streams.start(ctx, conn).then(() => {
+          inFlight--;
+          free.push(conn);
+          if (timer === undefined) pump();
+          else if (inFlight === 0 && (next >= total || ctx.stopped())) {
+            clearTimeout(timer);
+            finish();
+          }
+        });
+      }
+      if (inFlight === 0) finish();
+    };
+    const wait = schedule.startMs - performance.now();
+    if (wait > 0) timer = setTimeout(pump, wait);
+    else pump();
+  });
+}

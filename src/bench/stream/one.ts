@@ -1,0 +1,123 @@
+// One stream from open to end, by kind, recording per-message figures:
+//   bidi    — each reply matched to its request (by sequence or by order): round trip from the send, or,
+//             paced (--stream-rate), from the message's due time, with service time from the actual send;
+//             the client half-closes after the last reply;
+//   server  — one request, half-close; time to first message, gaps between messages;
+//   client  — all requests (paced if asked), half-close; time from half-close and from first send to the response.
+// Every stream also gives its duration. Nothing is recorded when `rec` is undefined (warm-up).
+import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import type { StreamRecorder } from "./tally.ts";
+import { readSequence, type StreamKind } from "./workload.ts";
+
+/** What every stream of a thread shares, built once. */
+export interface StreamPlan {
+  readonly path: string;
+  readonly kind: StreamKind;
+  /** The messages of one stream, in order (one for a server stream). */
+  readonly bodies: readonly Buffer[];
+  readonly matchSequence: boolean;
+  /** Messages per second within a stream; undefined: ping-pong (bidi) or back to back (client). */
+  readonly rate: number | undefined;
+  readonly call: CallOptions;
+}
+
+/** Lets the loop end a stream when the run ends; the stream then counts as cancelled, not failed. */
+export interface StreamHandle {
+  cancel(): void;
+}
+
+export function runStream(
+  channel: RpcChannel,
+  plan: StreamPlan,
+  rec: StreamRecorder | undefined,
+  stopped: () => boolean,
+  onOpen: (h: StreamHandle) => void,
+): Promise<void> {
+  const { bodies, kind, rate } = plan;
+  const total = bodies.length;
+  // Per-message times, this stream only (ms, performance.now()).
+  const sentAt = kind === "bidi" ? new Float64Array(total) : undefined;
+  const dueAt = kind === "bidi" && rate !== undefined ? new Float64Array(total) : undefined;
+  let sent = 0;
+  let received = 0;
+  let byRun = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let halfClosedAt = 0;
+  let lastAt = 0;
+  let s: ClientStream | undefined;
+  const t0 = performance.now();
+
+  const cancelByRun = () => {
+    byRun = true;
+    s?.cancel();
+  };
+  const sendOne = (due: number) => {
+    const i = sent++;
+    const now = performance.now();
+    if (sentAt) sentAt[i] = now;
+    if (dueAt) dueAt[i] = due;
+    if (rec) rec.sent++;
+    s?.send(bodies[i] as Buffer);
+  };
+  const halfClose = () => {
+    halfClosedAt = performance.now();
+    s?.end();
+  };
+  // Paced sending: message i is due at t0 + i / rate, sent then whatever the replies do.
+  const pace = () => {
+    timer = undefined;
+    if (stopped()) return cancelByRun();
+    const interval = 1000 / (rate as number);
+    let now = performance.now();
+    while (sent < total && t0 + sent * interval <= now) {
+      sendOne(t0 + sent * interval);
+      now = performance.now();
+    }
+    if (sent < total) timer = setTimeout(pace, t0 + sent * interval - now);
+    else if (kind === "client") halfClose();
+  };
+
+  return new Promise<void>((resolve) => {
+    const onMessage = (m: Buffer) => {
+      const now = performance.now();
+      const n = received++;
+      if (rec) rec.received++;
+      if (kind === "bidi") {
+        const i = plan.matchSequence ? readSequence(m) - 1 : n;
+        if (rec && i >= 0 && i < sent) {
+          if (dueAt) {
+            rec.record("round_trip", now - (dueAt[i] as number));
+            rec.record("service_time", now - (sentAt?.[i] as number));
+          } else rec.record("round_trip", now - (sentAt?.[i] as number));
+        }
+        if (received >= total) return halfClose();
+        if (rate === undefined && sent < total) {
+          if (stopped()) return cancelByRun();
+          sendOne(now);
+        }
+      } else if (kind === "server") {
+        if (rec) rec.record(n === 0 ? "first_message" : "gap", now - (n === 0 ? t0 : lastAt));
+        lastAt = now;
+      } else if (n === 0 && rec) {
+        rec.record("to_response", now - (halfClosedAt || now));
+        rec.record("from_first_send", now - t0);
+      }
+    };
+    const onEnd = (end: StreamEnd) => {
+      if (timer !== undefined) clearTimeout(timer);
+      rec?.end(end.code, end.details, performance.now() - t0, byRun);
+      resolve();
+    };
+    s = channel.stream(plan.path, { onMessage, onEnd }, plan.call);
+    onOpen({ cancel: cancelByRun });
+    if (byRun) return;
+    if (kind === "server") {
+      sendOne(t0);
+      return halfClose();
+    }
+    if (rate !== undefined) return pace();
+    if (kind === "bidi") return sendOne(t0);
+    for (let i = 0; i < total; i++) sendOne(t0);
+    halfClose();
+  });
+}

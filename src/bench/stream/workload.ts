@@ -1,0 +1,103 @@
+// What a streaming benchmark sends: one method, its kind, and pre-encoded request messages taken in turn.
+// For EchoStream each message carries its own sequence so replies are matched by it; other methods'
+// replies are matched by order. All bodies of a stream are built once per thread, so sending allocates nothing.
+import { randomBytes } from "node:crypto";
+import { encodeMessage } from "../../api/codec.ts";
+import { ECHO_STREAM_PATH, EchoRequest } from "../../api/echo.ts";
+
+export type StreamKind = "server" | "client" | "bidi";
+
+export interface StreamWorkload {
+  /** Shown in reports, e.g. "grpcperf.v1.Echo/EchoStream". */
+  readonly label: string;
+  readonly path: string;
+  readonly kind: StreamKind;
+  /** Encoded request messages; message i of a stream is requests[i % length]. */
+  readonly requests: readonly Uint8Array[];
+  /** Requests get sequence = i + 1 (field 2, varint) and replies are matched by the sequence they echo. */
+  readonly matchSequence?: boolean;
+}
+
+/** How each stream of the run goes. */
+export interface StreamSettings {
+  /** Messages a client or bidi stream sends (a server stream sends one request). */
+  readonly messages: number;
+  /** Messages per second within each stream (paced, open loop); undefined: ping-pong. */
+  readonly rate: number | undefined;
+}
+
+export const DEFAULT_STREAM_MESSAGES = 100;
+
+/** grpcperf's own bidi EchoStream with a random payload of `payloadSize` bytes. */
+export function echoStreamWorkload(payloadSize: number): StreamWorkload {
+  return {
+    label: ECHO_STREAM_PATH.slice(1),
+    path: ECHO_STREAM_PATH,
+    kind: "bidi",
+    requests: [encodeMessage(EchoRequest, { payload: randomBytes(payloadSize) })],
+    matchSequence: true,
+  };
+}
+
+/** The streaming method of a run: --call's, or grpcperf's own EchoStream. */
+export function streamWorkloadOf(opts: { streamWorkload?: StreamWorkload; payloadSize: number }): StreamWorkload {
+  return opts.streamWorkload ?? echoStreamWorkload(opts.payloadSize);
+}
+
+// EchoRequest.sequence / EchoResponse.sequence: field 2, varint.
+const SEQUENCE_TAG = (2 << 3) | 0;
+
+/** The bodies of one stream, message by message: requests in turn, each stamped with its sequence if asked. */
+export function streamBodies(w: StreamWorkload, messages: number): Buffer[] {
+  const n = w.kind === "server" ? 1 : messages;
+  return Array.from({ length: n }, (_, i) => {
+    const base = Buffer.from(w.requests[i % w.requests.length] as Uint8Array);
+    // A field appended after the others wins in proto3 (last one seen), so the template may carry any sequence.
+    return w.matchSequence ? Buffer.concat([base, Buffer.from([SEQUENCE_TAG]), varint(i + 1)]) : base;
+  });
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+/** The sequence (field 2) of an encoded reply, or 0 when absent or unreadable. Reads no other field. */
+export function readSequence(b: Uint8Array): number {
+  let p = 0;
+  let seq = 0;
+  const read = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      if (p >= b.length) return -1;
+      const x = b[p++] as number;
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+  };
+  while (p < b.length) {
+    const tag = read();
+    if (tag < 0) return 0;
+    const wire = tag & 7;
+    if (wire === 0) {
+      const v = read();
+      if (v < 0) return 0;
+      if (tag >>> 3 === 2) seq = v;
+    } else if (wire === 2) {
+      const len = read();
+      if (len < 0) return 0;
+      p += len;
+    } else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else return 0;
+  }
+  return seq;
+}
