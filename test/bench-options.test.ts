@@ -244,3 +244,19 @@ describe("--call", () => {
     expect(seen).toEqual(["c", "a", "b", "c"]);
   });
 });
+
+describe("streaming settings", () => {
+  test("echo-stream: 100 messages per stream by default; --stream-rate paces and stretches the default deadline", () => {
+    const a = resolveOptions({ service: "echo-stream" }, {}, 2);
+    expect(a.ok && a.options.stream).toEqual({ messages: 100, rate: undefined });
+    const b = resolveOptions({ service: "echo-stream", "stream-messages": "50", "stream-rate": "10" }, {}, 2);
+    expect(b.ok && b.options.stream).toEqual({ messages: 50, rate: 10 });
+    expect(b.ok && b.options.timeoutMs).toBe(15_000);
+  });
+
+  test("stream flags on a unary run are refused, naming the flag", () => {
+    const r = resolveOptions({ "stream-messages": "5" }, {}, 2);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("--stream-messages is for streaming methods");
+  });
+});

@@ -87,7 +87,7 @@ export default withHelp(bench, {
     ["DURATION", "run time; a bare number is seconds, DURATION=60 is 1m (--duration)"],
     ["RATE_LIMIT", "calls/s in total, open loop (--rate)"],
     ["TRANSPORT", "tcp, unix, vsock, hvsock; must match the address (--transport)"],
-    ["SERVICE, BENCHMARK_TYPE", "echo, crypto or both (--service)"],
+    ["SERVICE, BENCHMARK_TYPE", "echo, crypto, both or echo-stream (--service)"],
     ["GRPC_CLIENT", "lean or http2 (--client)"],
   ],
   precedence: "a flag wins over --preset, which wins over the environment",
