@@ -16,7 +16,9 @@ import { readSequence, streamBodies } from "../src/bench/stream/workload.ts";
 import { buildReport } from "../src/bench/summary.ts";
 import { echoService } from "../src/server/echo.ts";
 import { benchOptions, countingEcho, newCounter } from "./bench-helpers.ts";
-import { serveOnLoopback, type TestServer } from "./helpers.ts";
+import { requireBinary, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { TESTSVC_PROTO } from "./schema-helpers.ts";
+import { startTester, type Tester } from "./testsvc.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
@@ -231,5 +233,81 @@ describe("generic kinds against @grpc/grpc-js", () => {
     const s = streamsOf(await generic("bidi", "Bidi", { "stream-messages": "5" }));
     expect(s).toMatchObject({ kind: "bidi", match: "order", ok: 10, messages: { sent: 50, received: 50 } });
     expect(s.round_trip_us?.count).toBe(50);
+  });
+});
+
+describe("bench --call of a streaming method (the binary, testsvc.v1.Tester on grpc-js, --proto)", () => {
+  let tester: Tester;
+  beforeAll(async () => {
+    tester = await startTester("grpc-js");
+  });
+  afterAll(() => tester.stop());
+
+  // Async: the Tester runs in this process, so a blocking spawn would leave it unable to answer.
+  const bench = async (args: string[]) => {
+    const p = Bun.spawn([requireBinary(), "bench", "-s", tester.target, "--proto", TESTSVC_PROTO, "-q", ...args], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+      p.exited,
+    ]);
+    return { code, stdout, stderr };
+  };
+  const benchJson = async (args: string[]): Promise<{ report: BenchReport }> => {
+    const r = await bench(["-c", "2", "-t", "1", "--json", ...args]);
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as BenchReport;
+    if (!validate(report)) throw new Error(JSON.stringify(validate.errors, null, 2));
+    return { report };
+  };
+
+  test("ServerStream: request.small replies per stream, small - 1 gaps each", async () => {
+    const { report } = await benchJson(["--call", "testsvc.v1.Tester/ServerStream", "-d", '{"small": 5}', "-n", "8"]);
+    const s = streamsOf(report);
+    expect(report.options).toMatchObject({ service: "call", call: "testsvc.v1.Tester/ServerStream" });
+    expect(report.services).toEqual([]);
+    expect(s).toMatchObject({ kind: "server", ok: 8, failed: 0, messages: { sent: 8, received: 40 } });
+    expect(s.first_message_us?.count).toBe(8);
+    expect(s.gap_us?.count).toBe(32);
+  });
+
+  test("ClientStream: --stream-messages requests, one response per stream", async () => {
+    const { report } = await benchJson([
+      "--call",
+      "testsvc.v1.Tester.ClientStream",
+      "-d",
+      '{"text": "a"}',
+      "-n",
+      "5",
+      "--stream-messages",
+      "6",
+    ]);
+    expect(streamsOf(report)).toMatchObject({ kind: "client", ok: 5, messages: { sent: 30, received: 5 } });
+    expect(streamsOf(report).to_response_us?.count).toBe(5);
+  });
+
+  test("Bidi: replies matched by order, several -d values taken in turn", async () => {
+    const { report } = await benchJson([
+      "--call",
+      "testsvc.v1.Tester/Bidi",
+      "-d",
+      '{"text": "a"} {"text": "b"}',
+      "-n",
+      "4",
+      "--stream-messages",
+      "9",
+    ]);
+    const s = streamsOf(report);
+    expect(s).toMatchObject({ kind: "bidi", match: "order", ok: 4, messages: { sent: 36, received: 36 } });
+    expect(s.round_trip_us?.count).toBe(36);
+  });
+
+  test("--stream-messages on a unary method is refused (exit 2)", async () => {
+    const r = await bench(["--call", "testsvc.v1.Tester/Unary", "--stream-messages", "3"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is a unary method");
   });
 });

@@ -11,9 +11,14 @@ import { parseJsonSequence } from "../text/json-sequence.ts";
 import { formatAddress } from "../transport/address.ts";
 import type { CallSpec } from "./call-workload.ts";
 import type { BenchOptions, CallTarget } from "./options.ts";
+import type { StreamKind, StreamWorkload } from "./stream/workload.ts";
 import { compileTemplate, hasPlaceholders } from "./template.ts";
 
-export type PreparedCall = { ok: true; call: CallSpec } | { ok: false; code: 1 | 2; error: string };
+/** A unary method's workload (`call`), or a streaming method's (`stream`: the stream/ loops run it). */
+export type PreparedCall =
+  | { ok: true; call: CallSpec; stream?: undefined }
+  | { ok: true; call?: undefined; stream: StreamWorkload }
+  | { ok: false; code: 1 | 2; error: string };
 
 type Bad = { ok: false; code: 1 | 2; error: string };
 const bad = (error: string, code: 1 | 2 = 2): Bad => ({ ok: false, code, error });
@@ -62,12 +67,8 @@ export async function prepareCall(
   if (!resolved.ok) return resolved;
   const { method, root } = resolved;
   if (method.clientStreaming || method.serverStreaming) {
-    // Branch point for streaming benchmarks (the bench-stream work): until then, unary only.
-    const kind = method.clientStreaming ? (method.serverStreaming ? "bidi" : "client") : "server";
-    return bad(
-      `--call ${method.path.slice(1)} is a ${kind}-streaming method: not yet: bench --call loads unary methods; ` +
-        "streaming methods are benchmarked with the --stream-* flags (--service echo-stream) when they land",
-    );
+    const kind: StreamKind = method.clientStreaming ? (method.serverStreaming ? "bidi" : "client") : "server";
+    return streamWorkload(method, kind, dataText, fileText);
   }
   const base = { label: method.path.slice(1), path: method.path };
 
@@ -85,6 +86,33 @@ export async function prepareCall(
   }
   const one = encodeOne(method, dataText ?? "{}");
   return one.ok ? { ok: true, call: { ...base, bodies: [one.bytes] } } : one;
+}
+
+/** A streaming method's requests, taken in turn by each stream: --data-file's lines, or -d's JSON values
+ * (several in a row for a client stream's messages). Templates are not filled per message yet. */
+function streamWorkload(
+  method: MethodInfo,
+  kind: StreamKind,
+  dataText: string | undefined,
+  fileText: string | undefined,
+): PreparedCall {
+  const base = { label: method.path.slice(1), path: method.path, kind };
+  if (fileText !== undefined) {
+    const r = encodeLines(method, fileText);
+    return r.ok ? { ok: true, stream: { ...base, requests: r.bodies } } : r;
+  }
+  const text = dataText ?? "{}";
+  if (hasPlaceholders(text)) return bad(`-d: templates are for unary methods; ${base.label} streams (use --data-file)`);
+  const seq = parseJsonSequence(text);
+  if (!seq.ok) return bad(`-d: ${seq.error}`);
+  const requests: Uint8Array[] = [];
+  for (const v of seq.values) {
+    const r = encodeJson(method.requestType, v);
+    if (!r.ok) return bad(`-d: ${r.error}`);
+    requests.push(r.bytes);
+  }
+  if (requests.length === 0) return bad("-d: no request");
+  return { ok: true, stream: { ...base, requests } };
 }
 
 async function findMethod(opts: BenchOptions, target: CallTarget) {

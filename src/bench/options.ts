@@ -106,6 +106,8 @@ export interface BenchOptions {
   readonly stream?: StreamSettings;
   /** The streaming method when it is not EchoStream (set by --call for a streaming method). */
   readonly streamWorkload?: StreamWorkload;
+  /** --call: the stream settings for when the method turns out to stream; `given`: a --stream-* flag was. */
+  readonly callStream?: StreamSettings & { readonly given: boolean };
 }
 
 /** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
@@ -243,7 +245,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       `${serviceRaw?.source}: "${serviceRaw?.value}" is not one of echo, crypto, both, echo-stream`,
     );
   }
-  const stream = streamSettings(flags, service === "echo-stream");
+  // --call's method may stream (known once its schema is found): its settings are kept for then.
+  const stream = streamSettings(flags, service === "echo-stream" || given(flags.call));
 
   const algorithms = flags.alg
     ? flags.alg
@@ -286,7 +289,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     quiet: flags.quiet === true,
     client,
     call,
-    ...(stream ? { stream } : {}),
+    ...(stream && call === undefined ? { stream } : {}),
+    ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),
   };
 }
 
@@ -331,6 +335,9 @@ function callTarget(flags: BenchFlags): CallTarget | undefined {
   };
 }
 
+const given = (v: string | undefined) => v !== undefined && v !== "";
+const streamFlagsGiven = (flags: BenchFlags) => given(flags["stream-messages"]) || given(flags["stream-rate"]);
+
 /** --stream-messages / --stream-rate; refused for a unary run, where they would silently do nothing. */
 function streamSettings(flags: BenchFlags, streaming: boolean): StreamSettings | undefined {
   const messagesRaw = flags["stream-messages"]
@@ -339,7 +346,8 @@ function streamSettings(flags: BenchFlags, streaming: boolean): StreamSettings |
   const rateRaw = flags["stream-rate"] ? { value: flags["stream-rate"], source: "--stream-rate" } : undefined;
   if (!streaming) {
     const given = messagesRaw ?? rateRaw;
-    if (given) throw new OptionError(`${given.source} is for streaming methods (--service echo-stream)`);
+    if (given)
+      throw new OptionError(`${given.source} is for streaming methods (--service echo-stream, or --call of one)`);
     return undefined;
   }
   return {

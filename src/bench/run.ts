@@ -24,13 +24,21 @@ export interface BenchExit {
  * (streaming: no stream ok and no message answered).
  * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
  */
-export async function runBench(opts: BenchOptions): Promise<BenchExit> {
+export async function runBench(given: BenchOptions): Promise<BenchExit> {
   // --call: schema found and requests encoded once, here, before any load thread starts.
   let call: Parameters<typeof startRun>[2];
-  if (opts.call !== undefined) {
-    const prepared = await prepareCall(opts, opts.call);
+  let opts = given;
+  if (given.call !== undefined) {
+    const prepared = await prepareCall(given, given.call);
     if (!prepared.ok) return { code: prepared.code, error: prepared.error };
     call = prepared.call;
+    // A streaming method: the stream/ loops run it, with the --stream-* settings kept for it.
+    if (prepared.stream && given.callStream) {
+      const { given: _, ...settings } = given.callStream;
+      opts = { ...given, call: undefined, stream: settings, streamWorkload: prepared.stream };
+    } else if (given.callStream?.given) {
+      return { code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
+    }
   }
   const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
   const run = startRun(opts, live?.show, call);

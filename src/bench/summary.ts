@@ -31,6 +31,7 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 
 /** The report's sections: echo/crypto as --service says (even with no calls), or --call's method. */
 function labelsOf(o: BenchOptions, threads: readonly ThreadResult[]): WorkloadLabel[] {
+  if (o.stream) return []; // a streaming run reports in its streams section
   if (o.call === undefined) return servicesOf(o.service);
   const seen = [...new Set(threads.flatMap((t) => t.services.map((s) => s.service)))];
   return seen.length > 0 ? seen : [o.call.method];
@@ -125,8 +126,9 @@ export function buildReport(input: SummaryInput): BenchReport {
     options: {
       server: formatAddress(o.server),
       transport: o.server.kind,
-      service: o.call ? "call" : o.service,
+      service: o.call || o.streamWorkload ? "call" : o.service,
       ...(o.call ? { call: labels[0] as string } : {}),
+      ...(o.streamWorkload ? { call: o.streamWorkload.label } : {}),
       connections: o.connections,
       concurrency: o.concurrency,
       threads: threads.length,
