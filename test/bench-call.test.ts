@@ -209,7 +209,10 @@ describe("against a grpc-js testsvc.v1.Tester (in process)", () => {
       { call: "testsvc.v1.Tester/Unery" },
       /unknown method Unery in service testsvc\.v1\.Tester \(did you mean Unary\?\)/,
     ],
-    [{ call: "testsvc.v1.Tester/ServerStream" }, /server-streaming method: not yet/],
+    [
+      { call: "testsvc.v1.Tester/ServerStream", data: '{"small": {{.RequestNumber}}}' },
+      /^-d: templates are for unary methods/,
+    ],
     [{ protos: [join(cwd, "missing.proto")] }, /missing\.proto/],
   ])("bad input %#: nothing is sent, one line", async (over, message) => {
     reset();
