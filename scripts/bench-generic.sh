@@ -62,7 +62,7 @@ pids+=($!)
 sleep 1
 : >"$tmp/ours"
 : >"$tmp/go"
-stream() { load "$1" --service echo-stream --stream-messages 1000 | jq -r '.streams.messages_received_per_second'; }
+stream() { load "$1" --service echo-stream --stream-messages 1000 | jq -r '.streams.messages.received_per_second'; }
 for _ in $(seq 1 "$rounds"); do
   stream "$addr" >>"$tmp/ours"
   stream "127.0.0.1:$go_port" >>"$tmp/go"
