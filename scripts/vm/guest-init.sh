@@ -85,6 +85,10 @@ exercise() {
     grpcperf bench --server "$addr" --call grpcperf.v1.Echo/Echo -d '{"payload":"aGk="}' -n 500 --connections 2 -q --json >"/tmp/bench-call-$name.json" ||
       fail "$name: bench --call"
     grep -q '"grpcperf.v1.Echo/Echo"' "/tmp/bench-call-$name.json" || fail "$name: bench --call report"
+    say "== $name: bench --service echo-stream -n 20 --stream-messages 10"
+    grpcperf bench --server "$addr" --service echo-stream -n 20 --stream-messages 10 --connections 2 -q --json >"/tmp/bench-stream-$name.json" ||
+      fail "$name: bench --service echo-stream"
+    grep -q '"received":200' "/tmp/bench-stream-$name.json" || fail "$name: echo-stream did not get 200 messages back"
   fi
   if has bench; then
     say "== $name: bench --server $addr --duration 2s --connections 2"
