@@ -88,7 +88,7 @@ exercise() {
     say "== $name: bench --service echo-stream -n 20 --stream-messages 10"
     grpcperf bench --server "$addr" --service echo-stream -n 20 --stream-messages 10 --connections 2 -q --json >"/tmp/bench-stream-$name.json" ||
       fail "$name: bench --service echo-stream"
-    grep -q '"received":200' "/tmp/bench-stream-$name.json" || fail "$name: echo-stream did not get 200 messages back"
+    grep -q '"received": 200' "/tmp/bench-stream-$name.json" || fail "$name: echo-stream did not get 200 messages back"
   fi
   if has bench; then
     say "== $name: bench --server $addr --duration 2s --connections 2"
