@@ -24,9 +24,9 @@ pids+=($!)
 addr=$(wait_ready "$tmp/serve.log" "${pids[0]}") || exit 1
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
-# Calls (or messages) per CPU-second of the load thread, from the JSON report on stdin: $1 is the jq path
-# of the count.
-per_cpu() { jq -r "($1) / ([.loader.threads[].cpu_s // 0] | add)"; }
+# Calls per CPU-second of the whole loader process (the per-thread figure counts in 10 ms ticks), from the
+# JSON report on stdin; $1 is the jq path of the count.
+per_cpu() { jq -r "($1) / .loader.process_cpu_s"; }
 
 load() {
   taskset -c 1 "$bin" bench --server "$1" --duration "${secs}s" --connections 10 --concurrency 100 --threads 1 \
