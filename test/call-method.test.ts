@@ -170,6 +170,27 @@ describe.each(kinds)("call against the %s Tester", (kind) => {
         expect(status.status_details.details[0]).toMatchObject({ reason: "TEST_FAILURE", domain: "testsvc" });
       });
 
+      test("bench --call loads its unary and bidi methods on this transport", async () => {
+        const run = async (method: string, extra: string[]) => {
+          const r = await grpcperf(["bench", ...s, ...schema, "--call", method, "-c", "2", "--json", "-q", ...extra]);
+          // stderr may carry the loader's busy warning on a small machine; only a failure matters here.
+          if (r.code !== 0) throw new Error(`bench exited ${r.code}: ${r.stderr}`);
+          return JSON.parse(r.stdout);
+        };
+        const unary = await run("testsvc.v1.Tester/Unary", ["-n", "40", "-d", '{"text":"n{{.RequestNumber}}"}']);
+        expect(unary.total).toMatchObject({ ok: 40, failed: 0 });
+        const bidi = await run("testsvc.v1.Tester/Bidi", [
+          "-n",
+          "6",
+          "--stream-messages",
+          "5",
+          "-d",
+          '{"text":"a"} {"text":"b"}',
+        ]);
+        expect(bidi.streams).toMatchObject({ ok: 6, failed: 0 });
+        expect(bidi.streams.messages).toMatchObject({ sent: 30, received: 30 });
+      });
+
       test("a call past --timeout ends DEADLINE_EXCEEDED", async () => {
         const r = await grpcperf([
           "call",
@@ -282,8 +303,8 @@ describe("schemas, listing and describing", () => {
   });
 });
 
-describe("call over mTLS", () => {
-  test("reflection and the call go over the same TLS connection settings", async () => {
+describe("call and bench --call over mTLS", () => {
+  test("reflection and the calls go over the same TLS connection settings", async () => {
     const { makePki } = await import("./pki.ts");
     const pki = makePki();
     const srv = Bun.spawn(
@@ -318,6 +339,27 @@ describe("call over mTLS", () => {
       expect(values(r.stdout)[0]).toMatchObject({ sequence: "5" });
       const plain = await grpcperf(["call", "grpcperf.v1.Echo/Echo", "-s", target, "--timeout", "3s"]);
       expect(plain.code).toBe(1);
+      // bench --call finds the schema the same way, then loads over TLS from two threads.
+      const bench = await grpcperf([
+        "bench",
+        "-s",
+        target,
+        ...tls,
+        "--call",
+        "grpcperf.v1.Echo/Echo",
+        "-d",
+        '{"sequence": {{.RequestNumber}}}',
+        "-n",
+        "60",
+        "--threads",
+        "2",
+        "-c",
+        "2",
+        "--json",
+        "-q",
+      ]);
+      expect(bench.code).toBe(0);
+      expect(JSON.parse(bench.stdout).total).toMatchObject({ ok: 60, failed: 0 });
     } finally {
       srv.kill();
       pki.remove();
