@@ -53,6 +53,14 @@ describe("grpcperf binary", () => {
       expect(line).toMatch(/round trip \d+ µs .*server_recv_unix_nanos=\d+ server_send_unix_nanos=\d+/);
   });
 
+  test("call echo --message prints the text the server echoed", () => {
+    const r = run(["call", "echo", "--server", target, "--message", "hi there", "-n", "1"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^echo #1 to \S+: "hi there", 8 bytes, round trip \d+ µs/);
+    const j = run(["call", "echo", "--server", target, "-m", "hé", "-n", "1", "--json"]);
+    expect(JSON.parse(j.stdout).message).toBe("hé");
+  });
+
   test("call echo --json gives one object per line, SERVER_ADDR picks the server", () => {
     const r = run(["call", "echo", "--json", "--count", "3", "--payload-size", "1000"], { SERVER_ADDR: target });
     expect(r.code).toBe(0);
