@@ -24,6 +24,7 @@ const main = withHelp(
       ["1", "failure: the call or run failed, or the server could not start or be reached"],
       USAGE_EXIT,
       ["3", "serve only: stopped, but calls were cut at the end of --grace"],
+      ["99", "bench only: the run completed, but a --threshold failed"],
     ],
   },
 );

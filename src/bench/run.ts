@@ -11,6 +11,10 @@ import { terminalProgress } from "./progress.ts";
 import { formatJson } from "./report/json.ts";
 import { formatText } from "./report/text.ts";
 import { buildReport } from "./summary.ts";
+import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
+
+/** As k6: a run that completed but missed a --threshold. */
+export const THRESHOLD_FAILED = 99;
 
 export interface BenchExit {
   readonly code: number;
@@ -23,8 +27,9 @@ export interface BenchExit {
  * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
  * (streaming: no stream ok and no message answered).
  * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
+ * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
  */
-export async function runBench(given: BenchOptions): Promise<BenchExit> {
+export async function runBench(given: BenchOptions, thresholds: readonly Threshold[] = []): Promise<BenchExit> {
   // --call: schema found and requests encoded once, here, before any load thread starts.
   let call: Parameters<typeof startRun>[2];
   let opts = given;
@@ -60,7 +65,7 @@ export async function runBench(given: BenchOptions): Promise<BenchExit> {
       : `cannot reach ${formatAddress(opts.server)}: ${outcome.error}`;
     return { code: 1, error };
   }
-  const report = buildReport({
+  const built = buildReport({
     options: opts,
     startedAt: outcome.startedAt,
     threads: outcome.threads,
@@ -69,13 +74,18 @@ export async function runBench(given: BenchOptions): Promise<BenchExit> {
     machine: describeMachine(),
     tool: { name: "grpcperf", version: VERSION, commit: commit() },
   });
+  const verdicts = evaluate(thresholds, built);
+  const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
   const text = opts.json ? formatJson(report) : formatText(report);
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
+  // The verdicts are the point of a gated run: on stderr even with --quiet, one plain line each.
+  for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
   // A streaming run cut by -z may end with every stream cancelled yet many messages answered: that counts.
   const answered = report.total.ok > 0 || (report.streams !== undefined && report.streams.messages.received > 0);
-  return { code: report.aborted !== null || !answered ? 1 : 0 };
+  if (report.aborted !== null || !answered) return { code: 1 };
+  return { code: verdicts.some((v) => !v.pass) ? THRESHOLD_FAILED : 0 };
 }

@@ -1,7 +1,10 @@
 import { cpus } from "node:os";
 import { defineCommand } from "citty";
+import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { resolveOptions } from "../bench/options.ts";
-import { runBench } from "../bench/run.ts";
+import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
+import { checkScopes, parseThresholds } from "../bench/threshold.ts";
+import { servicesOf } from "../bench/workload.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
@@ -59,6 +62,10 @@ const bench = defineCommand({
       alias: "m",
       description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
     },
+    threshold: {
+      type: "string",
+      description: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, crypto:p99<5ms (repeatable; exit 99)",
+    },
     ...tlsClientArgs,
     ...logLevelArg,
   },
@@ -67,11 +74,21 @@ const bench = defineCommand({
     const flags = { ...args, protos: repeated(rawArgs, "proto"), importPaths: repeated(rawArgs, "import-path") };
     const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
+    // Bars are checked before any call is sent: a typo must not cost a whole run.
+    const thresholds = parseThresholds(repeated(rawArgs, "threshold"));
+    if (!thresholds.ok) throw new CliError(thresholds.error, 2);
+    const labels = r.options.call
+      ? [r.options.call.method]
+      : r.options.service === "echo-stream"
+        ? [ECHO_STREAM_PATH.slice(1)]
+        : servicesOf(r.options.service);
+    const scopeProblem = checkScopes(thresholds.value, labels);
+    if (scopeProblem !== undefined) throw new CliError(scopeProblem, 2);
     const metadata = [
       ...parseHeaders(repeated(rawArgs, "header", "H")),
       ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
     ];
-    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server), metadata });
+    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server), metadata }, thresholds.value);
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
   },
@@ -95,6 +112,7 @@ export default withHelp(bench, {
     ["0", "the run completed and at least one call succeeded"],
     ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
     USAGE_EXIT,
+    [String(THRESHOLD_FAILED), "the run completed but a --threshold failed (1 wins when the run itself failed)"],
   ],
   foreign: {
     ...CLIENT_FOREIGN,

@@ -3,6 +3,7 @@
 import type { LatencySummary } from "../histogram.ts";
 import type { StreamMeasure } from "../stream/tally.ts";
 import type { StreamKind } from "../stream/workload.ts";
+import type { ThresholdResult } from "../threshold.ts";
 import type { WorkloadLabel } from "../workload.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/1";
@@ -152,4 +153,6 @@ export interface BenchReport {
   readonly aborted: string | null;
   /** Streaming runs only (then `total` counts streams and `services` is empty). */
   readonly streams?: StreamsReport;
+  /** bench --threshold's verdicts, when any was given. */
+  readonly thresholds?: readonly ThresholdResult[];
 }
