@@ -5,6 +5,7 @@ import { CliError } from "./cli/args.ts";
 import bench from "./cli/bench.ts";
 import call, { routeMethodCall } from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
+import compare from "./cli/compare.ts";
 import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
 import serve from "./cli/serve.ts";
 import { flagProblem } from "./cli/strict.ts";
@@ -15,7 +16,7 @@ import { VERSION, versionLine } from "./version.ts";
 const main = withHelp(
   defineCommand({
     meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
-    subCommands: { serve, call, bench },
+    subCommands: { serve, call, bench, compare },
   }),
   {
     env: [["SERVER_ADDR", "serve's listen address, call's and bench's server (see each command's --help)"]],

@@ -1,0 +1,229 @@
+// Saved bench reports side by side (`grpcperf compare A.json B.json …`): the headline figures per run, each
+// later run as a ratio to the first, and every option or machine fact in which the runs differ — so a
+// difference in set-up is never read as a difference in the server. Pure: reports in, data or text out.
+import { formatMicros } from "../threshold.ts";
+import type { BenchReport, ServiceReport } from "./types.ts";
+
+export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
+
+export interface NamedReport {
+  /** The file as given on the command line: the column's header. */
+  readonly file: string;
+  readonly report: BenchReport;
+}
+
+export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s";
+
+export interface Row {
+  /** The report section the figures are from (a service label); null: the run as a whole. */
+  readonly section: string | null;
+  readonly metric: string;
+  readonly unit: Unit;
+  /** One per run, in the order given; null where that run has no such figure. */
+  readonly values: readonly (number | null)[];
+  /** values[i] / values[0]; null where either is missing or the first is 0. */
+  readonly ratios: readonly (number | null)[];
+}
+
+export interface Difference {
+  /** `options.connections`, `machine.cpus`. */
+  readonly key: string;
+  readonly values: readonly unknown[];
+}
+
+export interface Comparison {
+  readonly schema: typeof COMPARE_SCHEMA_ID;
+  readonly runs: readonly {
+    readonly file: string;
+    readonly started_at: string;
+    readonly mode: string;
+    readonly duration_s: number;
+    readonly services: readonly string[];
+  }[];
+  readonly rows: readonly Row[];
+  readonly differences: readonly Difference[];
+}
+
+const LATENCY_ROWS = [
+  ["p50", "p50"],
+  ["p90", "p90"],
+  ["p99", "p99"],
+  ["p99.9", "p999"],
+  ["p99.99", "p9999"],
+  ["max", "max"],
+] as const;
+
+function row(section: string | null, metric: string, unit: Unit, values: (number | null)[]): Row {
+  const first = values[0];
+  const ratios = values.map((v) =>
+    v === null || first === null || first === undefined || first === 0 ? null : v / first,
+  );
+  return { section, metric, unit, values, ratios };
+}
+
+const errorRate = (failed: number, total: number) => (total === 0 ? null : failed / total);
+
+function serviceRows(
+  section: string | null,
+  pick: (r: BenchReport) => ServiceReport | undefined,
+  runs: readonly BenchReport[],
+): Row[] {
+  const services = runs.map(pick);
+  return [
+    row(
+      section,
+      "calls/s",
+      "calls/s",
+      services.map((s) => s?.requests_per_second ?? null),
+    ),
+    row(
+      section,
+      "error rate",
+      "fraction",
+      services.map((s) => (s ? errorRate(s.failed, s.total) : null)),
+    ),
+    ...LATENCY_ROWS.map(([metric, key]) =>
+      row(
+        section,
+        metric,
+        "us",
+        services.map((s) => (s?.latency_us ? s.latency_us[key] : null)),
+      ),
+    ),
+  ];
+}
+
+/** Keys of `pick(report)` whose values are not the same in every run, in the first run's key order. */
+function differing(prefix: string, pick: (r: BenchReport) => object, runs: readonly BenchReport[]): Difference[] {
+  const objects = runs.map((r) => pick(r) as Record<string, unknown>);
+  const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+  const out: Difference[] = [];
+  for (const k of keys) {
+    const values = objects.map((o) => (k in o ? o[k] : null));
+    const first = JSON.stringify(values[0]);
+    if (values.some((v) => JSON.stringify(v) !== first)) out.push({ key: `${prefix}.${k}`, values });
+  }
+  return out;
+}
+
+export function compareRuns(named: readonly NamedReport[]): Comparison {
+  const runs = named.map((n) => n.report);
+  // One service per run (the usual case, e.g. --service echo against --call grpcperf.v1.Echo/Echo): one column
+  // set, whatever each is called. Otherwise one block per service any run has.
+  const single = runs.every((r) => r.services.length === 1);
+  const rows: Row[] = [];
+  if (single) {
+    const labels = [...new Set(runs.map((r) => r.services[0]?.service))];
+    rows.push(...serviceRows(labels.length === 1 ? (labels[0] as string) : null, (r) => r.services[0], runs));
+  } else {
+    const labels = [...new Set(runs.flatMap((r) => r.services.map((s) => s.service)))];
+    for (const label of labels)
+      rows.push(...serviceRows(label, (r) => r.services.find((s) => s.service === label), runs));
+    rows.push(
+      row(
+        null,
+        "calls/s",
+        "calls/s",
+        runs.map((r) => r.total.requests_per_second),
+      ),
+      row(
+        null,
+        "error rate",
+        "fraction",
+        runs.map((r) => errorRate(r.total.failed, r.total.requests)),
+      ),
+    );
+  }
+  rows.push(
+    row(
+      null,
+      "loader CPU-s",
+      "cpu-s",
+      runs.map((r) => r.loader.process_cpu_s),
+    ),
+    row(
+      null,
+      "calls per CPU-s",
+      "calls/cpu-s",
+      runs.map((r) => (r.loader.process_cpu_s > 0 ? r.total.requests / r.loader.process_cpu_s : null)),
+    ),
+  );
+  return {
+    schema: COMPARE_SCHEMA_ID,
+    runs: named.map(({ file, report: r }) => ({
+      file,
+      started_at: r.started_at,
+      mode: r.mode,
+      duration_s: r.duration_s,
+      services: r.services.map((s) => s.service),
+    })),
+    rows,
+    differences: [...differing("options", (r) => r.options, runs), ...differing("machine", (r) => r.machine, runs)],
+  };
+}
+
+function formatValue(v: number | null, unit: Unit): string {
+  if (v === null) return "–";
+  switch (unit) {
+    case "us":
+      return formatMicros(v);
+    case "fraction":
+      return `${Number((v * 100).toPrecision(3))}%`;
+    case "cpu-s":
+      return v.toFixed(2);
+    default:
+      return v.toFixed(0);
+  }
+}
+
+const shown = (v: unknown) => (v === null ? "none" : Array.isArray(v) ? v.join(",") : String(v));
+
+/** `runs differ in: connections (10 vs 50), machine.cpus (2 vs 8)`; undefined when they do not. */
+export function differenceLine(c: Comparison): string | undefined {
+  if (c.differences.length === 0) return undefined;
+  const parts = c.differences.map((d) => `${d.key.replace(/^options\./, "")} (${d.values.map(shown).join(" vs ")})`);
+  return `runs differ in: ${parts.join(", ")}`;
+}
+
+/** The table: a column per run (its file), and after each later run its ratio to the first. */
+export function formatComparison(c: Comparison): string {
+  const header = ["", ...c.runs.flatMap((r, i) => (i === 0 ? [r.file] : [r.file, "vs 1st"]))];
+  const lines: string[][] = [header];
+  const single = c.rows.every((r) => r.section === null || r.section === c.rows[0]?.section);
+  if (single)
+    lines.push([
+      "service",
+      ...c.runs.flatMap((r, i) => (i === 0 ? [r.services.join(",")] : [r.services.join(","), ""])),
+    ]);
+  let section: string | null | undefined;
+  for (const r of c.rows) {
+    if (!single && r.section !== section) {
+      section = r.section;
+      lines.push([section ?? "run"]);
+    }
+    lines.push([
+      single ? r.metric : `  ${r.metric}`,
+      ...r.values.flatMap((v, i) => {
+        const value = formatValue(v, r.unit);
+        if (i === 0) return [value];
+        const ratio = r.ratios[i];
+        return [value, ratio === null || ratio === undefined ? "" : `${ratio.toFixed(2)}x`];
+      }),
+    ]);
+  }
+  const widths = header.map((_, col) => Math.max(...lines.map((l) => (l.length > 1 ? (l[col] ?? "").length : 0))));
+  const text = lines.map((l) =>
+    l.length === 1
+      ? (l[0] as string)
+      : l
+          .map((cell, col) => (col === 0 ? cell.padEnd(widths[0] as number) : cell.padStart(widths[col] as number)))
+          .join("  ")
+          .trimEnd(),
+  );
+  const warning = differenceLine(c);
+  return `${warning === undefined ? "" : `WARNING: ${warning}\n\n`}${text.join("\n")}\n`;
+}
+
+export function formatComparisonJson(c: Comparison): string {
+  return `${JSON.stringify(c, null, 2)}\n`;
+}
