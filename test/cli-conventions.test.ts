@@ -78,7 +78,8 @@ describe("every subcommand", () => {
       expect(r.stdout).toMatch(/^ {2}SERVER_ADDR {2,}\S/m);
       expect(r.stdout).toMatch(/^ {2}LOG_LEVEL {2,}\S/m);
       expect(r.stdout).toContain("EXIT CODES");
-      for (const code of ["0", "1", "2"]) expect(r.stdout).toMatch(new RegExp(`^ {2}${code} {2}\\S`, "m"));
+      // Padded to the widest code: bench has 99.
+      for (const code of ["0", "1", "2"]) expect(r.stdout).toMatch(new RegExp(`^ {2}${code} {2,}\\S`, "m"));
     },
   );
 });
@@ -90,6 +91,14 @@ describe("help names what each command reads and returns", () => {
       expect(out).toMatch(new RegExp(`^ {2}${v} `, "m"));
     }
     expect(out).toMatch(/^ {2}3 {2}stopped by a signal, but calls were cut/m);
+  });
+
+  test("bench: exit 99 for a failed --threshold; compare: its exit codes", () => {
+    expect(run(["bench", "--help"]).stdout).toMatch(/^ {2}99 {2}the run completed but a --threshold failed/m);
+    const compare = run(["compare", "--help"]);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toMatch(/^ {2}2 {2}usage error; a file missing, not JSON or not a bench report/m);
+    expect(run(["--help"]).stdout).toMatch(/^ {2}99 {2}bench only: the run completed, but a --threshold failed/m);
   });
 
   test("bench: the replaced system's variables, and that a flag beats --preset beats the environment", () => {
