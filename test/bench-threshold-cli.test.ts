@@ -78,6 +78,36 @@ describe("bench --threshold against grpcperf serve", () => {
     expect(doc.thresholds?.[1]?.measured).toBeGreaterThan(1);
   });
 
+  test("a streaming run: bars on its streams section (per-message round trip, streams/s)", async () => {
+    const r = await bench([
+      ...small(),
+      "--service",
+      "echo-stream",
+      "--stream-messages",
+      "5",
+      "-n",
+      "10",
+      "--json",
+      "--threshold",
+      "p99<30s",
+      "--threshold",
+      "grpcperf.v1.Echo/EchoStream:error_rate<1%",
+      "--threshold",
+      "rps>1e9",
+    ]);
+    expect(r.code).toBe(99);
+    const doc = JSON.parse(r.stdout) as BenchReport;
+    expect(validate(doc)).toBe(true);
+    expect(doc.thresholds?.map((t) => t.pass)).toEqual([true, true, false]);
+    expect(doc.thresholds?.[0]?.measured).toBe(doc.streams?.round_trip_us?.p99 as number);
+    expect(doc.thresholds?.[2]?.measured).toBe(doc.total.requests_per_second);
+    const refused = await bench([...small(), "--service", "echo-stream", "--threshold", "echo:p99<1s"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      'grpcperf: --threshold "echo:p99<1s": this run has no "echo" (it has grpcperf.v1.Echo/EchoStream)\n',
+    );
+  });
+
   test("no --threshold: no thresholds key, exit 0", async () => {
     const r = await bench([...small(), "--json"]);
     expect(r.code).toBe(0);

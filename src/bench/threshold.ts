@@ -1,7 +1,8 @@
 // Pass/fail bars on a run (`bench --threshold p99<2ms`), as k6's thresholds: parsed before any call is sent,
 // judged on the JSON report document afterwards, so a saved report can be judged the same way later.
-import { decode, type LatencySummary } from "./histogram.ts";
-import type { BenchReport, ServiceReport } from "./report/types.ts";
+import { decode } from "./histogram.ts";
+import { type Section, sectionsOf } from "./report/sections.ts";
+import type { BenchReport } from "./report/types.ts";
 
 export type LatencyMetric = "p50" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max" | "mean" | "min";
 export type Metric = LatencyMetric | "error_rate" | "rps";
@@ -142,41 +143,6 @@ const LATENCY_KEY: Readonly<Record<Exclude<LatencyMetric, "p95">, string>> = {
 };
 
 type Measure = { value: number } | { note: string };
-
-/** What a bar can be judged on: a services[] entry, or a streaming run's streams section. */
-interface Section {
-  readonly label: string;
-  readonly total: number;
-  readonly failed: number;
-  readonly perSecond: number;
-  readonly latency: LatencySummary | null;
-  readonly histogram: string | null;
-}
-
-function sectionsOf(r: BenchReport): Section[] {
-  const out: Section[] = r.services.map((s: ServiceReport) => ({
-    label: s.service,
-    total: s.total,
-    failed: s.failed,
-    perSecond: s.requests_per_second,
-    latency: s.latency_us,
-    histogram: s.histograms.latency,
-  }));
-  const st = r.streams;
-  if (st !== undefined) {
-    // Per message where the kind has a round trip (bidi), else per stream (start → end).
-    const roundTrip = st.round_trip_us !== null;
-    out.push({
-      label: st.method,
-      total: st.total,
-      failed: st.failed,
-      perSecond: st.streams_per_second,
-      latency: roundTrip ? st.round_trip_us : st.duration_us,
-      histogram: roundTrip ? st.histograms.round_trip : st.histograms.duration,
-    });
-  }
-  return out;
-}
 
 function latencyOf(s: Section, metric: LatencyMetric): Measure {
   const l = s.latency;

@@ -2,7 +2,8 @@
 // later run as a ratio to the first, and every option or machine fact in which the runs differ — so a
 // difference in set-up is never read as a difference in the server. Pure: reports in, data or text out.
 import { formatMicros } from "../threshold.ts";
-import type { BenchReport, ServiceReport } from "./types.ts";
+import { type Section, sectionsOf } from "./sections.ts";
+import type { BenchReport } from "./types.ts";
 
 export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
 
@@ -63,31 +64,26 @@ function row(section: string | null, metric: string, unit: Unit, values: (number
 
 const errorRate = (failed: number, total: number) => (total === 0 ? null : failed / total);
 
-function serviceRows(
-  section: string | null,
-  pick: (r: BenchReport) => ServiceReport | undefined,
-  runs: readonly BenchReport[],
-): Row[] {
-  const services = runs.map(pick);
+function sectionRows(section: string | null, sections: readonly (Section | undefined)[]): Row[] {
   return [
     row(
       section,
       "calls/s",
       "calls/s",
-      services.map((s) => s?.requests_per_second ?? null),
+      sections.map((s) => s?.perSecond ?? null),
     ),
     row(
       section,
       "error rate",
       "fraction",
-      services.map((s) => (s ? errorRate(s.failed, s.total) : null)),
+      sections.map((s) => (s ? errorRate(s.failed, s.total) : null)),
     ),
     ...LATENCY_ROWS.map(([metric, key]) =>
       row(
         section,
         metric,
         "us",
-        services.map((s) => (s?.latency_us ? s.latency_us[key] : null)),
+        sections.map((s) => (s?.latency ? s.latency[key] : null)),
       ),
     ),
   ];
@@ -108,17 +104,29 @@ function differing(prefix: string, pick: (r: BenchReport) => object, runs: reado
 
 export function compareRuns(named: readonly NamedReport[]): Comparison {
   const runs = named.map((n) => n.report);
-  // One service per run (the usual case, e.g. --service echo against --call grpcperf.v1.Echo/Echo): one column
-  // set, whatever each is called. Otherwise one block per service any run has.
-  const single = runs.every((r) => r.services.length === 1);
+  const sections = runs.map(sectionsOf);
+  // One section per run (the usual case, e.g. --service echo against --call grpcperf.v1.Echo/Echo): one column
+  // set, whatever each is called. Otherwise one block per section any run has. A streaming run's section
+  // counts streams (calls/s is streams/s), its latency per message (bidi) or per stream.
+  const single = sections.every((s) => s.length === 1);
   const rows: Row[] = [];
   if (single) {
-    const labels = [...new Set(runs.map((r) => r.services[0]?.service))];
-    rows.push(...serviceRows(labels.length === 1 ? (labels[0] as string) : null, (r) => r.services[0], runs));
+    const labels = [...new Set(sections.map((s) => s[0]?.label))];
+    rows.push(
+      ...sectionRows(
+        labels.length === 1 ? (labels[0] as string) : null,
+        sections.map((s) => s[0]),
+      ),
+    );
   } else {
-    const labels = [...new Set(runs.flatMap((r) => r.services.map((s) => s.service)))];
+    const labels = [...new Set(sections.flatMap((s) => s.map((x) => x.label)))];
     for (const label of labels)
-      rows.push(...serviceRows(label, (r) => r.services.find((s) => s.service === label), runs));
+      rows.push(
+        ...sectionRows(
+          label,
+          sections.map((s) => s.find((x) => x.label === label)),
+        ),
+      );
     rows.push(
       row(
         null,
@@ -155,7 +163,7 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       started_at: r.started_at,
       mode: r.mode,
       duration_s: r.duration_s,
-      services: r.services.map((s) => s.service),
+      services: sectionsOf(r).map((s) => s.label),
     })),
     rows,
     differences: [...differing("options", (r) => r.options, runs), ...differing("machine", (r) => r.machine, runs)],
