@@ -31,6 +31,20 @@ function thread(n: number, services: ServiceTally[], cpuSec: number | null, wall
     maxSendLagUs: 0,
     wallSec,
     cpuSec,
+    // Everything completed in the first interval.
+    timeline: {
+      warmup: null,
+      measured: {
+        intervals: services.map((s) => ({
+          index: 0,
+          ok: s.ok,
+          failed: s.failed,
+          errors: s.errors.map(({ code, count }) => ({ code, count })),
+          histogram: s.latency,
+        })),
+        endMs: wallSec * 1000,
+      },
+    },
   };
 }
 

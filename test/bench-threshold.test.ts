@@ -136,6 +136,7 @@ function report(services: ServiceTally[], service: "echo" | "both" = "echo"): Be
     maxSendLagUs: 0,
     wallSec: 2,
     cpuSec: 0.5,
+    timeline: { warmup: null, measured: { intervals: [], endMs: 0 } },
   };
   return buildReport({
     options: benchOptions({ server: "127.0.0.1:1", requests: "100", service }),

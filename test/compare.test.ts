@@ -35,6 +35,7 @@ function report(services: ServiceTally[], flags: Record<string, string>, cpus = 
     maxSendLagUs: 0,
     wallSec: 1,
     cpuSec: 0.5,
+    timeline: { warmup: null, measured: { intervals: [], endMs: 0 } },
   };
   return buildReport({
     options: benchOptions({ server: "127.0.0.1:1", requests: "100", ...flags }),
@@ -71,10 +72,10 @@ describe("parseSavedReport", () => {
       return r.ok ? "taken" : r.error;
     };
     expect(no("nope")).toStartWith("x.json: not JSON (");
-    expect(no("[1,2]")).toBe('x.json: not a grpcperf bench report (no "schema": "grpcperf-bench-report/1")');
+    expect(no("[1,2]")).toBe('x.json: not a grpcperf bench report (no "schema": "grpcperf-bench-report/2")');
     expect(no('{"schema":"k6"}')).toContain("not a grpcperf bench report");
     expect(no('{"schema":"grpcperf-bench-report/7"}')).toBe(
-      "x.json: report schema grpcperf-bench-report/7 is not the one this grpcperf reads (grpcperf-bench-report/1)",
+      "x.json: report schema grpcperf-bench-report/7 is not one this grpcperf reads (grpcperf-bench-report/1, grpcperf-bench-report/2)",
     );
     const doc = JSON.parse(good);
     delete doc.loader;
@@ -225,7 +226,7 @@ describe("grpcperf compare (compiled binary) on two real runs", () => {
     const cases: Array<[string[], string]> = [
       [
         ["one.json", "notes.json"],
-        'grpcperf: notes.json: not a grpcperf bench report (no "schema": "grpcperf-bench-report/1")\n',
+        'grpcperf: notes.json: not a grpcperf bench report (no "schema": "grpcperf-bench-report/2")\n',
       ],
       [["one.json", "gone.json"], "grpcperf: gone.json: cannot read it (no such file)\n"],
       [["junk.txt", "one.json"], "grpcperf: junk.txt: not JSON ("],

@@ -132,6 +132,7 @@ export function startRun(
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,
+        intervalMs: opts.intervalMs,
         progress: onProgress !== undefined,
         shared,
         client: opts.client,

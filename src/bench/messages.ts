@@ -6,6 +6,7 @@ import type { ClientTls } from "../transport/tls.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { StreamTally } from "./stream/tally.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
+import type { ThreadTimeline } from "./timeline/recorder.ts";
 import type { WorkloadLabel, WorkloadSpec } from "./workload.ts";
 
 /** Indices into the Int32Array over ThreadConfig.shared. */
@@ -27,6 +28,8 @@ export interface ThreadConfig {
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
   readonly warmupMs: number;
+  /** The timeline's interval (bench --interval). */
+  readonly intervalMs: number;
   /** Post a progress snapshot about once a second. */
   readonly progress: boolean;
   /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
@@ -79,6 +82,8 @@ export interface ThreadResult {
   readonly cpuSec: number | null;
   /** Streaming run only. */
   readonly streams?: StreamTally;
+  /** Per-interval counts and latency, warm-up apart, for the report's timeline. */
+  readonly timeline: ThreadTimeline;
 }
 
 export interface ProgressSnapshot {

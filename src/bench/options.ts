@@ -22,6 +22,9 @@ export const DEFAULT_CONNECTIONS = 10;
 export const DEFAULT_REQUESTS = 1000;
 export const DEFAULT_PAYLOAD_SIZE = 16;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_INTERVAL_MS = 1000;
+/** Shorter intervals hold too few calls for their percentiles to mean much, and bloat the report. */
+export const MIN_INTERVAL_MS = 100;
 export const MAX_THREADS_BY_DEFAULT = 4;
 /** The HTTP/2 client bench drives calls with (see README: chosen by measured calls per CPU-second). */
 export const DEFAULT_CLIENT: ClientKind = "lean";
@@ -38,6 +41,8 @@ export interface BenchFlags {
   transport?: string;
   service?: string;
   warmup?: string;
+  /** The timeline's interval. */
+  interval?: string;
   "payload-size"?: string;
   alg?: string;
   timeout?: string;
@@ -87,6 +92,8 @@ export interface BenchOptions {
   readonly rate: number | undefined;
   readonly service: ServiceChoice;
   readonly warmupMs: number;
+  /** The report timeline's interval (--interval), at least MIN_INTERVAL_MS. */
+  readonly intervalMs: number;
   readonly payloadSize: number;
   readonly algorithms: readonly string[];
   readonly timeoutMs: number;
@@ -158,6 +165,12 @@ function duration(raw: { value: string; source: string }, allowZero = false): nu
   if (ms === undefined || (!allowZero && ms <= 0)) {
     throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500ms, 30s, 2m, 1h, 60)`);
   }
+  return ms;
+}
+
+function interval(value: string): number {
+  const ms = duration({ value, source: "--interval" });
+  if (ms < MIN_INTERVAL_MS) throw new OptionError(`--interval: "${value}" is below ${MIN_INTERVAL_MS}ms`);
   return ms;
 }
 
@@ -278,6 +291,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     rate,
     service,
     warmupMs: flags.warmup ? duration({ value: flags.warmup, source: "--warmup" }, true) : 0,
+    intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,
     payloadSize: flags["payload-size"]
       ? size({ value: flags["payload-size"], source: "--payload-size" })
       : DEFAULT_PAYLOAD_SIZE,

@@ -19,6 +19,8 @@ import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/l
 import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
 import { ServiceRecorder } from "./tally.ts";
+import type { ThreadTimeline } from "./timeline/recorder.ts";
+import { IntervalRecorder, lastIntervalOf } from "./timeline/recorder.ts";
 import { buildWorkloads } from "./workload.ts";
 
 export interface ThreadHooks {
@@ -91,9 +93,18 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         const startMs = performance.now() + (startEpochMs - Date.now());
         const measureMs = startMs + cfg.warmupMs;
         if (startMs > performance.now()) await Bun.sleep(startMs - performance.now());
+        // Both phases' intervals start at instants every thread shares (start, start + warm-up).
+        let warmup: ThreadTimeline["warmup"] = null;
         if (cfg.warmupMs > 0) {
-          await runPhase({ startMs, endMs: measureMs, requests: undefined, record: false });
+          const timeline = new IntervalRecorder(startMs, cfg.intervalMs, lastIntervalOf(cfg.warmupMs, cfg.intervalMs));
+          await runPhase({ startMs, endMs: measureMs, requests: undefined, record: false, timeline });
+          warmup = timeline.finish(performance.now());
         }
+        const measured = new IntervalRecorder(
+          measureMs,
+          cfg.intervalMs,
+          lastIntervalOf(cfg.durationMs, cfg.intervalMs),
+        );
         const progress =
           cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
         const cpu0 = threadCpuSeconds();
@@ -107,7 +118,9 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           endMs: cfg.durationMs === undefined ? undefined : endBase + cfg.durationMs,
           requests: cfg.requests,
           record: true,
+          timeline: measured,
         });
+        const timeline = { warmup, measured: measured.finish(performance.now()) };
         // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
         const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
         const cpu1 = threadCpuSeconds();
@@ -129,6 +142,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),
+          timeline,
         };
       },
       async close() {

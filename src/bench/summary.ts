@@ -15,6 +15,7 @@ import {
 import { LATE_AFTER_MS } from "./schedule.ts";
 import { streamsReport } from "./stream/report.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
+import { timelineReport } from "./timeline/report.ts";
 import { servicesOf, type WorkloadLabel } from "./workload.ts";
 
 export interface SummaryInput {
@@ -168,6 +169,12 @@ export function buildReport(input: SummaryInput): BenchReport {
       warnings,
     },
     aborted: input.aborted,
+    timeline: timelineReport(threads, {
+      intervalMs: o.intervalMs,
+      warmupMs: o.warmupMs,
+      durationMs: o.durationMs,
+      rate: o.rate,
+    }),
     ...(streams ? { streams } : {}),
   };
 }

@@ -18,8 +18,10 @@ export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Ticket
       const w = rotation.next();
       const t0 = performance.now();
       const r = await conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call);
+      const now = performance.now();
+      const ms = now - t0;
+      phase.timeline.record(r.ok ? 0 : r.error.code, ms, now);
       if (!phase.record) continue;
-      const ms = performance.now() - t0;
       ctx.recorders[w]?.record(r, ms, ms);
       conn.calls++;
     }

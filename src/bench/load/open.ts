@@ -49,6 +49,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
         const done = performance.now();
         inFlight--;
         ring[(head + free++) % capacity] = conn;
+        phase.timeline.record(r.ok ? 0 : r.error.code, done - due, done);
         if (phase.record) {
           ctx.recorders[w]?.record(r, done - due, done - sent);
           conn.calls++;

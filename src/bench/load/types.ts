@@ -1,6 +1,7 @@
 import type { CallOptions } from "../../rpc/client.ts";
 import type { LoadConnection } from "../connection.ts";
 import type { ServiceRecorder } from "../tally.ts";
+import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { Workload } from "../workload.ts";
 
 /** One stretch of load: the warm-up, or the measured run. Times are in this thread's performance.now(). */
@@ -12,6 +13,8 @@ export interface Phase {
   readonly requests: number | undefined;
   /** Whether calls are recorded (false while warming up). */
   readonly record: boolean;
+  /** The phase's timeline: every call is counted there, warm-up included. */
+  readonly timeline: IntervalRecorder;
 }
 
 export interface LoadContext {

@@ -2,7 +2,7 @@
 // a file that is not one gets one clear line instead of a TypeError deep in a table.
 import { readFileSync } from "node:fs";
 import type { BenchReport } from "./types.ts";
-import { REPORT_SCHEMA_ID } from "./types.ts";
+import { READABLE_SCHEMA_IDS, REPORT_SCHEMA_ID } from "./types.ts";
 
 export type Loaded = { ok: true; report: BenchReport } | { ok: false; error: string };
 
@@ -24,6 +24,11 @@ function missing(doc: Json): string | undefined {
     for (const k of ["total", "failed", "requests_per_second"]) if (!num(s, k)) return `${at}.${k}`;
     if (s.latency_us !== null && !num(s.latency_us, "p50")) return `${at}.latency_us`;
   }
+  // Schema /1 files have no timeline; from /2 on it is there.
+  if (doc.schema !== "grpcperf-bench-report/1") {
+    if (!isObject(doc.timeline) || !num(doc.timeline, "interval_s")) return "timeline";
+    if (!Array.isArray(doc.timeline.points)) return "timeline.points";
+  }
   return undefined;
 }
 
@@ -39,10 +44,10 @@ export function parseSavedReport(text: string, name: string): Loaded {
   if (!isObject(doc) || typeof schema !== "string" || !schema.startsWith(SCHEMA_FAMILY)) {
     return { ok: false, error: `${name}: not a grpcperf bench report (no "schema": "${REPORT_SCHEMA_ID}")` };
   }
-  if (schema !== REPORT_SCHEMA_ID) {
+  if (!(READABLE_SCHEMA_IDS as readonly string[]).includes(schema)) {
     return {
       ok: false,
-      error: `${name}: report schema ${schema} is not the one this grpcperf reads (${REPORT_SCHEMA_ID})`,
+      error: `${name}: report schema ${schema} is not one this grpcperf reads (${READABLE_SCHEMA_IDS.join(", ")})`,
     };
   }
   const bad = missing(doc);

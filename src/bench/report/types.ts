@@ -6,7 +6,10 @@ import type { StreamKind } from "../stream/workload.ts";
 import type { ThresholdResult } from "../threshold.ts";
 import type { WorkloadLabel } from "../workload.ts";
 
-export const REPORT_SCHEMA_ID = "grpcperf-bench-report/1";
+export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
+/** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */
+export const READABLE_SCHEMA_IDS = ["grpcperf-bench-report/1", REPORT_SCHEMA_ID] as const;
+export type ReportSchemaId = (typeof READABLE_SCHEMA_IDS)[number];
 
 export interface ErrorRow {
   readonly code: number;
@@ -75,6 +78,37 @@ export interface StreamsReport {
   readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
 }
 
+/** One interval of the run: what completed in it, over all threads. */
+export interface TimelinePoint {
+  /** Seconds from the run's start (the warm-up's, when there is one), 3 decimals; the last may be shorter. */
+  readonly start_s: number;
+  readonly end_s: number;
+  readonly warmup: boolean;
+  /** Calls (streaming: streams) that ended in the interval. */
+  readonly ok: number;
+  readonly failed: number;
+  readonly errors: readonly { readonly code: number; readonly count: number }[];
+  /** Open loop: the schedule's rate; closed loop: null. */
+  readonly target_rps: number | null;
+  /** (ok + failed) / the interval's length. */
+  readonly achieved_rps: number;
+  /** Latency (µs) as the whole-run histogram records it; streaming: bidi round trip, else stream duration. */
+  readonly latency_us: {
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly p99_9: number;
+    readonly max: number;
+  } | null;
+  /** The interval's HDR histogram, compressed base64, µs. */
+  readonly histogram: string;
+}
+
+export interface TimelineReport {
+  readonly interval_s: number;
+  readonly points: readonly TimelinePoint[];
+}
+
 export interface ThreadCpu {
   readonly thread: number;
   readonly wall_s: number;
@@ -85,7 +119,8 @@ export interface ThreadCpu {
 }
 
 export interface BenchReport {
-  readonly schema: typeof REPORT_SCHEMA_ID;
+  /** REPORT_SCHEMA_ID when built; a saved report read back may be an older readable one. */
+  readonly schema: ReportSchemaId;
   readonly tool: { readonly name: "grpcperf"; readonly version: string; readonly commit: string };
   readonly started_at: string;
   readonly options: {
@@ -151,6 +186,8 @@ export interface BenchReport {
   };
   /** Why the run ended before its end, or null. */
   readonly aborted: string | null;
+  /** Per interval, warm-up included; always in a built report, absent from schema /1 files. */
+  readonly timeline?: TimelineReport;
   /** Streaming runs only (then `total` counts streams and `services` is empty). */
   readonly streams?: StreamsReport;
   /** bench --threshold's verdicts, when any was given. */

@@ -30,7 +30,8 @@ function openStreams(phase: Phase) {
   return {
     start(ctx: StreamContext, conn: LoadConnection): Promise<void> {
       let handle: StreamHandle | undefined;
-      const done = runStream(conn.channel, ctx.plan, phase.record ? ctx.recorder : undefined, ctx.stopped, (h) => {
+      const rec = phase.record ? ctx.recorder : undefined;
+      const done = runStream(conn.channel, ctx.plan, rec, phase.timeline, ctx.stopped, (h) => {
         handle = h;
         if (over) h.cancel();
         else open.add(h);

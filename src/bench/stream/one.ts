@@ -5,7 +5,10 @@
 //   server  — one request, half-close; time to first message, gaps between messages;
 //   client  — all requests (paced if asked), half-close; time from half-close and from first send to the response.
 // Every stream also gives its duration. Nothing is recorded when `rec` is undefined (warm-up).
+// The timeline (warm-up too) counts each stream's outcome, and as latency each message's round trip (bidi)
+// or, for the other kinds, the stream's duration; streams cancelled at the run's end count in neither.
 import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { StreamRecorder } from "./tally.ts";
 import { readSequence, type StreamKind } from "./workload.ts";
 
@@ -30,6 +33,7 @@ export function runStream(
   channel: RpcChannel,
   plan: StreamPlan,
   rec: StreamRecorder | undefined,
+  timeline: IntervalRecorder,
   stopped: () => boolean,
   onOpen: (h: StreamHandle) => void,
 ): Promise<void> {
@@ -84,6 +88,7 @@ export function runStream(
       if (rec) rec.received++;
       if (kind === "bidi") {
         const i = plan.matchSequence ? readSequence(m) - 1 : n;
+        if (i >= 0 && i < sent) timeline.latency(now - ((dueAt ?? sentAt)?.[i] as number), now);
         if (rec && i >= 0 && i < sent) {
           if (dueAt) {
             rec.record("round_trip", now - (dueAt[i] as number));
@@ -105,7 +110,12 @@ export function runStream(
     };
     const onEnd = (end: StreamEnd) => {
       if (timer !== undefined) clearTimeout(timer);
-      rec?.end(end.code, end.details, performance.now() - t0, byRun);
+      const now = performance.now();
+      rec?.end(end.code, end.details, now - t0, byRun);
+      if (!byRun) {
+        if (kind === "bidi") timeline.outcome(end.code, now);
+        else timeline.record(end.code, now - t0, now);
+      }
       resolve();
     };
     s = channel.stream(plan.path, { onMessage, onEnd }, plan.call);

@@ -1,0 +1,100 @@
+// The report's timeline: the threads' intervals merged by index (counts added, histograms merged), the
+// warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
+import { encode, merge } from "../histogram.ts";
+import type { ThreadResult } from "../messages.ts";
+import type { TimelinePoint, TimelineReport } from "../report/types.ts";
+import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./recorder.ts";
+
+export interface TimelineInput {
+  readonly intervalMs: number;
+  readonly warmupMs: number;
+  readonly durationMs: number | undefined;
+  readonly rate: number | undefined;
+}
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export function timelineReport(threads: readonly ThreadResult[], o: TimelineInput): TimelineReport {
+  const iv = o.intervalMs;
+  const points: TimelinePoint[] = [];
+  if (o.warmupMs > 0) {
+    const phases = threads.flatMap((t) => (t.timeline.warmup ? [t.timeline.warmup] : []));
+    // Warm-up ends at a fixed instant; calls in flight then are in its last point.
+    const count = lastIntervalOf(o.warmupMs, iv) + 1;
+    points.push(...phasePoints(phases, count, 0, o.warmupMs, true, o));
+  }
+  const measured = threads.map((t) => t.timeline.measured);
+  const endMs = Math.max(0, ...measured.map((p) => p.endMs));
+  const seen = Math.max(-1, ...measured.flatMap((p) => p.intervals.map((i) => i.index)));
+  // Up to the run's real end (a timed run's tail is folded into its last interval), and never fewer
+  // than the intervals something completed in.
+  const upToEnd = Math.min(lastIntervalOf(o.durationMs, iv) + 1, Math.ceil(endMs / iv - 1e-9));
+  points.push(...phasePoints(measured, Math.max(seen + 1, upToEnd), o.warmupMs, endMs, false, o));
+  return { interval_s: iv / 1000, points };
+}
+
+/** `offsetMs`: where the phase starts in the run; `endMs`: the phase's end, from its start (the last point's end). */
+function phasePoints(
+  phases: readonly PhaseIntervals[],
+  count: number,
+  offsetMs: number,
+  endMs: number,
+  warmup: boolean,
+  o: TimelineInput,
+): TimelinePoint[] {
+  const byIndex = new Map<number, IntervalTally[]>();
+  for (const p of phases) {
+    for (const i of p.intervals) {
+      const list = byIndex.get(i.index);
+      if (list) list.push(i);
+      else byIndex.set(i.index, [i]);
+    }
+  }
+  const points: TimelinePoint[] = [];
+  for (let index = 0; index < count; index++) {
+    const startMs = index * o.intervalMs;
+    const stopMs = index === count - 1 ? Math.max(endMs, startMs) : (index + 1) * o.intervalMs;
+    points.push(point(byIndex.get(index) ?? [], offsetMs + startMs, offsetMs + stopMs, warmup, o.rate));
+  }
+  return points;
+}
+
+function point(
+  tallies: readonly IntervalTally[],
+  startMs: number,
+  endMs: number,
+  warmup: boolean,
+  rate: number | undefined,
+): TimelinePoint {
+  let ok = 0;
+  let failed = 0;
+  const errors = new Map<number, number>();
+  for (const t of tallies) {
+    ok += t.ok;
+    failed += t.failed;
+    for (const e of t.errors) errors.set(e.code, (errors.get(e.code) ?? 0) + e.count);
+  }
+  const h = merge(tallies.map((t) => t.histogram));
+  const lengthS = (endMs - startMs) / 1000;
+  return {
+    start_s: round(startMs / 1000, 3),
+    end_s: round(endMs / 1000, 3),
+    warmup,
+    ok,
+    failed,
+    errors: [...errors].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code - b.code),
+    target_rps: rate ?? null,
+    achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
+    latency_us:
+      h.totalCount === 0
+        ? null
+        : {
+            p50: h.getValueAtPercentile(50),
+            p90: h.getValueAtPercentile(90),
+            p99: h.getValueAtPercentile(99),
+            p99_9: h.getValueAtPercentile(99.9),
+            max: h.maxValue,
+          },
+    histogram: encode(h),
+  };
+}
