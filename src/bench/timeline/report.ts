@@ -28,8 +28,12 @@ export function timelineReport(threads: readonly ThreadResult[], o: TimelineInpu
   const seen = Math.max(-1, ...measured.flatMap((p) => p.intervals.map((i) => i.index)));
   // Up to the run's real end (a timed run's tail is folded into its last interval), and never fewer
   // than the intervals something completed in.
-  const upToEnd = Math.min(lastIntervalOf(o.durationMs, iv) + 1, Math.ceil(endMs / iv - 1e-9));
-  points.push(...phasePoints(measured, Math.max(seen + 1, upToEnd), o.warmupMs, endMs, false, o));
+  const last = lastIntervalOf(o.durationMs, iv);
+  const count = Math.max(seen + 1, Math.min(last + 1, Math.ceil(endMs / iv - 1e-9)));
+  // An open loop's last call is due just before -z's end and may be answered before it: the schedule
+  // still covered the whole of the last interval, so the point does too.
+  const end = count === last + 1 && o.durationMs !== undefined ? Math.max(endMs, o.durationMs) : endMs;
+  points.push(...phasePoints(measured, count, o.warmupMs, end, false, o));
   return { interval_s: iv / 1000, points };
 }
 
