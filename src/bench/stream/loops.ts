@@ -28,7 +28,13 @@ function openStreams(phase: Phase) {
   const timer =
     phase.endMs === undefined ? undefined : setTimeout(endAll, Math.max(0, phase.endMs - performance.now()));
   return {
+    /** The phase's end has come: timers may fire a hair before performance.now() reaches endMs, so a
+     * loop asks this rather than the clock, or it would open a stream only to cancel it at once. */
+    get over(): boolean {
+      return over;
+    },
     start(ctx: StreamContext, conn: LoadConnection): Promise<void> {
+      if (over) return Promise.resolve();
       let handle: StreamHandle | undefined;
       const rec = phase.record ? ctx.recorder : undefined;
       const done = runStream(conn.channel, ctx.plan, rec, phase.timeline, ctx.stopped, (h) => {
@@ -52,7 +58,7 @@ export async function closedStreamLoop(ctx: StreamContext, phase: Phase, tickets
   const slot = async (conn: LoadConnection) => {
     for (;;) {
       if (ctx.stopped()) return;
-      if (phase.endMs !== undefined && performance.now() >= phase.endMs) return;
+      if (streams.over || (phase.endMs !== undefined && performance.now() >= phase.endMs)) return;
       if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
       await streams.start(ctx, conn);
     }
