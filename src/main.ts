@@ -7,6 +7,7 @@ import call, { routeMethodCall } from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
 import compare from "./cli/compare.ts";
 import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
+import report from "./cli/report.ts";
 import serve from "./cli/serve.ts";
 import { flagProblem } from "./cli/strict.ts";
 import { log } from "./log.ts";
@@ -16,7 +17,7 @@ import { VERSION, versionLine } from "./version.ts";
 const main = withHelp(
   defineCommand({
     meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
-    subCommands: { serve, call, bench, compare },
+    subCommands: { serve, call, bench, compare, report },
   }),
   {
     env: [["SERVER_ADDR", "serve's listen address, call's and bench's server (see each command's --help)"]],

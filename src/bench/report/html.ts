@@ -1,0 +1,411 @@
+// `grpcperf report --format html`: one self-contained page (inline style, SVG drawn here, no script, no
+// network) for one or more saved runs overlaid, each run a colour. Every number on the page is a figure of
+// the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
+import type { LatencySummary } from "../histogram.ts";
+import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
+import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
+import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
+import type { ErrorRow } from "./types.ts";
+
+const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
+const DASHES = [undefined, "6 3", "2 3", "8 3 2 3"];
+export const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
+const baseName = (file: string) => file.split("/").pop() ?? file;
+
+const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1140px}
+h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}
+.warning{background:#fff3cd;border:1px solid #e0a800;padding:8px;margin:8px 0;font-weight:600}
+.note{color:#555;font-style:italic}svg{display:block;margin:8px 0;background:#fff;width:100%;height:auto}
+svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
+svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
+svg .band{fill:#f0e0a0;opacity:.55}svg .legendbg{fill:#fff;opacity:.85;stroke:#ddd}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
+.kv td:first-child{text-align:left;color:#555}`;
+
+const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;
+const lcell = (v: unknown) => cell(v, ' class="l"');
+
+function runLabel(n: NamedRendered, i: number): string {
+  return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(baseName(n.file))}`;
+}
+
+interface Row {
+  readonly section: string;
+  readonly total: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly perSecond: number;
+  readonly latency: LatencySummary | null;
+}
+
+/** The summary's rows of one run: each service, or the streams section (per message if bidi, else per stream). */
+function rowsOf(n: NamedRendered): Row[] {
+  const r = n.report;
+  const rows: Row[] = r.services.map((s) => ({
+    section: s.service,
+    total: s.total,
+    ok: s.ok,
+    failed: s.failed,
+    perSecond: s.requests_per_second,
+    latency: s.latency_us,
+  }));
+  const st = r.streams;
+  if (st !== undefined)
+    rows.push({
+      section: st.method,
+      total: st.total,
+      ok: st.ok,
+      failed: st.failed,
+      perSecond: st.streams_per_second,
+      latency: st.round_trip_us ?? st.duration_us,
+    });
+  return rows;
+}
+
+const LAT_COLS = [
+  ["p50", "p50"],
+  ["p90", "p90"],
+  ["p99", "p99"],
+  ["p99.9", "p999"],
+  ["p99.99", "p9999"],
+  ["max", "max"],
+] as const;
+
+function summaryTable(runs: readonly NamedRendered[]): string {
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th>calls</th><th>ok</th><th>failed</th><th>calls/s</th>${LAT_COLS.map(([h]) => `<th>${h} µs</th>`).join("")}<th>loader CPU-s</th></tr>`;
+  const body = runs.flatMap((n, i) =>
+    rowsOf(n).map((row) => {
+      const at = (metric: string) => ` data-run="${i}" data-section="${esc(row.section)}" data-metric="${metric}"`;
+      return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.section)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LAT_COLS.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
+    }),
+  );
+  return `<table data-table="summary">${head}${body.join("")}</table><p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`;
+}
+
+function warnings(runs: readonly NamedRendered[]): string {
+  const out: string[] = [];
+  for (const n of runs) {
+    const l = n.report.loader;
+    const name = esc(baseName(n.file));
+    if (l.saturated && l.warnings.length === 0)
+      out.push(
+        `<div class="warning" data-warning="saturated">${name}: the loader was saturated: the figures may be the loader's limit, not the server's</div>`,
+      );
+    for (const w of l.warnings)
+      out.push(`<div class="warning" data-warning="${l.saturated ? "saturated" : "loader"}">${name}: ${esc(w)}</div>`);
+    if (n.report.aborted !== null)
+      out.push(
+        `<div class="warning" data-warning="aborted">${name}: aborted: ${esc(n.report.aborted)} (partial results)</div>`,
+      );
+  }
+  return out.join("");
+}
+
+/** Every whole-run histogram of a run: each service's latency, or each of the streams section's measures. */
+function histogramsOf(n: NamedRendered): [string, string][] {
+  const out: [string, string][] = n.report.services.map((s) => [s.service, s.histograms.latency]);
+  const st = n.report.streams;
+  if (st !== undefined)
+    for (const [measure, h] of Object.entries(st.histograms)) if (h !== null) out.push([`${st.method} ${measure}`, h]);
+  return out;
+}
+
+const micros = (v: number) => (v >= 1e6 ? `${v / 1e6} s` : v >= 1000 ? `${v / 1000} ms` : `${v} µs`);
+const safeLog = (v: number) => Math.log10(Math.max(v, 1));
+
+function spectrumChart(runs: readonly NamedRendered[]): string {
+  const series: Series[] = [];
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 1;
+  runs.forEach((n, i) => {
+    histogramsOf(n).forEach(([label, h], j) => {
+      const pts = spectrum(h);
+      for (const p of pts) {
+        lo = Math.min(lo, p.value);
+        hi = Math.max(hi, p.value);
+      }
+      series.push({
+        label: `${baseName(n.file)} · ${label}`,
+        color: colorOf(i),
+        dash: DASHES[j % DASHES.length],
+        points: pts.map((p) => [p.x, safeLog(p.value)]),
+      });
+    });
+  });
+  if (series.every((s) => s.points.length === 0)) return `<p class="note">no latencies recorded</p>`;
+  lo = Math.max(Math.min(lo, hi), 1);
+  const y0 = Math.floor(Math.log10(lo));
+  const y1 = Math.max(Math.ceil(Math.log10(hi)), y0 + 1);
+  return lineChart({
+    chart: "spectrum",
+    title: "Latency by percentile (whole run, from the HDR histograms)",
+    x: {
+      min: 0,
+      max: SPECTRUM_MAX_X,
+      title: "percentile (log scale of 1/(1−p))",
+      ticks: ["0%", "90%", "99%", "99.9%", "99.99%"].map((label, at) => ({ at, label })),
+    },
+    y: { min: y0, max: y1, title: "latency", ticks: logTicks(10 ** y0, 10 ** y1, micros) },
+    series,
+  });
+}
+
+const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2;
+
+function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
+  const bands: [number, number][] = [];
+  for (const n of runs)
+    for (const p of n.timeline?.points ?? []) {
+      if (!p.warmup) continue;
+      const last = bands[bands.length - 1];
+      if (last !== undefined && p.start_s <= last[1] && p.end_s >= last[0]) last[1] = Math.max(last[1], p.end_s);
+      else bands.push([p.start_s, p.end_s]);
+    }
+  return bands;
+}
+
+function overTime(runs: readonly NamedRendered[]): string {
+  const timed = runs.map((n, i) => [n, i] as const).filter(([n]) => n.timeline !== null);
+  const notes = runs
+    .filter((n) => n.timeline === null)
+    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(baseName(n.file))}: ${NO_TIMELINE}</p>`);
+  if (timed.length === 0) return notes.join("");
+  const points = timed.flatMap(([n]) => n.timeline?.points ?? []);
+  const t1 = Math.max(...points.map((p) => p.end_s), 1);
+  const t0 = Math.min(...points.map((p) => p.start_s), 0);
+  const x = { min: t0, max: t1, title: "time since start (s)", ticks: linearTicks(t0, t1, (v) => `${v}`) };
+  const bands = warmupBands(runs);
+  const latSeries: Series[] = [];
+  const rpsSeries: Series[] = [];
+  let latHi = 1;
+  let latLo = Number.POSITIVE_INFINITY;
+  let rpsHi = 1;
+  for (const [n, i] of timed) {
+    const pts = n.timeline?.points ?? [];
+    const name = baseName(n.file);
+    for (const [key, dash] of [
+      ["p50", undefined],
+      ["p99", "6 3"],
+      ["max", "2 3"],
+    ] as const) {
+      latSeries.push({
+        label: `${name} ${key}`,
+        color: colorOf(i),
+        dash,
+        points: pts.map((p) => (p.latency_us === null ? null : [mid(p), safeLog(p.latency_us[key])])),
+      });
+      for (const p of pts)
+        if (p.latency_us !== null) {
+          latHi = Math.max(latHi, p.latency_us[key]);
+          latLo = Math.min(latLo, p.latency_us[key]);
+        }
+    }
+    rpsSeries.push({ label: `${name} achieved`, color: colorOf(i), points: pts.map((p) => [mid(p), p.achieved_rps]) });
+    if (pts.some((p) => p.target_rps !== null))
+      rpsSeries.push({
+        label: `${name} target`,
+        color: colorOf(i),
+        dash: "6 3",
+        points: pts.map((p) => (p.target_rps === null ? null : [mid(p), p.target_rps])),
+      });
+    if (pts.some((p) => p.failed > 0))
+      rpsSeries.push({
+        label: `${name} failed`,
+        color: colorOf(i),
+        dash: "2 3",
+        points: pts.map((p) => [mid(p), p.failed / Math.max(p.end_s - p.start_s, 1e-9)]),
+      });
+    for (const p of pts) rpsHi = Math.max(rpsHi, p.achieved_rps, p.target_rps ?? 0);
+  }
+  const y0 = Math.floor(Math.log10(Math.max(Math.min(latLo, latHi), 1)));
+  const y1 = Math.max(Math.ceil(Math.log10(latHi)), y0 + 1);
+  const bandLabel = "warm-up (not in the totals)";
+  const lat = lineChart({
+    chart: "latency-over-time",
+    title: "Latency over time (per interval: p50, p99, max)",
+    x,
+    y: { min: y0, max: y1, title: "latency", ticks: logTicks(10 ** y0, 10 ** y1, micros) },
+    series: latSeries,
+    bands,
+    bandLabel,
+  });
+  const rpsTop = rpsHi * 1.1;
+  const rps = lineChart({
+    chart: "throughput-over-time",
+    title: "Throughput over time (calls/s per interval: achieved, target, failed)",
+    x,
+    y: { min: 0, max: rpsTop, title: "calls/s", ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
+    series: rpsSeries,
+    bands,
+    bandLabel,
+  });
+  return lat + rps + notes.join("");
+}
+
+function errorsSection(runs: readonly NamedRendered[]): string {
+  const rows: [number, string, ErrorRow][] = [];
+  runs.forEach((n, i) => {
+    for (const s of n.report.services) for (const e of s.errors) rows.push([i, s.service, e]);
+    const st = n.report.streams;
+    if (st !== undefined) for (const e of st.errors) rows.push([i, st.method, e]);
+  });
+  if (rows.length === 0) return `<p class="note" data-errors="none">no failed calls in any run</p>`;
+  const table = `<table data-table="errors"><tr><th class="l">run</th><th class="l">section</th><th class="l">status</th><th>code</th><th>count</th><th class="l">example</th></tr>${rows
+    .map(
+      ([i, section, e]) =>
+        `<tr><td class="l">${runLabel(runs[i] as NamedRendered, i)}</td>${lcell(section)}${lcell(e.status)}${cell(e.code)}${cell(e.count, ` data-run="${i}" data-error="${e.code}"`)}${lcell(e.example)}</tr>`,
+    )
+    .join("")}</table>`;
+  const bars: Bar[] = rows.map(([i, section, e]) => ({
+    label: `${baseName((runs[i] as NamedRendered).file)} ${section} ${e.status}`,
+    value: e.count,
+    color: colorOf(i),
+  }));
+  return barChart({ chart: "errors", title: "Failed calls by status", bars }) + table;
+}
+
+function connectionsSection(runs: readonly NamedRendered[]): string {
+  const bars: Bar[] = runs.flatMap((n, i) =>
+    n.report.connections.map((c) => ({
+      label: `${baseName(n.file)} #${c.index} (thread ${c.thread})`,
+      value: c.calls,
+      color: colorOf(i),
+      text: `${c.calls}${c.connects > 1 ? `, ${c.connects} connects` : ""}${c.goaways > 0 ? `, ${c.goaways} GOAWAY` : ""}`,
+    })),
+  );
+  if (bars.length === 0) return `<p class="note">no connections in the report</p>`;
+  return barChart({ chart: "connections", title: "Calls (streams) per connection", bars });
+}
+
+function loaderSection(runs: readonly NamedRendered[]): string {
+  const bars: Bar[] = runs.flatMap((n, i) =>
+    n.report.loader.threads.map((t) => ({
+      label: `${baseName(n.file)} thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
+      value: (t.utilization ?? 0) * 100,
+      color: t.saturated ? "#d62728" : colorOf(i),
+      text: t.utilization === null ? "unknown" : `${t.utilization} of a core (${t.cpu_s} CPU-s in ${t.wall_s} s)`,
+    })),
+  );
+  const table = `<table data-table="loader"><tr><th class="l">run</th><th>process CPU-s</th><th class="l">saturated</th></tr>${runs
+    .map(
+      (n, i) =>
+        `<tr><td class="l">${runLabel(n, i)}</td>${cell(n.report.loader.process_cpu_s, ` data-run="${i}" data-metric="process_cpu_s"`)}${lcell(n.report.loader.saturated ? "YES" : "no")}</tr>`,
+    )
+    .join("")}</table>`;
+  const chart =
+    bars.length === 0
+      ? ""
+      : barChart({
+          chart: "loader-cpu",
+          title: "Loader CPU per thread (% of one core)",
+          bars,
+          limit: { value: 100, label: "one core" },
+        });
+  return chart + table;
+}
+
+const STREAM_MEASURES = [
+  ["round_trip_us", "per-message round trip"],
+  ["service_time_us", "per-message service time"],
+  ["first_message_us", "time to first message"],
+  ["gap_us", "gap between messages"],
+  ["to_response_us", "time to response (from half-close)"],
+  ["from_first_send_us", "time to response (from first send)"],
+  ["duration_us", "stream duration"],
+] as const;
+
+function streamsSection(runs: readonly NamedRendered[]): string {
+  const out: string[] = [];
+  runs.forEach((n, i) => {
+    const s = n.report.streams;
+    if (s === undefined) return;
+    const kv: [string, unknown][] = [
+      ["method", s.method],
+      ["kind", s.kind],
+      ["match", s.match],
+      ["messages per stream", s.messages_per_stream],
+      ["message rate /s", s.message_rate],
+      ["streams", s.total],
+      ["ok", s.ok],
+      ["failed", s.failed],
+      ["cancelled at the end", s.cancelled],
+      ["success rate %", s.success_rate],
+      ["streams/s", s.streams_per_second],
+      ["messages sent", s.messages.sent],
+      ["messages received", s.messages.received],
+      ["sent/s", s.messages.sent_per_second],
+      ["received/s", s.messages.received_per_second],
+    ];
+    const measures = STREAM_MEASURES.filter(([k]) => s[k] !== null).map(([k, label]) => {
+      const l = s[k] as LatencySummary;
+      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
+    });
+    out.push(
+      `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="streams">${kv.map(([k, v]) => `<tr>${lcell(k)}${cell(v)}</tr>`).join("")}</table>`,
+      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
+    );
+  });
+  return out.length === 0
+    ? ""
+    : `<h2>Streams</h2>${out.join("")}<p class="note">Their spectra are in the percentile chart above, one line per measure.</p>`;
+}
+
+function thresholdsSection(runs: readonly NamedRendered[]): string {
+  const rows = runs.flatMap((n, i) =>
+    (n.report.thresholds ?? []).map(
+      (t) =>
+        `<tr><td class="l">${runLabel(n, i)}</td>${lcell(t.expr)}${cell(t.measured)}${cell(t.limit)}${lcell(t.unit)}${lcell(t.pass ? "pass" : "FAIL")}</tr>`,
+    ),
+  );
+  return rows.length === 0
+    ? ""
+    : `<h2>Thresholds</h2><table data-table="thresholds"><tr><th class="l">run</th><th class="l">bar</th><th>measured</th><th>limit</th><th class="l">unit</th><th class="l">verdict</th></tr>${rows.join("")}</table>`;
+}
+
+function setupSection(runs: readonly NamedRendered[]): string {
+  return runs
+    .map((n, i) => {
+      const r = n.report;
+      const kv: [string, unknown][] = [
+        ["file", n.file],
+        ["report schema", r.schema],
+        ["grpcperf", `${r.tool.version} (commit ${r.tool.commit})`],
+        ["started at", r.started_at],
+        ["mode", r.mode],
+        ["duration s", r.duration_s],
+        ["rate target /s", r.rate.target],
+        ["rate achieved /s", r.rate.achieved],
+        ["late sends", r.rate.late_sends],
+        ...Object.entries(r.options).map(([k, v]): [string, unknown] => [
+          `options.${k}`,
+          Array.isArray(v) ? v.join(", ") : v,
+        ]),
+        ...Object.entries(r.machine).map(([k, v]): [string, unknown] => [`machine.${k}`, v]),
+        [
+          "time series",
+          n.timeline === null ? NO_TIMELINE : `${n.timeline.points.length} intervals of ${n.timeline.interval_s} s`,
+        ],
+      ];
+      return `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="setup" data-run="${i}">${kv.map(([k, v]) => `<tr>${lcell(k)}${lcell(v)}</tr>`).join("")}</table>`;
+    })
+    .join("");
+}
+
+export function formatHtml(runs: readonly NamedRendered[]): string {
+  const legend = runs.map((n, i) => `<li>${runLabel(n, i)}</li>`).join("");
+  const body = [
+    `<h1>grpcperf bench report</h1><ul class="runs" data-legend>${legend}</ul>`,
+    warnings(runs),
+    `<h2>Summary</h2>${summaryTable(runs)}`,
+    `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
+    `<h2>Over time</h2>${overTime(runs)}`,
+    `<h2>Errors by status</h2>${errorsSection(runs)}`,
+    `<h2>Connections</h2>${connectionsSection(runs)}`,
+    `<h2>Loader CPU</h2>${loaderSection(runs)}`,
+    streamsSection(runs),
+    thresholdsSection(runs),
+    `<h2>Options, machine, version</h2>${setupSection(runs)}`,
+  ];
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>grpcperf report: ${esc(runs.map((n) => baseName(n.file)).join(", "))}</title><style>${STYLE}</style></head><body>${body.join("\n")}</body></html>\n`;
+}

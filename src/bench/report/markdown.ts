@@ -1,0 +1,80 @@
+// `grpcperf report --format markdown`: per file, a summary table (a row per service, or the streams section),
+// errors by status, loader CPU and the time series in one line — to paste into an issue or a pull request.
+import type { LatencySummary } from "../histogram.ts";
+import { type NamedRendered, NO_TIMELINE } from "./rendered.ts";
+
+const cellText = (v: unknown) => (v === null || v === undefined ? "–" : String(v).replace(/\|/g, "\\|"));
+const tableRow = (cells: readonly unknown[]) => `| ${cells.map(cellText).join(" | ")} |`;
+
+export function timelineLine(n: NamedRendered): string {
+  if (n.timeline === null) return NO_TIMELINE;
+  const pts = n.timeline.points;
+  return `time series: ${pts.length} intervals of ${n.timeline.interval_s} s (${pts.filter((p) => p.warmup).length} warm-up)`;
+}
+
+function section(n: NamedRendered): string {
+  const r = n.report;
+  const rows: [string, number, number, number, number, LatencySummary | null][] = r.services.map((s) => [
+    s.service,
+    s.total,
+    s.ok,
+    s.failed,
+    s.requests_per_second,
+    s.latency_us,
+  ]);
+  if (r.streams !== undefined) {
+    const s = r.streams;
+    rows.push([
+      `${s.method} (streams)`,
+      s.total,
+      s.ok,
+      s.failed,
+      s.streams_per_second,
+      s.round_trip_us ?? s.duration_us,
+    ]);
+  }
+  const lines = [
+    `## ${n.file}`,
+    "",
+    `grpcperf ${r.tool.version} (${r.tool.commit}), ${r.mode}, ${r.duration_s} s, started ${r.started_at}; ${r.options.connections} connections, concurrency ${r.options.concurrency}, ${r.machine.cpus} CPUs (${r.machine.cpu_model})`,
+    "",
+    tableRow([
+      "section",
+      "calls",
+      "ok",
+      "failed",
+      "calls/s",
+      "p50 µs",
+      "p90 µs",
+      "p99 µs",
+      "p99.9 µs",
+      "p99.99 µs",
+      "max µs",
+    ]),
+    tableRow(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    ...rows.map(([label, total, ok, failed, rps, l]) =>
+      tableRow([label, total, ok, failed, rps, l?.p50, l?.p90, l?.p99, l?.p999, l?.p9999, l?.max]),
+    ),
+    "",
+    `Loader CPU: ${r.loader.process_cpu_s} CPU-s${r.loader.saturated ? " — **the loader was saturated**" : ""}`,
+    ...r.loader.warnings.map((w) => `- **WARNING**: ${w}`),
+    ...(r.aborted === null ? [] : [`- **ABORTED**: ${r.aborted}`]),
+  ];
+  const errors = [
+    ...r.services.flatMap((s) => s.errors.map((e) => [s.service, e] as const)),
+    ...(r.streams?.errors ?? []).map((e) => [r.streams?.method ?? "", e] as const),
+  ];
+  if (errors.length > 0)
+    lines.push(
+      "",
+      tableRow(["section", "status", "code", "count", "example"]),
+      tableRow(["---", "---", "---:", "---:", "---"]),
+      ...errors.map(([s, e]) => tableRow([s, e.status, e.code, e.count, e.example])),
+    );
+  lines.push("", timelineLine(n));
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatMarkdown(runs: readonly NamedRendered[]): string {
+  return runs.map(section).join("\n");
+}

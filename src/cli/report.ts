@@ -1,0 +1,83 @@
+// `grpcperf report FILE.json…`: saved bench reports rendered as text, JSON, CSV (the time series), Markdown
+// or one self-contained HTML page (src/bench/report/: html.ts, csv.ts, markdown.ts, text.ts).
+import { writeFileSync } from "node:fs";
+import { defineCommand } from "citty";
+import { formatCsv } from "../bench/report/csv.ts";
+import { formatHtml } from "../bench/report/html.ts";
+import { formatMarkdown, timelineLine } from "../bench/report/markdown.ts";
+import { type NamedRendered, readRendered } from "../bench/report/rendered.ts";
+import { formatText } from "../bench/report/text.ts";
+import { CliError } from "./args.ts";
+import { withHelp } from "./help.ts";
+
+const FORMATS = ["text", "json", "csv", "markdown", "html"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Several files: text sections under a `### FILE` line each, JSON an array of the documents. */
+function render(format: Format, runs: readonly NamedRendered[]): string {
+  switch (format) {
+    case "html":
+      return formatHtml(runs);
+    case "csv":
+      return formatCsv(runs);
+    case "markdown":
+      return formatMarkdown(runs);
+    case "json": {
+      const docs = runs.map((n) => n.report);
+      return `${JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2)}\n`;
+    }
+    case "text":
+      return runs
+        .map((n) => `${runs.length > 1 ? `### ${n.file}\n\n` : ""}${formatText(n.report)}\n${timelineLine(n)}\n`)
+        .join("\n");
+  }
+}
+
+const report = defineCommand({
+  meta: {
+    name: "report",
+    description: "Render saved bench reports (bench --json / -o FILE) as text, JSON, CSV, Markdown or HTML",
+  },
+  args: {
+    files: { type: "positional", required: false, description: "one or more bench JSON reports" },
+    format: { type: "string", alias: "f", description: "text (default), json, csv (the time series), markdown, html" },
+    html: { type: "boolean", description: "the same as --format html" },
+    output: { type: "string", alias: "o", description: "write to FILE instead of stdout" },
+  },
+  run({ args }) {
+    const files = (args._ as string[]).filter((f) => f !== "");
+    if (files.length === 0) throw new CliError("report: give one or more bench reports (bench --json -o FILE)", 2);
+    const asked = args.format ?? (args.html ? "html" : "text");
+    if (!FORMATS.includes(asked as Format))
+      throw new CliError(`report: --format ${asked}: not one of ${FORMATS.join(", ")}`, 2);
+    if (args.html && asked !== "html") throw new CliError(`report: --html and --format ${asked} disagree`, 2);
+    const runs: NamedRendered[] = [];
+    for (const file of files) {
+      const loaded = readRendered(file);
+      if (!loaded.ok) throw new CliError(loaded.error, 2);
+      runs.push(loaded.named);
+    }
+    const out = render(asked as Format, runs);
+    if (args.output === undefined || args.output === "-") {
+      process.stdout.write(out);
+      return;
+    }
+    try {
+      writeFileSync(args.output, out);
+    } catch (err) {
+      throw new CliError(
+        `report: cannot write ${args.output} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        1,
+      );
+    }
+  },
+});
+
+export default withHelp(report, {
+  env: [],
+  exits: [
+    ["0", "the reports were rendered"],
+    ["1", "the output file could not be written"],
+    ["2", "usage error; a file missing, not JSON or not a bench report"],
+  ],
+});
