@@ -1,0 +1,172 @@
+// `grpcperf report --html` opened in a real headless Chromium: the page of real runs (unary and streaming,
+// from `bench` against `grpcperf serve`) and of the synthetic version 2 fixture draws every chart, shows the
+// JSON's numbers as they are, fetches nothing and logs no console error. Skipped (saying so) without chromium.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { binaryRunner, ROOT } from "./helpers.ts";
+import { benchRuns } from "./report-runs.ts";
+
+const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
+if (CHROMIUM === null)
+  console.warn("report-html: chromium is not installed: skipping the browser tests (CI installs it)");
+
+const dir = mkdtempSync(join(tmpdir(), "grpcperf-report-html-"));
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
+const run = binaryRunner(dir, env);
+const V2 = join(ROOT, "test/fixtures/reports/synthetic-timeline-v2.json");
+// biome-ignore lint/suspicious/noExplicitAny: JSON documents read back, their fields reached into freely
+const docs: Record<string, any> = {};
+const files: Record<string, string> = {};
+
+interface Opened {
+  readonly html: string;
+  /** The DOM after Chromium loaded the page. */
+  readonly dom: string;
+  /** Chromium's log: console messages appear as CONSOLE lines. */
+  readonly log: string;
+}
+
+let profile = 0;
+function open(name: string, reports: readonly string[]): Opened {
+  const out = join(dir, `${name}.html`);
+  const r = run(["report", "--html", ...reports, "-o", out]);
+  if (r.code !== 0) throw new Error(`report exited ${r.code}: ${r.stderr}`);
+  return { html: readFileSync(out, "utf8"), ...load(out) };
+}
+
+/** Chromium's DOM and log of the page at `path`. */
+function load(path: string): { dom: string; log: string } {
+  const p = Bun.spawnSync(
+    [
+      CHROMIUM as string,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      `--user-data-dir=${join(dir, `profile-${profile++}`)}`,
+      "--enable-logging=stderr",
+      "--v=0",
+      "--dump-dom",
+      `file://${path}`,
+    ],
+    { cwd: dir, env, stdout: "pipe", stderr: "pipe", timeout: 60_000 },
+  );
+  if (p.exitCode !== 0) throw new Error(`chromium exited ${p.exitCode}: ${p.stderr.toString()}`);
+  return { dom: p.stdout.toString(), log: p.stderr.toString() };
+}
+
+/** Each chart's name and the data-points of every series or bar group it drew. */
+function charts(dom: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const m of dom.matchAll(/<svg[^>]*data-chart="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g)) {
+    const counts = [...(m[2] as string).matchAll(/data-points="(\d+)"/g)].map((p) => Number(p[1]));
+    out.set(m[1] as string, counts);
+  }
+  return out;
+}
+
+/** The summary table's cells: `run/section/metric` → the text shown. */
+function summary(dom: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of dom.matchAll(/<td data-run="(\d+)" data-section="([^"]*)" data-metric="([^"]*)">([^<]*)<\/td>/g))
+    out.set(`${m[1]}/${m[2]}/${m[3]}`, m[4] as string);
+  return out;
+}
+
+// Chromium logs each console message as `INFO:CONSOLE:LINE] "text"`; the page has no script, so any is wrong.
+const CONSOLE = /Uncaught|:CONSOLE[:(]/;
+
+function expectCleanPage(page: Opened): void {
+  // Nothing to fetch: no script, no external reference of any kind.
+  expect(page.html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+  expect(page.html).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+  expect(page.html).not.toMatch(/https?:\/\//);
+  expect(page.log).not.toMatch(CONSOLE);
+  const drawn = charts(page.dom);
+  expect(drawn.size).toBeGreaterThan(0);
+  for (const [name, counts] of drawn) {
+    expect({ name, any: counts.length > 0 }).toEqual({ name, any: true });
+    for (const n of counts) expect({ name, n: n > 0 }).toEqual({ name, n: true });
+  }
+}
+
+beforeAll(async () => {
+  if (CHROMIUM === null) return;
+  Object.assign(
+    files,
+    await benchRuns(dir, [
+      ["unary", []],
+      ["stream", ["--service", "echo-stream"]],
+    ]),
+  );
+  files.v2 = V2;
+  for (const [k, f] of Object.entries(files)) docs[k] = JSON.parse(readFileSync(f, "utf8"));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
+  test("the console check sees a page's errors (so its silence on ours means something)", () => {
+    const bad = join(dir, "throws.html");
+    writeFileSync(bad, '<!DOCTYPE html><body><script>throw new Error("seen")</script></body>');
+    expect(load(bad).log).toMatch(CONSOLE);
+  }, 90_000);
+
+  test("a real unary run (version 1): summary numbers are the JSON's, every chart drew, no time series", () => {
+    const page = open("unary", [files.unary as string]);
+    expectCleanPage(page);
+    const d = docs.unary;
+    const s = d.services[0];
+    const cells = summary(page.dom);
+    expect(cells.get("0/echo/calls")).toBe(String(s.total));
+    expect(cells.get("0/echo/calls/s")).toBe(String(s.requests_per_second));
+    expect(cells.get("0/echo/p99")).toBe(String(s.latency_us.p99));
+    expect(cells.get("0/echo/p99.99")).toBe(String(s.latency_us.p9999));
+    expect(cells.get("0/echo/max")).toBe(String(s.latency_us.max));
+    expect(cells.get("0/echo/loader_cpu_s")).toBe(String(d.loader.process_cpu_s));
+    const drawn = charts(page.dom);
+    expect([...drawn.keys()].sort()).toEqual(["connections", "loader-cpu", "spectrum"]);
+    expect(drawn.get("connections")).toEqual([d.connections.length]);
+    expect(drawn.get("loader-cpu")).toEqual([d.loader.threads.length]);
+    expect(page.dom).toContain("no time series in this report (version 1)");
+    expect(page.dom).toContain(d.tool.commit);
+    expect(page.dom).toContain(d.machine.cpu_model);
+  }, 90_000);
+
+  test("a streaming run: the streams section's figures and a spectrum per measure", () => {
+    const page = open("stream", [files.stream as string]);
+    expectCleanPage(page);
+    const st = docs.stream.streams;
+    const cells = summary(page.dom);
+    expect(cells.get(`0/${st.method}/calls`)).toBe(String(st.total));
+    expect(cells.get(`0/${st.method}/calls/s`)).toBe(String(st.streams_per_second));
+    expect(cells.get(`0/${st.method}/p99`)).toBe(String(st.round_trip_us.p99));
+    const measures = Object.values(st.histograms).filter((h) => h !== null);
+    expect(charts(page.dom).get("spectrum")).toHaveLength(measures.length);
+    expect(page.dom).toContain(`<td>${st.messages.received}</td>`);
+  }, 90_000);
+
+  test("a version 2 report: latency and throughput over time, a point per interval, warm-up shaded", () => {
+    const page = open("v2", [V2]);
+    expectCleanPage(page);
+    const n = docs.v2.timeline.points.length;
+    const drawn = charts(page.dom);
+    expect(drawn.get("latency-over-time")).toEqual([n, n, n]);
+    // achieved, target, failed (the fixture has failed calls in some intervals)
+    expect(drawn.get("throughput-over-time")).toEqual([n, n, n]);
+    expect(page.dom.match(/<rect class="band" x=/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(page.dom).not.toContain("no time series in this report");
+  }, 90_000);
+
+  test("several files overlay: one legend entry and colour per file, every run's lines in the charts", () => {
+    const page = open("all", [files.unary as string, files.stream as string, V2]);
+    expectCleanPage(page);
+    for (const f of ["unary.json", "stream.json", "synthetic-timeline-v2.json"]) expect(page.dom).toContain(f);
+    const spectra = charts(page.dom).get("spectrum") ?? [];
+    const streamMeasures = Object.values(docs.stream.streams.histograms).filter((h) => h !== null).length;
+    expect(spectra).toHaveLength(1 + streamMeasures + 1);
+    const cells = summary(page.dom);
+    expect(cells.get("2/echo/p99")).toBe(String(docs.v2.services[0].latency_us.p99));
+    expect(page.dom.match(/data-no-timeline=/g)).toHaveLength(2);
+  }, 90_000);
+});
