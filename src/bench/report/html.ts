@@ -20,7 +20,7 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;wid
 .note{color:#555;font-style:italic}svg{display:block;margin:8px 0;background:#fff;width:100%;height:auto}
 svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
 svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
-svg .band{fill:#f0e0a0;opacity:.55}svg .legendbg{fill:#fff;opacity:.85;stroke:#ddd}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
+svg .band{fill:#f0e0a0;opacity:.55}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
 .kv td:first-child{text-align:left;color:#555}`;
 
 const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;

@@ -37,6 +37,7 @@ export interface LineChart {
 }
 
 const W = 1100;
+/** The plot and its axes end here; the legend rows follow. */
 const H = 340;
 const PAD = { left: 80, right: 20, top: 34, bottom: 48 };
 const f = (n: number) => (Math.round(n * 10) / 10).toString();
@@ -110,24 +111,23 @@ export function lineChart(c: LineChart): string {
       `<g class="series" data-series="${escapeXml(s.label)}" data-points="${n}"><title>${escapeXml(s.label)}</title>${lines.join("")}</g>`,
     );
   }
+  // The legend goes under the plot, three to a row, so it hides no line however many runs are overlaid.
+  const columns = 3;
+  const colWidth = (W - PAD.left - PAD.right) / columns;
   const legend = c.series
     .map((s, i) => {
-      const y = PAD.top + 4 + i * 15;
+      const x = PAD.left + (i % columns) * colWidth;
+      const y = H + 14 + Math.floor(i / columns) * 16;
       const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
-      return `<line x1="${PAD.left + 10}" y1="${y + 6}" x2="${PAD.left + 30}" y2="${y + 6}" stroke="${s.color}" stroke-width="2"${dash}/><text class="legend" x="${PAD.left + 36}" y="${y + 10}">${escapeXml(s.label)}</text>`;
+      return `<line x1="${f(x)}" y1="${y - 4}" x2="${f(x + 22)}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${dash}/><text class="legend" x="${f(x + 28)}" y="${y}">${escapeXml(s.label)}</text>`;
     })
     .join("");
+  const height = H + 14 + Math.ceil(c.series.length / columns) * 16;
   const band =
     c.bands !== undefined && c.bands.length > 0
       ? `<rect class="band" x="${W - PAD.right - 220}" y="8" width="14" height="12"/><text class="legend" x="${W - PAD.right - 200}" y="18">${escapeXml(c.bandLabel ?? "")}</text>`
       : "";
-  // The legend sits on the plot: a white box under it keeps it readable over lines and shading.
-  const widest = Math.max(0, ...c.series.map((s) => s.label.length));
-  const box =
-    c.series.length === 0
-      ? ""
-      : `<rect class="legendbg" x="${PAD.left + 4}" y="${PAD.top + 2}" width="${40 + widest * 6.6}" height="${c.series.length * 15 + 6}"/>`;
-  return `<svg data-chart="${escapeXml(c.chart)}" viewBox="0 0 ${W} ${H}" role="img"><title>${escapeXml(c.title)}</title><text class="title" x="${PAD.left}" y="20">${escapeXml(c.title)}</text>${parts.join("")}<g class="legendbox">${box}${legend}</g>${band}</svg>`;
+  return `<svg data-chart="${escapeXml(c.chart)}" viewBox="0 0 ${W} ${height}" role="img"><title>${escapeXml(c.title)}</title><text class="title" x="${PAD.left}" y="20">${escapeXml(c.title)}</text>${parts.join("")}<g class="legendbox">${legend}</g>${band}</svg>`;
 }
 
 export interface Bar {
