@@ -80,6 +80,11 @@ export function parseRendered(text: string, file: string): LoadedRendered {
   }
   const schema = isObject(doc) ? doc.schema : undefined;
   const version = RENDERED_VERSIONS.indexOf(schema as (typeof RENDERED_VERSIONS)[number]) + 1;
+  if (isObject(doc) && version === 0 && typeof schema === "string" && schema.startsWith("grpcperf-bench-report/"))
+    return {
+      ok: false,
+      error: `${file}: report schema ${schema} is not one this grpcperf renders (${RENDERED_VERSIONS.join(", ")})`,
+    };
   if (!isObject(doc) || version === 0) {
     // saved.ts words the refusal (not a report, or a version this grpcperf does not read)
     const refused = parseSavedReport(text, file);
