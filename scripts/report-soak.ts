@@ -1,5 +1,5 @@
-// How `grpcperf report` copes with a long time series: a real-shaped report (the synthetic fixture's run)
-// with 10,000 synthetic one-second intervals, rendered in each format; prints render time and output size.
+// How `grpcperf report` copes with a long time series: a saved real report (test/fixtures/bench-report/)
+// given 10,000 synthetic one-second intervals, rendered in each format; prints render time and output size.
 // Not a test (times vary by machine). Run: bun scripts/report-soak.ts [INTERVALS] [--histograms] [-o PAGE.html]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,9 +12,8 @@ import { withTimeline } from "../test/report-fixtures.ts";
 const intervals = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const histograms = process.argv.includes("--histograms");
 const page = process.argv[process.argv.indexOf("-o") + 1];
-const fixture = join(import.meta.dir, "..", "test/fixtures/reports/synthetic-timeline-v2.json");
+const fixture = join(import.meta.dir, "..", "test/fixtures/bench-report/v1-echo.json");
 const base = JSON.parse(readFileSync(fixture, "utf8"));
-delete base.timeline;
 
 const t0 = performance.now();
 const doc = withTimeline(base, { intervals, warmup: 10, rps: 2000, target: 2000, p50Us: 700, histograms });

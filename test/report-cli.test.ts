@@ -1,6 +1,6 @@
-// `grpcperf report` with the binary on real runs of `bench` against `grpcperf serve`: each format from a
-// version 1 report (no time series) and from the synthetic version 2 fixture (a real run plus a made-up
-// timeline, test/fixtures/reports/), several files one section each, and files that are not reports refused.
+// `grpcperf report` with the binary on a real run of `bench` against `grpcperf serve` (version 2: warm-up, an
+// open loop's target, the time series) and on a version 1 report saved before bench kept a time series
+// (test/fixtures/bench-report/): each format, several files one section each, files that are not reports refused.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,15 +11,16 @@ import { benchRuns } from "./report-runs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-report-"));
 const run = binaryRunner(dir, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir });
-const V2 = join(ROOT, "test/fixtures/reports/synthetic-timeline-v2.json");
-const v2doc = JSON.parse(readFileSync(V2, "utf8"));
-let v1 = "";
-// biome-ignore lint/suspicious/noExplicitAny: a JSON document read back, its fields reached into freely
-let v1doc: any = {};
+const v1 = join(ROOT, "test/fixtures/bench-report/v1-echo.json");
+// biome-ignore lint/suspicious/noExplicitAny: JSON documents read back, their fields reached into freely
+const v1doc: any = JSON.parse(readFileSync(v1, "utf8"));
+let V2 = "";
+// biome-ignore lint/suspicious/noExplicitAny: as above
+let v2doc: any = {};
 
 beforeAll(async () => {
-  v1 = (await benchRuns(dir, [["unary", []]])).unary as string;
-  v1doc = JSON.parse(readFileSync(v1, "utf8"));
+  V2 = (await benchRuns(dir, [["open", ["--rate", "2000", "--warmup", "1s"]]])).open as string;
+  v2doc = JSON.parse(readFileSync(V2, "utf8"));
 }, 30_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,7 +32,10 @@ describe("grpcperf report", () => {
     expect(r.stdout).toContain(`Total requests: ${v1doc.services[0].total}`);
     expect(r.stdout).toContain(`  p99:    ${v1doc.services[0].latency_us.p99} μs`);
     expect(r.stdout).toContain("no time series in this report (version 1)");
-    expect(run(["report", V2]).stdout).toContain("time series: 12 intervals of 1 s (2 warm-up)");
+    const points = v2doc.timeline.points;
+    const warm = points.filter((p: { warmup: boolean }) => p.warmup).length;
+    expect(warm).toBeGreaterThan(0);
+    expect(run(["report", V2]).stdout).toContain(`time series: ${points.length} intervals of 1 s (${warm} warm-up)`);
   });
 
   test("json: the document as loaded; several files an array", () => {
@@ -44,9 +48,10 @@ describe("grpcperf report", () => {
     expect(lines[1]).toBe(CSV_HEADER);
     const rows = lines.slice(2);
     expect(rows).toHaveLength(v2doc.timeline.points.length);
-    const p = v2doc.timeline.points[3];
+    const p = v2doc.timeline.points[1];
     const l = p.latency_us;
-    expect(rows[3]).toBe(
+    expect(p.target_rps).toBe(2000);
+    expect(rows[1]).toBe(
       [
         p.start_s,
         p.end_s,
@@ -66,18 +71,20 @@ describe("grpcperf report", () => {
     expect(both).toContain(
       `# ${v1}\n# no time series in this report (version 1)\n${CSV_HEADER}\n\n# ${V2}\n${CSV_HEADER}\n`,
     );
-    expect(both.split("\n").filter((x) => /^\d/.test(x))).toHaveLength(12);
+    expect(both.split("\n").filter((x) => /^\d/.test(x))).toHaveLength(v2doc.timeline.points.length);
   });
 
   test("markdown: a summary table per file with the JSON's figures", () => {
     const md = run(["report", "-f", "markdown", v1, V2]).stdout;
-    const s = v1doc.services[0];
-    const l = s.latency_us;
     expect(md).toContain(`## ${v1}\n`);
     expect(md).toContain(`## ${V2}\n`);
-    expect(md).toContain(
-      `| echo | ${s.total} | ${s.ok} | ${s.failed} | ${s.requests_per_second} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.p9999} | ${l.max} |`,
-    );
+    for (const doc of [v1doc, v2doc]) {
+      const s = doc.services[0];
+      const l = s.latency_us;
+      expect(md).toContain(
+        `| echo | ${s.total} | ${s.ok} | ${s.failed} | ${s.requests_per_second} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.p9999} | ${l.max} |`,
+      );
+    }
     expect(md).toContain("no time series in this report (version 1)");
   });
 

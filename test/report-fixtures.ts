@@ -1,5 +1,5 @@
-// Synthetic time series for `grpcperf report` tests and scripts/report-soak.ts, until bench writes a real
-// one (report version 2, branch h/timeline): a deterministic timeline added to a real version 1 report.
+// Synthetic time series for scripts/report-soak.ts (10,000 intervals) and the loader's unit tests: a
+// deterministic timeline added to a real saved report. The page tests use real runs' timelines.
 import { encode, newHistogram } from "../src/bench/histogram.ts";
 import type { TimelinePoint } from "../src/bench/report/rendered.ts";
 
@@ -15,6 +15,8 @@ function random(seed: number): () => number {
   };
 }
 
+const EMPTY = encode(newHistogram());
+
 export interface SyntheticOptions {
   readonly intervals: number;
   readonly warmup: number;
@@ -23,7 +25,7 @@ export interface SyntheticOptions {
   readonly target: number | null;
   /** Latency around which each interval's figures vary, µs. */
   readonly p50Us: number;
-  /** One HDR histogram per interval (costly for 10,000 intervals). */
+  /** A filled HDR histogram per interval (costly for 10,000 intervals); else each an empty one. */
   readonly histograms: boolean;
   readonly seed?: number;
 }
@@ -43,7 +45,7 @@ export function syntheticTimeline(o: SyntheticOptions): { interval_s: number; po
       p99_9: Math.round(base * (9 + 6 * rnd())),
       max: Math.round(base * (15 + 20 * rnd())),
     };
-    let histogram: string | null = null;
+    let histogram = EMPTY;
     if (o.histograms) {
       const h = newHistogram();
       h.recordValueWithCount(latency.p50, Math.max(ok - 3, 1));

@@ -1,6 +1,7 @@
-// `grpcperf report --html` opened in a real headless Chromium: the page of real runs (unary and streaming,
-// from `bench` against `grpcperf serve`) and of the synthetic version 2 fixture draws every chart, shows the
-// JSON's numbers as they are, fetches nothing and logs no console error. Skipped (saying so) without chromium.
+// `grpcperf report --html` opened in a real headless Chromium: the page of real runs of `bench` against
+// `grpcperf serve` (closed and open loop with warm-up, streaming, calls failing on a 1 ms deadline) and of a
+// saved version 1 report draws every chart, shows the JSON's numbers as they are, fetches nothing and logs no
+// console error. Skipped (saying so) without chromium.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,7 @@ if (CHROMIUM === null)
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-report-html-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 const run = binaryRunner(dir, env);
-const V2 = join(ROOT, "test/fixtures/reports/synthetic-timeline-v2.json");
+const V1 = join(ROOT, "test/fixtures/bench-report/v1-echo.json");
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents read back, their fields reached into freely
 const docs: Record<string, any> = {};
 const files: Record<string, string> = {};
@@ -98,9 +99,12 @@ beforeAll(async () => {
     await benchRuns(dir, [
       ["unary", []],
       ["stream", ["--service", "echo-stream"]],
+      ["open", ["--rate", "2000", "--warmup", "1s"]],
+      // most calls of 50 in flight on one server thread miss a 1 ms deadline: real DEADLINE_EXCEEDED rows
+      ["failing", ["-c", "50", "--timeout", "1ms"]],
     ]),
   );
-  files.v2 = V2;
+  files.v1 = V1;
   for (const [k, f] of Object.entries(files)) docs[k] = JSON.parse(readFileSync(f, "utf8"));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,7 +116,7 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(load(bad).log).toMatch(CONSOLE);
   }, 90_000);
 
-  test("a real unary run (version 1): summary numbers are the JSON's, every chart drew, no time series", () => {
+  test("a real closed-loop run: summary numbers are the JSON's, every chart drew, a point per interval", () => {
     const page = open("unary", [files.unary as string]);
     expectCleanPage(page);
     const d = docs.unary;
@@ -125,10 +129,20 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(cells.get("0/echo/max")).toBe(String(s.latency_us.max));
     expect(cells.get("0/echo/loader_cpu_s")).toBe(String(d.loader.process_cpu_s));
     const drawn = charts(page.dom);
-    expect([...drawn.keys()].sort()).toEqual(["connections", "loader-cpu", "spectrum"]);
+    expect([...drawn.keys()].sort()).toEqual([
+      "connections",
+      "latency-over-time",
+      "loader-cpu",
+      "spectrum",
+      "throughput-over-time",
+    ]);
     expect(drawn.get("connections")).toEqual([d.connections.length]);
     expect(drawn.get("loader-cpu")).toEqual([d.loader.threads.length]);
-    expect(page.dom).toContain("no time series in this report (version 1)");
+    const n = d.timeline.points.length;
+    expect(drawn.get("latency-over-time")).toEqual([n, n, n]);
+    // closed loop: no target line; failed only if some call failed
+    expect(drawn.get("throughput-over-time")).toHaveLength(d.total.failed > 0 ? 2 : 1);
+    expect(page.dom).not.toContain("no time series in this report");
     expect(page.dom).toContain(d.tool.commit);
     expect(page.dom).toContain(d.machine.cpu_model);
   }, 90_000);
@@ -146,27 +160,54 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(page.dom).toContain(`<td>${st.messages.received}</td>`);
   }, 90_000);
 
-  test("a version 2 report: latency and throughput over time, a point per interval, warm-up shaded", () => {
-    const page = open("v2", [V2]);
+  test("a real open loop with warm-up: target and achieved over time, the warm-up shaded", () => {
+    const page = open("open", [files.open as string]);
     expectCleanPage(page);
-    const n = docs.v2.timeline.points.length;
+    const pts = docs.open.timeline.points;
     const drawn = charts(page.dom);
-    expect(drawn.get("latency-over-time")).toEqual([n, n, n]);
-    // achieved, target, failed (the fixture has failed calls in some intervals)
-    expect(drawn.get("throughput-over-time")).toEqual([n, n, n]);
-    expect(page.dom.match(/<rect class="band" x=/g)?.length).toBeGreaterThanOrEqual(2);
-    expect(page.dom).not.toContain("no time series in this report");
+    expect(drawn.get("latency-over-time")).toEqual([pts.length, pts.length, pts.length]);
+    expect(drawn.get("throughput-over-time")?.slice(0, 2)).toEqual([pts.length, pts.length]);
+    expect(pts.some((p: { warmup: boolean }) => p.warmup)).toBe(true);
+    // one shaded band per chart (the warm-up is one stretch at the start), each titled; the legend's swatch is not
+    expect(page.dom.match(/<rect class="band"[^>]*><title>warm-up/g)).toHaveLength(2);
+  }, 90_000);
+
+  test("a run whose calls failed: errors by status as the JSON counts them", () => {
+    const page = open("failing", [files.failing as string]);
+    expectCleanPage(page);
+    const errors = docs.failing.services[0].errors;
+    const cells = summary(page.dom);
+    expect(cells.get("0/echo/failed")).toBe(String(docs.failing.services[0].failed));
+    if (errors.length === 0) {
+      // a fast enough machine answers every call within 1 ms: then the page says none failed
+      expect(page.dom).toContain('data-errors="none"');
+      return;
+    }
+    expect(charts(page.dom).get("errors")).toEqual([errors.length]);
+    for (const e of errors) expect(page.dom).toContain(`data-run="0" data-error="${e.code}">${e.count}</td>`);
+    expect(charts(page.dom).get("throughput-over-time")).toHaveLength(2);
+  }, 90_000);
+
+  test("a version 1 report: everything but the time series, and it says so", () => {
+    const page = open("v1", [V1]);
+    expectCleanPage(page);
+    expect([...charts(page.dom).keys()].sort()).toEqual(["connections", "loader-cpu", "spectrum"]);
+    expect(page.dom).toContain("no time series in this report (version 1)");
+    expect(summary(page.dom).get("0/echo/p99")).toBe(String(docs.v1.services[0].latency_us.p99));
   }, 90_000);
 
   test("several files overlay: one legend entry and colour per file, every run's lines in the charts", () => {
-    const page = open("all", [files.unary as string, files.stream as string, V2]);
+    const page = open("all", [files.unary as string, files.stream as string, files.open as string, V1]);
     expectCleanPage(page);
-    for (const f of ["unary.json", "stream.json", "synthetic-timeline-v2.json"]) expect(page.dom).toContain(f);
-    const spectra = charts(page.dom).get("spectrum") ?? [];
+    for (const f of ["unary.json", "stream.json", "open.json", "v1-echo.json"]) expect(page.dom).toContain(f);
+    const drawn = charts(page.dom);
     const streamMeasures = Object.values(docs.stream.streams.histograms).filter((h) => h !== null).length;
-    expect(spectra).toHaveLength(1 + streamMeasures + 1);
+    expect(drawn.get("spectrum")).toHaveLength(1 + streamMeasures + 1 + 1);
+    // p50, p99, max for each of the three runs with a time series
+    expect(drawn.get("latency-over-time")).toHaveLength(9);
     const cells = summary(page.dom);
-    expect(cells.get("2/echo/p99")).toBe(String(docs.v2.services[0].latency_us.p99));
-    expect(page.dom.match(/data-no-timeline=/g)).toHaveLength(2);
+    expect(cells.get("2/echo/p99")).toBe(String(docs.open.services[0].latency_us.p99));
+    expect(cells.get("3/echo/calls/s")).toBe(String(docs.v1.services[0].requests_per_second));
+    expect(page.dom.match(/data-no-timeline=/g)).toHaveLength(1);
   }, 90_000);
 });
