@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { formatHtml } from "../src/bench/report/html.ts";
 import { parseRendered } from "../src/bench/report/rendered.ts";
 import { percentileAt, spectrum } from "../src/bench/report/spectrum.ts";
 import { decimate } from "../src/bench/report/svg.ts";
@@ -66,5 +67,21 @@ describe("parseRendered", () => {
     );
     doc.timeline.points[2].latency_us = { p50: 1 };
     expect(no(doc)).toBe("x.json: not a complete bench report: timeline.points[2].latency_us is missing or wrong");
+  });
+});
+
+describe("formatHtml", () => {
+  test("a saturated loader is a visible warning and a red bar; text from the file is escaped", () => {
+    const doc = JSON.parse(V1);
+    doc.loader.saturated = true;
+    doc.loader.threads[0].saturated = true;
+    doc.loader.warnings = ["loader thread 0 used 99% of a core: <the loader> may be the limit"];
+    const r = parseRendered(JSON.stringify(doc), "runs/<odd>.json");
+    if (!r.ok) throw new Error(r.error);
+    const html = formatHtml([r.named]);
+    expect(html).toContain('<div class="warning" data-warning="saturated">&lt;odd&gt;.json: loader thread 0 used 99%');
+    expect(html).toContain("&lt;the loader&gt; may be the limit");
+    expect(html).toContain("thread 0 SATURATED");
+    expect(html).not.toContain("<odd>");
   });
 });
