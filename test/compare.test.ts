@@ -220,7 +220,7 @@ describe("grpcperf compare (compiled binary) on two real runs", () => {
     expect(r.stderr).toContain("runs differ in: connections (1 vs 2), concurrency (1 vs 2)");
   });
 
-  test("a file that is not a report, a missing one, one file, --html: exit 2, one line", () => {
+  test("a file that is not a report, a missing one, one file, --html with --json: exit 2, one line", () => {
     writeFileSync(join(cwd, "notes.json"), '{"hello": "world"}');
     writeFileSync(join(cwd, "junk.txt"), "not json");
     const cases: Array<[string[], string]> = [
@@ -231,7 +231,7 @@ describe("grpcperf compare (compiled binary) on two real runs", () => {
       [["one.json", "gone.json"], "grpcperf: gone.json: cannot read it (no such file)\n"],
       [["junk.txt", "one.json"], "grpcperf: junk.txt: not JSON ("],
       [["one.json"], "grpcperf: compare: give two or more bench reports (got 1)\n"],
-      [["--html", "one.json", "two.json"], "grpcperf: compare --html: not yet"],
+      [["--html", "--json", "one.json", "two.json"], "grpcperf: compare: --html and --json exclude each other\n"],
     ];
     for (const [args, err] of cases) {
       const r = run(["compare", ...args]);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryRunner, ROOT } from "./helpers.ts";
+import { withTimeline } from "./report-fixtures.ts";
 import { benchRuns } from "./report-runs.ts";
 
 const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
@@ -97,7 +98,8 @@ beforeAll(async () => {
   Object.assign(
     files,
     await benchRuns(dir, [
-      ["unary", []],
+      // bench --html FILE: the run's own page, written beside its JSON
+      ["unary", ["--html", join(dir, "unary-live.html")]],
       ["stream", ["--service", "echo-stream"]],
       ["open", ["--rate", "2000", "--warmup", "1s"]],
       // most calls of 50 in flight on one server thread miss a 1 ms deadline: real DEADLINE_EXCEEDED rows
@@ -210,4 +212,53 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(cells.get("3/echo/calls/s")).toBe(String(docs.v1.services[0].requests_per_second));
     expect(page.dom.match(/data-no-timeline=/g)).toHaveLength(1);
   }, 90_000);
+
+  test("bench --html FILE writes the run's page itself, the same numbers as the JSON it printed", () => {
+    const path = join(dir, "unary-live.html");
+    const page = { html: readFileSync(path, "utf8"), ...load(path) };
+    expectCleanPage(page);
+    expect(summary(page.dom).get("0/echo/calls")).toBe(String(docs.unary.services[0].total));
+  }, 90_000);
+
+  test("compare --html overlays the runs and heads the page with the set-ups' differences", () => {
+    const out = join(dir, "compare.html");
+    const r = run(["compare", "--html", files.unary as string, files.failing as string, "-o", out]);
+    expect(r.code).toBe(0);
+    const page = { html: readFileSync(out, "utf8"), ...load(out) };
+    expectCleanPage(page);
+    expect(page.dom).toMatch(/data-warning="note">runs differ in: [^<]*concurrency/);
+    expect(charts(page.dom).get("spectrum")?.length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
+
+  test("a soak's 10,000 intervals still render: every chart drawn, the intervals in the CSV", () => {
+    const soak = withTimeline(JSON.parse(readFileSync(V1, "utf8")), {
+      intervals: 10_000,
+      warmup: 10,
+      rps: 5000,
+      target: null,
+      p50Us: 300,
+      histograms: false,
+    });
+    const file = join(dir, "soak.json");
+    writeFileSync(file, JSON.stringify(soak));
+    const page = open("soak", [file]);
+    expectCleanPage(page);
+    const csv = join(dir, "soak.csv");
+    expect(run(["report", "--format", "csv", file, "-o", csv]).code).toBe(0);
+    expect(readFileSync(csv, "utf8").trim().split("\n")).toHaveLength(10_001);
+  }, 120_000);
+});
+
+describe("report --threshold on saved runs", () => {
+  test("PASS and FAIL lines per bar, exit 99 on a miss, 0 when all hold, 2 for a malformed bar", () => {
+    const pass = run(["report", V1, "--threshold", "p99<100s", "--threshold", "error_rate<=100%"]);
+    expect(pass.code).toBe(0);
+    expect(pass.stderr).toContain("threshold p99<100s: PASS");
+    const fail = run(["report", V1, "--threshold", "rps>1e12"]);
+    expect(fail.code).toBe(99);
+    expect(fail.stderr).toContain("threshold rps>1e12: FAIL");
+    const bad = run(["report", V1, "--threshold", "p99<<2ms"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+  });
 });

@@ -109,6 +109,8 @@ export interface BenchOptions {
   readonly call: CallTarget | undefined;
   /** -H / -m metadata on every call (parsed by the CLI, as TLS is); none when absent. */
   readonly metadata?: Metadata;
+  /** `--html FILE`: also write the run as grpcperf report's self-contained HTML page. */
+  readonly htmlOutput?: string;
   /** Streaming run (--service echo-stream): -n counts streams, each of `stream.messages` messages. */
   readonly stream?: StreamSettings;
   /** The streaming method when it is not EchoStream (set by --call for a streaming method). */

@@ -8,7 +8,9 @@ import { startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
+import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
+import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
 import { buildReport } from "./summary.ts";
 import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
@@ -79,6 +81,17 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
   const text = opts.json ? formatJson(report) : formatText(report);
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);
+  let htmlFailed = false;
+  if (opts.htmlOutput !== undefined) {
+    const named = renderedOf(report, opts.htmlOutput);
+    try {
+      if (!named.ok) throw new Error(named.error);
+      writeFileSync(opts.htmlOutput, formatHtml([named.named]));
+    } catch (err) {
+      log.error(`--html ${opts.htmlOutput}: ${err instanceof Error ? err.message : String(err)}`);
+      htmlFailed = true;
+    }
+  }
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
@@ -86,6 +99,6 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
   for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
   // A streaming run cut by -z may end with every stream cancelled yet many messages answered: that counts.
   const answered = report.total.ok > 0 || (report.streams !== undefined && report.streams.messages.received > 0);
-  if (report.aborted !== null || !answered) return { code: 1 };
+  if (report.aborted !== null || !answered || htmlFailed) return { code: 1 };
   return { code: verdicts.some((v) => !v.pass) ? THRESHOLD_FAILED : 0 };
 }

@@ -63,6 +63,10 @@ const bench = defineCommand({
       alias: "m",
       description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
     },
+    html: {
+      type: "string",
+      description: "also write the run as one self-contained HTML page (grpcperf report --html)",
+    },
     threshold: {
       type: "string",
       description: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, crypto:p99<5ms (repeatable; exit 99)",
@@ -89,7 +93,10 @@ const bench = defineCommand({
       ...parseHeaders(repeated(rawArgs, "header", "H")),
       ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
     ];
-    const exit = await runBench({ ...r.options, tls: tlsFromArgs(args, r.options.server), metadata }, thresholds.value);
+    const exit = await runBench(
+      { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html },
+      thresholds.value,
+    );
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
   },

@@ -7,10 +7,12 @@ import {
   formatComparisonJson,
   type NamedReport,
 } from "../bench/report/compare.ts";
-import { readSavedReport } from "../bench/report/saved.ts";
+import { formatHtml } from "../bench/report/html.ts";
+import { type NamedRendered, readRendered } from "../bench/report/rendered.ts";
 import { log } from "../log.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
+import { writeOutput } from "./output.ts";
 
 const compare = defineCommand({
   meta: { name: "compare", description: "Compare saved bench reports (bench --json / -o FILE) side by side" },
@@ -21,25 +23,30 @@ const compare = defineCommand({
       description: "two or more bench JSON reports; the first is the base",
     },
     json: { type: "boolean", description: "one JSON document instead of the table" },
-    html: { type: "boolean", description: "an HTML page (not yet)" },
+    html: { type: "boolean", description: "one HTML page overlaying every run's percentile curve and throughput" },
+    output: { type: "string", alias: "o", description: "write to FILE instead of stdout" },
   },
   run({ args }) {
-    if (args.html) throw new CliError("compare --html: not yet (a later step of issue 15); use the table or --json", 2);
+    if (args.html && args.json) throw new CliError("compare: --html and --json exclude each other", 2);
     const files = (args._ as string[]).filter((f) => f !== "");
     if (files.length < 2) throw new CliError(`compare: give two or more bench reports (got ${files.length})`, 2);
-    const named: NamedReport[] = [];
+    const rendered: NamedRendered[] = [];
     for (const file of files) {
-      const loaded = readSavedReport(file);
+      const loaded = readRendered(file);
       if (!loaded.ok) throw new CliError(loaded.error, 2);
-      named.push({ file, report: loaded.report });
+      rendered.push(loaded.named);
     }
+    const named: NamedReport[] = rendered.map((r) => ({ file: r.file, report: r.report }));
     const c = compareRuns(named);
-    if (args.json) {
-      process.stdout.write(formatComparisonJson(c));
-      // The table carries the warning; the JSON document's reader may not look, so say it on stderr too.
-      const warning = differenceLine(c);
+    const warning = differenceLine(c);
+    if (args.html) {
+      writeOutput(args.output, formatHtml(rendered, warning === undefined ? [] : [warning]), "compare");
       if (warning !== undefined) log.warn(warning);
-    } else process.stdout.write(formatComparison(c));
+    } else if (args.json) {
+      writeOutput(args.output, formatComparisonJson(c), "compare");
+      // The table carries the warning; the JSON document's reader may not look, so say it on stderr too.
+      if (warning !== undefined) log.warn(warning);
+    } else writeOutput(args.output, formatComparison(c), "compare");
   },
 });
 
@@ -47,6 +54,7 @@ export default withHelp(compare, {
   env: [],
   exits: [
     ["0", "the reports were compared (runs that differ in set-up are only warned about)"],
-    ["2", "usage error; a file missing, not JSON or not a bench report; --html (not yet)"],
+    ["1", "the output file could not be written"],
+    ["2", "usage error; a file missing, not JSON or not a bench report"],
   ],
 });

@@ -1,14 +1,17 @@
 // `grpcperf report FILE.json…`: saved bench reports rendered as text, JSON, CSV (the time series), Markdown
 // or one self-contained HTML page (src/bench/report/: html.ts, csv.ts, markdown.ts, text.ts).
-import { writeFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { formatCsv } from "../bench/report/csv.ts";
 import { formatHtml } from "../bench/report/html.ts";
 import { formatMarkdown, timelineLine } from "../bench/report/markdown.ts";
 import { type NamedRendered, readRendered } from "../bench/report/rendered.ts";
 import { formatText } from "../bench/report/text.ts";
+import { THRESHOLD_FAILED } from "../bench/run.ts";
+import { evaluate, parseThresholds, type Threshold, verdictLine } from "../bench/threshold.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
+import { writeOutput } from "./output.ts";
+import { repeated } from "./repeated.ts";
 
 const FORMATS = ["text", "json", "csv", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -33,6 +36,18 @@ function render(format: Format, runs: readonly NamedRendered[]): string {
   }
 }
 
+/** Prints each run's verdicts on stderr (named by file when there are several); true if any bar failed. */
+function judge(thresholds: readonly Threshold[], runs: readonly NamedRendered[]): boolean {
+  let failed = false;
+  for (const n of runs) {
+    for (const v of evaluate(thresholds, n.report)) {
+      process.stderr.write(`${runs.length > 1 ? `${n.file}: ` : ""}${verdictLine(v)}\n`);
+      failed ||= !v.pass;
+    }
+  }
+  return failed;
+}
+
 const report = defineCommand({
   meta: {
     name: "report",
@@ -43,8 +58,15 @@ const report = defineCommand({
     format: { type: "string", alias: "f", description: "text (default), json, csv (the time series), markdown, html" },
     html: { type: "boolean", description: "the same as --format html" },
     output: { type: "string", alias: "o", description: "write to FILE instead of stdout" },
+    threshold: {
+      type: "string",
+      description: "judge each report by a bar, as bench --threshold (repeatable; exit 99 when one fails)",
+    },
   },
-  run({ args }) {
+  run({ args, rawArgs }) {
+    const bars = parseThresholds(repeated(rawArgs, "threshold"));
+    if (!bars.ok) throw new CliError(bars.error, 2);
+    const thresholds = bars.value;
     const files = (args._ as string[]).filter((f) => f !== "");
     if (files.length === 0) throw new CliError("report: give one or more bench reports (bench --json -o FILE)", 2);
     const asked = args.format ?? (args.html ? "html" : "text");
@@ -57,19 +79,10 @@ const report = defineCommand({
       if (!loaded.ok) throw new CliError(loaded.error, 2);
       runs.push(loaded.named);
     }
-    const out = render(asked as Format, runs);
-    if (args.output === undefined || args.output === "-") {
-      process.stdout.write(out);
-      return;
-    }
-    try {
-      writeFileSync(args.output, out);
-    } catch (err) {
-      throw new CliError(
-        `report: cannot write ${args.output} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-        1,
-      );
-    }
+    writeOutput(args.output, render(asked as Format, runs), "report");
+    // Bars on saved runs, as bench --threshold judges a live one: a verdict line each, exit 99 on a miss.
+    const failed = judge(thresholds, runs);
+    if (failed) process.exitCode = THRESHOLD_FAILED;
   },
 });
 
@@ -78,6 +91,7 @@ export default withHelp(report, {
   exits: [
     ["0", "the reports were rendered"],
     ["1", "the output file could not be written"],
-    ["2", "usage error; a file missing, not JSON or not a bench report"],
+    ["2", "usage error; a file missing, not JSON or not a bench report; a malformed --threshold"],
+    [String(THRESHOLD_FAILED), "a --threshold failed on a report"],
   ],
 });

@@ -1,5 +1,6 @@
-// `grpcperf report --format csv`: the time series, one row per interval; several files, one section each
-// (a `# file` line, the header, the rows, a blank line). A report without a time series says so in its section.
+// `grpcperf report --format csv`: the time series, one row per interval. One file is plain CSV (the header,
+// then the rows) for any CSV reader; several files, one section each (a `# file` line, the header, the rows,
+// a blank line). A report without a time series says so in a `#` line.
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 
 export const CSV_HEADER = "start_s,end_s,warmup,ok,failed,achieved_rps,target_rps,p50_us,p90_us,p99_us,p99_9_us,max_us";
@@ -27,7 +28,7 @@ function row(p: TimelinePoint): string {
 export function formatCsv(runs: readonly NamedRendered[]): string {
   return runs
     .map((n) => {
-      const lines = [`# ${n.file.replace(/[\r\n]/g, " ")}`];
+      const lines = runs.length > 1 ? [`# ${n.file.replace(/[\r\n]/g, " ")}`] : [];
       if (n.timeline === null) lines.push(`# ${NO_TIMELINE}`);
       lines.push(CSV_HEADER, ...(n.timeline?.points ?? []).map(row));
       return `${lines.join("\n")}\n`;

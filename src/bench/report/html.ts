@@ -392,11 +392,13 @@ function setupSection(runs: readonly NamedRendered[]): string {
     .join("");
 }
 
-export function formatHtml(runs: readonly NamedRendered[]): string {
+/** The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences). */
+export function formatHtml(runs: readonly NamedRendered[], notes: readonly string[] = []): string {
+  const noted = notes.map((t) => `<div class="warning" data-warning="note">${esc(t)}</div>`).join("");
   const legend = runs.map((n, i) => `<li>${runLabel(n, i)}</li>`).join("");
   const body = [
     `<h1>grpcperf bench report</h1><ul class="runs" data-legend>${legend}</ul>`,
-    warnings(runs),
+    noted + warnings(runs),
     `<h2>Summary</h2>${summaryTable(runs)}`,
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,

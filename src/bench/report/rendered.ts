@@ -49,6 +49,10 @@ function withTimeline(loaded: Loaded, file: string): LoadedRendered {
   return { ok: true, named: { file, version, report, timeline } };
 }
 
+/** A report in memory (a run that just ended) as the renderers take it, named `file`. */
+export const renderedOf = (report: BenchReport, file: string): LoadedRendered =>
+  withTimeline({ ok: true, report }, file);
+
 export const parseRendered = (text: string, file: string): LoadedRendered =>
   withTimeline(parseSavedReport(text, file), file);
 
