@@ -366,6 +366,8 @@ export namespace grpcperf {
             payload: Uint8Array;
             sequence: (number|Long);
             clientSendUnixNanos: (number|Long);
+            serverDelayUs: number;
+            serverBusyUs: number;
             static create(properties: grpcperf.v1.EchoRequest.$Shape): grpcperf.v1.EchoRequest & grpcperf.v1.EchoRequest.$Shape;
             static create(properties?: grpcperf.v1.EchoRequest.$Properties): grpcperf.v1.EchoRequest;
             static encode(message: grpcperf.v1.EchoRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
@@ -377,6 +379,8 @@ export namespace grpcperf {
                 payload?: (Uint8Array|null);
                 sequence?: (number|Long|null);
                 clientSendUnixNanos?: (number|Long|null);
+                serverDelayUs?: (number|null);
+                serverBusyUs?: (number|null);
                 $unknowns?: Uint8Array[];
             }
             type $Shape = grpcperf.v1.EchoRequest.$Properties;

@@ -1157,6 +1157,8 @@ export const grpcperf = $root.grpcperf = (() => {
             EchoRequest.prototype.payload = $util.newBuffer([]);
             EchoRequest.prototype.sequence = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
             EchoRequest.prototype.clientSendUnixNanos = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+            EchoRequest.prototype.serverDelayUs = 0;
+            EchoRequest.prototype.serverBusyUs = 0;
 
             EchoRequest.create = function(properties) {
                 return new EchoRequest(properties);
@@ -1175,6 +1177,10 @@ export const grpcperf = $root.grpcperf = (() => {
                     writer.uint32(16).uint64(message.sequence);
                 if (message.clientSendUnixNanos != null && $Object.hasOwnProperty.call(message, "clientSendUnixNanos") && (typeof message.clientSendUnixNanos === "object" ? message.clientSendUnixNanos.low || message.clientSendUnixNanos.high : message.clientSendUnixNanos !== 0))
                     writer.uint32(24).int64(message.clientSendUnixNanos);
+                if (message.serverDelayUs != null && $Object.hasOwnProperty.call(message, "serverDelayUs") && message.serverDelayUs !== 0)
+                    writer.uint32(32).uint32(message.serverDelayUs);
+                if (message.serverBusyUs != null && $Object.hasOwnProperty.call(message, "serverBusyUs") && message.serverBusyUs !== 0)
+                    writer.uint32(40).uint32(message.serverBusyUs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -1233,6 +1239,24 @@ export const grpcperf = $root.grpcperf = (() => {
                                 message.clientSendUnixNanos = value;
                             else
                                 delete message.clientSendUnixNanos;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.serverDelayUs = value;
+                            else
+                                delete message.serverDelayUs;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.serverBusyUs = value;
+                            else
+                                delete message.serverBusyUs;
                             continue;
                         }
                     }

@@ -146,22 +146,67 @@ export function unary<Req, Res>(method: UnaryMethod<Req, Res>, impl: UnaryImpl<R
   };
 }
 
-/** A bidirectional stream answering each request with one response, in order. */
+/**
+ * A bidirectional stream answering each request with one response, in order. `each` may answer later (a
+ * Promise): the stream's requests are then handled one after another, each once the one before is answered.
+ * A failed Result ends the stream with its status.
+ */
 export function bidi<Req, Res>(
   path: string,
   request: MessageType<Req>,
   response: MessageType<Res>,
-  each: (req: Req, ctx: CallContext) => Res,
+  each: (req: Req, ctx: CallContext) => Result<Res> | Promise<Result<Res>>,
 ): MethodDef {
   const handler: grpc.handleBidiStreamingCall<Req, Res> = (call) => {
-    call.on("data", (req: Req) => {
+    let failed = false;
+    // The answer being waited for, if any: later requests and the end queue behind it.
+    let pending: Promise<void> | undefined;
+    const fail = (error: RpcError) => {
+      failed = true;
+      // grpc-js sends the status of an error emitted on the call (destroy() would reset the stream instead).
+      call.emit("error", Object.assign(new Error(error.details), toStatus(error)));
+    };
+    const answer = (r: Result<Res>) => {
+      if (failed || call.cancelled) return;
+      if (r.ok) call.write(r.value);
+      else fail(r.error);
+    };
+    const handle = (req: Req): Promise<void> | undefined => {
+      if (failed || call.cancelled) return undefined;
+      let r: Result<Res> | Promise<Result<Res>>;
       try {
-        call.write(each(req, contextOf(call)));
+        r = each(req, contextOf(call));
       } catch (err) {
-        call.destroy(Object.assign(new Error("internal error"), internal(path, err)));
+        fail(internalError(path, err));
+        return undefined;
       }
+      if (!(r instanceof Promise)) {
+        answer(r);
+        return undefined;
+      }
+      return r.then(answer, (err) => fail(internalError(path, err)));
+    };
+    const queue = (p: Promise<void>) => {
+      const t: Promise<void> = p.then(() => {
+        if (pending === t) pending = undefined;
+      });
+      pending = t;
+    };
+    call.on("data", (req: Req) => {
+      if (pending !== undefined) {
+        queue(pending.then(() => handle(req)));
+        return;
+      }
+      const p = handle(req);
+      if (p !== undefined) queue(p);
     });
-    call.on("end", () => call.end());
+    const finish = () => {
+      if (!failed && !call.cancelled) call.end();
+    };
+    call.on("end", () => {
+      if (pending === undefined) finish();
+      else void pending.then(finish);
+    });
     call.on("error", () => {
       // client went away; nothing to answer
     });

@@ -49,6 +49,11 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
         this.cancel();
       });
     }
+    // As grpc-js's streaming calls: a handler that emits an error on its call ends the call with that status.
+    this.on("error", (err: Partial<grpc.StatusObject> | Error) => {
+      const st = statusOf(err);
+      this.finish(st.code, st.details);
+    });
     // Streaming requests: the handler subscribes to messages as they come.
     if (method.requestStream) this.run();
   }
