@@ -111,6 +111,22 @@ describe("grpcperf bench (compiled binary)", () => {
     expect(bench(["--server", server.target, "--preset", "huge"]).code).toBe(2);
   });
 
+  test("--server-busy reaches the server: every call's latency is at least the busy time", () => {
+    const r = bench(["--server", server.target, "-n", "30", "-c", "2", "--server-busy", "3ms", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as BenchReport;
+    expect(report.options.server_busy_us).toBe(3000);
+    expect(report.services[0]?.ok).toBe(30);
+    expect(report.services[0]?.latency_us?.min ?? 0).toBeGreaterThanOrEqual(3000);
+  });
+
+  test("--server-delay with a service that is not echo: one clear line, exit 2", () => {
+    const r = bench(["--server", server.target, "--service", "crypto", "--server-delay", "1ms"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--server-delay is for --service echo or echo-stream");
+  });
+
   test("server killed mid-run: partial report, exit 1", async () => {
     const victim = await serve();
     const p = Bun.spawn(

@@ -2,12 +2,18 @@
 // engine: the server's own timestamps show the time it took, the caps are refused, deadlines still end calls.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encodeMessage } from "../src/api/codec.ts";
-import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import {
+  ECHO_STREAM_PATH,
+  EchoMethod,
+  EchoRequest,
+  EchoResponse,
+  MAX_SERVER_BUSY_US,
+  MAX_SERVER_DELAY_US,
+} from "../src/api/echo.ts";
 import { fromLong } from "../src/clock.ts";
 import type { RpcChannel, StreamEnd } from "../src/rpc/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
-import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../src/server/speed.ts";
 import { channelTo, ENGINES, serveOnLoopback, type TestServer } from "./helpers.ts";
 
 const req = (fields: { sequence?: number; serverDelayUs?: number; serverBusyUs?: number }) =>

@@ -15,3 +15,8 @@ export const EchoMethod: UnaryMethod<EchoRequest, EchoResponse> = {
 };
 
 export const ECHO_STREAM_PATH = `/${ECHO_SERVICE}/EchoStream`;
+
+/** The most EchoRequest.server_delay_us and server_busy_us may ask for: above, the server refuses the call.
+ * Busy work blocks a server thread, hence its low cap. */
+export const MAX_SERVER_DELAY_US = 60_000_000;
+export const MAX_SERVER_BUSY_US = 1_000_000;

@@ -3,6 +3,8 @@
 //
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
+
+import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
 import type { SchemaFlags } from "../client/schema.ts";
 import { CLIENT_KINDS, type ClientKind, type Metadata } from "../rpc/channel.ts";
 import {
@@ -63,6 +65,9 @@ export interface BenchFlags {
   importPaths?: readonly string[];
   "stream-messages"?: string;
   "stream-rate"?: string;
+  /** Asked of grpcperf's echo server per call: a wait, then busy CPU work (EchoRequest.server_*_us). */
+  "server-delay"?: string;
+  "server-busy"?: string;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -117,6 +122,9 @@ export interface BenchOptions {
   readonly streamWorkload?: StreamWorkload;
   /** --call: the stream settings for when the method turns out to stream; `given`: a --stream-* flag was. */
   readonly callStream?: StreamSettings & { readonly given: boolean };
+  /** --server-delay / --server-busy, µs: what each Echo or EchoStream request asks the server to take. */
+  readonly serverDelayUs?: number;
+  readonly serverBusyUs?: number;
 }
 
 /** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
@@ -282,6 +290,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   }
 
   const call = callTarget(flags);
+  const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
 
   return {
     server,
@@ -307,6 +316,41 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),
+    ...speed,
+  };
+}
+
+/** A duration as microseconds: "250us", "1.5ms", "20ms", "1s" (a bare number is seconds, as elsewhere). */
+function micros(raw: { value: string; source: string }, capUs: number): number {
+  const t = raw.value.trim();
+  const m = /^(\d+(?:\.\d+)?)(us|µs)$/.exec(t);
+  const ms = m ? Number(m[1]) / 1000 : parseDuration(t);
+  if (ms === undefined) {
+    throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500us, 20ms, 1s)`);
+  }
+  const us = Math.round(ms * 1000);
+  if (us > capUs) throw new OptionError(`${raw.source}: "${raw.value}" is above the server's cap of ${capUs / 1e6}s`);
+  return us;
+}
+
+/** --server-delay / --server-busy: only grpcperf's own Echo and EchoStream read them, so refused elsewhere. */
+function serverSpeed(flags: BenchFlags, echo: boolean): { serverDelayUs?: number; serverBusyUs?: number } {
+  const delay = given(flags["server-delay"])
+    ? { value: flags["server-delay"] as string, source: "--server-delay" }
+    : undefined;
+  const busy = given(flags["server-busy"])
+    ? { value: flags["server-busy"] as string, source: "--server-busy" }
+    : undefined;
+  if (!echo) {
+    const first = delay ?? busy;
+    if (first) {
+      throw new OptionError(`${first.source} is for --service echo or echo-stream (grpcperf's own Echo server)`);
+    }
+    return {};
+  }
+  return {
+    ...(delay ? { serverDelayUs: micros(delay, MAX_SERVER_DELAY_US) } : {}),
+    ...(busy ? { serverBusyUs: micros(busy, MAX_SERVER_BUSY_US) } : {}),
   };
 }
 

@@ -138,6 +138,8 @@ export function buildReport(input: SummaryInput): BenchReport {
       rate: o.rate ?? null,
       warmup_s: o.warmupMs / 1000,
       payload_size: o.payloadSize,
+      ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
+      ...(o.serverBusyUs === undefined ? {} : { server_busy_us: o.serverBusyUs }),
       algorithms: o.algorithms,
       timeout_ms: o.timeoutMs,
       preset: o.preset ?? null,

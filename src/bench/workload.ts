@@ -49,6 +49,9 @@ export interface WorkloadSpec {
   readonly algorithms: readonly string[];
   /** `--call`: any unary method, prepared by call-prepare.ts; echo/crypto settings are then unused. */
   readonly call?: CallSpec;
+  /** Echo only: the server's wait and busy work per call, µs (bench --server-delay / --server-busy). */
+  readonly serverDelayUs?: number;
+  readonly serverBusyUs?: number;
 }
 
 export function servicesOf(choice: ServiceChoice): ServiceName[] {
@@ -62,7 +65,17 @@ export function buildWorkloads(spec: WorkloadSpec, nextNumber: NextNumber = () =
   const payload = randomBytes(spec.payloadSize);
   return servicesOf(spec.service).map((service) =>
     service === "echo"
-      ? { service, path: EchoMethod.path, bodies: [encodeMessage(EchoRequest, { payload })] }
+      ? {
+          service,
+          path: EchoMethod.path,
+          bodies: [
+            encodeMessage(EchoRequest, {
+              payload,
+              serverDelayUs: spec.serverDelayUs ?? 0,
+              serverBusyUs: spec.serverBusyUs ?? 0,
+            }),
+          ],
+        }
       : {
           service,
           path: SIGN_PATH,

@@ -32,6 +32,14 @@ const bench = defineCommand({
     },
     "stream-messages": { type: "string", description: "streaming: messages each stream sends (default 100)" },
     "stream-rate": { type: "string", description: "streaming: messages/s within each stream (default: ping-pong)" },
+    "server-delay": {
+      type: "string",
+      description: "echo, echo-stream: the server waits this long per call, e.g. 5ms (server_delay_us; ≤ 60s)",
+    },
+    "server-busy": {
+      type: "string",
+      description: "echo, echo-stream: the server spins its CPU this long per call, e.g. 500us (≤ 1s)",
+    },
     warmup: { type: "string", description: "load before measuring, not in the results (e.g. 2s)" },
     interval: { type: "string", description: "JSON report's timeline: one point per interval (default 1s, min 100ms)" },
     "payload-size": { type: "string", description: "echo payload / message to sign, bytes (default 16)" },

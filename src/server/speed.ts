@@ -2,11 +2,9 @@
 // work, before answering. Lets a load tool be tested against a server whose time per call is known.
 // Both are capped so a client cannot pin the server: busy work blocks the thread's event loop, so its cap is low.
 
+import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
 import { type RpcError, Status } from "../rpc/status.ts";
 import type { CallContext } from "./handler.ts";
-
-export const MAX_SERVER_DELAY_US = 60_000_000;
-export const MAX_SERVER_BUSY_US = 1_000_000;
 
 /** A cancelled call is noticed at least this often while it waits, so its timer does not outlive it long. */
 const CANCEL_CHECK_MS = 100;

@@ -137,6 +137,9 @@ export interface BenchReport {
     readonly rate: number | null;
     readonly warmup_s: number;
     readonly payload_size: number;
+    /** --server-delay / --server-busy: what each echo request asked the server to take, µs; absent when not given. */
+    readonly server_delay_us?: number;
+    readonly server_busy_us?: number;
     readonly algorithms: readonly string[];
     readonly timeout_ms: number;
     readonly preset: string | null;

@@ -28,20 +28,33 @@ export interface StreamSettings {
 
 export const DEFAULT_STREAM_MESSAGES = 100;
 
+/** The server's wait and busy work asked for by each EchoStream message, µs (bench --server-delay / --server-busy). */
+export interface EchoSpeed {
+  readonly serverDelayUs?: number;
+  readonly serverBusyUs?: number;
+}
+
 /** grpcperf's own bidi EchoStream with a random payload of `payloadSize` bytes. */
-export function echoStreamWorkload(payloadSize: number): StreamWorkload {
+export function echoStreamWorkload(payloadSize: number, speed: EchoSpeed = {}): StreamWorkload {
+  const request = {
+    payload: randomBytes(payloadSize),
+    serverDelayUs: speed.serverDelayUs ?? 0,
+    serverBusyUs: speed.serverBusyUs ?? 0,
+  };
   return {
     label: ECHO_STREAM_PATH.slice(1),
     path: ECHO_STREAM_PATH,
     kind: "bidi",
-    requests: [encodeMessage(EchoRequest, { payload: randomBytes(payloadSize) })],
+    requests: [encodeMessage(EchoRequest, request)],
     matchSequence: true,
   };
 }
 
 /** The streaming method of a run: --call's, or grpcperf's own EchoStream. */
-export function streamWorkloadOf(opts: { streamWorkload?: StreamWorkload; payloadSize: number }): StreamWorkload {
-  return opts.streamWorkload ?? echoStreamWorkload(opts.payloadSize);
+export function streamWorkloadOf(
+  opts: { streamWorkload?: StreamWorkload; payloadSize: number } & EchoSpeed,
+): StreamWorkload {
+  return opts.streamWorkload ?? echoStreamWorkload(opts.payloadSize, opts);
 }
 
 // EchoRequest.sequence / EchoResponse.sequence: field 2, varint.
