@@ -20,6 +20,15 @@ export function parseDuration(text: string): number | undefined {
   return matched === t.length && matched > 0 ? total : undefined;
 }
 
+/** A duration as whole microseconds: "250us", "250µs", "1.5ms", "20ms", "1s" (a bare number is seconds, as
+ * parseDuration's); undefined if it is not one. */
+export function parseMicros(text: string): number | undefined {
+  const t = text.trim();
+  const m = /^(\d+(?:\.\d+)?)(us|µs)$/.exec(t);
+  const ms = m ? Number(m[1]) / 1000 : parseDuration(t);
+  return ms === undefined ? undefined : Math.round(ms * 1000);
+}
+
 /** Bare bytes, or with a KiB/MiB suffix ("4MiB", "512KiB", "1k", "1m") → bytes. */
 export function parseSize(text: string): number | undefined {
   const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(text.trim());

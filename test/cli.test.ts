@@ -77,6 +77,31 @@ describe("grpcperf binary", () => {
     }
   });
 
+  test("call echo --server-delay / --server-busy: the server's own time covers both; above a cap, INVALID_ARGUMENT", () => {
+    const r = run([
+      "call",
+      "echo",
+      "--server",
+      target,
+      "-n",
+      "2",
+      "--json",
+      "--server-delay",
+      "10ms",
+      "--server-busy",
+      "5ms",
+    ]);
+    expect(r.code).toBe(0);
+    for (const line of r.stdout.trim().split("\n"))
+      expect(JSON.parse(line).server_time_us).toBeGreaterThanOrEqual(15_000);
+    const over = run(["call", "echo", "--server", target, "-n", "1", "--server-busy", "2s"]);
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain("server_busy_us 2000000 is above the cap");
+    const bad = run(["call", "echo", "--server", target, "--server-delay", "soon"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--server-delay: "soon" is not a duration');
+  });
+
   test("port in use: one clear line, exit 1, no stack trace", () => {
     const r = run(["serve", "--addr", target]);
     expect(r.code).toBe(1);

@@ -15,7 +15,7 @@ import {
   type TransportKind,
 } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
-import { parseDuration, parseSize, parseWhole } from "../units.ts";
+import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
@@ -320,15 +320,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   };
 }
 
-/** A duration as microseconds: "250us", "1.5ms", "20ms", "1s" (a bare number is seconds, as elsewhere). */
+/** A duration as microseconds, no more than the server's cap. */
 function micros(raw: { value: string; source: string }, capUs: number): number {
-  const t = raw.value.trim();
-  const m = /^(\d+(?:\.\d+)?)(us|µs)$/.exec(t);
-  const ms = m ? Number(m[1]) / 1000 : parseDuration(t);
-  if (ms === undefined) {
+  const us = parseMicros(raw.value);
+  if (us === undefined) {
     throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500us, 20ms, 1s)`);
   }
-  const us = Math.round(ms * 1000);
   if (us > capUs) throw new OptionError(`${raw.source}: "${raw.value}" is above the server's cap of ${capUs / 1e6}s`);
   return us;
 }

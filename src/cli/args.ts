@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { type LevelName, resolveLogLevel, setLogLevel } from "../log.ts";
 import { type Address, parseAddress, type Role } from "../transport/address.ts";
-import { parseDuration, parseSize, parseWhole } from "../units.ts";
+import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
 
 export class CliError extends Error {
   constructor(
@@ -59,6 +59,15 @@ export function durationArg(text: string, name: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new CliError(`--${name}: "${text}" is not a duration (e.g. 500ms, 30s, 2m, 1h, 60)`, 2);
   return ms;
+}
+
+/** A duration in whole µs ("500us", "5ms", "1s") that fits a uint32 field. */
+export function microsArg(text: string, name: string): number {
+  const us = parseMicros(text);
+  if (us === undefined || us > 0xffffffff) {
+    throw new CliError(`--${name}: "${text}" is not a duration up to about 71m (e.g. 500us, 5ms, 1s)`, 2);
+  }
+  return us;
 }
 
 export function intArg(text: string, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {

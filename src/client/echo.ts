@@ -29,9 +29,10 @@ export async function echoOnce(
   payload: Uint8Array,
   sequence: number,
   timeoutMs: number,
+  speed: { readonly serverDelayUs?: number; readonly serverBusyUs?: number } = {},
 ): Promise<EchoOutcome> {
   const sent = unixNanos();
-  const request = encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(sent) });
+  const request = encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(sent), ...speed });
   const t0 = performance.now();
   const r = await channel.unary(EchoMethod.path, request, { timeoutMs });
   const rttMicros = (performance.now() - t0) * 1000;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { defineCommand } from "citty";
 import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
 import { formatAddress } from "../../transport/address.ts";
-import { intArg, sizeArg } from "../args.ts";
+import { intArg, microsArg, sizeArg } from "../args.ts";
 import { withHelp } from "../help.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
@@ -57,10 +57,17 @@ const echoCommand = defineCommand({
     message: { type: "string", alias: "m", description: "text to send (default: numbered greetings)" },
     "payload-size": { type: "string", description: "send N random bytes instead of text" },
     count: { type: "string", alias: "n", description: `number of messages (default ${DEFAULT_COUNT})` },
+    "server-delay": { type: "string", description: "ask the server to wait this long first, e.g. 5ms (≤ 60s)" },
+    "server-busy": { type: "string", description: "ask the server to spin its CPU this long, e.g. 500us (≤ 1s)" },
   },
   async run({ args }) {
     const count = args.count === undefined ? DEFAULT_COUNT : intArg(args.count, "count", 1);
     const size = args["payload-size"] === undefined ? undefined : sizeArg(args["payload-size"], "payload-size");
+    // Not capped here: the server's own refusal (INVALID_ARGUMENT) is what a caller may want to see.
+    const speed = {
+      ...(args["server-delay"] ? { serverDelayUs: microsArg(args["server-delay"], "server-delay") } : {}),
+      ...(args["server-busy"] ? { serverBusyUs: microsArg(args["server-busy"], "server-busy") } : {}),
+    };
     const { address, channel, timeoutMs } = await connectFromArgs(args);
     const target = formatAddress(address);
     const text = size === undefined;
@@ -71,7 +78,7 @@ const echoCommand = defineCommand({
           size !== undefined
             ? randomBytes(size)
             : Buffer.from(args.message ?? `Hello from grpcperf, message ${i} of ${count}`);
-        const o = await echoOnce(channel, payload, i, timeoutMs);
+        const o = await echoOnce(channel, payload, i, timeoutMs, speed);
         if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
         process.stdout.write(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
       }
