@@ -11,14 +11,12 @@ import type protobuf from "protobufjs";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { prepareCall } from "../src/bench/call-prepare.ts";
 import { startRun } from "../src/bench/coordinator.ts";
-import { describeMachine } from "../src/bench/machine.ts";
 import type { BenchFlags } from "../src/bench/options.ts";
 import { formatText } from "../src/bench/report/text.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
-import { buildReport } from "../src/bench/summary.ts";
 import type { Metadata } from "../src/rpc/channel.ts";
 import { loadProtoFiles } from "../src/schema/proto-files.ts";
-import { benchOptions } from "./bench-helpers.ts";
+import { benchOptions, reportOf } from "./bench-helpers.ts";
 import { requireBinary, waitForLine } from "./helpers.ts";
 import { TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
 
@@ -85,17 +83,7 @@ async function bench(flags: BenchFlags, metadata?: Metadata): Promise<BenchRepor
   if (!options.call) throw new Error("no --call");
   const prepared = await prepareCall(options, options.call);
   if (!prepared.ok) throw new Error(prepared.error);
-  const outcome = await startRun(options, undefined, prepared.call).outcome;
-  if (outcome.kind !== "finished") throw new Error(outcome.error);
-  return buildReport({
-    options,
-    startedAt: outcome.startedAt,
-    threads: outcome.threads,
-    processCpuSec: outcome.processCpuSec,
-    aborted: outcome.aborted,
-    machine: describeMachine(),
-    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
-  });
+  return (await reportOf(options, prepared.call)).report;
 }
 
 describe("against a grpc-js testsvc.v1.Tester (in process)", () => {

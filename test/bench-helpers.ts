@@ -1,8 +1,16 @@
 // Servers that count what they see, so bench tests assert on what reached the server rather than on
 // what the loader believes it sent; and a test-only Crypto Sign handler until the real service lands.
 import { p256 } from "@noble/curves/nist.js";
+import Ajv from "ajv";
+import reportSchema from "../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
+import { type RunOutcome, startRun } from "../src/bench/coordinator.ts";
+import { describeMachine } from "../src/bench/machine.ts";
 import { type BenchFlags, type BenchOptions, resolveOptions } from "../src/bench/options.ts";
+import { formatJson } from "../src/bench/report/json.ts";
+import type { BenchReport } from "../src/bench/report/types.ts";
+import { buildReport } from "../src/bench/summary.ts";
+import type { WorkloadSpec } from "../src/bench/workload.ts";
 import { grpcperf } from "../src/gen/pb.js";
 import { fail, Status } from "../src/rpc/status.ts";
 import { echo } from "../src/server/echo.ts";
@@ -62,3 +70,28 @@ export function benchOptions(flags: BenchFlags): BenchOptions {
 }
 
 export { EchoRequest, EchoResponse };
+
+const validateReport = new Ajv({ allErrors: true }).compile(reportSchema);
+
+/** Runs `options` in this process to the end and builds its report as `bench` does; throws if no run
+ * happened. The report's JSON form is checked against the schema on the way. */
+export async function reportOf(
+  options: BenchOptions,
+  call?: WorkloadSpec["call"],
+): Promise<{ report: BenchReport; outcome: Extract<RunOutcome, { kind: "finished" }> }> {
+  const outcome = await startRun(options, undefined, call).outcome;
+  if (outcome.kind !== "finished") throw new Error(`run did not happen: ${outcome.error}`);
+  const report = buildReport({
+    options,
+    startedAt: outcome.startedAt,
+    threads: outcome.threads,
+    processCpuSec: outcome.processCpuSec,
+    aborted: outcome.aborted,
+    machine: describeMachine(),
+    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
+  });
+  if (!validateReport(JSON.parse(formatJson(report)))) {
+    throw new Error(JSON.stringify(validateReport.errors, null, 2));
+  }
+  return { report, outcome };
+}

@@ -4,31 +4,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { type RunOutcome, startRun } from "../src/bench/coordinator.ts";
-import { describeMachine } from "../src/bench/machine.ts";
 import type { BenchFlags } from "../src/bench/options.ts";
 import { formatJson } from "../src/bench/report/json.ts";
 import { formatText } from "../src/bench/report/text.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
-import { buildReport } from "../src/bench/summary.ts";
-import { benchOptions, type Counter, countingEcho, newCounter, testCryptoService } from "./bench-helpers.ts";
+import { benchOptions, type Counter, countingEcho, newCounter, reportOf, testCryptoService } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function bench(flags: BenchFlags): Promise<{ report: BenchReport; outcome: RunOutcome }> {
-  const options = benchOptions(flags);
-  const outcome = await startRun(options).outcome;
-  if (outcome.kind !== "finished") throw new Error(`run did not happen: ${outcome.error}`);
-  const report = buildReport({
-    options,
-    startedAt: outcome.startedAt,
-    threads: outcome.threads,
-    processCpuSec: outcome.processCpuSec,
-    aborted: outcome.aborted,
-    machine: describeMachine(),
-    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
-  });
-  return { report, outcome };
+  return reportOf(benchOptions(flags));
 }
 
 function expectValid(report: BenchReport) {

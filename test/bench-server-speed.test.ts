@@ -3,17 +3,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
-import { startRun } from "../src/bench/coordinator.ts";
-import { describeMachine } from "../src/bench/machine.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
-import { formatJson } from "../src/bench/report/json.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
-import { buildReport } from "../src/bench/summary.ts";
 import { echoService } from "../src/server/echo.ts";
-import { benchOptions } from "./bench-helpers.ts";
+import { benchOptions, reportOf } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
-const validate = new Ajv({ allErrors: true }).compile(schema);
+const _validate = new Ajv({ allErrors: true }).compile(schema);
 const resolve = (flags: BenchFlags) => resolveOptions(flags, {}, 2);
 
 describe("options", () => {
@@ -50,21 +46,7 @@ describe("options", () => {
 });
 
 async function run(flags: BenchFlags): Promise<BenchReport> {
-  const options = benchOptions(flags);
-  const outcome = await startRun(options).outcome;
-  if (outcome.kind !== "finished") throw new Error(`run did not happen: ${outcome.error}`);
-  const report = buildReport({
-    options,
-    startedAt: outcome.startedAt,
-    threads: outcome.threads,
-    processCpuSec: outcome.processCpuSec,
-    aborted: outcome.aborted,
-    machine: describeMachine(),
-    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
-  });
-  const ok = validate(JSON.parse(formatJson(report)));
-  if (!ok) throw new Error(JSON.stringify(validate.errors, null, 2));
-  return report;
+  return (await reportOf(benchOptions(flags))).report;
 }
 
 describe("runs against grpcperf's echo server", () => {

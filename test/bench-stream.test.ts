@@ -5,17 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
-import { startRun } from "../src/bench/coordinator.ts";
-import { describeMachine } from "../src/bench/machine.ts";
 import type { BenchFlags, BenchOptions } from "../src/bench/options.ts";
-import { formatJson } from "../src/bench/report/json.ts";
 import { formatText } from "../src/bench/report/text.ts";
 import type { BenchReport, StreamsReport } from "../src/bench/report/types.ts";
 import type { StreamWorkload } from "../src/bench/stream/workload.ts";
 import { readSequence, streamBodies } from "../src/bench/stream/workload.ts";
-import { buildReport } from "../src/bench/summary.ts";
 import { echoService } from "../src/server/echo.ts";
-import { benchOptions, countingEcho, newCounter } from "./bench-helpers.ts";
+import { benchOptions, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
 import { requireBinary, serveOnLoopback, type TestServer } from "./helpers.ts";
 import { TESTSVC_PROTO } from "./schema-helpers.ts";
 import { startTester, type Tester } from "./testsvc.ts";
@@ -23,20 +19,7 @@ import { startTester, type Tester } from "./testsvc.ts";
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function run(options: BenchOptions): Promise<BenchReport> {
-  const outcome = await startRun(options).outcome;
-  if (outcome.kind !== "finished") throw new Error(`run did not happen: ${outcome.error}`);
-  const report = buildReport({
-    options,
-    startedAt: outcome.startedAt,
-    threads: outcome.threads,
-    processCpuSec: outcome.processCpuSec,
-    aborted: outcome.aborted,
-    machine: describeMachine(),
-    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
-  });
-  const ok = validate(JSON.parse(formatJson(report)));
-  if (!ok) throw new Error(JSON.stringify(validate.errors, null, 2));
-  return report;
+  return (await reportOf(options)).report;
 }
 
 const bench = (flags: BenchFlags) => run(benchOptions({ service: "echo-stream", ...flags }));

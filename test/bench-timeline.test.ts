@@ -7,40 +7,22 @@ import { readFileSync } from "node:fs";
 import Ajv from "ajv";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod } from "../src/api/echo.ts";
-import { startRun } from "../src/bench/coordinator.ts";
 import { decode, merge } from "../src/bench/histogram.ts";
-import { describeMachine } from "../src/bench/machine.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
 import { compareRuns } from "../src/bench/report/compare.ts";
-import { formatJson } from "../src/bench/report/json.ts";
 import { parseSavedReport } from "../src/bench/report/saved.ts";
 import type { BenchReport, TimelinePoint } from "../src/bench/report/types.ts";
-import { buildReport } from "../src/bench/summary.ts";
 import { evaluate, parseThresholds } from "../src/bench/threshold.ts";
 import { fail, Status } from "../src/rpc/status.ts";
 import { echo, echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
-import { benchOptions, countingEcho, newCounter } from "./bench-helpers.ts";
+import { benchOptions, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
-const validate = new Ajv({ allErrors: true }).compile(schema);
+const _validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function bench(flags: BenchFlags): Promise<BenchReport> {
-  const options = benchOptions(flags);
-  const outcome = await startRun(options).outcome;
-  if (outcome.kind !== "finished") throw new Error(`run did not happen: ${outcome.error}`);
-  const report = buildReport({
-    options,
-    startedAt: outcome.startedAt,
-    threads: outcome.threads,
-    processCpuSec: outcome.processCpuSec,
-    aborted: outcome.aborted,
-    machine: describeMachine(),
-    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
-  });
-  const doc = JSON.parse(formatJson(report));
-  if (!validate(doc)) throw new Error(JSON.stringify(validate.errors, null, 2));
-  return report;
+  return (await reportOf(benchOptions(flags))).report;
 }
 
 function pointsOf(r: BenchReport): readonly TimelinePoint[] {
