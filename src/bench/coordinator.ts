@@ -136,6 +136,7 @@ export function startRun(
         timeoutMs: opts.timeoutMs,
         tls: opts.tls,
         rate: opts.rate,
+        ...(opts.stages ? { stages: opts.stages } : {}),
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,

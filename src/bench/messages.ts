@@ -4,6 +4,7 @@ import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConnectionPlan } from "./plan.ts";
+import type { Stage } from "./schedule.ts";
 import type { StreamTally } from "./stream/tally.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
 import type { ThreadTimeline } from "./timeline/recorder.ts";
@@ -25,6 +26,8 @@ export interface ThreadConfig {
   readonly timeoutMs: number;
   readonly tls: ClientTls | undefined;
   readonly rate: number | undefined;
+  /** --stages: the measured phase's target rate (rate is then their mean). */
+  readonly stages?: readonly Stage[];
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
   readonly warmupMs: number;

@@ -17,6 +17,8 @@ import {
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
+import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
+import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
 import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
@@ -68,6 +70,15 @@ export interface BenchFlags {
   /** Asked of grpcperf's echo server per call: a wait, then busy CPU work (EchoRequest.server_*_us). */
   "server-delay"?: string;
   "server-busy"?: string;
+  /** Open-loop stages (stages.ts): k6-like --stages [--start-rate], or ghz's --load-* flags. */
+  stages?: string;
+  "start-rate"?: string;
+  "load-schedule"?: string;
+  "load-start"?: string;
+  "load-step"?: string;
+  "load-step-duration"?: string;
+  "load-end"?: string;
+  "load-max-duration"?: string;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -93,8 +104,10 @@ export interface BenchOptions {
   /** Total measured calls; undefined when only a duration bounds the run. */
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
-  /** Total calls per second (open loop); undefined for a closed loop. */
+  /** Total calls per second (open loop; with stages, their mean); undefined for a closed loop. */
   readonly rate: number | undefined;
+  /** --stages / --load-schedule: the open loop's target rate over time; durationMs is their sum. */
+  readonly stages?: readonly Stage[];
   readonly service: ServiceChoice;
   readonly warmupMs: number;
   /** The report timeline's interval (--interval), at least MIN_INTERVAL_MS. */
@@ -259,7 +272,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const durationFinal = reqRaw && durRaw?.source.startsWith("--preset") ? undefined : durationMs;
 
   const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
-  const rate = rateRaw ? positive(rateRaw) : undefined;
+  const staged = stagesOf(flags, durationMs);
+  const rate = staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
 
   const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
   const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
@@ -297,9 +311,10 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     connections,
     concurrency,
     threads,
-    requests,
-    durationMs: durationFinal,
+    requests: staged ? undefined : requests,
+    durationMs: staged ? staged.lengthMs : durationFinal,
     rate,
+    ...(staged ? { stages: staged.stages } : {}),
     service,
     warmupMs: flags.warmup ? duration({ value: flags.warmup, source: "--warmup" }, true) : 0,
     intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,
@@ -349,6 +364,51 @@ function serverSpeed(flags: BenchFlags, echo: boolean): { serverDelayUs?: number
     ...(delay ? { serverDelayUs: micros(delay, MAX_SERVER_DELAY_US) } : {}),
     ...(busy ? { serverBusyUs: micros(busy, MAX_SERVER_BUSY_US) } : {}),
   };
+}
+
+/** --stages or ghz's --load-schedule, checked against the flags that would bound the run otherwise. */
+function stagesOf(flags: BenchFlags, durationMs: number | undefined) {
+  const ghz = given(flags["load-schedule"]) && flags["load-schedule"]?.trim().toLowerCase() !== "const";
+  const loadFlags = ["load-start", "load-step", "load-step-duration", "load-end", "load-max-duration"] as const;
+  const stray = loadFlags.find((f) => given(flags[f]));
+  if (!ghz && stray) throw new OptionError(`--${stray} needs --load-schedule step or line`);
+  if (!given(flags.stages)) {
+    if (given(flags["start-rate"])) throw new OptionError("--start-rate needs --stages");
+    if (!ghz) return undefined;
+  }
+  const source = ghz ? "--load-schedule" : "--stages";
+  if (ghz && given(flags.stages)) throw new OptionError("--stages and --load-schedule exclude each other");
+  const clash = [given(flags.rate) && "--rate", given(flags.requests) && "-n/--requests"];
+  if (!ghz) clash.push(given(flags.duration) && "-z/--duration");
+  const named = clash.filter((x): x is string => typeof x === "string");
+  if (named.length > 0)
+    throw new OptionError(
+      `${source} and ${named.join(", ")} exclude each other: the schedule sets the rate and the run's length`,
+    );
+  let r: StagesResult;
+  if (ghz) {
+    if (!given(flags.duration) || durationMs === undefined)
+      throw new OptionError("--load-schedule needs -z/--duration (the run's length, as in ghz)");
+    r = ghzStages(
+      {
+        schedule: flags["load-schedule"] as string,
+        start: flags["load-start"],
+        step: flags["load-step"],
+        stepDuration: flags["load-step-duration"],
+        end: flags["load-end"],
+        maxDuration: flags["load-max-duration"],
+      },
+      durationMs,
+    );
+  } else {
+    const start = given(flags["start-rate"]) ? Number(flags["start-rate"]?.trim()) : 0;
+    if (!Number.isFinite(start) || start < 0)
+      throw new OptionError(`--start-rate: "${flags["start-rate"]}" is not a number ≥ 0`);
+    r = parseStages(flags.stages as string, start);
+  }
+  if (!r.ok) throw new OptionError(r.error);
+  const plan = planOf(r.stages);
+  return { stages: r.stages, lengthMs: lengthOf(plan), meanRps: meanRate(plan, 0, lengthOf(plan)) };
 }
 
 /** --call and its flags, checked against each other and against the echo/crypto flags. */

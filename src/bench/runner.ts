@@ -15,6 +15,7 @@ import {
   type ThreadConfig,
   type ThreadResult,
 } from "./messages.ts";
+import { planOf } from "./schedule.ts";
 import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/loops.ts";
 import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
@@ -76,8 +77,12 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0 };
 
   const streams = streamContext(cfg, ctx);
+  // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
+  const plan = cfg.stages ? planOf(cfg.stages) : undefined;
   const runPhase = (phase: Phase) => {
-    const schedule = { rate: cfg.rate ?? 0, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs };
+    const staged = plan && phase.record ? { plan } : {};
+    const rate = plan && !phase.record ? (cfg.stages?.[0]?.toRps ?? 0) : (cfg.rate ?? 0);
+    const schedule = { rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs, ...staged };
     if (streams) {
       return cfg.rate === undefined
         ? closedStreamLoop(streams, phase, tickets)

@@ -136,6 +136,9 @@ export function buildReport(input: SummaryInput): BenchReport {
       requests: o.requests ?? null,
       duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
       rate: o.rate ?? null,
+      ...(o.stages
+        ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
+        : {}),
       warmup_s: o.warmupMs / 1000,
       payload_size: o.payloadSize,
       ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
@@ -176,6 +179,7 @@ export function buildReport(input: SummaryInput): BenchReport {
       warmupMs: o.warmupMs,
       durationMs: o.durationMs,
       rate: o.rate,
+      ...(o.stages ? { stages: o.stages } : {}),
     }),
     ...(streams ? { streams } : {}),
   };

@@ -25,6 +25,20 @@ const bench = defineCommand({
     requests: { type: "string", alias: "n", description: "total calls (env REQUESTS, TOTAL_REQUESTS; default 1000)" },
     duration: { type: "string", alias: "z", description: "run time, e.g. 30s, 2m, 60 = 60s (env DURATION)" },
     rate: { type: "string", alias: "r", description: "calls/s in total: open loop (env RATE_LIMIT)" },
+    stages: {
+      type: "string",
+      description: "open loop ramping: 10s:1000,30s:5000 (DUR:RATE or DUR:FROM-TO); sets the length",
+    },
+    "start-rate": { type: "string", description: "--stages: the first stage ramps from this rate (default 0)" },
+    "load-schedule": {
+      type: "string",
+      description: "ghz's step or line rate schedule (with -z and the --load-* flags)",
+    },
+    "load-start": { type: "string", description: "--load-schedule: starting calls/s" },
+    "load-step": { type: "string", description: "--load-schedule: change per step (line: per second)" },
+    "load-step-duration": { type: "string", description: "--load-schedule step: length of each step" },
+    "load-end": { type: "string", description: "--load-schedule: the rate to stop changing at" },
+    "load-max-duration": { type: "string", description: "--load-schedule: stop changing the rate after this long" },
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
     service: {
       type: "string",

@@ -92,11 +92,16 @@ function streamSection(s: StreamsReport, r: BenchReport): string[] {
   return lines;
 }
 
+const round2 = (x: number | null) => Math.round((x ?? 0) * 100) / 100;
+/** --stages as given: 10s:0-1000, 30s:1000. */
+const stagesText = (stages: NonNullable<BenchReport["options"]["stages"]>) =>
+  stages.map((s) => `${s.duration_s}s:${s.from_rps === s.to_rps ? s.to_rps : `${s.from_rps}-${s.to_rps}`}`).join(",");
+
 function runSection(r: BenchReport): string[] {
   const lines = ["=== Run ==="];
   if (r.mode === "open-loop") {
     lines.push(
-      `Mode: open loop, target rate ${r.rate.target}/s, achieved ${r.rate.achieved.toFixed(2)}/s`,
+      `Mode: open loop, target ${r.options.stages ? `stages ${stagesText(r.options.stages)} (mean ${round2(r.rate.target)}/s)` : `rate ${r.rate.target}/s`}, achieved ${r.rate.achieved.toFixed(2)}/s`,
       `Late sends: ${r.rate.late_sends} (more than ${r.rate.late_after_ms} ms after due; worst ${(r.rate.max_send_lag_us / 1000).toFixed(2)} ms)`,
     );
   } else {

@@ -135,6 +135,8 @@ export interface BenchReport {
     readonly requests: number | null;
     readonly duration_s: number | null;
     readonly rate: number | null;
+    /** --stages / --load-schedule: the target rate over the run. */
+    readonly stages?: readonly { readonly duration_s: number; readonly from_rps: number; readonly to_rps: number }[];
     readonly warmup_s: number;
     readonly payload_size: number;
     /** --server-delay / --server-busy: what each echo request asked the server to take, µs; absent when not given. */

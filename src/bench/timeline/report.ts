@@ -3,6 +3,7 @@
 import { encode, merge } from "../histogram.ts";
 import type { ThreadResult } from "../messages.ts";
 import type { TimelinePoint, TimelineReport } from "../report/types.ts";
+import { lengthOf, meanRate, planOf, type Stage } from "../schedule.ts";
 import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./recorder.ts";
 
 export interface TimelineInput {
@@ -10,6 +11,8 @@ export interface TimelineInput {
   readonly warmupMs: number;
   readonly durationMs: number | undefined;
   readonly rate: number | undefined;
+  /** --stages: a measured point's target is the schedule's mean rate over it (the warm-up is flat, at `rate`). */
+  readonly stages?: readonly Stage[];
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -55,10 +58,17 @@ function phasePoints(
     }
   }
   const points: TimelinePoint[] = [];
+  const plan = o.stages && !warmup ? planOf(o.stages) : undefined;
+  const warmupRate = o.stages?.[0]?.toRps ?? o.rate;
   for (let index = 0; index < count; index++) {
     const startMs = index * o.intervalMs;
     const stopMs = index === count - 1 ? Math.max(endMs, startMs) : (index + 1) * o.intervalMs;
-    points.push(point(byIndex.get(index) ?? [], offsetMs + startMs, offsetMs + stopMs, warmup, o.rate));
+    const target = plan
+      ? round(meanRate(plan, startMs, Math.min(stopMs, lengthOf(plan))), 1)
+      : warmup
+        ? warmupRate
+        : o.rate;
+    points.push(point(byIndex.get(index) ?? [], offsetMs + startMs, offsetMs + stopMs, warmup, target));
   }
   return points;
 }
