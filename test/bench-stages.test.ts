@@ -1,7 +1,9 @@
 // Staged open-loop schedules: the math (schedule.ts) and the flags that build the stages (stages.ts via
 // options.ts). Pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
+import { encode, newHistogram } from "../src/bench/histogram.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
+import type { TimelinePoint } from "../src/bench/report/types.ts";
 import {
   callsBefore,
   callsDueBy,
@@ -14,6 +16,7 @@ import {
   type Stage,
 } from "../src/bench/schedule.ts";
 import { parseStages } from "../src/bench/stages.ts";
+import { stagesReport } from "../src/bench/timeline/stages.ts";
 
 const resolve = (flags: BenchFlags) => {
   const r = resolveOptions(flags, {}, 8);
@@ -244,5 +247,49 @@ describe("ghz's --load-schedule", () => {
     [{ "load-start": "5" }, "--load-start needs --load-schedule step or line"],
   ] as [BenchFlags, string][])("%o → %s", (flags, message) => {
     expect(error(flags)).toStartWith(message);
+  });
+});
+
+describe("per-stage figures from the timeline", () => {
+  const point = (startS: number, endS: number, ok: number, latencyUs: number, warmup = false): TimelinePoint => {
+    const h = newHistogram();
+    for (let i = 0; i < ok; i++) h.recordValue(latencyUs);
+    return {
+      start_s: startS,
+      end_s: endS,
+      warmup,
+      ok,
+      failed: 0,
+      errors: [],
+      target_rps: null,
+      achieved_rps: ok / (endS - startS),
+      latency_us: null,
+      histogram: encode(h),
+    };
+  };
+
+  test("each point goes to the stage its middle is in; the warm-up is left out; the last takes the tail", () => {
+    const points = [
+      point(0, 0.5, 999, 1, true),
+      point(0.5, 1, 50, 100),
+      point(1, 1.5, 150, 200),
+      point(1.5, 2, 250, 300),
+      point(2, 2.6, 420, 400),
+    ];
+    const stages = stagesReport(points, stagesOf("1s:200,1s:400"), 500);
+    expect(stages.map((s) => [s.start_s, s.end_s, s.target_rps_from, s.target_rps_to, s.ok])).toEqual([
+      [0.5, 1.5, 0, 200, 200],
+      [1.5, 2.5, 200, 400, 670],
+    ]);
+    expect(stages[0]?.achieved_rps).toBe(200);
+    expect(stages[1]?.achieved_rps).toBe(609.1); // 670 calls over 1.1 s of points
+    expect(stages[0]?.latency_us?.max).toBeCloseTo(200, -1);
+    expect(stages[1]?.latency_us?.p50).toBeCloseTo(400, -1);
+  });
+
+  test("a stage no point fell in has no latency and no rate", () => {
+    const [a, b] = stagesReport([point(0, 1, 10, 5)], stagesOf("1s:20,100ms:20"), 0);
+    expect(a?.ok).toBe(10);
+    expect(b).toMatchObject({ ok: 0, failed: 0, achieved_rps: 0, latency_us: null });
   });
 });

@@ -16,6 +16,7 @@ import { LATE_AFTER_MS } from "./schedule.ts";
 import { streamsReport } from "./stream/report.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import { timelineReport } from "./timeline/report.ts";
+import { stagesReport } from "./timeline/stages.ts";
 import { servicesOf, type WorkloadLabel } from "./workload.ts";
 
 export interface SummaryInput {
@@ -112,6 +113,13 @@ export function buildReport(input: SummaryInput): BenchReport {
       );
     }
   }
+  const timeline = timelineReport(threads, {
+    intervalMs: o.intervalMs,
+    warmupMs: o.warmupMs,
+    durationMs: o.durationMs,
+    rate: o.rate,
+    ...(o.stages ? { stages: o.stages } : {}),
+  });
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
@@ -174,13 +182,8 @@ export function buildReport(input: SummaryInput): BenchReport {
       warnings,
     },
     aborted: input.aborted,
-    timeline: timelineReport(threads, {
-      intervalMs: o.intervalMs,
-      warmupMs: o.warmupMs,
-      durationMs: o.durationMs,
-      rate: o.rate,
-      ...(o.stages ? { stages: o.stages } : {}),
-    }),
+    timeline,
+    ...(o.stages ? { stages: stagesReport(timeline.points, o.stages, o.warmupMs) } : {}),
     ...(streams ? { streams } : {}),
   };
 }

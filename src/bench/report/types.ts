@@ -104,6 +104,20 @@ export interface TimelinePoint {
   readonly histogram: string;
 }
 
+/** --stages / --load-schedule: one stage's figures, from the timeline points whose middle falls in it. */
+export interface StageReport {
+  /** Seconds from the run's start, as the timeline's points. */
+  readonly start_s: number;
+  readonly end_s: number;
+  readonly target_rps_from: number;
+  readonly target_rps_to: number;
+  /** Calls (streaming: streams) that ended in the stage's points. */
+  readonly ok: number;
+  readonly failed: number;
+  readonly achieved_rps: number;
+  readonly latency_us: TimelinePoint["latency_us"];
+}
+
 export interface TimelineReport {
   readonly interval_s: number;
   readonly points: readonly TimelinePoint[];
@@ -193,6 +207,8 @@ export interface BenchReport {
   readonly aborted: string | null;
   /** Per interval, warm-up included; always in a built report, absent from schema /1 files. */
   readonly timeline?: TimelineReport;
+  /** --stages / --load-schedule runs only: each stage's figures. */
+  readonly stages?: readonly StageReport[];
   /** Streaming runs only (then `total` counts streams and `services` is empty). */
   readonly streams?: StreamsReport;
   /** bench --threshold's verdicts, when any was given. */
