@@ -207,7 +207,20 @@ describe("ghz's --load-schedule", () => {
       "load-max-duration": "3s",
       duration: "10s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "2s:100-100,8s:150-150" }).stages);
+    expect(ghz.stages).toEqual(resolve({ stages: "2s:100-100,1s:150-150,7s:150-150" }).stages);
+  });
+
+  test("--load-max-duration with --load-end: unclamped steps until then, the end rate after (as ghz)", () => {
+    const ghz = resolve({
+      "load-schedule": "step",
+      "load-start": "100",
+      "load-step": "50",
+      "load-step-duration": "1s",
+      "load-end": "120",
+      "load-max-duration": "2s",
+      duration: "4s",
+    });
+    expect(ghz.stages).toEqual(resolve({ stages: "1s:100-100,1s:150-150,2s:120-120" }).stages);
   });
 
   test("line: the step is the slope, one step a second (as ghz's linear pacer)", () => {

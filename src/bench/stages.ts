@@ -47,8 +47,9 @@ export function parseStages(text: string, startRps: number): StagesResult {
 
 /**
  * ghz's step schedule: the rate starts at --load-start and changes by --load-step every --load-step-duration
- * (line: every second, --load-step being the slope) until it reaches --load-end or --load-max-duration has
- * passed, then holds; the run lasts `totalMs` (ghz's -z). The rate never goes below 0.
+ * (line: every second, --load-step being the slope, as ghz's LinearPacer) until it reaches --load-end, or
+ * until --load-max-duration has passed (then it is --load-end, if given); the run lasts `totalMs` (ghz's -z).
+ * The rate never goes below 0.
  */
 export function ghzStages(g: GhzLoad, totalMs: number): StagesResult {
   const kind = g.schedule.trim().toLowerCase();
@@ -76,13 +77,22 @@ export function ghzStages(g: GhzLoad, totalMs: number): StagesResult {
   if (every <= 0) return { ok: false, error: "--load-schedule step needs --load-step-duration > 0" };
 
   const stages: Stage[] = [];
+  const levelAt = (i: number) => Math.max(0, s0 + d * i);
+  // As ghz's StepPacer: with --load-max-duration the steps are not clamped, and from that instant the rate is
+  // --load-end (or, without one, the level reached then); otherwise it holds at --load-end once a step passes it.
+  const held = max > 0 ? (e > 0 ? e : levelAt(Math.floor(max / every))) : undefined;
   let at = 0;
   for (let i = 0; at < totalMs; i++) {
-    let level = Math.max(0, s0 + d * i);
-    if (e > 0) level = d > 0 ? Math.min(level, e) : Math.max(level, e);
-    // the last step: the end rate is reached, the rate hit 0 going down, or --load-max-duration ends the ramp
-    const holds = (e > 0 && level === e) || (d < 0 && level === 0) || (max > 0 && at + every > max);
-    const length = holds ? totalMs - at : Math.min(every, totalMs - at);
+    if (held !== undefined && at >= max) {
+      stages.push({ durationMs: totalMs - at, fromRps: held, toRps: held });
+      break;
+    }
+    let level = levelAt(i);
+    if (held === undefined && e > 0) level = d > 0 ? Math.min(level, e) : Math.max(level, e);
+    // without a max duration the last step is the one at --load-end, or at 0 going down
+    const holds = held === undefined && ((e > 0 && level === e) || (d < 0 && level === 0));
+    const stepEnd = held !== undefined ? Math.min(at + every, max) : at + every;
+    const length = holds ? totalMs - at : Math.min(stepEnd, totalMs) - at;
     stages.push({ durationMs: length, fromRps: level, toRps: level });
     at += length;
   }
