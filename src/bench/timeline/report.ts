@@ -17,6 +17,18 @@ export interface TimelineInput {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** A point's or a stage's latency figures, µs; null when nothing completed in it. */
+export function intervalLatency(h: ReturnType<typeof merge>): TimelinePoint["latency_us"] {
+  if (h.totalCount === 0) return null;
+  return {
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p99_9: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+  };
+}
+
 export function timelineReport(threads: readonly ThreadResult[], o: TimelineInput): TimelineReport {
   const iv = o.intervalMs;
   const points: TimelinePoint[] = [];
@@ -99,16 +111,7 @@ function point(
     errors: [...errors].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code - b.code),
     target_rps: rate ?? null,
     achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
-    latency_us:
-      h.totalCount === 0
-        ? null
-        : {
-            p50: h.getValueAtPercentile(50),
-            p90: h.getValueAtPercentile(90),
-            p99: h.getValueAtPercentile(99),
-            p99_9: h.getValueAtPercentile(99.9),
-            max: h.maxValue,
-          },
+    latency_us: intervalLatency(h),
     histogram: encode(h),
   };
 }

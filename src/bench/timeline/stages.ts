@@ -4,6 +4,7 @@
 import { merge } from "../histogram.ts";
 import type { StageReport, TimelinePoint } from "../report/types.ts";
 import type { Stage } from "../schedule.ts";
+import { intervalLatency } from "./report.ts";
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -39,16 +40,7 @@ export function stagesReport(
       ok,
       failed,
       achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
-      latency_us:
-        h.totalCount === 0
-          ? null
-          : {
-              p50: h.getValueAtPercentile(50),
-              p90: h.getValueAtPercentile(90),
-              p99: h.getValueAtPercentile(99),
-              p99_9: h.getValueAtPercentile(99.9),
-              max: h.maxValue,
-            },
+      latency_us: intervalLatency(h),
     });
     startMs = endMs;
   });
