@@ -2,7 +2,7 @@
 // later run as a ratio to the first, and every option or machine fact in which the runs differ — so a
 // difference in set-up is never read as a difference in the server. Pure: reports in, data or text out.
 import { formatMicros } from "../threshold.ts";
-import { type Section, sectionsOf } from "./sections.ts";
+import { LATENCY_FIGURES, type Section, sectionsOf } from "./sections.ts";
 import type { BenchReport } from "./types.ts";
 
 export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
@@ -45,15 +45,6 @@ export interface Comparison {
   readonly differences: readonly Difference[];
 }
 
-const LATENCY_ROWS = [
-  ["p50", "p50"],
-  ["p90", "p90"],
-  ["p99", "p99"],
-  ["p99.9", "p999"],
-  ["p99.99", "p9999"],
-  ["max", "max"],
-] as const;
-
 function row(section: string | null, metric: string, unit: Unit, values: (number | null)[]): Row {
   const first = values[0];
   const ratios = values.map((v) =>
@@ -78,7 +69,7 @@ function sectionRows(section: string | null, sections: readonly (Section | undef
       "fraction",
       sections.map((s) => (s ? errorRate(s.failed, s.total) : null)),
     ),
-    ...LATENCY_ROWS.map(([metric, key]) =>
+    ...LATENCY_FIGURES.map(([metric, key]) =>
       row(
         section,
         metric,

@@ -3,6 +3,7 @@
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
 import type { LatencySummary } from "../histogram.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
+import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
 import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
 import type { ErrorRow } from "./types.ts";
@@ -30,54 +31,12 @@ function runLabel(n: NamedRendered, i: number): string {
   return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(baseName(n.file))}`;
 }
 
-interface Row {
-  readonly section: string;
-  readonly total: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly perSecond: number;
-  readonly latency: LatencySummary | null;
-}
-
-/** The summary's rows of one run: each service, or the streams section (per message if bidi, else per stream). */
-function rowsOf(n: NamedRendered): Row[] {
-  const r = n.report;
-  const rows: Row[] = r.services.map((s) => ({
-    section: s.service,
-    total: s.total,
-    ok: s.ok,
-    failed: s.failed,
-    perSecond: s.requests_per_second,
-    latency: s.latency_us,
-  }));
-  const st = r.streams;
-  if (st !== undefined)
-    rows.push({
-      section: st.method,
-      total: st.total,
-      ok: st.ok,
-      failed: st.failed,
-      perSecond: st.streams_per_second,
-      latency: st.round_trip_us ?? st.duration_us,
-    });
-  return rows;
-}
-
-const LAT_COLS = [
-  ["p50", "p50"],
-  ["p90", "p90"],
-  ["p99", "p99"],
-  ["p99.9", "p999"],
-  ["p99.99", "p9999"],
-  ["max", "max"],
-] as const;
-
 function summaryTable(runs: readonly NamedRendered[]): string {
-  const head = `<tr><th class="l">run</th><th class="l">section</th><th>calls</th><th>ok</th><th>failed</th><th>calls/s</th>${LAT_COLS.map(([h]) => `<th>${h} µs</th>`).join("")}<th>loader CPU-s</th></tr>`;
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th>calls</th><th>ok</th><th>failed</th><th>calls/s</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}<th>loader CPU-s</th></tr>`;
   const body = runs.flatMap((n, i) =>
-    rowsOf(n).map((row) => {
-      const at = (metric: string) => ` data-run="${i}" data-section="${esc(row.section)}" data-metric="${metric}"`;
-      return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.section)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LAT_COLS.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
+    sectionsOf(n.report).map((row) => {
+      const at = (metric: string) => ` data-run="${i}" data-section="${esc(row.label)}" data-metric="${metric}"`;
+      return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
     }),
   );
   return `<table data-table="summary">${head}${body.join("")}</table><p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`;

@@ -7,16 +7,28 @@ import type { BenchReport, ServiceReport } from "./types.ts";
 export interface Section {
   readonly label: string;
   readonly total: number;
+  readonly ok: number;
   readonly failed: number;
   readonly perSecond: number;
   readonly latency: LatencySummary | null;
   readonly histogram: string | null;
 }
 
+/** The latency figures a summary shows, in order: the name people read, and the LatencySummary key. */
+export const LATENCY_FIGURES = [
+  ["p50", "p50"],
+  ["p90", "p90"],
+  ["p99", "p99"],
+  ["p99.9", "p999"],
+  ["p99.99", "p9999"],
+  ["max", "max"],
+] as const;
+
 export function sectionsOf(r: BenchReport): Section[] {
   const out: Section[] = r.services.map((s: ServiceReport) => ({
     label: s.service,
     total: s.total,
+    ok: s.ok,
     failed: s.failed,
     perSecond: s.requests_per_second,
     latency: s.latency_us,
@@ -29,6 +41,7 @@ export function sectionsOf(r: BenchReport): Section[] {
     out.push({
       label: st.method,
       total: st.total,
+      ok: st.ok,
       failed: st.failed,
       perSecond: st.streams_per_second,
       latency: roundTrip ? st.round_trip_us : st.duration_us,
