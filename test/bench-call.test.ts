@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
-import type { Subprocess } from "bun";
 import type protobuf from "protobufjs";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { prepareCall } from "../src/bench/call-prepare.ts";
@@ -17,7 +16,7 @@ import type { BenchReport } from "../src/bench/report/types.ts";
 import type { Metadata } from "../src/rpc/channel.ts";
 import { loadProtoFiles } from "../src/schema/proto-files.ts";
 import { benchOptions, reportOf } from "./bench-helpers.ts";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { requireBinary, type ServedBinary, serveBinary } from "./helpers.ts";
 import { TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -242,20 +241,13 @@ describe("against a grpc-js testsvc.v1.Tester (in process)", () => {
 });
 
 describe("the compiled binary against grpcperf serve (reflection)", () => {
-  let proc: Subprocess<"ignore", "pipe", "pipe">;
+  let server: ServedBinary;
   let target: string;
   beforeAll(async () => {
-    proc = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
-      cwd,
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    target = (await waitForLine(proc.stderr, /serving .* on (\S+)/))[1] as string;
+    server = await serveBinary([], { cwd, env });
+    target = server.target;
   });
-  afterAll(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  });
+  afterAll(() => server.stop());
   const run = (args: string[]) => {
     const p = Bun.spawnSync([requireBinary(), "bench", "-s", target, ...args], {
       cwd,

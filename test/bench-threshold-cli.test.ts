@@ -5,14 +5,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
-import type { Subprocess } from "bun";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod } from "../src/api/echo.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
 import { fail, Status } from "../src/rpc/status.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import { countingEcho, newCounter } from "./bench-helpers.ts";
-import { requireBinary, serveOnLoopback, waitForLine } from "./helpers.ts";
+import { requireBinary, type ServedBinary, serveBinary, serveOnLoopback } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-threshold-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
@@ -30,20 +29,13 @@ async function bench(args: string[]) {
 }
 
 describe("bench --threshold against grpcperf serve", () => {
-  let proc: Subprocess<"ignore", "pipe", "pipe">;
+  let server: ServedBinary;
   let target: string;
   beforeAll(async () => {
-    proc = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
-      cwd,
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    target = (await waitForLine(proc.stderr, /serving .* on (\S+)/))[1] as string;
+    server = await serveBinary([], { cwd, env });
+    target = server.target;
   });
-  afterAll(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  });
+  afterAll(() => server.stop());
   const small = () => ["-s", target, "-n", "200", "-c", "2", "-q"];
 
   test("bars that hold: exit 0, one PASS line each on stderr", async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseJsonSequence } from "../src/text/json-sequence.ts";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { requireBinary, serveBinary } from "./helpers.ts";
 import { FIXTURES, TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
 import { PYTHON_GRPC, startTester, type Tester, type TesterKind } from "./testsvc.ts";
 
@@ -285,12 +285,9 @@ describe("schemas, listing and describing", () => {
   });
 
   test("a method the server lacks is the server's UNIMPLEMENTED, exit 1", async () => {
-    const srv = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
-      stdout: "ignore",
-      stderr: "pipe",
-    });
+    const srv = await serveBinary();
     try {
-      const target = (await waitForLine(srv.stderr, /serving .* on (\S+)/))[1] as string;
+      const target = srv.target;
       const r = await grpcperf(["call", "testsvc.v1.Tester/Unary", "-s", target, ...FILES]);
       expect(r.code).toBe(1);
       expect(r.stderr).toStartWith("UNIMPLEMENTED:");
@@ -298,7 +295,7 @@ describe("schemas, listing and describing", () => {
       const d = await grpcperf(["call", "describe", "grpcperf.v1.EchoRequest", "-s", target]);
       expect(d.stdout).toContain("int64 client_send_unix_nanos = 3;");
     } finally {
-      srv.kill();
+      await srv.stop();
     }
   });
 });
@@ -307,25 +304,16 @@ describe("call and bench --call over mTLS", () => {
   test("reflection and the calls go over the same TLS connection settings", async () => {
     const { makePki } = await import("./pki.ts");
     const pki = makePki();
-    const srv = Bun.spawn(
-      [
-        requireBinary(),
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--workers",
-        "1",
-        "--tls-cert",
-        pki.file("server.crt"),
-        "--tls-key",
-        pki.file("server.key"),
-        "--tls-client-ca",
-        pki.file("ca.crt"),
-      ],
-      { stdout: "ignore", stderr: "pipe" },
-    );
+    const srv = await serveBinary([
+      "--tls-cert",
+      pki.file("server.crt"),
+      "--tls-key",
+      pki.file("server.key"),
+      "--tls-client-ca",
+      pki.file("ca.crt"),
+    ]);
     try {
-      const target = (await waitForLine(srv.stderr, /serving .* on (\S+)/))[1] as string;
+      const target = srv.target;
       const tls = [
         "--cacert",
         pki.file("ca.crt"),
@@ -361,7 +349,7 @@ describe("call and bench --call over mTLS", () => {
       expect(bench.code).toBe(0);
       expect(JSON.parse(bench.stdout).total).toMatchObject({ ok: 60, failed: 0 });
     } finally {
-      srv.kill();
+      await srv.stop();
       pki.remove();
     }
   });

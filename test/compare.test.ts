@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { encode, newHistogram } from "../src/bench/histogram.ts";
 import type { ServiceTally, ThreadResult } from "../src/bench/messages.ts";
 import { type Comparison, compareRuns, formatComparison } from "../src/bench/report/compare.ts";
@@ -13,7 +12,7 @@ import { parseSavedReport } from "../src/bench/report/saved.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
 import { buildReport } from "../src/bench/summary.ts";
 import { benchOptions } from "./bench-helpers.ts";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { requireBinary, type ServedBinary, serveBinary } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-compare-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
@@ -161,15 +160,10 @@ describe("compareRuns", () => {
 });
 
 describe("grpcperf compare (compiled binary) on two real runs", () => {
-  let proc: Subprocess<"ignore", "pipe", "pipe">;
+  let server: ServedBinary;
   beforeAll(async () => {
-    proc = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
-      cwd,
-      env,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const target = (await waitForLine(proc.stderr, /serving .* on (\S+)/))[1] as string;
+    server = await serveBinary([], { cwd, env });
+    const target = server.target;
     for (const [file, c] of [
       ["one.json", "1"],
       ["two.json", "2"],
@@ -178,9 +172,7 @@ describe("grpcperf compare (compiled binary) on two real runs", () => {
       if (r.code !== 0) throw new Error(`bench: ${r.stderr}`);
     }
   });
-  afterAll(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL");
-  });
+  afterAll(() => server.stop());
   const run = (args: string[]) => {
     const p = Bun.spawnSync([requireBinary(), ...args], { cwd, env, stdout: "pipe", stderr: "pipe" });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };

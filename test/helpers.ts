@@ -93,3 +93,31 @@ export async function waitForLine(
     reader.releaseLock();
   }
 }
+
+export interface ServedBinary {
+  /** host:port the server said it serves on. */
+  readonly target: string;
+  stop(): Promise<void>;
+}
+
+/** The compiled `grpcperf serve --addr 127.0.0.1:0 --workers 1 …extra` as a child process, once it says
+ * where it serves (its `serving … on ADDR` line). */
+export async function serveBinary(
+  extra: readonly string[] = [],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ServedBinary> {
+  const proc = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1", ...extra], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const target = (await waitForLine(proc.stderr, /serving .* on (\S+)/))[1] as string;
+  return {
+    target,
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // Real bench runs for the `grpcperf report` tests: `grpcperf serve` on loopback port 0, then short
 // `bench --json -o FILE` runs against it with the compiled binary; the files are what `report` reads.
 import { join } from "node:path";
-import { requireBinary, waitForLine } from "./helpers.ts";
+import { requireBinary, serveBinary } from "./helpers.ts";
 
 /** Runs `bench -s ADDR … --json -o dir/NAME.json` for each [name, extra flags]; returns the files by name. */
 export async function benchRuns(
@@ -9,14 +9,9 @@ export async function benchRuns(
   runs: readonly (readonly [string, readonly string[]])[],
 ): Promise<Record<string, string>> {
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
-  const server = Bun.spawn([requireBinary(), "serve", "--addr", "127.0.0.1:0", "--workers", "1"], {
-    cwd: dir,
-    env,
-    stdout: "ignore",
-    stderr: "pipe",
-  });
+  const server = await serveBinary([], { cwd: dir, env });
   try {
-    const addr = (await waitForLine(server.stderr, /serving .* on (\S+)/))[1] as string;
+    const addr = server.target;
     const out: Record<string, string> = {};
     for (const [name, flags] of runs) {
       const file = join(dir, `${name}.json`);
@@ -31,7 +26,6 @@ export async function benchRuns(
     }
     return out;
   } finally {
-    server.kill();
-    await server.exited;
+    await server.stop();
   }
 }
