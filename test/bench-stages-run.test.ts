@@ -10,7 +10,7 @@ import type { BenchReport } from "../src/bench/report/types.ts";
 import { callsBefore, lengthOf, planOf, type Stage } from "../src/bench/schedule.ts";
 import { echoService } from "../src/server/echo.ts";
 import { benchOptions, type Counter, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
-import { requireBinary, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { runBinaryAsync, serveOnLoopback, type TestServer } from "./helpers.ts";
 
 /** A run in process, its report checked against the schema (reportOf). */
 async function bench(flags: BenchFlags): Promise<BenchReport> {
@@ -28,20 +28,9 @@ function expectedCalls(stages: readonly Stage[], threads: number): number {
 }
 
 /** The binary, run without blocking: the in-process server must keep answering meanwhile. */
-async function binary(args: string[]) {
+function binary(args: string[]) {
   const cwd = mkdtempSync(join(tmpdir(), "grpcperf-stages-"));
-  const p = Bun.spawn([requireBinary(), "bench", ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
+  return runBinaryAsync(["bench", ...args], { cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd } });
 }
 
 describe("staged open loop against a counting echo server", () => {

@@ -12,7 +12,7 @@ import type { StreamWorkload } from "../src/bench/stream/workload.ts";
 import { readSequence, streamBodies } from "../src/bench/stream/workload.ts";
 import { echoService } from "../src/server/echo.ts";
 import { benchOptions, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
-import { requireBinary, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { runBinaryAsync, serveOnLoopback, type TestServer } from "./helpers.ts";
 import { TESTSVC_PROTO } from "./schema-helpers.ts";
 import { startTester, type Tester } from "./testsvc.ts";
 
@@ -227,18 +227,8 @@ describe("bench --call of a streaming method (the binary, testsvc.v1.Tester on g
   afterAll(() => tester.stop());
 
   // Async: the Tester runs in this process, so a blocking spawn would leave it unable to answer.
-  const bench = async (args: string[]) => {
-    const p = Bun.spawn([requireBinary(), "bench", "-s", tester.target, "--proto", TESTSVC_PROTO, "-q", ...args], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(p.stdout).text(),
-      new Response(p.stderr).text(),
-      p.exited,
-    ]);
-    return { code, stdout, stderr };
-  };
+  const bench = (args: string[]) =>
+    runBinaryAsync(["bench", "-s", tester.target, "--proto", TESTSVC_PROTO, "-q", ...args]);
   const benchJson = async (args: string[]): Promise<{ report: BenchReport }> => {
     const r = await bench(["-c", "2", "-t", "1", "--json", ...args]);
     if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);

@@ -11,21 +11,15 @@ import type { BenchReport } from "../src/bench/report/types.ts";
 import { fail, Status } from "../src/rpc/status.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import { countingEcho, newCounter } from "./bench-helpers.ts";
-import { requireBinary, type ServedBinary, serveBinary, serveOnLoopback } from "./helpers.ts";
+import { runBinaryAsync, type ServedBinary, serveBinary, serveOnLoopback } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-threshold-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
 /** The binary, awaited without blocking this process's event loop (an in-process server may be serving). */
-async function bench(args: string[]) {
-  const p = Bun.spawn([requireBinary(), "bench", ...args], { cwd, env, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
+function bench(args: string[]) {
+  return runBinaryAsync(["bench", ...args], { cwd, env });
 }
 
 describe("bench --threshold against grpcperf serve", () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseJsonSequence } from "../src/text/json-sequence.ts";
-import { requireBinary, serveBinary } from "./helpers.ts";
+import { runBinaryAsync, serveBinary } from "./helpers.ts";
 import { FIXTURES, TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
 import { PYTHON_GRPC, startTester, type Tester, type TesterKind } from "./testsvc.ts";
 
@@ -18,19 +18,8 @@ interface Run {
 }
 
 // Async: the grpc-js server runs in this process, so a blocking spawn would stall it.
-async function grpcperf(args: readonly string[], stdin?: string): Promise<Run> {
-  const p = Bun.spawn([requireBinary(), ...args], {
-    stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
+function grpcperf(args: readonly string[], stdin?: string): Promise<Run> {
+  return runBinaryAsync(args, { stdin, env: { PATH: process.env.PATH ?? "", NO_COLOR: "1" } });
 }
 
 const values = (text: string) => {

@@ -121,3 +121,24 @@ export async function serveBinary(
     },
   };
 }
+
+/** Runs the compiled binary to its end without blocking this process's event loop, so a server running in
+ * this process keeps answering meanwhile. */
+export async function runBinaryAsync(
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn([requireBinary(), ...args], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdin: opts.stdin === undefined ? "ignore" : new Blob([opts.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
+}
