@@ -1,10 +1,11 @@
-// `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code.
+// `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code. The pieces
+// (prepareBench, runOnce, reportOfRun) are also the steps of a capacity search (find-max/).
 import { writeFileSync } from "node:fs";
 import { log } from "../log.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
 import { prepareCall } from "./call-prepare.ts";
-import { startRun } from "./coordinator.ts";
+import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
@@ -12,6 +13,7 @@ import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
+import type { BenchReport } from "./report/types.ts";
 import { buildReport } from "./summary.ts";
 import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
 
@@ -24,50 +26,68 @@ export interface BenchExit {
   readonly error?: string;
 }
 
-/**
- * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
- * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
- * (streaming: no stream ok and no message answered).
- * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
- * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
- */
-export async function runBench(given: BenchOptions, thresholds: readonly Threshold[] = []): Promise<BenchExit> {
-  // --call: schema found and requests encoded once, here, before any load thread starts.
-  let call: Parameters<typeof startRun>[2];
-  let opts = given;
-  if (given.call !== undefined) {
-    const prepared = await prepareCall(given, given.call);
-    if (!prepared.ok) return { code: prepared.code, error: prepared.error };
-    call = prepared.call;
-    // A streaming method: the stream/ loops run it, with the --stream-* settings kept for it.
-    if (prepared.stream && given.callStream) {
-      const { given: _, ...settings } = given.callStream;
-      opts = { ...given, call: undefined, stream: settings, streamWorkload: prepared.stream };
-    } else if (given.callStream?.given) {
-      return { code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
-    }
+export type CallSpec = Parameters<typeof startRun>[2];
+
+/** The options a run goes with, once --call's schema is found (and its requests encoded, once). */
+export type PreparedBench =
+  | { readonly ok: true; readonly opts: BenchOptions; readonly call: CallSpec }
+  | { readonly ok: false; readonly code: number; readonly error: string };
+
+export async function prepareBench(given: BenchOptions): Promise<PreparedBench> {
+  if (given.call === undefined) return { ok: true, opts: given, call: undefined };
+  const prepared = await prepareCall(given, given.call);
+  if (!prepared.ok) return { ok: false, code: prepared.code, error: prepared.error };
+  // A streaming method: the stream/ loops run it, with the --stream-* settings kept for it.
+  if (prepared.stream && given.callStream) {
+    const { given: _, ...settings } = given.callStream;
+    return {
+      ok: true,
+      opts: { ...given, call: undefined, stream: settings, streamWorkload: prepared.stream },
+      call: prepared.call,
+    };
   }
-  const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
-  const run = startRun(opts, live?.show, call);
-  const onSignal = () => run.stop("interrupted");
+  if (given.callStream?.given) {
+    return { ok: false, code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
+  }
+  return { ok: true, opts: given, call: prepared.call };
+}
+
+/** SIGINT/SIGTERM as an AbortSignal, for as long as `body` runs. */
+export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onSignal = () => ac.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  let outcome: Awaited<typeof run.outcome>;
   try {
-    outcome = await run.outcome;
+    return await body(ac.signal);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/** One run, with the live line on a terminal; `signal` ends it early as "interrupted". */
+export async function runOnce(opts: BenchOptions, call: CallSpec, signal: AbortSignal): Promise<RunOutcome> {
+  const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
+  const run = startRun(opts, live?.show, call);
+  const onAbort = () => run.stop("interrupted");
+  if (signal.aborted) onAbort();
+  signal.addEventListener("abort", onAbort);
+  try {
+    return await run.outcome;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
     live?.clear();
   }
-  if (outcome.kind === "unreachable") {
-    // The transport's message already names the address ("cannot connect to 127.0.0.1:1: …").
-    const error = outcome.error.startsWith("cannot")
-      ? outcome.error
-      : `cannot reach ${formatAddress(opts.server)}: ${outcome.error}`;
-    return { code: 1, error };
-  }
-  const built = buildReport({
+}
+
+/** The line for a run that could not start; the transport's message already names the address. */
+export function unreachableLine(opts: BenchOptions, error: string): string {
+  return error.startsWith("cannot") ? error : `cannot reach ${formatAddress(opts.server)}: ${error}`;
+}
+
+export function reportOfRun(opts: BenchOptions, outcome: Extract<RunOutcome, { kind: "finished" }>): BenchReport {
+  return buildReport({
     options: opts,
     startedAt: outcome.startedAt,
     threads: outcome.threads,
@@ -76,6 +96,26 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
     machine: describeMachine(),
     tool: { name: "grpcperf", version: VERSION, commit: commit() },
   });
+}
+
+/** Something answered: a streaming run cut by -z may end with every stream cancelled yet many messages answered. */
+export const answered = (r: BenchReport): boolean =>
+  r.total.ok > 0 || (r.streams !== undefined && r.streams.messages.received > 0);
+
+/**
+ * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
+ * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
+ * (streaming: no stream ok and no message answered).
+ * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
+ * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
+ */
+export async function runBench(given: BenchOptions, thresholds: readonly Threshold[] = []): Promise<BenchExit> {
+  const prepared = await prepareBench(given);
+  if (!prepared.ok) return { code: prepared.code, error: prepared.error };
+  const { opts, call } = prepared;
+  const outcome = await withInterrupt((signal) => runOnce(opts, call, signal));
+  if (outcome.kind === "unreachable") return { code: 1, error: unreachableLine(opts, outcome.error) };
+  const built = reportOfRun(opts, outcome);
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
   const text = opts.json ? formatJson(report) : formatText(report);
@@ -97,8 +137,6 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
   // The verdicts are the point of a gated run: on stderr even with --quiet, one plain line each.
   for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
-  // A streaming run cut by -z may end with every stream cancelled yet many messages answered: that counts.
-  const answered = report.total.ok > 0 || (report.streams !== undefined && report.streams.messages.received > 0);
-  if (report.aborted !== null || !answered || htmlFailed) return { code: 1 };
+  if (report.aborted !== null || !answered(report) || htmlFailed) return { code: 1 };
   return { code: verdicts.some((v) => !v.pass) ? THRESHOLD_FAILED : 0 };
 }
