@@ -29,6 +29,7 @@ function thread(n: number, services: ServiceTally[], cpuSec: number | null, wall
     sendWindowSec: 0,
     lateSends: 0,
     maxSendLagUs: 0,
+    slotWaits: 0,
     wallSec,
     cpuSec,
     // Everything completed in the first interval.

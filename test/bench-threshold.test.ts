@@ -134,6 +134,7 @@ function report(services: ServiceTally[], service: "echo" | "both" = "echo"): Be
     sendWindowSec: 0,
     lateSends: 0,
     maxSendLagUs: 0,
+    slotWaits: 0,
     wallSec: 2,
     cpuSec: 0.5,
     timeline: { warmup: null, measured: { intervals: [], endMs: 0 } },

@@ -32,6 +32,7 @@ function report(services: ServiceTally[], flags: Record<string, string>, cpus = 
     sendWindowSec: 0,
     lateSends: 0,
     maxSendLagUs: 0,
+    slotWaits: 0,
     wallSec: 1,
     cpuSec: 0.5,
     timeline: { warmup: null, measured: { intervals: [], endMs: 0 } },

@@ -80,6 +80,8 @@ export interface ThreadResult {
   /** Open loop: calls sent more than LATE_AFTER_MS after their due time, and the worst lag (µs). */
   readonly lateSends: number;
   readonly maxSendLagUs: number;
+  /** Open loop: measured calls that were due while every slot was busy (the server's doing, not the loader's). */
+  readonly slotWaits: number;
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;

@@ -16,6 +16,13 @@ import {
 } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
+import {
+  DEFAULT_STEP_WARMUP_MS,
+  type FindMaxFlags,
+  type FindMaxSettings,
+  findMaxOf,
+  SLOTS_PER_CONNECTION,
+} from "./find-max/options.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
 import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
@@ -34,7 +41,7 @@ export const MAX_THREADS_BY_DEFAULT = 4;
 export const DEFAULT_CLIENT: ClientKind = "lean";
 
 /** Flags as citty hands them over: strings, or undefined when not given. */
-export interface BenchFlags {
+export interface BenchFlags extends FindMaxFlags {
   server?: string;
   connections?: string;
   concurrency?: string;
@@ -138,6 +145,8 @@ export interface BenchOptions {
   /** --server-delay / --server-busy, µs: what each Echo or EchoStream request asks the server to take. */
   readonly serverDelayUs?: number;
   readonly serverBusyUs?: number;
+  /** --find-max: a capacity search; each step runs these options at its own rate for `stepMs`. */
+  readonly findMax?: FindMaxSettings;
 }
 
 /** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
@@ -252,8 +261,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
   const connections = connRaw ? int(connRaw, 1) : DEFAULT_CONNECTIONS;
 
+  const search = findMaxOf(flags);
+  if (!search.ok) throw new OptionError(search.error);
+  const findMax = search.value;
+
   const concRaw = layered(flags.concurrency, "concurrency", ENV_NAMES.concurrency, p?.concurrency?.toString());
-  const concurrency = concRaw ? int(concRaw, 1) : connections;
+  const concurrency = concRaw ? int(concRaw, 1) : findMax ? connections * SLOTS_PER_CONNECTION : connections;
   if (concurrency < connections) {
     throw new OptionError(
       `concurrency ${concurrency} is below connections ${connections}: every connection needs a call in flight`,
@@ -272,8 +285,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const durationFinal = reqRaw && durRaw?.source.startsWith("--preset") ? undefined : durationMs;
 
   const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
-  const staged = stagesOf(flags, durationMs);
-  const rate = staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
+  const staged = findMax ? undefined : stagesOf(flags, durationMs);
+  const rate = findMax ? findMax.startRps : staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
 
   const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
   const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
@@ -303,6 +316,17 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
   }
 
+  const warmupMs = flags.warmup
+    ? duration({ value: flags.warmup, source: "--warmup" }, true)
+    : findMax
+      ? DEFAULT_STEP_WARMUP_MS
+      : 0;
+  if (findMax && findMax.boundMs < warmupMs + findMax.stepMs) {
+    throw new OptionError(
+      `-z/--duration ${flags.duration}: no room for one step (${findMax.stepMs / 1000}s after ${warmupMs / 1000}s warm-up)`,
+    );
+  }
+
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
 
@@ -311,12 +335,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     connections,
     concurrency,
     threads,
-    requests: staged ? undefined : requests,
-    durationMs: staged ? staged.lengthMs : durationFinal,
+    requests: staged || findMax ? undefined : requests,
+    durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : durationFinal,
     rate,
     ...(staged ? { stages: staged.stages } : {}),
     service,
-    warmupMs: flags.warmup ? duration({ value: flags.warmup, source: "--warmup" }, true) : 0,
+    warmupMs,
     intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,
     payloadSize: flags["payload-size"]
       ? size({ value: flags["payload-size"], source: "--payload-size" })
@@ -332,6 +356,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),
     ...speed,
+    ...(findMax ? { findMax } : {}),
   };
 }
 
@@ -373,7 +398,7 @@ function stagesOf(flags: BenchFlags, durationMs: number | undefined) {
   const stray = loadFlags.find((f) => given(flags[f]));
   if (!ghz && stray) throw new OptionError(`--${stray} needs --load-schedule step or line`);
   if (!given(flags.stages)) {
-    if (given(flags["start-rate"])) throw new OptionError("--start-rate needs --stages");
+    if (given(flags["start-rate"])) throw new OptionError("--start-rate needs --stages or --find-max");
     if (!ghz) return undefined;
   }
   const source = ghz ? "--load-schedule" : "--stages";

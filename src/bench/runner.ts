@@ -74,7 +74,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
-  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0 };
+  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0, starved: 0 };
 
   const streams = streamContext(cfg, ctx);
   // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
@@ -144,6 +144,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           sendWindowSec: lag.sent > 0 ? (lag.lastSendMs - measureMs) / 1000 : 0,
           lateSends: lag.late,
           maxSendLagUs: Math.round(lag.maxLagMs * 1000),
+          slotWaits: lag.starved,
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),

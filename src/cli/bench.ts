@@ -1,6 +1,7 @@
 import { cpus } from "node:os";
 import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
+import { runFindMax } from "../bench/find-max/run.ts";
 import { resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { checkScopes, parseThresholds } from "../bench/threshold.ts";
@@ -29,7 +30,11 @@ const bench = defineCommand({
       type: "string",
       description: "open loop ramping: 10s:1000,30s:5000 (DUR:RATE or DUR:FROM-TO); sets the length",
     },
-    "start-rate": { type: "string", description: "--stages: the first stage ramps from this rate (default 0)" },
+    "start-rate": {
+      type: "string",
+      description:
+        "--stages: the first stage ramps from this rate (default 0); --find-max: the first step (default 100)",
+    },
     "load-schedule": {
       type: "string",
       description: "ghz's step or line rate schedule (with -z and the --load-* flags)",
@@ -39,6 +44,17 @@ const bench = defineCommand({
     "load-step-duration": { type: "string", description: "--load-schedule step: length of each step" },
     "load-end": { type: "string", description: "--load-schedule: the rate to stop changing at" },
     "load-max-duration": { type: "string", description: "--load-schedule: stop changing the rate after this long" },
+    "find-max": {
+      type: "boolean",
+      description: "search the highest rate that meets every --slo (steps of constant rate; -z bounds it, default 5m)",
+    },
+    slo: {
+      type: "string",
+      description: "--find-max: a bar each step must meet, e.g. p99<2ms, error_rate<0.1% (repeatable)",
+    },
+    precision: { type: "string", description: "--find-max: stop when the bracket is this close (default 5%)" },
+    "step-duration": { type: "string", description: "--find-max: each step's measured length (default 5s)" },
+    "max-rate": { type: "string", description: "--find-max: no step above this many calls/s" },
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
     service: {
       type: "string",
@@ -98,7 +114,12 @@ const bench = defineCommand({
   },
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
-    const flags = { ...args, protos: repeated(rawArgs, "proto"), importPaths: repeated(rawArgs, "import-path") };
+    const flags = {
+      ...args,
+      protos: repeated(rawArgs, "proto"),
+      importPaths: repeated(rawArgs, "import-path"),
+      slos: repeated(rawArgs, "slo"),
+    };
     const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
     // Bars are checked before any call is sent: a typo must not cost a whole run.
@@ -111,14 +132,19 @@ const bench = defineCommand({
         : servicesOf(r.options.service);
     const scopeProblem = checkScopes(thresholds.value, labels);
     if (scopeProblem !== undefined) throw new CliError(scopeProblem, 2);
+    const findMax = r.options.findMax;
+    if (findMax) {
+      if (thresholds.value.length > 0) throw new CliError("--find-max takes its bars as --slo, not --threshold", 2);
+      if (args.html !== undefined) throw new CliError("--html is for one run: --find-max writes text or --json", 2);
+      const sloProblem = checkScopes(findMax.slos, labels);
+      if (sloProblem !== undefined) throw new CliError(sloProblem.replace(/^--threshold/, "--slo"), 2);
+    }
     const metadata = [
       ...parseHeaders(repeated(rawArgs, "header", "H")),
       ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
     ];
-    const exit = await runBench(
-      { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html },
-      thresholds.value,
-    );
+    const options = { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html };
+    const exit = findMax ? await runFindMax(options, findMax) : await runBench(options, thresholds.value);
     if (exit.error) throw new CliError(exit.error, exit.code);
     process.exitCode = exit.code;
   },
@@ -139,10 +165,13 @@ export default withHelp(bench, {
   ],
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [
-    ["0", "the run completed and at least one call succeeded"],
+    ["0", "the run completed and at least one call succeeded; --find-max: an answer was found"],
     ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
     USAGE_EXIT,
-    [String(THRESHOLD_FAILED), "the run completed but a --threshold failed (1 wins when the run itself failed)"],
+    [
+      String(THRESHOLD_FAILED),
+      "the run completed but a --threshold failed (1 wins when the run itself failed); --find-max: no step met the SLO",
+    ],
   ],
   foreign: {
     ...CLIENT_FOREIGN,

@@ -12,6 +12,8 @@ export interface SendLag {
   /** Measured calls sent, and when the last of them went out (this thread's clock). */
   sent: number;
   lastSendMs: number;
+  /** Measured calls that were due while every slot was busy: late because of the server (or --concurrency), not the loader. */
+  starved: number;
 }
 
 export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag: SendLag): Promise<void> {
@@ -28,6 +30,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
 
   const rotation = new Rotation(ctx.workloads, ctx.rotationStart);
   let next = 0;
+  let starvedAt = -1;
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -71,7 +74,14 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
           timer = setTimeout(pump, due - now);
           return;
         }
-        if (free === 0) return; // a completion pumps again
+        if (free === 0) {
+          // a completion pumps again; the call is counted once, however many times it finds no slot
+          if (phase.record && starvedAt !== next) {
+            lag.starved++;
+            starvedAt = next;
+          }
+          return;
+        }
         const conn = ring[head] as LoadConnection;
         head = (head + 1) % capacity;
         free--;

@@ -77,6 +77,7 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
   const free: LoadConnection[] = [];
   for (const c of ctx.connections) for (let s = 0; s < c.slots; s++) free.push(c);
   let next = 0;
+  let starvedAt = -1;
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -95,7 +96,14 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
           return;
         }
         const conn = free.shift();
-        if (!conn) return; // an ending stream pumps again
+        if (!conn) {
+          // an ending stream pumps again; the stream is counted once, however many times it finds no slot
+          if (phase.record && starvedAt !== next) {
+            lag.starved++;
+            starvedAt = next;
+          }
+          return;
+        }
         next++;
         if (phase.record) {
           const behind = now - due;
