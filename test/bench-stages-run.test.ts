@@ -121,6 +121,9 @@ describe("staged open loop against a counting echo server", () => {
     [["--stages", "1s:100", "-z", "5s"], "--stages and -z/--duration exclude each other"],
     [["--stages", "3s:0"], "--stages: the schedule sends no call"],
     [["--load-schedule", "step", "--load-step", "10"], "--load-schedule needs -z/--duration"],
+    [["--stages", "1s:100,1s:5000", "--max-rate", "1000"], "the schedule peaks at 5000 calls/s, above --max-rate 1000"],
+    [["--rate", "2000", "--max-rate", "1000"], "the schedule peaks at 2000 calls/s, above --max-rate 1000"],
+    [["--max-rate", "1000"], "--max-rate needs --rate, --stages, --load-schedule or --find-max"],
   ])("bad schedule %p: one line, exit 2, no call", async (args, message) => {
     counter.calls = 0;
     const r = await binary(["--server", srv.target, ...args]);

@@ -287,6 +287,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
   const staged = findMax ? undefined : stagesOf(flags, durationMs);
   const rate = findMax ? findMax.startRps : staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
+  if (!findMax)
+    capRate(flags["max-rate"], staged ? Math.max(...staged.stages.map((s) => Math.max(s.fromRps, s.toRps))) : rate);
 
   const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
   const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
@@ -389,6 +391,18 @@ function serverSpeed(flags: BenchFlags, echo: boolean): { serverDelayUs?: number
     ...(delay ? { serverDelayUs: micros(delay, MAX_SERVER_DELAY_US) } : {}),
     ...(busy ? { serverBusyUs: micros(busy, MAX_SERVER_BUSY_US) } : {}),
   };
+}
+
+/**
+ * --max-rate: a guard against a typo'd schedule (one zero too many) flooding a shared server; the peak of
+ * --rate or the stages above it is refused before any call. (--find-max reads it as the search's cap.)
+ */
+function capRate(raw: string | undefined, peak: number | undefined): void {
+  if (!given(raw)) return;
+  const cap = Number(raw?.trim());
+  if (!Number.isFinite(cap) || cap <= 0) throw new OptionError(`--max-rate: "${raw}" is not a number of calls/s > 0`);
+  if (peak === undefined) throw new OptionError("--max-rate needs --rate, --stages, --load-schedule or --find-max");
+  if (peak > cap) throw new OptionError(`the schedule peaks at ${peak} calls/s, above --max-rate ${cap}`);
 }
 
 /** --stages or ghz's --load-schedule, checked against the flags that would bound the run otherwise. */

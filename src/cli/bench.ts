@@ -54,7 +54,10 @@ const bench = defineCommand({
     },
     precision: { type: "string", description: "--find-max: stop when the bracket is this close (default 5%)" },
     "step-duration": { type: "string", description: "--find-max: each step's measured length (default 5s)" },
-    "max-rate": { type: "string", description: "--find-max: no step above this many calls/s" },
+    "max-rate": {
+      type: "string",
+      description: "no call rate above this: refuses a --rate or --stages that peaks higher; --find-max's cap",
+    },
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
     service: {
       type: "string",

@@ -48,7 +48,6 @@ export function findMaxOf(flags: FindMaxFlags): Parsed {
       slos.length > 0 && "--slo",
       given(flags.precision) && "--precision",
       given(flags["step-duration"]) && "--step-duration",
-      given(flags["max-rate"]) && "--max-rate",
     ].find((x): x is string => typeof x === "string");
     return stray ? { ok: false, error: `${stray} needs --find-max` } : { ok: true, value: undefined };
   }
