@@ -12,6 +12,8 @@ import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
+import { markedFailure, markedReport } from "./report/markers.ts";
+import { serverClockOffsetMs } from "./clock-check.ts";
 import { buildReport } from "./summary.ts";
 import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
 
@@ -32,6 +34,13 @@ export interface BenchExit {
  * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
  */
 export async function runBench(given: BenchOptions, thresholds: readonly Threshold[] = []): Promise<BenchExit> {
+  const exit = await runBenchInner(given, thresholds);
+  // --report-markers: a run that made no report still says so between markers, so a merge names the shard.
+  if (exit.error !== undefined && given.reportMarkers) process.stdout.write(markedFailure(given.shard, exit.error));
+  return exit;
+}
+
+async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold[]): Promise<BenchExit> {
   // --call: schema found and requests encoded once, here, before any load thread starts.
   let call: Parameters<typeof startRun>[2];
   let opts = given;
@@ -47,8 +56,15 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
       return { code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
     }
   }
+  // --start-at: shards read the time on their own clocks, so see first how far ours is from the server's.
+  const clockOffsetMs = opts.startAtMs === undefined ? undefined : await serverClockOffsetMs(opts);
   const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
-  const run = startRun(opts, live?.show, call);
+  const run = startRun(opts, live?.show, call, (start) => {
+    if (start === undefined) return;
+    const waitS = (start.warmupFromEpochMs - Date.now()) / 1000;
+    if (waitS > 3600) log.warn(`--start-at is ${Math.round(waitS / 60)} min away: is it (or this machine's clock) right?`);
+    if (waitS > 1) log.info(`connected; waiting ${waitS.toFixed(1)} s for --start-at`);
+  });
   const onSignal = () => run.stop("interrupted");
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -75,10 +91,12 @@ export async function runBench(given: BenchOptions, thresholds: readonly Thresho
     aborted: outcome.aborted,
     machine: describeMachine(),
     tool: { name: "grpcperf", version: VERSION, commit: commit() },
+    ...(outcome.start ? { start: outcome.start } : {}),
+    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
   });
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
-  const text = opts.json ? formatJson(report) : formatText(report);
+  const text = opts.reportMarkers ? markedReport(report) : opts.json ? formatJson(report) : formatText(report);
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);
   let htmlFailed = false;
