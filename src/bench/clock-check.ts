@@ -2,8 +2,9 @@
 // Echo puts in its answers (NTP's four-timestamp estimate, on the quickest of a few round trips, so the
 // error is at most half that round trip). Shards read --start-at on their own clocks; a clock that is off
 // makes its shard start off by as much. Servers without grpcperf's Echo give no estimate (null).
-import { echoOnce } from "../client/echo.ts";
+
 import { openChannel } from "../client/channel.ts";
+import { echoOnce } from "../client/echo.ts";
 import { log } from "../log.ts";
 import type { BenchOptions } from "./options.ts";
 
@@ -17,7 +18,9 @@ export async function serverClockOffsetMs(o: BenchOptions): Promise<number | nul
     for (let i = 0; i < SAMPLES; i++) {
       const r = await echoOnce(channel, new Uint8Array(0), i, o.timeoutMs);
       if (!r.result.ok || r.result.serverRecvUnixNanos === 0n) {
-        log.debug(`clock check: no timestamped Echo answer (${r.result.ok ? "no timestamps" : r.result.error.details})`);
+        log.debug(
+          `clock check: no timestamped Echo answer (${r.result.ok ? "no timestamps" : r.result.error.details})`,
+        );
         return null;
       }
       const t0 = Number(r.result.clientSendUnixNanos);

@@ -95,13 +95,15 @@ export function startRun(
         case "ready":
           if (++ready === workers.length) {
             // --start-at: every shard connects first, then its warm-up leads into the measured phase at that time.
-            start = opts.startAtMs === undefined ? undefined : planStart(opts.startAtMs, opts.warmupMs, Date.now(), START_MARGIN_MS);
+            start =
+              opts.startAtMs === undefined
+                ? undefined
+                : planStart(opts.startAtMs, opts.warmupMs, Date.now(), START_MARGIN_MS);
             const startEpochMs = start?.startEpochMs ?? Date.now() + START_MARGIN_MS;
             const warmupFromEpochMs = start?.warmupFromEpochMs ?? startEpochMs;
             startedAt = new Date(startEpochMs);
             onStart?.(start);
-            for (const w of workers)
-              w.postMessage({ type: "go", startEpochMs, warmupFromEpochMs } satisfies ToThread);
+            for (const w of workers) w.postMessage({ type: "go", startEpochMs, warmupFromEpochMs } satisfies ToThread);
             if (onProgress) ticker = setInterval(() => onProgress(progressOf(snapshots, startEpochMs)), 1000);
           }
           return;

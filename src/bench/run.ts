@@ -4,16 +4,16 @@ import { log } from "../log.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
 import { prepareCall } from "./call-prepare.ts";
+import { serverClockOffsetMs } from "./clock-check.ts";
 import { startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
+import { markedFailure, markedReport } from "./report/markers.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
-import { markedFailure, markedReport } from "./report/markers.ts";
-import { serverClockOffsetMs } from "./clock-check.ts";
 import { buildReport } from "./summary.ts";
 import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
 
@@ -62,7 +62,8 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
   const run = startRun(opts, live?.show, call, (start) => {
     if (start === undefined) return;
     const waitS = (start.warmupFromEpochMs - Date.now()) / 1000;
-    if (waitS > 3600) log.warn(`--start-at is ${Math.round(waitS / 60)} min away: is it (or this machine's clock) right?`);
+    if (waitS > 3600)
+      log.warn(`--start-at is ${Math.round(waitS / 60)} min away: is it (or this machine's clock) right?`);
     if (waitS > 1) log.info(`connected; waiting ${waitS.toFixed(1)} s for --start-at`);
   });
   const onSignal = () => run.stop("interrupted");

@@ -39,7 +39,8 @@ export function distributedFields(d: DistributedInput): {
       warnings.push(
         `--start-at ${start_at.requested} had passed when this process was ready: it started ${Math.round(late)} ms late, without the warm-up`,
       );
-    else if (cut > 0) warnings.push(`--start-at: the warm-up was cut by ${Math.round(cut)} ms (ready too late for all of it)`);
+    else if (cut > 0)
+      warnings.push(`--start-at: the warm-up was cut by ${Math.round(cut)} ms (ready too late for all of it)`);
     if (clock !== null && Math.abs(clock) > CLOCK_WARN_MS)
       warnings.push(
         `this machine's clock is ${Math.round(Math.abs(clock))} ms ${clock > 0 ? "behind" : "ahead of"} the server's: --start-at is read on it, so shards may start that far apart (check NTP)`,

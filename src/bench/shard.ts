@@ -41,10 +41,7 @@ const whole = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ?
  * Job) with the count from `--shards N` or GRPCPERF_SHARDS. JOB_COMPLETION_INDEX without a count is not a
  * shard (a Job may run other things); a count without an index is an error. undefined: not sharded.
  */
-export function shardOf(
-  flags: { shard?: string; shards?: string },
-  env: Env,
-): ShardResult<ShardId | undefined> {
+export function shardOf(flags: { shard?: string; shards?: string }, env: Env): ShardResult<ShardId | undefined> {
   const countText = flags.shards ?? env.GRPCPERF_SHARDS;
   const countSource = flags.shards !== undefined ? "--shards" : "GRPCPERF_SHARDS";
   const count = countText === undefined || countText.trim() === "" ? undefined : whole(countText);

@@ -20,7 +20,10 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 /** RFC 3339 (`2026-12-04T15:00:00Z`, `…T16:00:00.250+01:00`) or Unix seconds (`1796396400`, `1796396400.5`). */
 export function parseStartAt(text: string): { ok: true; ms: number } | { ok: false; error: string } {
   const t = text.trim();
-  const bad = { ok: false as const, error: `--start-at: "${text}" is not RFC 3339 (2026-12-04T15:00:00Z) or Unix seconds` };
+  const bad = {
+    ok: false as const,
+    error: `--start-at: "${text}" is not RFC 3339 (2026-12-04T15:00:00Z) or Unix seconds`,
+  };
   if (/^\d+(\.\d+)?$/.test(t)) {
     const ms = Number(t) * 1000;
     // 13 digits are Unix milliseconds, a common slip: that would be a time tens of thousands of years away
