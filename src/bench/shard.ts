@@ -74,14 +74,15 @@ export function shardOf(flags: { shard?: string; shards?: string }, env: Env): S
 /** Slice `index` of `count` of each whole figure: split() gives the remainder to the lowest shards. */
 export function sliceOf(w: WholeLoad, id: ShardId): ShardResult<WholeLoad> {
   const part = (total: number) => split(total, id.count)[id.index] as number;
+  // Checked on the whole, so every shard refuses a load that leaves any shard without (not only the last).
   const connections = part(w.connections);
-  if (connections < 1)
+  if (w.connections < id.count)
     return {
       ok: false,
       error: `--connections ${w.connections} cannot be split over ${id.count} shards: each needs a connection`,
     };
   const requests = w.requests === undefined ? undefined : part(w.requests);
-  if (requests !== undefined && requests < 1)
+  if (w.requests !== undefined && w.requests < id.count)
     return {
       ok: false,
       error: `--requests ${w.requests} cannot be split over ${id.count} shards: each needs a call`,
