@@ -141,6 +141,12 @@ describe("through the binary", () => {
     expect(rep.stderr).toContain("are both shard 0/2");
   });
 
+  test("compare takes shard files as one run: two shards alone are one run, not two", async () => {
+    const r = await runBinaryAsync(["compare", join(dir, "s0.json"), join(dir, "s1.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the shards of one run");
+  });
+
   test("shards of another run: exit 2, one line", async () => {
     const r = await runBinaryAsync([
       "report",

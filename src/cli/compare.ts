@@ -29,15 +29,13 @@ const compare = defineCommand({
   run({ args }) {
     if (args.html && args.json) throw new CliError("compare: --html and --json exclude each other", 2);
     const files = (args._ as string[]).filter((f) => f !== "");
+    if (files.length < 2) throw new CliError(`compare: give two or more bench reports (got ${files.length})`, 2);
     // Shard files of one run count as one run, merged (runs.ts).
     const loaded = readRuns(files);
     if (!loaded.ok) throw new CliError(loaded.error, 2);
     const rendered = loaded.value;
     if (rendered.length < 2)
-      throw new CliError(
-        `compare: give two or more bench reports (got ${rendered.length} run${rendered.length === 1 ? "" : "s"})`,
-        2,
-      );
+      throw new CliError("compare: these files are the shards of one run: give another run to compare it with", 2);
     for (const r of rendered)
       if (r.report.shards && r.report.aborted !== null) log.warn(`${r.file}: ${r.report.aborted}`);
     const named: NamedReport[] = rendered.map((r) => ({ file: r.file, report: r.report }));
