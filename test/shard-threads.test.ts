@@ -1,12 +1,16 @@
 // Threads, processes, machines: the same total work given to one process with --threads 2, and to two
 // shard processes with --threads 1 each (merged), comes out as the same figures — calls, connections, the
-// options of the whole, the open loop's exact number of sends — and `compare` sees no set-up difference.
+// options of the whole, the open loop's exact number of sends — and `compare` sees no set-up difference;
+// and {{.RequestNumber}} stays one numbering over the shards.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EchoMethod } from "../src/api/echo.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
-import { runBinaryAsync, type ServedBinary, serveBinary } from "./helpers.ts";
+import { echo } from "../src/server/echo.ts";
+import { unary } from "../src/server/handler.ts";
+import { runBinaryAsync, type ServedBinary, serveBinary, serveOnLoopback } from "./helpers.ts";
 
 let server: ServedBinary;
 let dir: string;
@@ -77,3 +81,46 @@ describe("--threads 2 in one process, or 2 shard processes of --threads 1", () =
     expect(cmp.filter((k) => k.startsWith("options") || k === "mode")).toEqual([]);
   }, 60_000);
 });
+
+test("{{.RequestNumber}} is unique over all shards: shard I numbers its calls I, I + N, …", async () => {
+  const seen: number[] = [];
+  const srv = await serveOnLoopback([
+    {
+      name: "grpcperf.v1.Echo",
+      methods: [
+        unary(EchoMethod, (req, ctx) => {
+          seen.push(Number(req.sequence));
+          return { ok: true, value: echo(req, ctx.recvNanos) };
+        }),
+      ],
+    },
+  ]);
+  try {
+    const runs = await Promise.all(
+      [0, 1, 2].map((i) =>
+        runBinaryAsync([
+          "bench",
+          "-s",
+          srv.target,
+          "--call",
+          "grpcperf.v1.Echo/Echo",
+          "-d",
+          '{"sequence": {{.RequestNumber}}}',
+          "-n",
+          "300",
+          "-c",
+          "3",
+          "--threads",
+          "1",
+          "--shard",
+          `${i}/3`,
+          "-q",
+        ]),
+      ),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, k) => k));
+  } finally {
+    await srv.stop();
+  }
+}, 60_000);

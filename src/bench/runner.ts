@@ -60,12 +60,19 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     return { ok: false, error: failed.error.details };
   }
 
-  const workloads = buildWorkloads(cfg.workload, () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1));
+  // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
+  const shardOf = cfg.shard ?? { index: 0, count: 1 };
+  const workloads = buildWorkloads(
+    cfg.workload,
+    () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * shardOf.count + shardOf.index,
+  );
   const open = cfg.rate !== undefined;
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
   const bodies = Math.max(...workloads.map((w) => w.bodies.length));
-  const rotationStart = Math.floor((cfg.thread * bodies) / cfg.threads) * workloads.length;
+  // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
+  const lane = shardOf.index * cfg.threads + cfg.thread;
+  const rotationStart = Math.floor((lane * bodies) / (cfg.threads * shardOf.count)) * workloads.length;
   const ctx: LoadContext = {
     connections,
     workloads,
@@ -101,8 +108,9 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         const startMs = startEpochMs + clockToPerf;
         const warmupFromMs = Math.max(startMs, warmupFromEpochMs + clockToPerf);
         const measureMs = startMs + cfg.warmupMs;
+        // In steps, so a run stopped while it waits for --start-at (SIGTERM from a deleted Job) ends at once.
         const sleepUntil = async (ms: number) => {
-          if (ms > performance.now()) await Bun.sleep(ms - performance.now());
+          while (ms > performance.now() && !ctx.stopped()) await Bun.sleep(Math.min(250, ms - performance.now()));
         };
         await sleepUntil(Math.min(warmupFromMs, measureMs));
         // Both phases' intervals start at instants every thread shares (start, start + warm-up); a warm-up cut
