@@ -42,16 +42,16 @@ quote() {
 render() {
   local line arg
   while IFS= read -r line || [[ -n "$line" ]]; do
-    if [[ "$line" == *"# @BENCH_ARGS@"* ]]; then
+    if [[ "$line" == *"# __BENCH_ARGS__"* ]]; then
       local indent="${line%%#*}"
       for arg in "${bench_args[@]}"; do printf '%s- %s\n' "$indent" "$(quote "$arg")"; done
       continue
     fi
-    line="${line//@NAME@/$name}"
-    line="${line//@SHARDS@/$shards}"
-    line="${line//@IMAGE@/$image}"
-    line="${line//@SERVER@/$server}"
-    line="${line//@START_AT@/$start_at}"
+    line="${line//__NAME__/$name}"
+    line="${line//__SHARDS__/$shards}"
+    line="${line//__IMAGE__/$image}"
+    line="${line//__SERVER__/$server}"
+    line="${line//__START_AT__/$start_at}"
     printf '%s\n' "$line"
   done <"$template"
 }

@@ -110,8 +110,8 @@ describe("the Indexed Job", () => {
 
   test("the template itself, with sample values, is a valid Job", () => {
     const text = readFileSync(join(ROOT, "deploy", "kubernetes", "job.yaml"), "utf8")
-      .replaceAll("@SHARDS@", "2")
-      .replaceAll(/@[A-Z_]+@/g, "x");
+      .replaceAll("__SHARDS__", "2")
+      .replaceAll(/__[A-Z_]+__/g, "x");
     expect(() => new Job(Bun.YAML.parse(text) as Manifest).validate()).not.toThrow();
   });
 
