@@ -92,6 +92,22 @@ describe("mergeShards", () => {
     expect(gone.report.total.requests).toBe(200);
   });
 
+  test("time series align on the wall clock: a shard that started 2 intervals late lands 2 intervals later", () => {
+    const late = { ...s1, started_at: new Date(Date.parse(s1.started_at) + 2000).toISOString() };
+    const m = mergeShards([input("s0.json", s0), input("late.json", late)]);
+    if (!m.ok) throw new Error(m.error);
+    const measured = (m.report.timeline?.points ?? []).filter((p) => !p.warmup);
+    const ok = (r: BenchReport) => (r.timeline?.points ?? []).filter((p) => !p.warmup).map((p) => p.ok);
+    expect(measured.map((p) => p.ok)).toEqual(
+      Array.from(
+        { length: Math.max(ok(s0).length, ok(s1).length + 2) },
+        (_, i) => (ok(s0)[i] ?? 0) + (ok(s1)[i - 2] ?? 0),
+      ),
+    );
+    expect(measured.map((p) => p.start_s)).toEqual(measured.map((_, i) => 0.1 + i));
+    expect(m.report.duration_s).toBeGreaterThanOrEqual(2);
+  });
+
   test("another target, method option, version or shard count: refused, naming the difference", () => {
     expect(errorOf([input("s0.json", s0), input("b.json", s1Elsewhere)])).toMatch(
       /^b\.json is not a shard of the run of s0\.json: options\.server is "127\.0\.0\.1:\d+" there, "127\.0\.0\.1:\d+" in s0\.json$/,
