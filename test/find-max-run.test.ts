@@ -198,6 +198,7 @@ describe("bad --find-max flags: exit 2 and one line, before any call", () => {
     [["--find-max", "--slo", "p99<2ms", "--start-rate", "-5"], /--start-rate: "-5" is not a whole number/],
     [["--find-max", "--slo", "p99<2ms", "--threshold", "p99<1ms"], /--slo, not --threshold/],
     [["--find-max", "--slo", "p99<2ms", "--service", "both"], /--slo "p99<2ms": this run has echo and crypto/],
+    [["--find-max", "--slo", "p99<2ms", "--shard", "1/2"], /--find-max runs from one loader: it excludes --shard/],
   ];
   for (const [args, error] of cases) {
     test(args.join(" "), async () => {

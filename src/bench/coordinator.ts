@@ -15,6 +15,7 @@ import {
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
 import { planThreads } from "./plan.ts";
+import { planStart, type StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import type { WorkloadSpec } from "./workload.ts";
 
@@ -35,6 +36,8 @@ export type RunOutcome =
       readonly processCpuSec: number;
       /** Why the run ended early, if it did (server gone, interrupted). */
       readonly aborted: string | null;
+      /** --start-at: how this process's start was planned once it was ready. */
+      readonly start?: StartPlan;
     };
 
 export interface RunHandle {
@@ -50,6 +53,8 @@ export function startRun(
   opts: BenchOptions,
   onProgress?: (p: Progress) => void,
   call?: WorkloadSpec["call"],
+  /** Called once every thread is connected, with the --start-at plan (undefined without one). */
+  onStart?: (start: StartPlan | undefined) => void,
 ): RunHandle {
   const shared = new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT);
   const flags = new Int32Array(shared);
@@ -58,12 +63,18 @@ export function startRun(
     aborted ??= reason;
     Atomics.store(flags, SHARED_STOP, 1);
   };
-  const plans = planThreads(opts.connections, opts.concurrency, opts.threads);
+  // A shard's connections are numbered after the lower shards' ones, so merged reports keep one numbering.
+  const first = opts.shard?.firstConnection ?? 0;
+  const plans = planThreads(opts.connections, opts.concurrency, opts.threads).map((p) => ({
+    ...p,
+    connections: p.connections.map((c) => ({ ...c, index: c.index + first })),
+  }));
   const workers = plans.map(() => new Worker(workerScriptUrl(import.meta.url, "bench/worker.ts")));
 
   const outcome = new Promise<RunOutcome>((resolve, reject) => {
     const cpu0 = processCpuSeconds();
     let startedAt = new Date();
+    let start: StartPlan | undefined;
     let ready = 0;
     let settled = false;
     const results: ThreadResult[] = [];
@@ -83,9 +94,16 @@ export function startRun(
       switch (m.type) {
         case "ready":
           if (++ready === workers.length) {
-            const startEpochMs = Date.now() + START_MARGIN_MS;
+            // --start-at: every shard connects first, then its warm-up leads into the measured phase at that time.
+            start =
+              opts.startAtMs === undefined
+                ? undefined
+                : planStart(opts.startAtMs, opts.warmupMs, Date.now(), START_MARGIN_MS);
+            const startEpochMs = start?.startEpochMs ?? Date.now() + START_MARGIN_MS;
+            const warmupFromEpochMs = start?.warmupFromEpochMs ?? startEpochMs;
             startedAt = new Date(startEpochMs);
-            for (const w of workers) w.postMessage({ type: "go", startEpochMs } satisfies ToThread);
+            onStart?.(start);
+            for (const w of workers) w.postMessage({ type: "go", startEpochMs, warmupFromEpochMs } satisfies ToThread);
             if (onProgress) ticker = setInterval(() => onProgress(progressOf(snapshots, startEpochMs)), 1000);
           }
           return;
@@ -111,6 +129,7 @@ export function startRun(
               threads: results,
               processCpuSec: processCpuSeconds() - cpu0,
               aborted,
+              ...(start ? { start } : {}),
             });
           }
           return;
@@ -135,8 +154,14 @@ export function startRun(
         },
         timeoutMs: opts.timeoutMs,
         tls: opts.tls,
-        rate: opts.rate,
-        ...(opts.stages ? { stages: opts.stages } : {}),
+        // A shard keeps the whole run's schedule and sends its share of it (schedule.ts).
+        rate: opts.shard ? opts.shard.whole.rate : opts.rate,
+        ...(opts.shard?.whole.stages
+          ? { stages: opts.shard.whole.stages }
+          : opts.stages
+            ? { stages: opts.stages }
+            : {}),
+        ...(opts.shard ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,

@@ -42,6 +42,8 @@ export interface ThreadConfig {
   readonly metadata?: Metadata;
   /** Streaming run: streams of this method replace the unary workload. */
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
+  /** A sharded run: `rate` and `stages` are then the whole run's, and this shard sends its share of them. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 export interface ErrorCount {
@@ -89,6 +91,8 @@ export interface ThreadResult {
   readonly streams?: StreamTally;
   /** Per-interval counts and latency, warm-up apart, for the report's timeline. */
   readonly timeline: ThreadTimeline;
+  /** How long after its planned start the measured phase began on this thread (timers wake late), ms. */
+  readonly startLagMs?: number;
 }
 
 export interface ProgressSnapshot {
@@ -101,7 +105,12 @@ export interface ProgressSnapshot {
 
 export type ToThread =
   | { readonly type: "start"; readonly config: ThreadConfig }
-  | { readonly type: "go"; readonly startEpochMs: number };
+  | {
+      readonly type: "go";
+      readonly startEpochMs: number;
+      /** --start-at: the warm-up's calls begin here (later than startEpochMs when it had to be cut short). */
+      readonly warmupFromEpochMs?: number;
+    };
 
 export type FromThread =
   | { readonly type: "ready" }

@@ -25,6 +25,7 @@ import {
 } from "./find-max/options.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
+import { distributedOptions, type ShardRun } from "./shard.ts";
 import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
 import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
@@ -86,6 +87,11 @@ export interface BenchFlags extends FindMaxFlags {
   "load-step-duration"?: string;
   "load-end"?: string;
   "load-max-duration"?: string;
+  /** Distributed runs (shard.ts): --shard I/N, --shards N, --start-at TIME, --report-markers. */
+  shard?: string;
+  shards?: string;
+  "start-at"?: string;
+  "report-markers"?: boolean;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -147,6 +153,12 @@ export interface BenchOptions {
   readonly serverBusyUs?: number;
   /** --find-max: a capacity search; each step runs these options at its own rate for `stepMs`. */
   readonly findMax?: FindMaxSettings;
+  /** --shard / JOB_COMPLETION_INDEX: this process runs one slice of the whole (shard.ts). */
+  readonly shard?: ShardRun;
+  /** --start-at: the measured phase starts at this Unix time (ms), after connecting and warming up. */
+  readonly startAtMs?: number;
+  /** --report-markers: the JSON report on stdout between marker lines (for kubectl logs). */
+  readonly reportMarkers?: boolean;
 }
 
 /** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
@@ -520,7 +532,8 @@ function defaultTimeout(stream: StreamSettings | undefined): number {
 
 export function resolveOptions(flags: BenchFlags, env: Env, cpus: number): Resolved {
   try {
-    return { ok: true, options: resolveOrThrow(flags, env, cpus) };
+    const d = distributedOptions(resolveOrThrow(flags, env, cpus), flags, env);
+    return d.ok ? { ok: true, options: d.value } : d;
   } catch (err) {
     if (err instanceof OptionError) return { ok: false, error: err.message };
     throw err;

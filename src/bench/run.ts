@@ -5,12 +5,14 @@ import { log } from "../log.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
 import { prepareCall } from "./call-prepare.ts";
+import { serverClockOffsetMs } from "./clock-check.ts";
 import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
+import { markedFailure, markedReport } from "./report/markers.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
 import type { BenchReport } from "./report/types.ts";
@@ -66,15 +68,26 @@ export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>
   }
 }
 
+/** A run's outcome, with the server-clock estimate --start-at made before it (undefined without one). */
+export type RunResult = { readonly outcome: RunOutcome; readonly clockOffsetMs: number | null | undefined };
+
 /** One run, with the live line on a terminal; `signal` ends it early as "interrupted". */
-export async function runOnce(opts: BenchOptions, call: CallSpec, signal: AbortSignal): Promise<RunOutcome> {
+export async function runOnce(opts: BenchOptions, call: CallSpec, signal: AbortSignal): Promise<RunResult> {
+  // --start-at: shards read the time on their own clocks, so see first how far ours is from the server's.
+  const clockOffsetMs = opts.startAtMs === undefined ? undefined : await serverClockOffsetMs(opts);
   const live = !opts.quiet && process.stderr.isTTY === true ? terminalProgress(process.stderr) : undefined;
-  const run = startRun(opts, live?.show, call);
+  const run = startRun(opts, live?.show, call, (start) => {
+    if (start === undefined) return;
+    const waitS = (start.warmupFromEpochMs - Date.now()) / 1000;
+    if (waitS > 3600)
+      log.warn(`--start-at is ${Math.round(waitS / 60)} min away: is it (or this machine's clock) right?`);
+    if (waitS > 1) log.info(`connected; waiting ${waitS.toFixed(1)} s for --start-at`);
+  });
   const onAbort = () => run.stop("interrupted");
   if (signal.aborted) onAbort();
   signal.addEventListener("abort", onAbort);
   try {
-    return await run.outcome;
+    return { outcome: await run.outcome, clockOffsetMs };
   } finally {
     signal.removeEventListener("abort", onAbort);
     live?.clear();
@@ -86,7 +99,11 @@ export function unreachableLine(opts: BenchOptions, error: string): string {
   return error.startsWith("cannot") ? error : `cannot reach ${formatAddress(opts.server)}: ${error}`;
 }
 
-export function reportOfRun(opts: BenchOptions, outcome: Extract<RunOutcome, { kind: "finished" }>): BenchReport {
+export function reportOfRun(
+  opts: BenchOptions,
+  outcome: Extract<RunOutcome, { kind: "finished" }>,
+  clockOffsetMs?: number | null,
+): BenchReport {
   return buildReport({
     options: opts,
     startedAt: outcome.startedAt,
@@ -95,6 +112,8 @@ export function reportOfRun(opts: BenchOptions, outcome: Extract<RunOutcome, { k
     aborted: outcome.aborted,
     machine: describeMachine(),
     tool: { name: "grpcperf", version: VERSION, commit: commit() },
+    ...(outcome.start ? { start: outcome.start } : {}),
+    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
   });
 }
 
@@ -110,15 +129,22 @@ export const answered = (r: BenchReport): boolean =>
  * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
  */
 export async function runBench(given: BenchOptions, thresholds: readonly Threshold[] = []): Promise<BenchExit> {
+  const exit = await runBenchInner(given, thresholds);
+  // --report-markers: a run that made no report still says so between markers, so a merge names the shard.
+  if (exit.error !== undefined && given.reportMarkers) process.stdout.write(markedFailure(given.shard, exit.error));
+  return exit;
+}
+
+async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold[]): Promise<BenchExit> {
   const prepared = await prepareBench(given);
   if (!prepared.ok) return { code: prepared.code, error: prepared.error };
   const { opts, call } = prepared;
-  const outcome = await withInterrupt((signal) => runOnce(opts, call, signal));
+  const { outcome, clockOffsetMs } = await withInterrupt((signal) => runOnce(opts, call, signal));
   if (outcome.kind === "unreachable") return { code: 1, error: unreachableLine(opts, outcome.error) };
-  const built = reportOfRun(opts, outcome);
+  const built = reportOfRun(opts, outcome, clockOffsetMs);
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
-  const text = opts.json ? formatJson(report) : formatText(report);
+  const text = opts.reportMarkers ? markedReport(report) : opts.json ? formatJson(report) : formatText(report);
   if (opts.output) writeFileSync(opts.output, text);
   else process.stdout.write(text);
   let htmlFailed = false;

@@ -30,8 +30,9 @@ export interface ThreadHooks {
 }
 
 export interface PreparedThread {
-  /** Runs warm-up and measured phase, starting at startEpochMs (the same instant for every thread). */
-  run(startEpochMs: number): Promise<ThreadResult>;
+  /** Runs warm-up and measured phase, starting at startEpochMs (the same instant for every thread); the
+   * warm-up's calls begin at warmupFromEpochMs when given (--start-at left too little time for all of it). */
+  run(startEpochMs: number, warmupFromEpochMs?: number): Promise<ThreadResult>;
   close(): Promise<void>;
 }
 
@@ -59,12 +60,19 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     return { ok: false, error: failed.error.details };
   }
 
-  const workloads = buildWorkloads(cfg.workload, () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1));
+  // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
+  const shardOf = cfg.shard ?? { index: 0, count: 1 };
+  const workloads = buildWorkloads(
+    cfg.workload,
+    () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * shardOf.count + shardOf.index,
+  );
   const open = cfg.rate !== undefined;
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
   const bodies = Math.max(...workloads.map((w) => w.bodies.length));
-  const rotationStart = Math.floor((cfg.thread * bodies) / cfg.threads) * workloads.length;
+  // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
+  const lane = shardOf.index * cfg.threads + cfg.thread;
+  const rotationStart = Math.floor((lane * bodies) / (cfg.threads * shardOf.count)) * workloads.length;
   const ctx: LoadContext = {
     connections,
     workloads,
@@ -82,7 +90,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   const runPhase = (phase: Phase) => {
     const staged = plan && phase.record ? { plan } : {};
     const rate = plan && !phase.record ? (cfg.stages?.[0]?.toRps ?? 0) : (cfg.rate ?? 0);
-    const schedule = { rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs, ...staged };
+    const shard = cfg.shard ? { shards: cfg.shard.count, shard: cfg.shard.index } : {};
+    const schedule = { rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs, ...staged, ...shard };
     if (streams) {
       return cfg.rate === undefined
         ? closedStreamLoop(streams, phase, tickets)
@@ -94,17 +103,26 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   return {
     ok: true,
     thread: {
-      async run(startEpochMs) {
-        const startMs = performance.now() + (startEpochMs - Date.now());
+      async run(startEpochMs, warmupFromEpochMs = startEpochMs) {
+        const clockToPerf = performance.now() - Date.now();
+        const startMs = startEpochMs + clockToPerf;
+        const warmupFromMs = Math.max(startMs, warmupFromEpochMs + clockToPerf);
         const measureMs = startMs + cfg.warmupMs;
-        if (startMs > performance.now()) await Bun.sleep(startMs - performance.now());
-        // Both phases' intervals start at instants every thread shares (start, start + warm-up).
+        // In steps, so a run stopped while it waits for --start-at (SIGTERM from a deleted Job) ends at once.
+        const sleepUntil = async (ms: number) => {
+          while (ms > performance.now() && !ctx.stopped()) await Bun.sleep(Math.min(250, ms - performance.now()));
+        };
+        await sleepUntil(Math.min(warmupFromMs, measureMs));
+        // Both phases' intervals start at instants every thread shares (start, start + warm-up); a warm-up cut
+        // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
         let warmup: ThreadTimeline["warmup"] = null;
         if (cfg.warmupMs > 0) {
           const timeline = new IntervalRecorder(startMs, cfg.intervalMs, lastIntervalOf(cfg.warmupMs, cfg.intervalMs));
-          await runPhase({ startMs, endMs: measureMs, requests: undefined, record: false, timeline });
+          if (warmupFromMs < measureMs)
+            await runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
           warmup = timeline.finish(performance.now());
         }
+        await sleepUntil(measureMs);
         const measured = new IntervalRecorder(
           measureMs,
           cfg.intervalMs,
@@ -149,6 +167,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),
           timeline,
+          startLagMs: Math.max(0, t0 - measureMs),
         };
       },
       async close() {

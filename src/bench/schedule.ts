@@ -2,7 +2,9 @@
 // another over its length (--rate is one flat stage). N(t), the calls due by t, is the integral of the rate;
 // call k (0-based, over all threads) is due at the t where N(t) = k, so with a flat rate call k is due at
 // start + k / rate. Thread j of T sends the calls k ≡ j (mod T), so the threads together keep one schedule
-// without talking to each other. Pure.
+// without talking to each other. Shards (shard.ts) extend this over processes: shard I of N keeps the whole
+// schedule and sends the calls k ≡ I (mod N), its thread j of T those with ⌊k/N⌋ ≡ j (mod T), so the union
+// of every shard's threads is exactly one run's schedule, whatever each shard's thread count. Pure.
 
 /** One stretch of the target rate: from `fromRps` to `toRps` (calls/s) over `durationMs`. */
 export interface Stage {
@@ -20,6 +22,9 @@ export interface Schedule {
   readonly startMs: number;
   /** Staged rates (planOf); absent for one flat rate, which keeps the plain formulas. */
   readonly plan?: RatePlan;
+  /** A sharded run: `rate` and `plan` are the whole run's, this process sends the calls k ≡ shard (mod shards). */
+  readonly shards?: number;
+  readonly shard?: number;
 }
 
 /** Stages with the calls due before each one starts, for finding a call's stage by binary search. */
@@ -86,7 +91,7 @@ function lastAtMost(xs: readonly number[], x: number): number {
 
 /** Due time (ms, caller's clock) of this thread's i-th call. */
 export function dueAt(s: Schedule, i: number): number {
-  const k = i * s.threads + s.thread;
+  const k = (i * s.threads + s.thread) * (s.shards ?? 1) + (s.shard ?? 0);
   if (s.plan) return s.startMs + dueOffset(s.plan, k);
   return s.startMs + (k * 1000) / s.rate;
 }
@@ -101,8 +106,9 @@ export function callsBefore(s: Schedule, endMs: number): number {
   // global calls due in [start, end) are the k < N(end); the epsilon absorbs float noise in end - start
   // (2000.0000000002 ms)
   const due = s.plan ? callsDueBy(s.plan, endMs - s.startMs) : ((endMs - s.startMs) * s.rate) / 1000;
-  const k = Math.ceil(due - 1e-6);
-  return callsOfThread(Math.max(0, k), s.threads, s.thread);
+  const k = Math.max(0, Math.ceil(due - 1e-6));
+  const mine = callsOfThread(k, s.shards ?? 1, s.shard ?? 0);
+  return callsOfThread(mine, s.threads, s.thread);
 }
 
 /** The schedule's mean target rate (calls/s) between two offsets from its start (ms). */

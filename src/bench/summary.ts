@@ -13,6 +13,8 @@ import {
   type ThreadCpu,
 } from "./report/types.ts";
 import { LATE_AFTER_MS } from "./schedule.ts";
+import { distributedFields } from "./shard-report.ts";
+import type { StartPlan } from "./start-at.ts";
 import { streamsReport } from "./stream/report.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import { timelineReport } from "./timeline/report.ts";
@@ -27,6 +29,9 @@ export interface SummaryInput {
   readonly aborted: string | null;
   readonly machine: BenchReport["machine"];
   readonly tool: BenchReport["tool"];
+  /** --start-at's plan and the measured clock offset (shard-report.ts). */
+  readonly start?: StartPlan;
+  readonly clockOffsetMs?: number | null;
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -120,6 +125,8 @@ export function buildReport(input: SummaryInput): BenchReport {
     rate: o.rate,
     ...(o.stages ? { stages: o.stages } : {}),
   });
+  const distributed = distributedFields(input);
+  warnings.push(...distributed.warnings);
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
@@ -185,5 +192,6 @@ export function buildReport(input: SummaryInput): BenchReport {
     timeline,
     ...(o.stages ? { stages: stagesReport(timeline.points, o.stages, o.warmupMs) } : {}),
     ...(streams ? { streams } : {}),
+    ...distributed.fields,
   };
 }

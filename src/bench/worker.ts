@@ -18,7 +18,7 @@ async function handle(m: ToThread): Promise<void> {
     return post({ type: "ready" });
   }
   if (!prepared) return post({ type: "crashed", error: "go before start" });
-  const result = await prepared.run(m.startEpochMs);
+  const result = await prepared.run(m.startEpochMs, m.warmupFromEpochMs);
   await prepared.close();
   post({ type: "done", result });
 }

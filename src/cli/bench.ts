@@ -112,6 +112,17 @@ const bench = defineCommand({
       type: "string",
       description: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, crypto:p99<5ms (repeatable; exit 99)",
     },
+    // Distributed runs (README "More than one machine").
+    shard: { type: "string", description: "run slice I of N of the load: 0/4 … 3/4 (remainders go to the lowest)" },
+    shards: { type: "string", description: "shard count, the index from JOB_COMPLETION_INDEX (env GRPCPERF_SHARDS)" },
+    "start-at": {
+      type: "string",
+      description: "connect and warm up, then measure from this wall-clock time (RFC 3339 or Unix seconds)",
+    },
+    "report-markers": {
+      type: "boolean",
+      description: "the JSON report on one stdout line between --- grpcperf report … begin/end --- markers",
+    },
     ...tlsClientArgs,
     ...logLevelArg,
   },
@@ -165,6 +176,8 @@ export default withHelp(bench, {
     ["TRANSPORT", "tcp, unix, vsock, hvsock; must match the address (--transport)"],
     ["SERVICE, BENCHMARK_TYPE", "echo, crypto, both or echo-stream (--service)"],
     ["GRPC_CLIENT", "lean or http2 (--client)"],
+    ["GRPCPERF_SHARDS", "shard count (--shards); the index comes from JOB_COMPLETION_INDEX"],
+    ["JOB_COMPLETION_INDEX", "this shard's index, set by a Kubernetes Indexed Job (--shard wins)"],
   ],
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [

@@ -8,7 +8,7 @@ import {
   type NamedReport,
 } from "../bench/report/compare.ts";
 import { formatHtml } from "../bench/report/html.ts";
-import { type NamedRendered, readRendered } from "../bench/report/rendered.ts";
+import { readRuns } from "../bench/report/runs.ts";
 import { log } from "../log.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
@@ -20,7 +20,7 @@ const compare = defineCommand({
     files: {
       type: "positional",
       required: false,
-      description: "two or more bench JSON reports; the first is the base",
+      description: "two or more bench JSON reports; the first is the base (shard files of one run merge into one)",
     },
     json: { type: "boolean", description: "one JSON document instead of the table" },
     html: { type: "boolean", description: "one HTML page overlaying every run's percentile curve and throughput" },
@@ -30,12 +30,14 @@ const compare = defineCommand({
     if (args.html && args.json) throw new CliError("compare: --html and --json exclude each other", 2);
     const files = (args._ as string[]).filter((f) => f !== "");
     if (files.length < 2) throw new CliError(`compare: give two or more bench reports (got ${files.length})`, 2);
-    const rendered: NamedRendered[] = [];
-    for (const file of files) {
-      const loaded = readRendered(file);
-      if (!loaded.ok) throw new CliError(loaded.error, 2);
-      rendered.push(loaded.named);
-    }
+    // Shard files of one run count as one run, merged (runs.ts).
+    const loaded = readRuns(files);
+    if (!loaded.ok) throw new CliError(loaded.error, 2);
+    const rendered = loaded.value;
+    if (rendered.length < 2)
+      throw new CliError("compare: these files are the shards of one run: give another run to compare it with", 2);
+    for (const r of rendered)
+      if (r.report.shards && r.report.aborted !== null) log.warn(`${r.file}: ${r.report.aborted}`);
     const named: NamedReport[] = rendered.map((r) => ({ file: r.file, report: r.report }));
     const c = compareRuns(named);
     const warning = differenceLine(c);

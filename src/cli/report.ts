@@ -4,14 +4,17 @@ import { defineCommand } from "citty";
 import { formatCsv } from "../bench/report/csv.ts";
 import { formatHtml } from "../bench/report/html.ts";
 import { formatMarkdown, timelineLine } from "../bench/report/markdown.ts";
-import { type NamedRendered, readRendered } from "../bench/report/rendered.ts";
+import type { NamedRendered } from "../bench/report/rendered.ts";
+import { readRuns } from "../bench/report/runs.ts";
 import { formatText } from "../bench/report/text.ts";
 import { THRESHOLD_FAILED } from "../bench/run.ts";
 import { evaluate, parseThresholds, type Threshold, verdictLine } from "../bench/threshold.ts";
+import { log } from "../log.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
 import { writeOutput } from "./output.ts";
 import { repeated } from "./repeated.ts";
+import { runMerge } from "./report-merge.ts";
 
 const FORMATS = ["text", "json", "csv", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -48,13 +51,29 @@ function judge(thresholds: readonly Threshold[], runs: readonly NamedRendered[])
   return failed;
 }
 
+/** Says on stderr which merged runs lack shards; true if any does. */
+function warnIncomplete(runs: readonly NamedRendered[]): boolean {
+  let incomplete = false;
+  for (const n of runs) {
+    if (n.report.shards === undefined || n.report.aborted === null) continue;
+    log.error(`${n.file}: ${n.report.aborted}`);
+    incomplete = true;
+  }
+  return incomplete;
+}
+
 const report = defineCommand({
   meta: {
     name: "report",
-    description: "Render saved bench reports (bench --json / -o FILE) as text, JSON, CSV, Markdown or HTML",
+    description:
+      "Render saved bench reports (bench --json / -o FILE) as text, JSON, CSV, Markdown or HTML; report merge: shards into one",
   },
   args: {
-    files: { type: "positional", required: false, description: "one or more bench JSON reports" },
+    files: {
+      type: "positional",
+      required: false,
+      description: "one or more bench JSON reports (shard files of one run are merged); or: merge SHARD.json… -o FILE",
+    },
     format: { type: "string", alias: "f", description: "text (default), json, csv (the time series), markdown, html" },
     html: { type: "boolean", description: "the same as --format html" },
     output: { type: "string", alias: "o", description: "write to FILE instead of stdout" },
@@ -68,30 +87,39 @@ const report = defineCommand({
     if (!bars.ok) throw new CliError(bars.error, 2);
     const thresholds = bars.value;
     const files = (args._ as string[]).filter((f) => f !== "");
+    // `report merge A.json B.json … -o merged.json`: a word, not a subcommand, so `report FILE…` stays as it was.
+    if (files[0] === "merge") {
+      if (args.format !== undefined || args.html)
+        throw new CliError("report merge writes JSON: drop --format/--html", 2);
+      return runMerge(files.slice(1), args.output, thresholds);
+    }
     if (files.length === 0) throw new CliError("report: give one or more bench reports (bench --json -o FILE)", 2);
     const asked = args.format ?? (args.html ? "html" : "text");
     if (!FORMATS.includes(asked as Format))
       throw new CliError(`report: --format ${asked}: not one of ${FORMATS.join(", ")}`, 2);
     if (args.html && asked !== "html") throw new CliError(`report: --html and --format ${asked} disagree`, 2);
-    const runs: NamedRendered[] = [];
-    for (const file of files) {
-      const loaded = readRendered(file);
-      if (!loaded.ok) throw new CliError(loaded.error, 2);
-      runs.push(loaded.named);
-    }
+    // Shard files of one run are merged first (runs.ts).
+    const loaded = readRuns(files);
+    if (!loaded.ok) throw new CliError(loaded.error, 2);
+    const runs = loaded.value;
     writeOutput(args.output, render(asked as Format, runs), "report");
     // Bars on saved runs, as bench --threshold judges a live one: a verdict line each, exit 99 on a miss.
     const failed = judge(thresholds, runs);
     if (failed) process.exitCode = THRESHOLD_FAILED;
+    // A merged run without all its shards proves nothing about the whole: 1 wins over 99, as in bench.
+    if (warnIncomplete(runs)) process.exitCode = 1;
   },
 });
 
 export default withHelp(report, {
   env: [],
   exits: [
-    ["0", "the reports were rendered"],
-    ["1", "the output file could not be written"],
-    ["2", "usage error; a file missing, not JSON or not a bench report; a malformed --threshold"],
+    ["0", "the reports were rendered (merge: every shard was there and ran through)"],
+    ["1", "the output file could not be written; a merged run lacks a shard, or one failed (report written)"],
+    [
+      "2",
+      "usage error; a file missing, not JSON or not a bench report; shards of different runs; a malformed --threshold",
+    ],
     [String(THRESHOLD_FAILED), "a --threshold failed on a report"],
   ],
 });

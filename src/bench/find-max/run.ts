@@ -57,7 +57,7 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
         return;
       }
       const stepOpts: BenchOptions = { ...opts, rate: next.rps, durationMs: settings.stepMs, requests: undefined };
-      const outcome = await runOnce(stepOpts, call, signal);
+      const { outcome } = await runOnce(stepOpts, call, signal);
       if (outcome.kind === "unreachable") {
         aborted = unreachableLine(opts, outcome.error);
         ended = "aborted";

@@ -227,7 +227,7 @@ function errorsSection(runs: readonly NamedRendered[]): string {
 function connectionsSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.connections.map((c) => ({
-      label: `${baseName(n.file)} #${c.index} (thread ${c.thread})`,
+      label: `${baseName(n.file)} #${c.index} (${c.shard === undefined ? "" : `shard ${c.shard} `}thread ${c.thread})`,
       value: c.calls,
       color: colorOf(i),
       text: `${c.calls}${c.connects > 1 ? `, ${c.connects} connects` : ""}${c.goaways > 0 ? `, ${c.goaways} GOAWAY` : ""}`,
@@ -240,7 +240,7 @@ function connectionsSection(runs: readonly NamedRendered[]): string {
 function loaderSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.loader.threads.map((t) => ({
-      label: `${baseName(n.file)} thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
+      label: `${baseName(n.file)} ${t.shard === undefined ? "" : `shard ${t.shard} `}thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
       value: (t.utilization ?? 0) * 100,
       color: t.saturated ? "#d62728" : colorOf(i),
       text: t.utilization === null ? "unknown" : `${t.utilization} of a core (${t.cpu_s} CPU-s in ${t.wall_s} s)`,

@@ -115,11 +115,38 @@ function runSection(r: BenchReport): string[] {
         : ""),
   );
   const cpu = r.loader.threads
-    .map((t) => `#${t.thread} ${t.utilization === null ? "?" : `${Math.round(t.utilization * 100)}%`}`)
+    .map(
+      (t) =>
+        `${t.shard === undefined ? "" : `shard ${t.shard} `}#${t.thread} ${t.utilization === null ? "?" : `${Math.round(t.utilization * 100)}%`}`,
+    )
     .join(", ");
   lines.push(`Loader CPU: ${cpu} of a core per thread; process ${r.loader.process_cpu_s.toFixed(2)} s CPU`);
+  lines.push(...distributedLines(r));
   for (const w of r.loader.warnings) lines.push(`WARNING: ${w}`);
   if (r.aborted) lines.push(`ABORTED: ${r.aborted} (partial results)`);
+  return lines;
+}
+
+/** A shard's or a merged run's line: which shards, and how far from --start-at each started. */
+function distributedLines(r: BenchReport): string[] {
+  const ms = (x: number | null) => (x === null ? "?" : `${x.toFixed(1)} ms`);
+  if (r.shards) {
+    const s = r.shards;
+    const offsets = s.runs.map((x) => x.start_offset_ms).filter((x): x is number => x !== null);
+    return [
+      `Shards: ${s.present.length} of ${s.count} merged` +
+        (s.missing.length > 0 ? `, missing ${s.missing.join(", ")}` : "") +
+        (s.failed.length > 0 ? `, failed ${s.failed.map((f) => f.index).join(", ")}` : "") +
+        (offsets.length > 0 ? `; start offsets ${ms(Math.min(...offsets))} to ${ms(Math.max(...offsets))}` : ""),
+    ];
+  }
+  const lines: string[] = [];
+  if (r.shard) lines.push(`Shard: ${r.shard.index}/${r.shard.count} of the whole run's load`);
+  if (r.start_at)
+    lines.push(
+      `Start: --start-at ${r.start_at.requested}, measured from ${ms(r.start_at.offset_ms)} after it` +
+        (r.start_at.clock_offset_ms === null ? "" : ` (server clock ${ms(r.start_at.clock_offset_ms)} from ours)`),
+    );
   return lines;
 }
 

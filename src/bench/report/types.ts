@@ -5,6 +5,7 @@ import type { StreamMeasure } from "../stream/tally.ts";
 import type { StreamKind } from "../stream/workload.ts";
 import type { ThresholdResult } from "../threshold.ts";
 import type { WorkloadLabel } from "../workload.ts";
+import type { ShardReport, ShardsReport, StartAtReport } from "./shard-types.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
 /** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */
@@ -130,6 +131,8 @@ export interface ThreadCpu {
   /** cpu_s / wall_s, 0..1 (null if the platform cannot tell). */
   readonly utilization: number | null;
   readonly saturated: boolean;
+  /** A merged report: the shard the thread ran in. */
+  readonly shard?: number;
 }
 
 export interface BenchReport {
@@ -196,6 +199,8 @@ export interface BenchReport {
     readonly calls: number;
     readonly connects: number;
     readonly goaways: number;
+    /** A merged report: the shard the connection belonged to. */
+    readonly shard?: number;
   }[];
   readonly loader: {
     readonly threads: readonly ThreadCpu[];
@@ -213,4 +218,8 @@ export interface BenchReport {
   readonly streams?: StreamsReport;
   /** bench --threshold's verdicts, when any was given. */
   readonly thresholds?: readonly ThresholdResult[];
+  /** Distributed runs (shard-types.ts): --start-at, a shard's report, a merged report. */
+  readonly start_at?: StartAtReport;
+  readonly shard?: ShardReport;
+  readonly shards?: ShardsReport;
 }

@@ -1,0 +1,30 @@
+// `grpcperf report merge SHARD.json… -o merged.json [--threshold …]`: the shard reports (and failure notes)
+// of one distributed run as one report (src/bench/report/merge.ts). Exit 1 when a shard is missing or failed
+// (the merged report, which names them, is still written), 2 when the files are not shards of one run.
+import { formatJson } from "../bench/report/json.ts";
+import { mergeShards } from "../bench/report/merge.ts";
+import { readInputs } from "../bench/report/runs.ts";
+import { THRESHOLD_FAILED } from "../bench/run.ts";
+import { evaluate, type Threshold, verdictLine } from "../bench/threshold.ts";
+import { log } from "../log.ts";
+import { CliError } from "./args.ts";
+import { writeOutput } from "./output.ts";
+
+export function runMerge(files: readonly string[], output: string | undefined, thresholds: readonly Threshold[]): void {
+  if (files.length === 0)
+    throw new CliError("report merge: give the shard reports of one run (bench --shard I/N --json)", 2);
+  const inputs = readInputs(files);
+  if (!inputs.ok) throw new CliError(inputs.error, 2);
+  const merged = mergeShards(inputs.value);
+  if (!merged.ok) throw new CliError(merged.error, 2);
+  const verdicts = evaluate(thresholds, merged.report);
+  const report = verdicts.length > 0 ? { ...merged.report, thresholds: verdicts } : merged.report;
+  writeOutput(output, formatJson(report), "report merge");
+  const s = report.shards;
+  if (s) log.info(`merged ${s.present.length} of ${s.count} shards`);
+  for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
+  if (report.aborted !== null) {
+    log.error(report.aborted);
+    process.exitCode = 1;
+  } else if (verdicts.some((v) => !v.pass)) process.exitCode = THRESHOLD_FAILED;
+}
