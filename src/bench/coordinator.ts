@@ -57,6 +57,7 @@ export function startRun(
   const stop = (reason: string) => {
     aborted ??= reason;
     Atomics.store(flags, SHARED_STOP, 1);
+    Atomics.notify(flags, SHARED_STOP); // slots asleep until a later concurrency stage wake up
   };
   const plans = planThreads(opts.connections, opts.concurrency, opts.threads);
   const workers = plans.map(() => new Worker(workerScriptUrl(import.meta.url, "bench/worker.ts")));
@@ -137,6 +138,9 @@ export function startRun(
         tls: opts.tls,
         rate: opts.rate,
         ...(opts.stages ? { stages: opts.stages } : {}),
+        ...(opts.concurrencyStages
+          ? { concurrency: { stages: opts.concurrencyStages, connections: opts.connections } }
+          : {}),
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,

@@ -11,6 +11,7 @@ import {
   REPORT_SCHEMA_ID,
   type ServiceReport,
   type ThreadCpu,
+  type TimelinePoint,
 } from "./report/types.ts";
 import { LATE_AFTER_MS } from "./schedule.ts";
 import { streamsReport } from "./stream/report.ts";
@@ -94,6 +95,14 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
   return sent === 0 ? 0 : round(sent / window);
 }
 
+/** The report's `stages`, when the run had a rate or a concurrency schedule. */
+function stagesOf(o: BenchOptions, points: readonly TimelinePoint[], threads: readonly ThreadResult[]) {
+  const stages = o.stages ?? o.concurrencyStages;
+  if (stages === undefined) return {};
+  const measured = threads.map((t) => t.timeline.measured);
+  return { stages: stagesReport(points, stages, o.warmupMs, measured) };
+}
+
 export function buildReport(input: SummaryInput): BenchReport {
   const { options: o, threads } = input;
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
@@ -147,6 +156,15 @@ export function buildReport(input: SummaryInput): BenchReport {
       ...(o.stages
         ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
         : {}),
+      ...(o.concurrencyStages
+        ? {
+            concurrency_stages: o.concurrencyStages.map((s) => ({
+              duration_s: s.durationMs / 1000,
+              from: s.from,
+              to: s.to,
+            })),
+          }
+        : {}),
       warmup_s: o.warmupMs / 1000,
       payload_size: o.payloadSize,
       ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
@@ -183,7 +201,7 @@ export function buildReport(input: SummaryInput): BenchReport {
     },
     aborted: input.aborted,
     timeline,
-    ...(o.stages ? { stages: stagesReport(timeline.points, o.stages, o.warmupMs) } : {}),
+    ...stagesOf(o, timeline.points, threads),
     ...(streams ? { streams } : {}),
   };
 }
