@@ -2,7 +2,7 @@
 // grammar of --stages, with slots instead of calls/s) and ghz's `--concurrency-schedule step|line` flags,
 // both turned into the same list of stages (load/levels.ts). Pure.
 import { parseDuration } from "../units.ts";
-import { type ConcurrencyStage, levelPlanOf, nextActiveAt } from "./load/levels.ts";
+import type { ConcurrencyStage } from "./load/levels.ts";
 
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
 
@@ -118,9 +118,9 @@ function merged(stages: readonly ConcurrencyStage[]): ConcurrencyStage[] {
   return out;
 }
 
-/** A schedule that never lets a call out (all 0, or only a ramp to 1, which reaches it as it ends) is a mistake. */
+/** A schedule that never lets a call out (all 0, or only ramps 0→1, which reach 1 as they end) is a mistake. */
 function checked(stages: ConcurrencyStage[], source: string): ConcurrencyStagesResult {
-  if (nextActiveAt(levelPlanOf(stages), 0, 0) === Number.POSITIVE_INFINITY)
+  if (!stages.some((s) => s.from >= 1 || s.to >= 2))
     return { ok: false, error: `${source}: the schedule sends no call (its level never reaches 1)` };
   return { ok: true, stages };
 }
