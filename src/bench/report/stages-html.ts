@@ -39,10 +39,12 @@ const usable = (p: TimelinePoint) => !p.warmup && p.latency_us !== null && p.ach
 export function kneeChart(runs: readonly NamedRendered[], style: RunStyle): string {
   const series: Series[] = [];
   let xHi = 1;
+  let xLo = Number.POSITIVE_INFINITY;
   let yLo = Number.POSITIVE_INFINITY;
   let yHi = 1;
   const see = (x: number, ys: readonly number[]) => {
     xHi = Math.max(xHi, x);
+    xLo = Math.min(xLo, x);
     for (const y of ys) {
       yLo = Math.min(yLo, y);
       yHi = Math.max(yHi, y);
@@ -83,10 +85,12 @@ export function kneeChart(runs: readonly NamedRendered[], style: RunStyle): stri
   const y0 = Math.floor(Math.log10(Math.max(Math.min(yLo, yHi), 1)));
   const y1 = Math.max(Math.ceil(Math.log10(yHi)), y0 + 1);
   const xTop = xHi * 1.05;
+  // runs that never went below most of their peak would be a sliver at the right of an axis from 0
+  const xBottom = xLo > xHi * 0.4 ? xLo - (xTop - xLo) * 0.1 : 0;
   return lineChart({
     chart: "knee",
     title: "Latency against achieved throughput (the knee): p50 and p99 per interval, and per stage in order",
-    x: { min: 0, max: xTop, title: "achieved calls/s", ticks: linearTicks(0, xTop, (v) => `${v}`) },
+    x: { min: xBottom, max: xTop, title: "achieved calls/s", ticks: linearTicks(xBottom, xTop, (v) => `${v}`) },
     y: { min: y0, max: y1, title: "latency (log)", ticks: logTicks(10 ** y0, 10 ** y1, style.micros) },
     series,
   });
