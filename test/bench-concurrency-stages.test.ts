@@ -2,6 +2,8 @@
 // equal to their --concurrency-stages form), the level math and slot ranks (load/levels.ts), and the
 // per-stage figures the report derives (timeline/stages.ts). Pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
+import Ajv from "ajv";
+import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { encode, newHistogram } from "../src/bench/histogram.ts";
 import {
   type ConcurrencyStage,
@@ -13,10 +15,14 @@ import {
 } from "../src/bench/load/levels.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
 import { planThreads } from "../src/bench/plan.ts";
+import { formatJson } from "../src/bench/report/json.ts";
+import { formatText } from "../src/bench/report/text.ts";
 import type { TimelinePoint } from "../src/bench/report/types.ts";
+import { buildReport } from "../src/bench/summary.ts";
 import { IntervalRecorder } from "../src/bench/timeline/recorder.ts";
 import { stagesReport } from "../src/bench/timeline/stages.ts";
 
+const validateReport = new Ajv({ allErrors: true }).compile(schema);
 const resolve = (flags: BenchFlags) => {
   const r = resolveOptions(flags, {}, 8);
   if (!r.ok) throw new Error(r.error);
@@ -348,5 +354,95 @@ describe("the interval recorder's sends and CPU samples", () => {
     const [i] = r.finish(20).intervals;
     expect(i).not.toHaveProperty("sent");
     expect(i?.cpuSec).toBeNull();
+  });
+});
+
+describe("a staged report built from thread results", () => {
+  const hist = (n: number, us: number) => {
+    const h = newHistogram();
+    for (let i = 0; i < n; i++) h.recordValue(us);
+    return encode(h);
+  };
+  // one thread, two 1 s stages of 2 and 4 slots; busy 95% of the second
+  const interval = (index: number, ok: number, cpuSec: number) => ({
+    index,
+    ok,
+    failed: index === 1 ? 1 : 0,
+    errors: index === 1 ? [{ code: 4, count: 1 }] : [],
+    histogram: hist(ok + (index === 1 ? 1 : 0), 1000 * (index + 1)),
+    cpuSec,
+    wallSec: 1,
+  });
+  const options = resolve({
+    server: "127.0.0.1:1",
+    "concurrency-stages": "1s:2-2,1s:4-4",
+    connections: "2",
+    threads: "1",
+  });
+  const report = buildReport({
+    options,
+    startedAt: new Date(0),
+    threads: [
+      {
+        thread: 0,
+        services: [
+          {
+            service: "echo",
+            ok: 300,
+            failed: 1,
+            errors: [{ code: 4, count: 1, example: "deadline" }],
+            latency: hist(301, 1500),
+            serviceTime: null,
+          },
+        ],
+        connections: [{ index: 0, thread: 0, calls: 301, connects: 1, goaways: 0 }],
+        sent: 0,
+        sendWindowSec: 0,
+        lateSends: 0,
+        maxSendLagUs: 0,
+        wallSec: 2,
+        cpuSec: 1.1,
+        timeline: {
+          warmup: null,
+          measured: { intervals: [interval(0, 100, 0.15), interval(1, 200, 0.95)], endMs: 2000 },
+        },
+      },
+    ],
+    processCpuSec: 1.2,
+    aborted: null,
+    machine: { hostname: "h", os: "Linux", arch: "x64", cpus: 2, cpu_model: "cpu", memory_bytes: 1, runtime: "bun" },
+    tool: { name: "grpcperf", version: "0.0.0", commit: "test" },
+  });
+
+  test("JSON: the stages' targets, failures and loader; a saturated stage warns though the run does not", () => {
+    expect(validateReport(JSON.parse(formatJson(report)))).toBe(true);
+    expect(report.options.concurrency_stages).toEqual([
+      { duration_s: 1, from: 2, to: 2 },
+      { duration_s: 1, from: 4, to: 4 },
+    ]);
+    expect(report.mode).toBe("closed-loop");
+    expect(
+      report.stages?.map((s) => [s.target_concurrency_to, s.ok, s.failed, s.loader_utilization, s.loader_saturated]),
+    ).toEqual([
+      [2, 100, 0, 0.15, false],
+      [4, 200, 1, 0.95, true],
+    ]);
+    expect(report.stages?.[1]?.errors).toEqual([{ code: 4, status: "DEADLINE_EXCEEDED", count: 1 }]);
+    expect(report.loader.saturated).toBe(false); // 0.55 over the run
+    expect(report.loader.warnings).toEqual([
+      "stage 2 (1–2 s): a load thread was busy 95% of the time: that stage's figures may measure the loader, not the server",
+    ]);
+  });
+
+  test("text: a Stages table of the same figures, and the failures of each stage", () => {
+    const text = formatText(report);
+    expect(text).toContain("Mode: closed loop, concurrency stages 1s:2-2,1s:4-4 (peak 4)");
+    const table = text.slice(text.indexOf("=== Stages ==="), text.indexOf("=== Run ==="));
+    const rows = table.split("\n").filter((l) => /^\d /.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^1\s+0–1\s+2 in flight\s+100\.0\s+100\s+0\s/);
+    expect(rows[1]).toMatch(/^2\s+1–2\s+4 in flight\s+201\.0\s+200\s+1\s.*95% SATURATED$/);
+    expect(table).not.toContain("sent"); // a closed loop
+    expect(table).toContain("Stage 2 failures: DEADLINE_EXCEEDED (4) 1");
   });
 });

@@ -10,6 +10,7 @@ import {
   type ErrorRow,
   REPORT_SCHEMA_ID,
   type ServiceReport,
+  type StageReport,
   type ThreadCpu,
   type TimelinePoint,
 } from "./report/types.ts";
@@ -98,9 +99,21 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
 /** The report's `stages`, when the run had a rate or a concurrency schedule. */
 function stagesOf(o: BenchOptions, points: readonly TimelinePoint[], threads: readonly ThreadResult[]) {
   const stages = o.stages ?? o.concurrencyStages;
-  if (stages === undefined) return {};
+  if (stages === undefined) return undefined;
   const measured = threads.map((t) => t.timeline.measured);
-  return { stages: stagesReport(points, stages, o.warmupMs, measured) };
+  return stagesReport(points, stages, o.warmupMs, measured);
+}
+
+/** A stage whose busiest load thread was saturated, though the run as a whole may not have been. */
+function stageWarnings(stages: readonly StageReport[]): string[] {
+  return stages.flatMap((s, i) =>
+    s.loader_saturated
+      ? [
+          `stage ${i + 1} (${s.start_s}–${s.end_s} s): a load thread was busy ${Math.round((s.loader_utilization ?? 0) * 100)}% of the time: ` +
+            "that stage's figures may measure the loader, not the server",
+        ]
+      : [],
+  );
 }
 
 export function buildReport(input: SummaryInput): BenchReport {
@@ -129,6 +142,8 @@ export function buildReport(input: SummaryInput): BenchReport {
     rate: o.rate,
     ...(o.stages ? { stages: o.stages } : {}),
   });
+  const stages = stagesOf(o, timeline.points, threads);
+  if (stages) warnings.push(...stageWarnings(stages));
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
@@ -201,7 +216,7 @@ export function buildReport(input: SummaryInput): BenchReport {
     },
     aborted: input.aborted,
     timeline,
-    ...stagesOf(o, timeline.points, threads),
+    ...(stages ? { stages } : {}),
     ...(streams ? { streams } : {}),
   };
 }
