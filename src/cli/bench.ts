@@ -22,7 +22,10 @@ const concurrencyScheduleArgs = {
     description: "ghz's const, step or line concurrency schedule (with -z and the --concurrency-* flags)",
   },
   "concurrency-start": { type: "string", description: "--concurrency-schedule: calls in flight at the start" },
-  "concurrency-step": { type: "string", description: "--concurrency-schedule: change per step (line: per second)" },
+  "concurrency-step": {
+    type: "string",
+    description: "--concurrency-schedule: change per step (line: per second; default 1)",
+  },
   "concurrency-step-duration": { type: "string", description: "--concurrency-schedule step: length of each step" },
   "concurrency-end": { type: "string", description: "--concurrency-schedule: the level to stop changing at" },
   "concurrency-max-duration": {
