@@ -31,10 +31,16 @@ export const levelLengthOf = (p: LevelPlan): number => p.startsAt.at(-1) as numb
 export const peakOf = (stages: readonly ConcurrencyStage[]): number =>
   Math.max(0, ...stages.map((s) => Math.max(s.from, s.to)));
 
+/** The stage holding t (the last one past the end): a binary search, as it runs before every call. */
 function stageAt(p: LevelPlan, tMs: number): number {
-  let i = 0;
-  while (i < p.stages.length - 1 && (p.startsAt[i + 1] as number) <= tMs) i++;
-  return i;
+  let lo = 0;
+  let hi = p.stages.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((p.startsAt[mid] as number) <= tMs) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Slots allowed at t ms after the start (whole: a ramp is rounded down); 0 outside the schedule. */
