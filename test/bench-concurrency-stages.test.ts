@@ -2,6 +2,8 @@
 // equal to their --concurrency-stages form), the level math and slot ranks (load/levels.ts), and the
 // per-stage figures the report derives (timeline/stages.ts). Pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import Ajv from "ajv";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { encode, newHistogram } from "../src/bench/histogram.ts";
@@ -15,7 +17,10 @@ import {
 } from "../src/bench/load/levels.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
 import { planThreads } from "../src/bench/plan.ts";
+import { formatHtml } from "../src/bench/report/html.ts";
 import { formatJson } from "../src/bench/report/json.ts";
+import { formatMarkdown } from "../src/bench/report/markdown.ts";
+import { renderedOf } from "../src/bench/report/rendered.ts";
 import { formatText } from "../src/bench/report/text.ts";
 import type { TimelinePoint } from "../src/bench/report/types.ts";
 import { buildReport } from "../src/bench/summary.ts";
@@ -444,5 +449,47 @@ describe("a staged report built from thread results", () => {
     expect(rows[1]).toMatch(/^2\s+1–2\s+4 in flight\s+201\.0\s+200\s+1\s.*95% SATURATED$/);
     expect(table).not.toContain("sent"); // a closed loop
     expect(table).toContain("Stage 2 failures: DEADLINE_EXCEEDED (4) 1");
+  });
+});
+
+describe("reports written before the concurrency schedules", () => {
+  test("open-loop stages without errors, sends or loader figures still render in text, markdown and HTML", () => {
+    const point = {
+      start_s: 0,
+      end_s: 1,
+      warmup: false,
+      ok: 5,
+      failed: 0,
+      errors: [],
+      target_rps: 5,
+      achieved_rps: 5,
+      latency_us: null,
+      histogram: "",
+    };
+    const stage = {
+      start_s: 0,
+      end_s: 1,
+      target_rps_from: 0,
+      target_rps_to: 10,
+      ok: 5,
+      failed: 0,
+      achieved_rps: 5,
+      latency_us: null,
+    };
+    const v1 = JSON.parse(readFileSync(join(import.meta.dir, "fixtures/bench-report/v1-echo.json"), "utf8"));
+    const old = {
+      ...v1,
+      schema: "grpcperf-bench-report/2",
+      timeline: { interval_s: 1, points: [point] },
+      stages: [stage],
+    };
+    const loaded = renderedOf(old, "old.json");
+    if (!loaded.ok) throw new Error(loaded.error);
+    expect(formatText(old)).toMatch(/\n1\s+0–1\s+0→10\/s\s+5\.0\s+5\s+0\s+–\s+–\s+–\s+–\s+\?\n/);
+    expect(formatMarkdown([loaded.named])).toContain("| 1 | 0–1 | 0→10/s | 5 | 5 | 0 | – | – | – | – | – | ? | – |");
+    const html = formatHtml([loaded.named]);
+    expect(html).toContain('data-stage="0" data-metric="target" style="white-space:nowrap">0→10/s</td>');
+    // its one point has no latency: the knee says there is nothing to plot
+    expect(html).toContain('data-knee="none"');
   });
 });
