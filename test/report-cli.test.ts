@@ -65,6 +65,9 @@ describe("grpcperf report", () => {
         l.p99,
         l.p99_9,
         l.max,
+        p.sent,
+        p.late_sends,
+        p.loader_utilization,
       ].join(","),
     );
     const both = run(["report", "-f", "csv", v1, V2]).stdout;

@@ -104,6 +104,31 @@ beforeAll(async () => {
       ["open", ["--rate", "2000", "--warmup", "1s"]],
       // most calls of 50 in flight on one server thread miss a 1 ms deadline: real DEADLINE_EXCEEDED rows
       ["failing", ["-c", "50", "--timeout", "1ms"]],
+      // staged runs in ghz's spellings (benchRuns gives every run -z 2s): calls in flight 1, 4, 7, 10 …
+      [
+        "conc",
+        [
+          "--concurrency-schedule",
+          "step",
+          "--concurrency-start",
+          "1",
+          "--concurrency-step",
+          "3",
+          "--concurrency-step-duration",
+          "500ms",
+          "--server-delay",
+          "5ms",
+          "-c",
+          "1",
+          "--interval",
+          "250ms",
+        ],
+      ],
+      // … and an open loop of 200 then 400 calls/s
+      [
+        "staged",
+        ["--load-schedule", "step", "--load-start", "200", "--load-step", "200", "--load-step-duration", "1s"],
+      ],
     ]),
   );
   files.v1 = V1;
@@ -133,11 +158,16 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     const drawn = charts(page.dom);
     expect([...drawn.keys()].sort()).toEqual([
       "connections",
+      "knee",
       "latency-over-time",
       "loader-cpu",
       "spectrum",
       "throughput-over-time",
     ]);
+    // no stages: the knee has only the intervals' marks (p50, p99), one per measured interval at most
+    expect(drawn.get("knee")).toHaveLength(2);
+    for (const m of drawn.get("knee") ?? []) expect(m).toBeLessThanOrEqual(d.timeline.points.length);
+    expect(page.dom).not.toContain('data-table="stages"');
     expect(drawn.get("connections")).toEqual([d.connections.length]);
     expect(drawn.get("loader-cpu")).toEqual([d.loader.threads.length]);
     const n = d.timeline.points.length;
@@ -173,6 +203,40 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     // one shaded band per chart (the warm-up is one stretch at the start), each titled; the legend's swatch is not
     expect(page.dom.match(/<rect class="band"[^>]*><title>warm-up/g)).toHaveLength(2);
   }, 90_000);
+
+  test("staged runs: a stages table of the JSON's figures, and the knee drawn per interval and per stage", () => {
+    for (const [name, unit] of [
+      ["conc", "in flight"],
+      ["staged", "/s"],
+    ] as const) {
+      const page = open(name, [files[name] as string]);
+      expectCleanPage(page);
+      const stages = docs[name].stages;
+      expect(stages.length).toBeGreaterThan(1);
+      const cells = new Map<string, string>();
+      for (const m of page.dom.matchAll(/data-run="0" data-stage="(\d+)" data-metric="([^"]+)"[^>]*>([^<]*)</g))
+        cells.set(`${m[1]}/${m[2]}`, m[3] as string);
+      stages.forEach((s: { achieved_rps: number; ok: number; latency_us: { p99: number } | null }, k: number) => {
+        expect(cells.get(`${k}/achieved_rps`)).toBe(String(s.achieved_rps));
+        expect(cells.get(`${k}/ok`)).toBe(String(s.ok));
+        expect(cells.get(`${k}/p99`)).toBe(s.latency_us === null ? "–" : String(s.latency_us.p99));
+        expect(cells.get(`${k}/target`)).toEndWith(unit);
+      });
+      // p50 and p99 marks per interval, and a p50 and a p99 line through the stages
+      const knee = charts(page.dom).get("knee") ?? [];
+      expect(knee).toHaveLength(4);
+      const withLatency = stages.filter(
+        (s: { latency_us: unknown; achieved_rps: number }) => s.latency_us !== null && s.achieved_rps > 0,
+      );
+      expect(knee.slice(2)).toEqual([withLatency.length, withLatency.length]);
+    }
+    // the open loop's stages carry their sends; the closed loop's do not
+    expect(docs.staged.stages[0].sent).toBeGreaterThan(0);
+    expect(docs.conc.stages[0]).not.toHaveProperty("sent");
+    expect(docs.conc.stages.map((s: { target_concurrency_to: number }) => s.target_concurrency_to)).toEqual([
+      1, 4, 7, 10,
+    ]);
+  }, 120_000);
 
   test("a run whose calls failed: errors by status as the JSON counts them", () => {
     const page = open("failing", [files.failing as string]);

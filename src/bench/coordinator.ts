@@ -62,6 +62,7 @@ export function startRun(
   const stop = (reason: string) => {
     aborted ??= reason;
     Atomics.store(flags, SHARED_STOP, 1);
+    Atomics.notify(flags, SHARED_STOP); // slots asleep until a later concurrency stage wake up
   };
   // A shard's connections are numbered after the lower shards' ones, so merged reports keep one numbering.
   const first = opts.shard?.firstConnection ?? 0;
@@ -162,6 +163,9 @@ export function startRun(
             ? { stages: opts.stages }
             : {}),
         ...(opts.shard ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
+        ...(opts.concurrencyStages
+          ? { concurrency: { stages: opts.concurrencyStages, connections: opts.connections, firstConnection: first } }
+          : {}),
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,

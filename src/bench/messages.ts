@@ -3,6 +3,7 @@
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
+import type { ConcurrencyStage } from "./load/levels.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { Stage } from "./schedule.ts";
 import type { StreamTally } from "./stream/tally.ts";
@@ -28,6 +29,14 @@ export interface ThreadConfig {
   readonly rate: number | undefined;
   /** --stages: the measured phase's target rate (rate is then their mean). */
   readonly stages?: readonly Stage[];
+  /** --concurrency-stages: the closed loop's level over the measured phase; `connections` over all threads
+   * (a slot's rank is counted over them). */
+  /** Closed-loop schedule: the whole run's levels; `connections` and `firstConnection` are this process's. */
+  readonly concurrency?: {
+    readonly stages: readonly ConcurrencyStage[];
+    readonly connections: number;
+    readonly firstConnection: number;
+  };
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
   readonly warmupMs: number;

@@ -16,6 +16,7 @@ import {
 } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
+import { type ConcurrencyStagesResult, ghzConcurrencyStages, parseConcurrencyStages } from "./concurrency-stages.ts";
 import {
   DEFAULT_STEP_WARMUP_MS,
   type FindMaxFlags,
@@ -23,6 +24,7 @@ import {
   findMaxOf,
   SLOTS_PER_CONNECTION,
 } from "./find-max/options.ts";
+import { type ConcurrencyStage, levelLengthOf, levelPlanOf, peakOf } from "./load/levels.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
 import { distributedOptions, type ShardRun } from "./shard.ts";
@@ -92,6 +94,14 @@ export interface BenchFlags extends FindMaxFlags {
   shards?: string;
   "start-at"?: string;
   "report-markers"?: boolean;
+  /** Closed-loop concurrency schedule (concurrency-stages.ts): --concurrency-stages, or ghz's flags. */
+  "concurrency-stages"?: string;
+  "concurrency-schedule"?: string;
+  "concurrency-start"?: string;
+  "concurrency-step"?: string;
+  "concurrency-step-duration"?: string;
+  "concurrency-end"?: string;
+  "concurrency-max-duration"?: string;
 }
 
 /** Where each environment variable goes; the first one set wins within a row. */
@@ -121,6 +131,9 @@ export interface BenchOptions {
   readonly rate: number | undefined;
   /** --stages / --load-schedule: the open loop's target rate over time; durationMs is their sum. */
   readonly stages?: readonly Stage[];
+  /** --concurrency-stages / --concurrency-schedule: the closed loop's calls in flight over time (concurrency
+   * is their peak, durationMs their sum). */
+  readonly concurrencyStages?: readonly ConcurrencyStage[];
   readonly service: ServiceChoice;
   readonly warmupMs: number;
   /** The report timeline's interval (--interval), at least MIN_INTERVAL_MS. */
@@ -270,15 +283,33 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
         ? { value: presetValue, source: `--preset ${preset}` }
         : pick(undefined, name, env, names);
 
+  const levels = concurrencyStagesOf(flags);
   const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
-  const connections = connRaw ? int(connRaw, 1) : DEFAULT_CONNECTIONS;
+  const connections = connRaw
+    ? int(connRaw, 1)
+    : levels
+      ? Math.min(DEFAULT_CONNECTIONS, levels.peak)
+      : DEFAULT_CONNECTIONS;
 
   const search = findMaxOf(flags);
   if (!search.ok) throw new OptionError(search.error);
   const findMax = search.value;
+  if (findMax && levels)
+    throw new OptionError(`--find-max and ${levels.source} exclude each other: the search sets a rate`);
 
   const concRaw = layered(flags.concurrency, "concurrency", ENV_NAMES.concurrency, p?.concurrency?.toString());
-  const concurrency = concRaw ? int(concRaw, 1) : findMax ? connections * SLOTS_PER_CONNECTION : connections;
+  const concurrency = levels
+    ? levels.peak
+    : concRaw
+      ? int(concRaw, 1)
+      : findMax
+        ? connections * SLOTS_PER_CONNECTION
+        : connections;
+  if (levels && concurrency < connections) {
+    throw new OptionError(
+      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connections}: every connection needs one (lower --connections)`,
+    );
+  }
   if (concurrency < connections) {
     throw new OptionError(
       `concurrency ${concurrency} is below connections ${connections}: every connection needs a call in flight`,
@@ -349,10 +380,11 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     connections,
     concurrency,
     threads,
-    requests: staged || findMax ? undefined : requests,
-    durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : durationFinal,
+    requests: staged || levels || findMax ? undefined : requests,
+    durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : levels ? levels.lengthMs : durationFinal,
     rate,
     ...(staged ? { stages: staged.stages } : {}),
+    ...(levels ? { concurrencyStages: levels.stages } : {}),
     service,
     warmupMs,
     intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,
@@ -460,6 +492,58 @@ function stagesOf(flags: BenchFlags, durationMs: number | undefined) {
   if (!r.ok) throw new OptionError(r.error);
   const plan = planOf(r.stages);
   return { stages: r.stages, lengthMs: lengthOf(plan), meanRps: meanRate(plan, 0, lengthOf(plan)) };
+}
+
+/**
+ * --concurrency-stages or ghz's --concurrency-schedule, checked against the flags that would set the load or
+ * bound the run otherwise; undefined without either (ghz's `const` is no schedule).
+ */
+function concurrencyStagesOf(flags: BenchFlags) {
+  const ghz = given(flags["concurrency-schedule"]) && flags["concurrency-schedule"]?.trim().toLowerCase() !== "const";
+  const ghzFlags = [
+    "concurrency-start",
+    "concurrency-step",
+    "concurrency-step-duration",
+    "concurrency-end",
+    "concurrency-max-duration",
+  ] as const;
+  const stray = ghzFlags.find((f) => given(flags[f]));
+  if (!ghz && stray) throw new OptionError(`--${stray} needs --concurrency-schedule step or line`);
+  if (!ghz && !given(flags["concurrency-stages"])) return undefined;
+  const source = ghz ? "--concurrency-schedule" : "--concurrency-stages";
+  if (ghz && given(flags["concurrency-stages"]))
+    throw new OptionError("--concurrency-stages and --concurrency-schedule exclude each other");
+  const clash = [
+    given(flags.rate) && "--rate",
+    given(flags.stages) && "--stages",
+    given(flags["load-schedule"]) && flags["load-schedule"]?.trim().toLowerCase() !== "const" && "--load-schedule",
+    given(flags.requests) && "-n/--requests",
+    given(flags.concurrency) && "--concurrency",
+    !ghz && given(flags.duration) && "-z/--duration",
+  ].filter((x): x is string => typeof x === "string");
+  if (clash.length > 0)
+    throw new OptionError(
+      `${source} and ${clash.join(", ")} exclude each other: the schedule sets the calls in flight and the run's length (closed loop)`,
+    );
+  let r: ConcurrencyStagesResult;
+  if (ghz) {
+    const totalMs = given(flags.duration) ? parseDuration(flags.duration as string) : undefined;
+    if (totalMs === undefined || totalMs <= 0)
+      throw new OptionError("--concurrency-schedule needs -z/--duration (the run's length, as in ghz)");
+    r = ghzConcurrencyStages(
+      {
+        schedule: flags["concurrency-schedule"] as string,
+        start: flags["concurrency-start"],
+        step: flags["concurrency-step"],
+        stepDuration: flags["concurrency-step-duration"],
+        end: flags["concurrency-end"],
+        maxDuration: flags["concurrency-max-duration"],
+      },
+      totalMs,
+    );
+  } else r = parseConcurrencyStages(flags["concurrency-stages"] as string);
+  if (!r.ok) throw new OptionError(r.error);
+  return { source, stages: r.stages, peak: peakOf(r.stages), lengthMs: levelLengthOf(levelPlanOf(r.stages)) };
 }
 
 /** --call and its flags, checked against each other and against the echo/crypto flags. */

@@ -5,6 +5,8 @@ import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds } from "./cpu.ts";
 import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./load/closed.ts";
+import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
+import { levelPlanOf } from "./load/levels.ts";
 import { openLoop, type SendLag } from "./load/open.ts";
 import type { LoadContext, Phase } from "./load/types.ts";
 import {
@@ -47,6 +49,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   let lostReported = false;
   const onLost = (reason: string) => {
     Atomics.store(shared, SHARED_STOP, 1);
+    Atomics.notify(shared, SHARED_STOP);
     if (!lostReported) hooks.onLost(reason);
     lostReported = true;
   };
@@ -87,7 +90,9 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   const streams = streamContext(cfg, ctx);
   // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
   const plan = cfg.stages ? planOf(cfg.stages) : undefined;
-  const runPhase = (phase: Phase) => {
+  const levels = concurrencyLevels(cfg, shared);
+  const runPhase = (given: Phase) => {
+    const phase = levels ? { ...given, levels: given.record ? levels.measured : levels.warmup } : given;
     const staged = plan && phase.record ? { plan } : {};
     const rate = plan && !phase.record ? (cfg.stages?.[0]?.toRps ?? 0) : (cfg.rate ?? 0);
     const shard = cfg.shard ? { shards: cfg.shard.count, shard: cfg.shard.index } : {};
@@ -174,6 +179,23 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         await Promise.all(connections.map((c) => c.channel.close()));
       },
     },
+  };
+}
+
+/**
+ * --concurrency-stages as the phases run them: the measured phase follows the stages, the warm-up holds the
+ * first stage's target level (as --stages warms up at the first stage's rate).
+ */
+function concurrencyLevels(cfg: ThreadConfig, shared: Int32Array) {
+  if (!cfg.concurrency) return undefined;
+  const { stages, connections, firstConnection } = cfg.concurrency;
+  const sleep = stopAwareSleep(shared, SHARED_STOP);
+  const first = stages[0]?.to ?? 0;
+  const warm = [{ durationMs: Math.max(cfg.warmupMs, 1), from: first, to: first }];
+  const common = { connections, firstConnection, sleep, ...(cfg.shard ? { shard: cfg.shard } : {}) };
+  return {
+    measured: { plan: levelPlanOf(stages), ...common } satisfies SlotLevels,
+    warmup: { plan: levelPlanOf(warm), ...common } satisfies SlotLevels,
   };
 }
 

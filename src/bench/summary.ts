@@ -10,7 +10,9 @@ import {
   type ErrorRow,
   REPORT_SCHEMA_ID,
   type ServiceReport,
+  type StageReport,
   type ThreadCpu,
+  type TimelinePoint,
 } from "./report/types.ts";
 import { LATE_AFTER_MS } from "./schedule.ts";
 import { distributedFields } from "./shard-report.ts";
@@ -99,6 +101,26 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
   return sent === 0 ? 0 : round(sent / window);
 }
 
+/** The report's `stages`, when the run had a rate or a concurrency schedule. */
+function stagesOf(o: BenchOptions, points: readonly TimelinePoint[], threads: readonly ThreadResult[]) {
+  const stages = o.stages ?? o.concurrencyStages;
+  if (stages === undefined) return undefined;
+  const measured = threads.map((t) => t.timeline.measured);
+  return stagesReport(points, stages, o.warmupMs, measured);
+}
+
+/** A stage whose busiest load thread was saturated, though the run as a whole may not have been. */
+function stageWarnings(stages: readonly StageReport[]): string[] {
+  return stages.flatMap((s, i) =>
+    s.loader_saturated
+      ? [
+          `stage ${i + 1} (${s.start_s}–${s.end_s} s): a load thread was busy ${Math.round((s.loader_utilization ?? 0) * 100)}% of the time: ` +
+            "that stage's figures may measure the loader, not the server",
+        ]
+      : [],
+  );
+}
+
 export function buildReport(input: SummaryInput): BenchReport {
   const { options: o, threads } = input;
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
@@ -127,6 +149,8 @@ export function buildReport(input: SummaryInput): BenchReport {
   });
   const distributed = distributedFields(input);
   warnings.push(...distributed.warnings);
+  const stages = stagesOf(o, timeline.points, threads);
+  if (stages) warnings.push(...stageWarnings(stages));
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   if (o.rate !== undefined && late > 0) {
@@ -153,6 +177,15 @@ export function buildReport(input: SummaryInput): BenchReport {
       rate: o.rate ?? null,
       ...(o.stages
         ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
+        : {}),
+      ...(o.concurrencyStages
+        ? {
+            concurrency_stages: o.concurrencyStages.map((s) => ({
+              duration_s: s.durationMs / 1000,
+              from: s.from,
+              to: s.to,
+            })),
+          }
         : {}),
       warmup_s: o.warmupMs / 1000,
       payload_size: o.payloadSize,
@@ -190,7 +223,7 @@ export function buildReport(input: SummaryInput): BenchReport {
     },
     aborted: input.aborted,
     timeline,
-    ...(o.stages ? { stages: stagesReport(timeline.points, o.stages, o.warmupMs) } : {}),
+    ...(stages ? { stages } : {}),
     ...(streams ? { streams } : {}),
     ...distributed.fields,
   };

@@ -12,6 +12,29 @@ import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
 import { repeated } from "./repeated.ts";
 
+/** The closed loop's concurrency schedule: --concurrency-stages, or ghz's --concurrency-* flags (with -z). */
+const concurrencyScheduleArgs = {
+  "concurrency-stages": {
+    type: "string",
+    description: "closed loop, calls in flight over time: 10s:10,30s:100 (DUR:N ramps, DUR:FROM-TO); sets the length",
+  },
+  "concurrency-schedule": {
+    type: "string",
+    description: "ghz's const, step or line concurrency schedule (with -z and the --concurrency-* flags)",
+  },
+  "concurrency-start": { type: "string", description: "--concurrency-schedule: calls in flight at the start" },
+  "concurrency-step": {
+    type: "string",
+    description: "--concurrency-schedule: change per step (line: per second; default 1)",
+  },
+  "concurrency-step-duration": { type: "string", description: "--concurrency-schedule step: length of each step" },
+  "concurrency-end": { type: "string", description: "--concurrency-schedule: the level to stop changing at" },
+  "concurrency-max-duration": {
+    type: "string",
+    description: "--concurrency-schedule: stop changing the level after this long (then --concurrency-end)",
+  },
+} as const;
+
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
   args: {
@@ -58,6 +81,7 @@ const bench = defineCommand({
       type: "string",
       description: "no call rate above this: refuses a --rate or --stages that peaks higher; --find-max's cap",
     },
+    ...concurrencyScheduleArgs,
     transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
     service: {
       type: "string",

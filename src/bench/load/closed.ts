@@ -1,6 +1,9 @@
 // Closed loop: every slot sends its next call as soon as the previous one has answered. Latency is the
 // round trip; the offered load adapts to the server, which is exactly why it hides queueing (use --rate).
+// Under a concurrency schedule (phase.levels) a slot sends only while its rank is within the level.
 import type { LoadConnection } from "../connection.ts";
+import { activeNow, slotRank, waitActive } from "./gate.ts";
+
 import { type LoadContext, type Phase, Rotation } from "./types.ts";
 
 export interface Tickets {
@@ -10,10 +13,15 @@ export interface Tickets {
 
 export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Tickets): Promise<void> {
   const rotation = new Rotation(ctx.workloads, ctx.rotationStart);
-  const slot = async (conn: LoadConnection) => {
+  const levels = phase.levels;
+  const slot = async (conn: LoadConnection, rank: number) => {
     for (;;) {
       if (ctx.stopped()) return;
       if (phase.endMs !== undefined && performance.now() >= phase.endMs) return;
+      if (levels && !activeNow(levels, rank, phase.startMs, performance.now())) {
+        if (!(await waitActive(levels, rank, phase.startMs, phase.endMs, ctx.stopped))) return;
+        continue;
+      }
       if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
       const w = rotation.next();
       const t0 = performance.now();
@@ -27,6 +35,7 @@ export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Ticket
     }
   };
   const slots: Promise<void>[] = [];
-  for (const conn of ctx.connections) for (let s = 0; s < conn.slots; s++) slots.push(slot(conn));
+  for (const conn of ctx.connections)
+    for (let s = 0; s < conn.slots; s++) slots.push(slot(conn, levels ? slotRank(levels, conn.index, s) : 0));
   await Promise.all(slots);
 }

@@ -41,6 +41,7 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
       const w = rotation.next();
       const sent = performance.now();
       const behind = sent - due;
+      phase.timeline.sent(behind > LATE_AFTER_MS, sent);
       if (phase.record) {
         if (behind > LATE_AFTER_MS) lag.late++;
         if (behind > lag.maxLagMs) lag.maxLagMs = behind;

@@ -3,6 +3,7 @@ import type { LoadConnection } from "../connection.ts";
 import type { ServiceRecorder } from "../tally.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { Workload } from "../workload.ts";
+import type { SlotLevels } from "./gate.ts";
 
 /** One stretch of load: the warm-up, or the measured run. Times are in this thread's performance.now(). */
 export interface Phase {
@@ -15,6 +16,8 @@ export interface Phase {
   readonly record: boolean;
   /** The phase's timeline: every call is counted there, warm-up included. */
   readonly timeline: IntervalRecorder;
+  /** Closed loop with a concurrency schedule: which slots may send when; absent: all of them always. */
+  readonly levels?: SlotLevels;
 }
 
 export interface LoadContext {

@@ -5,6 +5,7 @@ import type { LatencySummary } from "../histogram.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
+import { kneeChart, type RunStyle, stagesTable } from "./stages-html.ts";
 import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
 import type { ErrorRow } from "./types.ts";
 
@@ -338,7 +339,8 @@ function setupSection(runs: readonly NamedRendered[]): string {
         ["late sends", r.rate.late_sends],
         ...Object.entries(r.options).map(([k, v]): [string, unknown] => [
           `options.${k}`,
-          Array.isArray(v) ? v.join(", ") : v,
+          // options.stages and concurrency_stages are objects: shown as their JSON, not [object Object]
+          Array.isArray(v) ? v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join(", ") : v,
         ]),
         ...Object.entries(r.machine).map(([k, v]): [string, unknown] => [`machine.${k}`, v]),
         [
@@ -351,6 +353,17 @@ function setupSection(runs: readonly NamedRendered[]): string {
     .join("");
 }
 
+const RUN_STYLE: RunStyle = { color: colorOf, name: baseName, label: runLabel, micros };
+
+/** The stages table (runs with stages) and the knee curve (runs with a time series); nothing for neither. */
+function stagesAndKnee(runs: readonly NamedRendered[]): string {
+  const table = stagesTable(runs, RUN_STYLE);
+  const knee = runs.some((n) => n.timeline !== null)
+    ? `<h2>Latency against throughput</h2>${kneeChart(runs, RUN_STYLE)}`
+    : "";
+  return (table === "" ? "" : `<h2>Stages</h2>${table}`) + knee;
+}
+
 /** The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences). */
 export function formatHtml(runs: readonly NamedRendered[], notes: readonly string[] = []): string {
   const noted = notes.map((t) => `<div class="warning" data-warning="note">${esc(t)}</div>`).join("");
@@ -361,6 +374,7 @@ export function formatHtml(runs: readonly NamedRendered[], notes: readonly strin
     `<h2>Summary</h2>${summaryTable(runs)}`,
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
+    stagesAndKnee(runs),
     `<h2>Errors by status</h2>${errorsSection(runs)}`,
     `<h2>Connections</h2>${connectionsSection(runs)}`,
     `<h2>Loader CPU</h2>${loaderSection(runs)}`,

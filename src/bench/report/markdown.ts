@@ -2,6 +2,7 @@
 // errors by status, loader CPU and the time series in one line — to paste into an issue or a pull request.
 import type { LatencySummary } from "../histogram.ts";
 import { type NamedRendered, NO_TIMELINE } from "./rendered.ts";
+import { stageLoader, stageTarget } from "./stages-text.ts";
 
 const cellText = (v: unknown) => (v === null || v === undefined ? "–" : String(v).replace(/\|/g, "\\|"));
 const tableRow = (cells: readonly unknown[]) => `| ${cells.map(cellText).join(" | ")} |`;
@@ -71,8 +72,50 @@ function section(n: NamedRendered): string {
       tableRow(["---", "---", "---:", "---:", "---"]),
       ...errors.map(([s, e]) => tableRow([s, e.status, e.code, e.count, e.example])),
     );
-  lines.push("", timelineLine(n));
+  lines.push(...stageRows(n), "", timelineLine(n));
   return `${lines.join("\n")}\n`;
+}
+
+/** A run with stages: one row per stage (its target, what it got, failures, late sends, loader CPU). */
+function stageRows(n: NamedRendered): string[] {
+  const stages = n.report.stages ?? [];
+  if (stages.length === 0) return [];
+  return [
+    "",
+    tableRow([
+      "stage",
+      "time s",
+      "target",
+      "calls/s",
+      "ok",
+      "failed",
+      "p50 µs",
+      "p99 µs",
+      "max µs",
+      "sent",
+      "late",
+      "loader CPU",
+      "failures",
+    ]),
+    tableRow(["---:", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---", "---"]),
+    ...stages.map((s, i) =>
+      tableRow([
+        i + 1,
+        `${s.start_s}–${s.end_s}`,
+        stageTarget(s),
+        s.achieved_rps,
+        s.ok,
+        s.failed,
+        s.latency_us?.p50,
+        s.latency_us?.p99,
+        s.latency_us?.max,
+        s.sent,
+        s.late_sends,
+        stageLoader(s),
+        s.errors === undefined ? undefined : s.errors.map((e) => `${e.status} ${e.count}`).join(", ") || "none",
+      ]),
+    ),
+  ];
 }
 
 export function formatMarkdown(runs: readonly NamedRendered[]): string {

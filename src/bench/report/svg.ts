@@ -23,6 +23,10 @@ export interface Series {
   readonly dash?: string;
   /** null: a gap (an interval with nothing to draw); the line breaks there. */
   readonly points: readonly ([number, number] | null)[];
+  /** Draw each point as a mark (a scatter: filled dot or ring) instead of joining them with a line. */
+  readonly marker?: "dot" | "ring";
+  /** A line with a dot at each of its points (few points that each mean something: stages). */
+  readonly vertices?: boolean;
 }
 
 export interface LineChart {
@@ -132,6 +136,10 @@ export function lineChart(c: LineChart): string {
   }
   parts.push(...axes(c, sx, sy));
   for (const s of c.series) {
+    if (s.marker !== undefined) {
+      parts.push(scatter(s, sx, sy));
+      continue;
+    }
     const drawn = segments(s.points).map((seg) => decimate(seg, W - PAD.left - PAD.right));
     const n = drawn.reduce((sum, seg) => sum + seg.length, 0);
     const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
@@ -140,6 +148,8 @@ export function lineChart(c: LineChart): string {
         ? `<circle cx="${f(sx(seg[0]?.[0] ?? 0))}" cy="${f(sy(seg[0]?.[1] ?? 0))}" r="2.5" fill="${s.color}"/>`
         : `<polyline fill="none" stroke="${s.color}" stroke-width="1.8"${dash} points="${seg.map(([x, y]) => `${f(sx(x))},${f(sy(y))}`).join(" ")}"/>`,
     );
+    if (s.vertices === true)
+      for (const seg of drawn) for (const [x, y] of seg) lines.push(mark({ ...s, marker: "dot" }, sx(x), sy(y)));
     parts.push(
       `<g class="series" data-series="${escapeXml(s.label)}" data-points="${n}"><title>${escapeXml(s.label)}</title>${lines.join("")}</g>`,
     );
@@ -152,7 +162,11 @@ export function lineChart(c: LineChart): string {
       const x = PAD.left + (i % columns) * colWidth;
       const y = H + 14 + Math.floor(i / columns) * 16;
       const dash = s.dash === undefined ? "" : ` stroke-dasharray="${s.dash}"`;
-      return `<line x1="${f(x)}" y1="${y - 4}" x2="${f(x + 22)}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${dash}/><text class="legend" x="${f(x + 28)}" y="${y}">${escapeXml(s.label)}</text>`;
+      const key =
+        s.marker === undefined
+          ? `<line x1="${f(x)}" y1="${y - 4}" x2="${f(x + 22)}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${dash}/>`
+          : mark(s, x + 11, y - 4);
+      return `${key}<text class="legend" x="${f(x + 28)}" y="${y}">${escapeXml(s.label)}</text>`;
     })
     .join("");
   const height = H + 14 + Math.ceil(c.series.length / columns) * 16;
@@ -161,6 +175,26 @@ export function lineChart(c: LineChart): string {
       ? `<rect class="band" x="${W - PAD.right - 220}" y="8" width="14" height="12"/><text class="legend" x="${W - PAD.right - 200}" y="18">${escapeXml(c.bandLabel ?? "")}</text>`
       : "";
   return `<svg data-chart="${escapeXml(c.chart)}" viewBox="0 0 ${W} ${height}" role="img"><title>${escapeXml(c.title)}</title><text class="title" x="${PAD.left}" y="20">${escapeXml(c.title)}</text>${parts.join("")}<g class="legendbox">${legend}</g>${band}</svg>`;
+}
+
+const mark = (s: Series, x: number, y: number) =>
+  s.marker === "ring"
+    ? `<circle cx="${f(x)}" cy="${f(y)}" r="3" fill="none" stroke="${s.color}" stroke-width="1.3"/>`
+    : `<circle cx="${f(x)}" cy="${f(y)}" r="2.5" fill="${s.color}"/>`;
+
+/** A scatter series: one mark per point, points on the same pixel drawn once (a long run stays small). */
+function scatter(s: Series, sx: (v: number) => number, sy: (v: number) => number): string {
+  const seen = new Set<string>();
+  const marks: string[] = [];
+  for (const p of s.points) {
+    if (p === null) continue;
+    const [x, y] = [Math.round(sx(p[0])), Math.round(sy(p[1]))];
+    const key = `${x},${y}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    marks.push(mark(s, x, y));
+  }
+  return `<g class="series" data-series="${escapeXml(s.label)}" data-points="${marks.length}"><title>${escapeXml(s.label)}</title>${marks.join("")}</g>`;
 }
 
 export interface Bar {

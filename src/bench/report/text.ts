@@ -1,6 +1,7 @@
 // The human report. Its first lines per service are the replaced system's, character for character
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
 import type { LatencySummary } from "../histogram.ts";
+import { stagesSection } from "./stages-text.ts";
 import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";
 
 const TITLES: Readonly<Record<string, string>> = { echo: "Echo Service", crypto: "Crypto Service" };
@@ -105,7 +106,12 @@ function runSection(r: BenchReport): string[] {
       `Late sends: ${r.rate.late_sends} (more than ${r.rate.late_after_ms} ms after due; worst ${(r.rate.max_send_lag_us / 1000).toFixed(2)} ms)`,
     );
   } else {
-    lines.push(`Mode: closed loop, achieved ${r.rate.achieved.toFixed(2)}/s`);
+    const levels = r.options.concurrency_stages;
+    // FROM-TO always: in the grammar a lone N ramps from the previous level
+    const schedule = levels
+      ? `, concurrency stages ${levels.map((s) => `${s.duration_s}s:${s.from}-${s.to}`).join(",")} (peak ${r.options.concurrency})`
+      : "";
+    lines.push(`Mode: closed loop${schedule}, achieved ${r.rate.achieved.toFixed(2)}/s`);
   }
   const calls = r.connections.map((c) => c.calls);
   lines.push(
@@ -154,6 +160,7 @@ export function formatText(r: BenchReport): string {
   const sections = [
     ...r.services.map((s) => serviceSection(s, r)),
     ...(r.streams ? [streamSection(r.streams, r)] : []),
+    ...(r.stages && r.stages.length > 0 ? [stagesSection(r)] : []),
     runSection(r),
   ];
   return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;

@@ -103,20 +103,48 @@ export interface TimelinePoint {
   } | null;
   /** The interval's HDR histogram, compressed base64, µs. */
   readonly histogram: string;
+  /** Open loop: calls (streams) sent in the interval, and those sent more than late_after_ms after due. */
+  readonly sent?: number;
+  readonly late_sends?: number;
+  /** The busiest load thread's CPU share (0..1) over the interval; null when the platform cannot tell. */
+  readonly loader_utilization?: number | null;
 }
 
-/** --stages / --load-schedule: one stage's figures, from the timeline points whose middle falls in it. */
+/**
+ * --stages / --load-schedule (target_rps_*) or --concurrency-stages / --concurrency-schedule
+ * (target_concurrency_*): one stage's figures, from the timeline points whose middle falls in it. Reports
+ * written before the concurrency schedules have no errors, sent, late_sends or loader_* here.
+ */
 export interface StageReport {
   /** Seconds from the run's start, as the timeline's points. */
   readonly start_s: number;
   readonly end_s: number;
-  readonly target_rps_from: number;
-  readonly target_rps_to: number;
+  /** Open loop: the target rate at the stage's start and end (calls/s). */
+  readonly target_rps_from?: number;
+  readonly target_rps_to?: number;
+  /** Closed loop: the calls in flight allowed at the stage's start and end (a ramp is rounded down). */
+  readonly target_concurrency_from?: number;
+  readonly target_concurrency_to?: number;
   /** Calls (streaming: streams) that ended in the stage's points. */
   readonly ok: number;
   readonly failed: number;
+  /** Failed calls by status, most first. */
+  readonly errors?: readonly StageErrorRow[];
   readonly achieved_rps: number;
   readonly latency_us: TimelinePoint["latency_us"];
+  /** Open loop: calls (streams) sent in the stage's points, and those sent late. */
+  readonly sent?: number;
+  readonly late_sends?: number;
+  /** The busiest load thread's CPU share (0..1) over the stage (null: unknown), and whether that is at
+   * or above the saturation mark (the run's WARNING, per stage). */
+  readonly loader_utilization?: number | null;
+  readonly loader_saturated?: boolean;
+}
+
+export interface StageErrorRow {
+  readonly code: number;
+  readonly status: string;
+  readonly count: number;
 }
 
 export interface TimelineReport {
@@ -154,6 +182,12 @@ export interface BenchReport {
     readonly rate: number | null;
     /** --stages / --load-schedule: the target rate over the run. */
     readonly stages?: readonly { readonly duration_s: number; readonly from_rps: number; readonly to_rps: number }[];
+    /** --concurrency-stages / --concurrency-schedule: the calls in flight over the run (concurrency: the peak). */
+    readonly concurrency_stages?: readonly {
+      readonly duration_s: number;
+      readonly from: number;
+      readonly to: number;
+    }[];
     readonly warmup_s: number;
     readonly payload_size: number;
     /** --server-delay / --server-busy: what each echo request asked the server to take, µs; absent when not given. */
@@ -212,7 +246,7 @@ export interface BenchReport {
   readonly aborted: string | null;
   /** Per interval, warm-up included; always in a built report, absent from schema /1 files. */
   readonly timeline?: TimelineReport;
-  /** --stages / --load-schedule runs only: each stage's figures. */
+  /** --stages / --load-schedule / --concurrency-stages / --concurrency-schedule runs only: each stage's figures. */
   readonly stages?: readonly StageReport[];
   /** Streaming runs only (then `total` counts streams and `services` is empty). */
   readonly streams?: StreamsReport;

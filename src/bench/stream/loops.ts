@@ -4,6 +4,8 @@
 // stream still open is cancelled: it counts as cancelled, and the messages it completed still count.
 import type { LoadConnection } from "../connection.ts";
 import type { Tickets } from "../load/closed.ts";
+import { activeNow, slotRank, waitActive } from "../load/gate.ts";
+
 import type { SendLag } from "../load/open.ts";
 import type { Phase } from "../load/types.ts";
 import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
@@ -55,16 +57,23 @@ function openStreams(phase: Phase) {
 
 export async function closedStreamLoop(ctx: StreamContext, phase: Phase, tickets: Tickets): Promise<void> {
   const streams = openStreams(phase);
-  const slot = async (conn: LoadConnection) => {
+  const levels = phase.levels;
+  const slot = async (conn: LoadConnection, rank: number) => {
     for (;;) {
       if (ctx.stopped()) return;
       if (streams.over || (phase.endMs !== undefined && performance.now() >= phase.endMs)) return;
+      // --concurrency-stages: a slot opens streams only while its rank is within the level
+      if (levels && !activeNow(levels, rank, phase.startMs, performance.now())) {
+        if (!(await waitActive(levels, rank, phase.startMs, phase.endMs, ctx.stopped))) return;
+        continue;
+      }
       if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
       await streams.start(ctx, conn);
     }
   };
   const slots: Promise<void>[] = [];
-  for (const conn of ctx.connections) for (let s = 0; s < conn.slots; s++) slots.push(slot(conn));
+  for (const conn of ctx.connections)
+    for (let s = 0; s < conn.slots; s++) slots.push(slot(conn, levels ? slotRank(levels, conn.index, s) : 0));
   await Promise.all(slots);
   streams.stop();
 }
@@ -105,6 +114,7 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
           return;
         }
         next++;
+        phase.timeline.sent(now - due > LATE_AFTER_MS, now);
         if (phase.record) {
           const behind = now - due;
           if (behind > LATE_AFTER_MS) lag.late++;

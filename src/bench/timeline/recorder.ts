@@ -2,6 +2,9 @@
 // timeline. Intervals are counted from the phase's start, an instant every thread shares, so the
 // coordinator merges threads' intervals by index. Completions arrive in time order, so only the current
 // interval is open: recording is one histogram record and a counter; an interval is encoded as it closes.
+// Open loops also count their sends (and late sends) per interval, and as an interval closes the thread's CPU
+// is read once, so the report can tell per stage whether the loader kept up.
+import { threadCpuSeconds } from "../cpu.ts";
 import { encode, newHistogram, recordMs } from "../histogram.ts";
 
 /** One closed interval of one thread; intervals in which nothing completed are left out. */
@@ -12,6 +15,13 @@ export interface IntervalTally {
   readonly errors: readonly { readonly code: number; readonly count: number }[];
   /** Encoded HDR (µs) of the latencies completed in the interval. */
   readonly histogram: string;
+  /** Open loop: calls (streams) sent in the interval, and those sent late (LATE_AFTER_MS); absent otherwise. */
+  readonly sent?: number;
+  readonly late?: number;
+  /** The thread's CPU seconds since the previous interval closed, over the wall seconds since then (the
+   * span a sample covers: quiet intervals fold into the next); cpuSec null where /proc cannot tell. */
+  readonly cpuSec?: number | null;
+  readonly wallSec?: number;
 }
 
 export interface PhaseIntervals {
@@ -32,8 +42,13 @@ export class IntervalRecorder {
   private ok = 0;
   private failed = 0;
   private errors = new Map<number, number>();
+  private sends = 0;
+  private lateSends = 0;
+  private counting = false;
   private readonly h = newHistogram();
   private readonly closed: IntervalTally[] = [];
+  private cpuAt: number | undefined;
+  private wallAt: number;
 
   /**
    * `lastIndex`: the interval that takes every later completion (a timed phase's last one gets the
@@ -43,8 +58,20 @@ export class IntervalRecorder {
     private readonly originMs: number,
     private readonly intervalMs: number,
     private readonly lastIndex: number,
+    private readonly cpu: () => number | undefined = threadCpuSeconds,
+    nowMs = performance.now(),
   ) {
     this.closesAt = lastIndex <= 0 ? Number.POSITIVE_INFINITY : originMs + intervalMs;
+    this.cpuAt = cpu();
+    this.wallAt = Math.max(nowMs, originMs);
+  }
+
+  /** An open loop sent a call (or opened a stream) now; `late`: more than LATE_AFTER_MS after it was due. */
+  sent(late: boolean, nowMs: number): void {
+    if (nowMs >= this.closesAt) this.advance(nowMs);
+    this.counting = true;
+    this.sends++;
+    if (late) this.lateSends++;
   }
 
   /** A call (or a stream measured by its duration) ended: status code (0 ok), its latency, now. */
@@ -67,7 +94,7 @@ export class IntervalRecorder {
   }
 
   finish(nowMs: number): PhaseIntervals {
-    this.close();
+    this.close(nowMs);
     return { intervals: this.closed, endMs: Math.max(0, nowMs - this.originMs) };
   }
 
@@ -81,24 +108,34 @@ export class IntervalRecorder {
   }
 
   private advance(nowMs: number): void {
-    this.close();
+    this.close(nowMs);
     const at = Math.floor((nowMs - this.originMs) / this.intervalMs);
     this.index = Math.min(this.lastIndex, Math.max(this.index + 1, at));
     this.closesAt =
       this.index >= this.lastIndex ? Number.POSITIVE_INFINITY : this.originMs + (this.index + 1) * this.intervalMs;
   }
 
-  private close(): void {
-    if (this.ok === 0 && this.failed === 0 && this.h.totalCount === 0) return;
+  private close(nowMs: number): void {
+    if (this.ok === 0 && this.failed === 0 && this.h.totalCount === 0 && this.sends === 0) return;
+    const cpu = this.cpu();
+    const cpuSec = cpu === undefined || this.cpuAt === undefined ? null : Math.max(0, cpu - this.cpuAt);
+    const wallSec = Math.max(0, nowMs - this.wallAt) / 1000;
+    this.cpuAt = cpu;
+    this.wallAt = nowMs;
     this.closed.push({
       index: this.index,
       ok: this.ok,
       failed: this.failed,
       errors: [...this.errors].map(([code, count]) => ({ code, count })),
       histogram: encode(this.h),
+      ...(this.counting ? { sent: this.sends, late: this.lateSends } : {}),
+      cpuSec,
+      wallSec,
     });
     this.ok = 0;
     this.failed = 0;
+    this.sends = 0;
+    this.lateSends = 0;
     this.errors = new Map();
     this.h.reset();
   }

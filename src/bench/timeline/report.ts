@@ -94,12 +94,17 @@ function point(
 ): TimelinePoint {
   let ok = 0;
   let failed = 0;
+  let sent: number | undefined;
+  let late = 0;
   const errors = new Map<number, number>();
   for (const t of tallies) {
     ok += t.ok;
     failed += t.failed;
     for (const e of t.errors) errors.set(e.code, (errors.get(e.code) ?? 0) + e.count);
+    if (t.sent !== undefined) sent = (sent ?? 0) + t.sent;
+    late += t.late ?? 0;
   }
+  const busiest = busiestOf(tallies);
   const h = merge(tallies.map((t) => t.histogram));
   const lengthS = (endMs - startMs) / 1000;
   return {
@@ -113,5 +118,24 @@ function point(
     achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
     latency_us: intervalLatency(h),
     histogram: encode(h),
+    ...(sent === undefined ? {} : { sent, late_sends: late }),
+    ...(busiest === undefined ? {} : { loader_utilization: busiest }),
   };
+}
+
+/** CPU samples over less wall time than this say more about the 10 ms clock tick than about the thread. */
+const MIN_SAMPLE_S = 0.05;
+
+/** The busiest thread's CPU share over its samples in these tallies (one per thread); undefined: no sample. */
+function busiestOf(tallies: readonly IntervalTally[]): number | null | undefined {
+  let busiest: number | null | undefined;
+  for (const t of tallies) {
+    if (t.wallSec === undefined || t.cpuSec === undefined) continue;
+    if (t.cpuSec === null || t.wallSec < MIN_SAMPLE_S) {
+      busiest ??= null;
+      continue;
+    }
+    busiest = Math.max(busiest ?? 0, Math.min(1, round(t.cpuSec / t.wallSec, 3)));
+  }
+  return busiest;
 }
