@@ -210,3 +210,46 @@ describe("through the binary", () => {
     expect(rep.stdout).toContain("Shards: 1 of 2 merged, failed 1");
   });
 });
+
+describe("merging staged shards", () => {
+  test("open-loop stages: each stage's sent and late sends add up over the shards, and its busiest loader is kept", async () => {
+    const flags = { stages: "500ms:200-200,500ms:400-400", interval: "250ms" };
+    const parts = await Promise.all(
+      ["0/2", "1/2"].map(
+        async (shard) =>
+          (await reportOf(benchOptions({ server: a.target, shard, connections: "4", threads: "1", ...flags }))).report,
+      ),
+    );
+    const m = mergeShards(parts.map((r, i) => input(`s${i}.json`, r)));
+    if (!m.ok) throw new Error(m.error);
+    expect(validate(m.report), JSON.stringify(validate.errors)).toBe(true);
+    const stages = m.report.stages ?? [];
+    expect(stages.map((s) => s.target_rps_to)).toEqual([200, 400]);
+    const sentOf = (r: BenchReport) => (r.stages ?? []).reduce((n, s) => n + (s.sent ?? 0), 0);
+    expect(sentOf(m.report)).toBe(sentOf(parts[0] as BenchReport) + sentOf(parts[1] as BenchReport));
+    expect(sentOf(m.report)).toBe(m.report.total.requests);
+    const pointsSent = (m.report.timeline?.points ?? []).reduce((n, p) => n + (p.sent ?? 0), 0);
+    expect(pointsSent).toBe(m.report.total.requests);
+    stages.forEach((s, i) => {
+      const own = parts.map((r) => r.stages?.[i]?.loader_utilization ?? null).filter((u): u is number => u !== null);
+      if (own.length > 0) expect(s.loader_utilization).toBe(Math.max(...own));
+    });
+  });
+
+  test("concurrency stages: the merged report has the whole run's stages", async () => {
+    const flags = { "concurrency-stages": "500ms:4-4,500ms:2-2", connections: "4" };
+    const parts = await Promise.all(
+      ["0/2", "1/2"].map(
+        async (shard) => (await reportOf(benchOptions({ server: a.target, shard, threads: "1", ...flags }))).report,
+      ),
+    );
+    const m = mergeShards(parts.map((r, i) => input(`s${i}.json`, r)));
+    if (!m.ok) throw new Error(m.error);
+    expect(validate(m.report), JSON.stringify(validate.errors)).toBe(true);
+    expect(m.report.stages?.map((s) => [s.target_concurrency_from, s.target_concurrency_to])).toEqual([
+      [4, 4],
+      [2, 2],
+    ]);
+    expect((m.report.stages ?? []).reduce((n, s) => n + s.ok, 0)).toBe(m.report.total.ok);
+  });
+});

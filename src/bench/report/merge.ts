@@ -11,7 +11,7 @@ import { intervalLatency } from "../timeline/report.ts";
 import { stagesReport } from "../timeline/stages.ts";
 import type { ShardFailure } from "./markers.ts";
 import type { ShardReport, ShardRow, ShardsReport } from "./shard-types.ts";
-import type { BenchReport, ErrorRow, ServiceReport, StreamsReport, TimelinePoint } from "./types.ts";
+import type { BenchReport, ErrorRow, ServiceReport, StageReport, StreamsReport, TimelinePoint } from "./types.ts";
 
 /** One input: a shard's report, or the note a shard that made none left (--report-markers). */
 export type MergeInput =
@@ -212,11 +212,19 @@ function mergedPoint(parts: readonly TimelinePoint[], startMs: number, endMs: nu
   let failed = 0;
   const errors = new Map<number, number>();
   let target: number | null = null;
+  let sent: number | undefined;
+  let late = 0;
+  let loader: number | null | undefined;
   for (const p of parts) {
     ok += p.ok;
     failed += p.failed;
     for (const e of p.errors) errors.set(e.code, (errors.get(e.code) ?? 0) + e.count);
     if (p.target_rps !== null) target = (target ?? 0) + p.target_rps;
+    if (p.sent !== undefined) sent = (sent ?? 0) + p.sent;
+    late += p.late_sends ?? 0;
+    // the busiest load thread of any shard, as within one run
+    if (p.loader_utilization !== undefined)
+      loader = p.loader_utilization === null ? (loader ?? null) : Math.max(loader ?? 0, p.loader_utilization);
   }
   const h = mergeHistograms(parts.map((p) => p.histogram));
   const lengthS = (endMs - startMs) / 1000;
@@ -231,6 +239,8 @@ function mergedPoint(parts: readonly TimelinePoint[], startMs: number, endMs: nu
     achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
     latency_us: intervalLatency(h),
     histogram: encode(h),
+    ...(sent === undefined ? {} : { sent, late_sends: late }),
+    ...(loader === undefined ? {} : { loader_utilization: loader }),
   };
 }
 
@@ -360,7 +370,10 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
   ];
 
   const timeline = base.timeline ? mergeTimeline(runs, originMs, warmupMs, base.timeline.interval_s) : undefined;
-  const stages = whole.stages?.map((s) => ({ durationMs: s.duration_s * 1000, fromRps: s.from_rps, toRps: s.to_rps }));
+  const levels = base.options.concurrency_stages;
+  const stages =
+    whole.stages?.map((s) => ({ durationMs: s.duration_s * 1000, fromRps: s.from_rps, toRps: s.to_rps })) ??
+    levels?.map((s) => ({ durationMs: s.duration_s * 1000, from: s.from, to: s.to }));
   const { shard: _shard, start_at: _startAt, thresholds: _thresholds, ...rest } = base;
   return {
     ...rest,
@@ -399,8 +412,26 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
     },
     aborted: incomplete.length === 0 ? null : `incomplete run: ${incomplete.join("; ")}`,
     ...(timeline ? { timeline } : {}),
-    ...(stages && timeline ? { stages: stagesReport(timeline.points, stages, warmupMs) } : {}),
+    ...(stages && timeline ? { stages: mergedStages(runs, stagesReport(timeline.points, stages, warmupMs)) } : {}),
     ...(streams ? { streams } : {}),
     shards,
   };
+}
+
+/** The merged stages, with each stage's busiest load thread over every shard (the shards' stages align by index). */
+function mergedStages(runs: readonly Sharded[], stages: readonly StageReport[]): StageReport[] {
+  return stages.map((stage, i) => {
+    const own = runs.flatMap((r) => {
+      const u = r.report.stages?.[i]?.loader_utilization;
+      return u === undefined ? [] : [u];
+    });
+    if (own.length === 0) return stage;
+    const known = own.filter((u): u is number => u !== null);
+    const busiest = known.length > 0 ? Math.max(...known) : null;
+    return {
+      ...stage,
+      loader_utilization: busiest,
+      loader_saturated: runs.some((r) => r.report.stages?.[i]?.loader_saturated === true),
+    };
+  });
 }
