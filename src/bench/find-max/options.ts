@@ -32,8 +32,13 @@ export const DEFAULT_STEP_MS = 5000;
 export const DEFAULT_PRECISION = 0.05;
 export const DEFAULT_START_RPS = 100;
 export const DEFAULT_BOUND_MS = 5 * 60_000;
-/** Each step's warm-up unless --warmup says otherwise: connections and the server settle before a step counts. */
-export const DEFAULT_STEP_WARMUP_MS = 1000;
+/**
+ * Each step's warm-up unless --warmup says otherwise. Every step is a fresh run, so its load threads' code is
+ * cold: with 1 s the first measured second still carried their JIT's stalls into p99, and the answer against
+ * a server of known speed wandered from 86% to 95% of its closed-loop maximum; with 2 s, 97–99%
+ * (scripts/bench-load-shapes.sh, docs/performance.md).
+ */
+export const DEFAULT_STEP_WARMUP_MS = 2000;
 /** In-flight slots per connection unless --concurrency is given: enough that only an overloaded server fills them. */
 export const SLOTS_PER_CONNECTION = 100;
 
