@@ -42,7 +42,11 @@ describe("bench --find-max against grpcperf serve", () => {
   afterAll(() => srv.stop());
 
   test("brackets a server held to 4 calls in flight at 20 ms each (≤ 200/s) and names the server as the limit", async () => {
+    const cwd = dir();
+    const html = join(cwd, "search.html");
     const r = await bench([
+      "--html",
+      html,
       "-s",
       srv.target,
       "--find-max",
@@ -88,6 +92,13 @@ describe("bench --find-max against grpcperf serve", () => {
     expect(r.stderr).toMatch(/^\s+1\s+grow\s+50\s/m);
     expect(r.stderr).toContain(`highest rate that met every SLO: ${answer.rps}/s`);
     expect(r.stderr).toContain("limit: the server");
+    // --html: the steps are the page's stages, in order of rate, and the knee curve runs through them
+    const page = readFileSync(html, "utf8");
+    const rows = [...page.matchAll(/data-stage="(\d+)" data-metric="target"[^>]*>([^<]*)</g)].map((m) => m[2]);
+    const rates = [...report.steps].map((s) => s.target_rps).sort((a, b) => a - b);
+    expect(rows).toEqual(rates.map((x) => `${x}/s`));
+    expect(page).toContain('data-chart="knee"');
+    expect(page).toContain(`highest rate that met every SLO: ${answer.rps}/s`);
   }, 120_000);
 
   test("exit 99 and no answer when not even the first step meets the SLO", async () => {

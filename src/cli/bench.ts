@@ -173,7 +173,6 @@ const bench = defineCommand({
     const findMax = r.options.findMax;
     if (findMax) {
       if (thresholds.value.length > 0) throw new CliError("--find-max takes its bars as --slo, not --threshold", 2);
-      if (args.html !== undefined) throw new CliError("--html is for one run: --find-max writes text or --json", 2);
       const sloProblem = checkScopes(findMax.slos, labels);
       if (sloProblem !== undefined) throw new CliError(sloProblem.replace(/^--threshold/, "--slo"), 2);
     }

@@ -61,6 +61,20 @@ export interface SearchState {
   readonly durationS: number;
 }
 
+/** The search's settings as the report states them. */
+export function searchOf(s: FindMaxSettings, warmupMs: number): FindMaxReport["search"] {
+  return {
+    slo: s.slos.map((t) => t.expr),
+    precision: s.precision,
+    step_duration_s: s.stepMs / 1000,
+    warmup_s: warmupMs / 1000,
+    bound_s: s.boundMs / 1000,
+    start_rps: s.startRps,
+    max_rps: s.maxRps ?? null,
+    growth: s.growth,
+  };
+}
+
 export function findMaxReport(s: SearchState): FindMaxReport {
   const first = s.reports.get(1);
   const { pass, fail } = bracketOf(s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass })));
@@ -73,16 +87,7 @@ export function findMaxReport(s: SearchState): FindMaxReport {
     tool: first?.tool ?? { name: "grpcperf", version: "", commit: "" },
     started_at: s.startedAt.toISOString(),
     options: first ? { ...first.options, rate: null } : null,
-    search: {
-      slo: s.settings.slos.map((t) => t.expr),
-      precision: s.settings.precision,
-      step_duration_s: s.settings.stepMs / 1000,
-      warmup_s: s.warmupMs / 1000,
-      bound_s: s.settings.boundMs / 1000,
-      start_rps: s.settings.startRps,
-      max_rps: s.settings.maxRps ?? null,
-      growth: s.settings.growth,
-    },
+    search: searchOf(s.settings, s.warmupMs),
     machine: first?.machine ?? null,
     steps: s.steps,
     answer:
@@ -109,12 +114,12 @@ const pct = (x: number | null) => (x === null ? "-" : `${(x * 100).toFixed(2)}%`
 const lat = (l: LatencySummary | null, k: "p50" | "p99") => (l === null ? "-" : formatMicros(l[k]));
 const pad = (s: string, n: number) => s.padStart(n);
 
-export function headerLines(s: FindMaxSettings, warmupMs: number): string[] {
-  const bound = s.maxRps === undefined ? "" : `, at most ${s.maxRps}/s`;
+export function headerLines(s: FindMaxReport["search"]): string[] {
+  const bound = s.max_rps === null ? "" : `, at most ${s.max_rps}/s`;
   return [
-    `find-max: highest rate with ${s.slos.map((t) => t.expr).join(" and ")}`,
-    `  steps of ${s.stepMs / 1000}s (after ${warmupMs / 1000}s warm-up each), from ${s.startRps}/s ×${s.growth} ` +
-      `then bisection to ${Math.round(s.precision * 1000) / 10}%${bound}, within ${s.boundMs / 1000}s`,
+    `find-max: highest rate with ${s.slo.join(" and ")}`,
+    `  steps of ${s.step_duration_s}s (after ${s.warmup_s}s warm-up each), from ${s.start_rps}/s ×${s.growth} ` +
+      `then bisection to ${Math.round(s.precision * 1000) / 10}%${bound}, within ${s.bound_s}s`,
     "",
     `${pad("step", 4)}  ${"phase".padEnd(6)}  ${pad("target/s", 9)}  ${pad("sent/s", 9)}  ${pad("p50", 9)}  ${pad("p99", 9)}  ${pad("errors", 7)}  ${pad("loader", 6)}  ${pad("late", 6)}  result`,
   ];

@@ -13,8 +13,9 @@ import {
   unreachableLine,
   withInterrupt,
 } from "../run.ts";
+import { findMaxHtml } from "./html.ts";
 import type { FindMaxSettings } from "./options.ts";
-import { answerLines, type Ended, findMaxReport, headerLines, stepLine } from "./report.ts";
+import { answerLines, type Ended, findMaxReport, headerLines, searchOf, stepLine } from "./report.ts";
 import { nextStep } from "./search.ts";
 import { type FindMaxStep, judgeStep } from "./step.ts";
 
@@ -32,7 +33,7 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
     if (!opts.json && !opts.output) process.stdout.write(`${line}\n`);
     else if (!opts.quiet) process.stderr.write(`${line}\n`);
   };
-  const header = headerLines(settings, opts.warmupMs);
+  const header = headerLines(searchOf(settings, opts.warmupMs));
   for (const line of header) live(line);
 
   const startedAt = new Date();
@@ -102,10 +103,22 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
     if (opts.output) writeFileSync(opts.output, `${[...header, ...stepLines, ...answer].join("\n")}\n`);
     for (const line of answer) live(line);
   }
+  let htmlFailed = false;
+  if (opts.htmlOutput !== undefined) {
+    const page = findMaxHtml(result, reports);
+    try {
+      if (!page.ok) throw new Error(page.error);
+      writeFileSync(opts.htmlOutput, page.html);
+    } catch (err) {
+      log.error(`--html ${opts.htmlOutput}: ${err instanceof Error ? err.message : String(err)}`);
+      htmlFailed = true;
+    }
+  }
   if (aborted !== null) {
     if (steps.length === 0) return { code: 1, error: aborted };
     log.error(`search ended early: ${aborted}`);
     return { code: 1 };
   }
+  if (htmlFailed) return { code: 1 };
   return { code: result.answer === null ? THRESHOLD_FAILED : 0 };
 }

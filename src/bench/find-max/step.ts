@@ -29,6 +29,8 @@ export interface FindMaxStep {
   readonly error_rate: number | null;
   /** Every section's calls together, from each call's due time, µs. */
   readonly latency_us: LatencySummary | null;
+  /** Calls sent in the measured step. */
+  readonly sent: number;
   readonly late_sends: number;
   /** Of the late sends, those that were due while every slot was busy: the server's doing. */
   readonly slot_waits: number;
@@ -70,6 +72,7 @@ export function judgeStep(
     failed: report.total.failed,
     error_rate: total === 0 ? null : report.total.failed / total,
     latency_us: summarize(merge(histograms)),
+    sent,
     late_sends: report.rate.late_sends,
     slot_waits: slotWaits,
     loader_utilization: utilization,
