@@ -3,6 +3,7 @@
 // both turned into the same list of stages (load/levels.ts). Pure.
 import { parseDuration } from "../units.ts";
 import type { ConcurrencyStage } from "./load/levels.ts";
+import { parseStageList } from "./stages.ts";
 
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
 
@@ -23,27 +24,14 @@ const wholeOf = (text: string): number | undefined => (/^\d+$/.test(text.trim())
  * rounded down; `DUR:FROM-TO` ramps from FROM instead (`5s:8-8` is a flat step at 8).
  */
 export function parseConcurrencyStages(text: string): ConcurrencyStagesResult {
-  const stages: ConcurrencyStage[] = [];
-  let previous = 0;
-  for (const part of text.split(",")) {
-    const m = /^([^:]+):([^:]+)$/.exec(part.trim());
-    const bad = (why: string): ConcurrencyStagesResult => ({
-      ok: false,
-      error: `--concurrency-stages: "${part.trim()}" ${why}`,
-    });
-    if (!m) return bad("is not DURATION:N (e.g. 10s:50) or DURATION:FROM-TO");
-    const durationMs = parseDuration(m[1] as string);
-    if (durationMs === undefined) return bad("does not start with a duration (e.g. 500ms, 10s, 2m)");
-    if (durationMs <= 0) return bad("lasts no time: a stage needs a length > 0");
-    const levels = (m[2] as string).split("-").map(wholeOf);
-    if (levels.length > 2 || levels.some((n) => n === undefined))
-      return bad("has no whole number ≥ 0 of calls in flight after the ':'");
-    const from = levels.length === 2 ? (levels[0] as number) : previous;
-    const to = levels.at(-1) as number;
-    stages.push({ durationMs, from, to });
-    previous = to;
-  }
-  return checked(stages, "--concurrency-stages");
+  const r = parseStageList(text, 0, {
+    flag: "--concurrency-stages",
+    value: wholeOf,
+    form: "DURATION:N (e.g. 10s:50)",
+    what: "whole number ≥ 0 of calls in flight",
+  });
+  if (!r.ok) return r;
+  return checked(r.parts, "--concurrency-stages");
 }
 
 /**

@@ -21,28 +21,67 @@ const rateOf = (text: string): number | undefined => {
   return Number(t);
 };
 
+/** One `DUR:TO` or `DUR:FROM-TO` part of a stage list: a linear move from `from` to `to` over `durationMs`. */
+export interface StagePart {
+  readonly durationMs: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** How a stage list's numbers read: `value` parses one (undefined: not one), `example` and `what` name it. */
+export interface StageGrammar {
+  readonly flag: string;
+  readonly value: (text: string) => number | undefined;
+  /** e.g. "DURATION:RATE (e.g. 10s:1000)". */
+  readonly form: string;
+  /** e.g. "rate ≥ 0 (calls/s)". */
+  readonly what: string;
+}
+
+/**
+ * The grammar --stages and --concurrency-stages share: comma-separated `DUR:TO` parts, each moving from the
+ * previous part's end (the first from `start`) to TO over DUR, or `DUR:FROM-TO` from FROM instead.
+ */
+export function parseStageList(
+  text: string,
+  start: number,
+  g: StageGrammar,
+): { ok: true; parts: StagePart[] } | { ok: false; error: string } {
+  const parts: StagePart[] = [];
+  let previous = start;
+  for (const part of text.split(",")) {
+    const m = /^([^:]+):([^:]+)$/.exec(part.trim());
+    const bad = (why: string) => ({ ok: false as const, error: `${g.flag}: "${part.trim()}" ${why}` });
+    if (!m) return bad(`is not ${g.form} or DURATION:FROM-TO`);
+    const durationMs = parseDuration(m[1] as string);
+    if (durationMs === undefined) return bad("does not start with a duration (e.g. 500ms, 10s, 2m)");
+    if (durationMs <= 0) return bad("lasts no time: a stage needs a length > 0");
+    const values = (m[2] as string).split("-").map(g.value);
+    if (values.length > 2 || values.some((v) => v === undefined)) return bad(`has no ${g.what} after the ':'`);
+    const from = values.length === 2 ? (values[0] as number) : previous;
+    const to = values.at(-1) as number;
+    parts.push({ durationMs, from, to });
+    previous = to;
+  }
+  return { ok: true, parts };
+}
+
 /**
  * `DUR:RATE` ramps linearly from the previous stage's target (the first from `startRps`) to RATE over DUR;
  * `DUR:FROM-TO` ramps from FROM instead (`5s:50-50` is a flat step at 50).
  */
 export function parseStages(text: string, startRps: number): StagesResult {
-  const stages: Stage[] = [];
-  let previous = startRps;
-  for (const part of text.split(",")) {
-    const m = /^([^:]+):([^:]+)$/.exec(part.trim());
-    const bad = (why: string): StagesResult => ({ ok: false, error: `--stages: "${part.trim()}" ${why}` });
-    if (!m) return bad("is not DURATION:RATE (e.g. 10s:1000) or DURATION:FROM-TO");
-    const durationMs = parseDuration(m[1] as string);
-    if (durationMs === undefined) return bad("does not start with a duration (e.g. 500ms, 10s, 2m)");
-    if (durationMs <= 0) return bad("lasts no time: a stage needs a length > 0");
-    const rates = (m[2] as string).split("-").map(rateOf);
-    if (rates.length > 2 || rates.some((r) => r === undefined)) return bad("has no rate ≥ 0 (calls/s) after the ':'");
-    const fromRps = rates.length === 2 ? (rates[0] as number) : previous;
-    const toRps = rates.at(-1) as number;
-    stages.push({ durationMs, fromRps, toRps });
-    previous = toRps;
-  }
-  return checked(stages, "--stages");
+  const r = parseStageList(text, startRps, {
+    flag: "--stages",
+    value: rateOf,
+    form: "DURATION:RATE (e.g. 10s:1000)",
+    what: "rate ≥ 0 (calls/s)",
+  });
+  if (!r.ok) return r;
+  return checked(
+    r.parts.map((p) => ({ durationMs: p.durationMs, fromRps: p.from, toRps: p.to })),
+    "--stages",
+  );
 }
 
 /**
