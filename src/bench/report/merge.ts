@@ -7,7 +7,7 @@
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
 import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
-import { intervalLatency } from "../timeline/report.ts";
+import { pointOf } from "../timeline/report.ts";
 import { stagesReport } from "../timeline/stages.ts";
 import type { ShardFailure } from "./markers.ts";
 import type { ShardReport, ShardRow, ShardsReport } from "./shard-types.ts";
@@ -208,40 +208,16 @@ function mergeTimeline(runs: readonly Sharded[], originMs: number, warmupMs: num
 }
 
 function mergedPoint(parts: readonly TimelinePoint[], startMs: number, endMs: number, warmup: boolean): TimelinePoint {
-  let ok = 0;
-  let failed = 0;
-  const errors = new Map<number, number>();
   let target: number | null = null;
-  let sent: number | undefined;
-  let late = 0;
   let loader: number | null | undefined;
   for (const p of parts) {
-    ok += p.ok;
-    failed += p.failed;
-    for (const e of p.errors) errors.set(e.code, (errors.get(e.code) ?? 0) + e.count);
     if (p.target_rps !== null) target = (target ?? 0) + p.target_rps;
-    if (p.sent !== undefined) sent = (sent ?? 0) + p.sent;
-    late += p.late_sends ?? 0;
     // the busiest load thread of any shard, as within one run
     if (p.loader_utilization !== undefined)
       loader = p.loader_utilization === null ? (loader ?? null) : Math.max(loader ?? 0, p.loader_utilization);
   }
-  const h = mergeHistograms(parts.map((p) => p.histogram));
-  const lengthS = (endMs - startMs) / 1000;
-  return {
-    start_s: round(startMs / 1000, 3),
-    end_s: round(endMs / 1000, 3),
-    warmup,
-    ok,
-    failed,
-    errors: [...errors].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code - b.code),
-    target_rps: target === null ? null : round(target, 1),
-    achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
-    latency_us: intervalLatency(h),
-    histogram: encode(h),
-    ...(sent === undefined ? {} : { sent, late_sends: late }),
-    ...(loader === undefined ? {} : { loader_utilization: loader }),
-  };
+  const counted = parts.map((p) => ({ ...p, late: p.late_sends }));
+  return pointOf(counted, { startMs, endMs, warmup }, target === null ? null : round(target, 1), loader);
 }
 
 /** Why a shard's report says it did not run its load through; undefined when it did. */

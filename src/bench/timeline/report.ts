@@ -92,34 +92,54 @@ function point(
   warmup: boolean,
   rate: number | undefined,
 ): TimelinePoint {
+  return pointOf(tallies, { startMs, endMs, warmup }, rate ?? null, busiestOf(tallies));
+}
+
+/** What a point adds up from its parts: one thread's interval, or one shard's point (report merge). */
+export interface PointParts {
+  readonly ok: number;
+  readonly failed: number;
+  readonly errors: readonly { readonly code: number; readonly count: number }[];
+  readonly histogram: string;
+  /** Open loop: calls sent in the interval, and those sent late. */
+  readonly sent?: number;
+  readonly late?: number;
+}
+
+/** A timeline point from its parts: counts and errors added, histograms merged. */
+export function pointOf(
+  parts: readonly PointParts[],
+  at: { readonly startMs: number; readonly endMs: number; readonly warmup: boolean },
+  target: number | null,
+  loader: number | null | undefined,
+): TimelinePoint {
   let ok = 0;
   let failed = 0;
   let sent: number | undefined;
   let late = 0;
   const errors = new Map<number, number>();
-  for (const t of tallies) {
+  for (const t of parts) {
     ok += t.ok;
     failed += t.failed;
     for (const e of t.errors) errors.set(e.code, (errors.get(e.code) ?? 0) + e.count);
     if (t.sent !== undefined) sent = (sent ?? 0) + t.sent;
     late += t.late ?? 0;
   }
-  const busiest = busiestOf(tallies);
-  const h = merge(tallies.map((t) => t.histogram));
-  const lengthS = (endMs - startMs) / 1000;
+  const h = merge(parts.map((t) => t.histogram));
+  const lengthS = (at.endMs - at.startMs) / 1000;
   return {
-    start_s: round(startMs / 1000, 3),
-    end_s: round(endMs / 1000, 3),
-    warmup,
+    start_s: round(at.startMs / 1000, 3),
+    end_s: round(at.endMs / 1000, 3),
+    warmup: at.warmup,
     ok,
     failed,
     errors: [...errors].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code - b.code),
-    target_rps: rate ?? null,
+    target_rps: target,
     achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
     latency_us: intervalLatency(h),
     histogram: encode(h),
     ...(sent === undefined ? {} : { sent, late_sends: late }),
-    ...(busiest === undefined ? {} : { loader_utilization: busiest }),
+    ...(loader === undefined ? {} : { loader_utilization: loader }),
   };
 }
 
