@@ -2,7 +2,7 @@
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { SATURATED_AT } from "./cpu.ts";
-import { encode, merge, summarize } from "./histogram.ts";
+import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import type { ThreadResult } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
 import {
@@ -50,7 +50,6 @@ function serviceReport(service: ServiceReport["service"], threads: readonly Thre
   const tallies = threads.flatMap((t) => t.services.filter((s) => s.service === service));
   const ok = tallies.reduce((n, t) => n + t.ok, 0);
   const failed = tallies.reduce((n, t) => n + t.failed, 0);
-  const total = ok + failed;
   const errors = new Map<number, ErrorRow>();
   for (const t of tallies) {
     for (const e of t.errors) {
@@ -66,6 +65,19 @@ function serviceReport(service: ServiceReport["service"], threads: readonly Thre
   const latency = merge(tallies.map((t) => t.latency));
   const serviceTimes = tallies.map((t) => t.serviceTime).filter((s): s is string => s !== null);
   const serviceTime = serviceTimes.length > 0 ? merge(serviceTimes) : undefined;
+  return serviceEntry(service, { ok, failed, errors: [...errors.values()] }, latency, serviceTime, durationS);
+}
+
+/** A services[] entry from its added-up counts and merged histograms (a run's threads, or a merge's shards). */
+export function serviceEntry(
+  service: ServiceReport["service"],
+  counts: { readonly ok: number; readonly failed: number; readonly errors: readonly ErrorRow[] },
+  latency: Histogram,
+  serviceTime: Histogram | undefined,
+  durationS: number,
+): ServiceReport {
+  const { ok, failed } = counts;
+  const total = ok + failed;
   return {
     service,
     total,
@@ -75,9 +87,9 @@ function serviceReport(service: ServiceReport["service"], threads: readonly Thre
     requests_per_second: durationS > 0 ? round(total / durationS) : 0,
     latency_us: summarize(latency),
     service_time_us: serviceTime ? summarize(serviceTime) : null,
-    errors: [...errors.values()].sort((a, b) => b.count - a.count),
+    errors: [...counts.errors].sort((a, b) => b.count - a.count),
     histograms: { latency: encode(latency), service_time: serviceTime ? encode(serviceTime) : null },
-  } satisfies ServiceReport;
+  };
 }
 
 function threadCpu(t: ThreadResult): ThreadCpu {

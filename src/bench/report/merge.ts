@@ -7,6 +7,7 @@
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
 import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
+import { serviceEntry } from "../summary.ts";
 import { pointOf } from "../timeline/report.ts";
 import { stagesReport } from "../timeline/stages.ts";
 import type { ShardFailure } from "./markers.ts";
@@ -102,24 +103,14 @@ const histogramOf = (parts: readonly (string | null)[]): Histogram | undefined =
 };
 
 function mergeService(parts: readonly ServiceReport[], durationS: number): ServiceReport {
-  const first = parts[0] as ServiceReport;
-  const ok = parts.reduce((n, s) => n + s.ok, 0);
-  const failed = parts.reduce((n, s) => n + s.failed, 0);
-  const total = ok + failed;
+  const counts = {
+    ok: parts.reduce((n, s) => n + s.ok, 0),
+    failed: parts.reduce((n, s) => n + s.failed, 0),
+    errors: mergeErrors(parts.flatMap((s) => s.errors)),
+  };
   const latency = mergeHistograms(parts.map((s) => s.histograms.latency));
   const serviceTime = histogramOf(parts.map((s) => s.histograms.service_time));
-  return {
-    service: first.service,
-    total,
-    ok,
-    failed,
-    success_rate: total === 0 ? 0 : round((ok / total) * 100),
-    requests_per_second: durationS > 0 ? round(total / durationS) : 0,
-    latency_us: summarize(latency),
-    service_time_us: serviceTime ? summarize(serviceTime) : null,
-    errors: mergeErrors(parts.flatMap((s) => s.errors)),
-    histograms: { latency: encode(latency), service_time: serviceTime ? encode(serviceTime) : null },
-  };
+  return serviceEntry((parts[0] as ServiceReport).service, counts, latency, serviceTime, durationS);
 }
 
 const MEASURE_KEY: Readonly<Record<StreamMeasure, keyof StreamsReport>> = {
