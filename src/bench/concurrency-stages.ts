@@ -3,19 +3,12 @@
 // both turned into the same list of stages (load/levels.ts). Pure.
 import { parseDuration } from "../units.ts";
 import type { ConcurrencyStage } from "./load/levels.ts";
-import { parseStageList } from "./stages.ts";
+import { type GhzLoad, parseStageList } from "./stages.ts";
 
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
 
-/** ghz's concurrency flags, as given (strings; undefined when absent). */
-export interface GhzConcurrency {
-  schedule: string;
-  start?: string;
-  step?: string;
-  stepDuration?: string;
-  end?: string;
-  maxDuration?: string;
-}
+/** ghz's concurrency flags, as given: the same fields as its load flags. */
+export type GhzConcurrency = GhzLoad;
 
 const wholeOf = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined);
 

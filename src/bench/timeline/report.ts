@@ -96,15 +96,7 @@ function point(
 }
 
 /** What a point adds up from its parts: one thread's interval, or one shard's point (report merge). */
-export interface PointParts {
-  readonly ok: number;
-  readonly failed: number;
-  readonly errors: readonly { readonly code: number; readonly count: number }[];
-  readonly histogram: string;
-  /** Open loop: calls sent in the interval, and those sent late. */
-  readonly sent?: number;
-  readonly late?: number;
-}
+export type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late">;
 
 /** A timeline point from its parts: counts and errors added, histograms merged. */
 export function pointOf(
