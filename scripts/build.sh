@@ -9,5 +9,9 @@ mkdir -p dist
 # Entry points beyond main.ts are Worker scripts; --compile embeds them so `new Worker()` finds them.
 entries=(src/main.ts)
 for w in src/*/worker*.ts src/*/*/worker*.ts; do [ -f "$w" ] && entries+=("$w"); done
+# Nothing from the working directory: a compiled binary would otherwise read .env and bunfig.toml (whose
+# preload runs arbitrary code) from wherever it is started, e.g. a checkout or a guest image someone else built.
 node_modules/.bin/bun build --compile --minify --bytecode --format=esm --sourcemap=none \
+  --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+  --no-compile-autoload-tsconfig --no-compile-autoload-package-json \
   --define "GRPCPERF_COMMIT=\"$commit\"" "${entries[@]}" --outfile dist/grpcperf
