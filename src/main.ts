@@ -1,23 +1,27 @@
 #!/usr/bin/env bun
 // grpcperf: serve, call and load-test gRPC over TCP, Unix sockets and VSOCK.
+// Only what parses the command line is imported here: each subcommand's code (and grpc-js, protobufjs, the
+// crypto libraries behind it) loads when that subcommand runs, so `--version` and `call echo` start quickly
+// (docs/performance.md, "Start-up").
 import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand } from "citty";
-import { CliError } from "./cli/args.ts";
-import bench from "./cli/bench.ts";
-import call, { routeMethodCall } from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
-import compare from "./cli/compare.ts";
 import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
-import report from "./cli/report.ts";
-import serve from "./cli/serve.ts";
+import { lazy } from "./cli/lazy.ts";
 import { flagProblem } from "./cli/strict.ts";
-import { log } from "./log.ts";
 import { nearest } from "./text/nearest.ts";
 import { VERSION, versionLine } from "./version.ts";
 
 const main = withHelp(
   defineCommand({
     meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
-    subCommands: { serve, call, bench, compare, report },
+    subCommands: {
+      serve: lazy(() => import("./cli/serve.ts")),
+      call: lazy(() => import("./cli/call/index.ts")),
+      bench: lazy(() => import("./cli/bench.ts")),
+      compare: lazy(() => import("./cli/compare.ts")),
+      report: lazy(() => import("./cli/report.ts")),
+      version: lazy(() => import("./cli/version.ts")),
+    },
   }),
   {
     env: [["SERVER_ADDR", "serve's listen address, call's and bench's server (see each command's --help)"]],
@@ -34,26 +38,30 @@ const main = withHelp(
 // The subcommand named before --help, so `grpcperf call echo --help` shows echo's flags.
 // biome-ignore lint/suspicious/noExplicitAny: citty's command types are generic over their args
 type AnyCommand = CommandDef<any>;
-function deepestCommand(root: AnyCommand, argv: string[]): [AnyCommand, AnyCommand | undefined, number] {
+type Loadable<T> = T | (() => T | Promise<T>);
+const loaded = async <T>(v: Loadable<T>): Promise<T> => (typeof v === "function" ? (v as () => T | Promise<T>)() : v);
+
+/** Loads only the commands named on the way down, not their siblings. */
+async function deepestCommand(root: AnyCommand, argv: string[]): Promise<[AnyCommand, AnyCommand | undefined, number]> {
   let cmd = root;
   let parent: AnyCommand | undefined;
   let at = 0;
   for (const word of argv) {
     if (word.startsWith("-")) break;
-    const next = (cmd.subCommands as Record<string, AnyCommand> | undefined)?.[word];
-    if (!next) break;
+    const entry = (cmd.subCommands as Record<string, Loadable<AnyCommand>> | undefined)?.[word];
+    if (entry === undefined) break;
     parent = cmd;
-    cmd = next;
+    cmd = await loaded(entry);
     at++;
   }
   return [cmd, parent, at];
 }
 
 /** An unknown subcommand or flag, as one line naming the nearest known one; undefined when all is known. */
-function usageProblem(argv: string[]): string | undefined {
-  const [cmd, , at] = deepestCommand(main, argv);
+async function usageProblem(argv: string[]): Promise<string | undefined> {
+  const [cmd, , at] = await deepestCommand(main, argv);
   const path = ["grpcperf", ...argv.slice(0, at)].join(" ");
-  const subs = cmd.subCommands as Record<string, AnyCommand> | undefined;
+  const subs = cmd.subCommands as Record<string, unknown> | undefined;
   const word = argv[at];
   if (subs !== undefined) {
     const names = Object.keys(subs);
@@ -65,21 +73,27 @@ function usageProblem(argv: string[]): string | undefined {
   return problem === undefined ? undefined : `${path}: ${problem}`;
 }
 
+const isVersionFlag = (word: string | undefined) => word === "--version" || word === "-v";
+
 async function run(given: string[]): Promise<number> {
-  const argv = routeMethodCall(given);
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  if (given.length === 1 && isVersionFlag(given[0])) {
     process.stdout.write(`${versionLine()}\n`);
     return 0;
   }
+  if (given.length === 2 && given.includes("--json") && given.some(isVersionFlag)) {
+    process.stdout.write((await import("./cli/version.ts")).versionJson());
+    return 0;
+  }
+  const argv = given[0] === "call" ? (await import("./cli/call/index.ts")).routeMethodCall(given) : given;
   if (argv.includes("--help") || argv.includes("-h") || argv.length === 0) {
-    const [cmd, parent] = deepestCommand(main, argv);
+    const [cmd, parent] = await deepestCommand(main, argv);
     const help = helpOf(cmd);
     const usage = (await renderUsage(cmd, parent)).trimEnd();
     const text = help === undefined ? `${usage}\n` : `${usage}\n\n${renderHelp(help)}`;
     process.stdout.write(forStream(text, process.stdout));
     return argv.length === 0 ? 2 : 0;
   }
-  const problem = usageProblem(argv);
+  const problem = await usageProblem(argv);
   if (problem !== undefined) {
     process.stderr.write(`${problem} (see --help)\n`);
     return 2;
@@ -88,6 +102,8 @@ async function run(given: string[]): Promise<number> {
     await runCommand(main, { rawArgs: argv });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
+    // loaded by now: every command reports its errors through it
+    const { CliError } = await import("./cli/args.ts");
     if (err instanceof CliError) {
       process.stderr.write(`grpcperf: ${err.message}\n`);
       return err.exitCode;
@@ -98,7 +114,7 @@ async function run(given: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`grpcperf: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-    log.debug(err);
+    (await import("./log.ts")).log.debug(err);
     return 1;
   }
 }

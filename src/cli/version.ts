@@ -1,0 +1,21 @@
+// `grpcperf version [--json]`: which build this is, for a bug report or a guest's inventory (src/version.ts).
+import { defineCommand } from "citty";
+import { versionInfo, versionText } from "../version.ts";
+import { withHelp } from "./help.ts";
+
+/** What `version --json` and `--version --json` print: one JSON object on one line. */
+export function versionJson(): string {
+  return `${JSON.stringify(versionInfo())}\n`;
+}
+
+const version = defineCommand({
+  meta: { name: "version", description: "Print version, commit, target, libc and Bun version" },
+  args: {
+    json: { type: "boolean", description: "one JSON object: version, commit, target, libc, bun" },
+  },
+  run({ args }) {
+    process.stdout.write(args.json ? versionJson() : versionText());
+  },
+});
+
+export default withHelp(version, { env: [], exits: [["0", "always"]] });
