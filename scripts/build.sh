@@ -7,8 +7,9 @@
 # made it, so RUNTIME must be the same Bun version as node_modules/.bin/bun (scripts/release.ts checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit-dirty"; fi
+# scripts/release.ts passes the commit it names in the manifest, so every file and the manifest agree.
+commit=${GRPCPERF_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
+if [ -z "${GRPCPERF_COMMIT:-}" ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit-dirty"; fi
 
 if [ $# -eq 0 ]; then
   arch=$(node_modules/.bin/bun -e 'process.stdout.write(process.arch)')
