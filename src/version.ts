@@ -46,6 +46,11 @@ export function versionLine(): string {
   return `grpcperf ${VERSION} (${commit()})`;
 }
 
+/** `grpcperf version --json` and `--version --json`: one JSON object on one line. */
+export function versionJson(): string {
+  return `${JSON.stringify(versionInfo())}\n`;
+}
+
 /** `grpcperf version`: the name and version, then one field a line. */
 export function versionText(info: VersionInfo = versionInfo()): string {
   const rows = [

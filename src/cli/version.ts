@@ -1,12 +1,8 @@
 // `grpcperf version [--json]`: which build this is, for a bug report or a guest's inventory (src/version.ts).
 import { defineCommand } from "citty";
-import { versionInfo, versionText } from "../version.ts";
+import { versionJson, versionText } from "../version.ts";
 import { withHelp } from "./help.ts";
-
-/** What `version --json` and `--version --json` print: one JSON object on one line. */
-export function versionJson(): string {
-  return `${JSON.stringify(versionInfo())}\n`;
-}
+import { printLines } from "./stdout.ts";
 
 const version = defineCommand({
   meta: { name: "version", description: "Print version, commit, target, libc and Bun version" },
@@ -14,7 +10,7 @@ const version = defineCommand({
     json: { type: "boolean", description: "one JSON object: version, commit, target, libc, bun" },
   },
   run({ args }) {
-    process.stdout.write(args.json ? versionJson() : versionText());
+    printLines(args.json ? versionJson() : versionText());
   },
 });
 
