@@ -4,16 +4,18 @@
 #   grpcperf call echo --count 1   against a local server (started once, pinned to another core)
 # for BINARY (default dist/grpcperf), for the binary of git ref REF when --before REF is given (built in a
 # temporary worktree), and for a compiled no-op Bun program: the floor no Bun binary goes below.
-#   scripts/bench-startup.sh [--before REF] [--runs N] [BINARY]
+#   scripts/bench-startup.sh [--before REF] [--runs N] [--lock FILE] [BINARY]
+# --lock FILE: on a shared machine, hold FILE exclusively (flock) while measuring, not while building.
 # Figures in docs/performance.md ("Start-up"). Needs hyperfine (apt-get install hyperfine) and taskset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/serve-ready.sh
-before="" runs=40 bin=dist/grpcperf
+before="" runs=40 bin=dist/grpcperf lock=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --before) before=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
+    --lock) lock=$2; shift 2 ;;
     *) bin=$1; shift ;;
   esac
 done
@@ -54,7 +56,9 @@ for i in "${!bins[@]}"; do
   cmds+=(-n "${names[$i]}: --version" "taskset -c 0 ${bins[$i]} --version")
   cmds+=(-n "${names[$i]}: call echo --count 1" "taskset -c 0 ${bins[$i]} call echo --count 1 --server $addr")
 done
-hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$work/startup.json" "${cmds[@]}" >/dev/null
+measure=(hyperfine)
+[ -n "$lock" ] && measure=(flock -x "$lock" hyperfine)
+"${measure[@]}" -N --style none --warmup 5 --runs "$runs" --export-json "$work/startup.json" "${cmds[@]}" >/dev/null
 
 echo "| Command | Median | Mean ± σ | CPU (user + sys) |"
 echo "| --- | ---: | ---: | ---: |"
