@@ -215,9 +215,7 @@ test("HTTP/2 Bomb (CVE-2026-49975 class), reflected :path → the answer quotes 
   expect(answer.payload.length).toBeLessThan(300);
   expect((answer.headers?.["grpc-message"] ?? "").length).toBeLessThan(200);
   const tiny = Buffer.from([0x83, 0x86, NEWEST + 1, NEWEST]); // POST, http, :path, content-type
-  const sent = await peer.flood(5000, (i) =>
-    encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3 + 2 * i, tiny),
-  );
+  await peer.flood(5000, (i) => encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 3 + 2 * i, tiny));
   const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
   expect(goawayCode(goaway)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
   for (const f of peer.frames) if (f.type === FrameType.HEADERS) expect(f.payload.length).toBeLessThan(300);
