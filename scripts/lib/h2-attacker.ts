@@ -323,6 +323,15 @@ export class AttackPeer {
     return this.until(() => this.acked.has(seq), deadline);
   }
 
+  /** Stops reading what the server sends (a peer that never reads); resume() takes it all in again. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** The server closed the connection (rather than we, at the end of the attack). */
   get closedByServer(): boolean {
     return this.closedAfterFrames !== undefined;
