@@ -4,7 +4,16 @@
 // has a name, a target (issue 25's goals: ΔRSS < 200 MB, no honest call over 250 ms) and, where the
 // attack applies to both engines, a variant for --engine grpc-js.
 import { EchoMethod } from "../../src/api/echo.ts";
-import { encodeFrame, Flag, FrameType, Setting, writeFrameHeader } from "../../src/h2/frame.ts";
+import {
+  DEFAULT_WINDOW,
+  encodeFrame,
+  Flag,
+  FrameType,
+  MAX_WINDOW,
+  Setting,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from "../../src/h2/frame.ts";
 import { encodeInt } from "../../src/h2/hpack/encoder.ts";
 import type { Attack, AttackOutcome } from "./attacks.ts";
 import { AttackPeer, echoRequestBytes, grpcMessage, requestBlock } from "./h2-attacker.ts";
@@ -24,8 +33,9 @@ interface Upload {
 
 /**
  * Writes the uploads' bytes round-robin, one frame of `payload` bytes per stream per turn, each padded
- * with `padding` bytes if asked, the last of each with END_STREAM unless `finish` is false. Frames are
- * made straight into ~64 KiB chunks: the attacker's cost per frame stays a few stores.
+ * with `padding` bytes if asked, the last of each with END_STREAM unless `finish` is false, within the
+ * server's windows (a stream without window waits its turn; none with any, and the attack waits). Frames
+ * are made straight into ~64 KiB chunks: the attacker's cost per frame stays a few stores.
  */
 async function roundRobin(
   peer: AttackPeer,
@@ -42,9 +52,17 @@ async function roundRobin(
   while (live.length > 0 && !peer.refused && performance.now() < deadline) {
     let p = 0;
     let n = 0;
-    for (let k = 0; p + frameBytes <= chunk.length && live.length > 0; k++) {
+    let skipped = 0;
+    for (let k = 0; p + frameBytes <= chunk.length && live.length > 0 && skipped < live.length; k++) {
       const u = live[k % live.length] as Upload;
       const take = Math.min(payload, u.bytes.length - u.at);
+      const counted = take + (padding > 0 ? 1 + padding : 0);
+      if (peer.windowFor(u.id) < counted) {
+        skipped++;
+        continue;
+      }
+      skipped = 0;
+      peer.spend(u.id, counted);
       const last = u.at + take === u.bytes.length;
       const flags = (last && finish ? Flag.END_STREAM : 0) | (padding > 0 ? Flag.PADDED : 0);
       const length = take + (padding > 0 ? 1 + padding : 0);
@@ -59,9 +77,28 @@ async function roundRobin(
       if (last) live = live.filter((x) => x !== u);
     }
     frames += n;
+    if (n === 0) {
+      // No stream has window: the server is holding back; wait for it (or give up when it never comes).
+      const open = await peer.until(
+        () => live.some((u) => peer.windowFor(u.id) >= frameBytes - 9),
+        Math.min(deadline, performance.now() + STALL_MS),
+      );
+      if (!open) break;
+      continue;
+    }
     if (!(await peer.write(chunk.subarray(0, p), n))) break;
   }
   return frames;
+}
+
+/**
+ * A peer that takes whatever the server answers: the largest windows, so Echo's responses never wait
+ * (the attack is on what the server holds of requests, not of responses).
+ */
+async function openPeer(port: number): Promise<AttackPeer> {
+  const peer = await AttackPeer.connect(port, [[Setting.INITIAL_WINDOW_SIZE, MAX_WINDOW]]);
+  await peer.write(windowUpdateFrame(0, MAX_WINDOW - DEFAULT_WINDOW), 1);
+  return peer;
 }
 
 function statusCounts(peer: AttackPeer): string {
@@ -88,7 +125,7 @@ function fragmentedData(suffix: string, serverArgs: readonly string[], streams: 
     target: GOALS,
     serverArgs,
     async run(port, deadline) {
-      const peer = await AttackPeer.connect(port);
+      const peer = await openPeer(port);
       const message = grpcMessage(echoRequestBytes(bytes - 16));
       const uploads: Upload[] = [];
       for (let i = 0; i < streams; i++) {
@@ -114,7 +151,7 @@ function paddedFragments(suffix: string, serverArgs: readonly string[]): Attack 
     target: GOALS,
     serverArgs,
     async run(port, deadline) {
-      const peers = await Promise.all(Array.from({ length: CONNECTIONS }, () => AttackPeer.connect(port)));
+      const peers = await Promise.all(Array.from({ length: CONNECTIONS }, () => openPeer(port)));
       const message = grpcMessage(echoRequestBytes(BYTES - 16));
       const frames = await Promise.all(
         peers.map(async (peer) => {

@@ -547,7 +547,7 @@ export class ServerConnection implements FrameHandler {
   private returnConnectionWindow(): void {
     // Withheld while backed up, or while request bytes are at their budget: the client then cannot push
     // more request bytes for us to hold.
-    if (this.backedUp) return;
+    if (this.backedUp || !this.recv.isDue()) return;
     if (this.requestBytes.full()) {
       this.requestBytes.process.waitForRoom(this.roomMade);
       return;
