@@ -126,7 +126,7 @@ function fragmentedData(suffix: string, serverArgs: readonly string[], streams: 
     serverArgs,
     async run(port, deadline) {
       const peer = await openPeer(port);
-      const message = grpcMessage(echoRequestBytes(bytes - 16));
+      const message = grpcMessage(echoRequestBytes(bytes - 1024));
       const uploads: Upload[] = [];
       for (let i = 0; i < streams; i++) {
         uploads.push({ id: 2 * i + 1, bytes: message, at: 0 });
