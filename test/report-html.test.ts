@@ -1,7 +1,7 @@
 // `grpcperf report --html` opened in a real headless Chromium: the page of real runs of `bench` against
 // `grpcperf serve` (closed and open loop with warm-up, streaming, calls failing on a 1 ms deadline) and of a
 // saved version 1 report draws every chart, shows the JSON's numbers as they are, fetches nothing and logs no
-// console error. Skipped (saying so) without chromium.
+// console error. Skipped (saying so) without chromium; a failure under GRPCPERF_REQUIRE_ALL=1, as in CI.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { binaryRunner, ROOT } from "./helpers.ts";
 import { withTimeline } from "./report-fixtures.ts";
 import { benchRuns } from "./report-runs.ts";
+import { available } from "./require-env.ts";
 
 const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
-if (CHROMIUM === null)
-  console.warn("report-html: chromium is not installed: skipping the browser tests (CI installs it)");
+available("report-html: chromium", CHROMIUM !== null, "apt-get install chromium");
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-report-html-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
