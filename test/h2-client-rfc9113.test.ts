@@ -589,7 +589,12 @@ describe("lean stream calls", () => {
     });
     const req = await s.conn.waitFor(isRequest);
     expect(req.flags & Flag.END_STREAM).toBe(0);
-    expect(req.headers?.["grpc-timeout"]).toBeDefined();
+    // gRPC over HTTP/2: TimeoutValue (at most 8 digits) and TimeoutUnit; the call's 10 s, less the time to send
+    const timeout = /^(\d{1,8})([HMSmun])$/.exec(req.headers?.["grpc-timeout"] ?? "");
+    const unitMs = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 } as const;
+    const ms = timeout ? Number(timeout[1]) * unitMs[timeout[2] as keyof typeof unitMs] : Number.NaN;
+    expect(ms).toBeGreaterThan(5_000);
+    expect(ms).toBeLessThanOrEqual(10_000);
     expect(req.headers?.["x-b"]).toBe("2");
     s.stream.end();
     const fin = await s.conn.waitFor(endedData(s));
