@@ -141,7 +141,16 @@ interface PeerConn {
   /** A normal gRPC answer with this message on stream id. */
   answer(id: number, message: Buffer): void;
   readonly socket: net.Socket;
-  readonly frames: Array<{ type: number; flags: number; id: number; payload: Buffer }>;
+  readonly frames: Array<RawFrame>;
+  /** The first frame (recorded or still to come) that matches. */
+  waitFor(match: (f: RawFrame) => boolean): Promise<RawFrame>;
+}
+
+interface RawFrame {
+  type: number;
+  flags: number;
+  id: number;
+  payload: Buffer;
 }
 
 /** Calls onStream for every request stream (after its END_STREAM) with the connection it came on. */
@@ -156,9 +165,18 @@ async function rawPeer(
     let prefaceSeen = false;
     let held = Buffer.alloc(0);
     const paths = new Map<number, string>();
+    const waiters: Array<() => void> = [];
     const conn: PeerConn = {
       socket,
       frames: [],
+      waitFor: async (match) => {
+        for (;;) {
+          const f = conn.frames.find(match);
+          if (f) return f;
+          if (socket.destroyed) throw new Error("the connection closed before the frame came");
+          await new Promise<void>((resolve) => waiters.push(resolve));
+        }
+      },
       send: (...frames) => {
         if (!socket.destroyed) socket.write(Buffer.concat(frames));
       },
@@ -170,6 +188,9 @@ async function rawPeer(
         ),
     };
     socket.on("error", () => {});
+    socket.on("close", () => {
+      for (const w of waiters.splice(0)) w();
+    });
     conn.send(settingsFrame(settings));
     socket.on("data", (chunk: Buffer) => {
       let data = chunk;
@@ -191,6 +212,7 @@ async function rawPeer(
           onStream(conn, id, paths.get(id) ?? "", connIndex);
         }
       });
+      for (const w of waiters.splice(0)) w();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -261,8 +283,9 @@ describe("against a hand-written peer", () => {
   });
 
   test("response headers in HEADERS + CONTINUATION, Huffman-coded, after a PING", async () => {
-    let pingAcked = false;
+    let seen: PeerConn | undefined;
     const peer = await rawPeer((conn, id) => {
+      seen = conn;
       conn.send(encodeFrame(FrameType.PING, 0, 0, Buffer.from("12345678")));
       // ":status: 200" indexed, then content-type with a Huffman-coded "application/grpc"... split in two.
       const huff = huffmanEncode("application/grpc");
@@ -274,15 +297,12 @@ describe("against a hand-written peer", () => {
         encodeFrame(FrameType.DATA, 0, id, grpcFrame(Buffer.from("continued"))),
         encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, OK_TRAILERS),
       );
-      setTimeout(() => {
-        pingAcked = conn.frames.some((f) => f.type === FrameType.PING && f.flags & Flag.ACK);
-      }, 50);
     });
     const ch = leanTo(peer.port);
     const r = await ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 5_000 });
     expect(r.ok && r.value.toString()).toBe("continued");
-    await Bun.sleep(100);
-    expect(pingAcked).toBe(true);
+    const ack = await seen?.waitFor((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0);
+    expect(ack?.payload.toString()).toBe("12345678");
     await ch.close();
     peer.server.close();
   });
@@ -330,8 +350,7 @@ describe("against a hand-written peer", () => {
     const ch = leanTo(peer.port);
     const r = await ch.unary("/t/slow", Buffer.from("x"), { timeoutMs: 50 });
     expect(r.ok ? 0 : r.error.code).toBe(Status.DEADLINE_EXCEEDED);
-    await Bun.sleep(50);
-    const rst = seen?.frames.find((f) => f.type === FrameType.RST_STREAM);
+    const rst = await seen?.waitFor((f) => f.type === FrameType.RST_STREAM);
     expect(rst?.payload.readUInt32BE(0)).toBe(0x8);
     await ch.close();
     peer.server.close();
@@ -379,7 +398,8 @@ describe("against a hand-written peer", () => {
   });
 
   test("a peer that never sends SETTINGS fails ready() when it closes, rather than hanging", async () => {
-    const server = net.createServer((s) => setTimeout(() => s.destroy(), 20));
+    // closes once the client's preface came, having sent nothing
+    const server = net.createServer((s) => s.once("data", () => s.destroy()));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const ch = leanTo((server.address() as AddressInfo).port);
     const r = await ch.ready();
