@@ -2,7 +2,7 @@
 // runs the open loop's pacer (pacer.ts) against a flat schedule for a short while, sends nothing, and records
 // each wake-up's lag (woken − due) exactly as a run records send lag; so a user learns, on their own machine or
 // VM guest, how much of a run's latency from the due time the loader itself may add.
-import { threadCpuSeconds } from "./cpu.ts";
+import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { Pacer, type PacerStats } from "./load/pacer.ts";
 import { SendLag } from "./load/send-lag.ts";
 import { sendLagSummary } from "./pacing-report.ts";
@@ -22,6 +22,8 @@ export interface CalibrateRow {
   readonly busy: number | null;
   /** The pacer's waiting (polls with nothing else to do), share of the wall time. */
   readonly waiting: number;
+  /** Times the OS scheduler took the core from the thread meanwhile (null where /proc cannot tell). */
+  readonly preempted: number | null;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -35,6 +37,7 @@ export function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
   // start a little ahead, so the first due time is not already past
   const startMs = performance.now() + 20;
   const cpu0 = threadCpuSeconds();
+  const pre0 = threadPreemptions();
   let k = 0;
   return new Promise((resolve) => {
     const wake = () => {
@@ -51,6 +54,7 @@ export function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
     const done = () => {
       const wallMs = Math.max(1, performance.now() - startMs);
       const cpu1 = threadCpuSeconds();
+      const pre1 = threadPreemptions();
       const s = lag.tally();
       resolve({
         rate,
@@ -63,6 +67,7 @@ export function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
             ? null
             : round(Math.max(0, cpu1 - cpu0 - stats.idleMs / 1000) / (wallMs / 1000), 3),
         waiting: round(stats.idleMs / wallMs, 3),
+        preempted: pre0 === undefined || pre1 === undefined ? null : pre1 - pre0,
       });
     };
     wake();
@@ -76,7 +81,18 @@ export async function calibrate(rates: readonly number[], msPerRate: number): Pr
 }
 
 export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: number): string {
-  const head = ["rate/s", "achieved/s", "p50 μs", "p99 μs", "p99.9 μs", "max μs", "stalls", "busy", "waiting"];
+  const head = [
+    "rate/s",
+    "achieved/s",
+    "p50 μs",
+    "p99 μs",
+    "p99.9 μs",
+    "max μs",
+    "stalls",
+    "busy",
+    "waiting",
+    "preempted",
+  ];
   const body = rows.map((r) => [
     String(r.rate),
     String(r.achieved),
@@ -87,6 +103,7 @@ export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: numb
     r.stalls.count === 0 ? "0" : `${r.stalls.count} (longest ${r.stalls.longest_ms} ms)`,
     r.busy === null ? "?" : `${Math.round(r.busy * 100)}%`,
     `${Math.round(r.waiting * 100)}%`,
+    r.preempted === null ? "?" : String(r.preempted),
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => (row[c] as string).length)));
   const line = (cells: readonly string[]) =>
@@ -99,7 +116,8 @@ export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: numb
     line(head),
     ...body.map(line),
     "Send lag: how long after its due time the pacer woke (a run adds the send itself). Stalls: the thread blocked",
-    "more than 1 ms. busy: CPU without the pacer's waiting; waiting: polling the clock for the next due time.",
+    "more than 1 ms. busy: CPU without the pacer's waiting; waiting: polling the clock for the next due time;",
+    "preempted: times the OS gave the core to something else (stalls then come from the machine, not grpcperf).",
     "",
   ].join("\n");
 }
