@@ -49,3 +49,14 @@ for rate in 10 1000 10000; do
   run "rate $rate (this)" "$BIN" --rate "$rate"
   [ -n "$BASE" ] && run "rate $rate (base)" "$BASE" --rate "$rate"
 done
+
+# FINDMAX=N: N capacity searches against --server-busy 400us beside the closed loop's maximum (each takes ~1 min)
+if [ -n "${FINDMAX:-}" ]; then
+  taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us -z 10s --warmup 2s \
+    --json -o "$out/closed.json" >/dev/null 2>&1 || true
+  "${BUN:-bun}" -e 'const r = JSON.parse(await Bun.file(process.argv[1]).text()); console.log(`closed loop, --server-busy 400us: ${r.total.requests_per_second}/s`)' "$out/closed.json"
+  for i in $(seq "$FINDMAX"); do
+    taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us --find-max --slo 'p99<10ms' \
+      2>/dev/null | grep -E "^(answer|limit)" | sed "s/^/search $i: /" || true
+  done
+fi
