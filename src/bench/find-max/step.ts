@@ -62,11 +62,11 @@ export function judgeStep(
   const sent = threads.reduce((n, t) => n + t.sent, 0);
   const utils = report.loader.threads.map((t) => t.utilization).filter((u): u is number => u !== null);
   const utilization = utils.length > 0 ? Math.max(...utils) : null;
-  // The loader's own lag and stalls (pacing-report.ts) when the report has them; older: the 2 ms late count.
+  // Late with a slot free: over 2 ms (late_sends), or over 1 ms by the send-lag count, or due while the
+  // loader stalled (pacing-report.ts); reports from before send lag have only the first.
   const pacing = loaderPacing(report.rate);
-  const loaderLate = pacing
-    ? Math.max(pacing.loaderLate, pacing.dueInStalls)
-    : Math.max(0, report.rate.late_sends - slotWaits);
+  const late2ms = Math.max(0, report.rate.late_sends - slotWaits);
+  const loaderLate = pacing ? Math.max(late2ms, pacing.loaderLate, pacing.dueInStalls) : late2ms;
   const loaderLimited =
     (utilization !== null && utilization >= SATURATED_AT) ||
     (sent > 0 && loaderLate / sent > LOADER_LATE_SHARE && loaderLate > slotWaits);
