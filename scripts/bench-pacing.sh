@@ -4,6 +4,8 @@
 # at 10,000/s and at 10/s, side by side with a baseline binary when BASE is given. Server on CPU 0, loader
 # on CPU 1; run it on an otherwise idle machine (or under the project's exclusive CPU lock).
 #   scripts/bench-pacing.sh [BIN] [BASE]     BIN default dist/grpcperf; BASE: an older grpcperf to compare
+#   PARTS="calibrate runs findmax" (default "calibrate runs"); SECS: each run's length (default 5);
+#   FINDMAX: how many capacity searches (default 3)
 set -euo pipefail
 BIN=${1:-dist/grpcperf}
 BASE=${2:-}
@@ -15,8 +17,13 @@ server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$out"' EXIT
 for _ in $(seq 50); do grep -q "serving" "$out/serve.log" 2>/dev/null && break; sleep 0.1; done
 
-echo "== pacer alone (bench --calibrate, loader on CPU 1) =="
-taskset -c 1 "$BIN" bench --calibrate -z 3s
+PARTS=${PARTS:-calibrate runs}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
+
+if has calibrate; then
+  echo "== pacer alone (bench --calibrate, loader on CPU 1) =="
+  taskset -c 1 "$BIN" bench --calibrate -z 3s
+fi
 
 # figures of one run's JSON: send lag, latency from due vs service time (p50), loader CPU per call
 summary() {
@@ -45,18 +52,20 @@ run() { # label bin args...
   printf '%-28s ' "$label"
   summary "$out/r.json"
 }
-for rate in 10 1000 10000; do
-  run "rate $rate (this)" "$BIN" --rate "$rate"
-  [ -n "$BASE" ] && run "rate $rate (base)" "$BASE" --rate "$rate"
-done
+if has runs; then
+  for rate in 10 1000 10000; do
+    run "rate $rate (this)" "$BIN" --rate "$rate"
+    if [ -n "$BASE" ]; then run "rate $rate (base)" "$BASE" --rate "$rate"; fi
+  done
+fi
 
-# FINDMAX=N: N capacity searches against --server-busy 400us beside the closed loop's maximum (each takes ~1 min)
-if [ -n "${FINDMAX:-}" ]; then
+# capacity searches against --server-busy 400us beside the closed loop's maximum (each takes about a minute)
+if has findmax; then
   taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us -z 10s --warmup 2s \
     --json -o "$out/closed.json" >/dev/null 2>&1 || true
   "${BUN:-bun}" -e 'const r = JSON.parse(await Bun.file(process.argv[1]).text()); console.log(`closed loop, --server-busy 400us: ${r.total.requests_per_second}/s`)' "$out/closed.json"
-  for i in $(seq "$FINDMAX"); do
+  for i in $(seq "${FINDMAX:-3}"); do
     taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us --find-max --slo 'p99<10ms' \
-      2>/dev/null | grep -E "^(answer|limit)" | sed "s/^/search $i: /" || true
+      2>/dev/null | grep -E "^(highest rate|no answer|limit)" | sed "s/^/search $i: /" || true
   done
 fi
