@@ -4,6 +4,7 @@ import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConcurrencyStage } from "./load/levels.ts";
+import type { PacingTally } from "./load/send-lag.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { Stage } from "./schedule.ts";
 import type { StreamTally } from "./stream/tally.ts";
@@ -93,6 +94,11 @@ export interface ThreadResult {
   readonly maxSendLagUs: number;
   /** Open loop: measured calls that were due while every slot was busy (the server's doing, not the loader's). */
   readonly slotWaits: number;
+  /** Open loop: encoded HDR (µs) of every measured send's lag (sent − due), and the loader's stalls. */
+  readonly sendLag?: string;
+  readonly pacing?: PacingTally;
+  /** Of cpuSec, the time the pacer spent polling the clock with nothing else to do: waiting, not work. */
+  readonly pacerWaitSec?: number;
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;

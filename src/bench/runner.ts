@@ -7,7 +7,9 @@ import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./load/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
 import { levelPlanOf } from "./load/levels.ts";
-import { openLoop, type SendLag } from "./load/open.ts";
+import { openLoop } from "./load/open.ts";
+import type { PacerStats } from "./load/pacer.ts";
+import { SendLag } from "./load/send-lag.ts";
 import type { LoadContext, Phase } from "./load/types.ts";
 import {
   type ProgressSnapshot,
@@ -85,9 +87,15 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
-  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0, starved: 0 };
+  const lag = new SendLag();
+  // The pacers' waiting, over both phases: CPU spent polling the clock is idle time, not work.
+  const pacing: PacerStats = { idleMs: 0 };
+  const busyCpu = () => {
+    const cpu = threadCpuSeconds();
+    return cpu === undefined ? undefined : cpu - pacing.idleMs / 1000;
+  };
 
-  const streams = streamContext(cfg, ctx);
+  const streams = streamContext(cfg, ctx, pacing);
   // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
   const plan = cfg.stages ? planOf(cfg.stages) : undefined;
   const levels = concurrencyLevels(cfg, shared);
@@ -102,7 +110,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         ? closedStreamLoop(streams, phase, tickets)
         : openStreamLoop(streams, phase, schedule, lag);
     }
-    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag);
+    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag, pacing);
   };
 
   return {
@@ -122,7 +130,12 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
         let warmup: ThreadTimeline["warmup"] = null;
         if (cfg.warmupMs > 0) {
-          const timeline = new IntervalRecorder(startMs, cfg.intervalMs, lastIntervalOf(cfg.warmupMs, cfg.intervalMs));
+          const timeline = new IntervalRecorder(
+            startMs,
+            cfg.intervalMs,
+            lastIntervalOf(cfg.warmupMs, cfg.intervalMs),
+            busyCpu,
+          );
           if (warmupFromMs < measureMs)
             await runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
           warmup = timeline.finish(performance.now());
@@ -132,10 +145,12 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           measureMs,
           cfg.intervalMs,
           lastIntervalOf(cfg.durationMs, cfg.intervalMs),
+          busyCpu,
         );
         const progress =
           cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
         const cpu0 = threadCpuSeconds();
+        const idle0 = pacing.idleMs;
         const t0 = performance.now();
         // A closed loop runs for the duration from its first call: when this thread woke late, ending at
         // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
@@ -152,6 +167,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
         const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
         const cpu1 = threadCpuSeconds();
+        const waitSec = (pacing.idleMs - idle0) / 1000;
         if (progress) clearInterval(progress);
         return {
           thread: cfg.thread,
@@ -168,6 +184,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           lateSends: lag.late,
           maxSendLagUs: Math.round(lag.maxLagMs * 1000),
           slotWaits: lag.starved,
+          ...(open ? { sendLag: lag.encoded(), pacing: lag.tally() } : {}),
+          pacerWaitSec: waitSec,
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),
@@ -200,7 +218,7 @@ function concurrencyLevels(cfg: ThreadConfig, shared: Int32Array) {
 }
 
 /** A streaming run's thread state: every stream of the thread shares one plan and one recorder. */
-function streamContext(cfg: ThreadConfig, ctx: LoadContext): StreamContext | undefined {
+function streamContext(cfg: ThreadConfig, ctx: LoadContext, pacing: PacerStats): StreamContext | undefined {
   if (!cfg.stream) return undefined;
   const { workload: w, settings } = cfg.stream;
   return {
@@ -215,6 +233,7 @@ function streamContext(cfg: ThreadConfig, ctx: LoadContext): StreamContext | und
     },
     recorder: new StreamRecorder(),
     stopped: ctx.stopped,
+    pacing,
   };
 }
 

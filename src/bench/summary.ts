@@ -5,6 +5,7 @@ import { SATURATED_AT } from "./cpu.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import type { ThreadResult } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
+import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing-report.ts";
 import {
   type BenchReport,
   type ErrorRow,
@@ -93,11 +94,14 @@ export function serviceEntry(
 }
 
 function threadCpu(t: ThreadResult): ThreadCpu {
-  const utilization = t.cpuSec === null || t.wallSec <= 0 ? null : round(t.cpuSec / t.wallSec, 3);
+  // the pacer's polling while it waits for a due time is idle, not work
+  const wait = t.pacerWaitSec ?? 0;
+  const utilization = t.cpuSec === null || t.wallSec <= 0 ? null : round(Math.max(0, t.cpuSec - wait) / t.wallSec, 3);
   return {
     thread: t.thread,
     wall_s: round(t.wallSec, 3),
     cpu_s: t.cpuSec === null ? null : round(t.cpuSec, 3),
+    ...(t.pacerWaitSec === undefined ? {} : { pacer_wait_s: round(wait, 3) }),
     utilization,
     saturated: utilization !== null && utilization >= SATURATED_AT,
   };
@@ -165,6 +169,19 @@ export function buildReport(input: SummaryInput): BenchReport {
   if (stages) warnings.push(...stageWarnings(stages));
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
+  const rate: BenchReport["rate"] = {
+    target: o.rate ?? null,
+    achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
+    late_sends: late,
+    late_after_ms: LATE_AFTER_MS,
+    max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
+    ...(o.rate === undefined ? {} : pacingOfThreads(threads)),
+  };
+  const busiest = Math.max(-1, ...cpu.map((c) => c.utilization ?? -1));
+  warnings.push(...pacingWarnings(rate, o.stream ? "streams" : "calls", busiest < 0 ? null : busiest));
+  // Saturated: a thread's CPU had no headroom, or the loader's own lag and stalls touched the schedule.
+  const pacing = loaderPacing(rate);
+  const saturated = cpu.some((c) => c.saturated) || (pacing !== undefined && pacing.share > PACING_WARN_SHARE);
   if (o.rate !== undefined && late > 0) {
     warnings.push(
       `${late} ${o.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
@@ -218,19 +235,13 @@ export function buildReport(input: SummaryInput): BenchReport {
       failed,
       requests_per_second: rps,
     },
-    rate: {
-      target: o.rate ?? null,
-      achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
-      late_sends: late,
-      late_after_ms: LATE_AFTER_MS,
-      max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
-    },
+    rate,
     services,
     connections: threads.flatMap((t) => t.connections).sort((a, b) => a.index - b.index),
     loader: {
       threads: cpu,
       process_cpu_s: round(input.processCpuSec, 3),
-      saturated: cpu.some((c) => c.saturated),
+      saturated,
       warnings,
     },
     aborted: input.aborted,

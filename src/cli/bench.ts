@@ -1,11 +1,13 @@
 import { cpus } from "node:os";
 import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
+import { CALIBRATE_RATES, CALIBRATE_SCHEMA_ID, calibrate, formatCalibration } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
 import { resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { checkScopes, parseThresholds } from "../bench/threshold.ts";
 import { servicesOf } from "../bench/workload.ts";
+import { parseDuration } from "../units.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
@@ -67,6 +69,10 @@ const bench = defineCommand({
     "load-step-duration": { type: "string", description: "--load-schedule step: length of each step" },
     "load-end": { type: "string", description: "--load-schedule: the rate to stop changing at" },
     "load-max-duration": { type: "string", description: "--load-schedule: stop changing the rate after this long" },
+    calibrate: {
+      type: "boolean",
+      description: "no server: measure this machine's pacer precision (send lag) at 100 to 50,000/s and print it",
+    },
     "find-max": {
       type: "boolean",
       description: "search the highest rate that meets every --slo (steps of constant rate; -z bounds it, default 5m)",
@@ -152,6 +158,7 @@ const bench = defineCommand({
   },
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
+    if (args.calibrate) return await runCalibrate(args);
     const flags = {
       ...args,
       protos: repeated(rawArgs, "proto"),
@@ -186,6 +193,22 @@ const bench = defineCommand({
     process.exitCode = exit.code;
   },
 });
+
+/** --calibrate: the pacer alone, at a few rates, -z each (default 2 s); text, or JSON with --json / -O json. */
+async function runCalibrate(args: { duration?: string; format?: string; json?: boolean; output?: string }) {
+  const ms = args.duration === undefined ? 2000 : parseDuration(args.duration);
+  if (ms === undefined || ms <= 0 || ms > 60_000)
+    throw new CliError(`--calibrate -z: "${args.duration}" is not a duration up to 1m`, 2);
+  const format = args.format?.trim().toLowerCase() ?? (args.json ? "json" : "text");
+  if (format !== "text" && format !== "json") throw new CliError(`--format: "${args.format}" is not text or json`, 2);
+  const rows = await calibrate(CALIBRATE_RATES, ms);
+  const out =
+    format === "json"
+      ? `${JSON.stringify({ schema: CALIBRATE_SCHEMA_ID, seconds_per_rate: ms / 1000, rates: rows }, null, 2)}\n`
+      : formatCalibration(rows, ms);
+  if (args.output === undefined) process.stdout.write(out);
+  else await Bun.write(args.output, out);
+}
 
 export default withHelp(bench, {
   env: [

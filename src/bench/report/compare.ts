@@ -13,7 +13,7 @@ export interface NamedReport {
   readonly report: BenchReport;
 }
 
-export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s";
+export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
 
 export interface Row {
   /** The report section the figures are from (a service label); null: the run as a whole. */
@@ -147,6 +147,22 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       runs.map((r) => (r.loader.process_cpu_s > 0 ? r.total.requests / r.loader.process_cpu_s : null)),
     ),
   );
+  // send lag: how closely each open-loop run kept its schedule (null for a closed loop or an older report)
+  if (runs.some((r) => r.rate.send_lag_us !== undefined)) {
+    const lag = (key: "p50" | "p99" | "p99_9" | "max") => runs.map((r) => r.rate.send_lag_us?.[key] ?? null);
+    rows.push(
+      row(null, "send lag p50", "us", lag("p50")),
+      row(null, "send lag p99", "us", lag("p99")),
+      row(null, "send lag p99.9", "us", lag("p99_9")),
+      row(null, "send lag max", "us", lag("max")),
+      row(
+        null,
+        "calls due in loader stalls",
+        "calls",
+        runs.map((r) => r.rate.stalls?.calls_due ?? null),
+      ),
+    );
+  }
   return {
     schema: COMPARE_SCHEMA_ID,
     runs: named.map(({ file, report: r }) => ({

@@ -4,6 +4,7 @@
 import type { LatencySummary } from "../histogram.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
+import { sendLagTable } from "./send-lag.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
 import { kneeChart, type RunStyle, stagesTable } from "./stages-html.ts";
 import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
@@ -378,6 +379,7 @@ export function formatHtml(runs: readonly NamedRendered[], notes: readonly strin
     `<h2>Errors by status</h2>${errorsSection(runs)}`,
     `<h2>Connections</h2>${connectionsSection(runs)}`,
     `<h2>Loader CPU</h2>${loaderSection(runs)}`,
+    sendLagTable(runs, (i) => runLabel(runs[i] as NamedRendered, i)),
     streamsSection(runs),
     thresholdsSection(runs),
     `<h2>Options, machine, version</h2>${setupSection(runs)}`,

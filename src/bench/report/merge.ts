@@ -5,6 +5,7 @@
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
+import { mergePacing } from "../pacing-report.ts";
 import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
 import { serviceEntry } from "../summary.ts";
@@ -207,7 +208,7 @@ function mergedPoint(parts: readonly TimelinePoint[], startMs: number, endMs: nu
     if (p.loader_utilization !== undefined)
       loader = p.loader_utilization === null ? (loader ?? null) : Math.max(loader ?? 0, p.loader_utilization);
   }
-  const counted = parts.map((p) => ({ ...p, late: p.late_sends }));
+  const counted = parts.map((p) => ({ ...p, late: p.late_sends, sendLag: p.send_lag_histogram }));
   return pointOf(counted, { startMs, endMs, warmup }, target === null ? null : round(target, 1), loader);
 }
 
@@ -362,6 +363,7 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
       late_sends: runs.reduce((n, r) => n + r.report.rate.late_sends, 0),
       late_after_ms: base.rate.late_after_ms,
       max_send_lag_us: Math.max(0, ...runs.map((r) => r.report.rate.max_send_lag_us)),
+      ...mergePacing(runs.map((r) => r.report.rate)),
     },
     services,
     connections: runs

@@ -1,6 +1,8 @@
 // The human report. Its first lines per service are the replaced system's, character for character
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
+
 import type { LatencySummary } from "../histogram.ts";
+import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stagesSection } from "./stages-text.ts";
 import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";
 
@@ -128,6 +130,8 @@ function runSection(r: BenchReport): string[] {
     .join(", ");
   lines.push(`Loader CPU: ${cpu} of a core per thread; process ${r.loader.process_cpu_s.toFixed(2)} s CPU`);
   lines.push(...distributedLines(r));
+  // send lag: how closely the open loop kept its schedule
+  lines.push(...sendLagLines(r), ...stageSendLagLines(r));
   for (const w of r.loader.warnings) lines.push(`WARNING: ${w}`);
   if (r.aborted) lines.push(`ABORTED: ${r.aborted} (partial results)`);
   return lines;

@@ -108,6 +108,28 @@ export interface TimelinePoint {
   readonly late_sends?: number;
   /** The busiest load thread's CPU share (0..1) over the interval; null when the platform cannot tell. */
   readonly loader_utilization?: number | null;
+  /** Open loop: send lag (sent − due) of the calls sent in the interval, µs, and its HDR histogram (encoded). */
+  readonly send_lag_us?: SendLagSummary | null;
+  readonly send_lag_histogram?: string;
+}
+
+/** Send lag (sent − due) of an open loop's calls (streams), µs: how closely the loader kept the schedule. */
+export interface SendLagSummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p99_9: number;
+  readonly max: number;
+}
+
+/** The load threads' own stalls (blocked more than stall_ms, by GC, JIT, the scheduler or a long callback). */
+export interface StallsReport {
+  readonly stall_ms: number;
+  readonly count: number;
+  readonly total_ms: number;
+  readonly longest_ms: number;
+  /** Calls (streams) whose due time fell inside a stall. */
+  readonly calls_due: number;
 }
 
 /**
@@ -139,6 +161,8 @@ export interface StageReport {
    * or above the saturation mark (the run's WARNING, per stage). */
   readonly loader_utilization?: number | null;
   readonly loader_saturated?: boolean;
+  /** Open loop: send lag of the calls sent in the stage's points, µs. */
+  readonly send_lag_us?: SendLagSummary | null;
 }
 
 export interface StageErrorRow {
@@ -156,7 +180,9 @@ export interface ThreadCpu {
   readonly thread: number;
   readonly wall_s: number;
   readonly cpu_s: number | null;
-  /** cpu_s / wall_s, 0..1 (null if the platform cannot tell). */
+  /** Of cpu_s, the pacer's polling of the clock with nothing else to do: waiting, counted idle. */
+  readonly pacer_wait_s?: number;
+  /** (cpu_s − pacer_wait_s) / wall_s, 0..1 (null if the platform cannot tell). */
   readonly utilization: number | null;
   readonly saturated: boolean;
   /** A merged report: the shard the thread ran in. */
@@ -225,6 +251,14 @@ export interface BenchReport {
     readonly late_sends: number;
     readonly late_after_ms: number;
     readonly max_send_lag_us: number;
+    /** Open loop: every send's lag (sent − due), µs, with its HDR histogram (encoded); absent in older reports. */
+    readonly send_lag_us?: SendLagSummary | null;
+    readonly send_lag_histogram?: string;
+    /** Open loop: sends that left more than stalls.stall_ms after they were due (for any reason). */
+    readonly lagging_sends?: number;
+    /** Open loop: of the late sends, those due while every slot was busy (the server's doing). */
+    readonly slot_waits?: number;
+    readonly stalls?: StallsReport;
   };
   readonly services: readonly ServiceReport[];
   readonly connections: readonly {
