@@ -11,6 +11,7 @@ import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
 import { repeated } from "./repeated.ts";
+import { splitTarget } from "./target.ts";
 
 /** The closed loop's concurrency schedule: --concurrency-stages, or ghz's --concurrency-* flags (with -z). */
 const concurrencyScheduleArgs = {
@@ -152,8 +153,11 @@ const bench = defineCommand({
   },
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
+    // ghz's order: `bench … ADDR`; never loads another address than the one named.
+    const target = splitTarget(args.server, args._);
     const flags = {
       ...args,
+      server: target.server,
       protos: repeated(rawArgs, "proto"),
       importPaths: repeated(rawArgs, "import-path"),
       slos: repeated(rawArgs, "slo"),

@@ -8,6 +8,7 @@ import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/ad
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
 import { type Help, USAGE_EXIT } from "../help.ts";
+import { splitTarget } from "../target.ts";
 
 /** TLS flags, shared by call and bench. Any of them turns TLS on. */
 export const tlsClientArgs = {
@@ -96,12 +97,15 @@ export interface CallSetup {
 export async function connectFromArgs(
   args: {
     server?: string;
+    /** Positional words: only an address is taken here (commands with their own words split them first). */
+    _?: string[];
     timeout?: string;
     "log-level"?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
-  const address = addressArg(flagOrEnv(args.server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
+  const server = splitTarget(args.server, args._ ?? []).server;
+  const address = addressArg(flagOrEnv(server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
   const tls = tlsFromArgs(args, address);
   const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });

@@ -8,6 +8,7 @@ import { listServices } from "../../schema/lookup.ts";
 import type { Result } from "../../schema/result.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { splitTarget } from "../target.ts";
 import { callArgs, callHelp } from "./common.ts";
 import { fromSchema, schemaArgs } from "./schema-args.ts";
 
@@ -46,7 +47,9 @@ const describeCommand = defineCommand({
     ...schemaArgs,
     ...callArgs,
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    const split = splitTarget(given.server, given._, 1);
+    const args = { ...given, symbol: split.rest[0], server: split.server, _: [] };
     const text = await fromSchema(
       args,
       rawArgs,

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { checkHealth } from "../../client/health.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { withHelp } from "../help.ts";
+import { splitTarget } from "../target.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 // Like grpc_health_probe: exit 0 only when SERVING, so it works as a container health check.
@@ -11,7 +12,9 @@ const healthCommand = defineCommand({
     ...callArgs,
     service: { type: "positional", required: false, description: 'service name (default "": the whole server)' },
   },
-  async run({ args }) {
+  async run({ args: given }) {
+    const split = splitTarget(given.server, given._, 1);
+    const args = { ...given, service: split.rest[0], server: split.server, _: [] };
     const service = args.service ?? "";
     const { address, channel, timeoutMs } = await connectFromArgs(args);
     try {

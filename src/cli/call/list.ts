@@ -6,6 +6,7 @@ import { listServices } from "../../schema/lookup.ts";
 import { nearest } from "../../text/nearest.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { splitTarget } from "../target.ts";
 import { callArgs, callHelp } from "./common.ts";
 import { fromSchema, schemaArgs } from "./schema-args.ts";
 
@@ -30,7 +31,9 @@ const listCommand = defineCommand({
     ...schemaArgs,
     ...callArgs,
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    const split = splitTarget(given.server, given._, 1);
+    const args = { ...given, service: split.rest[0], server: split.server, _: [] };
     const lines = await fromSchema(
       args,
       rawArgs,

@@ -12,6 +12,7 @@ import { decodeStatusDetails } from "../../schema/status-details.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { splitTarget } from "../target.ts";
 import { callArgs, callHelp, connectFromArgs } from "./common.ts";
 import { headerFlags, readData, schemaArgs, schemaExit, schemaFlags } from "./schema-args.ts";
 
@@ -159,7 +160,12 @@ const methodCommand = defineCommand({
     ...callArgs,
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    // grpcurl's order (call ADDR pkg.S/M) and ours (call pkg.S/M -s ADDR) both work; the address is never guessed.
+    const split = splitTarget(given.server, given._, 1);
+    const name = split.rest[0];
+    if (name === undefined) throw new CliError("give a method: pkg.Service/Method", 2);
+    const args = { ...given, method: name, server: split.server, _: [] };
     const metadata = headerFlags(rawArgs);
     const flags = schemaFlags(rawArgs, args);
     const data = args.data === undefined ? undefined : readData(args.data);
