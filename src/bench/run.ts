@@ -1,7 +1,7 @@
 // `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code. The pieces
 // (prepareBench, runOnce, reportOfRun) are also the steps of a capacity search (find-max/).
-import { writeFileSync } from "node:fs";
 import { log } from "../log.ts";
+import { saveFallback, writeText } from "../sink.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
 import { prepareCall } from "./call-prepare.ts";
@@ -122,9 +122,20 @@ export const answered = (r: BenchReport): boolean =>
   r.total.ok > 0 || (r.streams !== undefined && r.streams.messages.received > 0);
 
 /**
+ * A report that could not be written where asked is not lost: its JSON goes to a fallback file, named on
+ * stderr. False when even that failed.
+ */
+export function keepReport(report: unknown, failed: readonly string[]): void {
+  const saved = saveFallback(`${JSON.stringify(report, null, 2)}\n`);
+  log.error(
+    `cannot write the report (${failed.join("; ")}); ${saved === undefined ? "no fallback file could be written either" : `the JSON report is saved in ${saved}`}`,
+  );
+}
+
+/**
  * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
  * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
- * (streaming: no stream ok and no message answered).
+ * (streaming: no stream ok and no message answered), or the report could not be written (then saved aside).
  * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
  * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
  */
@@ -145,24 +156,20 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
   const text = opts.reportMarkers ? markedReport(report) : opts.json ? formatJson(report) : formatText(report);
-  if (opts.output) writeFileSync(opts.output, text);
-  else process.stdout.write(text);
-  let htmlFailed = false;
+  const failed: string[] = [];
+  const written = writeText(opts.output, text);
+  if (written !== undefined) failed.push(`${opts.output ?? "stdout"}: ${written}`);
   if (opts.htmlOutput !== undefined) {
     const named = renderedOf(report, opts.htmlOutput);
-    try {
-      if (!named.ok) throw new Error(named.error);
-      writeFileSync(opts.htmlOutput, formatHtml([named.named]));
-    } catch (err) {
-      log.error(`--html ${opts.htmlOutput}: ${err instanceof Error ? err.message : String(err)}`);
-      htmlFailed = true;
-    }
+    const html = named.ok ? writeText(opts.htmlOutput, formatHtml([named.named])) : named.error;
+    if (html !== undefined) failed.push(`--html ${opts.htmlOutput}: ${html}`);
   }
+  if (failed.length > 0) keepReport(report, failed);
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
   // The verdicts are the point of a gated run: on stderr even with --quiet, one plain line each.
   for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
-  if (report.aborted !== null || !answered(report) || htmlFailed) return { code: 1 };
+  if (report.aborted !== null || !answered(report) || failed.length > 0) return { code: 1 };
   return { code: verdicts.some((v) => !v.pass) ? THRESHOLD_FAILED : 0 };
 }

@@ -10,6 +10,7 @@ import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
+import { checkWritable } from "./output.ts";
 import { repeated } from "./repeated.ts";
 import { splitTarget } from "./target.ts";
 
@@ -164,6 +165,9 @@ const bench = defineCommand({
     };
     const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
+    // Output places are tried before any call: a typo'd directory must not cost the run's results.
+    checkWritable(r.options.output, "-o");
+    checkWritable(args.html, "--html");
     // Bars are checked before any call is sent: a typo must not cost a whole run.
     const thresholds = parseThresholds(repeated(rawArgs, "threshold"));
     if (!thresholds.ok) throw new CliError(thresholds.error, 2);

@@ -8,6 +8,7 @@ import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/ad
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
 import { type Help, USAGE_EXIT } from "../help.ts";
+import { out } from "../output.ts";
 import { splitTarget } from "../target.ts";
 
 /** TLS flags, shared by call and bench. Any of them turns TLS on. */
@@ -139,7 +140,7 @@ export async function callOrReport<T>(
   const us = Math.round(m.rttMicros);
   if (m.result.ok) return { value: m.result.value, us };
   const { code, details } = m.result.error;
-  process.stdout.write(
+  out(
     json
       ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
       : `${name}: FAILED after ${us} µs: ${failureLine(code, details)}\n`,

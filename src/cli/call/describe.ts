@@ -8,6 +8,7 @@ import { listServices } from "../../schema/lookup.ts";
 import type { Result } from "../../schema/result.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { splitTarget } from "../target.ts";
 import { callArgs, callHelp } from "./common.ts";
 import { fromSchema, schemaArgs } from "./schema-args.ts";
@@ -64,7 +65,7 @@ const describeCommand = defineCommand({
         return describeAll(r.root, names);
       },
     );
-    process.stdout.write(text);
+    out(text);
   },
 });
 

@@ -4,6 +4,7 @@ import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { intArg, microsArg, sizeArg } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 /** The replaced client sent four greetings; so does this by default. */
@@ -80,7 +81,7 @@ const echoCommand = defineCommand({
             : Buffer.from(args.message ?? `Hello from grpcperf, message ${i} of ${count}`);
         const o = await echoOnce(channel, payload, i, timeoutMs, speed);
         if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
-        process.stdout.write(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
+        out(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
       }
     } finally {
       await channel.close();

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { checkHealth } from "../../client/health.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { splitTarget } from "../target.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
@@ -25,11 +26,11 @@ const healthCommand = defineCommand({
         const o = r.ok
           ? { service, status: r.value }
           : { service, status: null, code: r.error.code, error: r.error.details };
-        process.stdout.write(`${JSON.stringify(o)}\n`);
+        out(`${JSON.stringify(o)}\n`);
       } else if (r.ok) {
-        process.stdout.write(`${label} at ${target}: ${r.value}\n`);
+        out(`${label} at ${target}: ${r.value}\n`);
       } else {
-        process.stdout.write(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
+        out(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
       }
       if (!r.ok || r.value !== "SERVING") process.exitCode = 1;
     } finally {

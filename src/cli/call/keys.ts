@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { listKeys } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 const keysCommand = defineCommand({
@@ -17,7 +18,7 @@ const keysCommand = defineCommand({
     }
     if (!m.result.ok) {
       const { code, details } = m.result.error;
-      process.stdout.write(
+      out(
         args.json
           ? `${JSON.stringify({ ok: false, code, error: details })}\n`
           : `keys: FAILED: ${failureLine(code, details)}\n`,
@@ -27,7 +28,7 @@ const keysCommand = defineCommand({
     }
     for (const k of m.result.value.keys) {
       const alg = algorithmName(k.algorithm ?? 0);
-      process.stdout.write(
+      out(
         args.json
           ? `${JSON.stringify({ key_id: k.keyId, algorithm: alg, bits: k.bits })}\n`
           : `${(k.keyId ?? "").padEnd(20)} ${alg.padEnd(18)} ${k.bits}\n`,

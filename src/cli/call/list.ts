@@ -6,6 +6,7 @@ import { listServices } from "../../schema/lookup.ts";
 import { nearest } from "../../text/nearest.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { splitTarget } from "../target.ts";
 import { callArgs, callHelp } from "./common.ts";
 import { fromSchema, schemaArgs } from "./schema-args.ts";
@@ -53,7 +54,7 @@ const listCommand = defineCommand({
         return listing(r.root, args.service);
       },
     );
-    process.stdout.write(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
+    out(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
   },
 });
 

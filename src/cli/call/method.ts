@@ -9,6 +9,7 @@ import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
 import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { writeFd } from "../../sink.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
@@ -76,8 +77,12 @@ async function run(
   requests: Uint8Array[],
   opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
 ): Promise<number> {
-  const out = process.stdout;
   const err = process.stderr;
+  // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
+  let stdoutError: string | undefined;
+  const print = (text: string) => {
+    stdoutError ??= writeFd(1, text);
+  };
   if (opts.verbose) {
     err.write(`method ${method.path} (${kindOf(method)})\n`);
     if (opts.metadata.length > 0) err.write(`request metadata:\n${pairs(opts.metadata)}\n`);
@@ -100,7 +105,7 @@ async function run(
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
         }
-        out.write(
+        print(
           opts.json
             ? `${JSON.stringify({ type: "message", index, elapsed_us: elapsedUs, message: r.json })}\n`
             : `${JSON.stringify(r.json, null, 2)}\n`,
@@ -125,7 +130,7 @@ async function run(
       trailers: asObject(end.trailers),
     };
     if (statusDetails !== undefined) o.status_details = statusDetails;
-    out.write(`${JSON.stringify(o)}\n`);
+    print(`${JSON.stringify(o)}\n`);
   } else {
     if (opts.verbose) {
       if (end.trailers.length > 0) err.write(`response trailers:\n${pairs(end.trailers)}\n`);
@@ -136,6 +141,7 @@ async function run(
       if (statusDetails !== undefined) err.write(`details: ${JSON.stringify(statusDetails, null, 2)}\n`);
     }
   }
+  if (stdoutError !== undefined) throw new CliError(`cannot write to stdout (${stdoutError})`, 1);
   return code === Status.OK ? 0 : 1;
 }
 

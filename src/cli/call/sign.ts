@@ -4,6 +4,7 @@ import { sign } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest } from "./crypto-input.ts";
 
@@ -50,7 +51,7 @@ const signCommand = defineCommand({
       bytes: sig.length,
       rtt_us: us,
     };
-    process.stdout.write(
+    out(
       args.json
         ? `${JSON.stringify(json)}\n`
         : `sign ${json.algorithm} key=${json.key_id} ${json.format ? `${json.format} ` : ""}${json.bytes} bytes in ${us} µs: ${json.signature_hex}\n`,
