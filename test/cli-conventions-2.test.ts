@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Flag, FrameParser, FrameType, PREFACE } from "../src/h2/frame.ts";
 import { HpackDecoder } from "../src/h2/hpack/decoder.ts";
-import { BINARY, binaryRunner, runBinaryAsync, waitForLine } from "./helpers.ts";
+import { BINARY, binaryRunner, ROOT, runBinaryAsync, waitForLine } from "./helpers.ts";
 
 // Each test runs the binary, some several times, on a machine shared with other work.
 setDefaultTimeout(60_000);
@@ -236,5 +236,42 @@ describe("a reflected call exits once its work is done", () => {
     } finally {
       tap.close();
     }
+  });
+});
+
+describe("--proto is looked up under --import-path, as protoc, grpcurl and ghz do", () => {
+  const protos = join(ROOT, "proto");
+
+  test("call, call list and bench --call find grpcperf/v1/echo.proto under the import path", () => {
+    const flags = ["--proto", "grpcperf/v1/echo.proto", "--import-path", protos];
+    const called = run(["call", target, "grpcperf.v1.Echo/Echo", ...flags, "-d", '{"payload":"aGk="}']);
+    expect(called.stderr).toBe("");
+    expect(called.code).toBe(0);
+    expect(JSON.parse(called.stdout).payload).toBe("aGk=");
+    const listed = run(["call", "list", ...flags]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toBe("grpcperf.v1.Echo\n");
+    const bench = run([
+      "bench",
+      target,
+      "--call",
+      "grpcperf.v1.Echo/Echo",
+      ...flags,
+      "-n",
+      "10",
+      "-c",
+      "1",
+      "--json",
+      "-q",
+    ]);
+    expect(bench.code).toBe(0);
+    expect(JSON.parse(bench.stdout).total.ok).toBe(10);
+  });
+
+  test("a file found nowhere names every place searched (exit 2)", () => {
+    refused(
+      ["call", "list", "--proto", "shop/v1/inventory.proto", "--import-path", "protos", "--import-path", "/srv/p"],
+      'shop/v1/inventory.proto: cannot read the file (looked at "protos/shop/v1/inventory.proto", "/srv/p/shop/v1/inventory.proto", "shop/v1/inventory.proto")',
+    );
   });
 });
