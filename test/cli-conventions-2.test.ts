@@ -275,3 +275,34 @@ describe("--proto is looked up under --import-path, as protoc, grpcurl and ghz d
     );
   });
 });
+
+describe("ghz's concurrency: workers over fewer connections", () => {
+  test("--concurrency 2 below the default 10 connections runs on 2, and the report says so", () => {
+    const r = run(["bench", target, "--concurrency", "2", "-n", "40", "--json", "-q"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect([report.options.connections, report.options.concurrency, report.total.ok]).toEqual([2, 2, 40]);
+    expect(report.loader.warnings).toContain(
+      "--concurrency 2 is below the default 10 connections: ran 2 connections, one per call in flight",
+    );
+  });
+
+  test("-c 5 --concurrency 1: one connection; the text report carries the note", () => {
+    const r = run(["bench", target, "-c", "5", "--concurrency", "1", "-n", "20", "-q"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--concurrency 1 is below --connections 5: ran 1 connection, one per call in flight");
+    expect(r.stdout).toContain("Connections: 1, calls in flight at most 1");
+  });
+
+  test("ghz's -c (workers) and -t (timeout) are warned about before the run, which goes as asked", () => {
+    const r = run(["bench", target, "-c", "12", "-t", "64", "-n", "24", "--json"]);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines[0]).toContain(
+      "-c 12 is 12 HTTP/2 connections here; ghz's -c (workers, calls in flight) is --concurrency",
+    );
+    expect(lines[1]).toContain("-t 64 is 64 load threads here");
+    expect(lines[1]).toContain("ghz's -t (a timeout) is --timeout");
+    expect(JSON.parse(r.stdout).options.connections).toBe(12);
+  });
+});

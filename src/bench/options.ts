@@ -155,6 +155,8 @@ export interface BenchOptions {
   readonly metadata?: Metadata;
   /** `--html FILE`: also write the run as grpcperf report's self-contained HTML page. */
   readonly htmlOutput?: string;
+  /** What option resolution changed from what was asked (fewer connections than --connections), for the report. */
+  readonly notes?: readonly string[];
   /** Streaming run (--service echo-stream): -n counts streams, each of `stream.messages` messages. */
   readonly stream?: StreamSettings;
   /** The streaming method when it is not EchoStream (set by --call for a streaming method). */
@@ -285,7 +287,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
 
   const levels = concurrencyStagesOf(flags);
   const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
-  const connections = connRaw
+  const connectionsAsked = connRaw
     ? int(connRaw, 1)
     : levels
       ? Math.min(DEFAULT_CONNECTIONS, levels.peak)
@@ -303,16 +305,22 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     : concRaw
       ? int(concRaw, 1)
       : findMax
-        ? connections * SLOTS_PER_CONNECTION
-        : connections;
-  if (levels && concurrency < connections) {
+        ? connectionsAsked * SLOTS_PER_CONNECTION
+        : connectionsAsked;
+  // ghz's -c is workers over one connection: fewer calls in flight than connections is a fair ask, met with
+  // as many connections as calls in flight (each connection needs one), and said in the report.
+  // A schedule's peak below --connections stays an error: its low levels would leave connections idle anyway.
+  if (levels && concurrency < connectionsAsked) {
     throw new OptionError(
-      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connections}: every connection needs one (lower --connections)`,
+      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connectionsAsked}: every connection needs one (lower --connections)`,
     );
   }
-  if (concurrency < connections) {
-    throw new OptionError(
-      `concurrency ${concurrency} is below connections ${connections}: every connection needs a call in flight`,
+  const connections = Math.min(connectionsAsked, concurrency);
+  const notes: string[] = [];
+  if (connections < connectionsAsked) {
+    const asked = connRaw ? `${connRaw.source} ${connectionsAsked}` : `the default ${connectionsAsked} connections`;
+    notes.push(
+      `${concRaw?.source ?? "concurrency"} ${concurrency} is below ${asked}: ran ${connections} connection${connections === 1 ? "" : "s"}, one per call in flight`,
     );
   }
 
@@ -379,6 +387,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     server,
     connections,
     concurrency,
+    ...(notes.length > 0 ? { notes } : {}),
     threads,
     requests: staged || levels || findMax ? undefined : requests,
     durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : levels ? levels.lengthMs : durationFinal,

@@ -2,10 +2,11 @@ import { cpus } from "node:os";
 import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
-import { resolveOptions } from "../bench/options.ts";
+import { DEFAULT_CONNECTIONS, resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { checkScopes, parseThresholds } from "../bench/threshold.ts";
 import { servicesOf } from "../bench/workload.ts";
+import { log } from "../log.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
 import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
@@ -36,6 +37,29 @@ const concurrencyScheduleArgs = {
     description: "--concurrency-schedule: stop changing the level after this long (then --concurrency-end)",
   },
 } as const;
+
+/**
+ * ghz's short flags that mean something else here, said before any call (the run still goes as asked):
+ * -c above the default connections without --concurrency (ghz's workers: -c 50, -c 100), and -t above the
+ * CPU count (ghz's timeout in seconds). Smaller -c values load the same either way: one call in flight each.
+ */
+export function ghzHabits(rawArgs: readonly string[], cpuCount: number): string[] {
+  const warnings: string[] = [];
+  const concurrencyGiven = rawArgs.some((a) => a === "--concurrency" || a.startsWith("--concurrency="));
+  for (let i = 0; i < rawArgs.length; i++) {
+    const m = /^-([tc])(?:=?(.+))?$/.exec(rawArgs[i] as string);
+    if (!m) continue;
+    const value = m[2] ?? rawArgs[i + 1] ?? "";
+    if (m[1] === "t" && !(Number(value) > cpuCount)) continue;
+    if (m[1] === "c" && (concurrencyGiven || !(Number(value) > DEFAULT_CONNECTIONS))) continue;
+    warnings.push(
+      m[1] === "t"
+        ? `-t ${value} is ${value} load threads here (this machine has ${cpuCount} CPUs); ghz's -t (a timeout) is --timeout`
+        : `-c ${value} is ${value} HTTP/2 connections here; ghz's -c (workers, calls in flight) is --concurrency`,
+    );
+  }
+  return warnings;
+}
 
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
@@ -165,6 +189,7 @@ const bench = defineCommand({
     };
     const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
+    for (const w of ghzHabits(rawArgs, cpus().length)) log.warn(w);
     // Output places are tried before any call: a typo'd directory must not cost the run's results.
     checkWritable(r.options.output, "-o");
     checkWritable(args.html, "--html");
