@@ -306,3 +306,53 @@ describe("ghz's concurrency: workers over fewer connections", () => {
     expect(JSON.parse(r.stdout).options.connections).toBe(12);
   });
 });
+
+describe("failures say what went wrong, by name", () => {
+  /** An HTTP/1 web server in this process (so the binary runs with runBinaryAsync, not blocking it). */
+  let web: ReturnType<typeof Bun.serve>;
+  let webTarget: string;
+  beforeAll(() => {
+    web = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("a web page") });
+    webTarget = `127.0.0.1:${web.port}`;
+  });
+  afterAll(() => web.stop(true));
+  const runAsync = (args: readonly string[]) => runBinaryAsync(args, { cwd, env });
+
+  test.each([
+    [["call", "echo", "-n", "1"]],
+    [["call", "grpcperf.v1.Echo/Echo"]],
+    [["call", "list"]],
+    [["bench", "-n", "5", "-c", "1", "-q"]],
+  ])("%p against an HTTP/1 server names it as one (exit 1)", async (args) => {
+    const r = await runAsync([...args, "-s", webTarget]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${webTarget} is not a gRPC server: it answered in HTTP/1 (HTTP/1.1 400`);
+    expect(r.stderr).not.toContain("Protocol error\n");
+  });
+
+  test("--insecure against a plaintext server: a hint to drop it", () => {
+    const r = run(["call", "echo", target, "--insecure", "-n", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${target} speaks plaintext HTTP/2: drop --tls/--insecure`);
+  });
+
+  test("a Unix socket path without unix://: a hint with the spelling that works (exit 2)", () => {
+    refused(["call", "echo", "-s", "/tmp/grpcperf-x.sock"], "a Unix socket? write unix:///tmp/grpcperf-x.sock");
+    refused(["bench", "-s", "/tmp/grpcperf-x.sock"], "a Unix socket? write unix:///tmp/grpcperf-x.sock");
+  });
+
+  test("describe of a misspelled symbol: did you mean", () => {
+    refused(["call", target, "describe", "grpcperf.v1.EchoReqest"], "(did you mean grpcperf.v1.EchoRequest?)");
+    refused(
+      ["call", "describe", "grpcperf.v1.EchoReqest", "--proto", join(ROOT, "proto/grpcperf/v1/echo.proto")],
+      "(did you mean grpcperf.v1.EchoRequest?)",
+    );
+  });
+
+  test("a bench in which every call fails says so in one line, with the status by name", () => {
+    const r = run(["bench", target, "-n", "4", "-c", "1", "--server-delay", "2s", "--timeout", "20ms", "--json", "-q"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("every call failed (4 of 4): DEADLINE_EXCEEDED ×4");
+    expect(JSON.parse(r.stdout).total.failed).toBe(4);
+  });
+});

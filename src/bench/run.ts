@@ -117,6 +117,15 @@ export function reportOfRun(
   });
 }
 
+/** One line for a run in which nothing succeeded: how many, and the statuses by name. */
+export function allFailedLine(r: BenchReport): string {
+  const rows = (r.streams?.errors ?? r.services.flatMap((s) => s.errors)).slice().sort((a, b) => b.count - a.count);
+  const first = rows[0];
+  const what = r.streams ? "stream" : "call";
+  const statuses = rows.map((e) => `${e.status} ×${e.count}`).join(", ");
+  return `every ${what} failed (${r.total.failed} of ${r.total.requests})${statuses === "" ? "" : `: ${statuses}`}${first === undefined ? "" : `, e.g. "${first.example}"`}`;
+}
+
 /** Something answered: a streaming run cut by -z may end with every stream cancelled yet many messages answered. */
 export const answered = (r: BenchReport): boolean =>
   r.total.ok > 0 || (r.streams !== undefined && r.streams.messages.received > 0);
@@ -166,6 +175,7 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
   }
   if (failed.length > 0) keepReport(report, failed);
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
+  if (!answered(report)) log.error(allFailedLine(report));
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
   // The verdicts are the point of a gated run: on stderr even with --quiet, one plain line each.

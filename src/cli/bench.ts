@@ -7,8 +7,9 @@ import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { checkScopes, parseThresholds } from "../bench/threshold.ts";
 import { servicesOf } from "../bench/workload.ts";
 import { log } from "../log.ts";
+import { Status } from "../rpc/status.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
-import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
+import { CLIENT_FOREIGN, peerProblem, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
 import { checkWritable } from "./output.ts";
@@ -215,7 +216,14 @@ const bench = defineCommand({
     ];
     const options = { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html };
     const exit = findMax ? await runFindMax(options, findMax) : await runBench(options, thresholds.value);
-    if (exit.error) throw new CliError(exit.error, exit.code);
+    if (exit.error) {
+      // "frame of 3940676 bytes" is an HTTP/1 answer read as HTTP/2: ask the peer what it is.
+      const problem =
+        exit.code === 1
+          ? await peerProblem({ address: options.server, tls: options.tls !== undefined }, Status.UNAVAILABLE)
+          : undefined;
+      throw new CliError(problem === undefined ? exit.error : `${problem} (${exit.error})`, exit.code);
+    }
     process.exitCode = exit.code;
   },
 });

@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
+import { peerHint, sniffPeer } from "../../client/sniff.ts";
 import type { RpcChannel } from "../../rpc/channel.ts";
-import { statusName } from "../../rpc/status.ts";
+import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
@@ -92,6 +93,28 @@ export interface CallSetup {
   readonly address: Address;
   readonly channel: RpcChannel;
   readonly timeoutMs: number;
+  readonly tls: boolean;
+}
+
+/** Codes a peer that is not a gRPC server (or is reached without/with TLS by mistake) ends calls with. */
+const OPAQUE: ReadonlySet<number> = new Set([Status.UNAVAILABLE, Status.INTERNAL, Status.UNKNOWN, Status.CANCELLED]);
+
+/**
+ * What the peer is, when a failure with `code` may come from talking to the wrong kind of peer: asked of
+ * the peer itself (client/sniff.ts) over TCP or a Unix socket; undefined when that explains nothing.
+ */
+export async function peerProblem(
+  setup: Pick<CallSetup, "address" | "tls">,
+  code: number,
+): Promise<string | undefined> {
+  if (!OPAQUE.has(code) || (setup.address.kind !== "tcp" && setup.address.kind !== "unix")) return undefined;
+  return peerHint(setup.address, await sniffPeer(setup.address), setup.tls);
+}
+
+/** After a failed call: the peer's kind on stderr, when it explains the failure. */
+export async function hintAfterFailure(setup: Pick<CallSetup, "address" | "tls">, code: number): Promise<void> {
+  const problem = await peerProblem(setup, code);
+  if (problem !== undefined) process.stderr.write(`grpcperf: ${problem}\n`);
 }
 
 /** Parses the shared flags and connects, so a dead server is one clear line before any call is timed. */
@@ -112,9 +135,11 @@ export async function connectFromArgs(
   const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });
   const ready = await channel.ready();
   if (!ready.ok) {
-    throw new CliError(`cannot reach ${formatAddress(address)}: ${ready.error.details}`, 1);
+    const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
+    const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
+    throw new CliError(`cannot reach ${formatAddress(address)}: ${line}`, 1);
   }
-  return { address, channel, timeoutMs };
+  return { address, channel, timeoutMs, tls: tls !== undefined };
 }
 
 export function failureLine(code: number, details: string): string {
@@ -127,7 +152,7 @@ export function failureLine(code: number, details: string): string {
  */
 export async function callOrReport<T>(
   name: string,
-  channel: RpcChannel,
+  setup: CallSetup,
   json: boolean | undefined,
   call: () => Promise<Measured<T>>,
 ): Promise<{ value: T; us: number } | undefined> {
@@ -135,7 +160,7 @@ export async function callOrReport<T>(
   try {
     m = await call();
   } finally {
-    await channel.close();
+    await setup.channel.close();
   }
   const us = Math.round(m.rttMicros);
   if (m.result.ok) return { value: m.result.value, us };
@@ -145,6 +170,7 @@ export async function callOrReport<T>(
       ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
       : `${name}: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
   );
+  await hintAfterFailure(setup, code);
   process.exitCode = 1;
   return undefined;
 }

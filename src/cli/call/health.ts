@@ -4,7 +4,7 @@ import { formatAddress } from "../../transport/address.ts";
 import { withHelp } from "../help.ts";
 import { out } from "../output.ts";
 import { splitTarget } from "../target.ts";
-import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine, hintAfterFailure } from "./common.ts";
 
 // Like grpc_health_probe: exit 0 only when SERVING, so it works as a container health check.
 const healthCommand = defineCommand({
@@ -17,7 +17,8 @@ const healthCommand = defineCommand({
     const split = splitTarget(given.server, given._, 1);
     const args = { ...given, service: split.rest[0], server: split.server, _: [] };
     const service = args.service ?? "";
-    const { address, channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { address, channel, timeoutMs } = setup;
     try {
       const r = await checkHealth(channel, service, timeoutMs);
       const target = formatAddress(address);
@@ -32,6 +33,7 @@ const healthCommand = defineCommand({
       } else {
         out(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
       }
+      if (!r.ok) await hintAfterFailure(setup, r.error.code);
       if (!r.ok || r.value !== "SERVING") process.exitCode = 1;
     } finally {
       await channel.close();

@@ -3,13 +3,14 @@ import { listKeys } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
 import { withHelp } from "../help.ts";
 import { out } from "../output.ts";
-import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine, hintAfterFailure } from "./common.ts";
 
 const keysCommand = defineCommand({
   meta: { name: "keys", description: "List the server's keys: id, algorithm, bits (one line per key and algorithm)" },
   args: { ...callArgs },
   async run({ args }) {
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     let m: Awaited<ReturnType<typeof listKeys>>;
     try {
       m = await listKeys(channel, timeoutMs);
@@ -23,6 +24,7 @@ const keysCommand = defineCommand({
           ? `${JSON.stringify({ ok: false, code, error: details })}\n`
           : `keys: FAILED: ${failureLine(code, details)}\n`,
       );
+      await hintAfterFailure(setup, code);
       process.exitCode = 1;
       return;
     }

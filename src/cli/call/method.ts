@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
 import { invoke } from "../../client/invoke.ts";
 import { fromFiles, loadFileSchema, resolveMethod } from "../../client/schema.ts";
-import type { Metadata, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import type { Metadata, StreamEnd } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
@@ -14,7 +14,7 @@ import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
 import { splitTarget } from "../target.ts";
-import { callArgs, callHelp, connectFromArgs } from "./common.ts";
+import { type CallSetup, callArgs, callHelp, connectFromArgs, hintAfterFailure, peerProblem } from "./common.ts";
 import { headerFlags, readData, schemaArgs, schemaExit, schemaFlags } from "./schema-args.ts";
 
 const kindOf = (m: MethodInfo) =>
@@ -71,7 +71,7 @@ function detailsOf(end: StreamEnd, root: protobuf.Root): Json | undefined {
 }
 
 async function run(
-  channel: RpcChannel,
+  setup: CallSetup,
   method: MethodInfo,
   root: protobuf.Root,
   requests: Uint8Array[],
@@ -90,7 +90,7 @@ async function run(
   let index = 0;
   let undecodable: string | undefined;
   const done = await invoke(
-    channel,
+    setup.channel,
     method.path,
     requests,
     { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
@@ -139,6 +139,7 @@ async function run(
     if (code !== Status.OK) {
       err.write(`${statusName(code)}: ${details}\n`);
       if (statusDetails !== undefined) err.write(`details: ${JSON.stringify(statusDetails, null, 2)}\n`);
+      await hintAfterFailure(setup, code);
     }
   }
   if (stdoutError !== undefined) throw new CliError(`cannot write to stdout (${stdoutError})`, 1);
@@ -184,15 +185,21 @@ const methodCommand = defineCommand({
       if (!m.ok) throw new CliError(m.error, 2);
       early = { method: m.method, root: s.root, requests: encodeRequests(m.method, data) };
     }
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     try {
       let target = early;
       if (target === undefined) {
         const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
-        if (!r.ok) throw new CliError(r.error, schemaExit(r.error));
+        if (!r.ok) {
+          const problem = r.error.startsWith("server reflection failed")
+            ? await peerProblem(setup, Status.UNAVAILABLE)
+            : undefined;
+          throw new CliError(problem === undefined ? r.error : `${problem} (${r.error})`, schemaExit(r.error));
+        }
         target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
       }
-      process.exitCode = await run(channel, target.method, target.root, target.requests, {
+      process.exitCode = await run(setup, target.method, target.root, target.requests, {
         timeoutMs,
         metadata,
         json: args.json === true,

@@ -29,8 +29,9 @@ const pubkeyCommand = defineCommand({
   },
   async run({ args }) {
     const selection = keySelection(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
-    const done = await callOrReport("pubkey", channel, args.json, () => getPublicKey(channel, selection, timeoutMs));
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
+    const done = await callOrReport("pubkey", setup, args.json, () => getPublicKey(channel, selection, timeoutMs));
     if (!done) return;
     const { value: r, us } = done;
     const der = Buffer.from(r.spkiDer);

@@ -27,9 +27,10 @@ const signCommand = defineCommand({
   async run({ args }) {
     const selection = keySelection(args);
     const input = messageOrDigest(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    const done = await callOrReport("sign", channel, args.json, () =>
+    const done = await callOrReport("sign", setup, args.json, () =>
       sign(channel, { ...selection, ...input, format }, timeoutMs),
     );
     if (!done) return;

@@ -22,9 +22,10 @@ const verifyCommand = defineCommand({
     const selection = keySelection(args);
     const input = messageOrDigest(args);
     const signature = readSignature(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    const done = await callOrReport("verify", channel, args.json, () =>
+    const done = await callOrReport("verify", setup, args.json, () =>
       verify(channel, { ...selection, ...input, signature, format }, timeoutMs),
     );
     if (!done) return;
