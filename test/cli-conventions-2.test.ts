@@ -356,3 +356,37 @@ describe("failures say what went wrong, by name", () => {
     expect(JSON.parse(r.stdout).total.failed).toBe(4);
   });
 });
+
+describe("p95, the first figure a k6 or ghz user looks for", () => {
+  test("in the text report, JSON latency_us and the timeline, CSV, markdown, HTML and compare", () => {
+    const a = join(cwd, "p95-a.json");
+    const b = join(cwd, "p95-b.json");
+    for (const f of [a, b])
+      expect(run(["bench", target, "-n", "200", "-c", "2", "--json", "-q", "-o", f]).code).toBe(0);
+    const doc = JSON.parse(readFileSync(a, "utf8"));
+    const l = doc.services[0].latency_us;
+    expect(Object.keys(l)).toEqual([
+      "count",
+      "min",
+      "mean",
+      "stddev",
+      "p50",
+      "p90",
+      "p95",
+      "p99",
+      "p999",
+      "p9999",
+      "max",
+    ]);
+    expect(l.p95).toBeGreaterThanOrEqual(l.p90);
+    expect(l.p95).toBeLessThanOrEqual(l.p99);
+    expect(run(["report", a]).stdout).toContain(`  p95:    ${l.p95} μs\n`);
+    const csv = run(["report", "-f", "csv", a]).stdout.split("\n");
+    expect(csv[0]?.split(",")).toContain("p95_us");
+    expect(run(["report", "-f", "markdown", a]).stdout).toContain("| p90 µs | p95 µs | p99 µs |");
+    expect(run(["report", "--html", a]).stdout).toContain("<th>p95 µs</th>");
+    const compared = run(["compare", a, b, "--json"]);
+    expect(JSON.parse(compared.stdout).rows.map((r: { metric: string }) => r.metric)).toContain("p95");
+    expect(run(["compare", a, b]).stdout).toMatch(/^ *p95 /m);
+  });
+});
