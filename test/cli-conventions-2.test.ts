@@ -390,3 +390,77 @@ describe("p95, the first figure a k6 or ghz user looks for", () => {
     expect(run(["compare", a, b]).stdout).toMatch(/^ *p95 /m);
   });
 });
+
+describe("other tools' spellings: a pointer or a working flag, never silence", () => {
+  // [command, the spelling as typed, its value if it takes one]
+  const POINTED: ReadonlyArray<readonly [readonly string[], string, string?]> = [
+    [["bench"], "--skipFirst", "100"],
+    [["bench"], "--stream-call-count", "10"],
+    [["bench"], "--stream-interval", "10ms"],
+    [["bench"], "-e"],
+    [["bench"], "--compression", "gzip"],
+    [["bench"], "--count-errors"],
+    [["bench"], "--unix", "/tmp/s.sock"],
+    [["bench"], "-i", "protos"],
+    [["bench"], "--qps", "100"],
+    [["bench"], "--vus", "10"],
+    [["call", "grpcperf.v1.Echo/Echo"], "--compression", "gzip"],
+    [["call", "grpcperf.v1.Echo/Echo"], "--unix", "/tmp/s.sock"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-i", "protos"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-emit-defaults"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-format", "text"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-max-msg-sz", "10"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-allow-unknown-fields"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-rpc-header", "a: b"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-reflect-header", "a: b"],
+    [["call", "grpcperf.v1.Echo/Echo"], "-user-agent", "x"],
+    [["call", "grpcperf.v1.Echo/Echo"], "--authority", "x"],
+  ];
+
+  test.each(POINTED.map(([c, flag, value]) => [`${c.join(" ")} ${flag}`, c, flag, value] as const))(
+    "%s: exit 2, a pointer at grpcperf's spelling",
+    (_n, c, flag, value) => {
+      refused([...c, target, flag, ...(value === undefined ? [] : [value])], `unknown flag ${flag}: `);
+    },
+  );
+
+  test("-O html and -O csv write the run as the matching report format", () => {
+    const html = run(["bench", target, "-n", "20", "-c", "1", "-q", "-O", "html"]);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toStartWith("<!DOCTYPE html>");
+    const csv = run(["bench", target, "-n", "20", "-c", "1", "-q", "-O", "csv"]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split("\n")[0]).toStartWith("start_s,end_s,warmup,ok,failed");
+    const md = run(["bench", target, "-n", "20", "-c", "1", "-q", "-O", "markdown"]);
+    expect(md.stdout).toContain("| section | calls | ok |");
+  });
+});
+
+describe("--connect-timeout and bench --timeout bound the connection set-up", () => {
+  /** A listener that accepts connections (the kernel's backlog) but never says a word. */
+  let mute: net.Server;
+  let muteTarget: string;
+  beforeAll(async () => {
+    mute = net.createServer(() => {});
+    await new Promise<void>((resolve) => mute.listen(0, "127.0.0.1", resolve));
+    muteTarget = `127.0.0.1:${(mute.address() as AddressInfo).port}`;
+  });
+  afterAll(() => mute.close());
+
+  test.each([
+    [["bench", "-n", "5", "-c", "1", "-q", "--timeout", "300ms"], "within 300 ms"],
+    [["bench", "-n", "5", "-c", "1", "-q", "--connect-timeout", "200ms"], "within 200 ms"],
+    [["call", "echo", "-n", "1", "--connect-timeout", "200ms"], "within 200 ms"],
+    [["call", "list", "--timeout", "300ms"], "within 300 ms"],
+  ])("%p against a listener that never answers: exit 1, the bound named", async (args, bound) => {
+    const r = await runBinaryAsync([...args, "-s", muteTarget], { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`no HTTP/2 SETTINGS from the server ${bound}`);
+    expect(r.stderr).toContain("accepted the connection but sent no HTTP/2 SETTINGS");
+  });
+
+  test("--connect-timeout against a server that answers: the run goes", () => {
+    expect(run(["bench", target, "-n", "5", "-c", "1", "-q", "--connect-timeout", "2s"]).code).toBe(0);
+    expect(run(["call", "echo", target, "-n", "1", "--connect-timeout", "2s"]).code).toBe(0);
+  });
+});

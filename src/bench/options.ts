@@ -46,6 +46,7 @@ export const DEFAULT_CLIENT: ClientKind = "lean";
 /** Flags as citty hands them over: strings, or undefined when not given. */
 export interface BenchFlags extends FindMaxFlags {
   server?: string;
+  "connect-timeout"?: string;
   connections?: string;
   concurrency?: string;
   threads?: string;
@@ -141,8 +142,12 @@ export interface BenchOptions {
   readonly payloadSize: number;
   readonly algorithms: readonly string[];
   readonly timeoutMs: number;
+  /** --connect-timeout: bounds each connection's set-up; undefined: --timeout does. */
+  readonly connectTimeoutMs?: number;
   readonly preset: PresetName | undefined;
   readonly json: boolean;
+  /** -O html, csv or markdown: the report rendered as grpcperf report renders it (text and json: `json`). */
+  readonly format?: "html" | "csv" | "markdown";
   readonly output: string | undefined;
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
@@ -241,12 +246,17 @@ function size(raw: { value: string; source: string }): number {
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
 
-function reportFormat(flags: BenchFlags): "text" | "json" {
+const FORMATS = ["text", "json", "html", "csv", "markdown"] as const;
+export type ReportFormat = (typeof FORMATS)[number];
+
+function reportFormat(flags: BenchFlags): ReportFormat {
   const format = flags.format?.trim().toLowerCase();
   if (format === undefined) return flags.json === true ? "json" : "text";
-  if (format !== "text" && format !== "json") throw new OptionError(`--format: "${flags.format}" is not text or json`);
-  if (flags.json === true && format === "text") throw new OptionError("--json and --format text exclude each other");
-  return format;
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new OptionError(`--format: "${flags.format}" is not one of ${FORMATS.join(", ")}`);
+  if (flags.json === true && format !== "json")
+    throw new OptionError(`--json and --format ${format} exclude each other`);
+  return format as ReportFormat;
 }
 
 function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
@@ -402,8 +412,14 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       : DEFAULT_PAYLOAD_SIZE,
     algorithms,
     timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : defaultTimeout(stream),
+    ...(flags["connect-timeout"]
+      ? { connectTimeoutMs: duration({ value: flags["connect-timeout"], source: "--connect-timeout" }) }
+      : {}),
     preset,
     json: reportFormat(flags) === "json",
+    ...(["html", "csv", "markdown"].includes(reportFormat(flags))
+      ? { format: reportFormat(flags) as "html" | "csv" | "markdown" }
+      : {}),
     output: flags.output,
     quiet: flags.quiet === true,
     client,

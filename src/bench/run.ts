@@ -10,8 +10,10 @@ import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
+import { formatCsv } from "./report/csv.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
+import { formatMarkdown } from "./report/markdown.ts";
 import { markedFailure, markedReport } from "./report/markers.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
@@ -52,6 +54,17 @@ export async function prepareBench(given: BenchOptions): Promise<PreparedBench> 
     return { ok: false, code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
   }
   return { ok: true, opts: given, call: prepared.call };
+}
+
+/** -O html, csv or markdown: the run as `grpcperf report` renders a saved one. */
+function formatAs(format: "html" | "csv" | "markdown", report: BenchReport, name: string): string {
+  const named = renderedOf(report, name);
+  if (!named.ok) return formatJson(report);
+  return format === "html"
+    ? formatHtml([named.named])
+    : format === "csv"
+      ? formatCsv([named.named])
+      : formatMarkdown([named.named]);
 }
 
 /** SIGINT/SIGTERM as an AbortSignal, for as long as `body` runs. */
@@ -164,7 +177,13 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
   const built = reportOfRun(opts, outcome, clockOffsetMs);
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
-  const text = opts.reportMarkers ? markedReport(report) : opts.json ? formatJson(report) : formatText(report);
+  const text = opts.reportMarkers
+    ? markedReport(report)
+    : opts.json
+      ? formatJson(report)
+      : opts.format
+        ? formatAs(opts.format, report, opts.output ?? "stdout")
+        : formatText(report);
   const failed: string[] = [];
   const written = writeText(opts.output, text);
   if (written !== undefined) failed.push(`${opts.output ?? "stdout"}: ${written}`);

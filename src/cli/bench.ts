@@ -131,10 +131,15 @@ const bench = defineCommand({
       type: "string",
       description: "rsa-pkcs1, rsa-pss, ecdsa-p256, ecdsa-p384; comma-separated (default ecdsa-p256)",
     },
-    timeout: { type: "string", description: "deadline per call (default 10s)" },
+    timeout: { type: "string", description: "deadline per call, and bound of connecting (default 10s)" },
+    "connect-timeout": { type: "string", description: "bound of connecting: TCP, TLS, the server's SETTINGS" },
     preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
     json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
-    format: { type: "string", alias: "O", description: "text (default) or json (= --json)" },
+    format: {
+      type: "string",
+      alias: "O",
+      description: "text (default), json (= --json), html, csv (the time series) or markdown, as grpcperf report",
+    },
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
@@ -205,6 +210,11 @@ const bench = defineCommand({
     const scopeProblem = checkScopes(thresholds.value, labels);
     if (scopeProblem !== undefined) throw new CliError(scopeProblem, 2);
     const findMax = r.options.findMax;
+    if (findMax && r.options.format !== undefined)
+      throw new CliError(
+        `--find-max: -O ${r.options.format} is not available (--html FILE writes the search's page)`,
+        2,
+      );
     if (findMax) {
       if (thresholds.value.length > 0) throw new CliError("--find-max takes its bars as --slo, not --threshold", 2);
       const sloProblem = checkScopes(findMax.slos, labels);
@@ -266,5 +276,15 @@ export default withHelp(bench, {
     "--rps": "use --rate/-r",
     "--max-duration": "use --duration/-z",
     "--cpus": "load threads are --threads/-t",
+    "--skipFirst": "use --warmup D: load before measuring, a length of time rather than a count of calls",
+    "--skip-first": "use --warmup D: load before measuring, a length of time rather than a count of calls",
+    "--stream-call-count": "use --stream-messages N (messages each stream sends)",
+    "--stream-interval": "use --stream-rate R (messages/s within each stream)",
+    "-e": "messages are sent uncompressed: grpcperf has no message compression",
+    "--enable-compression": "messages are sent uncompressed: grpcperf has no message compression",
+    "--count-errors": "failed calls are always counted, by status (Failed requests, error_rate, Errors by status)",
+    "--qps": "use --rate/-r (calls/s in total: an open loop)",
+    "--vus": "k6's virtual users are calls in flight here: --concurrency N (closed loop)",
+    "--iterations": "use --requests/-n",
   },
 });

@@ -7,7 +7,8 @@ import { PREFACE, settingsFrame } from "../h2/frame.ts";
 import { type Address, formatAddress } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
 
-export type PeerKind = "h2" | "http1" | "tls" | "silent" | "other";
+/** silent: closed without a byte; quiet: connected, but nothing came within the wait. */
+export type PeerKind = "h2" | "http1" | "tls" | "silent" | "quiet" | "other";
 
 export interface Sniffed {
   readonly kind: PeerKind;
@@ -39,20 +40,23 @@ export async function sniffPeer(address: Address, timeoutMs = 1000): Promise<Sni
   }
   return new Promise((resolve) => {
     let got = Buffer.alloc(0);
-    const done = () => {
+    let settled = false;
+    const done = (waited = false) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(classify(got));
+      resolve(waited && got.length === 0 ? { kind: "quiet" } : classify(got));
     };
-    const timer = setTimeout(done, timeoutMs);
+    const timer = setTimeout(() => done(true), timeoutMs);
     socket.on("data", (d: Buffer) => {
       got = Buffer.concat([got, d]);
       if (got.length >= ENOUGH || got.includes("\r\n")) done();
       else if (got.length >= 9 && got[3] === 0x04) done();
     });
-    socket.on("end", done);
-    socket.on("close", done);
-    socket.on("error", done);
+    socket.on("end", () => done());
+    socket.on("close", () => done());
+    socket.on("error", () => done());
     socket.write(Buffer.concat([PREFACE, settingsFrame([])]));
   });
 }
@@ -77,6 +81,10 @@ export function peerHint(address: Address, sniffed: Sniffed | undefined, usedTls
       return usedTls
         ? undefined
         : `${at} closed the connection without an HTTP/2 answer: not a gRPC server, or it expects TLS (--tls)`;
+    case "quiet":
+      return usedTls
+        ? undefined
+        : `${at} accepted the connection but sent no HTTP/2 SETTINGS: not a gRPC server, or it expects TLS (--tls)`;
     case "other":
       return `${at} is not a gRPC server: it answered ${sniffed.firstLine}, not HTTP/2`;
   }

@@ -43,7 +43,19 @@ export const CLIENT_FOREIGN: Readonly<Record<string, string>> = {
   "-H": "metadata (-H) goes with calls of a method by name: grpcperf call pkg.Service/Method -H 'k: v'",
   "--skipTLS": "use --insecure",
   "--cname": "use --server-name",
-  "--authority": "use --server-name for the certificate name",
+  "--authority":
+    ":authority is the address's host:port; with TLS, --server-name sets the name the certificate must carry",
+  "--unix": "give the address as unix:///abs/path (or unix:rel/path)",
+  "--compression": "messages are sent uncompressed: grpcperf has no message compression",
+  "-i": "import paths are --import-path DIR (repeatable)",
+  "--import-paths": "use --import-path DIR (repeatable)",
+  "--emit-defaults": "responses are printed as the proto3 JSON mapping, which leaves out fields at their default",
+  "--format": "responses print as proto3 JSON; --json prints one JSON object per message and one with the status",
+  "--max-msg-sz": "messages up to 4 MiB are taken each way (gRPC's default); there is no flag to raise it",
+  "--allow-unknown-fields": "-d with an unknown field is refused, naming the nearest field: drop or rename it",
+  "--rpc-header": "-H 'name: value' goes with the call and with the reflection requests",
+  "--reflect-header": "-H 'name: value' goes with the call and with the reflection requests",
+  "--user-agent": "the user-agent is grpcperf/VERSION; it is not settable",
 };
 
 export const callArgs = {
@@ -52,7 +64,11 @@ export const callArgs = {
     alias: "s",
     description: `server address (env SERVER_ADDR, default ${DEFAULT_ADDRESS})`,
   },
-  timeout: { type: "string", description: "deadline per call (default 10s)" },
+  timeout: { type: "string", description: "deadline per call, and bound of connecting (default 10s)" },
+  "connect-timeout": {
+    type: "string",
+    description: "bound of connecting (TCP, TLS), as grpcurl's (default --timeout)",
+  },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
   ...tlsClientArgs,
   ...logLevelArg,
@@ -124,6 +140,7 @@ export async function connectFromArgs(
     /** Positional words: only an address is taken here (commands with their own words split them first). */
     _?: string[];
     timeout?: string;
+    "connect-timeout"?: string;
     "log-level"?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
@@ -131,8 +148,10 @@ export async function connectFromArgs(
   const server = splitTarget(args.server, args._ ?? []).server;
   const address = addressArg(flagOrEnv(server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
+  const connectTimeoutMs =
+    args["connect-timeout"] === undefined ? timeoutMs : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
-  const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });
+  const channel = openChannel(address, { connectTimeoutMs, tls });
   const ready = await channel.ready();
   if (!ready.ok) {
     const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
