@@ -122,7 +122,7 @@ describe("other tools' spellings", () => {
     [["call", "echo", "-plaintext"], "unknown flag -plaintext (long flags take two dashes: --plaintext)"],
     [["call", "health", "-insecure"], "unknown flag -insecure (long flags take two dashes: --insecure)"],
     [["serve", "--port", "50051"], "unknown flag --port: give the port in --addr HOST:PORT"],
-    [["bench", "-O", "csv"], '--format: "csv" is not text or json'],
+    [["bench", "-O", "yaml"], '--format: "yaml" is not one of text, json, html, csv, markdown'],
     [["call", "echo", "--plaintext", "--insecure"], "--plaintext and the TLS flags exclude each other"],
   ])("%p is refused with a pointer", (args, line) => refused(args, line));
 

@@ -154,6 +154,7 @@ export function startRun(
           serverBusyUs: opts.serverBusyUs,
         },
         timeoutMs: opts.timeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs ?? opts.timeoutMs,
         tls: opts.tls,
         // A shard keeps the whole run's schedule and sends its share of it (schedule.ts).
         rate: opts.shard ? opts.shard.whole.rate : opts.rate,

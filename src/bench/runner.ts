@@ -56,7 +56,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     lostReported = true;
   };
   const connections: LoadConnection[] = cfg.connections.map((plan) =>
-    openLoadConnection(cfg.server, plan, cfg.timeoutMs, onLost, cfg.client, cfg.tls),
+    openLoadConnection(cfg.server, plan, cfg.connectTimeoutMs ?? cfg.timeoutMs, onLost, cfg.client, cfg.tls),
   );
   const ready = await Promise.all(connections.map((c) => c.channel.ready()));
   const failed = ready.find((r) => !r.ok);

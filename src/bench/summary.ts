@@ -147,7 +147,7 @@ export function buildReport(input: SummaryInput): BenchReport {
   const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
   const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
   const cpu = threads.map(threadCpu);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(o.notes ?? [])];
   for (const c of cpu) {
     if (c.saturated) {
       warnings.push(

@@ -33,5 +33,6 @@ export function openChannel(address: Address, config: ChannelConfig = {}): RpcCh
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: `grpcperf/${VERSION}`,
+    handshakeTimeoutMs: config.connectTimeoutMs,
   });
 }

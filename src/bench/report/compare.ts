@@ -74,7 +74,7 @@ function sectionRows(section: string | null, sections: readonly (Section | undef
         section,
         metric,
         "us",
-        sections.map((s) => (s?.latency ? s.latency[key] : null)),
+        sections.map((s) => (s?.latency ? (s.latency[key] ?? null) : null)),
       ),
     ),
   ];

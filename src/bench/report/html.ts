@@ -300,11 +300,11 @@ function streamsSection(runs: readonly NamedRendered[]): string {
     ];
     const measures = STREAM_MEASURES.filter(([k]) => s[k] !== null).map(([k, label]) => {
       const l = s[k] as LatencySummary;
-      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
+      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p95 ?? null, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
     });
     out.push(
       `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="streams">${kv.map(([k, v]) => `<tr>${lcell(k)}${cell(v)}</tr>`).join("")}</table>`,
-      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
+      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
     );
   });
   return out.length === 0

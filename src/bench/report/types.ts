@@ -97,6 +97,8 @@ export interface TimelinePoint {
   readonly latency_us: {
     readonly p50: number;
     readonly p90: number;
+    /** Absent in reports saved before it was added. */
+    readonly p95?: number;
     readonly p99: number;
     readonly p99_9: number;
     readonly max: number;
