@@ -185,6 +185,33 @@ test("grpc-js: fragmented DATA (CVE-2026-84304 class) is counted through the fra
   expect(await echo(peer, 3)).toBe("0");
 });
 
+test("grpc-js: many half-sent messages → past the connection's request-byte budget the call that crosses it ends RESOURCE_EXHAUSTED", async () => {
+  // Small enough that the attack fits in the 64 KiB window node:http2 opens (a peer past it is cut).
+  const budget = 16 * 1024;
+  const peer = await peerOn(await startServer("grpc-js", { maxConnectionRequestBytes: budget }));
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(4 << 20, 1);
+  const part = Buffer.concat([prefix, Buffer.alloc(4 * 1024 - 5, 0x62)]);
+  const ids: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const id = 2 * i + 1;
+    ids.push(id);
+    peer.headers(id);
+    peer.send(FrameType.DATA, 0, id, part);
+  }
+  await peer.sync();
+  const exhausted = peer.frames.filter(
+    (f) => f.type === FrameType.HEADERS && f.headers?.["grpc-status"] === String(Status.RESOURCE_EXHAUSTED),
+  );
+  expect(exhausted.length).toBeGreaterThan(0);
+  // Never past the budget by more than the chunk that crossed it (and its piece cost).
+  expect(heldBytes()).toBeLessThan(budget);
+  for (const id of ids) peer.send(FrameType.RST_STREAM, 0, id, Buffer.from([0, 0, 0, ErrorCode.CANCEL]));
+  await peer.sync();
+  expect(await echo(peer, 2 * ids.length + 1)).toBe("0");
+  expect(heldBytes()).toBe(0);
+});
+
 // --- header blocks -------------------------------------------------------------------------------------
 
 /** An HPACK literal with incremental indexing and a new name (RFC 7541 §6.2.1): it enters the table. */
