@@ -5,7 +5,15 @@
 import { heapStats } from "bun:jsc";
 import { expect, test } from "bun:test";
 import { ErrorCode } from "../src/h2/errors.ts";
-import { encodeFrame, Flag, FrameType } from "../src/h2/frame.ts";
+import {
+  DEFAULT_WINDOW,
+  encodeFrame,
+  Flag,
+  FrameType,
+  MAX_WINDOW,
+  Setting,
+  windowUpdateFrame,
+} from "../src/h2/frame.ts";
 import { HpackDecoder } from "../src/h2/hpack/decoder.ts";
 import { encodeHeaderBlock, encodeInt } from "../src/h2/hpack/encoder.ts";
 import { encodeGrpcMessage, quoted, Status } from "../src/rpc/status.ts";
@@ -120,6 +128,50 @@ test("lean: many half-sent messages → past the connection's request-byte budge
   expect(await echo(peer, 2 * ids.length + 1)).toBe("0");
 });
 
+test("lean: half-sent messages past the budget with the client out of window → the largest answered RESOURCE_EXHAUSTED until under it; the rest complete", async () => {
+  const budget = 8 << 20;
+  const port = await startServer("lean", { maxConnectionRequestBytes: budget });
+  // Our windows wide open, so the 4 MiB answers never wait on us.
+  const peer = await Peer.connect(port, [[Setting.INITIAL_WINDOW_SIZE, MAX_WINDOW]]);
+  t.peers.push(peer);
+  peer.socket.write(windowUpdateFrame(0, MAX_WINDOW - DEFAULT_WINDOW));
+  const STREAMS = 5;
+  const message = echoFrame(Buffer.alloc((4 << 20) - 2048, 0x64), 9);
+  // All open while nothing is held; then 16 MiB between them, round-robin: the server's whole connection
+  // window, so the client is out of window with every message still unfinished.
+  const ids = Array.from({ length: STREAMS }, (_, i) => 2 * i + 1);
+  for (const id of ids) peer.headers(id);
+  const from = (await peer.sync()).length;
+  const each = Math.floor((16 << 20) / STREAMS);
+  const FRAME = 16 * 1024;
+  const parts: Buffer[] = [];
+  for (let at = 0; at < each; at += FRAME) {
+    for (const id of ids)
+      parts.push(encodeFrame(FrameType.DATA, 0, id, message.subarray(at, Math.min(each, at + FRAME))));
+  }
+  peer.socket.write(Buffer.concat(parts));
+  // Shed, largest first, until under the budget (3 of 5: each holds its 4 MiB buffer by then); then the
+  // window withheld comes back.
+  await peer.waitFor((f) => f.type === FrameType.WINDOW_UPDATE && f.id === 0, from);
+  const ended = peer.frames.filter((f) => f.type === FrameType.HEADERS && ids.includes(f.id));
+  expect(ended.length).toBe(3);
+  for (const f of ended) expect(f.headers?.["grpc-status"]).toBe(String(Status.RESOURCE_EXHAUSTED));
+  expect(heldBytes()).toBeLessThan(budget);
+  // The streams left finish their messages and are served.
+  const left = ids.filter((id) => !ended.some((f) => f.id === id));
+  expect(left.length).toBe(STREAMS - ended.length);
+  for (const id of left) {
+    const rest = message.subarray(each);
+    for (let at = 0; at < rest.length; at += FRAME) {
+      const last = at + FRAME >= rest.length;
+      peer.send(FrameType.DATA, last ? Flag.END_STREAM : 0, id, rest.subarray(at, at + FRAME));
+    }
+  }
+  for (const id of left) expect((await peer.waitFor(isEnd(id))).headers?.["grpc-status"]).toBe("0");
+  expect(heldBytes()).toBe(0);
+  expect(await echo(peer, 2 * STREAMS + 1)).toBe("0");
+});
+
 test("grpc-js: fragmented DATA (CVE-2026-84304 class) is counted through the frame guard → RESOURCE_EXHAUSTED", async () => {
   // 128 KiB in 1-byte frames: 128 Ki chunks, each an object grpc-js would keep, past a 1 MiB budget.
   const peer = await peerOn(await startServer("grpc-js", { maxConnectionRequestBytes: 1 << 20 }));
@@ -131,6 +183,33 @@ test("grpc-js: fragmented DATA (CVE-2026-84304 class) is counted through the fra
   expect(end.headers?.["grpc-status"]).toBe(String(Status.RESOURCE_EXHAUSTED));
   expect(heldBytes()).toBe(0);
   expect(await echo(peer, 3)).toBe("0");
+});
+
+test("grpc-js: many half-sent messages → past the connection's request-byte budget the call that crosses it ends RESOURCE_EXHAUSTED", async () => {
+  // Small enough that the attack fits in the 64 KiB window node:http2 opens (a peer past it is cut).
+  const budget = 16 * 1024;
+  const peer = await peerOn(await startServer("grpc-js", { maxConnectionRequestBytes: budget }));
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(4 << 20, 1);
+  const part = Buffer.concat([prefix, Buffer.alloc(4 * 1024 - 5, 0x62)]);
+  const ids: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const id = 2 * i + 1;
+    ids.push(id);
+    peer.headers(id);
+    peer.send(FrameType.DATA, 0, id, part);
+  }
+  await peer.sync();
+  const exhausted = peer.frames.filter(
+    (f) => f.type === FrameType.HEADERS && f.headers?.["grpc-status"] === String(Status.RESOURCE_EXHAUSTED),
+  );
+  expect(exhausted.length).toBeGreaterThan(0);
+  // Never past the budget by more than the chunk that crossed it (and its piece cost).
+  expect(heldBytes()).toBeLessThan(budget);
+  for (const id of ids) peer.send(FrameType.RST_STREAM, 0, id, Buffer.from([0, 0, 0, ErrorCode.CANCEL]));
+  await peer.sync();
+  expect(await echo(peer, 2 * ids.length + 1)).toBe("0");
+  expect(heldBytes()).toBe(0);
 });
 
 // --- header blocks -------------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ export function describeLimits(l: Limits): string {
   return (
     `max message ${mib(l.maxReceiveMessageBytes)} in / ${mib(l.maxSendMessageBytes)} out, ` +
     `${l.maxConcurrentStreams} streams per connection, ${l.maxConnections} connections, ` +
+    `request bytes held ${mib(l.maxConnectionRequestBytes)} per connection / ${mib(l.maxRequestBytes)} in all, ` +
     `keepalive ${dur(l.keepaliveTimeMs)}/${dur(l.keepaliveTimeoutMs)} (min ${dur(l.keepaliveMinTimeMs)}` +
     `${l.keepalivePermitWithoutCalls ? ", without calls" : ""}), idle ${dur(l.maxConnectionIdleMs)}, ` +
     `age ${dur(l.maxConnectionAgeMs)}`

@@ -7,7 +7,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import { unixNanosLong } from "../../clock.ts";
 import { encodeFrame, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
-import { encodeGrpcMessage, type Result, Status } from "../../rpc/status.ts";
+import { encodeGrpcMessage, quoted, type Result, Status } from "../../rpc/status.ts";
 import { deadlineTimer, parseGrpcTimeout } from "../../rpc/timeout.ts";
 import {
   type CallContext,
@@ -110,7 +110,7 @@ class FastPathCall implements CallContext, Settle {
     if (timeoutHeader !== undefined) {
       const ms = parseGrpcTimeout(timeoutHeader);
       if (ms === undefined) {
-        this.fail(Status.INTERNAL, `malformed grpc-timeout "${timeoutHeader}"`);
+        this.fail(Status.INTERNAL, `malformed grpc-timeout "${quoted(timeoutHeader)}"`);
         return;
       }
       this.deadline = Date.now() + ms;

@@ -38,8 +38,7 @@ export function trailersOnly(code: number, details: string, httpStatus = 200): B
 /** A request whose header list passed the cap: answered without a stream ever opening. */
 export const HEADERS_TOO_LARGE = trailersOnly(Status.RESOURCE_EXHAUSTED, "request headers too large");
 
+export const REQUEST_BYTES_DETAILS = "request bytes held for unfinished messages reached the server's budget";
+
 /** A call shed because the connection's request bytes reached their budget with its client stuck. */
-export const REQUEST_BYTES_EXHAUSTED = trailersOnly(
-  Status.RESOURCE_EXHAUSTED,
-  "request bytes held for unfinished messages reached the server's budget",
-);
+export const REQUEST_BYTES_EXHAUSTED = trailersOnly(Status.RESOURCE_EXHAUSTED, REQUEST_BYTES_DETAILS);

@@ -28,9 +28,10 @@ import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
+import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
 import { ConnectionRequestBytes, type RequestBytes } from "../request-bytes.ts";
-import { HEADERS_TOO_LARGE, REQUEST_BYTES_EXHAUSTED } from "./blocks.ts";
+import { HEADERS_TOO_LARGE, REQUEST_BYTES_DETAILS, REQUEST_BYTES_EXHAUSTED, trailers } from "./blocks.ts";
 import { calm, FloodGuard, Glitch } from "./flood.ts";
 import {
   conflictingContentLength,
@@ -602,20 +603,24 @@ export class ServerConnection implements FrameHandler {
 
   /**
    * At the budget with the client out of connection window, no message in progress can complete and free
-   * anything: the stream holding the most is answered RESOURCE_EXHAUSTED and its bytes freed (Envoy's
-   * overload action reset_high_memory_stream), so the others go on. Only a client that keeps more
-   * unfinished messages open than the budget holds ever gets here.
+   * anything: the streams holding the most are answered RESOURCE_EXHAUSTED and their bytes freed, largest
+   * first, until the connection is under its budget again (Envoy's overload action
+   * reset_high_memory_stream); then the window withheld goes back and the others go on. Only a client that
+   * keeps more unfinished messages open than the budget holds ever gets here.
    */
   private shedIfStuck(): void {
-    if (this.recv.avail >= STUCK_WINDOW || this.backedUp || !this.requestBytes.full()) return;
-    let largest: ServerStream | undefined;
-    for (const s of this.streams.values()) if (s.requestHeld > (largest?.requestHeld ?? 0)) largest = s;
-    if (largest === undefined) return;
-    this.events.debug(`stream ${largest.id}: ${largest.requestHeld} request bytes held at the budget: shed`);
-    this.glitch(Glitch.REQUEST);
-    const h = largest.handler;
-    largest.end(REQUEST_BYTES_EXHAUSTED);
-    h?.onAbort();
+    while (this.recv.avail < STUCK_WINDOW && !this.backedUp && !this.dead && this.requestBytes.full()) {
+      let largest: ServerStream | undefined;
+      for (const s of this.streams.values()) if (s.requestHeld > (largest?.requestHeld ?? 0)) largest = s;
+      if (largest === undefined) return;
+      this.events.debug(`stream ${largest.id}: ${largest.requestHeld} request bytes held at the budget: shed`);
+      this.glitch(Glitch.REQUEST);
+      const h = largest.handler;
+      largest.end(
+        largest.headersSent ? trailers(Status.RESOURCE_EXHAUSTED, REQUEST_BYTES_DETAILS) : REQUEST_BYTES_EXHAUSTED,
+      );
+      h?.onAbort();
+    }
   }
 
   // --- receiving -----------------------------------------------------------------------------------------
