@@ -21,7 +21,8 @@ export function sendLagLines(r: BenchReport): string[] {
       `Loader stalls (blocked > ${s.stall_ms} ms): ${s.count}` +
         (s.count > 0
           ? `, ${s.total_ms} ms in all, longest ${s.longest_ms} ms; ${s.calls_due} ${unit} due during them`
-          : ""),
+          : "") +
+        (s.preempted === undefined ? "" : `; the OS preempted the load threads ${s.preempted} times`),
     );
   return lines;
 }

@@ -130,6 +130,9 @@ export interface StallsReport {
   readonly longest_ms: number;
   /** Calls (streams) whose due time fell inside a stall. */
   readonly calls_due: number;
+  /** Times the OS scheduler took a load thread's core while it could run (absent where /proc cannot tell):
+   * stalls that come with these were other work on the loader's cores, not grpcperf's own. */
+  readonly preempted?: number;
 }
 
 /**
