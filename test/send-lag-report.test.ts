@@ -143,6 +143,18 @@ describe("verdicts on send lag and stalls", () => {
     expect(formatText(r)).toContain("Loader stalls (blocked > 1 ms): 3, 40 ms in all, longest 20 ms; 40 calls due");
   });
 
+  test("the warning names the cause: the OS's preemptions, or the loader's own work when there were few", () => {
+    const stalls = { lagging: 0, count: 4, totalMs: 30, longestMs: 10, dueDuring: 40 };
+    const os = report([{ ...thread(0, steady, stalls), preempted: 12 }]);
+    expect(os.rate.stalls?.preempted).toBe(12);
+    expect(os.loader.warnings[0]).toContain("(the OS preempted the load threads 12 times");
+    expect(formatText(os)).toContain("; the OS preempted the load threads 12 times");
+    const own = report([{ ...thread(0, steady, stalls), preempted: 0 }]);
+    expect(own.loader.warnings[0]).toContain("its own work: GC, JIT or long callbacks");
+    const ok = validate(JSON.parse(formatJson(os)));
+    if (!ok) throw new Error(JSON.stringify(validate.errors));
+  });
+
   test("lag over 1 ms with slots free on over 1% of the calls names the busy thread", () => {
     const r = report([thread(0, steady, { ...quiet, lagging: 50 }, 0.99, 0)]);
     const w = r.loader.warnings.find((x) => x.includes("left more than 1 ms after they were due"));

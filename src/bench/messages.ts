@@ -101,6 +101,8 @@ export interface ThreadResult {
   readonly pacing?: PacingTally;
   /** Of cpuSec, the time the pacer spent polling the clock with nothing else to do: waiting, not work. */
   readonly pacerWaitSec?: number;
+  /** Measured phase: times the OS scheduler took the core from the thread while it could run (absent: unknown). */
+  readonly preempted?: number;
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;

@@ -32,6 +32,7 @@ export function pacingOfThreads(threads: readonly ThreadResult[]): PacingFields 
   const lags = threads.flatMap((t) => (t.sendLag === undefined ? [] : [t.sendLag]));
   if (lags.length === 0) return undefined;
   const tallies = threads.flatMap((t) => (t.pacing === undefined ? [] : [t.pacing]));
+  const preempted = threads.flatMap((t) => (t.preempted === undefined ? [] : [t.preempted]));
   return pacingFields(
     merge(lags),
     tallies.reduce((n, t) => n + t.lagging, 0),
@@ -45,6 +46,7 @@ export function pacingOfThreads(threads: readonly ThreadResult[]): PacingFields 
       ),
       longest_ms: round(Math.max(0, ...tallies.map((t) => t.longestMs)), 3),
       calls_due: tallies.reduce((n, t) => n + t.dueDuring, 0),
+      ...(preempted.length > 0 ? { preempted: preempted.reduce((n, x) => n + x, 0) } : {}),
     },
   );
 }
@@ -64,6 +66,7 @@ export function mergePacing(parts: readonly BenchReport["rate"][]): PacingFields
   const withLag = parts.filter((r) => r.send_lag_histogram !== undefined);
   if (withLag.length === 0) return undefined;
   const stalls = withLag.flatMap((r) => (r.stalls === undefined ? [] : [r.stalls]));
+  const preempted = stalls.flatMap((s) => (s.preempted === undefined ? [] : [s.preempted]));
   return pacingFields(
     merge(withLag.map((r) => r.send_lag_histogram as string)),
     withLag.reduce((n, r) => n + (r.lagging_sends ?? 0), 0),
@@ -77,6 +80,7 @@ export function mergePacing(parts: readonly BenchReport["rate"][]): PacingFields
       ),
       longest_ms: Math.max(0, ...stalls.map((s) => s.longest_ms)),
       calls_due: stalls.reduce((n, s) => n + s.calls_due, 0),
+      ...(preempted.length > 0 ? { preempted: preempted.reduce((n, x) => n + x, 0) } : {}),
     },
   );
 }
@@ -101,6 +105,14 @@ export function loaderPacing(rate: BenchReport["rate"]): LoaderPacing | undefine
   return { sent, loaderLate, dueInStalls, share: sent === 0 ? 0 : Math.max(loaderLate, dueInStalls) / sent };
 }
 
+/** Preemptions about as many as the stalls: the OS ran something else on the loader's core; else the thread's own. */
+function stallCause(s: StallsReport): string {
+  if (s.preempted === undefined) return "GC, JIT, or other work on its core";
+  if (s.preempted * 2 >= s.count)
+    return `other work on its core (the OS preempted the load threads ${s.preempted} times: pin the loader to a core of its own)`;
+  return "its own work: GC, JIT or long callbacks (few preemptions by the OS)";
+}
+
 const percent = (x: number) => `${x < 0.1 ? round(x * 100, 1) : Math.round(x * 100)}%`;
 
 /** WARNING lines when the loader's stalls or lag touched more than PACING_WARN_SHARE of the calls. */
@@ -112,7 +124,7 @@ export function pacingWarnings(rate: BenchReport["rate"], unit: "calls" | "strea
   if (s && p.dueInStalls / p.sent > PACING_WARN_SHARE) {
     out.push(
       `the loader stalled ${s.count} times (${s.total_ms} ms in all, longest ${s.longest_ms} ms): ${p.dueInStalls} ${unit} ` +
-        `(${percent(p.dueInStalls / p.sent)}) were due while it was blocked (GC, JIT, or other work on its core); ` +
+        `(${percent(p.dueInStalls / p.sent)}) were due while it was blocked by ${stallCause(s)}; ` +
         "their latency counts from the due time",
     );
   }

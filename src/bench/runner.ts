@@ -2,7 +2,7 @@
 // The same code runs inside a Worker (worker.ts) and, in tests, on the calling thread.
 
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
-import { threadCpuSeconds } from "./cpu.ts";
+import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./load/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
@@ -151,6 +151,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
         const cpu0 = threadCpuSeconds();
         const idle0 = pacing.idleMs;
+        const pre0 = threadPreemptions();
         const t0 = performance.now();
         // A closed loop runs for the duration from its first call: when this thread woke late, ending at
         // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
@@ -168,6 +169,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
         const cpu1 = threadCpuSeconds();
         const waitSec = (pacing.idleMs - idle0) / 1000;
+        const pre1 = threadPreemptions();
         if (progress) clearInterval(progress);
         return {
           thread: cfg.thread,
@@ -186,6 +188,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           slotWaits: lag.starved,
           ...(open ? { sendLag: lag.encoded(), pacing: lag.tally() } : {}),
           pacerWaitSec: waitSec,
+          ...(pre0 === undefined || pre1 === undefined ? {} : { preempted: pre1 - pre0 }),
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),

@@ -26,7 +26,7 @@ export interface PacerClock {
 export const realClock: PacerClock = {
   now: () => performance.now(),
   // floor: Bun rounds a fractional delay up, which could carry the wake-up past the margin
-  sleep: (ms, wake) => setTimeout(wake, Math.max(0, Math.floor(ms))),
+  sleep: (ms, wake) => setTimeout(wake, Math.max(1, Math.floor(ms))),
   poll: (wake) => setImmediate(wake),
   cancelSleep: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   cancelPoll: (h) => clearImmediate(h as ReturnType<typeof setImmediate>),
@@ -93,7 +93,8 @@ export class Pacer {
       fire?.();
       return;
     }
-    if (left > MARGIN_MS) {
+    // a timer is whole milliseconds: under one to sleep, poll instead (a 0 ms timer would spin uncounted)
+    if (left - MARGIN_MS >= 1) {
       this.wakeAt = this.due - MARGIN_MS;
       this.sleepHandle = this.clock.sleep(left - MARGIN_MS, this.onWake);
       return;

@@ -5,7 +5,7 @@
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
-import { mergePacing } from "../pacing-report.ts";
+import { mergePacing, sendLagSummary } from "../pacing-report.ts";
 import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
 import { serviceEntry } from "../summary.ts";
@@ -124,6 +124,14 @@ const MEASURE_KEY: Readonly<Record<StreamMeasure, keyof StreamsReport>> = {
   duration: "duration_us",
 };
 
+/** --stream-rate: the shards' message send lag, merged exactly; nothing when no shard paced its messages. */
+function messageLagOf(parts: readonly StreamsReport[]) {
+  const lags = parts.flatMap((s) => (s.message_send_lag_histogram === undefined ? [] : [s.message_send_lag_histogram]));
+  if (lags.length === 0) return {};
+  const h = mergeHistograms(lags);
+  return { message_send_lag_us: sendLagSummary(h), message_send_lag_histogram: encode(h) };
+}
+
 function mergeStreams(parts: readonly StreamsReport[], durationS: number): StreamsReport {
   const first = parts[0] as StreamsReport;
   const sum = (f: (s: StreamsReport) => number) => parts.reduce((n, s) => n + f(s), 0);
@@ -158,6 +166,7 @@ function mergeStreams(parts: readonly StreamsReport[], durationS: number): Strea
         return [m, h ? encode(h) : null];
       }),
     ) as StreamsReport["histograms"],
+    ...messageLagOf(parts),
   };
 }
 

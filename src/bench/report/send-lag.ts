@@ -11,17 +11,21 @@ export const sendLagText = (l: SendLagSummary): string =>
 
 /** The run's send lag and stalls as lines; none for a closed loop or a report from before send lag. */
 export function sendLagLines(r: BenchReport): string[] {
+  const m = r.streams?.message_send_lag_us;
+  const messages = m ? [`Message send lag (--stream-rate, sent − due): ${sendLagText(m)}`] : [];
   const l = r.rate.send_lag_us;
-  if (l === undefined) return [];
+  if (l === undefined) return messages;
   const unit = r.streams ? "streams" : "calls";
   const lines = [l === null ? "Send lag (sent − due): nothing sent" : `Send lag (sent − due): ${sendLagText(l)}`];
   const s = r.rate.stalls;
   if (s)
     lines.push(
+      ...messages,
       `Loader stalls (blocked > ${s.stall_ms} ms): ${s.count}` +
         (s.count > 0
           ? `, ${s.total_ms} ms in all, longest ${s.longest_ms} ms; ${s.calls_due} ${unit} due during them`
-          : ""),
+          : "") +
+        (s.preempted === undefined ? "" : `; the OS preempted the load threads ${s.preempted} times`),
     );
   return lines;
 }

@@ -77,6 +77,9 @@ export interface StreamsReport {
   readonly duration_us: LatencySummary | null;
   readonly errors: readonly ErrorRow[];
   readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
+  /** --stream-rate: the paced messages' send lag (sent − due), µs, and its HDR histogram; absent when not paced. */
+  readonly message_send_lag_us?: SendLagSummary | null;
+  readonly message_send_lag_histogram?: string;
 }
 
 /** One interval of the run: what completed in it, over all threads. */
@@ -132,6 +135,9 @@ export interface StallsReport {
   readonly longest_ms: number;
   /** Calls (streams) whose due time fell inside a stall. */
   readonly calls_due: number;
+  /** Times the OS scheduler took a load thread's core while it could run (absent where /proc cannot tell):
+   * stalls that come with these were other work on the loader's cores, not grpcperf's own. */
+  readonly preempted?: number;
 }
 
 /**

@@ -64,6 +64,7 @@ export function runStream(
     if (sentAt) sentAt[i] = now;
     if (dueAt) dueAt[i] = due;
     if (rec) rec.sent++;
+    if (rec && rate !== undefined) rec.messageSent(now - due);
     s?.send(bodies[i] as Buffer);
   };
   const halfClose = () => {
