@@ -4,8 +4,6 @@
 // Assertions are on counts and relations, never on speed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import Ajv from "ajv";
-import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod } from "../src/api/echo.ts";
 import { decode, merge } from "../src/bench/histogram.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
@@ -18,8 +16,6 @@ import { echo, echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import { benchOptions, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
-
-const _validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function bench(flags: BenchFlags): Promise<BenchReport> {
   return (await reportOf(benchOptions(flags))).report;
