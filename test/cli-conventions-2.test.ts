@@ -2,7 +2,7 @@
 // real loopback sockets: the address the user named and no other, results that survive output errors,
 // --proto under --import-path, ghz's concurrency below the connection count.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -511,5 +511,49 @@ describe("--name and --tags label a run, as in ghz", () => {
 
   test("a tag that is not k=v is refused before the run (exit 2)", () => {
     refused(["bench", target, "--tags", "env"], '--tags: "env" is not k=v');
+  });
+});
+
+describe("request data as ghz takes it", () => {
+  // Echo refuses a server_delay_us above 60 s (INVALID_ARGUMENT): a request that fails tells which was sent.
+  const GOOD = { serverDelayUs: 0 };
+  const BAD = { serverDelayUs: 70_000_000 };
+  const totals = (args: readonly string[]) => {
+    const r = run(["bench", target, "--call", "grpcperf.v1.Echo/Echo", "-c", "1", "--json", "-q", ...args]);
+    return JSON.parse(r.stdout).total as { requests: number; ok: number; failed: number };
+  };
+
+  test("-d '[…]' cycles through the array's requests", () => {
+    expect(totals(["-d", JSON.stringify([GOOD, BAD]), "-n", "20"])).toMatchObject({ ok: 10, failed: 10 });
+  });
+
+  test("-D takes NDJSON, a JSON array, or pretty-printed JSON documents", () => {
+    const files = {
+      ndjson: `${JSON.stringify(GOOD)}\n${JSON.stringify(BAD)}\n`,
+      array: JSON.stringify([GOOD, BAD], null, 2),
+      pretty: `${JSON.stringify(GOOD, null, 2)}\n${JSON.stringify(BAD, null, 2)}\n`,
+    };
+    for (const [name, text] of Object.entries(files)) {
+      const path = join(cwd, `requests-${name}.json`);
+      writeFileSync(path, text);
+      expect({ name, ...totals(["-D", path, "-n", "20"]) }).toMatchObject({ name, ok: 10, failed: 10 });
+    }
+  });
+
+  test("{{.WorkerID}} is the load thread: thread 1's requests differ from thread 0's", () => {
+    // Thread 0 asks the server to spin 1 µs, thread 1 1000001 µs (above the 1 s cap: INVALID_ARGUMENT).
+    const t = totals(["-d", '{"serverBusyUs": "{{.WorkerID}}000001"}', "-n", "40", "-c", "2", "-t", "2"]);
+    expect(t.ok).toBeGreaterThan(0);
+    expect(t.failed).toBeGreaterThan(0);
+    expect(t.ok + t.failed).toBe(40);
+  });
+
+  test("a -D file of neither shape names the shapes expected (exit 2)", () => {
+    const path = join(cwd, "requests-bad.json");
+    writeFileSync(path, '{"serverDelayUs": 0}\nnot json\n');
+    refused(
+      ["bench", target, "--call", "grpcperf.v1.Echo/Echo", "-D", path],
+      "expected NDJSON (one request a line), a JSON array of requests, or JSON objects one after another",
+    );
   });
 });
