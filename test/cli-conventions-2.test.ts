@@ -557,3 +557,17 @@ describe("request data as ghz takes it", () => {
     );
   });
 });
+
+describe("describe reads as proto source", () => {
+  const proto = ["--proto", join(ROOT, "test/fixtures/testsvc/v1/testsvc.proto")];
+  test('"an enum", and a oneof printed where its fields stand', () => {
+    const color = run(["call", "describe", "testsvc.v1.Color", ...proto]);
+    expect(color.code).toBe(0);
+    expect(color.stdout).toStartWith("testsvc.v1.Color is an enum:\n");
+    const request = run(["call", "describe", "testsvc.v1.Request", ...proto]).stdout;
+    expect(request).toStartWith("testsvc.v1.Request is a message:\n");
+    expect(request).toContain(
+      "  map<bool, string> by_flag = 15;\n  oneof choice {\n    string choice_text = 16;\n    .testsvc.v1.Item choice_item = 17;\n  }\n  .google.protobuf.Timestamp at = 18;",
+    );
+  });
+});
