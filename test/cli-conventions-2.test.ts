@@ -571,3 +571,33 @@ describe("describe reads as proto source", () => {
     );
   });
 });
+
+describe("help says what happens", () => {
+  test("top level: Unix sockets, and report --threshold's exit 99", () => {
+    const out = run(["--help"]).stdout;
+    expect(out).toContain("over TCP, Unix sockets and VSOCK");
+    expect(out).toMatch(/^ {2}99 {2}bench and report --threshold: /m);
+  });
+
+  test("bench: --call takes any method kind; exit 1 covers a report that could not be written", () => {
+    const out = run(["bench", "--help"]).stdout;
+    expect(out).toContain("load any method, unary or streaming");
+    expect(out).toMatch(/^ {2}1 {3}.*the report could not be written \(its JSON saved aside/m);
+    expect(run(["call", "echo", "--help"]).stdout).toMatch(/^ {2}1 {2}.*or stdout could not be written/m);
+  });
+
+  test("on a terminal 60 columns wide, no line of bench --help is wider", () => {
+    // script(1) gives the binary a terminal; stty sets its width.
+    const p = Bun.spawnSync(["script", "-qec", `stty cols 60; '${BINARY}' bench --help`, "/dev/null"], {
+      cwd,
+      env: { ...env, TERM: "dumb" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(p.exitCode).toBe(0);
+    const escapes = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+    const lines = p.stdout.toString().replace(escapes, "").split(/\r?\n/);
+    expect(lines.length).toBeGreaterThan(50);
+    expect(lines.filter((l) => l.length > 60)).toEqual([]);
+  });
+});

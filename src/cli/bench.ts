@@ -169,8 +169,11 @@ const bench = defineCommand({
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
-    // Any unary method (see README "bench --call"); metadata also goes with echo and crypto.
-    call: { type: "string", description: "pkg.Service/Method (or pkg.Service.Method): load any unary method" },
+    // Any method, unary or streaming (see README "bench --call"); metadata also goes with echo and crypto.
+    call: {
+      type: "string",
+      description: "pkg.Service/Method (or pkg.Service.Method): load any method, unary or streaming",
+    },
     data: {
       type: "string",
       alias: "d",
@@ -292,7 +295,10 @@ export default withHelp(bench, {
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [
     ["0", "the run completed and at least one call succeeded; --find-max: an answer was found"],
-    ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
+    [
+      "1",
+      "server unreachable, gone mid-run or every call failed; interrupted (partial report); the report could not be written (its JSON saved aside, named on stderr)",
+    ],
     USAGE_EXIT,
     [
       String(THRESHOLD_FAILED),

@@ -32,7 +32,7 @@ export const tlsClientArgs = {
 export function callHelp(ok: string, failed: string, foreign: Readonly<Record<string, string>> = {}): Help {
   return {
     env: [["SERVER_ADDR", "server address (--server)"]],
-    exits: [["0", ok], ["1", `${failed}, or the server could not be reached`], USAGE_EXIT],
+    exits: [["0", ok], ["1", `${failed}, the server could not be reached, or stdout could not be written`], USAGE_EXIT],
     foreign: { ...CLIENT_FOREIGN, ...foreign },
   };
 }
