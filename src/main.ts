@@ -6,7 +6,7 @@ import bench from "./cli/bench.ts";
 import call, { routeMethodCall } from "./cli/call/index.ts";
 import { forStream } from "./cli/color.ts";
 import compare from "./cli/compare.ts";
-import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./cli/help.ts";
+import { helpOf, renderHelp, USAGE_EXIT, withHelp, wrapHelp } from "./cli/help.ts";
 import report from "./cli/report.ts";
 import serve from "./cli/serve.ts";
 import { flagProblem } from "./cli/strict.ts";
@@ -16,7 +16,11 @@ import { VERSION, versionLine } from "./version.ts";
 
 const main = withHelp(
   defineCommand({
-    meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
+    meta: {
+      name: "grpcperf",
+      version: VERSION,
+      description: "Serve, call and load-test gRPC over TCP, Unix sockets and VSOCK",
+    },
     subCommands: { serve, call, bench, compare, report },
   }),
   {
@@ -26,7 +30,7 @@ const main = withHelp(
       ["1", "failure: the call or run failed, or the server could not start or be reached"],
       USAGE_EXIT,
       ["3", "serve only: stopped, but calls were cut at the end of --grace"],
-      ["99", "bench only: the run completed, but a --threshold failed"],
+      ["99", "bench and report --threshold: the run completed, but a bar failed"],
     ],
   },
 );
@@ -76,7 +80,7 @@ async function run(given: string[]): Promise<number> {
     const help = helpOf(cmd);
     const usage = (await renderUsage(cmd, parent)).trimEnd();
     const text = help === undefined ? `${usage}\n` : `${usage}\n\n${renderHelp(help)}`;
-    process.stdout.write(forStream(text, process.stdout));
+    process.stdout.write(forStream(wrapHelp(text, process.stdout.columns), process.stdout));
     return argv.length === 0 ? 2 : 0;
   }
   const problem = usageProblem(argv);

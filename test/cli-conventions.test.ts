@@ -98,7 +98,9 @@ describe("help names what each command reads and returns", () => {
     const compare = run(["compare", "--help"]);
     expect(compare.code).toBe(0);
     expect(compare.stdout).toMatch(/^ {2}2 {2}usage error; a file missing, not JSON or not a bench report/m);
-    expect(run(["--help"]).stdout).toMatch(/^ {2}99 {2}bench only: the run completed, but a --threshold failed/m);
+    expect(run(["--help"]).stdout).toMatch(
+      /^ {2}99 {2}bench and report --threshold: the run completed, but a bar failed/m,
+    );
   });
 
   test("bench: the replaced system's variables, and that a flag beats --preset beats the environment", () => {

@@ -160,6 +160,9 @@ export interface BenchOptions {
   readonly metadata?: Metadata;
   /** `--html FILE`: also write the run as grpcperf report's self-contained HTML page. */
   readonly htmlOutput?: string;
+  /** --name and --tags: the run's label and free labels, copied into the report. */
+  readonly name?: string;
+  readonly tags?: Readonly<Record<string, string>>;
   /** What option resolution changed from what was asked (fewer connections than --connections), for the report. */
   readonly notes?: readonly string[];
   /** Streaming run (--service echo-stream): -n counts streams, each of `stream.messages` messages. */

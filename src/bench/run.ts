@@ -56,6 +56,9 @@ export async function prepareBench(given: BenchOptions): Promise<PreparedBench> 
   return { ok: true, opts: given, call: prepared.call };
 }
 
+/** A live run's label on its page: --name, else what it loaded (not the HTML file's name). */
+const runName = (r: BenchReport) => r.name ?? `bench ${r.options.server}`;
+
 /** -O html, csv or markdown: the run as `grpcperf report` renders a saved one. */
 function formatAs(format: "html" | "csv" | "markdown", report: BenchReport, name: string): string {
   const named = renderedOf(report, name);
@@ -182,13 +185,13 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
     : opts.json
       ? formatJson(report)
       : opts.format
-        ? formatAs(opts.format, report, opts.output ?? "stdout")
+        ? formatAs(opts.format, report, runName(report))
         : formatText(report);
   const failed: string[] = [];
   const written = writeText(opts.output, text);
   if (written !== undefined) failed.push(`${opts.output ?? "stdout"}: ${written}`);
   if (opts.htmlOutput !== undefined) {
-    const named = renderedOf(report, opts.htmlOutput);
+    const named = renderedOf(report, runName(report));
     const html = named.ok ? writeText(opts.htmlOutput, formatHtml([named.named])) : named.error;
     if (html !== undefined) failed.push(`--html ${opts.htmlOutput}: ${html}`);
   }

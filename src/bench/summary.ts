@@ -191,6 +191,8 @@ export function buildReport(input: SummaryInput): BenchReport {
   return {
     schema: REPORT_SCHEMA_ID,
     tool: input.tool,
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.tags === undefined ? {} : { tags: o.tags }),
     started_at: input.startedAt.toISOString(),
     options: {
       server: formatAddress(o.server),

@@ -41,6 +41,32 @@ const concurrencyScheduleArgs = {
   },
 } as const;
 
+/** --tags: k=v, k=v,k2=v2, or ghz's JSON object of strings; undefined when none is given. */
+export function parseTags(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const tags: Record<string, string> = {};
+  for (const value of values) {
+    if (value.trim().startsWith("{")) {
+      let o: unknown;
+      try {
+        o = JSON.parse(value);
+      } catch {
+        throw new CliError(`--tags: ${JSON.stringify(value)} is not a JSON object (or give k=v)`, 2);
+      }
+      if (typeof o !== "object" || o === null || Array.isArray(o))
+        throw new CliError(`--tags: ${JSON.stringify(value)} is not a JSON object (or give k=v)`, 2);
+      for (const [k, v] of Object.entries(o)) tags[k] = String(v);
+      continue;
+    }
+    for (const pair of value.split(",")) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new CliError(`--tags: "${pair}" is not k=v`, 2);
+      tags[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+  }
+  return tags;
+}
+
 /**
  * ghz's short flags that mean something else here, said before any call (the run still goes as asked):
  * -c above the default connections without --concurrency (ghz's workers: -c 50, -c 100), and -t above the
@@ -149,8 +175,11 @@ const bench = defineCommand({
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
-    // Any unary method (see README "bench --call"); metadata also goes with echo and crypto.
-    call: { type: "string", description: "pkg.Service/Method (or pkg.Service.Method): load any unary method" },
+    // Any method, unary or streaming (see README "bench --call"); metadata also goes with echo and crypto.
+    call: {
+      type: "string",
+      description: "pkg.Service/Method (or pkg.Service.Method): load any method, unary or streaming",
+    },
     data: {
       type: "string",
       alias: "d",
@@ -166,6 +195,8 @@ const bench = defineCommand({
       alias: "m",
       description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
     },
+    name: { type: "string", description: "the run's label in the report, compare and the HTML page (ghz's --name)" },
+    tags: { type: "string", description: "labels of the run: k=v (repeatable, or k=v,k2=v2; ghz's JSON object too)" },
     html: {
       type: "string",
       description: "also write the run as one self-contained HTML page (grpcperf report --html)",
@@ -231,7 +262,15 @@ const bench = defineCommand({
       ...parseHeaders(repeated(rawArgs, "header", "H")),
       ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
     ];
-    const options = { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html };
+    const tags = parseTags(repeated(rawArgs, "tags"));
+    const options = {
+      ...r.options,
+      tls: tlsFromArgs(args, r.options.server),
+      metadata,
+      htmlOutput: args.html,
+      ...(args.name === undefined || args.name === "" ? {} : { name: args.name }),
+      ...(tags === undefined ? {} : { tags }),
+    };
     const exit = findMax ? await runFindMax(options, findMax) : await runBench(options, thresholds.value);
     if (exit.error) {
       // "frame of 3940676 bytes" is an HTTP/1 answer read as HTTP/2: ask the peer what it is.
@@ -279,7 +318,10 @@ export default withHelp(bench, {
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [
     ["0", "the run completed and at least one call succeeded; --find-max: an answer was found"],
-    ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
+    [
+      "1",
+      "server unreachable, gone mid-run or every call failed; interrupted (partial report); the report could not be written (its JSON saved aside, named on stderr)",
+    ],
     USAGE_EXIT,
     [
       String(THRESHOLD_FAILED),

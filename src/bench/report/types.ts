@@ -201,6 +201,10 @@ export interface BenchReport {
   /** REPORT_SCHEMA_ID when built; a saved report read back may be an older readable one. */
   readonly schema: ReportSchemaId;
   readonly tool: { readonly name: "grpcperf"; readonly version: string; readonly commit: string };
+  /** --name: the run's label in compare and on the page (ghz's --name). */
+  readonly name?: string;
+  /** --tags k=v: free labels of the run (ghz's --tags). */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly started_at: string;
   readonly options: {
     readonly server: string;

@@ -1,6 +1,6 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
 import { readFileSync } from "node:fs";
-import { openChannel } from "../../client/channel.ts";
+import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
 import type { RpcChannel } from "../../rpc/channel.ts";
@@ -32,7 +32,7 @@ export const tlsClientArgs = {
 export function callHelp(ok: string, failed: string, foreign: Readonly<Record<string, string>> = {}): Help {
   return {
     env: [["SERVER_ADDR", "server address (--server)"]],
-    exits: [["0", ok], ["1", `${failed}, or the server could not be reached`], USAGE_EXIT],
+    exits: [["0", ok], ["1", `${failed}, the server could not be reached, or stdout could not be written`], USAGE_EXIT],
     foreign: { ...CLIENT_FOREIGN, ...foreign },
   };
 }
@@ -149,7 +149,9 @@ export async function connectFromArgs(
   const address = addressArg(flagOrEnv(server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
   const connectTimeoutMs =
-    args["connect-timeout"] === undefined ? timeoutMs : durationArg(args["connect-timeout"], "connect-timeout");
+    args["connect-timeout"] === undefined
+      ? connectBoundOf(timeoutMs)
+      : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
   const channel = openChannel(address, { connectTimeoutMs, tls });
   const ready = await channel.ready();

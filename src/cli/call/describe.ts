@@ -39,7 +39,7 @@ function describeAll(root: protobuf.Root, symbols: readonly string[]): string {
     .map((s) => {
       const d = describeSymbol(root, s);
       if (!d.ok) throw new CliError(`${d.error}${didYouMean(s, namesIn(root))}`, 2);
-      return `${s} is a ${d.kind}:\n${d.text}\n`;
+      return `${s} is ${/^[aeiou]/.test(d.kind) ? "an" : "a"} ${d.kind}:\n${d.text}\n`;
     })
     .join("\n");
 }
