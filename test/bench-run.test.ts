@@ -8,7 +8,15 @@ import type { BenchFlags } from "../src/bench/options.ts";
 import { formatJson } from "../src/bench/report/json.ts";
 import { formatText } from "../src/bench/report/text.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
-import { benchOptions, type Counter, countingEcho, newCounter, reportOf, testCryptoService } from "./bench-helpers.ts";
+import {
+  benchOptions,
+  type Counter,
+  countingEcho,
+  newCounter,
+  reportOf,
+  testCryptoService,
+  untilCalls,
+} from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -188,7 +196,7 @@ describe("server trouble", () => {
     const srv = await serveOnLoopback([countingEcho(counter)]);
     const options = benchOptions({ server: srv.target, duration: "20s", connections: "2", threads: "2" });
     const run = startRun(options);
-    while (counter.calls < 200) await Bun.sleep(20);
+    await untilCalls(counter, 200);
     await srv.server.shutdown(0);
     const outcome = await run.outcome;
     if (outcome.kind !== "finished") throw new Error("expected a finished run");
@@ -211,7 +219,7 @@ describe("server trouble", () => {
     const srv = await serveOnLoopback([countingEcho(counter)]);
     try {
       const run = startRun(benchOptions({ server: srv.target, duration: "20s", connections: "1", threads: "1" }));
-      while (counter.calls < 50) await Bun.sleep(20);
+      await untilCalls(counter, 50);
       run.stop("interrupted");
       const outcome = await run.outcome;
       if (outcome.kind !== "finished") throw new Error("expected a finished run");

@@ -4,22 +4,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
-import {
-  encodeFrame,
-  Flag,
-  FrameParser,
-  FrameType,
-  goawayFrame,
-  PREFACE,
-  rstStreamFrame,
-  settingsFrame,
-} from "../src/h2/frame.ts";
+import { encodeFrame, Flag, FrameType, goawayFrame, PREFACE, rstStreamFrame, settingsFrame } from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "../src/h2/hpack/huffman-table.ts";
 import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
 import { LeanChannel } from "../src/rpc/h2/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import { connect } from "../src/transport/index.ts";
+import { BlockDecoder, FrameReader } from "./wire.ts";
 
 function leanTo(port: number, maxReceiveMessageBytes?: number): LeanChannel {
   return new LeanChannel({
@@ -161,7 +153,9 @@ async function rawPeer(
   let conns = 0;
   const server = net.createServer((socket) => {
     const connIndex = conns++;
-    const parser = new FrameParser(1 << 24);
+    // frames and header blocks read by test/wire.ts (hpack.js), not by the client's own src/h2 code
+    const reader = new FrameReader();
+    const hpack = new BlockDecoder();
     let prefaceSeen = false;
     let held = Buffer.alloc(0);
     const paths = new Map<number, string>();
@@ -200,18 +194,14 @@ async function rawPeer(
         prefaceSeen = true;
         data = held.subarray(PREFACE.length);
       }
-      parser.push(data, (type, flags, id, buf, start, end) => {
-        const payload = buf.subarray(start, end);
-        conn.frames.push({ type, flags, id, payload: Buffer.from(payload) });
-        if (type === FrameType.HEADERS) {
-          // Our encoder writes :path as a literal with static name index 4: 0x04, length, bytes.
-          const at = payload.indexOf(0x04);
-          paths.set(id, payload.subarray(at + 2, at + 2 + (payload[at + 1] as number)).toString("latin1"));
+      for (const f of reader.push(data)) {
+        conn.frames.push(f);
+        const fields = hpack.feed(f);
+        if (Array.isArray(fields)) paths.set(f.id, fields.find(([n]) => n === ":path")?.[1] ?? "");
+        if ((f.type === FrameType.DATA || f.type === FrameType.HEADERS) && f.flags & Flag.END_STREAM) {
+          onStream(conn, f.id, paths.get(f.id) ?? "", connIndex);
         }
-        if ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & Flag.END_STREAM) {
-          onStream(conn, id, paths.get(id) ?? "", connIndex);
-        }
-      });
+      }
       for (const w of waiters.splice(0)) w();
     });
   });
