@@ -601,3 +601,86 @@ describe("help says what happens", () => {
     expect(lines.filter((l) => l.length > 60)).toEqual([]);
   });
 });
+
+const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
+if (CHROMIUM === null) console.warn("cli-conventions-2: chromium is not installed: skipping the page checks");
+
+/** Chromium's DOM of `page` shown in a frame `width` px wide, with the page's scroll and client widths. */
+function framed(page: string, width: number): { dom: string; scrollWidth: number; clientWidth: number } {
+  const wrapper = join(cwd, `frame-${width}-${Date.now()}.html`);
+  // The harness, not the page, has the script: the page stays script-free (test/report-html.test.ts).
+  writeFileSync(
+    wrapper,
+    `<!DOCTYPE html><html><body><iframe id="f" src="${page}" style="width:${width}px;height:900px;border:0"></iframe><script>
+document.getElementById("f").onload = () => {
+  const d = document.getElementById("f").contentDocument;
+  document.body.setAttribute("data-scroll-width", String(d.documentElement.scrollWidth));
+  document.body.setAttribute("data-client-width", String(d.documentElement.clientWidth));
+  document.body.setAttribute("data-inner", encodeURIComponent(d.body.innerHTML));
+};</script></body></html>`,
+  );
+  const p = Bun.spawnSync(
+    [
+      CHROMIUM as string,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${mkdtempSync(join(cwd, "chromium-"))}`,
+      "--allow-file-access-from-files",
+      "--virtual-time-budget=5000",
+      "--dump-dom",
+      `file://${wrapper}`,
+    ],
+    { cwd, env, stdout: "pipe", stderr: "pipe", timeout: 60_000 },
+  );
+  const out = p.stdout.toString();
+  const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(out)?.[1];
+  return {
+    dom: decodeURIComponent(attr("data-inner") ?? ""),
+    scrollWidth: Number(attr("data-scroll-width")),
+    clientWidth: Number(attr("data-client-width")),
+  };
+}
+
+describe.skipIf(CHROMIUM === null)("the HTML page, in headless Chromium", () => {
+  let unary: string;
+  let compared: string;
+  beforeAll(() => {
+    const a = join(cwd, "page-a.json");
+    const b = join(cwd, "page-b.json");
+    expect(run(["bench", target, "-n", "300", "-c", "2", "-q", "--json", "-o", a, "--name", "closed"]).code).toBe(0);
+    expect(run(["bench", target, "-n", "200", "-r", "400", "-c", "4", "-q", "--json", "-o", b]).code).toBe(0);
+    unary = join(cwd, "page-unary.html");
+    compared = join(cwd, "page-compared.html");
+    expect(run(["report", "--html", a, "-o", unary]).code).toBe(0);
+    expect(run(["compare", "--html", a, b, "-o", compared]).code).toBe(0);
+  });
+
+  test("no sideways scroll at 700 px (wide tables scroll inside themselves)", () => {
+    for (const page of [unary, compared]) {
+      const f = framed(page, 700);
+      expect(f.clientWidth).toBeGreaterThan(600);
+      expect({ page, scrollWidth: f.scrollWidth }).toEqual({ page, scrollWidth: f.clientWidth });
+    }
+  });
+
+  test("compare --html has the ratio table that text compare has", () => {
+    const f = framed(compared, 1100);
+    expect(f.dom).toContain('data-table="compare"');
+    const p95 = /<tr data-metric="p95">([\s\S]*?)<\/tr>/.exec(f.dom)?.[1] ?? "";
+    expect(p95).toContain('data-value="0"');
+    expect(p95).toMatch(/data-ratio="1">×\d+\.\d\d</);
+    expect(f.dom).toContain("<th>closed</th>");
+  });
+
+  test("a unary page has no streaming note; its throughput chart is in calls/s", () => {
+    const f = framed(unary, 1100);
+    expect(f.dom).toContain('data-table="summary"');
+    expect(f.dom).not.toContain("Streaming runs:");
+    expect(f.dom).toContain("Throughput over time (calls/s per interval");
+  });
+});

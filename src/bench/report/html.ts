@@ -2,6 +2,7 @@
 // network) for one or more saved runs overlaid, each run a colour. Every number on the page is a figure of
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
 import type { LatencySummary } from "../histogram.ts";
+import type { Comparison } from "./compare.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
@@ -25,7 +26,9 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;wid
 svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
 svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
 svg .band{fill:#f0e0a0;opacity:.55}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
-.kv td:first-child{text-align:left;color:#555}`;
+.kv td:first-child{text-align:left;color:#555}
+table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap}
+.warning,.note,li{overflow-wrap:anywhere}`;
 
 const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;
 const lcell = (v: unknown) => cell(v, ' class="l"');
@@ -42,7 +45,11 @@ function summaryTable(runs: readonly NamedRendered[]): string {
       return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
     }),
   );
-  return `<table data-table="summary">${head}${body.join("")}</table><p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`;
+  const streaming = runs.some((n) => n.report.streams !== undefined);
+  const note = streaming
+    ? `<p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`
+    : "";
+  return `<table data-table="summary">${head}${body.join("")}</table>${note}`;
 }
 
 function warnings(runs: readonly NamedRendered[]): string {
@@ -193,11 +200,15 @@ function overTime(runs: readonly NamedRendered[]): string {
     bandLabel,
   });
   const rpsTop = rpsHi * 1.1;
+  // A streaming run's timeline counts streams: the chart says so rather than "calls".
+  const streams = timed.filter(([n]) => n.report.streams !== undefined).length;
+  const unit =
+    streams === 0 ? "calls/s" : streams === timed.length ? "streams/s" : "calls/s (streaming runs: streams/s)";
   const rps = lineChart({
     chart: "throughput-over-time",
-    title: "Throughput over time (calls/s per interval: achieved, target, failed)",
+    title: `Throughput over time (${unit} per interval: achieved, target, failed)`,
     x,
-    y: { min: 0, max: rpsTop, title: "calls/s", ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
+    y: { min: 0, max: rpsTop, title: unit, ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
     series: rpsSeries,
     bands,
     bandLabel,
@@ -366,13 +377,38 @@ function stagesAndKnee(runs: readonly NamedRendered[]): string {
   return (table === "" ? "" : `<h2>Stages</h2>${table}`) + knee;
 }
 
-/** The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences). */
-export function formatHtml(runs: readonly NamedRendered[], notes: readonly string[] = []): string {
+/** compare's table: each figure per run, and each later run's ratio to the first, as `grpcperf compare` prints. */
+function comparisonTable(c: Comparison): string {
+  const head = `<tr><th class="l">section</th><th class="l">figure</th>${c.runs.map((r, i) => `<th>${esc(r.name ?? baseName(r.file))}</th>${i === 0 ? "" : "<th>vs 1st</th>"}`).join("")}</tr>`;
+  const rows = c.rows.map((row) => {
+    const cells = row.values.map((v, i) => {
+      const ratio = row.ratios[i];
+      const shown =
+        i === 0
+          ? ""
+          : cell(ratio === null || ratio === undefined ? null : `×${ratio.toFixed(2)}`, ` data-ratio="${i}"`);
+      return cell(v, ` data-value="${i}"`) + shown;
+    });
+    return `<tr data-metric="${esc(row.metric)}">${lcell(row.section ?? "all")}${lcell(`${row.metric} (${row.unit === "us" ? "µs" : row.unit})`)}${cells.join("")}</tr>`;
+  });
+  return `<table data-table="compare">${head}${rows.join("")}</table>`;
+}
+
+/**
+ * The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences), and
+ * `comparison` compare's ratio table, shown first.
+ */
+export function formatHtml(
+  runs: readonly NamedRendered[],
+  notes: readonly string[] = [],
+  comparison?: Comparison,
+): string {
   const noted = notes.map((t) => `<div class="warning" data-warning="note">${esc(t)}</div>`).join("");
   const legend = runs.map((n, i) => `<li>${runLabel(n, i)}</li>`).join("");
   const body = [
     `<h1>grpcperf bench report</h1><ul class="runs" data-legend>${legend}</ul>`,
     noted + warnings(runs),
+    comparison === undefined ? "" : `<h2>Compared with the first run</h2>${comparisonTable(comparison)}`,
     `<h2>Summary</h2>${summaryTable(runs)}`,
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
