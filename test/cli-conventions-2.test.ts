@@ -652,7 +652,8 @@ describe.skipIf(CHROMIUM === null)("the HTML page, in headless Chromium", () => 
   beforeAll(() => {
     const a = join(cwd, "page-a.json");
     const b = join(cwd, "page-b.json");
-    expect(run(["bench", target, "-n", "300", "-c", "2", "-q", "--json", "-o", a, "--name", "closed"]).code).toBe(0);
+    const closed = ["-n", "300", "-c", "2", "--warmup", "300ms", "--name", "closed"];
+    expect(run(["bench", target, ...closed, "-q", "--json", "-o", a]).code).toBe(0);
     expect(run(["bench", target, "-n", "200", "-r", "400", "-c", "4", "-q", "--json", "-o", b]).code).toBe(0);
     unary = join(cwd, "page-unary.html");
     compared = join(cwd, "page-compared.html");
@@ -675,6 +676,16 @@ describe.skipIf(CHROMIUM === null)("the HTML page, in headless Chromium", () => 
     expect(p95).toContain('data-value="0"');
     expect(p95).toMatch(/data-ratio="1">×\d+\.\d\d</);
     expect(f.dom).toContain("<th>closed</th>");
+  });
+
+  test("open loop: service time beside latency; overlaid runs aligned on their measured start", () => {
+    const f = framed(compared, 1100);
+    const table = /<table data-table="service-time">([\s\S]*?)<\/table>/.exec(f.dom)?.[1] ?? "";
+    expect(table).toContain("latency (from due)");
+    expect(table).toContain("service time (from send)");
+    expect(table).toContain('data-run="1" data-section="echo" data-metric="service_p95"');
+    // The closed run's 300 ms warm-up lies before 0, its own band ending there.
+    expect(f.dom).toContain("time since the measured start (s; warm-up before 0)");
   });
 
   test("a unary page has no streaming note; its throughput chart is in calls/s", () => {

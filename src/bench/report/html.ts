@@ -52,6 +52,26 @@ function summaryTable(runs: readonly NamedRendered[]): string {
   return `<table data-table="summary">${head}${body.join("")}</table>${note}`;
 }
 
+/**
+ * Open-loop runs: latency counts from each call's due time, service time from its send (README "Open loop"):
+ * side by side per section, so queueing in the loader or the server shows as the gap between them.
+ */
+function serviceTimeTable(runs: readonly NamedRendered[]): string {
+  const rows = runs.flatMap((n, i) =>
+    n.report.services
+      .filter((s) => s.service_time_us !== null)
+      .map((s) => {
+        const at = (m: string) => ` data-run="${i}" data-section="${esc(s.service)}" data-metric="${m}"`;
+        const figures = (kind: string, l: LatencySummary | null) =>
+          LATENCY_FIGURES.map(([m, k]) => cell(l?.[k] ?? null, at(`${kind}_${m}`))).join("");
+        return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("latency (from due)")}${figures("latency", s.latency_us)}</tr><tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("service time (from send)")}${figures("service", s.service_time_us)}</tr>`;
+      }),
+  );
+  if (rows.length === 0) return "";
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th class="l">measure</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}</tr>`;
+  return `<h2>Open loop: latency and service time</h2><table data-table="service-time">${head}${rows.join("")}</table>`;
+}
+
 function warnings(runs: readonly NamedRendered[]): string {
   const out: string[] = [];
   for (const n of runs) {
@@ -120,17 +140,24 @@ function spectrumChart(runs: readonly NamedRendered[]): string {
   });
 }
 
-const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2;
+/** Where a run's measurement began on its timeline (the end of its warm-up; 0 without one), s. */
+const measuredStart = (n: NamedRendered) =>
+  Math.max(0, ...(n.timeline?.points ?? []).filter((p) => p.warmup).map((p) => p.end_s));
 
+/** Each run's own warm-up, on the aligned axis (before 0); overlapping bands of several runs shade deeper. */
 function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
   const bands: [number, number][] = [];
-  for (const n of runs)
+  for (const n of runs) {
+    const off = measuredStart(n);
+    const own: [number, number][] = [];
     for (const p of n.timeline?.points ?? []) {
       if (!p.warmup) continue;
-      const last = bands[bands.length - 1];
-      if (last !== undefined && p.start_s <= last[1] && p.end_s >= last[0]) last[1] = Math.max(last[1], p.end_s);
-      else bands.push([p.start_s, p.end_s]);
+      const last = own[own.length - 1];
+      if (last !== undefined && p.start_s - off <= last[1]) last[1] = Math.max(last[1], p.end_s - off);
+      else own.push([p.start_s - off, p.end_s - off]);
     }
+    bands.push(...own);
+  }
   return bands;
 }
 
@@ -140,10 +167,13 @@ function overTime(runs: readonly NamedRendered[]): string {
     .filter((n) => n.timeline === null)
     .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
   if (timed.length === 0) return notes.join("");
-  const points = timed.flatMap(([n]) => n.timeline?.points ?? []);
-  const t1 = Math.max(...points.map((p) => p.end_s), 1);
-  const t0 = Math.min(...points.map((p) => p.start_s), 0);
-  const x = { min: t0, max: t1, title: "time since start (s)", ticks: linearTicks(t0, t1, (v) => `${v}`) };
+  // Overlaid runs are aligned on their measured start (0), so runs with different warm-ups line up.
+  const ends = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.end_s - measuredStart(n)));
+  const starts = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.start_s - measuredStart(n)));
+  const t1 = Math.max(...ends, 1);
+  const t0 = Math.min(...starts, 0);
+  const title = t0 < 0 ? "time since the measured start (s; warm-up before 0)" : "time since start (s)";
+  const x = { min: t0, max: t1, title, ticks: linearTicks(t0, t1, (v) => `${v}`) };
   const bands = warmupBands(runs);
   const latSeries: Series[] = [];
   const rpsSeries: Series[] = [];
@@ -153,6 +183,8 @@ function overTime(runs: readonly NamedRendered[]): string {
   for (const [n, i] of timed) {
     const pts = n.timeline?.points ?? [];
     const name = runName(n);
+    const off = measuredStart(n);
+    const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2 - off;
     for (const [key, dash] of [
       ["p50", undefined],
       ["p99", "6 3"],
@@ -366,7 +398,7 @@ function setupSection(runs: readonly NamedRendered[]): string {
     .join("");
 }
 
-const RUN_STYLE: RunStyle = { color: colorOf, name: baseName, label: runLabel, micros };
+const RUN_STYLE: RunStyle = { color: colorOf, name: runName, label: runLabel, micros };
 
 /** The stages table (runs with stages) and the knee curve (runs with a time series); nothing for neither. */
 function stagesAndKnee(runs: readonly NamedRendered[]): string {
@@ -410,6 +442,7 @@ export function formatHtml(
     noted + warnings(runs),
     comparison === undefined ? "" : `<h2>Compared with the first run</h2>${comparisonTable(comparison)}`,
     `<h2>Summary</h2>${summaryTable(runs)}`,
+    serviceTimeTable(runs),
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
     stagesAndKnee(runs),
