@@ -695,3 +695,62 @@ describe.skipIf(CHROMIUM === null)("the HTML page, in headless Chromium", () => 
     expect(f.dom).toContain("Throughput over time (calls/s per interval");
   });
 });
+
+describe("the report records what was sent, and leaves out what does not apply", () => {
+  test("--call: -d as given, metadata (credentials masked), the schema source; no payload size or algorithms", () => {
+    const r = run([
+      "bench",
+      target,
+      "--call",
+      "grpcperf.v1.Echo/Echo",
+      "-d",
+      '{"payload":"aGk="}',
+      "-H",
+      "authorization: Bearer s3cret",
+      "-H",
+      "x-tenant: a",
+      "-n",
+      "10",
+      "-c",
+      "1",
+      "--json",
+      "-q",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("s3cret");
+    const o = JSON.parse(r.stdout).options;
+    expect(o.request).toEqual({ data: '{"payload":"aGk="}', schema: "reflection" });
+    expect(o.metadata).toEqual([
+      ["authorization", "<masked>"],
+      ["x-tenant", "a"],
+    ]);
+    expect(o.payload_size).toBeUndefined();
+    expect(o.algorithms).toBeUndefined();
+  });
+
+  test("--proto and -D are named; echo keeps its payload size and has no algorithms", () => {
+    const file = join(cwd, "record.ndjson");
+    writeFileSync(file, '{"payload":"aGk="}\n');
+    const proto = ["--proto", "grpcperf/v1/echo.proto", "--import-path", join(ROOT, "proto")];
+    const r = run([
+      "bench",
+      target,
+      "--call",
+      "grpcperf.v1.Echo/Echo",
+      ...proto,
+      "-D",
+      file,
+      "-n",
+      "5",
+      "--json",
+      "-q",
+    ]);
+    expect(JSON.parse(r.stdout).options.request).toEqual({
+      data_file: file,
+      schema: `proto grpcperf/v1/echo.proto (import paths ${join(ROOT, "proto")})`,
+    });
+    const echo = JSON.parse(run(["bench", target, "-n", "5", "--json", "-q"]).stdout).options;
+    expect(echo.payload_size).toBe(16);
+    expect(echo.algorithms).toBeUndefined();
+  });
+});
