@@ -754,3 +754,50 @@ describe("the report records what was sent, and leaves out what does not apply",
     expect(echo.algorithms).toBeUndefined();
   });
 });
+
+describe("-d @- on a stream sends each message as its line arrives, as grpcurl does", () => {
+  test("the first reply comes while stdin is still open; then the second; exit 0", async () => {
+    const p = Bun.spawn([BINARY, "call", target, "grpcperf.v1.Echo/EchoStream", "-d", "@-", "--json"], {
+      cwd,
+      env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = p.stdout.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    /** Reads stdout until it holds `n` lines. */
+    const lines = async (n: number) => {
+      while (text.split("\n").length - 1 < n) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      return text.trim().split("\n");
+    };
+    p.stdin.write('{"sequence": 1}\n');
+    await p.stdin.flush();
+    const first = await lines(1);
+    expect(JSON.parse(first[0] as string)).toMatchObject({ type: "message", index: 1, message: { sequence: "1" } });
+    // A message may span lines, as a pretty-printed one does.
+    p.stdin.write('{\n  "sequence": 2\n}\n');
+    await p.stdin.flush();
+    const second = await lines(2);
+    expect(JSON.parse(second[1] as string)).toMatchObject({ type: "message", index: 2, message: { sequence: "2" } });
+    await p.stdin.end();
+    const all = await lines(3);
+    expect(JSON.parse(all[2] as string)).toMatchObject({ type: "status", status: "OK", sent: 2, received: 2 });
+    expect(await p.exited).toBe(0);
+  });
+
+  test("a message that does not fit ends the call with exit 2, naming it", async () => {
+    const r = await runBinaryAsync(["call", target, "grpcperf.v1.Echo/EchoStream", "-d", "@-"], {
+      cwd,
+      env,
+      stdin: '{"sequence": 1}\n{"sequense": 2}\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("-d @- message 2: ");
+  });
+});
