@@ -5,12 +5,12 @@
 # --proto, so the reflection round trips can be told from the process's own start and exit.
 #
 # usage: scripts/call-exit-time.sh [RUNS=8] [BINARY=dist/grpcperf]
-# needs: /tmp/anchors/bin/echo_server_go (../shared/anchors, its build.sh)
+# needs: /tmp/anchors/bin/echo_server_go (../shared/anchors, its build.sh), or ECHO_SERVER_GO=PATH
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-8}
 bin=$(realpath "${2:-dist/grpcperf}")
-server=/tmp/anchors/bin/echo_server_go
+server=${ECHO_SERVER_GO:-/tmp/anchors/bin/echo_server_go}
 [ -x "$server" ] || { echo "missing $server: build ../shared/anchors first" >&2; exit 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$server" -port "$port" >/dev/null 2>&1 &
