@@ -601,3 +601,203 @@ describe("help says what happens", () => {
     expect(lines.filter((l) => l.length > 60)).toEqual([]);
   });
 });
+
+const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
+if (CHROMIUM === null) console.warn("cli-conventions-2: chromium is not installed: skipping the page checks");
+
+/** Chromium's DOM of `page` shown in a frame `width` px wide, with the page's scroll and client widths. */
+function framed(page: string, width: number): { dom: string; scrollWidth: number; clientWidth: number } {
+  const wrapper = join(cwd, `frame-${width}-${Date.now()}.html`);
+  // The harness, not the page, has the script: the page stays script-free (test/report-html.test.ts).
+  writeFileSync(
+    wrapper,
+    `<!DOCTYPE html><html><body><iframe id="f" src="${page}" style="width:${width}px;height:900px;border:0"></iframe><script>
+document.getElementById("f").onload = () => {
+  const d = document.getElementById("f").contentDocument;
+  document.body.setAttribute("data-scroll-width", String(d.documentElement.scrollWidth));
+  document.body.setAttribute("data-client-width", String(d.documentElement.clientWidth));
+  document.body.setAttribute("data-inner", encodeURIComponent(d.body.innerHTML));
+};</script></body></html>`,
+  );
+  const p = Bun.spawnSync(
+    [
+      CHROMIUM as string,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${mkdtempSync(join(cwd, "chromium-"))}`,
+      "--allow-file-access-from-files",
+      "--virtual-time-budget=5000",
+      "--dump-dom",
+      `file://${wrapper}`,
+    ],
+    { cwd, env, stdout: "pipe", stderr: "pipe", timeout: 60_000 },
+  );
+  const out = p.stdout.toString();
+  const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(out)?.[1];
+  return {
+    dom: decodeURIComponent(attr("data-inner") ?? ""),
+    scrollWidth: Number(attr("data-scroll-width")),
+    clientWidth: Number(attr("data-client-width")),
+  };
+}
+
+describe.skipIf(CHROMIUM === null)("the HTML page, in headless Chromium", () => {
+  let unary: string;
+  let compared: string;
+  beforeAll(() => {
+    const a = join(cwd, "page-a.json");
+    const b = join(cwd, "page-b.json");
+    const closed = ["-n", "300", "-c", "2", "--warmup", "300ms", "--name", "closed"];
+    expect(run(["bench", target, ...closed, "-q", "--json", "-o", a]).code).toBe(0);
+    expect(run(["bench", target, "-n", "200", "-r", "400", "-c", "4", "-q", "--json", "-o", b]).code).toBe(0);
+    unary = join(cwd, "page-unary.html");
+    compared = join(cwd, "page-compared.html");
+    expect(run(["report", "--html", a, "-o", unary]).code).toBe(0);
+    expect(run(["compare", "--html", a, b, "-o", compared]).code).toBe(0);
+  });
+
+  test("no sideways scroll at 700 px (wide tables scroll inside themselves)", () => {
+    for (const page of [unary, compared]) {
+      const f = framed(page, 700);
+      expect(f.clientWidth).toBeGreaterThan(600);
+      expect({ page, scrollWidth: f.scrollWidth }).toEqual({ page, scrollWidth: f.clientWidth });
+    }
+  });
+
+  test("compare --html has the ratio table that text compare has", () => {
+    const f = framed(compared, 1100);
+    expect(f.dom).toContain('data-table="compare"');
+    const p95 = /<tr data-metric="p95">([\s\S]*?)<\/tr>/.exec(f.dom)?.[1] ?? "";
+    expect(p95).toContain('data-value="0"');
+    expect(p95).toMatch(/data-ratio="1">×\d+\.\d\d</);
+    expect(f.dom).toContain("<th>closed</th>");
+  });
+
+  test("open loop: service time beside latency; overlaid runs aligned on their measured start", () => {
+    const f = framed(compared, 1100);
+    const table = /<table data-table="service-time">([\s\S]*?)<\/table>/.exec(f.dom)?.[1] ?? "";
+    expect(table).toContain("latency (from due)");
+    expect(table).toContain("service time (from send)");
+    expect(table).toContain('data-run="1" data-section="echo" data-metric="service_p95"');
+    // The closed run's 300 ms warm-up lies before 0, its own band ending there.
+    expect(f.dom).toContain("time since the measured start (s; warm-up before 0)");
+  });
+
+  test("a unary page has no streaming note; its throughput chart is in calls/s", () => {
+    const f = framed(unary, 1100);
+    expect(f.dom).toContain('data-table="summary"');
+    expect(f.dom).not.toContain("Streaming runs:");
+    expect(f.dom).toContain("Throughput over time (calls/s per interval");
+  });
+});
+
+describe("the report records what was sent, and leaves out what does not apply", () => {
+  test("--call: -d as given, metadata (credentials masked), the schema source; no payload size or algorithms", () => {
+    const r = run([
+      "bench",
+      target,
+      "--call",
+      "grpcperf.v1.Echo/Echo",
+      "-d",
+      '{"payload":"aGk="}',
+      "-H",
+      "authorization: Bearer s3cret",
+      "-H",
+      "x-tenant: a",
+      "-n",
+      "10",
+      "-c",
+      "1",
+      "--json",
+      "-q",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("s3cret");
+    const o = JSON.parse(r.stdout).options;
+    expect(o.request).toEqual({ data: '{"payload":"aGk="}', schema: "reflection" });
+    expect(o.metadata).toEqual([
+      ["authorization", "<masked>"],
+      ["x-tenant", "a"],
+    ]);
+    expect(o.payload_size).toBeUndefined();
+    expect(o.algorithms).toBeUndefined();
+  });
+
+  test("--proto and -D are named; echo keeps its payload size and has no algorithms", () => {
+    const file = join(cwd, "record.ndjson");
+    writeFileSync(file, '{"payload":"aGk="}\n');
+    const proto = ["--proto", "grpcperf/v1/echo.proto", "--import-path", join(ROOT, "proto")];
+    const r = run([
+      "bench",
+      target,
+      "--call",
+      "grpcperf.v1.Echo/Echo",
+      ...proto,
+      "-D",
+      file,
+      "-n",
+      "5",
+      "--json",
+      "-q",
+    ]);
+    expect(JSON.parse(r.stdout).options.request).toEqual({
+      data_file: file,
+      schema: `proto grpcperf/v1/echo.proto (import paths ${join(ROOT, "proto")})`,
+    });
+    const echo = JSON.parse(run(["bench", target, "-n", "5", "--json", "-q"]).stdout).options;
+    expect(echo.payload_size).toBe(16);
+    expect(echo.algorithms).toBeUndefined();
+  });
+});
+
+describe("-d @- on a stream sends each message as its line arrives, as grpcurl does", () => {
+  test("the first reply comes while stdin is still open; then the second; exit 0", async () => {
+    const p = Bun.spawn([BINARY, "call", target, "grpcperf.v1.Echo/EchoStream", "-d", "@-", "--json"], {
+      cwd,
+      env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const reader = p.stdout.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    /** Reads stdout until it holds `n` lines. */
+    const lines = async (n: number) => {
+      while (text.split("\n").length - 1 < n) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      return text.trim().split("\n");
+    };
+    p.stdin.write('{"sequence": 1}\n');
+    await p.stdin.flush();
+    const first = await lines(1);
+    expect(JSON.parse(first[0] as string)).toMatchObject({ type: "message", index: 1, message: { sequence: "1" } });
+    // A message may span lines, as a pretty-printed one does.
+    p.stdin.write('{\n  "sequence": 2\n}\n');
+    await p.stdin.flush();
+    const second = await lines(2);
+    expect(JSON.parse(second[1] as string)).toMatchObject({ type: "message", index: 2, message: { sequence: "2" } });
+    await p.stdin.end();
+    const all = await lines(3);
+    expect(JSON.parse(all[2] as string)).toMatchObject({ type: "status", status: "OK", sent: 2, received: 2 });
+    expect(await p.exited).toBe(0);
+  });
+
+  test("a message that does not fit ends the call with exit 2, naming it", async () => {
+    const r = await runBinaryAsync(["call", target, "grpcperf.v1.Echo/EchoStream", "-d", "@-"], {
+      cwd,
+      env,
+      stdin: '{"sequence": 1}\n{"sequense": 2}\n',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("-d @- message 2: ");
+  });
+});

@@ -1,10 +1,11 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
+import { createHash } from "node:crypto";
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { SATURATED_AT } from "./cpu.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import type { ThreadResult } from "./messages.ts";
-import type { BenchOptions } from "./options.ts";
+import type { BenchOptions, CallTarget } from "./options.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing-report.ts";
 import {
   type BenchReport,
@@ -219,10 +220,12 @@ export function buildReport(input: SummaryInput): BenchReport {
           }
         : {}),
       warmup_s: o.warmupMs / 1000,
-      payload_size: o.payloadSize,
+      ...(o.call || o.streamWorkload ? {} : { payload_size: o.payloadSize }),
       ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
       ...(o.serverBusyUs === undefined ? {} : { server_busy_us: o.serverBusyUs }),
-      algorithms: o.algorithms,
+      ...(o.service === "crypto" || o.service === "both" ? { algorithms: o.algorithms } : {}),
+      ...(o.metadata && o.metadata.length > 0 ? { metadata: maskedMetadata(o.metadata) } : {}),
+      ...(o.call ? { request: requestRecord(o.call) } : {}),
       timeout_ms: o.timeoutMs,
       preset: o.preset ?? null,
       client: o.client,
@@ -252,4 +255,31 @@ export function buildReport(input: SummaryInput): BenchReport {
     ...(streams ? { streams } : {}),
     ...distributed.fields,
   };
+}
+
+/** Metadata names whose values are credentials: recorded as sent, but not their values. */
+const SECRET = /authorization|cookie|token|secret|password|api-?key/i;
+
+function maskedMetadata(m: NonNullable<BenchOptions["metadata"]>): [string, string][] {
+  return m.map(([k, v]) => [k, SECRET.test(k) ? "<masked>" : v]);
+}
+
+const INLINE_MAX = 1024;
+
+/** What --call sent: -d as given (or its digest when long), -D's file, and where the schema came from. */
+function requestRecord(c: CallTarget): NonNullable<BenchReport["options"]["request"]> {
+  const s = c.schema;
+  const schema =
+    s.protoset !== undefined
+      ? `protoset ${s.protoset}`
+      : s.protos.length > 0
+        ? `proto ${s.protos.join(", ")}${s.importPaths.length > 0 ? ` (import paths ${s.importPaths.join(", ")})` : ""}`
+        : "reflection";
+  const data =
+    c.data === undefined
+      ? {}
+      : c.data.startsWith("@") || c.data.length <= INLINE_MAX
+        ? { data: c.data }
+        : { data_sha256: createHash("sha256").update(c.data).digest("hex") };
+  return { ...data, ...(c.dataFile === undefined ? {} : { data_file: c.dataFile }), schema };
 }

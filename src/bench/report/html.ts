@@ -2,6 +2,7 @@
 // network) for one or more saved runs overlaid, each run a colour. Every number on the page is a figure of
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
 import type { LatencySummary } from "../histogram.ts";
+import type { Comparison } from "./compare.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { sendLagTable } from "./send-lag.ts";
@@ -26,7 +27,9 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;wid
 svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
 svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
 svg .band{fill:#f0e0a0;opacity:.55}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
-.kv td:first-child{text-align:left;color:#555}`;
+.kv td:first-child{text-align:left;color:#555}
+table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap}
+.warning,.note,li{overflow-wrap:anywhere}`;
 
 const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;
 const lcell = (v: unknown) => cell(v, ' class="l"');
@@ -43,7 +46,31 @@ function summaryTable(runs: readonly NamedRendered[]): string {
       return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
     }),
   );
-  return `<table data-table="summary">${head}${body.join("")}</table><p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`;
+  const streaming = runs.some((n) => n.report.streams !== undefined);
+  const note = streaming
+    ? `<p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`
+    : "";
+  return `<table data-table="summary">${head}${body.join("")}</table>${note}`;
+}
+
+/**
+ * Open-loop runs: latency counts from each call's due time, service time from its send (README "Open loop"):
+ * side by side per section, so queueing in the loader or the server shows as the gap between them.
+ */
+function serviceTimeTable(runs: readonly NamedRendered[]): string {
+  const rows = runs.flatMap((n, i) =>
+    n.report.services
+      .filter((s) => s.service_time_us !== null)
+      .map((s) => {
+        const at = (m: string) => ` data-run="${i}" data-section="${esc(s.service)}" data-metric="${m}"`;
+        const figures = (kind: string, l: LatencySummary | null) =>
+          LATENCY_FIGURES.map(([m, k]) => cell(l?.[k] ?? null, at(`${kind}_${m}`))).join("");
+        return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("latency (from due)")}${figures("latency", s.latency_us)}</tr><tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("service time (from send)")}${figures("service", s.service_time_us)}</tr>`;
+      }),
+  );
+  if (rows.length === 0) return "";
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th class="l">measure</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}</tr>`;
+  return `<h2>Open loop: latency and service time</h2><table data-table="service-time">${head}${rows.join("")}</table>`;
 }
 
 function warnings(runs: readonly NamedRendered[]): string {
@@ -114,17 +141,24 @@ function spectrumChart(runs: readonly NamedRendered[]): string {
   });
 }
 
-const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2;
+/** Where a run's measurement began on its timeline (the end of its warm-up; 0 without one), s. */
+const measuredStart = (n: NamedRendered) =>
+  Math.max(0, ...(n.timeline?.points ?? []).filter((p) => p.warmup).map((p) => p.end_s));
 
+/** Each run's own warm-up, on the aligned axis (before 0); overlapping bands of several runs shade deeper. */
 function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
   const bands: [number, number][] = [];
-  for (const n of runs)
+  for (const n of runs) {
+    const off = measuredStart(n);
+    const own: [number, number][] = [];
     for (const p of n.timeline?.points ?? []) {
       if (!p.warmup) continue;
-      const last = bands[bands.length - 1];
-      if (last !== undefined && p.start_s <= last[1] && p.end_s >= last[0]) last[1] = Math.max(last[1], p.end_s);
-      else bands.push([p.start_s, p.end_s]);
+      const last = own[own.length - 1];
+      if (last !== undefined && p.start_s - off <= last[1]) last[1] = Math.max(last[1], p.end_s - off);
+      else own.push([p.start_s - off, p.end_s - off]);
     }
+    bands.push(...own);
+  }
   return bands;
 }
 
@@ -134,10 +168,13 @@ function overTime(runs: readonly NamedRendered[]): string {
     .filter((n) => n.timeline === null)
     .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
   if (timed.length === 0) return notes.join("");
-  const points = timed.flatMap(([n]) => n.timeline?.points ?? []);
-  const t1 = Math.max(...points.map((p) => p.end_s), 1);
-  const t0 = Math.min(...points.map((p) => p.start_s), 0);
-  const x = { min: t0, max: t1, title: "time since start (s)", ticks: linearTicks(t0, t1, (v) => `${v}`) };
+  // Overlaid runs are aligned on their measured start (0), so runs with different warm-ups line up.
+  const ends = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.end_s - measuredStart(n)));
+  const starts = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.start_s - measuredStart(n)));
+  const t1 = Math.max(...ends, 1);
+  const t0 = Math.min(...starts, 0);
+  const title = t0 < 0 ? "time since the measured start (s; warm-up before 0)" : "time since start (s)";
+  const x = { min: t0, max: t1, title, ticks: linearTicks(t0, t1, (v) => `${v}`) };
   const bands = warmupBands(runs);
   const latSeries: Series[] = [];
   const rpsSeries: Series[] = [];
@@ -147,6 +184,8 @@ function overTime(runs: readonly NamedRendered[]): string {
   for (const [n, i] of timed) {
     const pts = n.timeline?.points ?? [];
     const name = runName(n);
+    const off = measuredStart(n);
+    const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2 - off;
     for (const [key, dash] of [
       ["p50", undefined],
       ["p99", "6 3"],
@@ -194,11 +233,15 @@ function overTime(runs: readonly NamedRendered[]): string {
     bandLabel,
   });
   const rpsTop = rpsHi * 1.1;
+  // A streaming run's timeline counts streams: the chart says so rather than "calls".
+  const streams = timed.filter(([n]) => n.report.streams !== undefined).length;
+  const unit =
+    streams === 0 ? "calls/s" : streams === timed.length ? "streams/s" : "calls/s (streaming runs: streams/s)";
   const rps = lineChart({
     chart: "throughput-over-time",
-    title: "Throughput over time (calls/s per interval: achieved, target, failed)",
+    title: `Throughput over time (${unit} per interval: achieved, target, failed)`,
     x,
-    y: { min: 0, max: rpsTop, title: "calls/s", ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
+    y: { min: 0, max: rpsTop, title: unit, ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
     series: rpsSeries,
     bands,
     bandLabel,
@@ -356,7 +399,7 @@ function setupSection(runs: readonly NamedRendered[]): string {
     .join("");
 }
 
-const RUN_STYLE: RunStyle = { color: colorOf, name: baseName, label: runLabel, micros };
+const RUN_STYLE: RunStyle = { color: colorOf, name: runName, label: runLabel, micros };
 
 /** The stages table (runs with stages) and the knee curve (runs with a time series); nothing for neither. */
 function stagesAndKnee(runs: readonly NamedRendered[]): string {
@@ -367,14 +410,40 @@ function stagesAndKnee(runs: readonly NamedRendered[]): string {
   return (table === "" ? "" : `<h2>Stages</h2>${table}`) + knee;
 }
 
-/** The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences). */
-export function formatHtml(runs: readonly NamedRendered[], notes: readonly string[] = []): string {
+/** compare's table: each figure per run, and each later run's ratio to the first, as `grpcperf compare` prints. */
+function comparisonTable(c: Comparison): string {
+  const head = `<tr><th class="l">section</th><th class="l">figure</th>${c.runs.map((r, i) => `<th>${esc(r.name ?? baseName(r.file))}</th>${i === 0 ? "" : "<th>vs 1st</th>"}`).join("")}</tr>`;
+  const rows = c.rows.map((row) => {
+    const cells = row.values.map((v, i) => {
+      const ratio = row.ratios[i];
+      const shown =
+        i === 0
+          ? ""
+          : cell(ratio === null || ratio === undefined ? null : `×${ratio.toFixed(2)}`, ` data-ratio="${i}"`);
+      return cell(v, ` data-value="${i}"`) + shown;
+    });
+    return `<tr data-metric="${esc(row.metric)}">${lcell(row.section ?? "all")}${lcell(`${row.metric} (${row.unit === "us" ? "µs" : row.unit})`)}${cells.join("")}</tr>`;
+  });
+  return `<table data-table="compare">${head}${rows.join("")}</table>`;
+}
+
+/**
+ * The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences), and
+ * `comparison` compare's ratio table, shown first.
+ */
+export function formatHtml(
+  runs: readonly NamedRendered[],
+  notes: readonly string[] = [],
+  comparison?: Comparison,
+): string {
   const noted = notes.map((t) => `<div class="warning" data-warning="note">${esc(t)}</div>`).join("");
   const legend = runs.map((n, i) => `<li>${runLabel(n, i)}</li>`).join("");
   const body = [
     `<h1>grpcperf bench report</h1><ul class="runs" data-legend>${legend}</ul>`,
     noted + warnings(runs),
+    comparison === undefined ? "" : `<h2>Compared with the first run</h2>${comparisonTable(comparison)}`,
     `<h2>Summary</h2>${summaryTable(runs)}`,
+    serviceTimeTable(runs),
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
     stagesAndKnee(runs),

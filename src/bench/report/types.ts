@@ -227,11 +227,25 @@ export interface BenchReport {
       readonly to: number;
     }[];
     readonly warmup_s: number;
-    readonly payload_size: number;
+    /** Echo, crypto and echo-stream only: absent with --call, where it does not apply. */
+    readonly payload_size?: number;
     /** --server-delay / --server-busy: what each echo request asked the server to take, µs; absent when not given. */
     readonly server_delay_us?: number;
     readonly server_busy_us?: number;
-    readonly algorithms: readonly string[];
+    /** Crypto only (--service crypto or both). */
+    readonly algorithms?: readonly string[];
+    /** -H / -m metadata sent with every call, secrets' values masked. */
+    readonly metadata?: readonly (readonly [string, string])[];
+    /** --call: what was sent and where its schema came from. */
+    readonly request?: {
+      /** -d as given (inline JSON up to 1 KiB), or `@file` / `@-`. */
+      readonly data?: string;
+      /** Inline -d longer than 1 KiB: its SHA-256 instead, hex. */
+      readonly data_sha256?: string;
+      readonly data_file?: string;
+      /** "reflection", or the --proto files (with import paths) or the --protoset. */
+      readonly schema: string;
+    };
     readonly timeout_ms: number;
     readonly preset: string | null;
     /** HTTP/2 client implementation that sent the calls. */

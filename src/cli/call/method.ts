@@ -2,7 +2,7 @@
 // checked against the schema before anything is sent; responses print as proto3 JSON as they arrive.
 import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
-import { invoke } from "../../client/invoke.ts";
+import { invoke, type Requests } from "../../client/invoke.ts";
 import { fromFiles, loadFileSchema, resolveMethod } from "../../client/schema.ts";
 import type { Metadata, StreamEnd } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
@@ -52,6 +52,44 @@ export function encodeRequests(method: MethodInfo, data: string | undefined): Ui
   });
 }
 
+/**
+ * `-d @-` on a client or bidi stream: each message sent as its line arrives, as grpcurl does, so a stream can
+ * be typed at. A message may span lines (pretty-printed): text is taken once what came so far parses.
+ * A message that does not fit the schema ends the call; the error is kept in `failed`.
+ */
+async function* stdinMessages(method: MethodInfo, failed: { error?: CliError }): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let index = 0;
+  const encode = function* (text: string, final: boolean) {
+    const seq = parseJsonSequence(text);
+    if (!seq.ok) {
+      if (!final) return false;
+      failed.error = new CliError(`-d @-: ${seq.error} (expected JSON messages, one after another)`, 2);
+      throw failed.error;
+    }
+    for (const v of seq.values) {
+      index++;
+      const r = encodeJson(method.requestType, v);
+      if (!r.ok) {
+        failed.error = new CliError(`-d @- message ${index}: ${r.error}`, 2);
+        throw failed.error;
+      }
+      yield r.bytes;
+    }
+    return true;
+  };
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    pending += decoder.decode(chunk, { stream: true });
+    const nl = pending.lastIndexOf("\n");
+    if (nl < 0) continue;
+    const complete = pending.slice(0, nl + 1);
+    if (yield* encode(complete, false)) pending = pending.slice(nl + 1);
+  }
+  pending += decoder.decode();
+  if (pending.trim() !== "") yield* encode(pending, true);
+}
+
 const pairs = (m: Metadata) => m.map(([k, v]) => `  ${k}: ${v}`).join("\n");
 const asObject = (m: Metadata) => {
   const o: Record<string, string | string[]> = {};
@@ -74,7 +112,7 @@ async function run(
   setup: CallSetup,
   method: MethodInfo,
   root: protobuf.Root,
-  requests: Uint8Array[],
+  requests: Requests,
   opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
 ): Promise<number> {
   const err = process.stderr;
@@ -175,15 +213,23 @@ const methodCommand = defineCommand({
     const args = { ...given, method: name, server: split.server, _: [] };
     const metadata = headerFlags(rawArgs);
     const flags = schemaFlags(rawArgs, args);
-    const data = args.data === undefined ? undefined : readData(args.data);
+    // -d @- on a client or bidi stream is read as it comes (stdinMessages); otherwise all of it, now.
+    const live = args.data === "@-";
+    let data = args.data === undefined || live ? undefined : readData(args.data);
+    const requestsOf = (m: MethodInfo): Requests => {
+      if (live && m.clientStreaming) return stdinMessages(m, stdinFailed);
+      if (live) data = readData("@-");
+      return encodeRequests(m, data);
+    };
+    const stdinFailed: { error?: CliError } = {};
     // With files the whole request is checked before connecting; with reflection, once the schema is in.
-    let early: { method: MethodInfo; root: protobuf.Root; requests: Uint8Array[] } | undefined;
+    let early: { method: MethodInfo; root: protobuf.Root; requests: Requests } | undefined;
     if (fromFiles(flags)) {
       const s = loadFileSchema(flags);
       if (!s.ok) throw new CliError(s.error, 2);
       const m = lookupMethod(s.root, args.method);
       if (!m.ok) throw new CliError(m.error, 2);
-      early = { method: m.method, root: s.root, requests: encodeRequests(m.method, data) };
+      early = { method: m.method, root: s.root, requests: requestsOf(m.method) };
     }
     const setup = await connectFromArgs(args);
     const { channel, timeoutMs } = setup;
@@ -197,7 +243,7 @@ const methodCommand = defineCommand({
             : undefined;
           throw new CliError(problem === undefined ? r.error : `${problem} (${r.error})`, schemaExit(r.error));
         }
-        target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
+        target = { method: r.method, root: r.root, requests: requestsOf(r.method) };
       }
       process.exitCode = await run(setup, target.method, target.root, target.requests, {
         timeoutMs,
@@ -205,6 +251,7 @@ const methodCommand = defineCommand({
         json: args.json === true,
         verbose: args.verbose === true,
       });
+      if (stdinFailed.error !== undefined) throw stdinFailed.error;
     } finally {
       await channel.close();
     }
