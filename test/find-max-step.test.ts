@@ -31,7 +31,8 @@ describe("judgeStep", () => {
   const at = { step: 3, phase: "bisect" as const, rps: 200 };
   const withLoader = (utilization: number, late: number) => ({
     ...report,
-    rate: { ...report.rate, late_sends: late },
+    // only the 2 ms late count speaks here: the real run's own lag and stalls (a busy test machine) are cleared
+    rate: { ...report.rate, late_sends: late, lagging_sends: 0, stalls: undefined },
     loader: { ...report.loader, threads: report.loader.threads.map((t) => ({ ...t, utilization })) },
   });
   const withWaits = (slotWaits: number) => threads.map((t) => ({ ...t, slotWaits }));

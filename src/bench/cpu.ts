@@ -19,6 +19,17 @@ export function threadCpuSeconds(): number | undefined {
   }
 }
 
+/** Times the OS took the CPU from this thread while it could run (nonvoluntary context switches), or
+ * undefined where /proc cannot tell: a stall with these rising was the scheduler's, not the loader's. */
+export function threadPreemptions(): number | undefined {
+  try {
+    const m = /^nonvoluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync("/proc/thread-self/status", "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Seconds of CPU the whole process (every thread) has used. */
 export function processCpuSeconds(): number {
   const u = process.cpuUsage();

@@ -4,6 +4,7 @@ import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConcurrencyStage } from "./load/levels.ts";
+import type { PacingTally } from "./load/send-lag.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { Stage } from "./schedule.ts";
 import type { StreamTally } from "./stream/tally.ts";
@@ -25,6 +26,8 @@ export interface ThreadConfig {
   readonly connections: readonly ConnectionPlan[];
   readonly workload: WorkloadSpec;
   readonly timeoutMs: number;
+  /** Connection set-up bound: TCP/TLS connect and the server's SETTINGS (--connect-timeout, else --timeout). */
+  readonly connectTimeoutMs?: number;
   readonly tls: ClientTls | undefined;
   readonly rate: number | undefined;
   /** --stages: the measured phase's target rate (rate is then their mean). */
@@ -93,6 +96,13 @@ export interface ThreadResult {
   readonly maxSendLagUs: number;
   /** Open loop: measured calls that were due while every slot was busy (the server's doing, not the loader's). */
   readonly slotWaits: number;
+  /** Open loop: encoded HDR (µs) of every measured send's lag (sent − due), and the loader's stalls. */
+  readonly sendLag?: string;
+  readonly pacing?: PacingTally;
+  /** Of cpuSec, the time the pacer spent polling the clock with nothing else to do: waiting, not work. */
+  readonly pacerWaitSec?: number;
+  /** Measured phase: times the OS scheduler took the core from the thread while it could run (absent: unknown). */
+  readonly preempted?: number;
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;

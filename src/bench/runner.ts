@@ -2,12 +2,14 @@
 // The same code runs inside a Worker (worker.ts) and, in tests, on the calling thread.
 
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
-import { threadCpuSeconds } from "./cpu.ts";
+import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./load/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
 import { levelPlanOf } from "./load/levels.ts";
-import { openLoop, type SendLag } from "./load/open.ts";
+import { openLoop } from "./load/open.ts";
+import type { PacerStats } from "./load/pacer.ts";
+import { SendLag } from "./load/send-lag.ts";
 import type { LoadContext, Phase } from "./load/types.ts";
 import {
   type ProgressSnapshot,
@@ -54,7 +56,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     lostReported = true;
   };
   const connections: LoadConnection[] = cfg.connections.map((plan) =>
-    openLoadConnection(cfg.server, plan, cfg.timeoutMs, onLost, cfg.client, cfg.tls),
+    openLoadConnection(cfg.server, plan, cfg.connectTimeoutMs ?? cfg.timeoutMs, onLost, cfg.client, cfg.tls),
   );
   const ready = await Promise.all(connections.map((c) => c.channel.ready()));
   const failed = ready.find((r) => !r.ok);
@@ -65,16 +67,18 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
 
   // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
   const shardOf = cfg.shard ?? { index: 0, count: 1 };
+  // This thread's number over every shard's threads: {{.WorkerID}}, and where it starts in --data-file.
+  const lane = shardOf.index * cfg.threads + cfg.thread;
   const workloads = buildWorkloads(
     cfg.workload,
     () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * shardOf.count + shardOf.index,
+    lane,
   );
   const open = cfg.rate !== undefined;
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
   const bodies = Math.max(...workloads.map((w) => w.bodies.length));
   // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
-  const lane = shardOf.index * cfg.threads + cfg.thread;
   const rotationStart = Math.floor((lane * bodies) / (cfg.threads * shardOf.count)) * workloads.length;
   const ctx: LoadContext = {
     connections,
@@ -85,9 +89,15 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
   const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
-  const lag: SendLag = { late: 0, maxLagMs: 0, sent: 0, lastSendMs: 0, starved: 0 };
+  const lag = new SendLag();
+  // The pacers' waiting, over both phases: CPU spent polling the clock is idle time, not work.
+  const pacing: PacerStats = { idleMs: 0 };
+  const busyCpu = () => {
+    const cpu = threadCpuSeconds();
+    return cpu === undefined ? undefined : cpu - pacing.idleMs / 1000;
+  };
 
-  const streams = streamContext(cfg, ctx);
+  const streams = streamContext(cfg, ctx, pacing);
   // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
   const plan = cfg.stages ? planOf(cfg.stages) : undefined;
   const levels = concurrencyLevels(cfg, shared);
@@ -102,7 +112,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         ? closedStreamLoop(streams, phase, tickets)
         : openStreamLoop(streams, phase, schedule, lag);
     }
-    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag);
+    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag, pacing);
   };
 
   return {
@@ -122,7 +132,12 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
         let warmup: ThreadTimeline["warmup"] = null;
         if (cfg.warmupMs > 0) {
-          const timeline = new IntervalRecorder(startMs, cfg.intervalMs, lastIntervalOf(cfg.warmupMs, cfg.intervalMs));
+          const timeline = new IntervalRecorder(
+            startMs,
+            cfg.intervalMs,
+            lastIntervalOf(cfg.warmupMs, cfg.intervalMs),
+            busyCpu,
+          );
           if (warmupFromMs < measureMs)
             await runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
           warmup = timeline.finish(performance.now());
@@ -132,10 +147,13 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           measureMs,
           cfg.intervalMs,
           lastIntervalOf(cfg.durationMs, cfg.intervalMs),
+          busyCpu,
         );
         const progress =
           cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
         const cpu0 = threadCpuSeconds();
+        const idle0 = pacing.idleMs;
+        const pre0 = threadPreemptions();
         const t0 = performance.now();
         // A closed loop runs for the duration from its first call: when this thread woke late, ending at
         // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
@@ -152,6 +170,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
         // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
         const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
         const cpu1 = threadCpuSeconds();
+        const waitSec = (pacing.idleMs - idle0) / 1000;
+        const pre1 = threadPreemptions();
         if (progress) clearInterval(progress);
         return {
           thread: cfg.thread,
@@ -168,6 +188,9 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
           lateSends: lag.late,
           maxSendLagUs: Math.round(lag.maxLagMs * 1000),
           slotWaits: lag.starved,
+          ...(open ? { sendLag: lag.encoded(), pacing: lag.tally() } : {}),
+          pacerWaitSec: waitSec,
+          ...(pre0 === undefined || pre1 === undefined ? {} : { preempted: pre1 - pre0 }),
           wallSec,
           cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
           ...(streams ? { streams: streams.recorder.tally() } : {}),
@@ -200,7 +223,7 @@ function concurrencyLevels(cfg: ThreadConfig, shared: Int32Array) {
 }
 
 /** A streaming run's thread state: every stream of the thread shares one plan and one recorder. */
-function streamContext(cfg: ThreadConfig, ctx: LoadContext): StreamContext | undefined {
+function streamContext(cfg: ThreadConfig, ctx: LoadContext, pacing: PacerStats): StreamContext | undefined {
   if (!cfg.stream) return undefined;
   const { workload: w, settings } = cfg.stream;
   return {
@@ -215,6 +238,7 @@ function streamContext(cfg: ThreadConfig, ctx: LoadContext): StreamContext | und
     },
     recorder: new StreamRecorder(),
     stopped: ctx.stopped,
+    pacing,
   };
 }
 

@@ -1,10 +1,12 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
+import { createHash } from "node:crypto";
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { SATURATED_AT } from "./cpu.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import type { ThreadResult } from "./messages.ts";
-import type { BenchOptions } from "./options.ts";
+import type { BenchOptions, CallTarget } from "./options.ts";
+import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing-report.ts";
 import {
   type BenchReport,
   type ErrorRow,
@@ -93,11 +95,14 @@ export function serviceEntry(
 }
 
 function threadCpu(t: ThreadResult): ThreadCpu {
-  const utilization = t.cpuSec === null || t.wallSec <= 0 ? null : round(t.cpuSec / t.wallSec, 3);
+  // the pacer's polling while it waits for a due time is idle, not work
+  const wait = t.pacerWaitSec ?? 0;
+  const utilization = t.cpuSec === null || t.wallSec <= 0 ? null : round(Math.max(0, t.cpuSec - wait) / t.wallSec, 3);
   return {
     thread: t.thread,
     wall_s: round(t.wallSec, 3),
     cpu_s: t.cpuSec === null ? null : round(t.cpuSec, 3),
+    ...(t.pacerWaitSec === undefined ? {} : { pacer_wait_s: round(wait, 3) }),
     utilization,
     saturated: utilization !== null && utilization >= SATURATED_AT,
   };
@@ -143,7 +148,7 @@ export function buildReport(input: SummaryInput): BenchReport {
   const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
   const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
   const cpu = threads.map(threadCpu);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(o.notes ?? [])];
   for (const c of cpu) {
     if (c.saturated) {
       warnings.push(
@@ -165,6 +170,19 @@ export function buildReport(input: SummaryInput): BenchReport {
   if (stages) warnings.push(...stageWarnings(stages));
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
+  const rate: BenchReport["rate"] = {
+    target: o.rate ?? null,
+    achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
+    late_sends: late,
+    late_after_ms: LATE_AFTER_MS,
+    max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
+    ...(o.rate === undefined ? {} : pacingOfThreads(threads)),
+  };
+  const busiest = Math.max(-1, ...cpu.map((c) => c.utilization ?? -1));
+  warnings.push(...pacingWarnings(rate, o.stream ? "streams" : "calls", busiest < 0 ? null : busiest));
+  // Saturated: a thread's CPU had no headroom, or the loader's own lag and stalls touched the schedule.
+  const pacing = loaderPacing(rate);
+  const saturated = cpu.some((c) => c.saturated) || (pacing !== undefined && pacing.share > PACING_WARN_SHARE);
   if (o.rate !== undefined && late > 0) {
     warnings.push(
       `${late} ${o.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
@@ -174,6 +192,8 @@ export function buildReport(input: SummaryInput): BenchReport {
   return {
     schema: REPORT_SCHEMA_ID,
     tool: input.tool,
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.tags === undefined ? {} : { tags: o.tags }),
     started_at: input.startedAt.toISOString(),
     options: {
       server: formatAddress(o.server),
@@ -200,10 +220,12 @@ export function buildReport(input: SummaryInput): BenchReport {
           }
         : {}),
       warmup_s: o.warmupMs / 1000,
-      payload_size: o.payloadSize,
+      ...(o.call || o.streamWorkload ? {} : { payload_size: o.payloadSize }),
       ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
       ...(o.serverBusyUs === undefined ? {} : { server_busy_us: o.serverBusyUs }),
-      algorithms: o.algorithms,
+      ...(o.service === "crypto" || o.service === "both" ? { algorithms: o.algorithms } : {}),
+      ...(o.metadata && o.metadata.length > 0 ? { metadata: maskedMetadata(o.metadata) } : {}),
+      ...(o.call ? { request: requestRecord(o.call) } : {}),
       timeout_ms: o.timeoutMs,
       preset: o.preset ?? null,
       client: o.client,
@@ -218,19 +240,13 @@ export function buildReport(input: SummaryInput): BenchReport {
       failed,
       requests_per_second: rps,
     },
-    rate: {
-      target: o.rate ?? null,
-      achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
-      late_sends: late,
-      late_after_ms: LATE_AFTER_MS,
-      max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
-    },
+    rate,
     services,
     connections: threads.flatMap((t) => t.connections).sort((a, b) => a.index - b.index),
     loader: {
       threads: cpu,
       process_cpu_s: round(input.processCpuSec, 3),
-      saturated: cpu.some((c) => c.saturated),
+      saturated,
       warnings,
     },
     aborted: input.aborted,
@@ -239,4 +255,31 @@ export function buildReport(input: SummaryInput): BenchReport {
     ...(streams ? { streams } : {}),
     ...distributed.fields,
   };
+}
+
+/** Metadata names whose values are credentials: recorded as sent, but not their values. */
+const SECRET = /authorization|cookie|token|secret|password|api-?key/i;
+
+function maskedMetadata(m: NonNullable<BenchOptions["metadata"]>): [string, string][] {
+  return m.map(([k, v]) => [k, SECRET.test(k) ? "<masked>" : v]);
+}
+
+const INLINE_MAX = 1024;
+
+/** What --call sent: -d as given (or its digest when long), -D's file, and where the schema came from. */
+function requestRecord(c: CallTarget): NonNullable<BenchReport["options"]["request"]> {
+  const s = c.schema;
+  const schema =
+    s.protoset !== undefined
+      ? `protoset ${s.protoset}`
+      : s.protos.length > 0
+        ? `proto ${s.protos.join(", ")}${s.importPaths.length > 0 ? ` (import paths ${s.importPaths.join(", ")})` : ""}`
+        : "reflection";
+  const data =
+    c.data === undefined
+      ? {}
+      : c.data.startsWith("@") || c.data.length <= INLINE_MAX
+        ? { data: c.data }
+        : { data_sha256: createHash("sha256").update(c.data).digest("hex") };
+  return { ...data, ...(c.dataFile === undefined ? {} : { data_file: c.dataFile }), schema };
 }

@@ -42,7 +42,7 @@ const compare = defineCommand({
     const c = compareRuns(named);
     const warning = differenceLine(c);
     if (args.html) {
-      writeOutput(args.output, formatHtml(rendered, warning === undefined ? [] : [warning]), "compare");
+      writeOutput(args.output, formatHtml(rendered, warning === undefined ? [] : [warning], c), "compare");
       if (warning !== undefined) log.warn(warning);
     } else if (args.json) {
       writeOutput(args.output, formatComparisonJson(c), "compare");

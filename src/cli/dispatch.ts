@@ -6,13 +6,17 @@ import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand }
 import { nearest } from "../text/nearest.ts";
 import { VERSION } from "../version.ts";
 import { forStream } from "./color.ts";
-import { helpOf, renderHelp, USAGE_EXIT, withHelp } from "./help.ts";
+import { helpOf, renderHelp, USAGE_EXIT, withHelp, wrapHelp } from "./help.ts";
 import { lazy } from "./lazy.ts";
 import { flagProblem } from "./strict.ts";
 
 const main = withHelp(
   defineCommand({
-    meta: { name: "grpcperf", version: VERSION, description: "Serve, call and load-test gRPC over TCP and VSOCK" },
+    meta: {
+      name: "grpcperf",
+      version: VERSION,
+      description: "Serve, call and load-test gRPC over TCP, Unix sockets and VSOCK",
+    },
     subCommands: {
       serve: lazy(() => import("./serve.ts")),
       call: lazy(() => import("./call/index.ts")),
@@ -29,7 +33,7 @@ const main = withHelp(
       ["1", "failure: the call or run failed, or the server could not start or be reached"],
       USAGE_EXIT,
       ["3", "serve only: stopped, but calls were cut at the end of --grace"],
-      ["99", "bench only: the run completed, but a --threshold failed"],
+      ["99", "bench and report --threshold: the run completed, but a bar failed"],
     ],
   },
 );
@@ -79,7 +83,7 @@ export async function run(given: string[]): Promise<number> {
     const help = helpOf(cmd);
     const usage = (await renderUsage(cmd, parent)).trimEnd();
     const text = help === undefined ? `${usage}\n` : `${usage}\n\n${renderHelp(help)}`;
-    process.stdout.write(forStream(text, process.stdout));
+    process.stdout.write(forStream(wrapHelp(text, process.stdout.columns), process.stdout));
     return argv.length === 0 ? 2 : 0;
   }
   const problem = await usageProblem(argv);

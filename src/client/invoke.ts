@@ -17,10 +17,16 @@ export interface Invoked {
   readonly elapsedUs: number;
 }
 
+/**
+ * The requests: all at once, or as a source yields them (`-d @-` on a client or bidi stream: each message
+ * as its line arrives). A source that throws cancels the call; the error is the source's to report.
+ */
+export type Requests = readonly Uint8Array[] | AsyncIterable<Uint8Array>;
+
 export function invoke(
   channel: RpcChannel,
   path: string,
-  requests: readonly Uint8Array[],
+  requests: Requests,
   call: CallOptions,
   events: InvokeEvents,
 ): Promise<Invoked> {
@@ -41,7 +47,21 @@ export function invoke(
       },
       call,
     );
-    for (const r of requests) if (stream.send(r)) sent++;
-    stream.end();
+    if (Array.isArray(requests)) {
+      for (const r of requests as readonly Uint8Array[]) if (stream.send(r)) sent++;
+      stream.end();
+      return;
+    }
+    void (async () => {
+      try {
+        for await (const r of requests as AsyncIterable<Uint8Array>) {
+          if (!stream.send(r)) return; // the call is over: stop reading
+          sent++;
+        }
+        stream.end();
+      } catch {
+        stream.cancel();
+      }
+    })();
   });
 }

@@ -183,7 +183,9 @@ export function answerLines(r: FindMaxReport): string[] {
     const why =
       failing.loader_utilization !== null && failing.loader_utilization >= 0.9
         ? `a load thread at ${Math.round(failing.loader_utilization * 100)}% CPU`
-        : `${failing.late_sends - failing.slot_waits} calls sent late with slots free`;
+        : failing.loader_late !== undefined
+          ? `${failing.loader_late} calls sent over 1 ms late with slots free, or due while the loader stalled`
+          : `${failing.late_sends - failing.slot_waits} calls sent late with slots free`;
     lines.push(
       `limit: the LOADER — at ${failing.target_rps}/s (step ${failing.step}) ${why}; ` +
         `${a.rps}/s is a lower bound of the server's capacity, not its capacity (add --threads, or run shards)`,

@@ -3,6 +3,7 @@
 import { SATURATED_AT } from "../cpu.ts";
 import { type LatencySummary, merge, summarize } from "../histogram.ts";
 import type { ThreadResult } from "../messages.ts";
+import { loaderPacing } from "../pacing-report.ts";
 import { sectionsOf } from "../report/sections.ts";
 import type { BenchReport } from "../report/types.ts";
 import { evaluate, type Threshold, type ThresholdResult } from "../threshold.ts";
@@ -38,6 +39,9 @@ export interface FindMaxStep {
   readonly loader_utilization: number | null;
   /** The loader may have been the limit: a thread saturated, or calls sent late with slots free. */
   readonly loader_limited: boolean;
+  /** The loader's own doing: calls sent more than 1 ms late with a slot free, or due during its stalls
+   * (the larger); absent in steps from before send lag. */
+  readonly loader_late?: number;
   readonly slo: readonly ThresholdResult[];
   /** Every SLO held, and the step ran to its end. */
   readonly pass: boolean;
@@ -58,7 +62,11 @@ export function judgeStep(
   const sent = threads.reduce((n, t) => n + t.sent, 0);
   const utils = report.loader.threads.map((t) => t.utilization).filter((u): u is number => u !== null);
   const utilization = utils.length > 0 ? Math.max(...utils) : null;
-  const loaderLate = Math.max(0, report.rate.late_sends - slotWaits);
+  // Late with a slot free: over 2 ms (late_sends), or over 1 ms by the send-lag count, or due while the
+  // loader stalled (pacing-report.ts); reports from before send lag have only the first.
+  const pacing = loaderPacing(report.rate);
+  const late2ms = Math.max(0, report.rate.late_sends - slotWaits);
+  const loaderLate = pacing ? Math.max(late2ms, pacing.loaderLate, pacing.dueInStalls) : late2ms;
   const loaderLimited =
     (utilization !== null && utilization >= SATURATED_AT) ||
     (sent > 0 && loaderLate / sent > LOADER_LATE_SHARE && loaderLate > slotWaits);
@@ -77,6 +85,7 @@ export function judgeStep(
     slot_waits: slotWaits,
     loader_utilization: utilization,
     loader_limited: loaderLimited,
+    ...(pacing ? { loader_late: loaderLate } : {}),
     slo: verdicts,
     pass: report.aborted === null && verdicts.every((v) => v.pass),
     aborted: report.aborted,

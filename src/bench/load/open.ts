@@ -1,22 +1,22 @@
 // Open loop: calls are due on a fixed schedule whatever the server does. Latency runs from the DUE time,
 // so a stalled server is charged for every call that had to wait behind it (no coordinated omission);
 // service time (sent → answered) is kept beside it. A call that finds no free slot waits and is sent late.
+// The pacer (pacer.ts) wakes the loop at each due time; every send's lag (sent − due) is recorded.
 import type { Result } from "../../rpc/status.ts";
 import type { LoadConnection } from "../connection.ts";
 import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
+import { Pacer, type PacerClock, type PacerStats, realClock } from "./pacer.ts";
+import type { SendLag } from "./send-lag.ts";
 import { type LoadContext, type Phase, Rotation } from "./types.ts";
 
-export interface SendLag {
-  late: number;
-  maxLagMs: number;
-  /** Measured calls sent, and when the last of them went out (this thread's clock). */
-  sent: number;
-  lastSendMs: number;
-  /** Measured calls that were due while every slot was busy: late because of the server (or --concurrency), not the loader. */
-  starved: number;
-}
-
-export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag: SendLag): Promise<void> {
+export function openLoop(
+  ctx: LoadContext,
+  phase: Phase,
+  schedule: Schedule,
+  lag: SendLag,
+  pacing: PacerStats,
+  clock: PacerClock = realClock,
+): Promise<void> {
   let total = Number.POSITIVE_INFINITY;
   if (phase.requests !== undefined) total = callsOfThread(phase.requests, schedule.threads, schedule.thread);
   if (phase.endMs !== undefined) total = Math.min(total, callsBefore(schedule, phase.endMs));
@@ -32,25 +32,20 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
   let next = 0;
   let starvedAt = -1;
   let inFlight = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pacer = new Pacer(pacing, phase.record ? (from, to) => lag.stall(from, to) : undefined, clock);
 
   return new Promise<void>((resolve) => {
     const finished = () => next >= total || ctx.stopped();
 
     const send = (conn: LoadConnection, due: number) => {
       const w = rotation.next();
-      const sent = performance.now();
+      const sent = clock.now();
       const behind = sent - due;
-      phase.timeline.sent(behind > LATE_AFTER_MS, sent);
-      if (phase.record) {
-        if (behind > LATE_AFTER_MS) lag.late++;
-        if (behind > lag.maxLagMs) lag.maxLagMs = behind;
-        lag.sent++;
-        lag.lastSendMs = sent;
-      }
+      phase.timeline.sent(behind > LATE_AFTER_MS, sent, behind);
+      if (phase.record) lag.send(due, sent);
       inFlight++;
       conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call).then((r: Result<Buffer>) => {
-        const done = performance.now();
+        const done = clock.now();
         inFlight--;
         ring[(head + free++) % capacity] = conn;
         phase.timeline.record(r.ok ? 0 : r.error.code, done - due, done);
@@ -58,21 +53,19 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
           ctx.recorders[w]?.record(r, done - due, done - sent);
           conn.calls++;
         }
-        if (timer === undefined) pump();
+        if (!pacer.waiting) pump();
         else if (finished() && inFlight === 0) {
-          clearTimeout(timer);
+          pacer.cancel();
           resolve();
         }
       });
     };
 
     const pump = () => {
-      timer = undefined;
       while (!finished()) {
         const due = dueAt(schedule, next);
-        const now = performance.now();
-        if (due > now) {
-          timer = setTimeout(pump, due - now);
+        if (due > clock.now()) {
+          pacer.at(due, pump);
           return;
         }
         if (free === 0) {
@@ -92,8 +85,6 @@ export function openLoop(ctx: LoadContext, phase: Phase, schedule: Schedule, lag
       if (inFlight === 0) resolve();
     };
 
-    const wait = schedule.startMs - performance.now();
-    if (wait > 0) timer = setTimeout(pump, wait);
-    else pump();
+    pump();
   });
 }

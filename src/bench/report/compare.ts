@@ -13,7 +13,7 @@ export interface NamedReport {
   readonly report: BenchReport;
 }
 
-export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s";
+export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
 
 export interface Row {
   /** The report section the figures are from (a service label); null: the run as a whole. */
@@ -36,6 +36,8 @@ export interface Comparison {
   readonly schema: typeof COMPARE_SCHEMA_ID;
   readonly runs: readonly {
     readonly file: string;
+    /** --name of the run, when it had one: the column's header instead of the file. */
+    readonly name?: string;
     readonly started_at: string;
     readonly mode: string;
     readonly duration_s: number;
@@ -74,7 +76,7 @@ function sectionRows(section: string | null, sections: readonly (Section | undef
         section,
         metric,
         "us",
-        sections.map((s) => (s?.latency ? s.latency[key] : null)),
+        sections.map((s) => (s?.latency ? (s.latency[key] ?? null) : null)),
       ),
     ),
   ];
@@ -147,10 +149,27 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       runs.map((r) => (r.loader.process_cpu_s > 0 ? r.total.requests / r.loader.process_cpu_s : null)),
     ),
   );
+  // send lag: how closely each open-loop run kept its schedule (null for a closed loop or an older report)
+  if (runs.some((r) => r.rate.send_lag_us !== undefined)) {
+    const lag = (key: "p50" | "p99" | "p99_9" | "max") => runs.map((r) => r.rate.send_lag_us?.[key] ?? null);
+    rows.push(
+      row(null, "send lag p50", "us", lag("p50")),
+      row(null, "send lag p99", "us", lag("p99")),
+      row(null, "send lag p99.9", "us", lag("p99_9")),
+      row(null, "send lag max", "us", lag("max")),
+      row(
+        null,
+        "calls due in loader stalls",
+        "calls",
+        runs.map((r) => r.rate.stalls?.calls_due ?? null),
+      ),
+    );
+  }
   return {
     schema: COMPARE_SCHEMA_ID,
     runs: named.map(({ file, report: r }) => ({
       file,
+      ...(r.name === undefined ? {} : { name: r.name }),
       started_at: r.started_at,
       mode: r.mode,
       duration_s: r.duration_s,
@@ -186,7 +205,7 @@ export function differenceLine(c: Comparison): string | undefined {
 
 /** The table: a column per run (its file), and after each later run its ratio to the first. */
 export function formatComparison(c: Comparison): string {
-  const header = ["", ...c.runs.flatMap((r, i) => (i === 0 ? [r.file] : [r.file, "vs 1st"]))];
+  const header = ["", ...c.runs.flatMap((r, i) => (i === 0 ? [r.name ?? r.file] : [r.name ?? r.file, "vs 1st"]))];
   const lines: string[][] = [header];
   const single = c.rows.every((r) => r.section === null || r.section === c.rows[0]?.section);
   if (single)

@@ -2,8 +2,10 @@
 // network) for one or more saved runs overlaid, each run a colour. Every number on the page is a figure of
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
 import type { LatencySummary } from "../histogram.ts";
+import type { Comparison } from "./compare.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
+import { sendLagTable } from "./send-lag.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
 import { kneeChart, type RunStyle, stagesTable } from "./stages-html.ts";
 import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
@@ -13,6 +15,8 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
 const DASHES = [undefined, "6 3", "2 3", "8 3 2 3"];
 export const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
 const baseName = (file: string) => file.split("/").pop() ?? file;
+/** A run's label: its --name, else its file's name. */
+const runName = (n: NamedRendered) => n.report.name ?? baseName(n.file);
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1140px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
@@ -23,13 +27,15 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;wid
 svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
 svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
 svg .band{fill:#f0e0a0;opacity:.55}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
-.kv td:first-child{text-align:left;color:#555}`;
+.kv td:first-child{text-align:left;color:#555}
+table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap}
+.warning,.note,li{overflow-wrap:anywhere}`;
 
 const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;
 const lcell = (v: unknown) => cell(v, ' class="l"');
 
 function runLabel(n: NamedRendered, i: number): string {
-  return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(baseName(n.file))}`;
+  return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(runName(n))}`;
 }
 
 function summaryTable(runs: readonly NamedRendered[]): string {
@@ -40,14 +46,38 @@ function summaryTable(runs: readonly NamedRendered[]): string {
       return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
     }),
   );
-  return `<table data-table="summary">${head}${body.join("")}</table><p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`;
+  const streaming = runs.some((n) => n.report.streams !== undefined);
+  const note = streaming
+    ? `<p class="note">Streaming runs: calls are streams and calls/s streams/s; latency is per message (bidi) or per stream.</p>`
+    : "";
+  return `<table data-table="summary">${head}${body.join("")}</table>${note}`;
+}
+
+/**
+ * Open-loop runs: latency counts from each call's due time, service time from its send (README "Open loop"):
+ * side by side per section, so queueing in the loader or the server shows as the gap between them.
+ */
+function serviceTimeTable(runs: readonly NamedRendered[]): string {
+  const rows = runs.flatMap((n, i) =>
+    n.report.services
+      .filter((s) => s.service_time_us !== null)
+      .map((s) => {
+        const at = (m: string) => ` data-run="${i}" data-section="${esc(s.service)}" data-metric="${m}"`;
+        const figures = (kind: string, l: LatencySummary | null) =>
+          LATENCY_FIGURES.map(([m, k]) => cell(l?.[k] ?? null, at(`${kind}_${m}`))).join("");
+        return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("latency (from due)")}${figures("latency", s.latency_us)}</tr><tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("service time (from send)")}${figures("service", s.service_time_us)}</tr>`;
+      }),
+  );
+  if (rows.length === 0) return "";
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th class="l">measure</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}</tr>`;
+  return `<h2>Open loop: latency and service time</h2><table data-table="service-time">${head}${rows.join("")}</table>`;
 }
 
 function warnings(runs: readonly NamedRendered[]): string {
   const out: string[] = [];
   for (const n of runs) {
     const l = n.report.loader;
-    const name = esc(baseName(n.file));
+    const name = esc(runName(n));
     if (l.saturated && l.warnings.length === 0)
       out.push(
         `<div class="warning" data-warning="saturated">${name}: the loader was saturated: the figures may be the loader's limit, not the server's</div>`,
@@ -86,7 +116,7 @@ function spectrumChart(runs: readonly NamedRendered[]): string {
         hi = Math.max(hi, p.value);
       }
       series.push({
-        label: `${baseName(n.file)} · ${label}`,
+        label: `${runName(n)} · ${label}`,
         color: colorOf(i),
         dash: DASHES[j % DASHES.length],
         points: pts.map((p) => [p.x, safeLog(p.value)]),
@@ -111,17 +141,24 @@ function spectrumChart(runs: readonly NamedRendered[]): string {
   });
 }
 
-const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2;
+/** Where a run's measurement began on its timeline (the end of its warm-up; 0 without one), s. */
+const measuredStart = (n: NamedRendered) =>
+  Math.max(0, ...(n.timeline?.points ?? []).filter((p) => p.warmup).map((p) => p.end_s));
 
+/** Each run's own warm-up, on the aligned axis (before 0); overlapping bands of several runs shade deeper. */
 function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
   const bands: [number, number][] = [];
-  for (const n of runs)
+  for (const n of runs) {
+    const off = measuredStart(n);
+    const own: [number, number][] = [];
     for (const p of n.timeline?.points ?? []) {
       if (!p.warmup) continue;
-      const last = bands[bands.length - 1];
-      if (last !== undefined && p.start_s <= last[1] && p.end_s >= last[0]) last[1] = Math.max(last[1], p.end_s);
-      else bands.push([p.start_s, p.end_s]);
+      const last = own[own.length - 1];
+      if (last !== undefined && p.start_s - off <= last[1]) last[1] = Math.max(last[1], p.end_s - off);
+      else own.push([p.start_s - off, p.end_s - off]);
     }
+    bands.push(...own);
+  }
   return bands;
 }
 
@@ -129,12 +166,15 @@ function overTime(runs: readonly NamedRendered[]): string {
   const timed = runs.map((n, i) => [n, i] as const).filter(([n]) => n.timeline !== null);
   const notes = runs
     .filter((n) => n.timeline === null)
-    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(baseName(n.file))}: ${NO_TIMELINE}</p>`);
+    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
   if (timed.length === 0) return notes.join("");
-  const points = timed.flatMap(([n]) => n.timeline?.points ?? []);
-  const t1 = Math.max(...points.map((p) => p.end_s), 1);
-  const t0 = Math.min(...points.map((p) => p.start_s), 0);
-  const x = { min: t0, max: t1, title: "time since start (s)", ticks: linearTicks(t0, t1, (v) => `${v}`) };
+  // Overlaid runs are aligned on their measured start (0), so runs with different warm-ups line up.
+  const ends = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.end_s - measuredStart(n)));
+  const starts = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.start_s - measuredStart(n)));
+  const t1 = Math.max(...ends, 1);
+  const t0 = Math.min(...starts, 0);
+  const title = t0 < 0 ? "time since the measured start (s; warm-up before 0)" : "time since start (s)";
+  const x = { min: t0, max: t1, title, ticks: linearTicks(t0, t1, (v) => `${v}`) };
   const bands = warmupBands(runs);
   const latSeries: Series[] = [];
   const rpsSeries: Series[] = [];
@@ -143,7 +183,9 @@ function overTime(runs: readonly NamedRendered[]): string {
   let rpsHi = 1;
   for (const [n, i] of timed) {
     const pts = n.timeline?.points ?? [];
-    const name = baseName(n.file);
+    const name = runName(n);
+    const off = measuredStart(n);
+    const mid = (p: TimelinePoint) => (p.start_s + p.end_s) / 2 - off;
     for (const [key, dash] of [
       ["p50", undefined],
       ["p99", "6 3"],
@@ -191,11 +233,15 @@ function overTime(runs: readonly NamedRendered[]): string {
     bandLabel,
   });
   const rpsTop = rpsHi * 1.1;
+  // A streaming run's timeline counts streams: the chart says so rather than "calls".
+  const streams = timed.filter(([n]) => n.report.streams !== undefined).length;
+  const unit =
+    streams === 0 ? "calls/s" : streams === timed.length ? "streams/s" : "calls/s (streaming runs: streams/s)";
   const rps = lineChart({
     chart: "throughput-over-time",
-    title: "Throughput over time (calls/s per interval: achieved, target, failed)",
+    title: `Throughput over time (${unit} per interval: achieved, target, failed)`,
     x,
-    y: { min: 0, max: rpsTop, title: "calls/s", ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
+    y: { min: 0, max: rpsTop, title: unit, ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
     series: rpsSeries,
     bands,
     bandLabel,
@@ -218,7 +264,7 @@ function errorsSection(runs: readonly NamedRendered[]): string {
     )
     .join("")}</table>`;
   const bars: Bar[] = rows.map(([i, section, e]) => ({
-    label: `${baseName((runs[i] as NamedRendered).file)} ${section} ${e.status}`,
+    label: `${runName(runs[i] as NamedRendered)} ${section} ${e.status}`,
     value: e.count,
     color: colorOf(i),
   }));
@@ -228,7 +274,7 @@ function errorsSection(runs: readonly NamedRendered[]): string {
 function connectionsSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.connections.map((c) => ({
-      label: `${baseName(n.file)} #${c.index} (${c.shard === undefined ? "" : `shard ${c.shard} `}thread ${c.thread})`,
+      label: `${runName(n)} #${c.index} (${c.shard === undefined ? "" : `shard ${c.shard} `}thread ${c.thread})`,
       value: c.calls,
       color: colorOf(i),
       text: `${c.calls}${c.connects > 1 ? `, ${c.connects} connects` : ""}${c.goaways > 0 ? `, ${c.goaways} GOAWAY` : ""}`,
@@ -241,7 +287,7 @@ function connectionsSection(runs: readonly NamedRendered[]): string {
 function loaderSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.loader.threads.map((t) => ({
-      label: `${baseName(n.file)} ${t.shard === undefined ? "" : `shard ${t.shard} `}thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
+      label: `${runName(n)} ${t.shard === undefined ? "" : `shard ${t.shard} `}thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
       value: (t.utilization ?? 0) * 100,
       color: t.saturated ? "#d62728" : colorOf(i),
       text: t.utilization === null ? "unknown" : `${t.utilization} of a core (${t.cpu_s} CPU-s in ${t.wall_s} s)`,
@@ -299,11 +345,11 @@ function streamsSection(runs: readonly NamedRendered[]): string {
     ];
     const measures = STREAM_MEASURES.filter(([k]) => s[k] !== null).map(([k, label]) => {
       const l = s[k] as LatencySummary;
-      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
+      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p95 ?? null, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
     });
     out.push(
       `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="streams">${kv.map(([k, v]) => `<tr>${lcell(k)}${cell(v)}</tr>`).join("")}</table>`,
-      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
+      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
     );
   });
   return out.length === 0
@@ -353,7 +399,7 @@ function setupSection(runs: readonly NamedRendered[]): string {
     .join("");
 }
 
-const RUN_STYLE: RunStyle = { color: colorOf, name: baseName, label: runLabel, micros };
+const RUN_STYLE: RunStyle = { color: colorOf, name: runName, label: runLabel, micros };
 
 /** The stages table (runs with stages) and the knee curve (runs with a time series); nothing for neither. */
 function stagesAndKnee(runs: readonly NamedRendered[]): string {
@@ -364,23 +410,50 @@ function stagesAndKnee(runs: readonly NamedRendered[]): string {
   return (table === "" ? "" : `<h2>Stages</h2>${table}`) + knee;
 }
 
-/** The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences). */
-export function formatHtml(runs: readonly NamedRendered[], notes: readonly string[] = []): string {
+/** compare's table: each figure per run, and each later run's ratio to the first, as `grpcperf compare` prints. */
+function comparisonTable(c: Comparison): string {
+  const head = `<tr><th class="l">section</th><th class="l">figure</th>${c.runs.map((r, i) => `<th>${esc(r.name ?? baseName(r.file))}</th>${i === 0 ? "" : "<th>vs 1st</th>"}`).join("")}</tr>`;
+  const rows = c.rows.map((row) => {
+    const cells = row.values.map((v, i) => {
+      const ratio = row.ratios[i];
+      const shown =
+        i === 0
+          ? ""
+          : cell(ratio === null || ratio === undefined ? null : `×${ratio.toFixed(2)}`, ` data-ratio="${i}"`);
+      return cell(v, ` data-value="${i}"`) + shown;
+    });
+    return `<tr data-metric="${esc(row.metric)}">${lcell(row.section ?? "all")}${lcell(`${row.metric} (${row.unit === "us" ? "µs" : row.unit})`)}${cells.join("")}</tr>`;
+  });
+  return `<table data-table="compare">${head}${rows.join("")}</table>`;
+}
+
+/**
+ * The page; `notes` are the caller's own warnings, shown with the runs' (compare's set-up differences), and
+ * `comparison` compare's ratio table, shown first.
+ */
+export function formatHtml(
+  runs: readonly NamedRendered[],
+  notes: readonly string[] = [],
+  comparison?: Comparison,
+): string {
   const noted = notes.map((t) => `<div class="warning" data-warning="note">${esc(t)}</div>`).join("");
   const legend = runs.map((n, i) => `<li>${runLabel(n, i)}</li>`).join("");
   const body = [
     `<h1>grpcperf bench report</h1><ul class="runs" data-legend>${legend}</ul>`,
     noted + warnings(runs),
+    comparison === undefined ? "" : `<h2>Compared with the first run</h2>${comparisonTable(comparison)}`,
     `<h2>Summary</h2>${summaryTable(runs)}`,
+    serviceTimeTable(runs),
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
     stagesAndKnee(runs),
     `<h2>Errors by status</h2>${errorsSection(runs)}`,
     `<h2>Connections</h2>${connectionsSection(runs)}`,
     `<h2>Loader CPU</h2>${loaderSection(runs)}`,
+    sendLagTable(runs, (i) => runLabel(runs[i] as NamedRendered, i)),
     streamsSection(runs),
     thresholdsSection(runs),
     `<h2>Options, machine, version</h2>${setupSection(runs)}`,
   ];
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>grpcperf report: ${esc(runs.map((n) => baseName(n.file)).join(", "))}</title><style>${STYLE}</style></head><body>${body.join("\n")}</body></html>\n`;
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>grpcperf report: ${esc(runs.map((n) => runName(n)).join(", "))}</title><style>${STYLE}</style></head><body>${body.join("\n")}</body></html>\n`;
 }

@@ -2,6 +2,7 @@
 // errors by status, loader CPU and the time series in one line — to paste into an issue or a pull request.
 import type { LatencySummary } from "../histogram.ts";
 import { type NamedRendered, NO_TIMELINE } from "./rendered.ts";
+import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stageLoader, stageTarget } from "./stages-text.ts";
 
 const cellText = (v: unknown) => (v === null || v === undefined ? "–" : String(v).replace(/\|/g, "\\|"));
@@ -47,17 +48,20 @@ function section(n: NamedRendered): string {
       "calls/s",
       "p50 µs",
       "p90 µs",
+      "p95 µs",
       "p99 µs",
       "p99.9 µs",
       "p99.99 µs",
       "max µs",
     ]),
-    tableRow(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    tableRow(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ...rows.map(([label, total, ok, failed, rps, l]) =>
-      tableRow([label, total, ok, failed, rps, l?.p50, l?.p90, l?.p99, l?.p999, l?.p9999, l?.max]),
+      tableRow([label, total, ok, failed, rps, l?.p50, l?.p90, l?.p95, l?.p99, l?.p999, l?.p9999, l?.max]),
     ),
     "",
     `Loader CPU: ${r.loader.process_cpu_s} CPU-s${r.loader.saturated ? " — **the loader was saturated**" : ""}`,
+    // send lag: how closely the open loop kept its schedule
+    ...[...sendLagLines(r), ...stageSendLagLines(r)].map((l) => `- ${l}`),
     ...r.loader.warnings.map((w) => `- **WARNING**: ${w}`),
     ...(r.aborted === null ? [] : [`- **ABORTED**: ${r.aborted}`]),
   ];

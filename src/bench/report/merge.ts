@@ -5,6 +5,7 @@
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
+import { mergePacing, sendLagSummary } from "../pacing-report.ts";
 import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
 import { serviceEntry } from "../summary.ts";
@@ -123,6 +124,14 @@ const MEASURE_KEY: Readonly<Record<StreamMeasure, keyof StreamsReport>> = {
   duration: "duration_us",
 };
 
+/** --stream-rate: the shards' message send lag, merged exactly; nothing when no shard paced its messages. */
+function messageLagOf(parts: readonly StreamsReport[]) {
+  const lags = parts.flatMap((s) => (s.message_send_lag_histogram === undefined ? [] : [s.message_send_lag_histogram]));
+  if (lags.length === 0) return {};
+  const h = mergeHistograms(lags);
+  return { message_send_lag_us: sendLagSummary(h), message_send_lag_histogram: encode(h) };
+}
+
 function mergeStreams(parts: readonly StreamsReport[], durationS: number): StreamsReport {
   const first = parts[0] as StreamsReport;
   const sum = (f: (s: StreamsReport) => number) => parts.reduce((n, s) => n + f(s), 0);
@@ -157,6 +166,7 @@ function mergeStreams(parts: readonly StreamsReport[], durationS: number): Strea
         return [m, h ? encode(h) : null];
       }),
     ) as StreamsReport["histograms"],
+    ...messageLagOf(parts),
   };
 }
 
@@ -207,7 +217,7 @@ function mergedPoint(parts: readonly TimelinePoint[], startMs: number, endMs: nu
     if (p.loader_utilization !== undefined)
       loader = p.loader_utilization === null ? (loader ?? null) : Math.max(loader ?? 0, p.loader_utilization);
   }
-  const counted = parts.map((p) => ({ ...p, late: p.late_sends }));
+  const counted = parts.map((p) => ({ ...p, late: p.late_sends, sendLag: p.send_lag_histogram }));
   return pointOf(counted, { startMs, endMs, warmup }, target === null ? null : round(target, 1), loader);
 }
 
@@ -362,6 +372,7 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
       late_sends: runs.reduce((n, r) => n + r.report.rate.late_sends, 0),
       late_after_ms: base.rate.late_after_ms,
       max_send_lag_us: Math.max(0, ...runs.map((r) => r.report.rate.max_send_lag_us)),
+      ...mergePacing(runs.map((r) => r.report.rate)),
     },
     services,
     connections: runs

@@ -9,7 +9,7 @@ import type { StageReport } from "./types.ts";
 
 export interface RunStyle {
   readonly color: (run: number) => string;
-  readonly name: (file: string) => string;
+  readonly name: (run: NamedRendered) => string;
   readonly label: (n: NamedRendered, run: number) => string;
   readonly micros: (us: number) => string;
 }
@@ -53,7 +53,7 @@ export function kneeChart(runs: readonly NamedRendered[], style: RunStyle): stri
   const log = (v: number) => Math.log10(Math.max(v, 1));
   runs.forEach((n, i) => {
     const pts = (n.timeline?.points ?? []).filter(usable);
-    const name = style.name(n.file);
+    const name = style.name(n);
     for (const p of pts) see(p.achieved_rps, [p.latency_us?.p50 ?? 1, p.latency_us?.p99 ?? 1]);
     if (pts.length > 0)
       for (const [key, marker] of [

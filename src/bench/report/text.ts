@@ -1,6 +1,8 @@
 // The human report. Its first lines per service are the replaced system's, character for character
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
+
 import type { LatencySummary } from "../histogram.ts";
+import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stagesSection } from "./stages-text.ts";
 import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";
 
@@ -13,6 +15,7 @@ function percentileLines(label: string, l: LatencySummary): string[] {
     `${label}:`,
     `  p50:    ${us(l.p50)}`,
     `  p90:    ${us(l.p90)}`,
+    ...(l.p95 === undefined ? [] : [`  p95:    ${us(l.p95)}`]),
     `  p99:    ${us(l.p99)}`,
     `  p99.9:  ${us(l.p999)}`,
     `  p99.99: ${us(l.p9999)}`,
@@ -83,7 +86,7 @@ function streamSection(s: StreamsReport, r: BenchReport): string[] {
     if (!l) continue;
     lines.push(
       `${label}: n=${l.count} min ${us(l.min)}, mean ${l.mean.toFixed(2)} μs, max ${us(l.max)}`,
-      `  p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}`,
+      `  p50 ${us(l.p50)}  p90 ${us(l.p90)}${l.p95 === undefined ? "" : `  p95 ${us(l.p95)}`}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}`,
     );
   }
   if (s.errors.length > 0) {
@@ -128,6 +131,8 @@ function runSection(r: BenchReport): string[] {
     .join(", ");
   lines.push(`Loader CPU: ${cpu} of a core per thread; process ${r.loader.process_cpu_s.toFixed(2)} s CPU`);
   lines.push(...distributedLines(r));
+  // send lag: how closely the open loop kept its schedule
+  lines.push(...sendLagLines(r), ...stageSendLagLines(r));
   for (const w of r.loader.warnings) lines.push(`WARNING: ${w}`);
   if (r.aborted) lines.push(`ABORTED: ${r.aborted} (partial results)`);
   return lines;

@@ -77,6 +77,9 @@ export interface StreamsReport {
   readonly duration_us: LatencySummary | null;
   readonly errors: readonly ErrorRow[];
   readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
+  /** --stream-rate: the paced messages' send lag (sent − due), µs, and its HDR histogram; absent when not paced. */
+  readonly message_send_lag_us?: SendLagSummary | null;
+  readonly message_send_lag_histogram?: string;
 }
 
 /** One interval of the run: what completed in it, over all threads. */
@@ -97,6 +100,8 @@ export interface TimelinePoint {
   readonly latency_us: {
     readonly p50: number;
     readonly p90: number;
+    /** Absent in reports saved before it was added. */
+    readonly p95?: number;
     readonly p99: number;
     readonly p99_9: number;
     readonly max: number;
@@ -108,6 +113,31 @@ export interface TimelinePoint {
   readonly late_sends?: number;
   /** The busiest load thread's CPU share (0..1) over the interval; null when the platform cannot tell. */
   readonly loader_utilization?: number | null;
+  /** Open loop: send lag (sent − due) of the calls sent in the interval, µs, and its HDR histogram (encoded). */
+  readonly send_lag_us?: SendLagSummary | null;
+  readonly send_lag_histogram?: string;
+}
+
+/** Send lag (sent − due) of an open loop's calls (streams), µs: how closely the loader kept the schedule. */
+export interface SendLagSummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly p99_9: number;
+  readonly max: number;
+}
+
+/** The load threads' own stalls (blocked more than stall_ms, by GC, JIT, the scheduler or a long callback). */
+export interface StallsReport {
+  readonly stall_ms: number;
+  readonly count: number;
+  readonly total_ms: number;
+  readonly longest_ms: number;
+  /** Calls (streams) whose due time fell inside a stall. */
+  readonly calls_due: number;
+  /** Times the OS scheduler took a load thread's core while it could run (absent where /proc cannot tell):
+   * stalls that come with these were other work on the loader's cores, not grpcperf's own. */
+  readonly preempted?: number;
 }
 
 /**
@@ -139,6 +169,8 @@ export interface StageReport {
    * or above the saturation mark (the run's WARNING, per stage). */
   readonly loader_utilization?: number | null;
   readonly loader_saturated?: boolean;
+  /** Open loop: send lag of the calls sent in the stage's points, µs. */
+  readonly send_lag_us?: SendLagSummary | null;
 }
 
 export interface StageErrorRow {
@@ -156,7 +188,9 @@ export interface ThreadCpu {
   readonly thread: number;
   readonly wall_s: number;
   readonly cpu_s: number | null;
-  /** cpu_s / wall_s, 0..1 (null if the platform cannot tell). */
+  /** Of cpu_s, the pacer's polling of the clock with nothing else to do: waiting, counted idle. */
+  readonly pacer_wait_s?: number;
+  /** (cpu_s − pacer_wait_s) / wall_s, 0..1 (null if the platform cannot tell). */
   readonly utilization: number | null;
   readonly saturated: boolean;
   /** A merged report: the shard the thread ran in. */
@@ -167,6 +201,10 @@ export interface BenchReport {
   /** REPORT_SCHEMA_ID when built; a saved report read back may be an older readable one. */
   readonly schema: ReportSchemaId;
   readonly tool: { readonly name: "grpcperf"; readonly version: string; readonly commit: string };
+  /** --name: the run's label in compare and on the page (ghz's --name). */
+  readonly name?: string;
+  /** --tags k=v: free labels of the run (ghz's --tags). */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly started_at: string;
   readonly options: {
     readonly server: string;
@@ -189,11 +227,25 @@ export interface BenchReport {
       readonly to: number;
     }[];
     readonly warmup_s: number;
-    readonly payload_size: number;
+    /** Echo, crypto and echo-stream only: absent with --call, where it does not apply. */
+    readonly payload_size?: number;
     /** --server-delay / --server-busy: what each echo request asked the server to take, µs; absent when not given. */
     readonly server_delay_us?: number;
     readonly server_busy_us?: number;
-    readonly algorithms: readonly string[];
+    /** Crypto only (--service crypto or both). */
+    readonly algorithms?: readonly string[];
+    /** -H / -m metadata sent with every call, secrets' values masked. */
+    readonly metadata?: readonly (readonly [string, string])[];
+    /** --call: what was sent and where its schema came from. */
+    readonly request?: {
+      /** -d as given (inline JSON up to 1 KiB), or `@file` / `@-`. */
+      readonly data?: string;
+      /** Inline -d longer than 1 KiB: its SHA-256 instead, hex. */
+      readonly data_sha256?: string;
+      readonly data_file?: string;
+      /** "reflection", or the --proto files (with import paths) or the --protoset. */
+      readonly schema: string;
+    };
     readonly timeout_ms: number;
     readonly preset: string | null;
     /** HTTP/2 client implementation that sent the calls. */
@@ -225,6 +277,14 @@ export interface BenchReport {
     readonly late_sends: number;
     readonly late_after_ms: number;
     readonly max_send_lag_us: number;
+    /** Open loop: every send's lag (sent − due), µs, with its HDR histogram (encoded); absent in older reports. */
+    readonly send_lag_us?: SendLagSummary | null;
+    readonly send_lag_histogram?: string;
+    /** Open loop: sends that left more than stalls.stall_ms after they were due (for any reason). */
+    readonly lagging_sends?: number;
+    /** Open loop: of the late sends, those due while every slot was busy (the server's doing). */
+    readonly slot_waits?: number;
+    readonly stalls?: StallsReport;
   };
   readonly services: readonly ServiceReport[];
   readonly connections: readonly {

@@ -6,7 +6,8 @@ import type { LoadConnection } from "../connection.ts";
 import type { Tickets } from "../load/closed.ts";
 import { activeNow, slotRank, waitActive } from "../load/gate.ts";
 
-import type { SendLag } from "../load/open.ts";
+import { Pacer, type PacerStats } from "../load/pacer.ts";
+import type { SendLag } from "../load/send-lag.ts";
 import type { Phase } from "../load/types.ts";
 import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
 import { runStream, type StreamHandle, type StreamPlan } from "./one.ts";
@@ -17,6 +18,8 @@ export interface StreamContext {
   readonly plan: StreamPlan;
   readonly recorder: StreamRecorder;
   readonly stopped: () => boolean;
+  /** The thread's pacer figures: every pacer of the thread (streams' and messages') adds its idle time here. */
+  readonly pacing: PacerStats;
 }
 
 /** Streams open now, and a timer that cancels them all at the phase's end. */
@@ -36,14 +39,27 @@ function openStreams(phase: Phase) {
       return over;
     },
     start(ctx: StreamContext, conn: LoadConnection): Promise<void> {
-      if (over) return Promise.resolve();
+      // Only the open loop gets here after the end (the closed loop asks `over` first): a stream that was due
+      // within the phase but found the phase over is accounted as cancelled by the run, never lost.
+      if (over) {
+        if (phase.record) ctx.recorder.cancelled++;
+        return Promise.resolve();
+      }
       let handle: StreamHandle | undefined;
       const rec = phase.record ? ctx.recorder : undefined;
-      const done = runStream(conn.channel, ctx.plan, rec, phase.timeline, ctx.stopped, (h) => {
-        handle = h;
-        if (over) h.cancel();
-        else open.add(h);
-      });
+      const done = runStream(
+        conn.channel,
+        ctx.plan,
+        rec,
+        phase.timeline,
+        ctx.stopped,
+        (h) => {
+          handle = h;
+          if (over) h.cancel();
+          else open.add(h);
+        },
+        ctx.pacing,
+      );
       return done.then(() => {
         if (handle) open.delete(handle);
         if (phase.record) conn.calls++;
@@ -88,7 +104,7 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
   let next = 0;
   let starvedAt = -1;
   let inFlight = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pacer = new Pacer(ctx.pacing, phase.record ? (from, to) => lag.stall(from, to) : undefined);
 
   return new Promise<void>((resolve) => {
     const finish = () => {
@@ -96,12 +112,11 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
       resolve();
     };
     const pump = () => {
-      timer = undefined;
       while (next < total && !ctx.stopped()) {
         const due = dueAt(schedule, next);
         const now = performance.now();
         if (due > now) {
-          timer = setTimeout(pump, due - now);
+          pacer.at(due, pump);
           return;
         }
         const conn = free.shift();
@@ -114,29 +129,21 @@ export function openStreamLoop(ctx: StreamContext, phase: Phase, schedule: Sched
           return;
         }
         next++;
-        phase.timeline.sent(now - due > LATE_AFTER_MS, now);
-        if (phase.record) {
-          const behind = now - due;
-          if (behind > LATE_AFTER_MS) lag.late++;
-          if (behind > lag.maxLagMs) lag.maxLagMs = behind;
-          lag.sent++;
-          lag.lastSendMs = now;
-        }
+        phase.timeline.sent(now - due > LATE_AFTER_MS, now, now - due);
+        if (phase.record) lag.send(due, now);
         inFlight++;
         streams.start(ctx, conn).then(() => {
           inFlight--;
           free.push(conn);
-          if (timer === undefined) pump();
+          if (!pacer.waiting) pump();
           else if (inFlight === 0 && (next >= total || ctx.stopped())) {
-            clearTimeout(timer);
+            pacer.cancel();
             finish();
           }
         });
       }
       if (inFlight === 0) finish();
     };
-    const wait = schedule.startMs - performance.now();
-    if (wait > 0) timer = setTimeout(pump, wait);
-    else pump();
+    pump();
   });
 }

@@ -8,6 +8,7 @@
 // The timeline (warm-up too) counts each stream's outcome, and as latency each message's round trip (bidi)
 // or, for the other kinds, the stream's duration; streams cancelled at the run's end count in neither.
 import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import { Pacer, type PacerStats } from "../load/pacer.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { StreamRecorder } from "./tally.ts";
 import { readSequence, type StreamKind } from "./workload.ts";
@@ -36,6 +37,7 @@ export function runStream(
   timeline: IntervalRecorder,
   stopped: () => boolean,
   onOpen: (h: StreamHandle) => void,
+  pacing: PacerStats = { idleMs: 0 },
 ): Promise<void> {
   const { bodies, kind, rate } = plan;
   const total = bodies.length;
@@ -45,7 +47,8 @@ export function runStream(
   let sent = 0;
   let received = 0;
   let byRun = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // --stream-rate: messages leave on the same pacer as calls (pacer.ts)
+  const pacer = rate === undefined ? undefined : new Pacer(pacing);
   let halfClosedAt = 0;
   let lastAt = 0;
   let s: ClientStream | undefined;
@@ -61,6 +64,7 @@ export function runStream(
     if (sentAt) sentAt[i] = now;
     if (dueAt) dueAt[i] = due;
     if (rec) rec.sent++;
+    if (rec && rate !== undefined) rec.messageSent(now - due);
     s?.send(bodies[i] as Buffer);
   };
   const halfClose = () => {
@@ -69,7 +73,6 @@ export function runStream(
   };
   // Paced sending: message i is due at t0 + i / rate, sent then whatever the replies do.
   const pace = () => {
-    timer = undefined;
     if (stopped()) return cancelByRun();
     const interval = 1000 / (rate as number);
     let now = performance.now();
@@ -77,7 +80,7 @@ export function runStream(
       sendOne(t0 + sent * interval);
       now = performance.now();
     }
-    if (sent < total) timer = setTimeout(pace, t0 + sent * interval - now);
+    if (sent < total) pacer?.at(t0 + sent * interval, pace);
     else if (kind === "client") halfClose();
   };
 
@@ -109,7 +112,7 @@ export function runStream(
       }
     };
     const onEnd = (end: StreamEnd) => {
-      if (timer !== undefined) clearTimeout(timer);
+      pacer?.cancel();
       const now = performance.now();
       rec?.end(end.code, end.details, now - t0, byRun);
       if (!byRun) {

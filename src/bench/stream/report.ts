@@ -2,6 +2,7 @@
 import { statusName } from "../../rpc/status.ts";
 import { encode, merge, summarize } from "../histogram.ts";
 import type { ThreadResult } from "../messages.ts";
+import { sendLagSummary } from "../pacing-report.ts";
 import type { ErrorRow, StreamsReport } from "../report/types.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "./tally.ts";
 import type { StreamSettings, StreamWorkload } from "./workload.ts";
@@ -31,6 +32,8 @@ export function streamsReport(
     });
   }
   const perSecond = (n: number) => (durationS > 0 ? round(n / durationS) : 0);
+  const lags = tallies.flatMap((t) => (t.messageSendLag === undefined ? [] : [t.messageSendLag]));
+  const lag = lags.length > 0 ? merge(lags) : undefined;
   const merged = Object.fromEntries(
     STREAM_MEASURES.map((m) => {
       const parts = tallies.map((t) => t.histograms[m]).filter((h): h is string => h !== null);
@@ -73,5 +76,6 @@ export function streamsReport(
         return [m, h ? encode(h) : null];
       }),
     ) as StreamsReport["histograms"],
+    ...(lag ? { message_send_lag_us: sendLagSummary(lag), message_send_lag_histogram: encode(lag) } : {}),
   };
 }

@@ -25,6 +25,8 @@ export interface StreamTally {
   readonly messagesReceived: number;
   /** Encoded HDR (µs) per measure; null when nothing was recorded for it. */
   readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
+  /** --stream-rate: encoded HDR (µs) of each paced message's send lag (sent − due); absent when not paced. */
+  readonly messageSendLag?: string;
 }
 
 export class StreamRecorder {
@@ -36,7 +38,13 @@ export class StreamRecorder {
   readonly h: Record<StreamMeasure, Histogram> = Object.fromEntries(
     STREAM_MEASURES.map((m) => [m, newHistogram()]),
   ) as Record<StreamMeasure, Histogram>;
+  /** --stream-rate: each paced message's send lag (sent − due), µs, 0 allowed. */
+  readonly messageLag: Histogram = newHistogram();
   private readonly errors = new Map<number, { count: number; example: string }>();
+
+  messageSent(lagMs: number): void {
+    this.messageLag.recordValue(Math.max(0, Math.round(lagMs * 1000)));
+  }
 
   record(measure: StreamMeasure, ms: number): void {
     recordMs(this.h[measure], ms);
@@ -75,6 +83,7 @@ export class StreamRecorder {
       messagesSent: this.sent,
       messagesReceived: this.received,
       histograms,
+      ...(this.messageLag.totalCount > 0 ? { messageSendLag: encode(this.messageLag) } : {}),
     };
   }
 }

@@ -18,6 +18,8 @@ export interface IntervalTally {
   /** Open loop: calls (streams) sent in the interval, and those sent late (LATE_AFTER_MS); absent otherwise. */
   readonly sent?: number;
   readonly late?: number;
+  /** Open loop: encoded HDR (µs) of the send lag (sent − due) of the calls sent in the interval. */
+  readonly sendLag?: string;
   /** The thread's CPU seconds since the previous interval closed, over the wall seconds since then (the
    * span a sample covers: quiet intervals fold into the next); cpuSec null where /proc cannot tell. */
   readonly cpuSec?: number | null;
@@ -46,6 +48,7 @@ export class IntervalRecorder {
   private lateSends = 0;
   private counting = false;
   private readonly h = newHistogram();
+  private readonly lag = newHistogram();
   private readonly closed: IntervalTally[] = [];
   private cpuAt: number | undefined;
   private wallAt: number;
@@ -66,12 +69,14 @@ export class IntervalRecorder {
     this.wallAt = Math.max(nowMs, originMs);
   }
 
-  /** An open loop sent a call (or opened a stream) now; `late`: more than LATE_AFTER_MS after it was due. */
-  sent(late: boolean, nowMs: number): void {
+  /** An open loop sent a call (or opened a stream) now; `late`: more than LATE_AFTER_MS after it was due;
+   * `lagMs`: sent − due. */
+  sent(late: boolean, nowMs: number, lagMs?: number): void {
     if (nowMs >= this.closesAt) this.advance(nowMs);
     this.counting = true;
     this.sends++;
     if (late) this.lateSends++;
+    if (lagMs !== undefined) this.lag.recordValue(Math.max(0, Math.round(lagMs * 1000)));
   }
 
   /** A call (or a stream measured by its duration) ended: status code (0 ok), its latency, now. */
@@ -129,6 +134,7 @@ export class IntervalRecorder {
       errors: [...this.errors].map(([code, count]) => ({ code, count })),
       histogram: encode(this.h),
       ...(this.counting ? { sent: this.sends, late: this.lateSends } : {}),
+      ...(this.lag.totalCount > 0 ? { sendLag: encode(this.lag) } : {}),
       cpuSec,
       wallSec,
     });
@@ -138,6 +144,7 @@ export class IntervalRecorder {
     this.lateSends = 0;
     this.errors = new Map();
     this.h.reset();
+    this.lag.reset();
   }
 }
 

@@ -2,6 +2,7 @@
 // warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
 import { encode, merge } from "../histogram.ts";
 import type { ThreadResult } from "../messages.ts";
+import { sendLagSummary } from "../pacing-report.ts";
 import type { TimelinePoint, TimelineReport } from "../report/types.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "../schedule.ts";
 import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./recorder.ts";
@@ -23,6 +24,7 @@ export function intervalLatency(h: ReturnType<typeof merge>): TimelinePoint["lat
   return {
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
+    p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
     p99_9: h.getValueAtPercentile(99.9),
     max: h.maxValue,
@@ -96,7 +98,7 @@ function point(
 }
 
 /** What a point adds up from its parts: one thread's interval, or one shard's point (report merge). */
-export type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late">;
+export type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late" | "sendLag">;
 
 /** A timeline point from its parts: counts and errors added, histograms merged. */
 export function pointOf(
@@ -118,6 +120,8 @@ export function pointOf(
     late += t.late ?? 0;
   }
   const h = merge(parts.map((t) => t.histogram));
+  const lags = parts.flatMap((t) => (t.sendLag === undefined ? [] : [t.sendLag]));
+  const lag = lags.length > 0 ? merge(lags) : undefined;
   const lengthS = (at.endMs - at.startMs) / 1000;
   return {
     start_s: round(at.startMs / 1000, 3),
@@ -132,6 +136,7 @@ export function pointOf(
     histogram: encode(h),
     ...(sent === undefined ? {} : { sent, late_sends: late }),
     ...(loader === undefined ? {} : { loader_utilization: loader }),
+    ...(lag ? { send_lag_us: sendLagSummary(lag), send_lag_histogram: encode(lag) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { statusName } from "../../rpc/status.ts";
 import { SATURATED_AT } from "../cpu.ts";
 import { merge } from "../histogram.ts";
 import type { ConcurrencyStage } from "../load/levels.ts";
+import { sendLagSummary } from "../pacing-report.ts";
 import type { StageErrorRow, StageReport, TimelinePoint } from "../report/types.ts";
 import type { Stage } from "../schedule.ts";
 import type { PhaseIntervals } from "./recorder.ts";
@@ -59,6 +60,7 @@ export function stagesReport(
       late += p.late_sends ?? 0;
     }
     const h = merge(mine.map((index) => (measuredPoints[index] as TimelinePoint).histogram));
+    const lags = mine.flatMap((index) => (measuredPoints[index] as TimelinePoint).send_lag_histogram ?? []);
     const loader = measured ? loaderOf(measured, new Set(mine)) : undefined;
     out.push({
       start_s: round(startMs / 1000, 3),
@@ -70,6 +72,7 @@ export function stagesReport(
       achieved_rps: lengthS > 0 ? round((ok + failed) / lengthS, 1) : 0,
       latency_us: intervalLatency(h),
       ...(sent === undefined ? {} : { sent, late_sends: late }),
+      ...(lags.length > 0 ? { send_lag_us: sendLagSummary(merge(lags)) } : {}),
       ...(loader === undefined
         ? {}
         : { loader_utilization: loader, loader_saturated: loader !== null && loader >= SATURATED_AT }),

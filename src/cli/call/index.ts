@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { withHelp } from "../help.ts";
 import { lazy } from "../lazy.ts";
+import { looksLikeAddress } from "../target.ts";
 import { callHelp } from "./common.ts";
 
 const call = defineCommand({
@@ -23,11 +24,20 @@ const call = defineCommand({
   },
 });
 
-/** `call pkg.Service/Method …` is `call method pkg.Service/Method …`: grpcurl's order, no extra word. */
+/**
+ * `call pkg.Service/Method …` is `call method pkg.Service/Method …`: grpcurl's order, no extra word. So is
+ * grpcurl's `call ADDR pkg.Service/Method`; `call ADDR list` is `call list ADDR` (each command takes the
+ * address among its positional words).
+ */
 export function routeMethodCall(argv: readonly string[]): string[] {
   const word = argv[1];
   const subs = call.subCommands as Record<string, unknown>;
   if (argv[0] !== "call" || word === undefined || word.startsWith("-") || Object.hasOwn(subs, word)) return [...argv];
+  if (looksLikeAddress(word)) {
+    const next = argv[2];
+    if (next !== undefined && Object.hasOwn(subs, next)) return ["call", next, word, ...argv.slice(3)];
+    return ["call", "method", ...argv.slice(1)];
+  }
   return /[./]/.test(word) ? ["call", "method", ...argv.slice(1)] : [...argv];
 }
 

@@ -2,17 +2,19 @@
 // checked against the schema before anything is sent; responses print as proto3 JSON as they arrive.
 import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
-import { invoke } from "../../client/invoke.ts";
+import { invoke, type Requests } from "../../client/invoke.ts";
 import { fromFiles, loadFileSchema, resolveMethod } from "../../client/schema.ts";
-import type { Metadata, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import type { Metadata, StreamEnd } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
 import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { writeFd } from "../../sink.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs } from "./common.ts";
+import { splitTarget } from "../target.ts";
+import { type CallSetup, callArgs, callHelp, connectFromArgs, hintAfterFailure, peerProblem } from "./common.ts";
 import { headerFlags, readData, schemaArgs, schemaExit, schemaFlags } from "./schema-args.ts";
 
 const kindOf = (m: MethodInfo) =>
@@ -50,6 +52,44 @@ export function encodeRequests(method: MethodInfo, data: string | undefined): Ui
   });
 }
 
+/**
+ * `-d @-` on a client or bidi stream: each message sent as its line arrives, as grpcurl does, so a stream can
+ * be typed at. A message may span lines (pretty-printed): text is taken once what came so far parses.
+ * A message that does not fit the schema ends the call; the error is kept in `failed`.
+ */
+async function* stdinMessages(method: MethodInfo, failed: { error?: CliError }): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  let index = 0;
+  const encode = function* (text: string, final: boolean) {
+    const seq = parseJsonSequence(text);
+    if (!seq.ok) {
+      if (!final) return false;
+      failed.error = new CliError(`-d @-: ${seq.error} (expected JSON messages, one after another)`, 2);
+      throw failed.error;
+    }
+    for (const v of seq.values) {
+      index++;
+      const r = encodeJson(method.requestType, v);
+      if (!r.ok) {
+        failed.error = new CliError(`-d @- message ${index}: ${r.error}`, 2);
+        throw failed.error;
+      }
+      yield r.bytes;
+    }
+    return true;
+  };
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    pending += decoder.decode(chunk, { stream: true });
+    const nl = pending.lastIndexOf("\n");
+    if (nl < 0) continue;
+    const complete = pending.slice(0, nl + 1);
+    if (yield* encode(complete, false)) pending = pending.slice(nl + 1);
+  }
+  pending += decoder.decode();
+  if (pending.trim() !== "") yield* encode(pending, true);
+}
+
 const pairs = (m: Metadata) => m.map(([k, v]) => `  ${k}: ${v}`).join("\n");
 const asObject = (m: Metadata) => {
   const o: Record<string, string | string[]> = {};
@@ -69,14 +109,18 @@ function detailsOf(end: StreamEnd, root: protobuf.Root): Json | undefined {
 }
 
 async function run(
-  channel: RpcChannel,
+  setup: CallSetup,
   method: MethodInfo,
   root: protobuf.Root,
-  requests: Uint8Array[],
+  requests: Requests,
   opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
 ): Promise<number> {
-  const out = process.stdout;
   const err = process.stderr;
+  // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
+  let stdoutError: string | undefined;
+  const print = (text: string) => {
+    stdoutError ??= writeFd(1, text);
+  };
   if (opts.verbose) {
     err.write(`method ${method.path} (${kindOf(method)})\n`);
     if (opts.metadata.length > 0) err.write(`request metadata:\n${pairs(opts.metadata)}\n`);
@@ -84,7 +128,7 @@ async function run(
   let index = 0;
   let undecodable: string | undefined;
   const done = await invoke(
-    channel,
+    setup.channel,
     method.path,
     requests,
     { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
@@ -99,7 +143,7 @@ async function run(
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
         }
-        out.write(
+        print(
           opts.json
             ? `${JSON.stringify({ type: "message", index, elapsed_us: elapsedUs, message: r.json })}\n`
             : `${JSON.stringify(r.json, null, 2)}\n`,
@@ -124,7 +168,7 @@ async function run(
       trailers: asObject(end.trailers),
     };
     if (statusDetails !== undefined) o.status_details = statusDetails;
-    out.write(`${JSON.stringify(o)}\n`);
+    print(`${JSON.stringify(o)}\n`);
   } else {
     if (opts.verbose) {
       if (end.trailers.length > 0) err.write(`response trailers:\n${pairs(end.trailers)}\n`);
@@ -133,8 +177,10 @@ async function run(
     if (code !== Status.OK) {
       err.write(`${statusName(code)}: ${details}\n`);
       if (statusDetails !== undefined) err.write(`details: ${JSON.stringify(statusDetails, null, 2)}\n`);
+      await hintAfterFailure(setup, code);
     }
   }
+  if (stdoutError !== undefined) throw new CliError(`cannot write to stdout (${stdoutError})`, 1);
   return code === Status.OK ? 0 : 1;
 }
 
@@ -159,33 +205,53 @@ const methodCommand = defineCommand({
     ...callArgs,
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    // grpcurl's order (call ADDR pkg.S/M) and ours (call pkg.S/M -s ADDR) both work; the address is never guessed.
+    const split = splitTarget(given.server, given._, 1);
+    const name = split.rest[0];
+    if (name === undefined) throw new CliError("give a method: pkg.Service/Method", 2);
+    const args = { ...given, method: name, server: split.server, _: [] };
     const metadata = headerFlags(rawArgs);
     const flags = schemaFlags(rawArgs, args);
-    const data = args.data === undefined ? undefined : readData(args.data);
+    // -d @- on a client or bidi stream is read as it comes (stdinMessages); otherwise all of it, now.
+    const live = args.data === "@-";
+    let data = args.data === undefined || live ? undefined : readData(args.data);
+    const requestsOf = (m: MethodInfo): Requests => {
+      if (live && m.clientStreaming) return stdinMessages(m, stdinFailed);
+      if (live) data = readData("@-");
+      return encodeRequests(m, data);
+    };
+    const stdinFailed: { error?: CliError } = {};
     // With files the whole request is checked before connecting; with reflection, once the schema is in.
-    let early: { method: MethodInfo; root: protobuf.Root; requests: Uint8Array[] } | undefined;
+    let early: { method: MethodInfo; root: protobuf.Root; requests: Requests } | undefined;
     if (fromFiles(flags)) {
       const s = loadFileSchema(flags);
       if (!s.ok) throw new CliError(s.error, 2);
       const m = lookupMethod(s.root, args.method);
       if (!m.ok) throw new CliError(m.error, 2);
-      early = { method: m.method, root: s.root, requests: encodeRequests(m.method, data) };
+      early = { method: m.method, root: s.root, requests: requestsOf(m.method) };
     }
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     try {
       let target = early;
       if (target === undefined) {
         const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
-        if (!r.ok) throw new CliError(r.error, schemaExit(r.error));
-        target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
+        if (!r.ok) {
+          const problem = r.error.startsWith("server reflection failed")
+            ? await peerProblem(setup, Status.UNAVAILABLE)
+            : undefined;
+          throw new CliError(problem === undefined ? r.error : `${problem} (${r.error})`, schemaExit(r.error));
+        }
+        target = { method: r.method, root: r.root, requests: requestsOf(r.method) };
       }
-      process.exitCode = await run(channel, target.method, target.root, target.requests, {
+      process.exitCode = await run(setup, target.method, target.root, target.requests, {
         timeoutMs,
         metadata,
         json: args.json === true,
         verbose: args.verbose === true,
       });
+      if (stdinFailed.error !== undefined) throw stdinFailed.error;
     } finally {
       await channel.close();
     }

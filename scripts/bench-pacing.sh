@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Pacing precision and cost (docs/performance.md, "Pacing"): the pacer's send lag with no server
+# (bench --calibrate), latency from due against service time at --rate 1000, and the loader's CPU per call
+# at 10,000/s and at 10/s, side by side with a baseline binary when BASE is given. Server on CPU 0, loader
+# on CPU 1; run it on an otherwise idle machine (or under the project's exclusive CPU lock).
+#   scripts/bench-pacing.sh [BIN] [BASE]     BIN default dist/grpcperf; BASE: an older grpcperf to compare
+#   PARTS="calibrate runs findmax" (default "calibrate runs"); SECS: each run's length (default 5);
+#   FINDMAX: how many capacity searches (default 3)
+set -euo pipefail
+BIN=${1:-dist/grpcperf}
+BASE=${2:-}
+PORT=${PORT:-50971}
+SECS=${SECS:-5}
+out=$(mktemp -d)
+taskset -c 0 "$BIN" serve --addr "127.0.0.1:$PORT" --workers 1 >"$out/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$out"' EXIT
+for _ in $(seq 50); do grep -q "serving" "$out/serve.log" 2>/dev/null && break; sleep 0.1; done
+
+PARTS=${PARTS:-calibrate runs}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
+
+if has calibrate; then
+  echo "== pacer alone (bench --calibrate, loader on CPU 1) =="
+  taskset -c 1 "$BIN" bench --calibrate -z 3s
+fi
+
+# figures of one run's JSON: send lag, latency from due vs service time (p50), loader CPU per call
+summary() {
+  "${BUN:-bun}" -e '
+    const r = JSON.parse(await Bun.file(process.argv[1]).text());
+    const s = r.services[0] ?? {};
+    const t = r.loader.threads[0] ?? {};
+    const l = r.rate.send_lag_us;
+    const cpuPerCall = r.total.requests > 0 && t.cpu_s !== null ? (t.cpu_s * 1e6) / r.total.requests : null;
+    const busyPerCall = r.total.requests > 0 && t.cpu_s !== null ? ((t.cpu_s - (t.pacer_wait_s ?? 0)) * 1e6) / r.total.requests : null;
+    console.log(JSON.stringify({
+      calls: r.total.requests, achieved: r.rate.achieved,
+      send_lag_us: l ? { p50: l.p50, p99: l.p99, p99_9: l.p99_9, max: l.max } : null,
+      stalls: r.rate.stalls ? { count: r.rate.stalls.count, calls_due: r.rate.stalls.calls_due } : null,
+      latency_p50_us: s.latency_us?.p50, service_p50_us: s.service_time_us?.p50,
+      thread_cpu_us_per_call: cpuPerCall && Math.round(cpuPerCall * 10) / 10,
+      busy_cpu_us_per_call: busyPerCall && Math.round(busyPerCall * 10) / 10,
+      thread_utilization: t.utilization, process_cpu_s: r.loader.process_cpu_s,
+    }));' "$1"
+}
+run() { # label bin args...
+  local label=$1 bin=$2
+  shift 2
+  taskset -c 1 "$bin" bench --server "127.0.0.1:$PORT" --threads 1 --connections 1 --concurrency 16 \
+    --warmup 1s -z "${SECS}s" --json -o "$out/r.json" "$@" >/dev/null 2>&1 || true
+  printf '%-28s ' "$label"
+  summary "$out/r.json"
+}
+if has runs; then
+  for rate in 10 1000 10000; do
+    run "rate $rate (this)" "$BIN" --rate "$rate"
+    if [ -n "$BASE" ]; then run "rate $rate (base)" "$BASE" --rate "$rate"; fi
+  done
+fi
+
+# capacity searches against --server-busy 400us beside the closed loop's maximum (each takes about a minute)
+if has findmax; then
+  taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us -z 10s --warmup 2s \
+    --json -o "$out/closed.json" >/dev/null 2>&1 || true
+  "${BUN:-bun}" -e 'const r = JSON.parse(await Bun.file(process.argv[1]).text()); console.log(`closed loop, --server-busy 400us: ${r.total.requests_per_second}/s`)' "$out/closed.json"
+  for i in $(seq "${FINDMAX:-3}"); do
+    taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us --find-max --slo 'p99<10ms' \
+      2>/dev/null | grep -E "^(highest rate|no answer|limit)" | sed "s/^/search $i: /" || true
+  done
+fi

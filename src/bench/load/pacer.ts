@@ -1,0 +1,121 @@
+// Wakes the open loop at each call's due time, to within microseconds, while the event loop keeps reading
+// responses. A JS timer alone is ~1 ms granular (Bun rounds a setTimeout to whole milliseconds and fires it
+// up to ~1 ms either side), which made every call leave up to a millisecond late and in bursts. So: sleep on a
+// timer until about MARGIN_MS before the due time, then close the last stretch by polling the clock once per
+// turn of the event loop (setImmediate), which lets pending I/O run between polls, as wrk2 sends on schedule
+// inside its event loop and Lancet/Mutilate spin on the clock. Measured before choosing (docs/performance.md,
+// "Pacing"): Atomics.waitAsync with a timeout wakes precisely but keeps a core ~85% busy even at 10 calls/s.
+//
+// Polls that found nothing else to do are waiting, not work: their time is added to `idle`, so the loader's
+// CPU figures (utilization, saturation) count the pacer's wait as idle. The gaps the pacer sees are also its
+// stall detector: a poll that comes more than STALL_MS after the previous one, or a timer that fires more than
+// STALL_MS after its time, means the thread was blocked (GC, JIT, a long callback, the scheduler) meanwhile.
+
+/** The event loop as the pacer uses it; injected in tests (an explicit clock, no real time). */
+export interface PacerClock {
+  /** High-resolution time, ms. */
+  now(): number;
+  /** Calls `wake` after about `ms` (a coarse timer). */
+  sleep(ms: number, wake: () => void): unknown;
+  /** Calls `wake` on the event loop's next turn, after pending I/O. */
+  poll(wake: () => void): unknown;
+  cancelSleep(handle: unknown): void;
+  cancelPoll(handle: unknown): void;
+}
+
+export const realClock: PacerClock = {
+  now: () => performance.now(),
+  // floor: Bun rounds a fractional delay up, which could carry the wake-up past the margin
+  sleep: (ms, wake) => setTimeout(wake, Math.max(1, Math.floor(ms))),
+  poll: (wake) => setImmediate(wake),
+  cancelSleep: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  cancelPoll: (h) => clearImmediate(h as ReturnType<typeof setImmediate>),
+};
+
+/** Sleep on a timer only while the due time is further than this; poll the clock for the rest. */
+export const MARGIN_MS = 1.5;
+/** A gap in the event loop longer than this is a stall of the loader. */
+export const STALL_MS = 1;
+/** A turn of the event loop shorter than this ran nothing but the pacer's poll: waiting, counted idle. */
+export const EMPTY_TURN_MS = 0.02;
+
+/** What the pacer found while it waited, over every pacer of a thread (kept across phases). */
+export interface PacerStats {
+  /** Time spent polling with nothing else to do, ms. */
+  idleMs: number;
+}
+
+/** A stall: the thread did not get to run its event loop between these two instants (ms, its clock). */
+export type StallHandler = (fromMs: number, toMs: number) => void;
+
+export class Pacer {
+  private due = 0;
+  private fire: (() => void) | undefined;
+  private sleepHandle: unknown;
+  private pollHandle: unknown;
+  /** When the pending timer was asked to fire; when the previous poll ran. */
+  private wakeAt = 0;
+  private lastPollAt = 0;
+
+  constructor(
+    private readonly stats: PacerStats,
+    private readonly onStall: StallHandler = () => {},
+    private readonly clock: PacerClock = realClock,
+  ) {}
+
+  /** Whether a wake-up is pending. */
+  get waiting(): boolean {
+    return this.fire !== undefined;
+  }
+
+  /** Calls `fire` once, at `dueMs` or as soon after as the thread runs; replaces any pending wake-up. */
+  at(dueMs: number, fire: () => void): void {
+    this.cancel();
+    this.due = dueMs;
+    this.fire = fire;
+    this.step(this.clock.now());
+  }
+
+  /** Drops the pending wake-up, if any. */
+  cancel(): void {
+    if (this.sleepHandle !== undefined) this.clock.cancelSleep(this.sleepHandle);
+    if (this.pollHandle !== undefined) this.clock.cancelPoll(this.pollHandle);
+    this.sleepHandle = undefined;
+    this.pollHandle = undefined;
+    this.fire = undefined;
+  }
+
+  private step(now: number): void {
+    const left = this.due - now;
+    if (left <= 0) {
+      const fire = this.fire;
+      this.fire = undefined;
+      fire?.();
+      return;
+    }
+    // a timer is whole milliseconds: under one to sleep, poll instead (a 0 ms timer would spin uncounted)
+    if (left - MARGIN_MS >= 1) {
+      this.wakeAt = this.due - MARGIN_MS;
+      this.sleepHandle = this.clock.sleep(left - MARGIN_MS, this.onWake);
+      return;
+    }
+    this.lastPollAt = now;
+    this.pollHandle = this.clock.poll(this.onPoll);
+  }
+
+  private readonly onWake = () => {
+    this.sleepHandle = undefined;
+    const now = this.clock.now();
+    if (now - this.wakeAt > STALL_MS) this.onStall(this.wakeAt, now);
+    this.step(now);
+  };
+
+  private readonly onPoll = () => {
+    this.pollHandle = undefined;
+    const now = this.clock.now();
+    const gap = now - this.lastPollAt;
+    if (gap < EMPTY_TURN_MS) this.stats.idleMs += gap;
+    else if (gap > STALL_MS) this.onStall(this.lastPollAt, now);
+    this.step(now);
+  };
+}
