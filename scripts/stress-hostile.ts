@@ -11,11 +11,15 @@
 //
 // The server runs with --workers 1 by default, so the honest client's connection is served by the same
 // event loop as the attacker's: its latency is then a measure of how long the attack kept that thread busy.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { encodeMessage } from "../src/api/codec.ts";
+import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
+import { openChannel } from "../src/client/channel.ts";
 import { ErrorCode } from "../src/h2/errors.ts";
 import { FrameType } from "../src/h2/frame.ts";
+import { parseAddress } from "../src/transport/address.ts";
 import { type Attack, type AttackOutcome, allAttacks } from "./lib/attacks.ts";
 import type { FromObserver, ObserverReport } from "./lib/observer.ts";
 
@@ -57,8 +61,17 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
-async function startServer(): Promise<Server> {
-  const args = ["serve", "--addr", "127.0.0.1:0", "--workers", values.workers as string, "--crypto-workers", "0"];
+async function startServer(extra: readonly string[] = []): Promise<Server> {
+  const args = [
+    "serve",
+    "--addr",
+    "127.0.0.1:0",
+    "--workers",
+    values.workers as string,
+    "--crypto-workers",
+    "0",
+    ...extra,
+  ];
   const child = Bun.spawn([binary, ...args, "--log-level", "info"], { stdout: "ignore", stderr: "pipe" });
   live.add(child);
   const tail: string[] = [];
@@ -84,6 +97,35 @@ async function startServer(): Promise<Server> {
       const target = m[1] as string;
       return { port: Number(target.slice(target.lastIndexOf(":") + 1)), target, pid: child.pid, child, tail };
     }
+  }
+}
+
+/** User + system CPU of a process so far, seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const AFTER_CALLS = 20;
+
+/** AFTER_CALLS unary Echo calls on a new connection, each within a generous deadline. */
+async function servesAfter(target: string): Promise<{ ok: boolean; error?: string }> {
+  const parsed = parseAddress(target, "connect");
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  const ch = openChannel(parsed.address, { client: "lean" });
+  const request = encodeMessage(EchoRequest, { payload: Buffer.alloc(64, 0x5a), sequence: 1 });
+  try {
+    for (let i = 0; i < AFTER_CALLS; i++) {
+      const r = await ch.unary(EchoMethod.path, request, { timeoutMs: 5000 });
+      if (!r.ok) return { ok: false, error: r.error.details };
+    }
+    return { ok: true };
+  } finally {
+    await ch.close();
   }
 }
 
@@ -153,6 +195,10 @@ export interface Result {
     firstFailure?: string;
   };
   readonly answerMs: number | null;
+  /** CPU the server spent (user + system) while the attack ran, seconds. */
+  readonly serverCpuS: number;
+  /** A fresh connection's calls succeeded right after the attack. */
+  readonly servesAfter: boolean;
   readonly serverAlive: boolean;
   readonly target: string;
   readonly verdict: "pass" | "FAIL" | "info";
@@ -181,12 +227,13 @@ async function runOne(a: Attack): Promise<Result> {
     log(`${a.name}: preparing…`);
     await a.prepare();
   }
-  const server = await startServer();
+  const server = await startServer(a.serverArgs);
   const observer = new Observer();
   await observer.watch(server.target, server.pid);
   observer.mark();
   log(`${a.name}: ${a.what} → server pid ${server.pid} on ${server.target}`);
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(server.pid);
   let outcome: AttackOutcome | undefined;
   let error: string | undefined;
   try {
@@ -195,8 +242,11 @@ async function runOne(a: Attack): Promise<Result> {
     error = err instanceof Error ? err.message : String(err);
   }
   const durationMs = performance.now() - t0;
+  const cpuS = cpuSeconds(server.pid) - cpu0;
   // What the server still does with bytes it had buffered shows in the samples of the next moments.
   await Bun.sleep(300);
+  // Right after: a new connection gets normal calls served (issue 25's "serves normally right after").
+  const after = await servesAfter(server.target);
   const report = await observer.stop();
   const serverAlive = server.child.exitCode === null && server.child.signalCode === null && !report.serverGone;
   if (!serverAlive) log(`${a.name}: the server died:\n  ${server.tail.slice(-10).join("\n  ")}`);
@@ -216,6 +266,7 @@ async function runOne(a: Attack): Promise<Result> {
   if (t.goaway && g === undefined) failed.push("no GOAWAY");
   if (t.closes && !(peer?.refused ?? false)) failed.push("connection not closed");
   if (outcome?.answered === false) failed.push("not answered as required");
+  if (!after.ok) failed.push(`not serving right after: ${after.error}`);
   const hasTarget = Object.keys(t).length > 0;
   const verdict = failed.length > 0 ? "FAIL" : hasTarget ? "pass" : "info";
   return {
@@ -250,6 +301,8 @@ async function runOne(a: Attack): Promise<Result> {
       ...(report.firstFailure !== undefined && { firstFailure: report.firstFailure }),
     },
     answerMs: outcome?.answerMs === undefined ? null : round(outcome.answerMs),
+    serverCpuS: round(cpuS, 2),
+    servesAfter: after.ok,
     serverAlive,
     target: describeTarget(a),
     verdict,
@@ -270,6 +323,8 @@ function table(results: Result[]): string {
     "honest calls",
     "max ms",
     "p99 ms",
+    "CPU s",
+    "after",
     "target",
     "result",
   ];
@@ -288,6 +343,8 @@ function table(results: Result[]): string {
     `${r.honest.calls}${r.honest.failures > 0 ? ` (${r.honest.failures} failed)` : ""}`,
     r.honest.maxMs.toFixed(1),
     r.honest.p99Ms.toFixed(1),
+    r.serverCpuS.toFixed(2),
+    r.servesAfter ? "serves" : "NOT",
     r.target,
     r.serverAlive ? r.verdict : "DIED",
   ]);

@@ -1,6 +1,8 @@
 // Logging: consola, one line per event on stderr (stdout is for results), level from --log-level,
 // LOG_LEVEL or RUST_LOG (the replaced system's variable, e.g. "info" or "server=debug,h2=warn").
-import { createConsola, type LogObject } from "consola";
+// consola/core: the logger without its default instance, fancy reporter and std-env probing (none used here;
+// they cost a few milliseconds at every start and read DEBUG, CI and CONSOLA_LEVEL from the environment).
+import { createConsola, type LogObject } from "consola/core";
 
 export const LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 export type LevelName = keyof typeof LEVELS;

@@ -9,6 +9,7 @@ import type { Subprocess } from "bun";
 import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import type { BenchReport } from "../src/bench/report/types.ts";
 import { requireBinary, waitForLine } from "./helpers.ts";
+import { onTerminal } from "./terminal.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-bench-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
@@ -129,15 +130,16 @@ describe("grpcperf bench (compiled binary)", () => {
 
   test("server killed mid-run: partial report, exit 1", async () => {
     const victim = await serve();
-    const p = Bun.spawn(
-      [requireBinary(), "bench", "--server", victim.target, "--duration", "20s", "--connections", "2", "--json"],
-      { cwd, env, stdout: "pipe", stderr: "pipe" },
+    const out = join(cwd, "killed.json");
+    const t = onTerminal(
+      ["bench", "--server", victim.target, "--duration", "20s", "--connections", "2", "--json", "-o", out],
+      { cwd, env },
     );
-    await Bun.sleep(2500);
+    // the loader's progress line has counted answered calls: the run is under way
+    await t.waitFor(/(?<![\d.])\d+\.\ds {2}[1-9]\d* calls/);
     victim.proc.kill("SIGKILL");
-    const code = await p.exited;
-    const doc = JSON.parse(await new Response(p.stdout).text());
-    expect(code).toBe(1);
+    expect(await t.exited).toBe(1);
+    const doc = JSON.parse(readFileSync(out, "utf8"));
     expect(doc.aborted).toContain("server went away");
     expect(doc.total.ok).toBeGreaterThan(0);
     expect(doc.duration_s).toBeLessThan(20);

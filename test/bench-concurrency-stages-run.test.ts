@@ -4,20 +4,14 @@
 // later stage (and for Ctrl-C), ghz's spelling runs as its --concurrency-stages form, bad schedules are exit 2
 // before any call, and open-loop stages add up their sends. Counts and bounds only, never speed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchFlags } from "../src/bench/options.ts";
 import type { BenchReport, StageReport } from "../src/bench/report/types.ts";
 import { benchOptions, type Counter, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
-import {
-  requireBinary,
-  runBinaryAsync,
-  type ServedBinary,
-  serveBinary,
-  serveOnLoopback,
-  type TestServer,
-} from "./helpers.ts";
+import { runBinaryAsync, type ServedBinary, serveBinary, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { onTerminal } from "./terminal.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-conc-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
@@ -155,26 +149,27 @@ describe("closed loop with --concurrency-stages against grpcperf serve --server-
   }, 30_000);
 
   test("Ctrl-C wakes the slots asleep until a later stage: the run ends with a partial report", async () => {
-    const p = Bun.spawn(
+    const out = join(cwd, "interrupted.json");
+    const t = onTerminal(
       [
-        requireBinary(),
         "bench",
         "--server",
         server.target,
         "--concurrency-stages",
-        "1s:1-1,10m:0-0,1s:2-2",
+        "500ms:1-1,10m:0-0,1s:2-2",
         "-c",
         "1",
         "--json",
-        "-q",
+        "-o",
+        out,
       ],
-      { cwd, env, stdout: "pipe", stderr: "pipe" },
+      { cwd, env },
     );
-    await Bun.sleep(1500);
-    p.kill("SIGINT");
-    const [stdout, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
-    expect(code).toBe(1); // interrupted: partial report, as any interrupted run
-    const report = JSON.parse(stdout) as BenchReport;
+    // The loader's first progress line comes 1 s in by its own clock: past the 500 ms stage, every slot asleep.
+    await t.waitFor(/(?<![\d.])\d+\.\ds {2}[1-9]\d* calls/);
+    t.ctrlC();
+    expect(await t.exited).toBe(1); // interrupted: partial report, as any interrupted run
+    const report = JSON.parse(readFileSync(out, "utf8")) as BenchReport;
     expect(report.aborted).toBe("interrupted");
     expect(report.total.ok).toBeGreaterThan(0);
   }, 60_000);

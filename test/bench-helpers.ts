@@ -19,6 +19,22 @@ import { type ServiceDef, unary } from "../src/server/handler.ts";
 export interface Counter {
   calls: number;
   readonly peers: Set<string>;
+  /** untilCalls()'s waiters, woken as the count reaches theirs. */
+  readonly waiters: Array<{ calls: number; wake: () => void }>;
+}
+
+function counted(counter: Counter): void {
+  counter.calls++;
+  for (const w of counter.waiters.filter((x) => counter.calls >= x.calls)) {
+    counter.waiters.splice(counter.waiters.indexOf(w), 1);
+    w.wake();
+  }
+}
+
+/** Resolves once the server has taken `calls` calls: the run is under way, by the server's own count. */
+export function untilCalls(counter: Counter, calls: number): Promise<void> {
+  if (counter.calls >= calls) return Promise.resolve();
+  return new Promise((wake) => counter.waiters.push({ calls, wake }));
 }
 
 /** Echo that counts calls and remembers each peer (host:port), optionally answering after delayMs. */
@@ -27,7 +43,7 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
     name: "grpcperf.v1.Echo",
     methods: [
       unary(EchoMethod, async (req, ctx) => {
-        counter.calls++;
+        counted(counter);
         counter.peers.add(ctx.peer);
         if (delayMs > 0) await Bun.sleep(delayMs);
         return { ok: true, value: echo(req, ctx.recvNanos) };
@@ -37,7 +53,7 @@ export function countingEcho(counter: Counter, delayMs = 0): ServiceDef {
 }
 
 export function newCounter(): Counter {
-  return { calls: 0, peers: new Set() };
+  return { calls: 0, peers: new Set(), waiters: [] };
 }
 
 const { SignRequest, SignResponse, Algorithm } = grpcperf.v1;
@@ -51,7 +67,7 @@ export function testCryptoService(counter: Counter): ServiceDef {
       unary(
         { path: "/grpcperf.v1.Crypto/Sign", request: SignRequest, response: SignResponse },
         (req: grpcperf.v1.SignRequest) => {
-          counter.calls++;
+          counted(counter);
           if (req.algorithm !== Algorithm.ECDSA_P256_SHA256)
             return fail(Status.UNIMPLEMENTED, "test server: P-256 only");
           const signature = p256.sign(req.message ?? new Uint8Array(), secretKey);

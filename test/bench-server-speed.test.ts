@@ -1,15 +1,12 @@
 // bench --server-delay / --server-busy: resolved into µs, refused where grpcperf's echo server does not
 // answer, and carried by every request to a real echo server (its time then floors the measured latency).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import Ajv from "ajv";
-import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
 import type { BenchReport } from "../src/bench/report/types.ts";
 import { echoService } from "../src/server/echo.ts";
 import { benchOptions, reportOf } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
 
-const _validate = new Ajv({ allErrors: true }).compile(schema);
 const resolve = (flags: BenchFlags) => resolveOptions(flags, {}, 2);
 
 describe("options", () => {

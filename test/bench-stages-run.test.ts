@@ -155,6 +155,12 @@ describe("staged open loop over streams", () => {
     expect(expected).toBe(80);
     const report = await bench(flags);
     expect(report.mode).toBe("open-loop");
-    expect(report.streams).toMatchObject({ ok: expected, failed: 0, messages: { received: expected * 3 } });
+    // Every due stream is accounted once: ok, or cancelled by the run's end if a loaded machine delayed it past
+    // the last stage (a timing this test must not depend on).
+    const s = report.streams as { ok: number; failed: number; cancelled: number; messages: { received: number } };
+    expect(s.failed).toBe(0);
+    expect(s.ok + s.cancelled).toBe(expected);
+    expect(s.ok).toBeGreaterThan(0);
+    expect(s.messages.received).toBeGreaterThanOrEqual(s.ok * 3);
   });
 });

@@ -4,8 +4,6 @@
 // Assertions are on counts and relations, never on speed.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import Ajv from "ajv";
-import schema from "../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod } from "../src/api/echo.ts";
 import { decode, merge } from "../src/bench/histogram.ts";
 import { type BenchFlags, resolveOptions } from "../src/bench/options.ts";
@@ -18,8 +16,6 @@ import { echo, echoService } from "../src/server/echo.ts";
 import { type ServiceDef, unary } from "../src/server/handler.ts";
 import { benchOptions, countingEcho, newCounter, reportOf } from "./bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
-
-const _validate = new Ajv({ allErrors: true }).compile(schema);
 
 async function bench(flags: BenchFlags): Promise<BenchReport> {
   return (await reportOf(benchOptions(flags))).report;
@@ -40,14 +36,14 @@ function expectContiguous(points: readonly TimelinePoint[]) {
 }
 
 /** Echo that answers RESOURCE_EXHAUSTED to every call from failAfterMs after its first call on. */
-function echoFailingAfter(failAfterMs: number): ServiceDef {
-  let firstAt: number | undefined;
+/** Echo that answers its first `okCalls` calls and fails every later one: it flips on a count, not a clock. */
+function echoFailingAfter(okCalls: number): ServiceDef {
+  let calls = 0;
   return {
     name: "grpcperf.v1.Echo",
     methods: [
       unary(EchoMethod, (req, ctx) => {
-        firstAt ??= performance.now();
-        if (performance.now() - firstAt >= failAfterMs) return fail(Status.RESOURCE_EXHAUSTED, "test: failing now");
+        if (++calls > okCalls) return fail(Status.RESOURCE_EXHAUSTED, "test: failing now");
         return { ok: true, value: echo(req, ctx.recvNanos) };
       }),
     ],
@@ -126,18 +122,28 @@ describe("unary runs", () => {
 });
 
 test("failures are counted by status in the points they happened in", async () => {
-  const srv = await serveOnLoopback([echoFailingAfter(800)]);
+  // Open loop, 500/s for 2 s: exactly 1000 calls, of which the server answers the first 400. No call is
+  // sent before its time, so the first 200 ms point holds at most its 100 and no failure.
+  const srv = await serveOnLoopback([echoFailingAfter(400)]);
   try {
-    const r = await bench({ server: srv.target, duration: "2s", interval: "200ms", connections: "2", threads: "2" });
+    const r = await bench({
+      server: srv.target,
+      rate: "500",
+      duration: "2s",
+      warmup: "0",
+      interval: "200ms",
+      connections: "2",
+      threads: "2",
+    });
     const points = pointsOf(r);
-    expect(r.total.failed).toBeGreaterThan(0);
+    expect([r.total.ok, r.total.failed]).toEqual([400, 600]);
     expect(sum(points, (p) => p.failed)).toBe(r.total.failed);
     expect(sum(points, (p) => p.ok)).toBe(r.total.ok);
     for (const p of points) {
       expect(sum([p], (q) => q.errors.reduce((n, e) => n + e.count, 0))).toBe(p.failed);
       for (const e of p.errors) expect(e.code).toBe(Status.RESOURCE_EXHAUSTED);
     }
-    // The server fails from some instant on: before the first point with failures none failed (by
+    // The server fails from its 401st call on: before the first point with failures none failed (by
     // definition), and from the point after it on none succeeded.
     const first = points.findIndex((p) => p.failed > 0);
     expect(first).toBeGreaterThan(0);

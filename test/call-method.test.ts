@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseJsonSequence } from "../src/text/json-sequence.ts";
 import { runBinaryAsync, serveBinary } from "./helpers.ts";
+import { available } from "./require-env.ts";
 import { FIXTURES, TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
 import { PYTHON_GRPC, startTester, type Tester, type TesterKind } from "./testsvc.ts";
 
@@ -51,7 +52,13 @@ const canonical = (r: object) => ({ ...r, at: "2026-12-03T10:00:00.500Z", took: 
 const tmp = mkdtempSync(join(tmpdir(), "grpcperf-call-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const kinds: TesterKind[] = PYTHON_GRPC ? ["grpc-js", "python"] : ["grpc-js"];
+const kinds: TesterKind[] = available(
+  "call-method: python3-grpcio and python3-protobuf",
+  PYTHON_GRPC,
+  "apt-get install python3-grpcio python3-protobuf",
+)
+  ? ["grpc-js", "python"]
+  : ["grpc-js"];
 
 describe.each(kinds)("call against the %s Tester", (kind) => {
   // The python server has no reflection (Debian packages none): its schema comes from the protoset.

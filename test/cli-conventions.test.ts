@@ -98,7 +98,9 @@ describe("help names what each command reads and returns", () => {
     const compare = run(["compare", "--help"]);
     expect(compare.code).toBe(0);
     expect(compare.stdout).toMatch(/^ {2}2 {2}usage error; a file missing, not JSON or not a bench report/m);
-    expect(run(["--help"]).stdout).toMatch(/^ {2}99 {2}bench only: the run completed, but a --threshold failed/m);
+    expect(run(["--help"]).stdout).toMatch(
+      /^ {2}99 {2}bench and report --threshold: the run completed, but a bar failed/m,
+    );
   });
 
   test("bench: the replaced system's variables, and that a flag beats --preset beats the environment", () => {
@@ -122,7 +124,7 @@ describe("other tools' spellings", () => {
     [["call", "echo", "-plaintext"], "unknown flag -plaintext (long flags take two dashes: --plaintext)"],
     [["call", "health", "-insecure"], "unknown flag -insecure (long flags take two dashes: --insecure)"],
     [["serve", "--port", "50051"], "unknown flag --port: give the port in --addr HOST:PORT"],
-    [["bench", "-O", "csv"], '--format: "csv" is not text or json'],
+    [["bench", "-O", "yaml"], '--format: "yaml" is not one of text, json, html, csv, markdown'],
     [["call", "echo", "--plaintext", "--insecure"], "--plaintext and the TLS flags exclude each other"],
   ])("%p is refused with a pointer", (args, line) => refused(args, line));
 

@@ -12,6 +12,7 @@ import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import type { MethodDef, ServiceDef } from "../src/server/handler.ts";
 import { CLIENTS, channelTo, serveOnLoopback, type TestServer } from "./helpers.ts";
+import { testUnless } from "./require-env.ts";
 
 const SPLIT = "/grpcperf.test.Streams/Split";
 const GATHER = "/grpcperf.test.Streams/Gather";
@@ -206,7 +207,7 @@ describe.each(CLIENTS)("stream calls, %s client", (client) => {
 
   // Bun's node:http2 client opens streams past the server's MAX_CONCURRENT_STREAMS; the server refuses
   // them (REFUSED_STREAM), and src/rpc/client.ts retries only unary calls: so only the lean client here.
-  test.skipIf(client === "http2")(
+  testUnless(client === "http2", "node:http2 opens streams past MAX_CONCURRENT_STREAMS")(
     "more streams at once than the server's MAX_CONCURRENT_STREAMS wait for a slot, unary calls too",
     async () => {
       const ch = channelTo(limited.address, { client });
@@ -247,26 +248,29 @@ describe.each(CLIENTS)("stream calls, %s client", (client) => {
   });
 
   // node:http2's client lets a throw from an event handler escape as an uncaught exception.
-  test.skipIf(client === "http2")("a throwing onMessage ends that call INTERNAL, not the connection", async () => {
-    const ch = channelTo(srv.address, { client });
-    const bad = new Promise<StreamEnd>((resolve) => {
-      const s = ch.stream(ECHO_STREAM_PATH, {
-        onMessage: () => {
-          throw new Error("app bug");
-        },
-        onEnd: resolve,
+  testUnless(client === "http2", "node:http2 lets a handler's throw escape uncaught")(
+    "a throwing onMessage ends that call INTERNAL, not the connection",
+    async () => {
+      const ch = channelTo(srv.address, { client });
+      const bad = new Promise<StreamEnd>((resolve) => {
+        const s = ch.stream(ECHO_STREAM_PATH, {
+          onMessage: () => {
+            throw new Error("app bug");
+          },
+          onEnd: resolve,
+        });
+        s.send(req(1));
       });
-      s.send(req(1));
-    });
-    const good = collect(ch, ECHO_STREAM_PATH, [req(2)]);
-    const end = await bad;
-    expect(end.code).toBe(Status.INTERNAL);
-    expect(end.details).toContain("app bug");
-    expect((await good.end).code).toBe(Status.OK);
-    expect(good.messages.map(seqOf)).toEqual([2]);
-    expect(ch.stats.connects).toBe(1);
-    await ch.close();
-  });
+      const good = collect(ch, ECHO_STREAM_PATH, [req(2)]);
+      const end = await bad;
+      expect(end.code).toBe(Status.INTERNAL);
+      expect(end.details).toContain("app bug");
+      expect((await good.end).code).toBe(Status.OK);
+      expect(good.messages.map(seqOf)).toEqual([2]);
+      expect(ch.stats.connects).toBe(1);
+      await ch.close();
+    },
+  );
 
   test("a stream still open when the channel closes ends UNAVAILABLE or CANCELLED; later calls UNAVAILABLE", async () => {
     const ch = channelTo(srv.address, { client });

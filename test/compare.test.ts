@@ -101,6 +101,7 @@ describe("compareRuns", () => {
       "error rate",
       "p50",
       "p90",
+      "p95",
       "p99",
       "p99.9",
       "p99.99",

@@ -6,7 +6,7 @@ import { fromLong, toLong, unixNanos } from "../src/clock.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { CLIENTS, channelTo, ENGINES, serveOnLoopback, type TestServer } from "./helpers.ts";
-import { BigMethod, probeService, SlowMethod } from "./services.ts";
+import { BigMethod, GateMethod, gateService, probeService, SlowMethod } from "./services.ts";
 
 const req = (payload: Uint8Array, sequence = 1) =>
   encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(unixNanos()) });
@@ -127,11 +127,13 @@ describe.each(CLIENTS)("%s client", (client) => {
 
   describe("graceful shutdown", () => {
     test("a call in flight finishes within the grace period", async () => {
-      const s = await serveOnLoopback([echoService(), probeService()]);
+      const gate = gateService();
+      const s = await serveOnLoopback([echoService(), gate.service]);
       const ch = channelTo(s.address, { client });
-      const inFlight = ch.unary(SlowMethod.path, req(Buffer.from("slow"), 300));
-      await Bun.sleep(50);
+      const inFlight = ch.unary(GateMethod.path, req(Buffer.from("held")));
+      await gate.started;
       const stopped = s.server.shutdown(5_000);
+      gate.release();
       const r = await inFlight;
       expect(r.ok).toBe(true);
       expect((await stopped).forced).toBe(false);

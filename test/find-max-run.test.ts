@@ -50,8 +50,10 @@ describe("bench --find-max against grpcperf serve", () => {
       "-s",
       srv.target,
       "--find-max",
+      // Loose: a 20 ms call only breaks 500 ms at 50/s if the machine stalls for half a second, while past
+      // 200/s the queue for a slot grows by a step's length (at 400/s, p99 is about a second).
       "--slo",
-      "p99<100ms",
+      "p99<500ms",
       "--server-delay",
       "20ms",
       "--concurrency",

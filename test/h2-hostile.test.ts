@@ -8,6 +8,7 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../src/api/echo.ts";
 import { ErrorCode } from "../src/h2/errors.ts";
 import { encodeFrame, Flag, FrameType } from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../src/rpc/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import type { ServerEngine } from "../src/server/config.ts";
 import { echoService } from "../src/server/echo.ts";
@@ -77,13 +78,19 @@ describe("compressed requests are inflated only up to the receive limit", () => 
           if (!bombs.has(encoding)) bombs.set(encoding, compressZeros(make(), GIB));
           const bomb = await (bombs.get(encoding) as Promise<Buffer>);
           const session = rawSession(port);
+          const rssBefore = process.memoryUsage().rss;
           const out = await rawCall(session, EchoMethod.path, frame(1, bomb.length, bomb), {
             "grpc-encoding": encoding,
           });
+          const grew = process.memoryUsage().rss - rssBefore;
           session.close();
           expect(out.grpcStatus).toBe(Status.RESOURCE_EXHAUSTED);
-          // Both engines name the inflated size as the reason: the inflate stopped at the cap, not after.
+          // Both engines name the inflated size as the reason, and the cap it passed: the default receive limit.
           expect(out.grpcMessage).toMatch(/decompress/i);
+          expect(out.grpcMessage).toContain(String(DEFAULT_MAX_MESSAGE_BYTES));
+          // The inflate stopped at the cap, not after: this process (the server's) never held the 1 GiB, nor
+          // a quarter of it. (Memory, not time: inflating it all would add at least the whole GiB.)
+          expect(grew).toBeLessThan(GIB / 4);
         },
         BOMB_TEST_TIMEOUT_MS,
       );

@@ -4,22 +4,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import net, { type AddressInfo } from "node:net";
-import {
-  encodeFrame,
-  Flag,
-  FrameParser,
-  FrameType,
-  goawayFrame,
-  PREFACE,
-  rstStreamFrame,
-  settingsFrame,
-} from "../src/h2/frame.ts";
+import { encodeFrame, Flag, FrameType, goawayFrame, PREFACE, rstStreamFrame, settingsFrame } from "../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "../src/h2/hpack/huffman-table.ts";
 import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
 import { LeanChannel } from "../src/rpc/h2/channel.ts";
 import { Status } from "../src/rpc/status.ts";
 import { connect } from "../src/transport/index.ts";
+import { BlockDecoder, FrameReader } from "./wire.ts";
 
 function leanTo(port: number, maxReceiveMessageBytes?: number): LeanChannel {
   return new LeanChannel({
@@ -141,7 +133,16 @@ interface PeerConn {
   /** A normal gRPC answer with this message on stream id. */
   answer(id: number, message: Buffer): void;
   readonly socket: net.Socket;
-  readonly frames: Array<{ type: number; flags: number; id: number; payload: Buffer }>;
+  readonly frames: Array<RawFrame>;
+  /** The first frame (recorded or still to come) that matches. */
+  waitFor(match: (f: RawFrame) => boolean): Promise<RawFrame>;
+}
+
+interface RawFrame {
+  type: number;
+  flags: number;
+  id: number;
+  payload: Buffer;
 }
 
 /** Calls onStream for every request stream (after its END_STREAM) with the connection it came on. */
@@ -152,13 +153,24 @@ async function rawPeer(
   let conns = 0;
   const server = net.createServer((socket) => {
     const connIndex = conns++;
-    const parser = new FrameParser(1 << 24);
+    // frames and header blocks read by test/wire.ts (hpack.js), not by the client's own src/h2 code
+    const reader = new FrameReader();
+    const hpack = new BlockDecoder();
     let prefaceSeen = false;
     let held = Buffer.alloc(0);
     const paths = new Map<number, string>();
+    const waiters: Array<() => void> = [];
     const conn: PeerConn = {
       socket,
       frames: [],
+      waitFor: async (match) => {
+        for (;;) {
+          const f = conn.frames.find(match);
+          if (f) return f;
+          if (socket.destroyed) throw new Error("the connection closed before the frame came");
+          await new Promise<void>((resolve) => waiters.push(resolve));
+        }
+      },
       send: (...frames) => {
         if (!socket.destroyed) socket.write(Buffer.concat(frames));
       },
@@ -170,6 +182,9 @@ async function rawPeer(
         ),
     };
     socket.on("error", () => {});
+    socket.on("close", () => {
+      for (const w of waiters.splice(0)) w();
+    });
     conn.send(settingsFrame(settings));
     socket.on("data", (chunk: Buffer) => {
       let data = chunk;
@@ -179,18 +194,15 @@ async function rawPeer(
         prefaceSeen = true;
         data = held.subarray(PREFACE.length);
       }
-      parser.push(data, (type, flags, id, buf, start, end) => {
-        const payload = buf.subarray(start, end);
-        conn.frames.push({ type, flags, id, payload: Buffer.from(payload) });
-        if (type === FrameType.HEADERS) {
-          // Our encoder writes :path as a literal with static name index 4: 0x04, length, bytes.
-          const at = payload.indexOf(0x04);
-          paths.set(id, payload.subarray(at + 2, at + 2 + (payload[at + 1] as number)).toString("latin1"));
+      for (const f of reader.push(data)) {
+        conn.frames.push(f);
+        const fields = hpack.feed(f);
+        if (Array.isArray(fields)) paths.set(f.id, fields.find(([n]) => n === ":path")?.[1] ?? "");
+        if ((f.type === FrameType.DATA || f.type === FrameType.HEADERS) && f.flags & Flag.END_STREAM) {
+          onStream(conn, f.id, paths.get(f.id) ?? "", connIndex);
         }
-        if ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & Flag.END_STREAM) {
-          onStream(conn, id, paths.get(id) ?? "", connIndex);
-        }
-      });
+      }
+      for (const w of waiters.splice(0)) w();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -261,8 +273,9 @@ describe("against a hand-written peer", () => {
   });
 
   test("response headers in HEADERS + CONTINUATION, Huffman-coded, after a PING", async () => {
-    let pingAcked = false;
+    let seen: PeerConn | undefined;
     const peer = await rawPeer((conn, id) => {
+      seen = conn;
       conn.send(encodeFrame(FrameType.PING, 0, 0, Buffer.from("12345678")));
       // ":status: 200" indexed, then content-type with a Huffman-coded "application/grpc"... split in two.
       const huff = huffmanEncode("application/grpc");
@@ -274,15 +287,12 @@ describe("against a hand-written peer", () => {
         encodeFrame(FrameType.DATA, 0, id, grpcFrame(Buffer.from("continued"))),
         encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, id, OK_TRAILERS),
       );
-      setTimeout(() => {
-        pingAcked = conn.frames.some((f) => f.type === FrameType.PING && f.flags & Flag.ACK);
-      }, 50);
     });
     const ch = leanTo(peer.port);
     const r = await ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 5_000 });
     expect(r.ok && r.value.toString()).toBe("continued");
-    await Bun.sleep(100);
-    expect(pingAcked).toBe(true);
+    const ack = await seen?.waitFor((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0);
+    expect(ack?.payload.toString()).toBe("12345678");
     await ch.close();
     peer.server.close();
   });
@@ -330,8 +340,7 @@ describe("against a hand-written peer", () => {
     const ch = leanTo(peer.port);
     const r = await ch.unary("/t/slow", Buffer.from("x"), { timeoutMs: 50 });
     expect(r.ok ? 0 : r.error.code).toBe(Status.DEADLINE_EXCEEDED);
-    await Bun.sleep(50);
-    const rst = seen?.frames.find((f) => f.type === FrameType.RST_STREAM);
+    const rst = await seen?.waitFor((f) => f.type === FrameType.RST_STREAM);
     expect(rst?.payload.readUInt32BE(0)).toBe(0x8);
     await ch.close();
     peer.server.close();
@@ -379,7 +388,8 @@ describe("against a hand-written peer", () => {
   });
 
   test("a peer that never sends SETTINGS fails ready() when it closes, rather than hanging", async () => {
-    const server = net.createServer((s) => setTimeout(() => s.destroy(), 20));
+    // closes once the client's preface came, having sent nothing
+    const server = net.createServer((s) => s.once("data", () => s.destroy()));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const ch = leanTo((server.address() as AddressInfo).port);
     const r = await ch.ready();

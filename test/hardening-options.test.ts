@@ -26,6 +26,8 @@ describe("limit flags", () => {
       "max-connection-age": "1h",
       "max-connection-age-grace": "30s",
       "handshake-timeout": "10s",
+      "max-conn-request-bytes": "8MiB",
+      "max-request-bytes": "64MiB",
     });
     expect(l).toEqual({
       maxReceiveMessageBytes: 16 * 1024 * 1024,
@@ -41,6 +43,8 @@ describe("limit flags", () => {
       maxConnectionAgeGraceMs: 30_000,
       handshakeTimeoutMs: 10_000,
       sendTimeoutMs: 60_000,
+      maxConnectionRequestBytes: 8 * 1024 * 1024,
+      maxRequestBytes: 64 * 1024 * 1024,
     });
   });
 

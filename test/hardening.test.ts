@@ -17,6 +17,7 @@ import { openEchoStream } from "./echo-stream.ts";
 import { channelTo, ROOT, serveOnLoopback, type TestServer, waitForLine } from "./helpers.ts";
 import { goawayCode, Peer } from "./peer.ts";
 import { frame, type RawOutcome, rawCall, rawSession, tcpConnect } from "./raw.ts";
+import { encodeFields, writeFrame } from "./wire.ts";
 
 /** The status a gRPC client would report: grpc-status, else the reset code mapped as the spec says. */
 const statusOf = (r: RawOutcome): number =>
@@ -159,22 +160,33 @@ describe("bad connections", () => {
     await stillServes();
   });
 
-  test("HTTP/2 rapid reset: 5,000 streams opened and reset at once", async () => {
-    const s = rawSession(port);
-    await new Promise<void>((resolve) => s.once("connect", () => resolve()));
-    for (let i = 0; i < 5_000 && !s.destroyed; i++) {
-      try {
-        const st = s.request({ ":method": "POST", ":path": EchoMethod.path, "content-type": "application/grpc" });
-        st.on("error", () => {});
-        st.close(http2.constants.NGHTTP2_CANCEL);
-      } catch {
-        break; // the server may cut the connection off: that is an acceptable answer
-      }
-    }
-    await new Promise<void>((resolve) => {
-      if (s.destroyed) return resolve();
-      s.close(() => resolve());
-    });
+  test("HTTP/2 rapid reset: 5,000 streams opened and reset at once → GOAWAY ENHANCE_YOUR_CALM before the last", async () => {
+    const peer = await Peer.connect(port);
+    const block = encodeFields([
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", EchoMethod.path],
+      [":authority", "test"],
+      ["content-type", "application/grpc"],
+    ]);
+    const cancel = Buffer.alloc(4);
+    cancel.writeUInt32BE(ErrorCode.CANCEL);
+    const id = (i: number) => 2 * i + 1;
+    // each stream's HEADERS and its RST_STREAM in one write, as CVE-2023-44487's attack sends them
+    const sent = await peer.flood(5_000, (i) =>
+      Buffer.concat([
+        writeFrame(FrameType.HEADERS, 0x4, id(i), block),
+        writeFrame(FrameType.RST_STREAM, 0, id(i), cancel),
+      ]),
+    );
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(5_000);
+    const goaway = await peer.waitFor((f) => f.type === FrameType.GOAWAY);
+    expect(goawayCode(goaway)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    // the last stream the server took: it stopped well before the 5,000th
+    expect(goaway.payload.readUInt32BE(0) & 0x7fffffff).toBeLessThan(id(4_999));
+    await peer.waitClosed();
+    peer.close();
     await stillServes();
   });
 

@@ -1,6 +1,6 @@
 // gRPC's C core as the client (Debian's python3-grpcio, which .ci/run installs): an independent HTTP/2 and
 // gRPC implementation with its own flow control and BDP pings, against both engines over real sockets.
-// Without python3-grpcio the tests are skipped, and say so.
+// Without python3-grpcio the tests are skipped, and say so (a failure under GRPCPERF_REQUIRE_ALL=1, as in CI).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -12,12 +12,15 @@ import { toLong } from "../src/clock.ts";
 import { Status } from "../src/rpc/status.ts";
 import { echoService } from "../src/server/echo.ts";
 import { serveOnLoopback, type TestServer } from "./helpers.ts";
+import { available } from "./require-env.ts";
 import { FailMethod, probeService, SlowMethod } from "./services.ts";
 
 const PYTHON = "/usr/bin/python3";
-const hasGrpcio = spawnSync(PYTHON, ["-c", "import grpc"], { stdio: "ignore" }).status === 0;
-if (!hasGrpcio)
-  console.warn("interop-ccore: skipped, python3-grpcio is not installed (apt-get install python3-grpcio)");
+const hasGrpcio = available(
+  "interop-ccore: python3-grpcio",
+  spawnSync(PYTHON, ["-c", "import grpc"], { stdio: "ignore" }).status === 0,
+  "apt-get install python3-grpcio",
+);
 
 // Raw bytes in, raw bytes out: the messages are encoded here, so Python needs no generated code.
 const CLIENT = `

@@ -1,22 +1,26 @@
 // A frame-level HTTP/2 client for tests: speaks the protocol frame by frame over a real TCP socket and
 // records every frame the server sends, decoded enough to assert on. The same recording serves the
 // server side of test/server-peer.ts, where the bytes start with the client's connection preface.
+// Frames and header blocks are read and written by test/wire.ts (hpack.js), not by src/h2, so the judge
+// shares no code with what it judges.
 import { afterEach } from "bun:test";
 import net from "node:net";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../src/api/echo.ts";
-import { encodeFrame, Flag, FrameParser, FrameType, PREFACE, settingsFrame } from "../src/h2/frame.ts";
-import { HpackDecoder } from "../src/h2/hpack/decoder.ts";
-import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
+import { Flag, FrameType } from "../src/h2/frame.ts";
 import type { TestServer } from "./helpers.ts";
+import { BlockDecoder, encodeFields, FrameReader, writeFrame, writeSettings } from "./wire.ts";
+
+/** RFC 9113 §3.4. */
+const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
 export interface Frame {
   readonly type: number;
   readonly flags: number;
   readonly id: number;
   readonly payload: Buffer;
-  /** Decoded fields of a HEADERS frame. */
-  readonly headers?: Record<string, string>;
+  /** Decoded fields of a HEADERS frame (of the whole block, once its last CONTINUATION came). */
+  headers?: Record<string, string>;
 }
 
 /** A client that speaks HTTP/2 frame by frame and records everything the server sends. */
@@ -25,8 +29,10 @@ export class Peer {
   closed = false;
   /** On the server side: whether the bytes began with the client preface (undefined until 24 came). */
   prefaceOk: boolean | undefined;
-  private readonly parser = new FrameParser(1 << 24);
-  private readonly hpack = new HpackDecoder();
+  private readonly reader = new FrameReader();
+  private readonly hpack = new BlockDecoder();
+  /** The HEADERS frame whose block is still open (CONTINUATION frames follow). */
+  private opened: Frame | undefined;
   private waiters: Array<() => void> = [];
   private pingSeq = 0;
 
@@ -45,18 +51,16 @@ export class Peer {
         chunk = held.subarray(PREFACE.length);
         held = undefined;
       }
-      this.parser.push(chunk, (type, flags, id, buf, start, end) => {
-        const payload = Buffer.from(buf.subarray(start, end));
-        let headers: Record<string, string> | undefined;
-        if (type === FrameType.HEADERS) {
-          headers = {};
-          const h = headers;
-          this.hpack.decode(payload, (n, v) => {
-            h[n] = v;
-          });
+      for (const raw of this.reader.push(chunk)) {
+        const frame: Frame = { ...raw };
+        if (raw.type === FrameType.HEADERS) this.opened = frame;
+        const fields = this.hpack.feed(raw);
+        if (Array.isArray(fields) && this.opened) {
+          this.opened.headers = Object.fromEntries(fields);
+          this.opened = undefined;
         }
-        this.frames.push({ type, flags, id, payload, ...(headers && { headers }) });
-      });
+        this.frames.push(frame);
+      }
       this.wake();
     });
     socket.on("close", () => {
@@ -70,7 +74,7 @@ export class Peer {
     const socket = net.connect(port, "127.0.0.1");
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     const peer = new Peer(socket);
-    socket.write(Buffer.concat([PREFACE, settingsFrame(settings)]));
+    socket.write(Buffer.concat([PREFACE, writeSettings(settings)]));
     return peer;
   }
 
@@ -118,11 +122,11 @@ export class Peer {
   }
 
   send(type: number, flags: number, id: number, payload: Uint8Array = Buffer.alloc(0)): void {
-    this.socket.write(encodeFrame(type, flags, id, payload));
+    this.socket.write(writeFrame(type, flags, id, payload));
   }
 
   headers(id: number, path = EchoMethod.path, extra: Array<[string, string]> = [], endStream = false): Buffer {
-    const block = encodeHeaderBlock([
+    const block = encodeFields([
       [":method", "POST"],
       [":scheme", "http"],
       [":path", path],

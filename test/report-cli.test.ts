@@ -68,6 +68,7 @@ describe("grpcperf report", () => {
         p.sent,
         p.late_sends,
         p.loader_utilization,
+        l.p95,
       ].join(","),
     );
     const both = run(["report", "-f", "csv", v1, V2]).stdout;
@@ -85,7 +86,7 @@ describe("grpcperf report", () => {
       const s = doc.services[0];
       const l = s.latency_us;
       expect(md).toContain(
-        `| echo | ${s.total} | ${s.ok} | ${s.failed} | ${s.requests_per_second} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.p999} | ${l.p9999} | ${l.max} |`,
+        `| echo | ${s.total} | ${s.ok} | ${s.failed} | ${s.requests_per_second} | ${l.p50} | ${l.p90} | ${l.p95 ?? "–"} | ${l.p99} | ${l.p999} | ${l.p9999} | ${l.max} |`,
       );
     }
     expect(md).toContain("no time series in this report (version 1)");

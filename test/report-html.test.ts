@@ -1,7 +1,7 @@
 // `grpcperf report --html` opened in a real headless Chromium: the page of real runs of `bench` against
 // `grpcperf serve` (closed and open loop with warm-up, streaming, calls failing on a 1 ms deadline) and of a
 // saved version 1 report draws every chart, shows the JSON's numbers as they are, fetches nothing and logs no
-// console error. Skipped (saying so) without chromium.
+// console error. Skipped (saying so) without chromium; a failure under GRPCPERF_REQUIRE_ALL=1, as in CI.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,15 +9,17 @@ import { join } from "node:path";
 import { binaryRunner, ROOT } from "./helpers.ts";
 import { withTimeline } from "./report-fixtures.ts";
 import { benchRuns } from "./report-runs.ts";
+import { available } from "./require-env.ts";
 
 const CHROMIUM = Bun.which("chromium") ?? Bun.which("chromium-browser");
-if (CHROMIUM === null)
-  console.warn("report-html: chromium is not installed: skipping the browser tests (CI installs it)");
+available("report-html: chromium", CHROMIUM !== null, "apt-get install chromium");
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-report-html-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir };
 const run = binaryRunner(dir, env);
 const V1 = join(ROOT, "test/fixtures/bench-report/v1-echo.json");
+const HALF_LATE = join(dir, "half-late.jsonl");
+writeFileSync(HALF_LATE, '{"serverDelayUs": 2000000}\n{}\n');
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents read back, their fields reached into freely
 const docs: Record<string, any> = {};
 const files: Record<string, string> = {};
@@ -102,8 +104,9 @@ beforeAll(async () => {
       ["unary", ["--html", join(dir, "unary-live.html")]],
       ["stream", ["--service", "echo-stream"]],
       ["open", ["--rate", "2000", "--warmup", "1s"]],
-      // most calls of 50 in flight on one server thread miss a 1 ms deadline: real DEADLINE_EXCEEDED rows
-      ["failing", ["-c", "50", "--timeout", "1ms"]],
+      // every other call asks the server to wait 2 s, past its 500 ms deadline: exactly half the calls end
+      // DEADLINE_EXCEEDED, whatever the machine's speed, and the others succeed
+      ["failing", ["-c", "50", "--timeout", "500ms", "--call", "grpcperf.v1.Echo/Echo", "--data-file", HALF_LATE]],
       // staged runs in ghz's spellings (benchRuns gives every run -z 2s): calls in flight 1, 4, 7, 10 …
       [
         "conc",
@@ -241,14 +244,14 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
   test("a run whose calls failed: errors by status as the JSON counts them", () => {
     const page = open("failing", [files.failing as string]);
     expectCleanPage(page);
-    const errors = docs.failing.services[0].errors;
-    const cells = summary(page.dom);
-    expect(cells.get("0/echo/failed")).toBe(String(docs.failing.services[0].failed));
-    if (errors.length === 0) {
-      // a fast enough machine answers every call within 1 ms: then the page says none failed
-      expect(page.dom).toContain('data-errors="none"');
-      return;
-    }
+    const service = docs.failing.services[0];
+    expect(service.failed).toBeGreaterThan(0);
+    expect(service.ok).toBeGreaterThan(0);
+    expect(service.errors.map((e: { status: string }) => e.status)).toEqual(["DEADLINE_EXCEEDED"]);
+    const errors = service.errors;
+    const failedCells = [...summary(page.dom)].filter(([k]) => k.startsWith("0/") && k.endsWith("/failed"));
+    expect(failedCells.map(([, v]) => v)).toEqual([String(service.failed)]);
+    expect(page.dom).not.toContain('data-errors="none"');
     expect(charts(page.dom).get("errors")).toEqual([errors.length]);
     for (const e of errors) expect(page.dom).toContain(`data-run="0" data-error="${e.code}">${e.count}</td>`);
     expect(charts(page.dom).get("throughput-over-time")).toHaveLength(2);

@@ -2,11 +2,11 @@
 // connection is a Peer (test/peer.ts) reading the client's preface and frames, so that a test can write
 // any raw frame back and see exactly what the client sends in return.
 import net, { type AddressInfo } from "node:net";
-import { encodeFrame, Flag, FrameType, settingsFrame } from "../src/h2/frame.ts";
-import { encodeHeaderBlock } from "../src/h2/hpack/encoder.ts";
+import { Flag, FrameType } from "../src/h2/frame.ts";
 import { encodeFrame as grpcFrame } from "../src/rpc/frame.ts";
 import type { Address } from "../src/transport/address.ts";
 import { type Frame, Peer } from "./peer.ts";
+import { encodeFields, writeFrame as encodeFrame, writeSettings as settingsFrame } from "./wire.ts";
 
 export class ServerPeer {
   /** Accepted connections, in order. */
@@ -62,7 +62,7 @@ export const isRequest = (f: Frame): boolean => f.type === FrameType.HEADERS && 
 
 /** A whole HEADERS frame (END_HEADERS) with these fields, plus any other flags. */
 export function headersFrame(id: number, fields: ReadonlyArray<readonly [string, string]>, flags = 0): Buffer {
-  return encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | flags, id, encodeHeaderBlock(fields));
+  return encodeFrame(FrameType.HEADERS, Flag.END_HEADERS | flags, id, encodeFields(fields));
 }
 
 /** The fields of a well-formed gRPC response's headers and trailers. */

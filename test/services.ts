@@ -52,3 +52,32 @@ export function probeService(): ServiceDef {
 export default function services(): ServiceDef[] {
   return [probeService()];
 }
+
+export const GateMethod: UnaryMethod<EchoRequest, EchoResponse> = {
+  path: "/grpcperf.test.Gate/Gate",
+  request: EchoRequest,
+  response: EchoResponse,
+};
+
+/**
+ * A service whose calls say when their handler started and answer only once released: a test knows a
+ * call is in flight from the handler's own signal, not from a clock.
+ */
+export function gateService(): { service: ServiceDef; started: Promise<void>; release(): void } {
+  const started = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  return {
+    service: {
+      name: "grpcperf.test.Gate",
+      methods: [
+        unary(GateMethod, async (req, ctx) => {
+          started.resolve();
+          await released.promise;
+          return { ok: true, value: echo(req, ctx.recvNanos) };
+        }),
+      ],
+    },
+    started: started.promise,
+    release: () => released.resolve(),
+  };
+}

@@ -10,12 +10,15 @@ import protobuf from "protobufjs";
 import { decodeToJson, encodeJson, type Json } from "../src/schema/json.ts";
 import { loadProtoFiles } from "../src/schema/proto-files.ts";
 import { REFLECTION_PATHS, ReflectionSession } from "../src/schema/reflection.ts";
+import { available } from "./require-env.ts";
 import { FIXTURES, grpcJsBidi, TESTSVC_PROTO } from "./schema-helpers.ts";
 import { PYTHON_GRPC, startTester, type Tester, type TesterKind } from "./testsvc.ts";
 
-if (!PYTHON_GRPC) {
-  console.warn("testsvc-servers: python variant skipped, apt-get install python3-grpcio python3-protobuf");
-}
+available(
+  "testsvc-servers: python3-grpcio and python3-protobuf",
+  PYTHON_GRPC,
+  "apt-get install python3-grpcio python3-protobuf",
+);
 
 const loaded = loadProtoFiles([TESTSVC_PROTO], [FIXTURES]);
 if (!loaded.ok) throw new Error(loaded.error);
@@ -147,8 +150,8 @@ const KINDS: ReadonlyArray<readonly [TesterKind, boolean]> = [
 ];
 const TRANSPORTS = ["tcp", "unix"] as const;
 
-for (const [kind, available] of KINDS) {
-  describe.skipIf(!available).each(TRANSPORTS)(`Tester on ${kind}, over %s`, (transport) => {
+for (const [kind, present] of KINDS) {
+  describe.skipIf(!present).each(TRANSPORTS)(`Tester on ${kind}, over %s`, (transport) => {
     let tester: Tester;
     let c: grpc.Client;
     const dir = mkdtempSync(join(tmpdir(), "grpcperf-testsvc-"));

@@ -5,6 +5,7 @@ import { createGzip } from "node:zlib";
 import { ECHO_STREAM_PATH, EchoMethod } from "../../src/api/echo.ts";
 import { ErrorCode } from "../../src/h2/errors.ts";
 import { encodeFrame, Flag, FrameType, Setting, writeFrameHeader } from "../../src/h2/frame.ts";
+import { roundTwoAttacks } from "./attacks-round-two.ts";
 import { AttackPeer, echoRequestBytes, grpcMessage, requestBlock, type SendOutcome } from "./h2-attacker.ts";
 
 export interface AttackOutcome {
@@ -32,6 +33,8 @@ export interface Attack {
   readonly name: string;
   readonly what: string;
   readonly target: Target;
+  /** Extra `serve` flags (--engine grpc-js for the other engine's variant). */
+  readonly serverArgs?: readonly string[];
   /** Work done before the server starts (the bomb is compressed then, not while the server is watched). */
   prepare?(): Promise<void>;
   run(port: number, deadline: number): Promise<AttackOutcome>;
@@ -275,5 +278,6 @@ export function allAttacks(): Attack[] {
       encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, u32(1)),
     ),
     controlFlood("ping-flood", "PING frames (no ACK flag)", encodeFrame(FrameType.PING, 0, 0, ping)),
+    ...roundTwoAttacks(),
   ];
 }

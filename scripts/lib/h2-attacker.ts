@@ -323,6 +323,27 @@ export class AttackPeer {
     return this.until(() => this.acked.has(seq), deadline);
   }
 
+  /** What the server's windows let us send on stream `id` now. */
+  windowFor(id: number): number {
+    return Math.min(this.connWindow, this.streamWindows.get(id) ?? 0);
+  }
+
+  /** `n` bytes of DATA are about to go on stream `id`: they come off both windows. */
+  spend(id: number, n: number): void {
+    this.connWindow -= n;
+    this.streamWindows.set(id, (this.streamWindows.get(id) ?? 0) - n);
+    this.dataBytes += n;
+  }
+
+  /** Stops reading what the server sends (a peer that never reads); resume() takes it all in again. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** The server closed the connection (rather than we, at the end of the attack). */
   get closedByServer(): boolean {
     return this.closedAfterFrames !== undefined;

@@ -79,10 +79,28 @@ export async function prepareCall(
   if (dataText !== undefined && hasPlaceholders(dataText)) {
     const t = compileTemplate(dataText);
     if (!t.ok) return bad(`-d: ${t.error}`);
-    const sample = encodeJson(method.requestType, t.template.render({ requestNumber: 0 }));
-    if (!sample.ok) return bad(`-d: ${sample.error}`);
+    const rendered = t.template.render({ requestNumber: 0, workerId: 0 });
+    // An array template is ghz's -d '[…]' with placeholders: request k is element k mod length.
+    for (const [i, v] of (Array.isArray(rendered) ? rendered : [rendered]).entries()) {
+      const sample = encodeJson(method.requestType, v);
+      if (!sample.ok)
+        return bad(`-d${Array.isArray(rendered) ? ` request ${i + 1} of the array` : ""}: ${sample.error}`);
+    }
+    if (Array.isArray(rendered) && rendered.length === 0) return bad("-d: the array holds no request");
     const template = { text: dataText, schema: root.toJSON(), requestType: method.requestType.fullName };
     return { ok: true, call: { ...base, bodies: [], template } };
+  }
+  // ghz's -d '[…]': the array's requests, in turn.
+  const array = dataText === undefined ? undefined : requestArray(dataText);
+  if (array !== undefined) {
+    const bodies: Uint8Array[] = [];
+    for (let i = 0; i < array.length; i++) {
+      const r = encodeJson(method.requestType, array[i]);
+      if (!r.ok) return bad(`-d request ${i + 1} of the array: ${r.error}`);
+      bodies.push(r.bytes);
+    }
+    if (bodies.length === 0) return bad("-d: the array holds no request");
+    return { ok: true, call: { ...base, bodies } };
   }
   const one = encodeOne(method, dataText ?? "{}");
   return one.ok ? { ok: true, call: { ...base, bodies: [one.bytes] } } : one;
@@ -133,32 +151,71 @@ async function findMethod(opts: BenchOptions, target: CallTarget) {
   }
 }
 
+/** -d's text when it is one JSON array (a request message is an object, so an array can only be a list). */
+function requestArray(text: string): unknown[] | undefined {
+  if (!text.trimStart().startsWith("[")) return undefined;
+  const seq = parseJsonSequence(text);
+  return seq.ok && seq.values.length === 1 && Array.isArray(seq.values[0]) ? seq.values[0] : undefined;
+}
+
 function encodeOne(method: MethodInfo, text: string): { ok: true; bytes: Uint8Array } | Bad {
   const seq = parseJsonSequence(text);
   if (!seq.ok) return bad(`-d: ${seq.error}`);
   if (seq.values.length !== 1) {
-    return bad(`-d: expected one JSON request, got ${seq.values.length} (several go in --data-file, one a line)`);
+    return bad(
+      `-d: expected one JSON request or a JSON array of them, got ${seq.values.length} values (or give them in --data-file)`,
+    );
   }
   const r = encodeJson(method.requestType, seq.values[0]);
   return r.ok ? r : bad(`-d: ${r.error}`);
 }
 
+const DATA_FILE_FORMATS = "NDJSON (one request a line), a JSON array of requests, or JSON objects one after another";
+
+/**
+ * --data-file's requests: NDJSON (each line one JSON request; errors name the line), a JSON array, or JSON
+ * documents one after another (pretty-printed), as ghz's -D takes a file of either shape.
+ */
 function encodeLines(method: MethodInfo, text: string): { ok: true; bodies: Uint8Array[] } | Bad {
-  const bodies: Uint8Array[] = [];
+  const encodeAll = (values: readonly unknown[], what: (i: number) => string) => {
+    const bodies: Uint8Array[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const r = encodeJson(method.requestType, values[i]);
+      if (!r.ok) return bad(`--data-file ${what(i)}: ${r.error}`);
+      bodies.push(r.bytes);
+    }
+    if (bodies.length === 0) return bad(`--data-file: no requests in the file (expected ${DATA_FILE_FORMATS})`);
+    return { ok: true as const, bodies };
+  };
+  if (text.trimStart().startsWith("[")) {
+    let array: unknown;
+    try {
+      array = JSON.parse(text);
+    } catch (e) {
+      return bad(
+        `--data-file: not a JSON array (${e instanceof Error ? e.message : String(e)}); expected ${DATA_FILE_FORMATS}`,
+      );
+    }
+    if (!Array.isArray(array)) return bad(`--data-file: expected ${DATA_FILE_FORMATS}`);
+    return encodeAll(array, (i) => `request ${i + 1} of the array`);
+  }
   const lines = text.split("\n");
+  const values: unknown[] = [];
+  const lineOf: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === "") continue;
-    let json: unknown;
     try {
-      json = JSON.parse(line);
+      values.push(JSON.parse(line));
+      lineOf.push(i + 1);
     } catch (e) {
-      return bad(`--data-file line ${i + 1}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+      // Not one request a line: JSON documents one after another (pretty-printed) are the other shape.
+      const seq = parseJsonSequence(text);
+      if (seq.ok) return encodeAll(seq.values, (k) => `request ${k + 1}`);
+      return bad(
+        `--data-file line ${i + 1}: not JSON (${e instanceof Error ? e.message : String(e)}); expected ${DATA_FILE_FORMATS}`,
+      );
     }
-    const r = encodeJson(method.requestType, json);
-    if (!r.ok) return bad(`--data-file line ${i + 1}: ${r.error}`);
-    bodies.push(r.bytes);
   }
-  if (bodies.length === 0) return bad("--data-file: no requests in the file (every line is blank)");
-  return { ok: true, bodies };
+  return encodeAll(values, (k) => `line ${lineOf[k]}`);
 }

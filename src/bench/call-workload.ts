@@ -36,7 +36,7 @@ export function reviveType(t: CallTemplate): protobuf.Type {
 /** Bodies arrive structured-cloned as Uint8Array; a Buffer view over the same bytes, no copy. */
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-export function buildCallWorkload(spec: CallSpec, nextNumber: NextNumber): Workload {
+export function buildCallWorkload(spec: CallSpec, nextNumber: NextNumber, workerId = 0): Workload {
   const bodies = spec.bodies.map(asBuffer);
   if (spec.template === undefined) return { service: spec.label, path: spec.path, bodies };
   const type = reviveType(spec.template);
@@ -50,7 +50,9 @@ export function buildCallWorkload(spec: CallSpec, nextNumber: NextNumber): Workl
     bodies,
     make() {
       const requestNumber = nextNumber();
-      const r = encodeJson(type, template.render({ requestNumber }));
+      const value = template.render({ requestNumber, workerId });
+      // ghz's -d '[…]' with placeholders: request k is element k mod length.
+      const r = encodeJson(type, Array.isArray(value) ? value[requestNumber % value.length] : value);
       if (!r.ok) throw new Error(`-d template, request ${requestNumber}: ${r.error}`);
       return asBuffer(r.bytes);
     },

@@ -32,6 +32,7 @@ export function openLoadConnection(
     authority: authorityOf(address),
     userAgent: `grpcperf-bench/${VERSION}`,
     secure: secure !== undefined,
+    handshakeTimeoutMs: connectTimeoutMs,
     connect: async () => {
       try {
         const socket = await dial();

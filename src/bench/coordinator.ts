@@ -1,6 +1,7 @@
 // The main thread's side of a run: one Worker per load thread, all started at the same instant, their
 // progress merged for the live line and their results gathered at the end. It sends no calls itself.
 
+import { connectBoundOf } from "../client/channel.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import { merge } from "./histogram.ts";
@@ -154,6 +155,7 @@ export function startRun(
           serverBusyUs: opts.serverBusyUs,
         },
         timeoutMs: opts.timeoutMs,
+        connectTimeoutMs: opts.connectTimeoutMs ?? connectBoundOf(opts.timeoutMs),
         tls: opts.tls,
         // A shard keeps the whole run's schedule and sends its share of it (schedule.ts).
         rate: opts.shard ? opts.shard.whole.rate : opts.rate,

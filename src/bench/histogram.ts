@@ -36,6 +36,8 @@ export interface LatencySummary {
   readonly stddev: number;
   readonly p50: number;
   readonly p90: number;
+  /** k6's and ghz's headline figure; absent in reports saved before it was added. */
+  readonly p95?: number;
   readonly p99: number;
   readonly p999: number;
   readonly p9999: number;
@@ -54,6 +56,7 @@ export function summarize(h: Histogram): LatencySummary | null {
     stddev: round1(h.stdDeviation),
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
+    p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
     p999: h.getValueAtPercentile(99.9),
     p9999: h.getValueAtPercentile(99.99),

@@ -26,6 +26,8 @@ export interface ThreadConfig {
   readonly connections: readonly ConnectionPlan[];
   readonly workload: WorkloadSpec;
   readonly timeoutMs: number;
+  /** Connection set-up bound: TCP/TLS connect and the server's SETTINGS (--connect-timeout, else --timeout). */
+  readonly connectTimeoutMs?: number;
   readonly tls: ClientTls | undefined;
   readonly rate: number | undefined;
   /** --stages: the measured phase's target rate (rate is then their mean). */

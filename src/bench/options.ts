@@ -46,6 +46,7 @@ export const DEFAULT_CLIENT: ClientKind = "lean";
 /** Flags as citty hands them over: strings, or undefined when not given. */
 export interface BenchFlags extends FindMaxFlags {
   server?: string;
+  "connect-timeout"?: string;
   connections?: string;
   concurrency?: string;
   threads?: string;
@@ -141,8 +142,12 @@ export interface BenchOptions {
   readonly payloadSize: number;
   readonly algorithms: readonly string[];
   readonly timeoutMs: number;
+  /** --connect-timeout: bounds each connection's set-up; undefined: --timeout does. */
+  readonly connectTimeoutMs?: number;
   readonly preset: PresetName | undefined;
   readonly json: boolean;
+  /** -O html, csv or markdown: the report rendered as grpcperf report renders it (text and json: `json`). */
+  readonly format?: "html" | "csv" | "markdown";
   readonly output: string | undefined;
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
@@ -155,6 +160,11 @@ export interface BenchOptions {
   readonly metadata?: Metadata;
   /** `--html FILE`: also write the run as grpcperf report's self-contained HTML page. */
   readonly htmlOutput?: string;
+  /** --name and --tags: the run's label and free labels, copied into the report. */
+  readonly name?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** What option resolution changed from what was asked (fewer connections than --connections), for the report. */
+  readonly notes?: readonly string[];
   /** Streaming run (--service echo-stream): -n counts streams, each of `stream.messages` messages. */
   readonly stream?: StreamSettings;
   /** The streaming method when it is not EchoStream (set by --call for a streaming method). */
@@ -239,12 +249,17 @@ function size(raw: { value: string; source: string }): number {
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
 
-function reportFormat(flags: BenchFlags): "text" | "json" {
+const FORMATS = ["text", "json", "html", "csv", "markdown"] as const;
+export type ReportFormat = (typeof FORMATS)[number];
+
+function reportFormat(flags: BenchFlags): ReportFormat {
   const format = flags.format?.trim().toLowerCase();
   if (format === undefined) return flags.json === true ? "json" : "text";
-  if (format !== "text" && format !== "json") throw new OptionError(`--format: "${flags.format}" is not text or json`);
-  if (flags.json === true && format === "text") throw new OptionError("--json and --format text exclude each other");
-  return format;
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new OptionError(`--format: "${flags.format}" is not one of ${FORMATS.join(", ")}`);
+  if (flags.json === true && format !== "json")
+    throw new OptionError(`--json and --format ${format} exclude each other`);
+  return format as ReportFormat;
 }
 
 function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
@@ -285,7 +300,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
 
   const levels = concurrencyStagesOf(flags);
   const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
-  const connections = connRaw
+  const connectionsAsked = connRaw
     ? int(connRaw, 1)
     : levels
       ? Math.min(DEFAULT_CONNECTIONS, levels.peak)
@@ -303,16 +318,22 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     : concRaw
       ? int(concRaw, 1)
       : findMax
-        ? connections * SLOTS_PER_CONNECTION
-        : connections;
-  if (levels && concurrency < connections) {
+        ? connectionsAsked * SLOTS_PER_CONNECTION
+        : connectionsAsked;
+  // ghz's -c is workers over one connection: fewer calls in flight than connections is a fair ask, met with
+  // as many connections as calls in flight (each connection needs one), and said in the report.
+  // A schedule's peak below --connections stays an error: its low levels would leave connections idle anyway.
+  if (levels && concurrency < connectionsAsked) {
     throw new OptionError(
-      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connections}: every connection needs one (lower --connections)`,
+      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connectionsAsked}: every connection needs one (lower --connections)`,
     );
   }
-  if (concurrency < connections) {
-    throw new OptionError(
-      `concurrency ${concurrency} is below connections ${connections}: every connection needs a call in flight`,
+  const connections = Math.min(connectionsAsked, concurrency);
+  const notes: string[] = [];
+  if (connections < connectionsAsked) {
+    const asked = connRaw ? `${connRaw.source} ${connectionsAsked}` : `the default ${connectionsAsked} connections`;
+    notes.push(
+      `${concRaw?.source ?? "concurrency"} ${concurrency} is below ${asked}: ran ${connections} connection${connections === 1 ? "" : "s"}, one per call in flight`,
     );
   }
 
@@ -379,6 +400,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     server,
     connections,
     concurrency,
+    ...(notes.length > 0 ? { notes } : {}),
     threads,
     requests: staged || levels || findMax ? undefined : requests,
     durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : levels ? levels.lengthMs : durationFinal,
@@ -393,8 +415,14 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       : DEFAULT_PAYLOAD_SIZE,
     algorithms,
     timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : defaultTimeout(stream),
+    ...(flags["connect-timeout"]
+      ? { connectTimeoutMs: duration({ value: flags["connect-timeout"], source: "--connect-timeout" }) }
+      : {}),
     preset,
     json: reportFormat(flags) === "json",
+    ...(["html", "csv", "markdown"].includes(reportFormat(flags))
+      ? { format: reportFormat(flags) as "html" | "csv" | "markdown" }
+      : {}),
     output: flags.output,
     quiet: flags.quiet === true,
     client,

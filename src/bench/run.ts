@@ -1,7 +1,7 @@
 // `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code. The pieces
 // (prepareBench, runOnce, reportOfRun) are also the steps of a capacity search (find-max/).
-import { writeFileSync } from "node:fs";
 import { log } from "../log.ts";
+import { saveFallback, writeText } from "../sink.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
 import { prepareCall } from "./call-prepare.ts";
@@ -10,8 +10,10 @@ import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
+import { formatCsv } from "./report/csv.ts";
 import { formatHtml } from "./report/html.ts";
 import { formatJson } from "./report/json.ts";
+import { formatMarkdown } from "./report/markdown.ts";
 import { markedFailure, markedReport } from "./report/markers.ts";
 import { renderedOf } from "./report/rendered.ts";
 import { formatText } from "./report/text.ts";
@@ -52,6 +54,20 @@ export async function prepareBench(given: BenchOptions): Promise<PreparedBench> 
     return { ok: false, code: 2, error: `--stream-messages/--stream-rate: ${given.call.method} is a unary method` };
   }
   return { ok: true, opts: given, call: prepared.call };
+}
+
+/** A live run's label on its page: --name, else what it loaded (not the HTML file's name). */
+const runName = (r: BenchReport) => r.name ?? `bench ${r.options.server}`;
+
+/** -O html, csv or markdown: the run as `grpcperf report` renders a saved one. */
+function formatAs(format: "html" | "csv" | "markdown", report: BenchReport, name: string): string {
+  const named = renderedOf(report, name);
+  if (!named.ok) return formatJson(report);
+  return format === "html"
+    ? formatHtml([named.named])
+    : format === "csv"
+      ? formatCsv([named.named])
+      : formatMarkdown([named.named]);
 }
 
 /** SIGINT/SIGTERM as an AbortSignal, for as long as `body` runs. */
@@ -117,14 +133,34 @@ export function reportOfRun(
   });
 }
 
+/** One line for a run in which nothing succeeded: how many, and the statuses by name. */
+export function allFailedLine(r: BenchReport): string {
+  const rows = (r.streams?.errors ?? r.services.flatMap((s) => s.errors)).slice().sort((a, b) => b.count - a.count);
+  const first = rows[0];
+  const what = r.streams ? "stream" : "call";
+  const statuses = rows.map((e) => `${e.status} ×${e.count}`).join(", ");
+  return `every ${what} failed (${r.total.failed} of ${r.total.requests})${statuses === "" ? "" : `: ${statuses}`}${first === undefined ? "" : `, e.g. "${first.example}"`}`;
+}
+
 /** Something answered: a streaming run cut by -z may end with every stream cancelled yet many messages answered. */
 export const answered = (r: BenchReport): boolean =>
   r.total.ok > 0 || (r.streams !== undefined && r.streams.messages.received > 0);
 
 /**
+ * A report that could not be written where asked is not lost: its JSON goes to a fallback file, named on
+ * stderr. False when even that failed.
+ */
+export function keepReport(report: unknown, failed: readonly string[]): void {
+  const saved = saveFallback(`${JSON.stringify(report, null, 2)}\n`);
+  log.error(
+    `cannot write the report (${failed.join("; ")}); ${saved === undefined ? "no fallback file could be written either" : `the JSON report is saved in ${saved}`}`,
+  );
+}
+
+/**
  * Exit code 0: the run completed and at least one call succeeded. 1: the server could not be reached,
  * went away mid-run (the partial report is still printed), the run was interrupted, or every call failed
- * (streaming: no stream ok and no message answered).
+ * (streaming: no stream ok and no message answered), or the report could not be written (then saved aside).
  * 2: --call's input does not fit (unknown method, bad JSON or schema), before anything was sent.
  * 99: the run itself succeeded (0) but a --threshold failed; 1 wins over 99, as a failed run proves nothing.
  */
@@ -144,25 +180,28 @@ async function runBenchInner(given: BenchOptions, thresholds: readonly Threshold
   const built = reportOfRun(opts, outcome, clockOffsetMs);
   const verdicts = evaluate(thresholds, built);
   const report = verdicts.length > 0 ? { ...built, thresholds: verdicts } : built;
-  const text = opts.reportMarkers ? markedReport(report) : opts.json ? formatJson(report) : formatText(report);
-  if (opts.output) writeFileSync(opts.output, text);
-  else process.stdout.write(text);
-  let htmlFailed = false;
+  const text = opts.reportMarkers
+    ? markedReport(report)
+    : opts.json
+      ? formatJson(report)
+      : opts.format
+        ? formatAs(opts.format, report, runName(report))
+        : formatText(report);
+  const failed: string[] = [];
+  const written = writeText(opts.output, text);
+  if (written !== undefined) failed.push(`${opts.output ?? "stdout"}: ${written}`);
   if (opts.htmlOutput !== undefined) {
-    const named = renderedOf(report, opts.htmlOutput);
-    try {
-      if (!named.ok) throw new Error(named.error);
-      writeFileSync(opts.htmlOutput, formatHtml([named.named]));
-    } catch (err) {
-      log.error(`--html ${opts.htmlOutput}: ${err instanceof Error ? err.message : String(err)}`);
-      htmlFailed = true;
-    }
+    const named = renderedOf(report, runName(report));
+    const html = named.ok ? writeText(opts.htmlOutput, formatHtml([named.named])) : named.error;
+    if (html !== undefined) failed.push(`--html ${opts.htmlOutput}: ${html}`);
   }
+  if (failed.length > 0) keepReport(report, failed);
   if (report.aborted) log.error(`run ended early: ${report.aborted}`);
+  if (!answered(report)) log.error(allFailedLine(report));
   // The text report on stdout already carries the warnings; elsewhere, say them on stderr too.
   if (opts.json || opts.output) for (const w of report.loader.warnings) log.warn(w);
   // The verdicts are the point of a gated run: on stderr even with --quiet, one plain line each.
   for (const v of verdicts) process.stderr.write(`${verdictLine(v)}\n`);
-  if (report.aborted !== null || !answered(report) || htmlFailed) return { code: 1 };
+  if (report.aborted !== null || !answered(report) || failed.length > 0) return { code: 1 };
   return { code: verdicts.some((v) => !v.pass) ? THRESHOLD_FAILED : 0 };
 }

@@ -56,7 +56,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     lostReported = true;
   };
   const connections: LoadConnection[] = cfg.connections.map((plan) =>
-    openLoadConnection(cfg.server, plan, cfg.timeoutMs, onLost, cfg.client, cfg.tls),
+    openLoadConnection(cfg.server, plan, cfg.connectTimeoutMs ?? cfg.timeoutMs, onLost, cfg.client, cfg.tls),
   );
   const ready = await Promise.all(connections.map((c) => c.channel.ready()));
   const failed = ready.find((r) => !r.ok);
@@ -67,16 +67,18 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
 
   // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
   const shardOf = cfg.shard ?? { index: 0, count: 1 };
+  // This thread's number over every shard's threads: {{.WorkerID}}, and where it starts in --data-file.
+  const lane = shardOf.index * cfg.threads + cfg.thread;
   const workloads = buildWorkloads(
     cfg.workload,
     () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * shardOf.count + shardOf.index,
+    lane,
   );
   const open = cfg.rate !== undefined;
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
   const bodies = Math.max(...workloads.map((w) => w.bodies.length));
   // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
-  const lane = shardOf.index * cfg.threads + cfg.thread;
   const rotationStart = Math.floor((lane * bodies) / (cfg.threads * shardOf.count)) * workloads.length;
   const ctx: LoadContext = {
     connections,

@@ -147,7 +147,7 @@ export function buildReport(input: SummaryInput): BenchReport {
   const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
   const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
   const cpu = threads.map(threadCpu);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(o.notes ?? [])];
   for (const c of cpu) {
     if (c.saturated) {
       warnings.push(
@@ -191,6 +191,8 @@ export function buildReport(input: SummaryInput): BenchReport {
   return {
     schema: REPORT_SCHEMA_ID,
     tool: input.tool,
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.tags === undefined ? {} : { tags: o.tags }),
     started_at: input.startedAt.toISOString(),
     options: {
       server: formatAddress(o.server),

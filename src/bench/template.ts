@@ -11,6 +11,8 @@ import type { Result } from "../schema/result.ts";
 export interface CallContext {
   /** 0-based over the whole run, all threads. */
   readonly requestNumber: number;
+  /** The load thread making the call, numbered over every shard's threads (ghz's {{.WorkerID}}). */
+  readonly workerId?: number;
 }
 
 type Fill = (c: CallContext) => string;
@@ -52,7 +54,7 @@ function randomString(n: number): string {
 }
 
 const KNOWN =
-  ".RequestNumber, .TimestampUnix, .TimestampUnixMilli, .TimestampUnixNano, .Timestamp, .UUID, newUUID, randomInt MIN MAX, randomString N";
+  ".RequestNumber, .WorkerID, .TimestampUnix, .TimestampUnixMilli, .TimestampUnixNano, .Timestamp, .UUID, newUUID, randomInt MIN MAX, randomString N";
 
 /** One placeholder's words to the function that fills it; an error says what is known. */
 function placeholder(body: string): Result<{ fill: Fill }> {
@@ -68,6 +70,8 @@ function placeholder(body: string): Result<{ fill: Fill }> {
   switch (name) {
     case ".RequestNumber":
       return plain((c) => String(c.requestNumber));
+    case ".WorkerID":
+      return plain((c) => String(c.workerId ?? 0));
     case ".TimestampUnix":
       return plain(() => String(Math.floor(Date.now() / 1000)));
     case ".TimestampUnixMilli":

@@ -147,8 +147,9 @@ type Measure = { value: number } | { note: string };
 function latencyOf(s: Section, metric: LatencyMetric): Measure {
   const l = s.latency;
   if (l === null || l.count === 0) return { note: `no ${s.label} call completed` };
-  // p95 is not among the summary's figures; the histogram has it.
+  // p95 is in the summary since it was added; a report saved before has it in the histogram.
   if (metric === "p95") {
+    if (l.p95 !== undefined) return { value: l.p95 };
     return s.histogram === null ? { note: "no histogram" } : { value: decode(s.histogram).getValueAtPercentile(95) };
   }
   return { value: (l as unknown as Record<string, number>)[LATENCY_KEY[metric]] as number };

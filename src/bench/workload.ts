@@ -59,8 +59,8 @@ export function servicesOf(choice: ServiceChoice): ServiceName[] {
   return choice === "both" ? ["echo", "crypto"] : [choice];
 }
 
-export function buildWorkloads(spec: WorkloadSpec, nextNumber: NextNumber = () => 0): Workload[] {
-  if (spec.call !== undefined) return [buildCallWorkload(spec.call, nextNumber)];
+export function buildWorkloads(spec: WorkloadSpec, nextNumber: NextNumber = () => 0, workerId = 0): Workload[] {
+  if (spec.call !== undefined) return [buildCallWorkload(spec.call, nextNumber, workerId)];
   // Random rather than zero bytes, so a compressing or deduplicating path cannot flatter the figures.
   const payload = randomBytes(spec.payloadSize);
   return servicesOf(spec.service).map((service) =>

@@ -3,16 +3,20 @@ import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { CALIBRATE_RATES, CALIBRATE_SCHEMA_ID, calibrate, formatCalibration } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
-import { resolveOptions } from "../bench/options.ts";
+import { DEFAULT_CONNECTIONS, resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { checkScopes, parseThresholds } from "../bench/threshold.ts";
 import { servicesOf } from "../bench/workload.ts";
+import { log } from "../log.ts";
+import { Status } from "../rpc/status.ts";
 import { parseDuration } from "../units.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
-import { CLIENT_FOREIGN, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
+import { CLIENT_FOREIGN, peerProblem, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
+import { checkWritable } from "./output.ts";
 import { repeated } from "./repeated.ts";
+import { splitTarget } from "./target.ts";
 
 /** The closed loop's concurrency schedule: --concurrency-stages, or ghz's --concurrency-* flags (with -z). */
 const concurrencyScheduleArgs = {
@@ -36,6 +40,55 @@ const concurrencyScheduleArgs = {
     description: "--concurrency-schedule: stop changing the level after this long (then --concurrency-end)",
   },
 } as const;
+
+/** --tags: k=v, k=v,k2=v2, or ghz's JSON object of strings; undefined when none is given. */
+export function parseTags(values: readonly string[]): Record<string, string> | undefined {
+  if (values.length === 0) return undefined;
+  const tags: Record<string, string> = {};
+  for (const value of values) {
+    if (value.trim().startsWith("{")) {
+      let o: unknown;
+      try {
+        o = JSON.parse(value);
+      } catch {
+        throw new CliError(`--tags: ${JSON.stringify(value)} is not a JSON object (or give k=v)`, 2);
+      }
+      if (typeof o !== "object" || o === null || Array.isArray(o))
+        throw new CliError(`--tags: ${JSON.stringify(value)} is not a JSON object (or give k=v)`, 2);
+      for (const [k, v] of Object.entries(o)) tags[k] = String(v);
+      continue;
+    }
+    for (const pair of value.split(",")) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new CliError(`--tags: "${pair}" is not k=v`, 2);
+      tags[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    }
+  }
+  return tags;
+}
+
+/**
+ * ghz's short flags that mean something else here, said before any call (the run still goes as asked):
+ * -c above the default connections without --concurrency (ghz's workers: -c 50, -c 100), and -t above the
+ * CPU count (ghz's timeout in seconds). Smaller -c values load the same either way: one call in flight each.
+ */
+export function ghzHabits(rawArgs: readonly string[], cpuCount: number): string[] {
+  const warnings: string[] = [];
+  const concurrencyGiven = rawArgs.some((a) => a === "--concurrency" || a.startsWith("--concurrency="));
+  for (let i = 0; i < rawArgs.length; i++) {
+    const m = /^-([tc])(?:=?(.+))?$/.exec(rawArgs[i] as string);
+    if (!m) continue;
+    const value = m[2] ?? rawArgs[i + 1] ?? "";
+    if (m[1] === "t" && !(Number(value) > cpuCount)) continue;
+    if (m[1] === "c" && (concurrencyGiven || !(Number(value) > DEFAULT_CONNECTIONS))) continue;
+    warnings.push(
+      m[1] === "t"
+        ? `-t ${value} is ${value} load threads here (this machine has ${cpuCount} CPUs); ghz's -t (a timeout) is --timeout`
+        : `-c ${value} is ${value} HTTP/2 connections here; ghz's -c (workers, calls in flight) is --concurrency`,
+    );
+  }
+  return warnings;
+}
 
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
@@ -110,15 +163,23 @@ const bench = defineCommand({
       type: "string",
       description: "rsa-pkcs1, rsa-pss, ecdsa-p256, ecdsa-p384; comma-separated (default ecdsa-p256)",
     },
-    timeout: { type: "string", description: "deadline per call (default 10s)" },
+    timeout: { type: "string", description: "deadline per call, and bound of connecting (default 10s)" },
+    "connect-timeout": { type: "string", description: "bound of connecting: TCP, TLS, the server's SETTINGS" },
     preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
     json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
-    format: { type: "string", alias: "O", description: "text (default) or json (= --json)" },
+    format: {
+      type: "string",
+      alias: "O",
+      description: "text (default), json (= --json), html, csv (the time series) or markdown, as grpcperf report",
+    },
     output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
     quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
     client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
-    // Any unary method (see README "bench --call"); metadata also goes with echo and crypto.
-    call: { type: "string", description: "pkg.Service/Method (or pkg.Service.Method): load any unary method" },
+    // Any method, unary or streaming (see README "bench --call"); metadata also goes with echo and crypto.
+    call: {
+      type: "string",
+      description: "pkg.Service/Method (or pkg.Service.Method): load any method, unary or streaming",
+    },
     data: {
       type: "string",
       alias: "d",
@@ -134,6 +195,8 @@ const bench = defineCommand({
       alias: "m",
       description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
     },
+    name: { type: "string", description: "the run's label in the report, compare and the HTML page (ghz's --name)" },
+    tags: { type: "string", description: "labels of the run: k=v (repeatable, or k=v,k2=v2; ghz's JSON object too)" },
     html: {
       type: "string",
       description: "also write the run as one self-contained HTML page (grpcperf report --html)",
@@ -159,14 +222,21 @@ const bench = defineCommand({
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
     if (args.calibrate) return await runCalibrate(args);
+    // ghz's order: `bench … ADDR`; never loads another address than the one named.
+    const target = splitTarget(args.server, args._);
     const flags = {
       ...args,
+      server: target.server,
       protos: repeated(rawArgs, "proto"),
       importPaths: repeated(rawArgs, "import-path"),
       slos: repeated(rawArgs, "slo"),
     };
     const r = resolveOptions(flags, process.env, cpus().length);
     if (!r.ok) throw new CliError(r.error, 2);
+    for (const w of ghzHabits(rawArgs, cpus().length)) log.warn(w);
+    // Output places are tried before any call: a typo'd directory must not cost the run's results.
+    checkWritable(r.options.output, "-o");
+    checkWritable(args.html, "--html");
     // Bars are checked before any call is sent: a typo must not cost a whole run.
     const thresholds = parseThresholds(repeated(rawArgs, "threshold"));
     if (!thresholds.ok) throw new CliError(thresholds.error, 2);
@@ -178,6 +248,11 @@ const bench = defineCommand({
     const scopeProblem = checkScopes(thresholds.value, labels);
     if (scopeProblem !== undefined) throw new CliError(scopeProblem, 2);
     const findMax = r.options.findMax;
+    if (findMax && r.options.format !== undefined)
+      throw new CliError(
+        `--find-max: -O ${r.options.format} is not available (--html FILE writes the search's page)`,
+        2,
+      );
     if (findMax) {
       if (thresholds.value.length > 0) throw new CliError("--find-max takes its bars as --slo, not --threshold", 2);
       const sloProblem = checkScopes(findMax.slos, labels);
@@ -187,9 +262,24 @@ const bench = defineCommand({
       ...parseHeaders(repeated(rawArgs, "header", "H")),
       ...(args.metadata === undefined ? [] : parseMetadataJson(args.metadata)),
     ];
-    const options = { ...r.options, tls: tlsFromArgs(args, r.options.server), metadata, htmlOutput: args.html };
+    const tags = parseTags(repeated(rawArgs, "tags"));
+    const options = {
+      ...r.options,
+      tls: tlsFromArgs(args, r.options.server),
+      metadata,
+      htmlOutput: args.html,
+      ...(args.name === undefined || args.name === "" ? {} : { name: args.name }),
+      ...(tags === undefined ? {} : { tags }),
+    };
     const exit = findMax ? await runFindMax(options, findMax) : await runBench(options, thresholds.value);
-    if (exit.error) throw new CliError(exit.error, exit.code);
+    if (exit.error) {
+      // "frame of 3940676 bytes" is an HTTP/1 answer read as HTTP/2: ask the peer what it is.
+      const problem =
+        exit.code === 1
+          ? await peerProblem({ address: options.server, tls: options.tls !== undefined }, Status.UNAVAILABLE)
+          : undefined;
+      throw new CliError(problem === undefined ? exit.error : `${problem} (${exit.error})`, exit.code);
+    }
     process.exitCode = exit.code;
   },
 });
@@ -228,7 +318,10 @@ export default withHelp(bench, {
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [
     ["0", "the run completed and at least one call succeeded; --find-max: an answer was found"],
-    ["1", "server unreachable, gone mid-run or every call failed; interrupted (partial report)"],
+    [
+      "1",
+      "server unreachable, gone mid-run or every call failed; interrupted (partial report); the report could not be written (its JSON saved aside, named on stderr)",
+    ],
     USAGE_EXIT,
     [
       String(THRESHOLD_FAILED),
@@ -248,5 +341,15 @@ export default withHelp(bench, {
     "--rps": "use --rate/-r",
     "--max-duration": "use --duration/-z",
     "--cpus": "load threads are --threads/-t",
+    "--skipFirst": "use --warmup D: load before measuring, a length of time rather than a count of calls",
+    "--skip-first": "use --warmup D: load before measuring, a length of time rather than a count of calls",
+    "--stream-call-count": "use --stream-messages N (messages each stream sends)",
+    "--stream-interval": "use --stream-rate R (messages/s within each stream)",
+    "-e": "messages are sent uncompressed: grpcperf has no message compression",
+    "--enable-compression": "messages are sent uncompressed: grpcperf has no message compression",
+    "--count-errors": "failed calls are always counted, by status (Failed requests, error_rate, Errors by status)",
+    "--qps": "use --rate/-r (calls/s in total: an open loop)",
+    "--vus": "k6's virtual users are calls in flight here: --concurrency N (closed loop)",
+    "--iterations": "use --requests/-n",
   },
 });

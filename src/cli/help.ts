@@ -56,3 +56,44 @@ export function renderHelp(help: Help): string {
   ];
   return `${parts.join("\n\n")}\n`;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escape codes are what is measured around
+const ESCAPES = /\u001b\[[0-9;]*m/g;
+const visible = (s: string) => s.replace(ESCAPES, "").length;
+
+/** Words of `text` in lines of at most `width` visible characters (a longer word stands alone). */
+function fill(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/ +/)) {
+    if (line !== "" && visible(line) + 1 + visible(word) > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
+}
+
+/**
+ * Help text fitted to a terminal `columns` wide. A row of two columns (a flag and its meaning, citty's
+ * right-aligned usage or the tables above) that does not fit becomes the flag on its own line and the
+ * meaning below it, indented and wrapped; other long lines wrap under their own indent. Trailing padding goes.
+ */
+export function wrapHelp(text: string, columns: number | undefined): string {
+  if (columns === undefined || columns < 20) return text;
+  return text
+    .split("\n")
+    .flatMap((raw) => {
+      const line = raw.trimEnd();
+      if (visible(line) <= columns) return [line];
+      const row = /^(\s*)(\S.*?\S|\S)( {2,})(\S.*)$/.exec(line);
+      if (row) {
+        const [, , key, , meaning] = row as unknown as [string, string, string, string, string];
+        return [`  ${key}`, ...fill(meaning, columns - 6).map((l) => `      ${l}`)];
+      }
+      const indent = /^\s*/.exec(line)?.[0] ?? "";
+      return fill(line.trim(), columns - indent.length).map((l) => `${indent}${l}`);
+    })
+    .join("\n");
+}

@@ -28,6 +28,14 @@ export const limitArgs = {
     description: `concurrent calls per connection (default ${d.maxConcurrentStreams})`,
   },
   "max-connections": { type: "string", description: `open connections at once (default ${d.maxConnections})` },
+  "max-conn-request-bytes": {
+    type: "string",
+    description: "request bytes held for unfinished messages on one connection before it takes no more (default 64MiB)",
+  },
+  "max-request-bytes": {
+    type: "string",
+    description: "the same over all connections of the process (default 256MiB)",
+  },
   "handshake-timeout": {
     type: "string",
     description: `lean engine: close a connection that sends no HTTP/2 preface within (default ${ms(d.handshakeTimeoutMs)}; 0 = never)`,
@@ -71,6 +79,8 @@ export function limitsFromArgs(a: LimitFlags): Limits {
     maxConnections: int(a["max-connections"], "max-connections", d.maxConnections),
     handshakeTimeoutMs: dur(a["handshake-timeout"], "handshake-timeout", d.handshakeTimeoutMs),
     sendTimeoutMs: dur(a["send-timeout"], "send-timeout", d.sendTimeoutMs),
+    maxConnectionRequestBytes: size(a["max-conn-request-bytes"], "max-conn-request-bytes", d.maxConnectionRequestBytes),
+    maxRequestBytes: size(a["max-request-bytes"], "max-request-bytes", d.maxRequestBytes),
     keepaliveTimeMs: dur(a["keepalive-time"], "keepalive-time", d.keepaliveTimeMs),
     keepaliveTimeoutMs: dur(a["keepalive-timeout"], "keepalive-timeout", d.keepaliveTimeoutMs),
     keepaliveMinTimeMs: dur(a["keepalive-min-time"], "keepalive-min-time", d.keepaliveMinTimeMs),

@@ -56,7 +56,11 @@ export function flagProblem(
     } else if (t.startsWith("-") && t.length > 1 && !isNumber(t)) {
       // grpcurl's Go-style single-dash long flags (-plaintext, -insecure)
       const word = t.slice(1).split("=")[0] as string;
-      if (word.length > 1 && (long.has(word) || foreign[`--${word}`] !== undefined) && foreign[t] === undefined) {
+      const pointer = foreign[`--${word}`];
+      if (word.length > 1 && !long.has(word) && pointer !== undefined && foreign[t] === undefined) {
+        return `unknown flag ${t}: ${pointer}`;
+      }
+      if (word.length > 1 && long.has(word) && foreign[t] === undefined) {
         return `unknown flag ${t} (long flags take two dashes: --${word})`;
       }
       for (let j = 1; j < t.length; j++) {

@@ -17,6 +17,13 @@ export interface ChannelConfig {
   readonly client?: ClientKind;
 }
 
+/**
+ * The bound on setting a connection up (connect, TLS, the server's SETTINGS) that a per-call deadline implies
+ * when --connect-timeout is not given: the deadline, but at least 1 s, since a deadline of a few ms is there
+ * to measure the server's answers, not whether it can be reached.
+ */
+export const connectBoundOf = (timeoutMs: number): number => Math.max(timeoutMs, 1000);
+
 /** Opens one connection to the address: the transport's socket, with TLS on top when asked for. */
 export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): () => Promise<Duplex> {
   return tls
@@ -33,5 +40,6 @@ export function openChannel(address: Address, config: ChannelConfig = {}): RpcCh
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: `grpcperf/${VERSION}`,
+    handshakeTimeoutMs: config.connectTimeoutMs,
   });
 }

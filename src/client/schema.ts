@@ -59,8 +59,11 @@ export function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBi
         return new Promise((resolve) => waiting.push(resolve));
       },
       close() {
+        // Half-close only: the server ends the stream (grpc-go returns OK on EOF). A RST_STREAM after our
+        // END_STREAM left Bun's session waiting, on close, for a peer that keeps the connection (grpc-go),
+        // so every reflected call idled ~1 s before exiting. A server that never ends it is cut by the
+        // call's deadline, or by the channel's close.
         stream.end();
-        stream.cancel();
       },
     };
   };

@@ -33,6 +33,11 @@ export class InFlow {
     this.unacked += n;
   }
 
+  /** Whether due() would return an increment now. */
+  isDue(): boolean {
+    return this.unacked >= this.size / 2;
+  }
+
   /** The increment to send now, if half the window is waiting to be returned (and it counts as sent). */
   due(): number {
     if (this.unacked < this.size / 2) return 0;

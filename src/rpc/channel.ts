@@ -15,6 +15,8 @@ export interface ChannelOptions {
   readonly userAgent?: string;
   /** The connection is TLS (connect() did the handshake): sent as :scheme https. */
   readonly secure?: boolean;
+  /** How long a connected peer may take to send its SETTINGS (lean client); default 10 s. */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /** Custom metadata as name/value pairs, in order; a name may repeat. Names are lowercase; a `-bin` name's

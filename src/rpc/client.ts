@@ -102,6 +102,16 @@ export class Channel implements RpcChannel {
     session.on("close", () => {
       if (this.session === session) this.session = undefined;
     });
+    const waitMs = this.opts.handshakeTimeoutMs;
+    if (waitMs !== undefined) {
+      // A peer that accepts the connection but never speaks HTTP/2 is found here, within the set-up bound,
+      // not at each call's deadline.
+      const problem = await settingsWithin(session, waitMs);
+      if (problem !== undefined) {
+        session.destroy();
+        return problem;
+      }
+    }
     this.session = session;
     return session;
   }
@@ -248,4 +258,25 @@ export class Channel implements RpcChannel {
       });
     });
   }
+}
+
+/** Waits for the server's SETTINGS (RFC 9113 §3.4: its connection preface); an error if it does not come. */
+function settingsWithin(session: http2.ClientHttp2Session, waitMs: number): Promise<RpcError | undefined> {
+  return new Promise((resolve) => {
+    const done = (r: RpcError | undefined) => {
+      clearTimeout(timer);
+      session.off("remoteSettings", onSettings);
+      session.off("close", onClose);
+      resolve(r);
+    };
+    const onSettings = () => done(undefined);
+    const onClose = () =>
+      done(rpcError(Status.UNAVAILABLE, "the connection closed before the server's HTTP/2 SETTINGS"));
+    const timer = setTimeout(
+      () => done(rpcError(Status.UNAVAILABLE, `no HTTP/2 SETTINGS from the server within ${waitMs} ms`)),
+      waitMs,
+    );
+    session.once("remoteSettings", onSettings);
+    session.once("close", onClose);
+  });
 }

@@ -37,21 +37,40 @@ export function sentTooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${length} vs. ${max})`);
 }
 
+/** Told of every change in the bytes a FrameDecoder holds for an unfinished message (+ grown, − freed). */
+export type HeldBytes = (delta: number) => void;
+
+// A split message's buffer starts at this size (or its declared length, if smaller) and doubles towards
+// the declared length as bytes come: memory follows the bytes received (at most twice them, plus this),
+// never the length a peer declares, and a message is still copied O(1) times per byte (amortised).
+const FIRST_CAPACITY = 16 * 1024;
+const SMALL_COPY = 32;
+
 /**
  * Reassembles messages from DATA chunks: a message may be split across chunks, and one chunk may hold
- * several messages. Oversized messages are refused from their prefix, before their body is buffered;
- * a split message is gathered as views and joined once, when its last byte is in.
+ * several messages. Oversized messages are refused from their prefix, before their body is buffered.
+ * A message whole in one chunk is handed on as a view of it; a split one is copied, as it comes, into one
+ * buffer of its own (CVE-2026-84304 class: a view per DATA frame kept every frame's object, and with
+ * padding every frame's read buffer, alive until the message completed, then joined them in one go).
+ * Nothing the decoder keeps refers to a caller's buffer, so no read buffer outlives its read because of it.
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  // Length (prefix included) of the message being gathered, once its prefix is in; -1 before.
-  private need = -1;
+  // The 5-byte prefix of the message being gathered, as far as it came: bytes seen, flag, length.
+  private headFill = 0;
+  private flag = 0;
+  private length = 0;
+  // The body gathered so far (undefined before the prefix is whole), and how much of it is filled.
+  private body: Buffer | undefined = undefined;
+  private filled = 0;
 
-  /** decompress: for messages whose compressed flag is set; without it such a message is an error. */
+  /**
+   * decompress: for messages whose compressed flag is set; without it such a message is an error.
+   * held: told of the bytes kept for an unfinished message, for a server's request-byte budget.
+   */
   constructor(
     private readonly maxMessageBytes: number,
     private readonly decompress?: Decompress,
+    private readonly held?: HeldBytes,
   ) {}
 
   /** Feeds a chunk; appends the messages it completed to `out`, or returns an error that ends the stream. */
@@ -59,72 +78,152 @@ export class FrameDecoder {
     return this.read(chunk, 0, chunk.length, (m) => out.push(m));
   }
 
-  /** Feeds buf[start, end); calls `each` per complete message. An RpcError ends the call. */
+  /**
+   * Feeds buf[start, end); calls `each` per complete message. A message may be a view of `buf`: keep it
+   * past the call only if buf is yours to keep. An RpcError ends the call (and frees what was gathered).
+   */
   read(buf: Buffer, start: number, end: number, each: (message: Buffer) => void): RpcError | undefined {
-    let data = buf;
     let pos = start;
-    let stop = end;
-    if (this.pendingBytes > 0) {
-      // Views, not copies: every socket read comes in a buffer of its own, never reused.
-      this.pending.push(buf.subarray(start, end));
-      this.pendingBytes += end - start;
-      if (this.need < 0) {
-        if (this.pendingBytes < FRAME_HEADER_BYTES) return undefined;
-        const head = Buffer.concat(this.pending);
-        this.pending = [head];
-        const err = this.check(head, 0);
-        if (err) return err;
-        this.need = FRAME_HEADER_BYTES + head.readUInt32BE(1);
-      }
-      if (this.pendingBytes < this.need) return undefined;
-      data = Buffer.concat(this.pending, this.pendingBytes);
-      pos = 0;
-      stop = data.length;
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.need = -1;
-    }
-    while (stop - pos >= FRAME_HEADER_BYTES) {
-      const err = this.check(data, pos);
-      if (err) return err;
-      const next = pos + FRAME_HEADER_BYTES + data.readUInt32BE(pos + 1);
-      if (next > stop) {
-        this.need = next - pos;
-        break;
-      }
-      let message = data.subarray(pos + FRAME_HEADER_BYTES, next);
-      if (data[pos] === 1) {
-        try {
-          message = (this.decompress as Decompress)(message, this.maxMessageBytes);
-        } catch (e) {
-          if ((e as { code?: string }).code === OUTPUT_CAP_PASSED) return inflatedTooLarge(this.maxMessageBytes);
-          return rpcError(Status.INTERNAL, "could not decompress the message");
+    while (pos < end) {
+      if (this.headFill === 0) {
+        // Between messages: those whole in this chunk go on as views, with no copy.
+        if (end - pos < FRAME_HEADER_BYTES) {
+          pos = this.takeHead(buf, pos, end);
+          continue;
         }
-        if (message.length > this.maxMessageBytes) return tooLarge(message.length, this.maxMessageBytes);
+        const err = this.check(buf[pos] as number, buf.readUInt32BE(pos + 1));
+        if (err) return this.failed(err);
+        const next = pos + FRAME_HEADER_BYTES + buf.readUInt32BE(pos + 1);
+        if (next <= end) {
+          const out = this.deliver(buf[pos] as number, buf.subarray(pos + FRAME_HEADER_BYTES, next), each);
+          if (out) return this.failed(out);
+          pos = next;
+          continue;
+        }
+        this.flag = buf[pos] as number;
+        this.length = buf.readUInt32BE(pos + 1);
+        this.headFill = FRAME_HEADER_BYTES;
+        pos += FRAME_HEADER_BYTES;
+        this.begin();
+        continue;
       }
-      each(message);
-      pos = next;
-    }
-    if (pos < stop) {
-      this.pending = [data.subarray(pos, stop)];
-      this.pendingBytes = stop - pos;
+      if (this.headFill < FRAME_HEADER_BYTES) {
+        pos = this.takeHead(buf, pos, end);
+        if (this.headFill === FRAME_HEADER_BYTES) {
+          const err = this.check(this.flag, this.length);
+          if (err) return this.failed(err);
+          this.begin();
+          if (this.length === 0) {
+            const out = this.finish(each);
+            if (out) return this.failed(out);
+          }
+        }
+        continue;
+      }
+      const n = Math.min(end - pos, this.length - this.filled);
+      this.reserve(this.filled + n);
+      const body = this.body as Buffer;
+      if (n <= SMALL_COPY) {
+        // Tiny pieces (a byte a frame, say) are cheaper copied by hand than through a native call.
+        for (let i = 0; i < n; i++) body[this.filled + i] = buf[pos + i] as number;
+      } else {
+        buf.copy(body, this.filled, pos, pos + n);
+      }
+      this.filled += n;
+      pos += n;
+      if (this.filled === this.length) {
+        const out = this.finish(each);
+        if (out) return this.failed(out);
+      }
     }
     return undefined;
   }
 
-  /** The prefix at data[pos]: a bad flag or an oversized message is refused before its body is gathered. */
-  private check(data: Buffer, pos: number): RpcError | undefined {
-    const flag = data[pos] as number;
+  /** Bytes of an incomplete message still waiting for the rest (prefix included). */
+  get buffered(): number {
+    return this.headFill === 0 ? 0 : this.headFill + this.filled;
+  }
+
+  /** Frees what an unfinished message holds: the call ended without it. */
+  dispose(): void {
+    const capacity = this.body?.length ?? 0;
+    this.body = undefined;
+    this.headFill = 0;
+    this.filled = 0;
+    if (capacity > 0) this.held?.(-capacity);
+  }
+
+  /** Copies prefix bytes in, up to the whole prefix; returns where reading goes on. */
+  private takeHead(buf: Buffer, pos: number, end: number): number {
+    let p = pos;
+    while (p < end && this.headFill < FRAME_HEADER_BYTES) {
+      const b = buf[p++] as number;
+      if (this.headFill === 0) {
+        this.flag = b;
+        this.length = 0;
+      } else {
+        this.length = this.length * 256 + b;
+      }
+      this.headFill++;
+    }
+    return p;
+  }
+
+  private begin(): void {
+    this.filled = 0;
+    this.body = undefined;
+    if (this.length > 0) this.reserve(Math.min(this.length, FIRST_CAPACITY));
+  }
+
+  /** Room for `need` bytes: the buffer doubles, up to the declared length and no further. */
+  private reserve(need: number): void {
+    const body = this.body;
+    const capacity = body?.length ?? 0;
+    if (need <= capacity) return;
+    const grown = Math.min(this.length, Math.max(need, capacity * 2));
+    const next = Buffer.allocUnsafe(grown);
+    if (body !== undefined && this.filled > 0) body.copy(next, 0, 0, this.filled);
+    this.body = next;
+    this.held?.(grown - capacity);
+  }
+
+  /** The gathered message is whole: it leaves the decoder (and its bytes the budget) for `each`. */
+  private finish(each: (message: Buffer) => void): RpcError | undefined {
+    const body = this.body ?? Buffer.alloc(0);
+    const flag = this.flag;
+    this.body = undefined;
+    this.headFill = 0;
+    this.filled = 0;
+    if (body.length > 0) this.held?.(-body.length);
+    return this.deliver(flag, body, each);
+  }
+
+  private deliver(flag: number, raw: Buffer, each: (message: Buffer) => void): RpcError | undefined {
+    let message = raw;
+    if (flag === 1) {
+      try {
+        message = (this.decompress as Decompress)(message, this.maxMessageBytes);
+      } catch (e) {
+        if ((e as { code?: string }).code === OUTPUT_CAP_PASSED) return inflatedTooLarge(this.maxMessageBytes);
+        return rpcError(Status.INTERNAL, "could not decompress the message");
+      }
+      if (message.length > this.maxMessageBytes) return tooLarge(message.length, this.maxMessageBytes);
+    }
+    each(message);
+    return undefined;
+  }
+
+  private failed(err: RpcError): RpcError {
+    this.dispose();
+    return err;
+  }
+
+  /** A prefix: a bad flag or an oversized message is refused before its body is gathered. */
+  private check(flag: number, length: number): RpcError | undefined {
     if (flag > 1) return rpcError(Status.INTERNAL, `invalid message flag ${flag}`);
     if (flag === 1 && this.decompress === undefined) {
       return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
     }
-    const length = data.readUInt32BE(pos + 1);
     return length > this.maxMessageBytes ? tooLarge(length, this.maxMessageBytes) : undefined;
-  }
-
-  /** Bytes of an incomplete message still waiting for the rest. */
-  get buffered(): number {
-    return this.pendingBytes;
   }
 }

@@ -60,10 +60,16 @@ function message(t: protobuf.Type, indent: string): string {
   const inner = `${indent}  `;
   const lines: string[] = [];
   const oneofs = t.oneofsArray.filter((o) => !o.fieldsArray.every((f) => f.options?.proto3_optional));
-  const inOneof = new Set(oneofs.flatMap((o) => o.fieldsArray));
-  for (const f of t.fieldsArray) if (!inOneof.has(f)) lines.push(`${inner}${field(f)};`);
-  for (const o of oneofs) {
-    lines.push(`${inner}oneof ${o.name} {`, ...o.fieldsArray.map((f) => `${inner}  ${field(f)};`), `${inner}}`);
+  // A oneof is written where its first field stands, as protoc and grpcurl print it.
+  const oneofOf = new Map(oneofs.flatMap((o) => o.fieldsArray.map((f) => [f, o] as const)));
+  const written = new Set<protobuf.OneOf>();
+  for (const f of t.fieldsArray) {
+    const o = oneofOf.get(f);
+    if (o === undefined) lines.push(`${inner}${field(f)};`);
+    else if (!written.has(o)) {
+      written.add(o);
+      lines.push(`${inner}oneof ${o.name} {`, ...o.fieldsArray.map((g) => `${inner}  ${field(g)};`), `${inner}}`);
+    }
   }
   for (const n of t.nestedArray) {
     if (n instanceof protobuf.Type && !(n.options?.map_entry === true)) lines.push(message(n, inner));

@@ -1,8 +1,10 @@
-// `--proto FILE` (repeatable) with `--import-path DIR` (repeatable) into one protobufjs Root. Imports are
+// `--proto FILE` (repeatable) with `--import-path DIR` (repeatable) into one protobufjs Root. A relative
+// --proto FILE is looked up under each import path first, then as given, as protoc, grpcurl and ghz do
+// (`--proto shop/v1/inventory.proto --import-path protos`). Imports are
 // resolved like protoc does (each import path in order, the current directory when none is given), except
 // google/protobuf/*.proto which come from the binary (wkt.ts). Each file is parsed once: loading is linear.
 import { readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, normalize, relative, resolve } from "node:path";
 import protobuf from "protobufjs";
 import type { Result } from "./result.ts";
 import { wellKnown } from "./wkt.ts";
@@ -27,10 +29,17 @@ export function loadProtoFiles(
   const root = new protobuf.Root();
   const done = new Set<string>();
   // Queue of [name as imported, path on disk or undefined (search), who imported it].
-  const queue: Array<{ name: string; path?: string; from?: string }> = files.map((f) => ({
-    name: importName(f, paths),
-    path: f,
-  }));
+  const queue: Array<{ name: string; path?: string; from?: string }> = [];
+  for (const f of files) {
+    const places = commandLinePlaces(f, importPaths);
+    const at = places.find((p) => read(p) !== undefined);
+    if (at === undefined) {
+      const searched = places.map((p) => JSON.stringify(p)).join(", ");
+      return { ok: false, error: `${f}: cannot read the file (looked at ${searched})` };
+    }
+    const under = at !== f && !isAbsolute(f);
+    queue.push({ name: under ? normalize(f).split("\\").join("/") : importName(f, paths), path: at });
+  }
   // An index, not shift(): shifting is linear in the queue's length, which made many-file loads quadratic.
   for (let next = 0; next < queue.length; next++) {
     const item = queue[next] as { name: string; path?: string; from?: string };
@@ -76,6 +85,13 @@ function importName(file: string, paths: readonly string[]): string {
     if (!rel.startsWith("..") && !rel.startsWith("/")) return rel.split("\\").join("/");
   }
   return file;
+}
+
+/** Where a file named on the command line may be: under each import path (a relative name), then as given. */
+function commandLinePlaces(file: string, importPaths: readonly string[]): string[] {
+  if (isAbsolute(file)) return [file];
+  const under = importPaths.map((p) => join(p, file));
+  return [...new Set([...under, file])];
 }
 
 function readAt(path: string, read: ReadFile): { path: string; source: string } | undefined {

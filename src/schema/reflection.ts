@@ -3,6 +3,7 @@
 // caller opens (BidiStream below), so this module knows nothing of HTTP/2 or of which client is in use.
 import protobuf from "protobufjs";
 import "protobufjs/ext/descriptor/index.js";
+import { statusName } from "../rpc/status.ts";
 import type { Result } from "./result.ts";
 import { wellKnown } from "./wkt.ts";
 
@@ -160,7 +161,7 @@ async function ask(
   request: Record<string, string>,
 ): Promise<{ ok: true; res: ResMessage } | { ok: false; code: number; error: string }> {
   const reply = await stream.exchange(Req.encode(request).finish());
-  if (!reply.ok) return { ok: false, code: reply.code, error: `status ${reply.code}: ${reply.details}` };
+  if (!reply.ok) return { ok: false, code: reply.code, error: `${statusName(reply.code)}: ${reply.details}` };
   try {
     return { ok: true, res: Res.toObject(Res.decode(reply.message)) as ResMessage };
   } catch (e) {

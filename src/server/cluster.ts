@@ -13,6 +13,7 @@ import type { ServeConfig } from "./config.ts";
 import { startConfigured } from "./configured.ts";
 import { within } from "./drain.ts";
 import { newConnectionCount } from "./limits.ts";
+import { newRequestByteCount } from "./request-bytes.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 
 export interface ServeOptions extends ServeConfig {
@@ -188,6 +189,7 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
     const signing = { ...opts.signing, cryptoWorkers: cryptoShare(opts.signing.cryptoWorkers, opts.threads) };
     // One count for all threads: --max-connections is the process's limit, not each thread's.
     const connectionCount = newConnectionCount();
+    const requestByteCount = newRequestByteCount();
     for (let i = 1; i <= opts.threads; i++) threads.push(new ServerThread(i, (reason) => reportDeath(reason)));
     await Promise.all(
       threads.map((t) =>
@@ -199,6 +201,7 @@ async function serveOnThreads(opts: ServeOptions): Promise<Serving> {
           index: t.index,
           specs: shared.map((s) => s.specForThread()),
           connectionCount,
+          requestByteCount,
         }),
       ),
     );

@@ -17,7 +17,7 @@ export interface Configured {
 /** Starts the signers, then the server; a server that cannot start releases its signers. */
 export async function startConfigured(
   config: ServeConfig,
-  where: Pick<ServerOptions, "addresses" | "specs" | "connectionCount">,
+  where: Pick<ServerOptions, "addresses" | "specs" | "connectionCount" | "requestByteCount">,
 ): Promise<Configured> {
   const { keys, cryptoWorkers, cryptoQueue } = config.signing;
   const crypto = await cryptoFromKeys(keys, cryptoWorkers, { warn: (m) => log.warn(m), queue: cryptoQueue });

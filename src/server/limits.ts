@@ -4,6 +4,7 @@ import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
+import { DEFAULT_CONNECTION_REQUEST_BYTES, DEFAULT_PROCESS_REQUEST_BYTES } from "./request-bytes.ts";
 
 export interface Limits {
   /** Largest request message accepted, bytes (grpc-go and tonic default to 4 MiB). */
@@ -35,6 +36,13 @@ export interface Limits {
    * connection; 0 = never.
    */
   readonly sendTimeoutMs: number;
+  /**
+   * Request bytes held for unfinished messages on one connection before it withholds window and refuses
+   * new streams (./request-bytes.ts).
+   */
+  readonly maxConnectionRequestBytes: number;
+  /** The same over every connection of the process: past it, every connection does. */
+  readonly maxRequestBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -55,6 +63,8 @@ export const DEFAULT_LIMITS: Limits = {
   handshakeTimeoutMs: 120_000,
   // nginx's send_timeout: a client that takes nothing of what we queued for a minute is gone or hostile.
   sendTimeoutMs: 60_000,
+  maxConnectionRequestBytes: DEFAULT_CONNECTION_REQUEST_BYTES,
+  maxRequestBytes: DEFAULT_PROCESS_REQUEST_BYTES,
 };
 
 /** Pings that break the policy before the connection is closed (grpc-go allows 2, closes on the 3rd). */
@@ -82,6 +92,7 @@ export function describeLimits(l: Limits): string {
   return (
     `max message ${mib(l.maxReceiveMessageBytes)} in / ${mib(l.maxSendMessageBytes)} out, ` +
     `${l.maxConcurrentStreams} streams per connection, ${l.maxConnections} connections, ` +
+    `request bytes held ${mib(l.maxConnectionRequestBytes)} per connection / ${mib(l.maxRequestBytes)} in all, ` +
     `keepalive ${dur(l.keepaliveTimeMs)}/${dur(l.keepaliveTimeoutMs)} (min ${dur(l.keepaliveMinTimeMs)}` +
     `${l.keepalivePermitWithoutCalls ? ", without calls" : ""}), idle ${dur(l.maxConnectionIdleMs)}, ` +
     `age ${dur(l.maxConnectionAgeMs)}`

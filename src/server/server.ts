@@ -15,6 +15,7 @@ import type { ServiceDef } from "./handler.ts";
 import { HealthState, healthService } from "./health.ts";
 import { type ConnectionCount, ConnectionGate, DEFAULT_LIMITS, type Limits } from "./limits.ts";
 import { reflectionServices } from "./reflection.ts";
+import { type RequestByteCount, RequestBytes } from "./request-bytes.ts";
 import { serverCredentials } from "./tls.ts";
 
 /** A server's options: its ServerConfig (anything left out takes its default), what it serves, and where. */
@@ -36,6 +37,8 @@ export interface ServerOptions extends Partial<Omit<ServerConfig, "limits">> {
   /** The open-connection count shared with the other server threads (limits.maxConnections bounds them
    * together); a count of this server's own when absent. */
   readonly connectionCount?: ConnectionCount;
+  /** The request-byte count shared with the other server threads (limits.maxRequestBytes bounds them). */
+  readonly requestByteCount?: RequestByteCount;
 }
 
 /** Whether a connection may proceed: only a VSOCK peer can be refused, and only by CID. */
@@ -61,6 +64,8 @@ export interface RunningServer {
   readonly limits: Limits;
   /** open: on every thread sharing the count (ServerOptions.connectionCount); refused: by this server. */
   readonly connections: { readonly open: number; readonly refused: number };
+  /** Request bytes this server holds for unfinished messages (./request-bytes.ts). */
+  readonly requestBytes: { readonly held: number };
   /** Calls (HTTP/2 streams) open right now. */
   readonly inFlight: () => number;
   /** Closes the listeners (new connections are refused); established ones are untouched. Idempotent. */
@@ -99,10 +104,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const health = (opts.health ?? true) ? new HealthState(opts.services.map((s) => s.name)) : undefined;
   const services = withStandardServices(opts, health);
   if (opts.tls) serverCredentials(opts.tls); // a bad certificate is one error at start, whatever the engine
+  const requestBytes = new RequestBytes(
+    limits.maxConnectionRequestBytes,
+    limits.maxRequestBytes,
+    opts.requestByteCount,
+  );
   const engine =
     engineOf(opts) === "lean"
-      ? leanEngine(services, limits, opts.tls)
-      : grpcJsEngine(services, opts.services, limits, opts.tls, opts.fastPath !== false);
+      ? leanEngine(services, limits, opts.tls, requestBytes)
+      : grpcJsEngine(services, opts.services, limits, opts.tls, opts.fastPath !== false, requestBytes);
 
   const gate = new ConnectionGate(limits.maxConnections, opts.connectionCount);
   const listeners: Listener[] = [];
@@ -156,6 +166,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
       get refused() {
         return gate.refused;
+      },
+    },
+    requestBytes: {
+      get held() {
+        return requestBytes.held;
       },
     },
     inFlight: engine.inFlight,

@@ -3,6 +3,7 @@
 import type { ListenSpec } from "../transport/shared.ts";
 import type { ServeConfig } from "./config.ts";
 import type { ConnectionCount } from "./limits.ts";
+import type { RequestByteCount } from "./request-bytes.ts";
 
 /** One thread's serve config: its signing share, the sockets the main thread bound, the shared count. */
 export interface ServerThreadConfig extends ServeConfig {
@@ -11,6 +12,8 @@ export interface ServerThreadConfig extends ServeConfig {
   readonly specs: readonly ListenSpec[];
   /** Over a SharedArrayBuffer: the one open-connection count every thread takes its slots from. */
   readonly connectionCount: ConnectionCount;
+  /** Over a SharedArrayBuffer: request bytes held by every thread, which --max-request-bytes bounds. */
+  readonly requestByteCount: RequestByteCount;
 }
 
 /** Shutdown is two steps across threads: every thread stops accepting first, then they all drain, so no

@@ -33,7 +33,12 @@ async function start(config: ServerThreadConfig): Promise<void> {
   const serverConfig = { ...config.server, tls: asBuffers(config.server.tls) };
   const started = await startConfigured(
     { ...config, server: serverConfig },
-    { addresses: config.specs.map((s) => s.address), specs: config.specs, connectionCount: config.connectionCount },
+    {
+      addresses: config.specs.map((s) => s.address),
+      specs: config.specs,
+      connectionCount: config.connectionCount,
+      requestByteCount: config.requestByteCount,
+    },
   );
   server = started.server;
   executor = started.crypto.executor;

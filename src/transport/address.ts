@@ -1,4 +1,5 @@
 // One parser for every address form the product accepts. Pure: no sockets, no I/O.
+import { resolve as resolvePath } from "node:path";
 
 /** Where serve listens, and call and bench connect, when no address is given: gRPC's usual port. */
 export const DEFAULT_ADDRESS = "127.0.0.1:50051";
@@ -98,6 +99,9 @@ export function parseAddress(input: string, role: Role = "connect"): ParseResult
     if (!host.includes(":")) return bad(input, `"${host}" in brackets is not an IPv6 address`);
   } else {
     const colon = hostPort.lastIndexOf(":");
+    // A socket path without its scheme: say the spelling that works.
+    if (colon < 0 && /^(\/|\.\.?\/)|\.sock$/.test(hostPort))
+      return bad(input, `missing :port (a Unix socket? write unix://${resolvePath(hostPort)})`);
     if (colon < 0) return bad(input, "missing :port");
     host = hostPort.slice(0, colon);
     portText = hostPort.slice(colon + 1);

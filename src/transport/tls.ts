@@ -2,7 +2,6 @@
 // the same over TCP, Unix sockets and VSOCK. Certificate errors become one readable TransportError.
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
-import tls from "node:tls";
 import { TransportError } from "./errors.ts";
 
 export interface ClientTls {
@@ -17,7 +16,9 @@ export interface ClientTls {
   readonly insecure?: boolean;
 }
 
-export function wrapTls(socket: Duplex, cfg: ClientTls, timeoutMs = 10_000): Promise<Duplex> {
+export async function wrapTls(socket: Duplex, cfg: ClientTls, timeoutMs = 10_000): Promise<Duplex> {
+  // Loaded on the first TLS connection, not at every start of a plaintext `call` (docs/performance.md, "Start-up").
+  const tls = await import("node:tls");
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,

@@ -33,7 +33,7 @@ function stageOf(step: FindMaxStep, report: BenchReport, searchStartMs: number):
     failed: step.failed,
     errors: errorsOf(report),
     achieved_rps: step.achieved_rps,
-    latency_us: l === null ? null : { p50: l.p50, p90: l.p90, p99: l.p99, p99_9: l.p999, max: l.max },
+    latency_us: l === null ? null : { p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p99_9: l.p999, max: l.max },
     sent: step.sent,
     late_sends: step.late_sends,
     loader_utilization: step.loader_utilization,

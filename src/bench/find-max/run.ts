@@ -1,11 +1,12 @@
 // `bench --find-max`: runs the search's steps one after another, each a whole open-loop bench run at a
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
-import { writeFileSync } from "node:fs";
 import { log } from "../../log.ts";
+import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";
 import type { BenchReport } from "../report/types.ts";
 import {
   type BenchExit,
+  keepReport,
   prepareBench,
   reportOfRun,
   runOnce,
@@ -29,8 +30,9 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
   if (!prepared.ok) return { code: prepared.code, error: prepared.error };
   const { opts, call } = prepared;
   // Text on stdout is the report itself; with --json or -o, the steps still show as they finish, on stderr.
+  let stdoutError: string | undefined;
   const live = (line: string) => {
-    if (!opts.json && !opts.output) process.stdout.write(`${line}\n`);
+    if (!opts.json && !opts.output) stdoutError ??= writeFd(1, `${line}\n`);
     else if (!opts.quiet) process.stderr.write(`${line}\n`);
   };
   const header = headerLines(searchOf(settings, opts.warmupMs));
@@ -93,32 +95,31 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
     durationS: (performance.now() - t0) / 1000,
   });
   const answer = answerLines(result);
+  const failed: string[] = [];
+  const write = (path: string | undefined, text: string) => {
+    const e = writeText(path, text);
+    if (e !== undefined) failed.push(`${path ?? "stdout"}: ${e}`);
+  };
   if (opts.json) {
-    const text = `${JSON.stringify(result, null, 2)}\n`;
-    if (opts.output) writeFileSync(opts.output, text);
-    else process.stdout.write(text);
+    write(opts.output, `${JSON.stringify(result, null, 2)}\n`);
     if (!opts.quiet) for (const line of answer) process.stderr.write(`${line}\n`);
   } else {
     const stepLines = steps.map(stepLine);
-    if (opts.output) writeFileSync(opts.output, `${[...header, ...stepLines, ...answer].join("\n")}\n`);
+    if (opts.output) write(opts.output, `${[...header, ...stepLines, ...answer].join("\n")}\n`);
     for (const line of answer) live(line);
   }
-  let htmlFailed = false;
   if (opts.htmlOutput !== undefined) {
     const page = findMaxHtml(result, reports);
-    try {
-      if (!page.ok) throw new Error(page.error);
-      writeFileSync(opts.htmlOutput, page.html);
-    } catch (err) {
-      log.error(`--html ${opts.htmlOutput}: ${err instanceof Error ? err.message : String(err)}`);
-      htmlFailed = true;
-    }
+    if (page.ok) write(opts.htmlOutput, page.html);
+    else failed.push(`--html ${opts.htmlOutput}: ${page.error}`);
   }
+  if (stdoutError !== undefined) failed.push(`stdout: ${stdoutError}`);
+  if (failed.length > 0) keepReport(result, failed);
   if (aborted !== null) {
     if (steps.length === 0) return { code: 1, error: aborted };
     log.error(`search ended early: ${aborted}`);
     return { code: 1 };
   }
-  if (htmlFailed) return { code: 1 };
+  if (failed.length > 0) return { code: 1 };
   return { code: result.answer === null ? THRESHOLD_FAILED : 0 };
 }

@@ -36,6 +36,8 @@ export interface Comparison {
   readonly schema: typeof COMPARE_SCHEMA_ID;
   readonly runs: readonly {
     readonly file: string;
+    /** --name of the run, when it had one: the column's header instead of the file. */
+    readonly name?: string;
     readonly started_at: string;
     readonly mode: string;
     readonly duration_s: number;
@@ -74,7 +76,7 @@ function sectionRows(section: string | null, sections: readonly (Section | undef
         section,
         metric,
         "us",
-        sections.map((s) => (s?.latency ? s.latency[key] : null)),
+        sections.map((s) => (s?.latency ? (s.latency[key] ?? null) : null)),
       ),
     ),
   ];
@@ -167,6 +169,7 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
     schema: COMPARE_SCHEMA_ID,
     runs: named.map(({ file, report: r }) => ({
       file,
+      ...(r.name === undefined ? {} : { name: r.name }),
       started_at: r.started_at,
       mode: r.mode,
       duration_s: r.duration_s,
@@ -202,7 +205,7 @@ export function differenceLine(c: Comparison): string | undefined {
 
 /** The table: a column per run (its file), and after each later run its ratio to the first. */
 export function formatComparison(c: Comparison): string {
-  const header = ["", ...c.runs.flatMap((r, i) => (i === 0 ? [r.file] : [r.file, "vs 1st"]))];
+  const header = ["", ...c.runs.flatMap((r, i) => (i === 0 ? [r.name ?? r.file] : [r.name ?? r.file, "vs 1st"]))];
   const lines: string[][] = [header];
   const single = c.rows.every((r) => r.section === null || r.section === c.rows[0]?.section);
   if (single)

@@ -3,9 +3,10 @@
 // a blank line). A report without a time series says so in a `#` line.
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 
-// sent, late_sends (open loop) and loader_utilization came later: last, and empty where a report lacks them
+// sent, late_sends (open loop), loader_utilization and p95_us came later: last, and empty where a report lacks them
 export const CSV_HEADER =
-  "start_s,end_s,warmup,ok,failed,achieved_rps,target_rps,p50_us,p90_us,p99_us,p99_9_us,max_us,sent,late_sends,loader_utilization";
+  "start_s,end_s,warmup,ok,failed,achieved_rps,target_rps,p50_us,p90_us,p99_us,p99_9_us,max_us,sent,late_sends,loader_utilization" +
+  ",p95_us";
 
 const field = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
 
@@ -27,6 +28,7 @@ function row(p: TimelinePoint): string {
     field(p.sent),
     field(p.late_sends),
     field(p.loader_utilization),
+    field(l?.p95),
   ].join(",");
 }
 

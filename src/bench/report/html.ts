@@ -14,6 +14,8 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
 const DASHES = [undefined, "6 3", "2 3", "8 3 2 3"];
 export const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
 const baseName = (file: string) => file.split("/").pop() ?? file;
+/** A run's label: its --name, else its file's name. */
+const runName = (n: NamedRendered) => n.report.name ?? baseName(n.file);
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1140px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}
@@ -30,7 +32,7 @@ const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === 
 const lcell = (v: unknown) => cell(v, ' class="l"');
 
 function runLabel(n: NamedRendered, i: number): string {
-  return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(baseName(n.file))}`;
+  return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(runName(n))}`;
 }
 
 function summaryTable(runs: readonly NamedRendered[]): string {
@@ -48,7 +50,7 @@ function warnings(runs: readonly NamedRendered[]): string {
   const out: string[] = [];
   for (const n of runs) {
     const l = n.report.loader;
-    const name = esc(baseName(n.file));
+    const name = esc(runName(n));
     if (l.saturated && l.warnings.length === 0)
       out.push(
         `<div class="warning" data-warning="saturated">${name}: the loader was saturated: the figures may be the loader's limit, not the server's</div>`,
@@ -87,7 +89,7 @@ function spectrumChart(runs: readonly NamedRendered[]): string {
         hi = Math.max(hi, p.value);
       }
       series.push({
-        label: `${baseName(n.file)} · ${label}`,
+        label: `${runName(n)} · ${label}`,
         color: colorOf(i),
         dash: DASHES[j % DASHES.length],
         points: pts.map((p) => [p.x, safeLog(p.value)]),
@@ -130,7 +132,7 @@ function overTime(runs: readonly NamedRendered[]): string {
   const timed = runs.map((n, i) => [n, i] as const).filter(([n]) => n.timeline !== null);
   const notes = runs
     .filter((n) => n.timeline === null)
-    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(baseName(n.file))}: ${NO_TIMELINE}</p>`);
+    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
   if (timed.length === 0) return notes.join("");
   const points = timed.flatMap(([n]) => n.timeline?.points ?? []);
   const t1 = Math.max(...points.map((p) => p.end_s), 1);
@@ -144,7 +146,7 @@ function overTime(runs: readonly NamedRendered[]): string {
   let rpsHi = 1;
   for (const [n, i] of timed) {
     const pts = n.timeline?.points ?? [];
-    const name = baseName(n.file);
+    const name = runName(n);
     for (const [key, dash] of [
       ["p50", undefined],
       ["p99", "6 3"],
@@ -219,7 +221,7 @@ function errorsSection(runs: readonly NamedRendered[]): string {
     )
     .join("")}</table>`;
   const bars: Bar[] = rows.map(([i, section, e]) => ({
-    label: `${baseName((runs[i] as NamedRendered).file)} ${section} ${e.status}`,
+    label: `${runName(runs[i] as NamedRendered)} ${section} ${e.status}`,
     value: e.count,
     color: colorOf(i),
   }));
@@ -229,7 +231,7 @@ function errorsSection(runs: readonly NamedRendered[]): string {
 function connectionsSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.connections.map((c) => ({
-      label: `${baseName(n.file)} #${c.index} (${c.shard === undefined ? "" : `shard ${c.shard} `}thread ${c.thread})`,
+      label: `${runName(n)} #${c.index} (${c.shard === undefined ? "" : `shard ${c.shard} `}thread ${c.thread})`,
       value: c.calls,
       color: colorOf(i),
       text: `${c.calls}${c.connects > 1 ? `, ${c.connects} connects` : ""}${c.goaways > 0 ? `, ${c.goaways} GOAWAY` : ""}`,
@@ -242,7 +244,7 @@ function connectionsSection(runs: readonly NamedRendered[]): string {
 function loaderSection(runs: readonly NamedRendered[]): string {
   const bars: Bar[] = runs.flatMap((n, i) =>
     n.report.loader.threads.map((t) => ({
-      label: `${baseName(n.file)} ${t.shard === undefined ? "" : `shard ${t.shard} `}thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
+      label: `${runName(n)} ${t.shard === undefined ? "" : `shard ${t.shard} `}thread ${t.thread}${t.saturated ? " SATURATED" : ""}`,
       value: (t.utilization ?? 0) * 100,
       color: t.saturated ? "#d62728" : colorOf(i),
       text: t.utilization === null ? "unknown" : `${t.utilization} of a core (${t.cpu_s} CPU-s in ${t.wall_s} s)`,
@@ -300,11 +302,11 @@ function streamsSection(runs: readonly NamedRendered[]): string {
     ];
     const measures = STREAM_MEASURES.filter(([k]) => s[k] !== null).map(([k, label]) => {
       const l = s[k] as LatencySummary;
-      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
+      return `<tr>${lcell(label)}${[l.count, l.min, l.mean, l.p50, l.p90, l.p95 ?? null, l.p99, l.p999, l.p9999, l.max].map((v) => cell(v)).join("")}</tr>`;
     });
     out.push(
       `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="streams">${kv.map(([k, v]) => `<tr>${lcell(k)}${cell(v)}</tr>`).join("")}</table>`,
-      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
+      `<table data-table="stream-measures"><tr><th class="l">measure (µs)</th><th>n</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>p99.99</th><th>max</th></tr>${measures.join("")}</table>`,
     );
   });
   return out.length === 0
@@ -384,5 +386,5 @@ export function formatHtml(runs: readonly NamedRendered[], notes: readonly strin
     thresholdsSection(runs),
     `<h2>Options, machine, version</h2>${setupSection(runs)}`,
   ];
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>grpcperf report: ${esc(runs.map((n) => baseName(n.file)).join(", "))}</title><style>${STYLE}</style></head><body>${body.join("\n")}</body></html>\n`;
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>grpcperf report: ${esc(runs.map((n) => runName(n)).join(", "))}</title><style>${STYLE}</style></head><body>${body.join("\n")}</body></html>\n`;
 }

@@ -18,6 +18,7 @@ export interface Section {
 export const LATENCY_FIGURES = [
   ["p50", "p50"],
   ["p90", "p90"],
+  ["p95", "p95"],
   ["p99", "p99"],
   ["p99.9", "p999"],
   ["p99.99", "p9999"],

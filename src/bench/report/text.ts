@@ -15,6 +15,7 @@ function percentileLines(label: string, l: LatencySummary): string[] {
     `${label}:`,
     `  p50:    ${us(l.p50)}`,
     `  p90:    ${us(l.p90)}`,
+    ...(l.p95 === undefined ? [] : [`  p95:    ${us(l.p95)}`]),
     `  p99:    ${us(l.p99)}`,
     `  p99.9:  ${us(l.p999)}`,
     `  p99.99: ${us(l.p9999)}`,
@@ -85,7 +86,7 @@ function streamSection(s: StreamsReport, r: BenchReport): string[] {
     if (!l) continue;
     lines.push(
       `${label}: n=${l.count} min ${us(l.min)}, mean ${l.mean.toFixed(2)} μs, max ${us(l.max)}`,
-      `  p50 ${us(l.p50)}  p90 ${us(l.p90)}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}`,
+      `  p50 ${us(l.p50)}  p90 ${us(l.p90)}${l.p95 === undefined ? "" : `  p95 ${us(l.p95)}`}  p99 ${us(l.p99)}  p99.9 ${us(l.p999)}`,
     );
   }
   if (s.errors.length > 0) {

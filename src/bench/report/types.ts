@@ -100,6 +100,8 @@ export interface TimelinePoint {
   readonly latency_us: {
     readonly p50: number;
     readonly p90: number;
+    /** Absent in reports saved before it was added. */
+    readonly p95?: number;
     readonly p99: number;
     readonly p99_9: number;
     readonly max: number;
@@ -199,6 +201,10 @@ export interface BenchReport {
   /** REPORT_SCHEMA_ID when built; a saved report read back may be an older readable one. */
   readonly schema: ReportSchemaId;
   readonly tool: { readonly name: "grpcperf"; readonly version: string; readonly commit: string };
+  /** --name: the run's label in compare and on the page (ghz's --name). */
+  readonly name?: string;
+  /** --tags k=v: free labels of the run (ghz's --tags). */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly started_at: string;
   readonly options: {
     readonly server: string;

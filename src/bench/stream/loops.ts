@@ -39,7 +39,12 @@ function openStreams(phase: Phase) {
       return over;
     },
     start(ctx: StreamContext, conn: LoadConnection): Promise<void> {
-      if (over) return Promise.resolve();
+      // Only the open loop gets here after the end (the closed loop asks `over` first): a stream that was due
+      // within the phase but found the phase over is accounted as cancelled by the run, never lost.
+      if (over) {
+        if (phase.record) ctx.recorder.cancelled++;
+        return Promise.resolve();
+      }
       let handle: StreamHandle | undefined;
       const rec = phase.record ? ctx.recorder : undefined;
       const done = runStream(

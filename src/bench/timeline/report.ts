@@ -24,6 +24,7 @@ export function intervalLatency(h: ReturnType<typeof merge>): TimelinePoint["lat
   return {
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
+    p95: h.getValueAtPercentile(95),
     p99: h.getValueAtPercentile(99),
     p99_9: h.getValueAtPercentile(99.9),
     max: h.maxValue,

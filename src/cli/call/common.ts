@@ -1,13 +1,16 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
 import { readFileSync } from "node:fs";
-import { openChannel } from "../../client/channel.ts";
+import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
+import { peerHint, sniffPeer } from "../../client/sniff.ts";
 import type { RpcChannel } from "../../rpc/channel.ts";
-import { statusName } from "../../rpc/status.ts";
+import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
 import { type Help, USAGE_EXIT } from "../help.ts";
+import { out } from "../output.ts";
+import { splitTarget } from "../target.ts";
 
 /** TLS flags, shared by call and bench. Any of them turns TLS on. */
 export const tlsClientArgs = {
@@ -29,7 +32,7 @@ export const tlsClientArgs = {
 export function callHelp(ok: string, failed: string, foreign: Readonly<Record<string, string>> = {}): Help {
   return {
     env: [["SERVER_ADDR", "server address (--server)"]],
-    exits: [["0", ok], ["1", `${failed}, or the server could not be reached`], USAGE_EXIT],
+    exits: [["0", ok], ["1", `${failed}, the server could not be reached, or stdout could not be written`], USAGE_EXIT],
     foreign: { ...CLIENT_FOREIGN, ...foreign },
   };
 }
@@ -40,7 +43,19 @@ export const CLIENT_FOREIGN: Readonly<Record<string, string>> = {
   "-H": "metadata (-H) goes with calls of a method by name: grpcperf call pkg.Service/Method -H 'k: v'",
   "--skipTLS": "use --insecure",
   "--cname": "use --server-name",
-  "--authority": "use --server-name for the certificate name",
+  "--authority":
+    ":authority is the address's host:port; with TLS, --server-name sets the name the certificate must carry",
+  "--unix": "give the address as unix:///abs/path (or unix:rel/path)",
+  "--compression": "messages are sent uncompressed: grpcperf has no message compression",
+  "-i": "import paths are --import-path DIR (repeatable)",
+  "--import-paths": "use --import-path DIR (repeatable)",
+  "--emit-defaults": "responses are printed as the proto3 JSON mapping, which leaves out fields at their default",
+  "--format": "responses print as proto3 JSON; --json prints one JSON object per message and one with the status",
+  "--max-msg-sz": "messages up to 4 MiB are taken each way (gRPC's default); there is no flag to raise it",
+  "--allow-unknown-fields": "-d with an unknown field is refused, naming the nearest field: drop or rename it",
+  "--rpc-header": "-H 'name: value' goes with the call and with the reflection requests",
+  "--reflect-header": "-H 'name: value' goes with the call and with the reflection requests",
+  "--user-agent": "the user-agent is grpcperf/VERSION; it is not settable",
 };
 
 export const callArgs = {
@@ -49,7 +64,11 @@ export const callArgs = {
     alias: "s",
     description: `server address (env SERVER_ADDR, default ${DEFAULT_ADDRESS})`,
   },
-  timeout: { type: "string", description: "deadline per call (default 10s)" },
+  timeout: { type: "string", description: "deadline per call, and bound of connecting (default 10s)" },
+  "connect-timeout": {
+    type: "string",
+    description: "bound of connecting (TCP, TLS), as grpcurl's (default --timeout)",
+  },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
   ...tlsClientArgs,
   ...logLevelArg,
@@ -90,26 +109,58 @@ export interface CallSetup {
   readonly address: Address;
   readonly channel: RpcChannel;
   readonly timeoutMs: number;
+  readonly tls: boolean;
+}
+
+/** Codes a peer that is not a gRPC server (or is reached without/with TLS by mistake) ends calls with. */
+const OPAQUE: ReadonlySet<number> = new Set([Status.UNAVAILABLE, Status.INTERNAL, Status.UNKNOWN, Status.CANCELLED]);
+
+/**
+ * What the peer is, when a failure with `code` may come from talking to the wrong kind of peer: asked of
+ * the peer itself (client/sniff.ts) over TCP or a Unix socket; undefined when that explains nothing.
+ */
+export async function peerProblem(
+  setup: Pick<CallSetup, "address" | "tls">,
+  code: number,
+): Promise<string | undefined> {
+  if (!OPAQUE.has(code) || (setup.address.kind !== "tcp" && setup.address.kind !== "unix")) return undefined;
+  return peerHint(setup.address, await sniffPeer(setup.address), setup.tls);
+}
+
+/** After a failed call: the peer's kind on stderr, when it explains the failure. */
+export async function hintAfterFailure(setup: Pick<CallSetup, "address" | "tls">, code: number): Promise<void> {
+  const problem = await peerProblem(setup, code);
+  if (problem !== undefined) process.stderr.write(`grpcperf: ${problem}\n`);
 }
 
 /** Parses the shared flags and connects, so a dead server is one clear line before any call is timed. */
 export async function connectFromArgs(
   args: {
     server?: string;
+    /** Positional words: only an address is taken here (commands with their own words split them first). */
+    _?: string[];
     timeout?: string;
+    "connect-timeout"?: string;
     "log-level"?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
-  const address = addressArg(flagOrEnv(args.server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
+  const server = splitTarget(args.server, args._ ?? []).server;
+  const address = addressArg(flagOrEnv(server, process.env, "SERVER_ADDR") ?? DEFAULT_ADDRESS, "connect");
   const timeoutMs = args.timeout === undefined ? 10_000 : durationArg(args.timeout, "timeout");
+  const connectTimeoutMs =
+    args["connect-timeout"] === undefined
+      ? connectBoundOf(timeoutMs)
+      : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
-  const channel = openChannel(address, { connectTimeoutMs: timeoutMs, tls });
+  const channel = openChannel(address, { connectTimeoutMs, tls });
   const ready = await channel.ready();
   if (!ready.ok) {
-    throw new CliError(`cannot reach ${formatAddress(address)}: ${ready.error.details}`, 1);
+    const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
+    const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
+    throw new CliError(`cannot reach ${formatAddress(address)}: ${line}`, 1);
   }
-  return { address, channel, timeoutMs };
+  return { address, channel, timeoutMs, tls: tls !== undefined };
 }
 
 export function failureLine(code: number, details: string): string {
@@ -122,7 +173,7 @@ export function failureLine(code: number, details: string): string {
  */
 export async function callOrReport<T>(
   name: string,
-  channel: RpcChannel,
+  setup: CallSetup,
   json: boolean | undefined,
   call: () => Promise<Measured<T>>,
 ): Promise<{ value: T; us: number } | undefined> {
@@ -130,16 +181,17 @@ export async function callOrReport<T>(
   try {
     m = await call();
   } finally {
-    await channel.close();
+    await setup.channel.close();
   }
   const us = Math.round(m.rttMicros);
   if (m.result.ok) return { value: m.result.value, us };
   const { code, details } = m.result.error;
-  process.stdout.write(
+  out(
     json
       ? `${JSON.stringify({ ok: false, code, error: details, rtt_us: us })}\n`
       : `${name}: FAILED after ${us} µs: ${failureLine(code, details)}\n`,
   );
+  await hintAfterFailure(setup, code);
   process.exitCode = 1;
   return undefined;
 }

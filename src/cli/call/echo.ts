@@ -4,7 +4,8 @@ import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { intArg, microsArg, sizeArg } from "../args.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
+import { out } from "../output.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine, hintAfterFailure } from "./common.ts";
 
 /** The replaced client sent four greetings; so does this by default. */
 const DEFAULT_COUNT = 4;
@@ -68,10 +69,12 @@ const echoCommand = defineCommand({
       ...(args["server-delay"] ? { serverDelayUs: microsArg(args["server-delay"], "server-delay") } : {}),
       ...(args["server-busy"] ? { serverBusyUs: microsArg(args["server-busy"], "server-busy") } : {}),
     };
-    const { address, channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { address, channel, timeoutMs } = setup;
     const target = formatAddress(address);
     const text = size === undefined;
     let failures = 0;
+    let firstCode: number | undefined;
     try {
       for (let i = 1; i <= count; i++) {
         const payload =
@@ -80,11 +83,13 @@ const echoCommand = defineCommand({
             : Buffer.from(args.message ?? `Hello from grpcperf, message ${i} of ${count}`);
         const o = await echoOnce(channel, payload, i, timeoutMs, speed);
         if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
-        process.stdout.write(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
+        if (!o.result.ok) firstCode ??= o.result.error.code;
+        out(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
       }
     } finally {
       await channel.close();
     }
+    if (firstCode !== undefined) await hintAfterFailure(setup, firstCode);
     if (failures > 0) process.exitCode = 1;
   },
 });

@@ -2,7 +2,9 @@ import { defineCommand } from "citty";
 import { checkHealth } from "../../client/health.ts";
 import { formatAddress } from "../../transport/address.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
+import { out } from "../output.ts";
+import { splitTarget } from "../target.ts";
+import { callArgs, callHelp, connectFromArgs, failureLine, hintAfterFailure } from "./common.ts";
 
 // Like grpc_health_probe: exit 0 only when SERVING, so it works as a container health check.
 const healthCommand = defineCommand({
@@ -11,9 +13,12 @@ const healthCommand = defineCommand({
     ...callArgs,
     service: { type: "positional", required: false, description: 'service name (default "": the whole server)' },
   },
-  async run({ args }) {
+  async run({ args: given }) {
+    const split = splitTarget(given.server, given._, 1);
+    const args = { ...given, service: split.rest[0], server: split.server, _: [] };
     const service = args.service ?? "";
-    const { address, channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { address, channel, timeoutMs } = setup;
     try {
       const r = await checkHealth(channel, service, timeoutMs);
       const target = formatAddress(address);
@@ -22,12 +27,13 @@ const healthCommand = defineCommand({
         const o = r.ok
           ? { service, status: r.value }
           : { service, status: null, code: r.error.code, error: r.error.details };
-        process.stdout.write(`${JSON.stringify(o)}\n`);
+        out(`${JSON.stringify(o)}\n`);
       } else if (r.ok) {
-        process.stdout.write(`${label} at ${target}: ${r.value}\n`);
+        out(`${label} at ${target}: ${r.value}\n`);
       } else {
-        process.stdout.write(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
+        out(`${label} at ${target}: ${failureLine(r.error.code, r.error.details)}\n`);
       }
+      if (!r.ok) await hintAfterFailure(setup, r.error.code);
       if (!r.ok || r.value !== "SERVING") process.exitCode = 1;
     } finally {
       await channel.close();

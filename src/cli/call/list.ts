@@ -6,6 +6,8 @@ import { listServices } from "../../schema/lookup.ts";
 import { nearest } from "../../text/nearest.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
+import { splitTarget } from "../target.ts";
 import { callArgs, callHelp } from "./common.ts";
 import { fromSchema, schemaArgs } from "./schema-args.ts";
 
@@ -30,7 +32,9 @@ const listCommand = defineCommand({
     ...schemaArgs,
     ...callArgs,
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    const split = splitTarget(given.server, given._, 1);
+    const args = { ...given, service: split.rest[0], server: split.server, _: [] };
     const lines = await fromSchema(
       args,
       rawArgs,
@@ -50,7 +54,7 @@ const listCommand = defineCommand({
         return listing(r.root, args.service);
       },
     );
-    process.stdout.write(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
+    out(args.json ? `${JSON.stringify(lines)}\n` : lines.map((l) => `${l}\n`).join(""));
   },
 });
 

@@ -4,15 +4,17 @@ import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
 import { invoke } from "../../client/invoke.ts";
 import { fromFiles, loadFileSchema, resolveMethod } from "../../client/schema.ts";
-import type { Metadata, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
+import type { Metadata, StreamEnd } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
 import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { writeFd } from "../../sink.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
-import { callArgs, callHelp, connectFromArgs } from "./common.ts";
+import { splitTarget } from "../target.ts";
+import { type CallSetup, callArgs, callHelp, connectFromArgs, hintAfterFailure, peerProblem } from "./common.ts";
 import { headerFlags, readData, schemaArgs, schemaExit, schemaFlags } from "./schema-args.ts";
 
 const kindOf = (m: MethodInfo) =>
@@ -69,14 +71,18 @@ function detailsOf(end: StreamEnd, root: protobuf.Root): Json | undefined {
 }
 
 async function run(
-  channel: RpcChannel,
+  setup: CallSetup,
   method: MethodInfo,
   root: protobuf.Root,
   requests: Uint8Array[],
   opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
 ): Promise<number> {
-  const out = process.stdout;
   const err = process.stderr;
+  // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
+  let stdoutError: string | undefined;
+  const print = (text: string) => {
+    stdoutError ??= writeFd(1, text);
+  };
   if (opts.verbose) {
     err.write(`method ${method.path} (${kindOf(method)})\n`);
     if (opts.metadata.length > 0) err.write(`request metadata:\n${pairs(opts.metadata)}\n`);
@@ -84,7 +90,7 @@ async function run(
   let index = 0;
   let undecodable: string | undefined;
   const done = await invoke(
-    channel,
+    setup.channel,
     method.path,
     requests,
     { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
@@ -99,7 +105,7 @@ async function run(
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
         }
-        out.write(
+        print(
           opts.json
             ? `${JSON.stringify({ type: "message", index, elapsed_us: elapsedUs, message: r.json })}\n`
             : `${JSON.stringify(r.json, null, 2)}\n`,
@@ -124,7 +130,7 @@ async function run(
       trailers: asObject(end.trailers),
     };
     if (statusDetails !== undefined) o.status_details = statusDetails;
-    out.write(`${JSON.stringify(o)}\n`);
+    print(`${JSON.stringify(o)}\n`);
   } else {
     if (opts.verbose) {
       if (end.trailers.length > 0) err.write(`response trailers:\n${pairs(end.trailers)}\n`);
@@ -133,8 +139,10 @@ async function run(
     if (code !== Status.OK) {
       err.write(`${statusName(code)}: ${details}\n`);
       if (statusDetails !== undefined) err.write(`details: ${JSON.stringify(statusDetails, null, 2)}\n`);
+      await hintAfterFailure(setup, code);
     }
   }
+  if (stdoutError !== undefined) throw new CliError(`cannot write to stdout (${stdoutError})`, 1);
   return code === Status.OK ? 0 : 1;
 }
 
@@ -159,7 +167,12 @@ const methodCommand = defineCommand({
     ...callArgs,
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
   },
-  async run({ args, rawArgs }) {
+  async run({ args: given, rawArgs }) {
+    // grpcurl's order (call ADDR pkg.S/M) and ours (call pkg.S/M -s ADDR) both work; the address is never guessed.
+    const split = splitTarget(given.server, given._, 1);
+    const name = split.rest[0];
+    if (name === undefined) throw new CliError("give a method: pkg.Service/Method", 2);
+    const args = { ...given, method: name, server: split.server, _: [] };
     const metadata = headerFlags(rawArgs);
     const flags = schemaFlags(rawArgs, args);
     const data = args.data === undefined ? undefined : readData(args.data);
@@ -172,15 +185,21 @@ const methodCommand = defineCommand({
       if (!m.ok) throw new CliError(m.error, 2);
       early = { method: m.method, root: s.root, requests: encodeRequests(m.method, data) };
     }
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     try {
       let target = early;
       if (target === undefined) {
         const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
-        if (!r.ok) throw new CliError(r.error, schemaExit(r.error));
+        if (!r.ok) {
+          const problem = r.error.startsWith("server reflection failed")
+            ? await peerProblem(setup, Status.UNAVAILABLE)
+            : undefined;
+          throw new CliError(problem === undefined ? r.error : `${problem} (${r.error})`, schemaExit(r.error));
+        }
         target = { method: r.method, root: r.root, requests: encodeRequests(r.method, data) };
       }
-      process.exitCode = await run(channel, target.method, target.root, target.requests, {
+      process.exitCode = await run(setup, target.method, target.root, target.requests, {
         timeoutMs,
         metadata,
         json: args.json === true,

@@ -4,6 +4,7 @@ import { getPublicKey } from "../../client/crypto.ts";
 import { algorithmName } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { keyArgs, keySelection } from "./crypto-input.ts";
 
@@ -28,8 +29,9 @@ const pubkeyCommand = defineCommand({
   },
   async run({ args }) {
     const selection = keySelection(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
-    const done = await callOrReport("pubkey", channel, args.json, () => getPublicKey(channel, selection, timeoutMs));
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
+    const done = await callOrReport("pubkey", setup, args.json, () => getPublicKey(channel, selection, timeoutMs));
     if (!done) return;
     const { value: r, us } = done;
     const der = Buffer.from(r.spkiDer);
@@ -45,12 +47,12 @@ const pubkeyCommand = defineCommand({
         spki_der_hex: der.toString("hex"),
         rtt_us: us,
       };
-      process.stdout.write(`${JSON.stringify(json)}\n`);
+      out(`${JSON.stringify(json)}\n`);
     } else if (args.pem || args.der) {
       const files = [args.pem, args.der].filter(Boolean).join(", ");
-      process.stdout.write(`pubkey ${alg} key=${r.keyId} (${der.length} bytes DER) in ${us} µs → ${files}\n`);
+      out(`pubkey ${alg} key=${r.keyId} (${der.length} bytes DER) in ${us} µs → ${files}\n`);
     } else {
-      process.stdout.write(r.pem.endsWith("\n") ? r.pem : `${r.pem}\n`);
+      out(r.pem.endsWith("\n") ? r.pem : `${r.pem}\n`);
     }
   },
 });

@@ -5,11 +5,12 @@ import { readFileSync } from "node:fs";
 import type protobuf from "protobufjs";
 import { fromFiles, loadFileSchema, openReflection, type SchemaFlags } from "../../client/schema.ts";
 import type { Metadata } from "../../rpc/channel.ts";
+import { Status } from "../../rpc/status.ts";
 import type { ReflectionSession } from "../../schema/reflection.ts";
 import { applyLogLevel, CliError } from "../args.ts";
 import { parseHeaders } from "../metadata.ts";
 import { repeated } from "../repeated.ts";
-import { connectFromArgs } from "./common.ts";
+import { connectFromArgs, peerProblem } from "./common.ts";
 
 export const schemaArgs = {
   proto: { type: "string", description: "a .proto file defining the service (repeatable); else server reflection" },
@@ -68,10 +69,19 @@ export async function fromSchema<T>(
     if (!s.ok) throw new CliError(s.error, 2);
     return files(s.root);
   }
-  const { channel, timeoutMs } = await connectFromArgs(args);
+  const setup = await connectFromArgs(args);
+  const { channel, timeoutMs } = setup;
   try {
     const opened = await openReflection(channel, { timeoutMs, metadata });
-    if (!opened.ok) throw new CliError(opened.error, schemaExit(opened.error));
+    if (!opened.ok) {
+      const problem = opened.error.startsWith("server reflection failed")
+        ? await peerProblem(setup, Status.UNAVAILABLE)
+        : undefined;
+      throw new CliError(
+        problem === undefined ? opened.error : `${problem} (${opened.error})`,
+        schemaExit(opened.error),
+      );
+    }
     try {
       return await reflected(opened.session);
     } finally {

@@ -4,6 +4,7 @@ import { sign } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest } from "./crypto-input.ts";
 
@@ -26,9 +27,10 @@ const signCommand = defineCommand({
   async run({ args }) {
     const selection = keySelection(args);
     const input = messageOrDigest(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    const done = await callOrReport("sign", channel, args.json, () =>
+    const done = await callOrReport("sign", setup, args.json, () =>
       sign(channel, { ...selection, ...input, format }, timeoutMs),
     );
     if (!done) return;
@@ -50,7 +52,7 @@ const signCommand = defineCommand({
       bytes: sig.length,
       rtt_us: us,
     };
-    process.stdout.write(
+    out(
       args.json
         ? `${JSON.stringify(json)}\n`
         : `sign ${json.algorithm} key=${json.key_id} ${json.format ? `${json.format} ` : ""}${json.bytes} bytes in ${us} µs: ${json.signature_hex}\n`,

@@ -3,6 +3,7 @@ import { getPublicKey, type Measured, sign } from "../../client/crypto.ts";
 import { echoOnce } from "../../client/echo.ts";
 import { Algorithm, algorithmName } from "../../crypto/algorithms.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, connectFromArgs, failureLine } from "./common.ts";
 
 /** What the replaced client ran: four greetings, then the crypto calls its users relied on. */
@@ -34,7 +35,7 @@ const smokeCommand = defineCommand({
     const report = (s: Step) => {
       steps.push(s);
       const us = Math.round(s.rttMicros);
-      process.stdout.write(
+      out(
         args.json
           ? `${JSON.stringify({ step: s.name, ok: s.ok, rtt_us: us, detail: s.detail })}\n`
           : `${s.name.padEnd(16)} ${s.ok ? "ok    " : "FAILED"} ${String(us).padStart(7)} µs  ${s.detail}\n`,

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { verify } from "../../client/crypto.ts";
 import { algorithmName, SignatureFormat } from "../../crypto/algorithms.ts";
 import { withHelp } from "../help.ts";
+import { out } from "../output.ts";
 import { callArgs, callHelp, callOrReport, connectFromArgs } from "./common.ts";
 import { inputArgs, keyArgs, keySelection, messageOrDigest, readSignature } from "./crypto-input.ts";
 
@@ -21,15 +22,16 @@ const verifyCommand = defineCommand({
     const selection = keySelection(args);
     const input = messageOrDigest(args);
     const signature = readSignature(args);
-    const { channel, timeoutMs } = await connectFromArgs(args);
+    const setup = await connectFromArgs(args);
+    const { channel, timeoutMs } = setup;
     const format = args.raw ? SignatureFormat.SIGNATURE_FORMAT_RAW : SignatureFormat.SIGNATURE_FORMAT_UNSPECIFIED;
-    const done = await callOrReport("verify", channel, args.json, () =>
+    const done = await callOrReport("verify", setup, args.json, () =>
       verify(channel, { ...selection, ...input, signature, format }, timeoutMs),
     );
     if (!done) return;
     const { value: r, us } = done;
     const alg = algorithmName(r.algorithm);
-    process.stdout.write(
+    out(
       args.json
         ? `${JSON.stringify({ ok: true, valid: r.valid, algorithm: alg, key_id: r.keyId, rtt_us: us })}\n`
         : `verify ${alg} key=${r.keyId} in ${us} µs: ${r.valid ? "valid" : "INVALID"}\n`,

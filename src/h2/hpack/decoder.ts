@@ -32,21 +32,40 @@ export class HpackDecoder {
   }
 
   /**
+   * The decoded size (RFC 9113 §6.5.2: names, values and 32 per field) of the last block, counted up to
+   * the point where it passed the list cap; and whether it did.
+   */
+  listSize = 0;
+  oversized = false;
+
+  /**
    * Decodes one complete header block, block[start, end); an Error means the connection must end
    * (COMPRESSION_ERROR). Takes a range rather than a view so the caller need not slice the read buffer.
+   *
+   * maxListSize: every field counts towards it before it is emitted, an indexed reference to the table as
+   * much as a literal ("HTTP/2 Bomb", CVE-2026-49975 class: a few bytes that name a large table entry
+   * again and again). Past it nothing more is emitted and `oversized` is set; the rest of the block is
+   * still read, at a cost linear in its bytes, because the table must stay in step with the peer's
+   * (nghttp2 goes on inflating a block whose list it has refused, for the same reason).
    */
-  decode(block: Buffer, sink: HeaderSink, start = 0, end = block.length): Error | undefined {
+  decode(block: Buffer, sink: HeaderSink, start = 0, end = block.length, maxListSize = Infinity): Error | undefined {
     let pos = start;
     let fieldSeen = false;
+    let size = 0;
+    let emit = true;
+    this.oversized = false;
     while (pos < end) {
       const b = block[pos] as number;
       if (b > 0x80 && b < 0xff) {
         // Indexed field with a one-byte index: nearly every field of a gRPC response after the first.
         const entry = this.lookup(b & 0x7f);
         if (entry === undefined) return new Error(`header index ${b & 0x7f} out of range`);
-        sink(entry[0], entry[1]);
         fieldSeen = true;
         pos++;
+        if (!emit) continue;
+        size += entry[0].length + entry[1].length + ENTRY_OVERHEAD;
+        if (size > maxListSize) emit = false;
+        else sink(entry[0], entry[1]);
       } else if (b & 0x80) {
         // Indexed field.
         const r = readInt(block, pos, 7, end);
@@ -54,8 +73,11 @@ export class HpackDecoder {
         pos = r.next;
         const entry = this.lookup(r.value);
         if (entry === undefined) return new Error(`header index ${r.value} out of range`);
-        sink(entry[0], entry[1]);
         fieldSeen = true;
+        if (!emit) continue;
+        size += entry[0].length + entry[1].length + ENTRY_OVERHEAD;
+        if (size > maxListSize) emit = false;
+        else sink(entry[0], entry[1]);
       } else if ((b & 0xe0) === 0x20) {
         // Dynamic table size update: only allowed before the first field of a block.
         if (fieldSeen) return new Error("table size update after a header field");
@@ -88,10 +110,15 @@ export class HpackDecoder {
         if (v instanceof Error) return v;
         pos = v.next;
         if (indexing) this.add(name, v.value);
-        sink(name, v.value);
         fieldSeen = true;
+        if (!emit) continue;
+        size += name.length + v.value.length + ENTRY_OVERHEAD;
+        if (size > maxListSize) emit = false;
+        else sink(name, v.value);
       }
     }
+    this.listSize = size;
+    this.oversized = !emit;
     return undefined;
   }
 

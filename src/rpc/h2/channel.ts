@@ -135,11 +135,11 @@ export class LeanChannel implements RpcChannel {
     const conn = new ClientConnection(socket, this.events);
     this.stats.connects++;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const waitMs = this.opts.handshakeTimeoutMs ?? SETTINGS_TIMEOUT_MS;
     const timedOut = new Promise<RpcError>((resolve) => {
       timer = setTimeout(
-        () =>
-          resolve(rpcError(Status.UNAVAILABLE, `no HTTP/2 SETTINGS from the server within ${SETTINGS_TIMEOUT_MS} ms`)),
-        SETTINGS_TIMEOUT_MS,
+        () => resolve(rpcError(Status.UNAVAILABLE, `no HTTP/2 SETTINGS from the server within ${waitMs} ms`)),
+        waitMs,
       );
     });
     this.connecting = conn;

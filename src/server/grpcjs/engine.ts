@@ -7,6 +7,7 @@ import { CallTracker } from "../drain.ts";
 import type { Engine } from "../engine.ts";
 import type { ServiceDef, UnaryDirect } from "../handler.ts";
 import { DEFAULT_LIMITS, enforceKeepalivePolicy, grpcServerOptions, type Limits } from "../limits.ts";
+import type { RequestBytes } from "../request-bytes.ts";
 import { type ServerTls, serverCredentials } from "../tls.ts";
 import { installFastPath } from "./fastpath.ts";
 import { guardFrames } from "./frame-guard.ts";
@@ -40,6 +41,7 @@ export function grpcJsEngine(
   limits: Limits,
   tls: ServerTls | undefined,
   fastPath: boolean,
+  requestBytes: RequestBytes,
 ): Engine {
   const server = buildGrpcServer(services, limits);
   const credentials = tls ? serverCredentials(tls) : grpc.ServerCredentials.createInsecure();
@@ -57,7 +59,7 @@ export function grpcJsEngine(
     h2.on("stream", calls.track);
     h2.on("session", (session: http2.ServerHttp2Session) => enforceKeepalivePolicy(session, limits));
     // First of all, so a bad frame is refused before grpc-js (or the fast path) acts on it.
-    h2.prependListener("stream", guardFrames);
+    h2.prependListener("stream", guardFrames(requestBytes));
   } else {
     log.warn("keepalive enforcement, frame checks and call draining unavailable with this grpc-js version");
   }

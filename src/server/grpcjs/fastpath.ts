@@ -6,10 +6,17 @@ import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import { unixNanosLong } from "../../clock.ts";
-import { encodeFrame, FRAME_HEADER_BYTES, sentTooLarge } from "../../rpc/frame.ts";
-import { encodeGrpcMessage, type Result, Status } from "../../rpc/status.ts";
+import { encodeFrame, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
+import { encodeGrpcMessage, quoted, type Result, Status } from "../../rpc/status.ts";
 import { deadlineTimer, parseGrpcTimeout } from "../../rpc/timeout.ts";
-import { type CallContext, internalError, runUnary, type Settle, type UnaryDirect } from "../handler.ts";
+import {
+  type CallContext,
+  internalError,
+  runUnary,
+  type Settle,
+  type UnaryDirect,
+  unaryRequestProblem,
+} from "../handler.ts";
 
 export interface FastPathLimits {
   readonly maxReceiveMessageBytes: number;
@@ -72,8 +79,9 @@ function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
 class FastPathCall implements CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
-  private chunks: Buffer[] = [];
-  private bytes = 0;
+  private readonly reader: FrameDecoder;
+  private message: Buffer | undefined;
+  private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private done = false;
 
@@ -84,6 +92,7 @@ class FastPathCall implements CallContext, Settle {
     private readonly limits: FastPathLimits,
   ) {
     this.recvNanos = unixNanosLong();
+    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes);
   }
 
   get peer(): string {
@@ -101,7 +110,7 @@ class FastPathCall implements CallContext, Settle {
     if (timeoutHeader !== undefined) {
       const ms = parseGrpcTimeout(timeoutHeader);
       if (ms === undefined) {
-        this.fail(Status.INTERNAL, `malformed grpc-timeout "${timeoutHeader}"`);
+        this.fail(Status.INTERNAL, `malformed grpc-timeout "${quoted(timeoutHeader)}"`);
         return;
       }
       this.deadline = Date.now() + ms;
@@ -114,56 +123,30 @@ class FastPathCall implements CallContext, Settle {
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
-    this.chunks.push(chunk);
-    this.bytes += chunk.length;
-    if (this.bytes >= FRAME_HEADER_BYTES && this.chunks.length === 1) {
-      const declared = chunk.readUInt32BE(1);
-      if (declared > this.limits.maxReceiveMessageBytes) {
-        this.fail(
-          Status.RESOURCE_EXHAUSTED,
-          `received message larger than max (${declared} vs. ${this.limits.maxReceiveMessageBytes})`,
-        );
-      }
-    }
+    // Split messages are copied into one buffer as they come (../../rpc/frame.ts), not kept as a list of
+    // chunks: a message in tiny DATA frames costs its bytes, not an object per frame.
+    const err = this.reader.read(chunk, 0, chunk.length, (m) => {
+      this.message ??= m;
+      this.count++;
+    });
+    if (err) this.fail(err.code, err.details);
   }
 
   private onEnd(): void {
     if (this.done) return;
-    const buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bytes);
-    this.chunks = [];
-    if (buf.length < FRAME_HEADER_BYTES) {
-      this.fail(Status.INTERNAL, "request ended without a message");
-      return;
-    }
-    const flag = buf[0];
-    const length = buf.readUInt32BE(1);
-    if (flag !== 0) {
-      this.fail(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
-      return;
-    }
-    if (length > this.limits.maxReceiveMessageBytes) {
-      this.fail(
-        Status.RESOURCE_EXHAUSTED,
-        `received message larger than max (${length} vs. ${this.limits.maxReceiveMessageBytes})`,
-      );
-      return;
-    }
-    if (FRAME_HEADER_BYTES + length !== buf.length) {
-      this.fail(
-        Status.INTERNAL,
-        FRAME_HEADER_BYTES + length > buf.length
-          ? "request ended inside a message"
-          : "unary call with more than one message",
-      );
+    const problem = unaryRequestProblem(this.count, this.reader.buffered > 0);
+    if (problem !== undefined) {
+      this.fail(Status.INTERNAL, problem);
       return;
     }
     let request: unknown;
     try {
-      request = this.method.decode(buf.subarray(FRAME_HEADER_BYTES));
+      request = this.method.decode(this.message as Buffer);
     } catch {
       this.fail(Status.INTERNAL, "error deserializing request");
       return;
     }
+    this.message = undefined;
     runUnary(this.path, this.method.impl, request, this, this);
   }
 
@@ -199,6 +182,8 @@ class FastPathCall implements CallContext, Settle {
 
   private finish(): void {
     this.done = true;
+    this.message = undefined;
+    this.reader.dispose();
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

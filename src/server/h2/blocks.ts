@@ -1,7 +1,7 @@
 // The response header blocks, HPACK-encoded without a dynamic table (rpc/h2/hpack-encoder.ts), so the
 // ones every call sends are built once here and copied as they are.
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
-import { encodeGrpcMessage } from "../../rpc/status.ts";
+import { encodeGrpcMessage, Status } from "../../rpc/status.ts";
 import { ACCEPT_ENCODING } from "./encodings.ts";
 
 const GRPC = "application/grpc";
@@ -34,3 +34,11 @@ export function trailers(code: number, details: string): Buffer {
 export function trailersOnly(code: number, details: string, httpStatus = 200): Buffer {
   return encodeHeaderBlock([[":status", String(httpStatus)], ["content-type", GRPC], ...statusFields(code, details)]);
 }
+
+/** A request whose header list passed the cap: answered without a stream ever opening. */
+export const HEADERS_TOO_LARGE = trailersOnly(Status.RESOURCE_EXHAUSTED, "request headers too large");
+
+export const REQUEST_BYTES_DETAILS = "request bytes held for unfinished messages reached the server's budget";
+
+/** A call shed because the connection's request bytes reached their budget with its client stuck. */
+export const REQUEST_BYTES_EXHAUSTED = trailersOnly(Status.RESOURCE_EXHAUSTED, REQUEST_BYTES_DETAILS);

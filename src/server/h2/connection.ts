@@ -30,8 +30,9 @@ import { Writer } from "../../h2/writer.ts";
 import { FRAME_HEADER_BYTES } from "../../rpc/frame.ts";
 import { Status } from "../../rpc/status.ts";
 import { type Limits, MAX_PING_STRIKES, pingStrike } from "../limits.ts";
-import { trailersOnly } from "./blocks.ts";
-import { calm, FloodGuard } from "./flood.ts";
+import { ConnectionRequestBytes, type RequestBytes } from "../request-bytes.ts";
+import { HEADERS_TOO_LARGE, REQUEST_BYTES_DETAILS, REQUEST_BYTES_EXHAUSTED, trailers } from "./blocks.ts";
+import { calm, FloodGuard, Glitch } from "./flood.ts";
 import {
   conflictingContentLength,
   hasPseudo,
@@ -45,8 +46,13 @@ import {
 // request in one go, per connection enough for many streams at once. Returned when half is used.
 const STREAM_WINDOW = 1 << 20;
 const CONNECTION_WINDOW = 16 << 20;
-// Decoded request headers beyond this are refused (grpc-go allows 16 MiB; gRPC metadata is small).
+// Decoded request headers beyond this are refused (grpc-go allows 16 MiB; gRPC metadata is small), and
+// the HPACK decoder emits nothing past it (../../h2/hpack/decoder.ts).
 const MAX_HEADER_LIST = 64 * 1024;
+// Over the request-byte budget, the client is stuck once it has less connection window than one frame:
+// then the stream holding the most is answered RESOURCE_EXHAUSTED, so the rest can go on (Envoy's overload
+// action reset_high_memory_stream does the same).
+const STUCK_WINDOW = 16 * 1024;
 // A compressed header block this large is an attack (CONTINUATION flood), not a request.
 const MAX_HEADER_BLOCK = 256 * 1024;
 // Messages up to this size go into the output buffer whole; larger ones are queued and sent in frames.
@@ -67,8 +73,6 @@ export class RequestHead {
   contentType: string | undefined = undefined;
   timeout: string | undefined = undefined;
   encoding: string | undefined = undefined;
-  /** Decoded bytes, as SETTINGS_MAX_HEADER_LIST_SIZE counts them. */
-  size = 0;
   /** The block's validity so far (./request-headers.ts). */
   fields = NO_FIELDS;
   /** The content-length field, -1 when none came. */
@@ -127,6 +131,9 @@ export class ServerStream {
   /** The request's content-length, -1 if it gave none; and the DATA payload bytes (padding not counted) so far. */
   declaredBody = -1;
   bodyBytes = 0;
+  /** Request bytes its call holds (../request-bytes.ts); none once the stream is forgotten. */
+  requestHeld = 0;
+  forgotten = false;
 
   constructor(
     readonly id: number,
@@ -150,6 +157,18 @@ export class ServerStream {
   sendMessage(body: Uint8Array, length = body.length): void {
     if (this.done) return;
     this.session.writeMessage(this, body, length);
+  }
+
+  /** Its call holds `delta` more request bytes (less, if negative), for the connection's and process's budget. */
+  holdRequest(delta: number): void {
+    if (this.forgotten) return;
+    this.requestHeld += delta;
+    this.session.holdRequest(delta);
+  }
+
+  /** The client made a mistake on this stream that cost us an answer (an unknown method, say). */
+  glitch(): void {
+    this.session.glitch(Glitch.REQUEST);
   }
 
   /** Trailers (or a trailers-only response when no HEADERS went out): ends the stream. */
@@ -216,11 +235,16 @@ export class ServerConnection implements FrameHandler {
     () => this.writer.bytesOut,
   );
 
+  /** Request bytes held by this connection's calls, within its budget and the process's. */
+  private readonly requestBytes: ConnectionRequestBytes;
+
   constructor(
     private readonly socket: Duplex,
     private readonly limits: Limits,
     private readonly events: SessionEvents,
+    requestBytes: RequestBytes,
   ) {
+    this.requestBytes = new ConnectionRequestBytes(requestBytes);
     this.writer = new Writer(socket);
     // A client that does not read what we send (responses, PING and SETTINGS acks) stops being read
     // until it does: what we hold for it stays bounded by the socket's buffer, not by its requests.
@@ -235,7 +259,6 @@ export class ServerConnection implements FrameHandler {
     };
     const head = this.head;
     this.headerSink = (name, value) => {
-      head.size += name.length + value.length + 32;
       head.fields = requestField(head.fields, name, value);
       switch (name) {
         case ":method":
@@ -484,12 +507,18 @@ export class ServerConnection implements FrameHandler {
     }
   }
 
+  /**
+   * Keeps request bytes back while responses queue. Copied, not a view: a view of a padded or tiny frame
+   * would keep its whole read buffer alive. What is held is bounded by the window withheld meanwhile, not
+   * by the request-byte budget (whose shedding would end calls that only wait for their client to read).
+   */
   private hold(stream: ServerStream, body: Buffer, length: number): void {
+    const copy = Buffer.from(body);
     if (stream.held === undefined) {
-      stream.held = [body];
+      stream.held = [copy];
       this.heldStreams++;
     } else {
-      stream.held.push(body);
+      stream.held.push(copy);
     }
     stream.heldBytes += length;
   }
@@ -517,8 +546,13 @@ export class ServerConnection implements FrameHandler {
   }
 
   private returnConnectionWindow(): void {
-    // Withheld while backed up: the client then cannot push more request bytes for us to hold.
-    if (this.backedUp) return;
+    // Withheld while backed up, or while request bytes are at their budget: the client then cannot push
+    // more request bytes for us to hold.
+    if (this.backedUp || !this.recv.isDue()) return;
+    if (this.requestBytes.full()) {
+      this.requestBytes.process.waitForRoom(this.roomMade);
+      return;
+    }
     const increment = this.recv.due();
     if (increment > 0) this.writer.append(windowUpdateFrame(0, increment));
   }
@@ -541,8 +575,52 @@ export class ServerConnection implements FrameHandler {
     if (!this.streams.delete(stream.id)) return;
     // Held request bytes of a stream that is gone are read past: their connection window comes back.
     if (stream.held !== undefined) this.releaseHeld(stream, undefined);
+    this.releaseRequestBytes(stream);
     this.events.streamClosed();
     if (this.streams.size === 0) this.becameIdle();
+  }
+
+  // --- request bytes held (../request-bytes.ts) ----------------------------------------------------------
+
+  /** A stream's call holds `delta` more request bytes; back under the budget, withheld window goes back. */
+  holdRequest(delta: number): void {
+    const budget = this.requestBytes;
+    budget.add(delta);
+    if (delta < 0 && !this.dead && !budget.full()) this.returnConnectionWindow();
+  }
+
+  /** The process's budget has room again (another connection of this thread freed bytes). */
+  private readonly roomMade = (): void => {
+    if (!this.dead) this.returnConnectionWindow();
+  };
+
+  /** A stream leaves: whatever its call still holds no longer counts, whatever the call does later. */
+  private releaseRequestBytes(stream: ServerStream): void {
+    stream.forgotten = true;
+    if (stream.requestHeld !== 0) this.requestBytes.add(-stream.requestHeld);
+    stream.requestHeld = 0;
+  }
+
+  /**
+   * At the budget with the client out of connection window, no message in progress can complete and free
+   * anything: the streams holding the most are answered RESOURCE_EXHAUSTED and their bytes freed, largest
+   * first, until the connection is under its budget again (Envoy's overload action
+   * reset_high_memory_stream); then the window withheld goes back and the others go on. Only a client that
+   * keeps more unfinished messages open than the budget holds ever gets here.
+   */
+  private shedIfStuck(): void {
+    while (this.recv.avail < STUCK_WINDOW && !this.backedUp && !this.dead && this.requestBytes.full()) {
+      let largest: ServerStream | undefined;
+      for (const s of this.streams.values()) if (s.requestHeld > (largest?.requestHeld ?? 0)) largest = s;
+      if (largest === undefined) return;
+      this.events.debug(`stream ${largest.id}: ${largest.requestHeld} request bytes held at the budget: shed`);
+      this.glitch(Glitch.REQUEST);
+      const h = largest.handler;
+      largest.end(
+        largest.headersSent ? trailers(Status.RESOURCE_EXHAUSTED, REQUEST_BYTES_DETAILS) : REQUEST_BYTES_EXHAUSTED,
+      );
+      h?.onAbort();
+    }
   }
 
   // --- receiving -----------------------------------------------------------------------------------------
@@ -630,6 +708,7 @@ export class ServerConnection implements FrameHandler {
       h.onEnd();
       this.maybeForget(stream);
     }
+    if (this.recv.avail < STUCK_WINDOW) this.shedIfStuck();
   }
 
   /** Idle (§5.1, ../../h2/streams.ts): above every stream id the client has used, or even. */
@@ -645,6 +724,7 @@ export class ServerConnection implements FrameHandler {
   private provokedReset(stream: ServerStream, code: number, why: string): void {
     this.events.debug(`stream ${stream.id} reset: ${why}`);
     if (!this.flood.rapidResets.take()) throw calm("too many streams reset for protocol errors");
+    this.glitch(Glitch.REQUEST);
     this.resetStream(stream, code);
     stream.handler?.onAbort();
   }
@@ -680,15 +760,19 @@ export class ServerConnection implements FrameHandler {
     head.contentType = undefined;
     head.timeout = undefined;
     head.encoding = undefined;
-    head.size = 0;
     head.fields = NO_FIELDS;
     head.contentLength = -1;
     // Decoded even when the stream is refused: the HPACK table must stay in step with the client's.
-    const err = this.hpack.decode(buf, this.headerSink, start, end);
+    const hpack = this.hpack;
+    const err = hpack.decode(buf, this.headerSink, start, end, MAX_HEADER_LIST);
     if (err) throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, err.message);
     const endStream = (flags & Flag.END_STREAM) !== 0;
     // The reader found the block's HEADERS making the stream depend on itself (§5.3.1).
     const selfDependent = streamError !== 0;
+    if (hpack.oversized) {
+      this.oversizedHeaders(id, endStream);
+      return;
+    }
     if (id <= this.lastStreamId) {
       this.onTrailers(id, endStream, selfDependent);
       return;
@@ -700,6 +784,7 @@ export class ServerConnection implements FrameHandler {
     if (problem !== undefined) {
       // Malformed (§8.1.1): a stream error PROTOCOL_ERROR. The stream never opens and no handler sees it.
       this.events.debug(`stream ${id} refused: ${problem}`);
+      this.glitch(Glitch.REQUEST);
       this.writer.append(rstStreamFrame(id, ErrorCode.PROTOCOL_ERROR));
       return;
     }
@@ -707,9 +792,16 @@ export class ServerConnection implements FrameHandler {
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
-    if (this.streams.size >= this.limits.maxConcurrentStreams || this.backedUp) {
-      // Backed up: a new call would only add to what waits for the client's window. REFUSED_STREAM tells
-      // the client that nothing of it ran, so it may retry (RFC 9113 §8.7).
+    if (this.streams.size >= this.limits.maxConcurrentStreams) {
+      // Past the limit we advertised: the client broke SETTINGS_MAX_CONCURRENT_STREAMS (§5.1.2), a glitch.
+      this.glitch(Glitch.REQUEST);
+      this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
+      return;
+    }
+    if (this.backedUp || this.requestBytes.full()) {
+      // Backed up (responses waiting for window, or request bytes at their budget): a new call would only
+      // add to what we hold. REFUSED_STREAM tells the client that nothing of it ran, so it may retry (RFC
+      // 9113 §8.7). No glitch: the client could not know.
       this.writer.append(rstStreamFrame(id, ErrorCode.REFUSED_STREAM));
       return;
     }
@@ -720,10 +812,6 @@ export class ServerConnection implements FrameHandler {
     this.opened++;
     if (this.streams.size === 1) this.clearIdle();
     this.events.streamOpened();
-    if (head.size > MAX_HEADER_LIST) {
-      stream.end(trailersOnly(Status.RESOURCE_EXHAUSTED, "request headers too large"));
-      return;
-    }
     stream.handler = this.events.onStream(stream, head);
     if (endStream && !stream.done) {
       stream.handler.onEnd();
@@ -731,6 +819,30 @@ export class ServerConnection implements FrameHandler {
     } else if (endStream) {
       this.maybeForget(stream);
     }
+  }
+
+  /**
+   * A header block whose decoded list passed MAX_HEADER_LIST (the HPACK decoder stopped emitting there).
+   * A request is answered RESOURCE_EXHAUSTED without opening a stream (nor reaching a handler); trailers
+   * reset their stream. Each spends a large share of the glitch budget, so a client that keeps sending
+   * them ("HTTP/2 Bomb") gets GOAWAY ENHANCE_YOUR_CALM after a few.
+   */
+  private oversizedHeaders(id: number, endStream: boolean): void {
+    this.events.debug(`stream ${id}: header list over ${MAX_HEADER_LIST} bytes`);
+    this.glitch(Glitch.HEADER_LIST);
+    if (id <= this.lastStreamId) {
+      this.streamError(id, ErrorCode.PROTOCOL_ERROR, "trailers over the header list size");
+      return;
+    }
+    this.lastStreamId = id;
+    this.writeHeaders(id, HEADERS_TOO_LARGE, true);
+    // RFC 9113 §8.1: answered before the request ended, the rest of it is declined with NO_ERROR.
+    if (!endStream) this.writer.append(rstStreamFrame(id, ErrorCode.NO_ERROR));
+  }
+
+  /** Spends from the glitch budget (./flood.ts); an empty one ends the connection. */
+  glitch(cost: number): void {
+    if (!this.flood.glitches.spend(cost)) throw calm("too many protocol errors (glitches)");
   }
 
   /** A header block on a stream id already used: trailers (gRPC clients send none, but HTTP/2 allows them). */
@@ -915,6 +1027,7 @@ export class ServerConnection implements FrameHandler {
       this.dropQueued(s);
       s.held = undefined; // the connection is gone: no window to return
       s.heldBytes = 0;
+      this.releaseRequestBytes(s);
       this.events.streamClosed();
       s.handler?.onAbort();
     }

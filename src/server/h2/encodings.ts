@@ -4,7 +4,7 @@
 
 import { gunzipSync, inflateSync } from "node:zlib";
 import type { Decompress } from "../../rpc/frame.ts";
-import { type RpcError, rpcError, Status } from "../../rpc/status.ts";
+import { quoted, type RpcError, rpcError, Status } from "../../rpc/status.ts";
 
 /** The request encodings we can decompress; anything else is refused with UNIMPLEMENTED. */
 export const ACCEPT_ENCODING = "identity,deflate,gzip";
@@ -14,7 +14,7 @@ export function decompressorFor(encoding: string | undefined): Decompress | RpcE
   if (encoding === undefined || encoding === "" || encoding === "identity") return undefined;
   if (encoding === "gzip") return (bytes, max) => gunzipSync(bytes, { maxOutputLength: outputCap(max) });
   if (encoding === "deflate") return (bytes, max) => inflateSync(bytes, { maxOutputLength: outputCap(max) });
-  return rpcError(Status.UNIMPLEMENTED, `grpc-encoding "${encoding}" is not supported (${ACCEPT_ENCODING})`);
+  return rpcError(Status.UNIMPLEMENTED, `grpc-encoding "${quoted(encoding)}" is not supported (${ACCEPT_ENCODING})`);
 }
 
 /** zlib takes a cap of at least one byte; the decoder refuses anything longer than the limit anyway. */

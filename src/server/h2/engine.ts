@@ -7,6 +7,7 @@ import { log } from "../../log.ts";
 import type { Engine } from "../engine.ts";
 import type { MethodDef, ServiceDef } from "../handler.ts";
 import type { ConnectionSlot, Limits } from "../limits.ts";
+import { RequestBytes } from "../request-bytes.ts";
 import { type ServerTls, tlsWrapper } from "../tls.ts";
 import { type OnStream, ServerConnection, type SessionEvents } from "./connection.ts";
 import { router } from "./router.ts";
@@ -36,6 +37,10 @@ export class LeanEngine {
   constructor(
     methods: ReadonlyMap<string, MethodDef>,
     private readonly limits: Limits,
+    private readonly requestBytes: RequestBytes = new RequestBytes(
+      limits.maxConnectionRequestBytes,
+      limits.maxRequestBytes,
+    ),
   ) {
     this.onStream = router(methods, limits);
   }
@@ -48,7 +53,7 @@ export class LeanEngine {
   /** `slot`: the connection's place under --max-connections, which evictIdle may pass on. */
   accept(socket: Duplex, slot?: ConnectionSlot): void {
     const conn: Conn = { session: undefined, slot, streams: 0, leaving: false };
-    const session = new ServerConnection(socket, this.limits, this.eventsFor(conn));
+    const session = new ServerConnection(socket, this.limits, this.eventsFor(conn), this.requestBytes);
     conn.session = session;
     this.sessions.add(session);
     this.idle.add(conn);
@@ -114,10 +119,15 @@ export class LeanEngine {
 }
 
 /** The lean engine as server.ts uses it: TLS wrapped around each socket first, when asked for. */
-export function leanEngine(services: readonly ServiceDef[], limits: Limits, tls: ServerTls | undefined): Engine {
+export function leanEngine(
+  services: readonly ServiceDef[],
+  limits: Limits,
+  tls: ServerTls | undefined,
+  requestBytes: RequestBytes,
+): Engine {
   const methods = new Map<string, MethodDef>();
   for (const service of services) for (const m of service.methods) methods.set(m.path, m);
-  const engine = new LeanEngine(methods, limits);
+  const engine = new LeanEngine(methods, limits, requestBytes);
   const wrap = tls ? tlsWrapper(tls) : undefined;
   return {
     accept: (socket, slot) => engine.accept(wrap ? wrap(socket) : socket, slot),

@@ -43,10 +43,19 @@ export class Budget {
       this.tokens -= 1;
       return true;
     }
-    return this.refill();
+    return this.refill(1);
   }
 
-  private refill(): boolean {
+  /** Spends `n` tokens; false when there are fewer: the client is over its budget. */
+  spend(n: number): boolean {
+    if (this.tokens >= n) {
+      this.tokens -= n;
+      return true;
+    }
+    return this.refill(n);
+  }
+
+  private refill(n: number): boolean {
     const now = this.clock();
     const earned = this.earned();
     const r = this.rule;
@@ -54,8 +63,8 @@ export class Budget {
     this.refilledAt = now;
     this.earnedAt = earned;
     this.tokens = Math.min(r.burst, this.tokens + gained);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < n) return false;
+    this.tokens -= n;
     return true;
   }
 }
@@ -108,12 +117,34 @@ export const WINDOW_UPDATES_PER_STREAM = 2;
  */
 export const MAX_CONSECUTIVE_EMPTY_DATA = 1;
 
+/**
+ * Glitches: every protocol error a client causes that costs us an answer or a reset (a malformed, refused
+ * or unroutable request, a stream we reset for its errors, a frame on a closed stream, a header list over
+ * the cap, a call shed at the request-byte budget). HAProxy counts these per connection ("glitches",
+ * tune.h2.fe.glitches-threshold) and so does sozu (max_glitch_count): each alone is an honest client's
+ * mistake, a stream of them is a client probing or flooding. A burst of 1000, refilled 10 per second; an
+ * empty budget gets GOAWAY ENHANCE_YOUR_CALM. Client cancellations are no glitch: the rapid-reset budget
+ * counts those that matter, and a deadline's cancel is normal.
+ */
+export const GLITCHES: BudgetRule = { burst: 1000, perSecond: 10, perEarned: 0 };
+
+/**
+ * What each glitch costs. HAProxy weighs its glitches too (h2c_report_glitch takes an increment): a header
+ * list over the cap costs the peer nothing to resend (the "HTTP/2 Bomb" names a table entry a few thousand
+ * times in a few bytes) and us a walk of the block, so ten in a burst end the connection.
+ */
+export const Glitch = {
+  REQUEST: 1,
+  HEADER_LIST: 100,
+} as const;
+
 /** The budgets of one connection. */
 export class FloodGuard {
   readonly rapidResets: Budget;
   readonly settings: Budget;
   readonly ignored: Budget;
   readonly windowUpdates: Budget;
+  readonly glitches: Budget;
   /** Empty DATA frames without END_STREAM since the last DATA with a payload. */
   emptyData = 0;
 
@@ -123,6 +154,7 @@ export class FloodGuard {
     clock: () => number = performance.now.bind(performance),
   ) {
     this.rapidResets = new Budget(RAPID_RESET, undefined, clock);
+    this.glitches = new Budget(GLITCHES, undefined, clock);
     this.settings = new Budget(SETTINGS_FLOOD, streamsOpened, clock);
     this.ignored = new Budget(IGNORED_FLOOD, streamsOpened, clock);
     this.windowUpdates = new Budget(

@@ -41,7 +41,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     timeoutMs: number | undefined,
   ) {
     super();
-    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes, decompress);
+    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes, decompress, (d) => stream.holdRequest(d));
     this.deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     if (timeoutMs !== undefined) {
       this.timer = deadlineTimer(timeoutMs, () => {
@@ -215,6 +215,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
   }
 
   private stop(): void {
+    this.reader.dispose();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -37,6 +37,7 @@ const DUPLICATE_PSEUDO = 4;
 const CONNECTION_SPECIFIC = 5;
 const BAD_TE = 6;
 const BAD_CONTENT_LENGTH = 7;
+const BAD_PATH = 8;
 
 const REASONS: readonly string[] = [
   "",
@@ -47,6 +48,7 @@ const REASONS: readonly string[] = [
   "connection-specific header field (§8.2.2)",
   "te other than trailers (§8.2.2)",
   "content-length not a single decimal number (§8.1.1)",
+  ":path with whitespace, a control character or no leading / (§8.2.1, §8.3.1)",
 ];
 
 function withReason(state: number, reason: number): number {
@@ -74,6 +76,7 @@ function pseudoField(state: number, name: string, value: string): number {
     case ":path":
       bit = PATH;
       if (value.length === 0) state |= EMPTY_PATH;
+      else if (!isExactPath(value)) state = withReason(state, BAD_PATH);
       break;
     case ":authority":
       bit = AUTHORITY;
@@ -83,6 +86,26 @@ function pseudoField(state: number, name: string, value: string): number {
       return withReason(state, UNKNOWN_PSEUDO);
   }
   return state & bit ? withReason(state, DUPLICATE_PSEUDO) : state | bit;
+}
+
+// The last :path found exact: a client sends the same few, so most are found by one compare.
+let lastPath = "";
+
+/**
+ * RFC 9113 §8.3.1: an http(s) :path starts with "/" (or is "*", for OPTIONS); §8.2.1 and RFC 3986 leave
+ * no room for whitespace, control characters, DEL or anything past ASCII in it (a request target is
+ * percent-encoded). A :path a proxy would read one way (trimmed, cut at a tab) and we another is the
+ * smuggling the rule is there against; x/net/http2 and nghttp2 refuse the same characters.
+ */
+export function isExactPath(path: string): boolean {
+  if (path === lastPath) return true;
+  if (path !== "*" && path.charCodeAt(0) !== 0x2f) return false;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  lastPath = path;
+  return true;
 }
 
 // Regular names found valid lately: most are found by identity, not by a walk over their characters.

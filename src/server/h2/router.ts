@@ -1,7 +1,7 @@
 // From a new stream's request headers to the call that serves it: the checks every gRPC server makes
 // before a handler runs (method, content-type, path, grpc-encoding, grpc-timeout), each failure answered
 // with a trailers-only status, then a ServerUnaryCall for methods with a direct form, a HandlerCall otherwise.
-import { Status } from "../../rpc/status.ts";
+import { quoted, Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
 import { trailersOnly } from "./blocks.ts";
@@ -13,7 +13,13 @@ import { type CallLimits, ServerUnaryCall } from "./unary.ts";
 /** A stream answered before any handler ran: what else the client sends is read past. */
 const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
 
+/**
+ * A request no handler will see: an unknown method, a wrong content-type or encoding. Each spends from the
+ * connection's glitch budget (./flood.ts); what the details quote of the request is cut short (quoted()),
+ * so an answer costs the same whatever the client sent.
+ */
 function refuse(stream: ServerStream, code: number, details: string, httpStatus = 200): StreamHandler {
+  stream.glitch();
   stream.end(trailersOnly(code, details, httpStatus));
   return IGNORE;
 }
@@ -31,15 +37,15 @@ export function isGrpcContentType(type: string): boolean {
 export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimits): OnStream {
   return (stream: ServerStream, head: RequestHead): StreamHandler => {
     if (head.method !== "POST") {
-      return refuse(stream, Status.INTERNAL, `method ${head.method} is not POST`, 405);
+      return refuse(stream, Status.INTERNAL, `method ${quoted(head.method)} is not POST`, 405);
     }
     const type = head.contentType;
     if (type === undefined || !isGrpcContentType(type)) {
-      return refuse(stream, Status.INTERNAL, `content-type "${type ?? ""}" is not application/grpc`, 415);
+      return refuse(stream, Status.INTERNAL, `content-type "${quoted(type ?? "")}" is not application/grpc`, 415);
     }
     const method = methods.get(head.path);
     if (method === undefined) {
-      return refuse(stream, Status.UNIMPLEMENTED, `The server does not implement the method ${head.path}`);
+      return refuse(stream, Status.UNIMPLEMENTED, `The server does not implement the method ${quoted(head.path)}`);
     }
     const decompress = decompressorFor(head.encoding);
     if (decompress !== undefined && typeof decompress !== "function") {
@@ -48,7 +54,9 @@ export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimi
     let timeoutMs: number | undefined;
     if (head.timeout !== undefined) {
       timeoutMs = parseGrpcTimeout(head.timeout);
-      if (timeoutMs === undefined) return refuse(stream, Status.INTERNAL, `malformed grpc-timeout "${head.timeout}"`);
+      if (timeoutMs === undefined) {
+        return refuse(stream, Status.INTERNAL, `malformed grpc-timeout "${quoted(head.timeout)}"`);
+      }
     }
     if (method.direct !== undefined) {
       return new ServerUnaryCall(stream, head.path, method.direct, limits, decompress, timeoutMs);

@@ -1,0 +1,17 @@
+// `grpcperf version [--json]`: which build this is, for a bug report or a guest's inventory (src/version.ts).
+import { defineCommand } from "citty";
+import { versionJson, versionText } from "../version.ts";
+import { withHelp } from "./help.ts";
+import { printLines } from "./stdout.ts";
+
+const version = defineCommand({
+  meta: { name: "version", description: "Print version, commit, target, libc and Bun version" },
+  args: {
+    json: { type: "boolean", description: "one JSON object: version, commit, target, libc, bun" },
+  },
+  run({ args }) {
+    printLines(args.json ? versionJson() : versionText());
+  },
+});
+
+export default withHelp(version, { env: [], exits: [["0", "always"]] });
