@@ -163,6 +163,24 @@ describe("results are not lost to output errors", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("grpcperf: cannot write to stdout (ENOSPC)\n");
   });
+
+  test.each([[["--help"]], [["bench", "--help"]], [["call", "echo", "--help"]]])(
+    "%p into a full disk or a pipe nobody reads: one line and exit 1, not a silent exit 0",
+    (args) => {
+      const r = toFullDisk(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("grpcperf: cannot write the help to stdout (ENOSPC)\n");
+      // A pipe whose reader is gone before the first write (EPIPE), without a race: a FIFO held open for
+      // reading only while its write end is opened. (A stdout closed with >&- is /dev/null to Bun: it reopens
+      // fds 0-2 at start, so there is nothing to detect.)
+      const fifo = join(mkdtempSync(join(cwd, "pipe-")), "f");
+      const quoted = args.map((a) => `'${a}'`).join(" ");
+      const script = `mkfifo '${fifo}'; exec 4<>'${fifo}'; exec 5>'${fifo}'; exec 4<&-; exec '${BINARY}' ${quoted} >&5 5>&-`;
+      const gone = Bun.spawnSync(["sh", "-c", script], { cwd, env, stdout: "ignore", stderr: "pipe" });
+      expect(gone.exitCode).toBe(1);
+      expect(gone.stderr.toString()).toBe("grpcperf: cannot write the help to stdout (EPIPE)\n");
+    },
+  );
 });
 
 /** What a client sent on one stream, seen by a proxy between it and the server. */
@@ -384,7 +402,7 @@ describe("p95, the first figure a k6 or ghz user looks for", () => {
     const csv = run(["report", "-f", "csv", a]).stdout.split("\n");
     expect(csv[0]?.split(",")).toContain("p95_us");
     expect(run(["report", "-f", "markdown", a]).stdout).toContain("| p90 µs | p95 µs | p99 µs |");
-    expect(run(["report", "--html", a]).stdout).toContain("<th>p95 µs</th>");
+    expect(run(["report", "--html", a]).stdout).toMatch(/<th>p95<\/th>[\s\S]*data-metric="p95" data-value="\d+"/);
     const compared = run(["compare", a, b, "--json"]);
     expect(JSON.parse(compared.stdout).rows.map((r: { metric: string }) => r.metric)).toContain("p95");
     expect(run(["compare", a, b]).stdout).toMatch(/^ *p95 /m);
