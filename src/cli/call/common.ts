@@ -68,7 +68,7 @@ export const callArgs = {
   json: { type: "boolean", description: "one JSON object per line on stdout" },
   "max-msg-sz": {
     type: "string",
-    description: "largest response message taken, as grpcurl's: bytes or 16MiB (default 4MiB, at most 2GiB)",
+    description: "largest response message taken, as grpcurl's: bytes or 16MiB (default 4MiB, below 2GiB)",
   },
   "user-agent": { type: "string", description: "put in front of grpcperf/VERSION in user-agent, as grpcurl's" },
   authority: {
@@ -124,7 +124,10 @@ export function headerArgs(
   if (args["max-msg-sz"] !== undefined) {
     const n = parseSize(args["max-msg-sz"]);
     if (n === undefined || n < 1 || n > MAX_MSG_SZ)
-      throw new CliError(`--max-msg-sz ${args["max-msg-sz"]}: expected bytes or a size such as 16MiB, 1 to 2GiB-1`, 2);
+      throw new CliError(
+        `--max-msg-sz ${args["max-msg-sz"]}: expected bytes or a size such as 16MiB, from 1 to below 2GiB`,
+        2,
+      );
     out.maxReceiveMessageBytes = n;
   }
   if (args["user-agent"] !== undefined) {
