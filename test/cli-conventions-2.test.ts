@@ -163,6 +163,24 @@ describe("results are not lost to output errors", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("grpcperf: cannot write to stdout (ENOSPC)\n");
   });
+
+  test.each([[["--help"]], [["bench", "--help"]], [["call", "echo", "--help"]]])(
+    "%p into a full disk or a pipe nobody reads: one line and exit 1, not a silent exit 0",
+    (args) => {
+      const r = toFullDisk(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("grpcperf: cannot write the help to stdout (ENOSPC)\n");
+      // A pipe whose reader is gone before the first write (EPIPE), without a race: a FIFO held open for
+      // reading only while its write end is opened. (A stdout closed with >&- is /dev/null to Bun: it reopens
+      // fds 0-2 at start, so there is nothing to detect.)
+      const fifo = join(mkdtempSync(join(cwd, "pipe-")), "f");
+      const quoted = args.map((a) => `'${a}'`).join(" ");
+      const script = `mkfifo '${fifo}'; exec 4<>'${fifo}'; exec 5>'${fifo}'; exec 4<&-; exec '${BINARY}' ${quoted} >&5 5>&-`;
+      const gone = Bun.spawnSync(["sh", "-c", script], { cwd, env, stdout: "ignore", stderr: "pipe" });
+      expect(gone.exitCode).toBe(1);
+      expect(gone.stderr.toString()).toBe("grpcperf: cannot write the help to stdout (EPIPE)\n");
+    },
+  );
 });
 
 /** What a client sent on one stream, seen by a proxy between it and the server. */
@@ -172,6 +190,8 @@ interface SentStream {
   ended: boolean;
   /** RST_STREAMs the client sent after it had half-closed. */
   resetAfterEnd: number;
+  /** The request headers, by name. */
+  headers?: Record<string, string>;
 }
 
 /** A TCP proxy to `to` that decodes the client's frames, per stream. */
@@ -200,6 +220,7 @@ async function frameTap(to: string): Promise<{ target: string; streams: Map<numb
         if (type === FrameType.HEADERS) {
           hpack.decode(Buffer.from(buf.subarray(start, end)), (n, v) => {
             if (n === ":path") s.path = v;
+            s.headers = { ...s.headers, [n]: v };
           });
         }
         if ((type === FrameType.HEADERS || type === FrameType.DATA) && (flags & Flag.END_STREAM) !== 0) s.ended = true;
@@ -232,7 +253,12 @@ describe("a reflected call exits once its work is done", () => {
       expect(JSON.parse(r.stdout).payload).toBe("aGk=");
       const reflection = [...tap.streams.values()].filter((s) => s.path?.includes("ServerReflection"));
       expect(reflection.length).toBeGreaterThan(0);
-      for (const s of reflection) expect(s).toEqual({ path: s.path, ended: true, resetAfterEnd: 0 });
+      for (const s of reflection)
+        expect({ path: s.path, ended: s.ended, resetAfterEnd: s.resetAfterEnd }).toEqual({
+          path: s.path,
+          ended: true,
+          resetAfterEnd: 0,
+        });
     } finally {
       tap.close();
     }
@@ -384,7 +410,7 @@ describe("p95, the first figure a k6 or ghz user looks for", () => {
     const csv = run(["report", "-f", "csv", a]).stdout.split("\n");
     expect(csv[0]?.split(",")).toContain("p95_us");
     expect(run(["report", "-f", "markdown", a]).stdout).toContain("| p90 µs | p95 µs | p99 µs |");
-    expect(run(["report", "--html", a]).stdout).toContain("<th>p95 µs</th>");
+    expect(run(["report", "--html", a]).stdout).toMatch(/<th>p95<\/th>[\s\S]*data-metric="p95" data-value="\d+"/);
     const compared = run(["compare", a, b, "--json"]);
     expect(JSON.parse(compared.stdout).rows.map((r: { metric: string }) => r.metric)).toContain("p95");
     expect(run(["compare", a, b]).stdout).toMatch(/^ *p95 /m);
@@ -407,14 +433,10 @@ describe("other tools' spellings: a pointer or a working flag, never silence", (
     [["call", "grpcperf.v1.Echo/Echo"], "--compression", "gzip"],
     [["call", "grpcperf.v1.Echo/Echo"], "--unix", "/tmp/s.sock"],
     [["call", "grpcperf.v1.Echo/Echo"], "-i", "protos"],
-    [["call", "grpcperf.v1.Echo/Echo"], "-emit-defaults"],
     [["call", "grpcperf.v1.Echo/Echo"], "-format", "text"],
-    [["call", "grpcperf.v1.Echo/Echo"], "-max-msg-sz", "10"],
     [["call", "grpcperf.v1.Echo/Echo"], "-allow-unknown-fields"],
     [["call", "grpcperf.v1.Echo/Echo"], "-rpc-header", "a: b"],
     [["call", "grpcperf.v1.Echo/Echo"], "-reflect-header", "a: b"],
-    [["call", "grpcperf.v1.Echo/Echo"], "-user-agent", "x"],
-    [["call", "grpcperf.v1.Echo/Echo"], "--authority", "x"],
   ];
 
   test.each(POINTED.map(([c, flag, value]) => [`${c.join(" ")} ${flag}`, c, flag, value] as const))(
@@ -423,6 +445,58 @@ describe("other tools' spellings: a pointer or a working flag, never silence", (
       refused([...c, target, flag, ...(value === undefined ? [] : [value])], `unknown flag ${flag}: `);
     },
   );
+
+  // grpcurl's cheap flags work here, spelled with two dashes; typed with grpcurl's one, they point at two
+  test.each([
+    ["-emit-defaults", []],
+    ["-max-msg-sz", ["10"]],
+    ["-user-agent", ["x"]],
+    ["-authority", ["x"]],
+  ] as const)("call %s: a pointer at the working --flag", (flag, value) => {
+    refused(["call", "grpcperf.v1.Echo/Echo", target, flag, ...value], `long flags take two dashes: -${flag}`);
+  });
+
+  test("--emit-defaults prints the response's fields at their default; without it they stay out", () => {
+    const plain = run(["call", target, "grpcperf.v1.Echo/Echo", "-d", "{}"]);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout)).not.toHaveProperty("payload");
+    const full = run(["call", target, "grpcperf.v1.Echo/Echo", "-d", "{}", "--emit-defaults"]);
+    expect(full.code).toBe(0);
+    expect(JSON.parse(full.stdout)).toMatchObject({ payload: "", sequence: "0", clientSendUnixNanos: "0" });
+  });
+
+  // the schema from the file, so the limit is met by the answer, not by the reflection stream's
+  const ECHO_PROTO = ["--proto", "grpcperf/v1/echo.proto", "--import-path", join(ROOT, "proto")];
+
+  test("--max-msg-sz is the receive limit: a larger answer fails RESOURCE_EXHAUSTED, a bound that fits passes", () => {
+    const big = JSON.stringify({ payload: Buffer.alloc(2000, 7).toString("base64") });
+    const small = run(["call", target, "grpcperf.v1.Echo/Echo", "-d", big, ...ECHO_PROTO, "--max-msg-sz", "1000"]);
+    expect(small.code).toBe(1);
+    expect(small.stdout + small.stderr).toContain("RESOURCE_EXHAUSTED");
+    const fits = run(["call", target, "grpcperf.v1.Echo/Echo", "-d", big, ...ECHO_PROTO, "--max-msg-sz", "4KiB"]);
+    expect(fits.code).toBe(0);
+    refused(["call", target, "grpcperf.v1.Echo/Echo", "--max-msg-sz", "lots"], "--max-msg-sz lots: expected bytes");
+  });
+
+  test("--user-agent goes in front of grpcperf's; --authority is the :authority sent (plaintext)", async () => {
+    const tap = await frameTap(target);
+    try {
+      const r = await runBinaryAsync(
+        ["call", tap.target, "grpcperf.v1.Echo/Echo", "--user-agent", "ci-probe/2", "--authority", "svc.example:443"],
+        { cwd, env },
+      );
+      expect(r.code).toBe(0);
+      const calls = [...tap.streams.values()].filter((s) => s.path === "/grpcperf.v1.Echo/Echo");
+      expect(calls).toHaveLength(1);
+      expect(calls[0]?.headers?.[":authority"]).toBe("svc.example:443");
+      expect(calls[0]?.headers?.["user-agent"]).toStartWith("ci-probe/2 grpcperf/");
+    } finally {
+      tap.close();
+    }
+    refused(["call", target, "grpcperf.v1.Echo/Echo", "--authority", "x", "--tls"], "--authority is for plaintext");
+    refused(["call", target, "grpcperf.v1.Echo/Echo", "--authority", "a b"], "--authority a b: expected host[:port]");
+    refused(["call", target, "grpcperf.v1.Echo/Echo", "--user-agent", "a\r\nx: y"], "--user-agent: printable ASCII");
+  });
 
   test("-O html and -O csv write the run as the matching report format", () => {
     const html = run(["bench", target, "-n", "20", "-c", "1", "-q", "-O", "html"]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readableBytes, readableMicros } from "../src/bench/report/readable.ts";
 import { binaryRunner, ROOT } from "./helpers.ts";
 import { withTimeline } from "./report-fixtures.ts";
 import { benchRuns } from "./report-runs.ts";
@@ -70,11 +71,17 @@ function charts(dom: string): Map<string, number[]> {
   return out;
 }
 
-/** The summary table's cells: `run/section/metric` → the text shown. */
+/** The summary table's cells: `run/section/metric` → the exact figure (data-value; the text shown for "–"). */
 function summary(dom: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of dom.matchAll(/<td data-run="(\d+)" data-section="([^"]*)" data-metric="([^"]*)">([^<]*)<\/td>/g))
-    out.set(`${m[1]}/${m[2]}/${m[3]}`, m[4] as string);
+  return new Map([...summaryCells(dom)].map(([k, c]) => [k, c.value ?? c.shown]));
+}
+
+/** The summary table's cells: `run/section/metric` → the exact figure (data-value) and the text shown. */
+function summaryCells(dom: string): Map<string, { value: string | undefined; shown: string }> {
+  const out = new Map<string, { value: string | undefined; shown: string }>();
+  const re =
+    /<td data-run="(\d+)" data-section="([^"]*)" data-metric="([^"]*)"(?: data-value="([^"]*)" title="[^"]*")?>([^<]*)<\/td>/g;
+  for (const m of dom.matchAll(re)) out.set(`${m[1]}/${m[2]}/${m[3]}`, { value: m[4], shown: m[5] as string });
   return out;
 }
 
@@ -158,6 +165,14 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(cells.get("0/echo/p99.99")).toBe(String(s.latency_us.p9999));
     expect(cells.get("0/echo/max")).toBe(String(s.latency_us.max));
     expect(cells.get("0/echo/loader_cpu_s")).toBe(String(d.loader.process_cpu_s));
+    // shown in units a reader takes in at a glance; the exact figure stays in data-value
+    const shown = summaryCells(page.dom);
+    expect(shown.get("0/echo/p99")?.shown).toBe(readableMicros(s.latency_us.p99));
+    expect(shown.get("0/echo/max")?.shown).toMatch(/^\d+(\.\d+)? (µs|ms|s)$/);
+    expect(page.dom).toContain(
+      `data-value="${d.machine.memory_bytes}" title="${d.machine.memory_bytes}">${readableBytes(d.machine.memory_bytes)}<`,
+    );
+    expect(readableBytes(d.machine.memory_bytes)).toMatch(/ (MiB|GiB|TiB)$/);
     const drawn = charts(page.dom);
     expect([...drawn.keys()].sort()).toEqual([
       "connections",

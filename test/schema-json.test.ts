@@ -3,7 +3,7 @@
 // to wire bytes and back, so protobufjs's encoder and decoder are in the loop, not just our walker.
 import { describe, expect, test } from "bun:test";
 import type protobuf from "protobufjs";
-import { decodeToJson, encodeJson, fromJson, type Json, toJson } from "../src/schema/json.ts";
+import { decodeToJson, encodeJson, fromJson, type Json, jsonName as jsonNameOf, toJson } from "../src/schema/json.ts";
 import { loadProtoFiles } from "../src/schema/proto-files.ts";
 import { loadProtoset } from "../src/schema/protoset.ts";
 import { FIXTURES, TESTSVC_PROTO, TESTSVC_PROTOSET } from "./schema-helpers.ts";
@@ -118,6 +118,32 @@ for (const [source, root] of roots()) {
       );
       expect(one({ opt: 0, choiceText: "" })).toEqual({ opt: 0, choiceText: "" });
       expect(one({ text: null, at: null, items: null })).toEqual({});
+    });
+
+    test("with defaults (grpcurl's -emit-defaults): every field but unset oneof members and proto3 optionals", () => {
+      const e = encodeJson(Request, { text: "x", choiceText: "" });
+      if (!e.ok) throw new Error(e.error);
+      const d = decodeToJson(Request, e.bytes, { defaults: true });
+      if (!d.ok) throw new Error(d.error);
+      const json = d.json as Record<string, Json>;
+      expect(json).toMatchObject({
+        text: "x",
+        small: 0,
+        bigSigned: "0",
+        payload: "",
+        flag: false,
+        color: "COLOR_UNSPECIFIED",
+        items: [],
+        counts: {},
+        at: null,
+        choiceText: "",
+      });
+      expect(json).not.toHaveProperty("opt");
+      expect(json).not.toHaveProperty("choiceItem");
+      for (const f of Request.fieldsArray)
+        if (f.partOf === null || f.partOf === undefined) expect(Object.keys(json)).toContain(jsonNameOf(f));
+      // without the option, the defaults stay out as before
+      expect(decodeToJson(Request, e.bytes)).toEqual({ ok: true, json: { text: "x", choiceText: "" } });
     });
 
     test("well-known types print exactly as the spec's strings", () => {

@@ -83,7 +83,14 @@ export async function run(given: string[]): Promise<number> {
     const help = helpOf(cmd);
     const usage = (await renderUsage(cmd, parent)).trimEnd();
     const text = help === undefined ? `${usage}\n` : `${usage}\n\n${renderHelp(help)}`;
-    process.stdout.write(forStream(wrapHelp(text, process.stdout.columns), process.stdout));
+    // synchronous, as results are (src/sink.ts): help into a full disk or a closed pipe is one line and exit 1,
+    // not a silent exit 0; loaded here so no other command pays for it before it needs it
+    const { writeFd } = await import("../sink.ts");
+    const error = writeFd(1, forStream(wrapHelp(text, process.stdout.columns), process.stdout));
+    if (error !== undefined) {
+      process.stderr.write(`grpcperf: cannot write the help to stdout (${error})\n`);
+      return 1;
+    }
     return argv.length === 0 ? 2 : 0;
   }
   const problem = await usageProblem(argv);

@@ -15,6 +15,10 @@ export interface ChannelConfig {
   readonly tls?: ClientTls;
   /** HTTP/2 client implementation; `call` keeps node:http2. */
   readonly client?: ClientKind;
+  /** :authority of every call, instead of the address's (grpcurl's -authority). */
+  readonly authority?: string;
+  /** Put in front of grpcperf/VERSION in user-agent, as grpc-go does with grpcurl's -user-agent. */
+  readonly userAgent?: string;
 }
 
 /**
@@ -34,12 +38,12 @@ export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): ()
 export function openChannel(address: Address, config: ChannelConfig = {}): RpcChannel {
   const tls = config.tls;
   return createChannel(config.client ?? "http2", {
-    authority: authorityOf(address),
+    authority: config.authority ?? authorityOf(address),
     connect: dialer(address, config.connectTimeoutMs ?? 10_000, tls),
     secure: tls !== undefined,
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
-    userAgent: `grpcperf/${VERSION}`,
+    userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
   });
 }

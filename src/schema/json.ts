@@ -41,21 +41,34 @@ export function encodeJson(type: protobuf.Type, json: unknown): Result<{ bytes: 
   }
 }
 
+/**
+ * How a message is written. `defaults`: fields at their default are written too (grpcurl's -emit-defaults,
+ * protojson's EmitUnpopulated): scalars as their zero, lists as [], maps as {}, an unset message as null. An
+ * unset oneof member or proto3 optional stays out, as protojson leaves it: its absence is the information.
+ */
+export interface JsonOutOptions {
+  readonly defaults?: boolean;
+}
+
 /** Wire bytes of a `type` message to its canonical JSON. */
-export function decodeToJson(type: protobuf.Type, bytes: Uint8Array): Result<{ json: Json }> {
+export function decodeToJson(
+  type: protobuf.Type,
+  bytes: Uint8Array,
+  opts: JsonOutOptions = {},
+): Result<{ json: Json }> {
   let message: protobuf.Message;
   try {
     message = type.decode(bytes);
   } catch (e) {
     return { ok: false, error: `cannot decode ${type.fullName.slice(1)}: ${e instanceof Error ? e.message : e}` };
   }
-  return toJson(type, message);
+  return toJson(type, message, opts);
 }
 
 /** A decoded message (or plain object with the .proto's field names) to canonical JSON. */
-export function toJson(type: protobuf.Type, message: object): Result<{ json: Json }> {
+export function toJson(type: protobuf.Type, message: object, opts: JsonOutOptions = {}): Result<{ json: Json }> {
   try {
-    return { ok: true, json: writeMessage(type, message as Record<string, unknown>, "") };
+    return { ok: true, json: writeMessage(type, message as Record<string, unknown>, "", opts.defaults === true) };
   } catch (e) {
     return { ok: false, error: e instanceof Misfit ? e.message : `${type.fullName}: ${String(e)}` };
   }
@@ -268,33 +281,48 @@ function readBytes(value: unknown, path: string): Uint8Array {
 
 // --- output --------------------------------------------------------------------------------------------
 
-function writeMessage(type: protobuf.Type, message: Record<string, unknown>, path: string): Json {
+function writeMessage(type: protobuf.Type, message: Record<string, unknown>, path: string, defaults = false): Json {
   const special = WKT_OUT[type.fullName];
-  if (special !== undefined) return special(type, message, path);
+  if (special !== undefined) return special(type, message, path, defaults);
   const out: Record<string, Json> = {};
   for (const field of type.fieldsArray) {
     const value = message[field.name];
-    if (value === undefined || value === null) continue;
     const own = Object.hasOwn(message, field.name);
     const tracked = field.partOf !== null && field.partOf !== undefined; // oneof members and proto3 optional
+    if (value === undefined || value === null) {
+      if (defaults && !tracked) out[jsonName(field)] = unsetOf(field);
+      continue;
+    }
     if (field.map) {
       const entries = Object.entries(value as Record<string, unknown>);
-      if (entries.length === 0) continue;
+      if (entries.length === 0 && !defaults) continue;
       const keyType = (field as unknown as protobuf.MapField).keyType;
       const m: Record<string, Json> = {};
-      for (const [k, v] of entries) m[mapKeyOut(keyType, k)] = writeSingle(field, v, `${path}.${field.name}[${k}]`);
+      for (const [k, v] of entries)
+        m[mapKeyOut(keyType, k)] = writeSingle(field, v, `${path}.${field.name}[${k}]`, defaults);
       out[jsonName(field)] = m;
     } else if (field.repeated) {
       const arr = value as unknown[];
-      if (arr.length === 0) continue;
-      out[jsonName(field)] = arr.map((v, i) => writeSingle(field, v, `${path}.${field.name}[${i}]`));
+      if (arr.length === 0 && !defaults) continue;
+      out[jsonName(field)] = arr.map((v, i) => writeSingle(field, v, `${path}.${field.name}[${i}]`, defaults));
     } else {
-      if (!own && !(field.resolvedType instanceof protobuf.Type)) continue;
-      if (!tracked && !(field.resolvedType instanceof protobuf.Type) && isDefault(field, value)) continue;
-      out[jsonName(field)] = writeSingle(field, value, `${path}.${field.name}`);
+      const message = field.resolvedType instanceof protobuf.Type;
+      if (!own && !message) {
+        // not on the wire: a plain field is at its zero
+        if (defaults && !tracked) out[jsonName(field)] = writeSingle(field, value, "");
+        continue;
+      }
+      if (!defaults && !tracked && !message && isDefault(field, value)) continue;
+      out[jsonName(field)] = writeSingle(field, value, `${path}.${field.name}`, defaults);
     }
   }
   return out;
+}
+
+/** An unset field as written with defaults: an empty list or map, else null (a message). */
+function unsetOf(field: protobuf.Field): Json {
+  if (field.map) return {};
+  return field.repeated ? [] : null;
 }
 
 function mapKeyOut(keyType: string, k: string): string {
@@ -313,9 +341,9 @@ function isDefault(field: protobuf.Field, value: unknown): boolean {
   return field.resolvedType instanceof protobuf.Enum ? value === 0 : false;
 }
 
-function writeSingle(field: protobuf.Field, value: unknown, path: string): Json {
+function writeSingle(field: protobuf.Field, value: unknown, path: string, defaults = false): Json {
   const t = field.resolvedType;
-  if (t instanceof protobuf.Type) return writeMessage(t, value as Record<string, unknown>, path);
+  if (t instanceof protobuf.Type) return writeMessage(t, value as Record<string, unknown>, path, defaults);
   if (t instanceof protobuf.Enum) {
     if (t.fullName === ".google.protobuf.NullValue") return null;
     return t.valuesById[value as number] ?? (value as number);
@@ -356,7 +384,7 @@ function shortestFloat(n: number): number {
 // --- well-known types ----------------------------------------------------------------------------------
 
 type In = (type: protobuf.Type, json: unknown, path: string) => Plain;
-type Out = (type: protobuf.Type, message: Record<string, unknown>, path: string) => Json;
+type Out = (type: protobuf.Type, message: Record<string, unknown>, path: string, defaults?: boolean) => Json;
 
 const MAX_SECONDS = 315576000000; // Duration's and (as 10000 years) Timestamp's limit, per the spec.
 const TS_MIN = -62135596800; // 0001-01-01T00:00:00Z
@@ -571,12 +599,12 @@ function readAny(t: protobuf.Type, json: unknown, path: string): Plain {
   return { [(t.fieldsById[1] as protobuf.Field).name]: url, value: bytes };
 }
 
-function writeAny(t: protobuf.Type, m: Record<string, unknown>, path: string): Json {
+function writeAny(t: protobuf.Type, m: Record<string, unknown>, path: string, defaults = false): Json {
   const url = (m.type_url ?? m.typeUrl ?? "") as string;
   if (url === "") return {};
   const inner = anyType(t, url, path);
   const decoded = inner.decode((m.value ?? new Uint8Array()) as Uint8Array) as unknown as Record<string, unknown>;
-  const body = writeMessage(inner, decoded, path);
+  const body = writeMessage(inner, decoded, path, defaults);
   if (WKT_OUT[inner.fullName] !== undefined) return { "@type": url, value: body };
   return { "@type": url, ...(body as Record<string, Json>) };
 }

@@ -3,6 +3,7 @@
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
 import type { LatencySummary } from "../histogram.ts";
 import type { Comparison } from "./compare.ts";
+import { readableBytes, readableCount, readableMicros } from "./readable.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { sendLagTable } from "./send-lag.ts";
@@ -33,17 +34,27 @@ table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap}
 
 const cell = (v: unknown, attrs = "") => `<td${attrs}>${esc(v === null || v === undefined ? "–" : String(v))}</td>`;
 const lcell = (v: unknown) => cell(v, ' class="l"');
+/**
+ * A figure shown readably ("1.23 ms") with the JSON's exact figure in data-value and the tooltip, so the page
+ * reads at a glance and still matches the file to the digit.
+ */
+const figure = (v: number | null | undefined, show: (v: number) => string, attrs = "", unit = "") =>
+  v === null || v === undefined
+    ? cell(null, attrs)
+    : `<td${attrs} data-value="${v}" title="${v}${unit}">${esc(show(v))}</td>`;
+const microsCell = (v: number | null | undefined, attrs = "") => figure(v, readableMicros, attrs, " µs");
+const countCell = (v: number | null | undefined, attrs = "") => figure(v, readableCount, attrs);
 
 function runLabel(n: NamedRendered, i: number): string {
   return `<span class="swatch" style="background:${colorOf(i)}"></span>${esc(runName(n))}`;
 }
 
 function summaryTable(runs: readonly NamedRendered[]): string {
-  const head = `<tr><th class="l">run</th><th class="l">section</th><th>calls</th><th>ok</th><th>failed</th><th>calls/s</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}<th>loader CPU-s</th></tr>`;
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th>calls</th><th>ok</th><th>failed</th><th>calls/s</th>${LATENCY_FIGURES.map(([h]) => `<th>${h}</th>`).join("")}<th>loader CPU-s</th></tr>`;
   const body = runs.flatMap((n, i) =>
     sectionsOf(n.report).map((row) => {
       const at = (metric: string) => ` data-run="${i}" data-section="${esc(row.label)}" data-metric="${metric}"`;
-      return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${cell(row.total, at("calls"))}${cell(row.ok, at("ok"))}${cell(row.failed, at("failed"))}${cell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => cell(row.latency?.[k] ?? null, at(m))).join("")}${cell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
+      return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(row.label)}${countCell(row.total, at("calls"))}${countCell(row.ok, at("ok"))}${countCell(row.failed, at("failed"))}${countCell(row.perSecond, at("calls/s"))}${LATENCY_FIGURES.map(([m, k]) => microsCell(row.latency?.[k] ?? null, at(m))).join("")}${countCell(n.report.loader.process_cpu_s, at("loader_cpu_s"))}</tr>`;
     }),
   );
   const streaming = runs.some((n) => n.report.streams !== undefined);
@@ -64,12 +75,12 @@ function serviceTimeTable(runs: readonly NamedRendered[]): string {
       .map((s) => {
         const at = (m: string) => ` data-run="${i}" data-section="${esc(s.service)}" data-metric="${m}"`;
         const figures = (kind: string, l: LatencySummary | null) =>
-          LATENCY_FIGURES.map(([m, k]) => cell(l?.[k] ?? null, at(`${kind}_${m}`))).join("");
+          LATENCY_FIGURES.map(([m, k]) => microsCell(l?.[k] ?? null, at(`${kind}_${m}`))).join("");
         return `<tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("latency (from due)")}${figures("latency", s.latency_us)}</tr><tr><td class="l">${runLabel(n, i)}</td>${lcell(s.service)}${lcell("service time (from send)")}${figures("service", s.service_time_us)}</tr>`;
       }),
   );
   if (rows.length === 0) return "";
-  const head = `<tr><th class="l">run</th><th class="l">section</th><th class="l">measure</th>${LATENCY_FIGURES.map(([h]) => `<th>${h} µs</th>`).join("")}</tr>`;
+  const head = `<tr><th class="l">run</th><th class="l">section</th><th class="l">measure</th>${LATENCY_FIGURES.map(([h]) => `<th>${h}</th>`).join("")}</tr>`;
   return `<h2>Open loop: latency and service time</h2><table data-table="service-time">${head}${rows.join("")}</table>`;
 }
 
@@ -369,6 +380,14 @@ function thresholdsSection(runs: readonly NamedRendered[]): string {
     : `<h2>Thresholds</h2><table data-table="thresholds"><tr><th class="l">run</th><th class="l">bar</th><th>measured</th><th>limit</th><th class="l">unit</th><th class="l">verdict</th></tr>${rows.join("")}</table>`;
 }
 
+/** The set-up's figures that read better in units: sizes in KiB/MiB/GiB, server-side delays in ms. */
+const SETUP_UNITS: Readonly<Record<string, (v: number) => string>> = {
+  "machine.memory_bytes": readableBytes,
+  "options.payload_size": readableBytes,
+  "options.server_delay_us": readableMicros,
+  "options.server_busy_us": readableMicros,
+};
+
 function setupSection(runs: readonly NamedRendered[]): string {
   return runs
     .map((n, i) => {
@@ -394,7 +413,11 @@ function setupSection(runs: readonly NamedRendered[]): string {
           n.timeline === null ? NO_TIMELINE : `${n.timeline.points.length} intervals of ${n.timeline.interval_s} s`,
         ],
       ];
-      return `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="setup" data-run="${i}">${kv.map(([k, v]) => `<tr>${lcell(k)}${lcell(v)}</tr>`).join("")}</table>`;
+      const value = (k: string, v: unknown) => {
+        const show = typeof v === "number" ? SETUP_UNITS[k] : undefined;
+        return show === undefined ? lcell(v) : figure(v as number, show, ' class="l"');
+      };
+      return `<h3>${runLabel(n, i)}</h3><table class="kv" data-table="setup" data-run="${i}">${kv.map(([k, v]) => `<tr>${lcell(k)}${value(k, v)}</tr>`).join("")}</table>`;
     })
     .join("");
 }

@@ -7,6 +7,7 @@ import type { RpcChannel } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
+import { parseSize } from "../../units.ts";
 import { addressArg, applyLogLevel, CliError, durationArg, flagOrEnv, logLevelArg, readPem } from "../args.ts";
 import { type Help, USAGE_EXIT } from "../help.ts";
 import { out } from "../output.ts";
@@ -43,19 +44,14 @@ export const CLIENT_FOREIGN: Readonly<Record<string, string>> = {
   "-H": "metadata (-H) goes with calls of a method by name: grpcperf call pkg.Service/Method -H 'k: v'",
   "--skipTLS": "use --insecure",
   "--cname": "use --server-name",
-  "--authority":
-    ":authority is the address's host:port; with TLS, --server-name sets the name the certificate must carry",
   "--unix": "give the address as unix:///abs/path (or unix:rel/path)",
   "--compression": "messages are sent uncompressed: grpcperf has no message compression",
   "-i": "import paths are --import-path DIR (repeatable)",
   "--import-paths": "use --import-path DIR (repeatable)",
-  "--emit-defaults": "responses are printed as the proto3 JSON mapping, which leaves out fields at their default",
   "--format": "responses print as proto3 JSON; --json prints one JSON object per message and one with the status",
-  "--max-msg-sz": "messages up to 4 MiB are taken each way (gRPC's default); there is no flag to raise it",
   "--allow-unknown-fields": "-d with an unknown field is refused, naming the nearest field: drop or rename it",
   "--rpc-header": "-H 'name: value' goes with the call and with the reflection requests",
   "--reflect-header": "-H 'name: value' goes with the call and with the reflection requests",
-  "--user-agent": "the user-agent is grpcperf/VERSION; it is not settable",
 };
 
 export const callArgs = {
@@ -70,6 +66,15 @@ export const callArgs = {
     description: "bound of connecting (TCP, TLS), as grpcurl's (default --timeout)",
   },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
+  "max-msg-sz": {
+    type: "string",
+    description: "largest response message taken, as grpcurl's: bytes or 16MiB (default 4MiB, below 2GiB)",
+  },
+  "user-agent": { type: "string", description: "put in front of grpcperf/VERSION in user-agent, as grpcurl's" },
+  authority: {
+    type: "string",
+    description: ":authority of every call, as grpcurl's (default the address's host:port); plaintext only",
+  },
   ...tlsClientArgs,
   ...logLevelArg,
 } as const;
@@ -103,6 +108,45 @@ export function tlsFromArgs(
     keyPem: args["cert-key"] === undefined ? undefined : readPem(args["cert-key"], "cert-key", read),
     insecure: args.insecure === true,
   };
+}
+
+/** The largest --max-msg-sz: grpc-go's limit is an int32, and a message is held whole before it is decoded. */
+const MAX_MSG_SZ = 2 ** 31 - 1;
+/** An authority (RFC 3986 §3.2): host, optional port, optional userinfo; nothing that would end the URL's. */
+const AUTHORITY = /^[A-Za-z0-9._~!$&'()*+,;=:@%[\]-]+$/;
+
+/** --max-msg-sz, --user-agent and --authority as channel settings; usage errors exit 2. */
+export function headerArgs(
+  args: { "max-msg-sz"?: string; "user-agent"?: string; authority?: string },
+  tls: boolean,
+): { maxReceiveMessageBytes?: number; userAgent?: string; authority?: string } {
+  const out: { maxReceiveMessageBytes?: number; userAgent?: string; authority?: string } = {};
+  if (args["max-msg-sz"] !== undefined) {
+    const n = parseSize(args["max-msg-sz"]);
+    if (n === undefined || n < 1 || n > MAX_MSG_SZ)
+      throw new CliError(
+        `--max-msg-sz ${args["max-msg-sz"]}: expected bytes or a size such as 16MiB, from 1 to below 2GiB`,
+        2,
+      );
+    out.maxReceiveMessageBytes = n;
+  }
+  if (args["user-agent"] !== undefined) {
+    // a header value: visible ASCII and spaces (RFC 9110 §5.5); a line break would be a header injection
+    if (!/^[\x20-\x7e]+$/.test(args["user-agent"]))
+      throw new CliError("--user-agent: printable ASCII only (no line breaks or control characters)", 2);
+    out.userAgent = args["user-agent"];
+  }
+  if (args.authority !== undefined) {
+    if (tls)
+      throw new CliError(
+        "--authority is for plaintext: with TLS, --server-name sets the name the certificate must carry",
+        2,
+      );
+    if (!AUTHORITY.test(args.authority) || !URL.canParse(`http://${args.authority}/`))
+      throw new CliError(`--authority ${args.authority}: expected host[:port] (RFC 3986 §3.2)`, 2);
+    out.authority = args.authority;
+  }
+  return out;
 }
 
 export interface CallSetup {
@@ -142,6 +186,9 @@ export async function connectFromArgs(
     timeout?: string;
     "connect-timeout"?: string;
     "log-level"?: string;
+    "max-msg-sz"?: string;
+    "user-agent"?: string;
+    authority?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -153,7 +200,7 @@ export async function connectFromArgs(
       ? connectBoundOf(timeoutMs)
       : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
-  const channel = openChannel(address, { connectTimeoutMs, tls });
+  const channel = openChannel(address, { connectTimeoutMs, tls, ...headerArgs(args, tls !== undefined) });
   const ready = await channel.ready();
   if (!ready.ok) {
     const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);

@@ -113,7 +113,7 @@ async function run(
   method: MethodInfo,
   root: protobuf.Root,
   requests: Requests,
-  opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean },
+  opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean; emitDefaults: boolean },
 ): Promise<number> {
   const err = process.stderr;
   // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
@@ -138,7 +138,7 @@ async function run(
       },
       onMessage: (bytes, elapsedUs) => {
         index++;
-        const r = decodeToJson(method.responseType, bytes);
+        const r = decodeToJson(method.responseType, bytes, { defaults: opts.emitDefaults });
         if (!r.ok) {
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
@@ -204,6 +204,10 @@ const methodCommand = defineCommand({
     },
     ...callArgs,
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
+    "emit-defaults": {
+      type: "boolean",
+      description: 'responses show fields at their default too (0, "", [], {}, null), as grpcurl\'s',
+    },
   },
   async run({ args: given, rawArgs }) {
     // grpcurl's order (call ADDR pkg.S/M) and ours (call pkg.S/M -s ADDR) both work; the address is never guessed.
@@ -250,6 +254,7 @@ const methodCommand = defineCommand({
         metadata,
         json: args.json === true,
         verbose: args.verbose === true,
+        emitDefaults: args["emit-defaults"] === true,
       });
       if (stdinFailed.error !== undefined) throw stdinFailed.error;
     } finally {
