@@ -14,7 +14,16 @@ export class Writer {
   private pos = 0;
   private readonly parts: Buffer[] = [];
   private scheduled = false;
-  private readonly flushBound = () => this.flush();
+  // Set by hold(): the scheduled flush waits one more microtask (see hold()).
+  private held = false;
+  private readonly flushBound = () => {
+    if (this.held) {
+      this.held = false;
+      queueMicrotask(this.flushBound);
+      return;
+    }
+    this.flush();
+  };
   /** Called when the socket's buffer is full after a flush (write() returned false). */
   onBlocked: (() => void) | undefined = undefined;
   /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
@@ -49,6 +58,16 @@ export class Writer {
     }
     const at = this.reserve(bytes.length);
     this.slab.set(bytes, at);
+  }
+
+  /**
+   * Lets the next scheduled flush wait one more microtask. A client calls it when bytes arrive: what it
+   * writes while reading them (a PING ack, a WINDOW_UPDATE) would otherwise be flushed before the
+   * callers of the calls that read just ended have run; their next calls then go out in a second write.
+   * With the wait, the continuations queued during the read run first and everything goes in one write.
+   */
+  hold(): void {
+    this.held = true;
   }
 
   private seal(): void {

@@ -25,6 +25,7 @@ import {
 } from "../../h2/frame.ts";
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { writePingAck } from "../../h2/ping.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
@@ -326,7 +327,10 @@ export class ClientConnection implements FrameHandler, StreamHost {
   }
 
   private onBytes(chunk: Buffer): void {
-    if (this.state !== "dead") this.reader.push(chunk);
+    if (this.state === "dead") return;
+    // The calls this read ends are followed by their callers' next ones: one write for all (writer.ts).
+    this.writer.hold();
+    this.reader.push(chunk);
   }
 
   // --- frames from the server (FrameHandler): src/h2/reader.ts has checked what holds on any stream ---
@@ -514,7 +518,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
   onSettingsAck(): void {}
 
   onPing(ack: boolean, buf: Buffer, start: number): void {
-    if (!ack) this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(start, start + 8)));
+    if (!ack) writePingAck(this.writer, buf, start);
   }
 
   onGoaway(last: number, code: number, _debug: Buffer): void {
