@@ -61,10 +61,10 @@ export class Writer {
   }
 
   /**
-   * Lets the next scheduled flush wait one more microtask. A client calls it when bytes arrive: what it
-   * writes while reading them (a PING ack, a WINDOW_UPDATE) would otherwise be flushed before the
-   * callers of the calls that read just ended have run; their next calls then go out in a second write.
-   * With the wait, the continuations queued during the read run first and everything goes in one write.
+   * Lets the next scheduled flush wait one more microtask. A client calls it when a read ends a unary
+   * call: what it writes while reading (a PING ack, a WINDOW_UPDATE) would otherwise be flushed before
+   * the callers of the calls that read ended have run (they resume a promise hop later); their next calls
+   * then go out in a second write. With the wait, everything goes in one write.
    */
   hold(): void {
     this.held = true;
@@ -83,6 +83,7 @@ export class Writer {
 
   flush(): void {
     this.scheduled = false;
+    this.held = false;
     this.seal();
     const n = this.parts.length;
     if (n === 0 || this.socket.destroyed) {

@@ -327,10 +327,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
   }
 
   private onBytes(chunk: Buffer): void {
-    if (this.state === "dead") return;
-    // The calls this read ends are followed by their callers' next ones: one write for all (writer.ts).
-    this.writer.hold();
-    this.reader.push(chunk);
+    if (this.state !== "dead") this.reader.push(chunk);
   }
 
   // --- frames from the server (FrameHandler): src/h2/reader.ts has checked what holds on any stream ---
@@ -586,6 +583,8 @@ export class ClientConnection implements FrameHandler, StreamHost {
       call.streamEnded(rstCode, streamError);
     } else {
       if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
+      // The caller's next call comes a promise hop later: one write for it and what this read wrote.
+      this.writer.hold();
       call.end(rstCode, streamError);
     }
     this.pump();
