@@ -41,5 +41,6 @@ await p.thread.close();
 const ok = result.services.reduce((s, x) => s + x.ok, 0);
 const cpu = result.cpuSec ?? Number.NaN;
 console.log(
-  `${ok} calls, ${cpu.toFixed(2)} thread CPU-s, ${(ok / cpu).toFixed(0)} calls per CPU-second (measured phase)`,
+  `${ok} calls, ${cpu.toFixed(2)} thread CPU-s, ${(ok / cpu).toFixed(0)} calls per CPU-second, ` +
+    `${((cpu * 1e9) / ok).toFixed(0)} ns per call (measured phase)`,
 );
