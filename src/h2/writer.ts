@@ -14,7 +14,16 @@ export class Writer {
   private pos = 0;
   private readonly parts: Buffer[] = [];
   private scheduled = false;
-  private readonly flushBound = () => this.flush();
+  // Set by hold(): the scheduled flush waits one more microtask (see hold()).
+  private held = false;
+  private readonly flushBound = () => {
+    if (this.held) {
+      this.held = false;
+      queueMicrotask(this.flushBound);
+      return;
+    }
+    this.flush();
+  };
   /** Called when the socket's buffer is full after a flush (write() returned false). */
   onBlocked: (() => void) | undefined = undefined;
   /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
@@ -51,6 +60,16 @@ export class Writer {
     this.slab.set(bytes, at);
   }
 
+  /**
+   * Lets the next scheduled flush wait one more microtask. A client calls it when a read ends a unary
+   * call: what it writes while reading (a PING ack, a WINDOW_UPDATE) would otherwise be flushed before
+   * the callers of the calls that read ended have run (they resume a promise hop later); their next calls
+   * then go out in a second write. With the wait, everything goes in one write.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
   private seal(): void {
     if (this.pos > this.start) this.parts.push(this.slab.subarray(this.start, this.pos));
     this.start = this.pos;
@@ -64,6 +83,7 @@ export class Writer {
 
   flush(): void {
     this.scheduled = false;
+    this.held = false;
     this.seal();
     const n = this.parts.length;
     if (n === 0 || this.socket.destroyed) {

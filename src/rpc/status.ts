@@ -29,6 +29,7 @@ export function statusName(code: number): string {
 
 export function parseStatusCode(text: string | undefined): StatusCode | undefined {
   if (text === undefined) return undefined;
+  if (text === "0") return Status.OK;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) return undefined;
   // Codes outside 0..16 are legal on the wire; the spec maps them to UNKNOWN.
@@ -98,6 +99,16 @@ export function statusFromRstCode(rstCode: number): StatusCode {
 }
 
 /** grpc-message is percent-encoded on the wire; a malformed one is shown as sent rather than dropped. */
+// What nearly every call ends with: one shared value rather than a new object per call.
+const OK_STATUS: RpcError = Object.freeze({ code: Status.OK, details: "" });
+
+/** The status that grpc-status and grpc-message say, if grpc-status came (a header or trailer field). */
+export function statusOf(grpcStatus: string | undefined, grpcMessage: string | undefined): RpcError | undefined {
+  if (grpcStatus === "0" && !grpcMessage) return OK_STATUS;
+  const code = parseStatusCode(grpcStatus);
+  return code === undefined ? undefined : rpcError(code, decodeGrpcMessage(grpcMessage));
+}
+
 export function decodeGrpcMessage(raw: string | undefined): string {
   if (!raw) return "";
   try {

@@ -25,6 +25,7 @@ import {
 } from "../../h2/frame.ts";
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
+import { writePingAck } from "../../h2/ping.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
@@ -514,7 +515,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
   onSettingsAck(): void {}
 
   onPing(ack: boolean, buf: Buffer, start: number): void {
-    if (!ack) this.writer.append(encodeFrame(FrameType.PING, Flag.ACK, 0, buf.subarray(start, start + 8)));
+    if (!ack) writePingAck(this.writer, buf, start);
   }
 
   onGoaway(last: number, code: number, _debug: Buffer): void {
@@ -582,6 +583,8 @@ export class ClientConnection implements FrameHandler, StreamHost {
       call.streamEnded(rstCode, streamError);
     } else {
       if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);
+      // The caller's next call comes a promise hop later: one write for it and what this read wrote.
+      this.writer.hold();
       call.end(rstCode, streamError);
     }
     this.pump();

@@ -5,7 +5,7 @@
 // streamOutcome, as in ../http2-stream.ts, so both clients end a stream the same way on the same frames.
 import type { CallOptions, ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
 import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../frame.ts";
-import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "../status.ts";
+import { type RpcError, rpcError, Status, statusOf } from "../status.ts";
 import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 import type { ResponseFields } from "./unary-call.ts";
 
@@ -164,8 +164,8 @@ export class ClientStreamCall implements ClientStream {
       }
     }
     this.trailers = fields;
-    const code = parseStatusCode(f.grpcStatus);
-    if (code !== undefined) this.status = rpcError(code, decodeGrpcMessage(f.grpcMessage));
+    const status = statusOf(f.grpcStatus, f.grpcMessage);
+    if (status !== undefined) this.status = status;
   }
 
   /** DATA payload, buf[start, end): each message completed goes to the application as it arrives. */

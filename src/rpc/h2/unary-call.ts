@@ -3,7 +3,7 @@
 // src/rpc/client.ts's, so the two clients give the same status for the same wire events.
 import type { CallOptions } from "../channel.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
-import { decodeGrpcMessage, parseStatusCode, type Result, type RpcError, rpcError } from "../status.ts";
+import { type Result, type RpcError, statusOf } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 
 /** ResponseFields.contentLength when the field is there but no number (RFC 9110 §8.6). */
@@ -99,8 +99,8 @@ export class ClientUnaryCall {
       this.declaredBody = f.contentLength;
       this.httpError = responseHeadersError(Number(f.status), f.contentType);
     }
-    const code = parseStatusCode(f.grpcStatus);
-    if (code !== undefined) this.status = rpcError(code, decodeGrpcMessage(f.grpcMessage));
+    const status = statusOf(f.grpcStatus, f.grpcMessage);
+    if (status !== undefined) this.status = status;
   }
 
   /** DATA payload, buf[start, end); an error means the call is over and the stream must be cancelled. */

@@ -1,0 +1,46 @@
+// One load thread of `bench`, run on the main thread so that `bun --cpu-prof` sees it (a Worker's time is
+// not in Bun's profile). Closed loop, unary Echo, the same code path as `bench --threads 1`.
+//
+// usage: bun --cpu-prof --cpu-prof-md scripts/profile-loader.ts HOST:PORT [SECONDS=5] [CONNECTIONS=10]
+//          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16]
+import { SHARED_SLOTS, type ThreadConfig } from "../src/bench/messages.ts";
+import { prepareThread } from "../src/bench/runner.ts";
+import { parseAddress } from "../src/transport/address.ts";
+
+const [target = "", secs = "5", conns = "10", per = "10", payload = "16"] = process.argv.slice(2);
+const parsed = parseAddress(target);
+if (!parsed.ok) {
+  console.error(`bad address: ${parsed.error}`);
+  process.exit(2);
+}
+const n = Number(conns);
+const config: ThreadConfig = {
+  thread: 0,
+  threads: 1,
+  server: parsed.address,
+  connections: Array.from({ length: n }, (_, index) => ({ index, slots: Number(per) })),
+  workload: { service: "echo", payloadSize: Number(payload), algorithms: [] },
+  timeoutMs: 20_000,
+  tls: undefined,
+  rate: undefined,
+  requests: undefined,
+  durationMs: Number(secs) * 1000,
+  warmupMs: 1000,
+  intervalMs: 1000,
+  progress: false,
+  shared: new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT),
+  client: "lean",
+};
+const p = await prepareThread(config, { onLost: (r) => console.error(`lost: ${r}`) });
+if (!p.ok) {
+  console.error(p.error);
+  process.exit(1);
+}
+const result = await p.thread.run(Date.now() + 50);
+await p.thread.close();
+const ok = result.services.reduce((s, x) => s + x.ok, 0);
+const cpu = result.cpuSec ?? Number.NaN;
+console.log(
+  `${ok} calls, ${cpu.toFixed(2)} thread CPU-s, ${(ok / cpu).toFixed(0)} calls per CPU-second, ` +
+    `${((cpu * 1e9) / ok).toFixed(0)} ns per call (measured phase)`,
+);
