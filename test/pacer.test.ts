@@ -23,7 +23,11 @@ class VirtualLoop implements PacerClock {
   private seq = 0;
   private queue: { at: number; seq: number; fn: () => void; dead: boolean }[] = [];
   private timers = 0;
-  constructor(private readonly jitter: (k: number) => number = () => 0) {}
+  constructor(
+    private readonly jitter: (k: number) => number = () => 0,
+    readonly marginMs = MARGIN_MS,
+    readonly minSleepMs = 1,
+  ) {}
   now = () => this.t;
   private push(at: number, fn: () => void) {
     const e = { at: Math.max(at, this.t), seq: this.seq++, fn, dead: false };

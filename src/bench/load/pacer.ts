@@ -1,7 +1,8 @@
 // Wakes the open loop at each call's due time, to within microseconds, while the event loop keeps reading
-// responses. A JS timer alone is ~1 ms granular (Bun rounds a setTimeout to whole milliseconds and fires it
-// up to ~1 ms either side), which made every call leave up to a millisecond late and in bursts. So: sleep on a
-// timer until about MARGIN_MS before the due time, then close the last stretch by polling the clock once per
+// responses. A JS timer alone is ~1 ms granular (Bun floors a setTimeout to whole milliseconds and fires it
+// ~0.1 ms after), which made every call leave up to a millisecond late and in bursts. So: sleep on the
+// thread's timerfd (wake-timer.ts) until PRECISE_MARGIN_MS before the due time, or, without one, on a timer
+// until MARGIN_MS before, then close the last stretch by polling the clock once per
 // turn of the event loop (setImmediate), which lets pending I/O run between polls, as wrk2 sends on schedule
 // inside its event loop and Lancet/Mutilate spin on the clock. Measured before choosing (docs/performance.md,
 // "Pacing"): Atomics.waitAsync with a timeout wakes precisely but keeps a core ~85% busy even at 10 calls/s.
@@ -10,6 +11,8 @@
 // CPU figures (utilization, saturation) count the pacer's wait as idle. The gaps the pacer sees are also its
 // stall detector: a poll that comes more than STALL_MS after the previous one, or a timer that fires more than
 // STALL_MS after its time, means the thread was blocked (GC, JIT, a long callback, the scheduler) meanwhile.
+
+import { type WakeHandle, wakeTimer } from "./wake-timer.ts";
 
 /** The event loop as the pacer uses it; injected in tests (an explicit clock, no real time). */
 export interface PacerClock {
@@ -21,19 +24,43 @@ export interface PacerClock {
   poll(wake: () => void): unknown;
   cancelSleep(handle: unknown): void;
   cancelPoll(handle: unknown): void;
+  /** How long before the due time `sleep` must end, for its worst lateness; the rest is polled. */
+  readonly marginMs: number;
+  /** The shortest sleep worth a timer (Bun's timers are whole milliseconds). */
+  readonly minSleepMs: number;
 }
+
+/** Sleep on a millisecond timer only while the due time is further than this; poll the clock for the rest. */
+export const MARGIN_MS = 1.5;
+/** With the thread's timerfd (wake-timer.ts: tens of µs late at p90), the stretch left to polling. */
+export const PRECISE_MARGIN_MS = 0.15;
+/** Sleeps longer than twice this end this much early, then sleep again for the rest. */
+export const ROUSE_MS = 1;
+/** A timerfd sleep shorter than this costs more than the polling it saves. */
+export const PRECISE_MIN_SLEEP_MS = 0.05;
 
 export const realClock: PacerClock = {
   now: () => performance.now(),
-  // floor: Bun rounds a fractional delay up, which could carry the wake-up past the margin
-  sleep: (ms, wake) => setTimeout(wake, Math.max(1, Math.floor(ms))),
+  sleep: (ms, wake) => {
+    const timer = wakeTimer();
+    if (timer !== null) return timer.at(performance.now() + ms, wake);
+    // floor: Bun rounds a fractional delay up, which could carry the wake-up past the margin
+    return setTimeout(wake, Math.max(1, Math.floor(ms)));
+  },
   poll: (wake) => setImmediate(wake),
-  cancelSleep: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  cancelSleep: (h) => {
+    const timer = wakeTimer();
+    if (timer !== null) timer.cancel(h as WakeHandle);
+    else clearTimeout(h as ReturnType<typeof setTimeout>);
+  },
   cancelPoll: (h) => clearImmediate(h as ReturnType<typeof setImmediate>),
+  get marginMs() {
+    return wakeTimer() === null ? MARGIN_MS : PRECISE_MARGIN_MS;
+  },
+  get minSleepMs() {
+    return wakeTimer() === null ? 1 : PRECISE_MIN_SLEEP_MS;
+  },
 };
-
-/** Sleep on a timer only while the due time is further than this; poll the clock for the rest. */
-export const MARGIN_MS = 1.5;
 /** A gap in the event loop longer than this is a stall of the loader. */
 export const STALL_MS = 1;
 /** A turn of the event loop shorter than this ran nothing but the pacer's poll: waiting, counted idle. */
@@ -93,10 +120,13 @@ export class Pacer {
       fire?.();
       return;
     }
-    // a timer is whole milliseconds: under one to sleep, poll instead (a 0 ms timer would spin uncounted)
-    if (left - MARGIN_MS >= 1) {
-      this.wakeAt = this.due - MARGIN_MS;
-      this.sleepHandle = this.clock.sleep(left - MARGIN_MS, this.onWake);
+    // under the timer's shortest sleep, poll instead (a 0 ms timer would spin uncounted)
+    // A long sleep ends ROUSE_MS early: a core that idled that long wakes slowly (~0.1 ms in a VM), so a
+    // second, short sleep then lands within the margin.
+    const margin = left > 2 * ROUSE_MS ? Math.max(this.clock.marginMs, ROUSE_MS) : this.clock.marginMs;
+    if (left - margin >= this.clock.minSleepMs) {
+      this.wakeAt = this.due - margin;
+      this.sleepHandle = this.clock.sleep(left - margin, this.onWake);
       return;
     }
     this.lastPollAt = now;
