@@ -1,4 +1,4 @@
-// What this binary is: set by `bun build --define` (scripts/build.sh, scripts/release.sh). Nothing here spawns
+// What this binary is: set by `bun build --define` (scripts/build.sh, scripts/release.ts). Nothing here spawns
 // a process or reads a file at run time: `--version` runs in health checks and guest scripts, where git may be
 // absent and a compiled binary's own directory ($bunfs) does not exist on disk.
 import pkg from "../package.json" with { type: "json" };
