@@ -9,12 +9,10 @@ const isVersionFlag = (word: string | undefined) => word === "--version" || word
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && isVersionFlag(argv[0])) {
-    printLines(versionLine());
-    return 0;
+    return (await printLines(versionLine())) ? 0 : 1;
   }
   if (argv.length === 2 && argv.includes("--json") && argv.some(isVersionFlag)) {
-    printLines(versionJson());
-    return 0;
+    return (await printLines(versionJson())) ? 0 : 1;
   }
   return (await import("./cli/dispatch.ts")).run(argv);
 }

@@ -164,6 +164,15 @@ describe("results are not lost to output errors", () => {
     expect(r.stderr).toBe("grpcperf: cannot write to stdout (ENOSPC)\n");
   });
 
+  test.each([[["--version"]], [["--version", "--json"]], [["version"]], [["version", "--json"]]])(
+    "%p into a full disk: one line and exit 1, not a silent exit 0",
+    (args) => {
+      const r = toFullDisk(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("grpcperf: cannot write to stdout (ENOSPC)\n");
+    },
+  );
+
   test.each([[["--help"]], [["bench", "--help"]], [["call", "echo", "--help"]]])(
     "%p into a full disk or a pipe nobody reads: one line and exit 1, not a silent exit 0",
     (args) => {

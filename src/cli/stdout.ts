@@ -1,9 +1,19 @@
-// Results on stdout without touching process.stdout: Bun builds that Node stream (node:fs and the streams
-// modules) on first use, which costs more than all the rest of `grpcperf --version` (docs/performance.md,
-// "Start-up"). console.log writes to fd 1 synchronously, is flushed before process.exit, prints a lone
-// string as it is (no %s formatting) and survives a closed pipe.
+// Results on stdout without touching process.stdout or node:fs: Bun builds the Node stream (node:fs and the
+// streams modules) on first use, and node:fs alone adds ~6 ms to `grpcperf --version`, more than all the
+// rest of it (docs/performance.md, "Start-up"). Bun.write to Bun.stdout costs nothing at start and, unlike
+// console.log, reports a full disk or a closed pipe: one line on stderr and exit 1, as for every other
+// result (src/sink.ts).
 
-/** Writes `text` (one or more lines; a final newline is optional) to stdout, ending with a newline. */
-export function printLines(text: string): void {
-  console.log(text.endsWith("\n") ? text.slice(0, -1) : text);
+/** Writes `text` (one or more lines; a final newline is optional) to stdout, ending with a newline; false if
+ * stdout would not take it (the error is then said on stderr). */
+export async function printLines(text: string): Promise<boolean> {
+  const line = text.endsWith("\n") ? text : `${text}\n`;
+  try {
+    await Bun.write(Bun.stdout, line);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    console.error(`grpcperf: cannot write to stdout (${code})`);
+    return false;
+  }
 }

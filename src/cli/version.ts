@@ -9,9 +9,15 @@ const version = defineCommand({
   args: {
     json: { type: "boolean", description: "one JSON object: version, commit, target, libc, bun" },
   },
-  run({ args }) {
-    printLines(args.json ? versionJson() : versionText());
+  async run({ args }) {
+    if (!(await printLines(args.json ? versionJson() : versionText()))) process.exitCode = 1;
   },
 });
 
-export default withHelp(version, { env: [], exits: [["0", "always"]] });
+export default withHelp(version, {
+  env: [],
+  exits: [
+    ["0", "printed"],
+    ["1", "stdout would not take it (a full disk, a closed pipe)"],
+  ],
+});
