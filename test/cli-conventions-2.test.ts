@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Flag, FrameParser, FrameType, PREFACE } from "../src/h2/frame.ts";
 import { HpackDecoder } from "../src/h2/hpack/decoder.ts";
-import { BINARY, binaryRunner, ROOT, runBinaryAsync, waitForLine } from "./helpers.ts";
+import { BINARY, binaryRunner, expectRefused, ROOT, runBinaryAsync, waitForLine } from "./helpers.ts";
 
 // Each test runs the binary, some several times, on a machine shared with other work.
 setDefaultTimeout(60_000);
@@ -17,14 +17,7 @@ const cwd = mkdtempSync(join(tmpdir(), "grpcperf-conventions-2-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
 const run = binaryRunner(cwd, env);
 
-/** Exit 2, one line on stderr containing `line`, nothing on stdout. */
-function refused(args: readonly string[], line: string) {
-  const r = run(args);
-  expect({ args, code: r.code }).toEqual({ args, code: 2 });
-  expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  expect(r.stderr).toContain(line);
-  expect(r.stdout).toBe("");
-}
+const refused = (args: readonly string[], line: string) => expectRefused(run, args, line);
 
 /** The binary with its stdout on /dev/full (ENOSPC on every write), in its own working directory. */
 function toFullDisk(args: readonly string[]) {

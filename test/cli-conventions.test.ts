@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { binaryRunner, requireBinary, waitForLine } from "./helpers.ts";
+import { binaryRunner, expectRefused, requireBinary, waitForLine } from "./helpers.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-conventions-"));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: cwd };
@@ -13,14 +13,7 @@ const ESC = "\u001b";
 
 const run = binaryRunner(cwd, env);
 
-/** Exit 2 and exactly one line on stderr, containing `line`; nothing on stdout. */
-function refused(args: readonly string[], line: string) {
-  const r = run(args);
-  expect({ args, code: r.code }).toEqual({ args, code: 2 });
-  expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  expect(r.stderr).toContain(line);
-  expect(r.stdout).toBe("");
-}
+const refused = (args: readonly string[], line: string) => expectRefused(run, args, line);
 
 const COMMANDS: ReadonlyArray<readonly string[]> = [
   ["serve"],

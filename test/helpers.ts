@@ -1,4 +1,5 @@
 // Test plumbing: servers on real loopback sockets (port 0), and the compiled binary as a subprocess.
+import { expect } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { openChannel } from "../src/client/channel.ts";
@@ -63,6 +64,15 @@ export function binaryRunner(cwd: string, env: Record<string, string>) {
     });
     return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
   };
+}
+
+/** A usage error: exit 2, exactly one line on stderr containing `line`, nothing on stdout. */
+export function expectRefused(run: ReturnType<typeof binaryRunner>, args: readonly string[], line: string): void {
+  const r = run(args);
+  expect({ args, code: r.code }).toEqual({ args, code: 2 });
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toContain(line);
+  expect(r.stdout).toBe("");
 }
 
 /** Reads a child's stderr until a line matches, and returns the match (the child keeps running). */
