@@ -16,11 +16,13 @@ export function sendLagLines(r: BenchReport): string[] {
   const l = r.rate.send_lag_us;
   if (l === undefined) return messages;
   const unit = r.streams ? "streams" : "calls";
-  const lines = [l === null ? "Send lag (sent − due): nothing sent" : `Send lag (sent − due): ${sendLagText(l)}`];
+  const lines = [
+    l === null ? "Send lag (sent − due): nothing sent" : `Send lag (sent − due): ${sendLagText(l)}`,
+    ...messages,
+  ];
   const s = r.rate.stalls;
   if (s)
     lines.push(
-      ...messages,
       `Loader stalls (blocked > ${s.stall_ms} ms): ${s.count}` +
         (s.count > 0
           ? `, ${s.total_ms} ms in all, longest ${s.longest_ms} ms; ${s.calls_due} ${unit} due during them`
