@@ -17,13 +17,8 @@ import {
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
 import { type ConcurrencyStagesResult, ghzConcurrencyStages, parseConcurrencyStages } from "./concurrency-stages.ts";
-import {
-  DEFAULT_STEP_WARMUP_MS,
-  type FindMaxFlags,
-  type FindMaxSettings,
-  findMaxOf,
-  SLOTS_PER_CONNECTION,
-} from "./find-max/options.ts";
+import { DEFAULT_STEP_WARMUP_MS, type FindMaxSettings, findMaxOf, SLOTS_PER_CONNECTION } from "./find-max/options.ts";
+import { type BenchFlagName, type BenchFlags, envNamesOf } from "./flags.ts";
 import { type ConcurrencyStage, levelLengthOf, levelPlanOf, peakOf } from "./load/levels.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
@@ -31,6 +26,8 @@ import { distributedOptions, type ShardRun } from "./shard.ts";
 import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
 import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
+
+export type { BenchFlags } from "./flags.ts";
 
 export const DEFAULT_CONNECTIONS = 10;
 export const DEFAULT_REQUESTS = 1000;
@@ -42,82 +39,6 @@ export const MIN_INTERVAL_MS = 100;
 export const MAX_THREADS_BY_DEFAULT = 4;
 /** The HTTP/2 client bench drives calls with (see README: chosen by measured calls per CPU-second). */
 export const DEFAULT_CLIENT: ClientKind = "lean";
-
-/** Flags as citty hands them over: strings, or undefined when not given. */
-export interface BenchFlags extends FindMaxFlags {
-  server?: string;
-  "connect-timeout"?: string;
-  connections?: string;
-  concurrency?: string;
-  threads?: string;
-  requests?: string;
-  duration?: string;
-  rate?: string;
-  transport?: string;
-  service?: string;
-  warmup?: string;
-  /** The timeline's interval. */
-  interval?: string;
-  "payload-size"?: string;
-  alg?: string;
-  timeout?: string;
-  preset?: string;
-  json?: boolean;
-  /** ghz's -O: text or json. */
-  format?: string;
-  output?: string;
-  quiet?: boolean;
-  client?: string;
-  // --call (any unary method): the method, its request data and where its schema comes from.
-  call?: string;
-  data?: string;
-  "data-file"?: string;
-  protoset?: string;
-  /** Every --proto and --import-path (repeatable: the CLI reads them from the raw arguments). */
-  protos?: readonly string[];
-  importPaths?: readonly string[];
-  "stream-messages"?: string;
-  "stream-rate"?: string;
-  /** Asked of grpcperf's echo server per call: a wait, then busy CPU work (EchoRequest.server_*_us). */
-  "server-delay"?: string;
-  "server-busy"?: string;
-  /** Open-loop stages (stages.ts): k6-like --stages [--start-rate], or ghz's --load-* flags. */
-  stages?: string;
-  "start-rate"?: string;
-  "load-schedule"?: string;
-  "load-start"?: string;
-  "load-step"?: string;
-  "load-step-duration"?: string;
-  "load-end"?: string;
-  "load-max-duration"?: string;
-  /** Distributed runs (shard.ts): --shard I/N, --shards N, --start-at TIME, --report-markers. */
-  shard?: string;
-  shards?: string;
-  "start-at"?: string;
-  "report-markers"?: boolean;
-  /** Closed-loop concurrency schedule (concurrency-stages.ts): --concurrency-stages, or ghz's flags. */
-  "concurrency-stages"?: string;
-  "concurrency-schedule"?: string;
-  "concurrency-start"?: string;
-  "concurrency-step"?: string;
-  "concurrency-step-duration"?: string;
-  "concurrency-end"?: string;
-  "concurrency-max-duration"?: string;
-}
-
-/** Where each environment variable goes; the first one set wins within a row. */
-export const ENV_NAMES = {
-  server: ["SERVER_ADDR"],
-  connections: ["CONNECTIONS", "CONCURRENT_REQUESTS"],
-  concurrency: ["CONCURRENCY"],
-  threads: ["THREADS"],
-  requests: ["REQUESTS", "TOTAL_REQUESTS"],
-  duration: ["DURATION"],
-  rate: ["RATE_LIMIT"],
-  transport: ["TRANSPORT"],
-  service: ["SERVICE", "BENCHMARK_TYPE"],
-  client: ["GRPC_CLIENT"],
-} as const;
 
 export interface BenchOptions {
   readonly server: Address;
@@ -208,10 +129,11 @@ function fromEnv(env: Env, names: readonly string[]): { value: string; name: str
   return undefined;
 }
 
-/** The raw text of one setting, and who set it (for error messages). */
-function pick(flag: string | undefined, flagName: string, env: Env, names: readonly string[]) {
-  if (flag !== undefined && flag !== "") return { value: flag, source: `--${flagName}` };
-  const e = fromEnv(env, names);
+/** The raw text of one setting, and who set it (for error messages): the flag, else its variables. */
+function pick(flags: BenchFlags, name: BenchFlagName, env: Env) {
+  const flag = flags[name];
+  if (typeof flag === "string" && flag !== "") return { value: flag, source: `--${name}` };
+  const e = fromEnv(env, envNamesOf(name));
   return e ? { value: e.value, source: e.name } : undefined;
 }
 
@@ -272,12 +194,12 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   }
   const p = preset ? PRESETS[preset] : undefined;
 
-  const serverRaw = pick(flags.server, "server", env, ENV_NAMES.server);
+  const serverRaw = pick(flags, "server", env);
   const parsed = parseAddress(serverRaw?.value ?? DEFAULT_ADDRESS, "connect");
   if (!parsed.ok) throw new OptionError(serverRaw ? `${serverRaw.source}: ${parsed.error}` : parsed.error);
   const server = parsed.address;
 
-  const transportRaw = pick(flags.transport, "transport", env, ENV_NAMES.transport);
+  const transportRaw = pick(flags, "transport", env);
   if (transportRaw) {
     const t = transportRaw.value.trim().toLowerCase();
     if (!TRANSPORTS.includes(t as TransportKind)) {
@@ -291,15 +213,15 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   }
 
   // A flag beats the preset; the preset beats the environment.
-  const layered = (flag: string | undefined, name: string, names: readonly string[], presetValue?: string) =>
-    flag !== undefined && flag !== ""
-      ? { value: flag, source: `--${name}` }
-      : presetValue !== undefined
-        ? { value: presetValue, source: `--preset ${preset}` }
-        : pick(undefined, name, env, names);
+  const layered = (name: BenchFlagName, presetValue?: string) => {
+    const flag = flags[name];
+    if (typeof flag === "string" && flag !== "") return { value: flag, source: `--${name}` };
+    if (presetValue !== undefined) return { value: presetValue, source: `--preset ${preset}` };
+    return pick({}, name, env);
+  };
 
   const levels = concurrencyStagesOf(flags);
-  const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
+  const connRaw = layered("connections", p && String(p.connections));
   const connectionsAsked = connRaw
     ? int(connRaw, 1)
     : levels
@@ -312,7 +234,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   if (findMax && levels)
     throw new OptionError(`--find-max and ${levels.source} exclude each other: the search sets a rate`);
 
-  const concRaw = layered(flags.concurrency, "concurrency", ENV_NAMES.concurrency, p?.concurrency?.toString());
+  const concRaw = layered("concurrency", p?.concurrency?.toString());
   const concurrency = levels
     ? levels.peak
     : concRaw
@@ -337,24 +259,24 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     );
   }
 
-  const threadsRaw = pick(flags.threads, "threads", env, ENV_NAMES.threads);
+  const threadsRaw = pick(flags, "threads", env);
   // More threads than connections would leave threads with nothing to drive.
   const threads = Math.min(threadsRaw ? int(threadsRaw, 1) : Math.min(MAX_THREADS_BY_DEFAULT, cpus), connections);
 
-  const durRaw = layered(flags.duration, "duration", ENV_NAMES.duration, p && `${p.durationMs}ms`);
+  const durRaw = layered("duration", p && `${p.durationMs}ms`);
   const durationMs = durRaw ? duration(durRaw) : undefined;
-  const reqRaw = pick(flags.requests, "requests", env, ENV_NAMES.requests);
+  const reqRaw = pick(flags, "requests", env);
   // A flag-given --requests beats a preset's duration; with both set, whichever is reached first ends the run.
   const requests = reqRaw ? int(reqRaw, 1) : durationMs === undefined ? DEFAULT_REQUESTS : undefined;
   const durationFinal = reqRaw && durRaw?.source.startsWith("--preset") ? undefined : durationMs;
 
-  const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
+  const rateRaw = pick(flags, "rate", env);
   const staged = findMax ? undefined : stagesOf(flags, durationMs);
   const rate = findMax ? findMax.startRps : staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
   if (!findMax)
     capRate(flags["max-rate"], staged ? Math.max(...staged.stages.map((s) => Math.max(s.fromRps, s.toRps))) : rate);
 
-  const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
+  const serviceRaw = pick(flags, "service", env);
   const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
   if (!["echo", "crypto", "both", "echo-stream"].includes(service)) {
     throw new OptionError(
@@ -376,7 +298,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     : [...DEFAULT_ALGORITHMS];
   if (algorithms.length === 0) throw new OptionError("--alg: no algorithm named");
 
-  const clientRaw = pick(flags.client, "client", env, ENV_NAMES.client);
+  const clientRaw = pick(flags, "client", env);
   const client = (clientRaw?.value.trim().toLowerCase() ?? DEFAULT_CLIENT) as ClientKind;
   if (!CLIENT_KINDS.includes(client)) {
     throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);

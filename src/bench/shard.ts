@@ -3,6 +3,7 @@
 // numbers, the remainder going to the lowest shards, so the slices add up exactly to the whole. The rate is
 // not split into numbers at all: every shard keeps the whole schedule and sends its calls k ≡ I (mod N)
 // (schedule.ts), so the union of the shards is exactly one run's schedule. Pure.
+import type { BenchFlags } from "./flags.ts";
 import type { BenchOptions } from "./options.ts";
 import { split } from "./plan.ts";
 import type { Stage } from "./schedule.ts";
@@ -142,13 +143,7 @@ export function shardOptions(o: BenchOptions, id: ShardId): ShardResult<BenchOpt
   };
 }
 
-/** The flags of a distributed run, as BenchFlags carries them. */
-export interface DistributedFlags {
-  shard?: string;
-  shards?: string;
-  "start-at"?: string;
-  "report-markers"?: boolean;
-}
+type DistributedFlags = Pick<BenchFlags, "shard" | "shards" | "start-at" | "report-markers">;
 
 /**
  * --shard/--shards (or JOB_COMPLETION_INDEX), --start-at and --report-markers applied to options resolved

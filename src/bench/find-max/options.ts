@@ -1,23 +1,24 @@
 // --find-max and its flags, turned into the search's settings; the flags it cannot go with are refused.
 // Pure, as options.ts: errors are returned, for options.ts to raise as its own.
 import { parseDuration } from "../../units.ts";
+import type { BenchFlags } from "../flags.ts";
 import { parseThresholds, type Threshold } from "../threshold.ts";
 import { DEFAULT_GROWTH, type SearchSettings } from "./search.ts";
 
-export interface FindMaxFlags {
-  "find-max"?: boolean;
-  /** Every --slo (repeatable: the CLI reads them from the raw arguments). */
-  slos?: readonly string[];
-  precision?: string;
-  "step-duration"?: string;
-  "max-rate"?: string;
-  "start-rate"?: string;
-  duration?: string;
-  rate?: string;
-  requests?: string;
-  stages?: string;
-  "load-schedule"?: string;
-}
+export type FindMaxFlags = Pick<
+  BenchFlags,
+  | "find-max"
+  | "slos"
+  | "precision"
+  | "step-duration"
+  | "max-rate"
+  | "start-rate"
+  | "duration"
+  | "rate"
+  | "requests"
+  | "stages"
+  | "load-schedule"
+>;
 
 export interface FindMaxSettings extends SearchSettings {
   /** Every step must meet all of them (the --threshold grammar). */
