@@ -3,8 +3,8 @@
 // each wake-up's lag (woken − due) exactly as a run records send lag; so a user learns, on their own machine or
 // VM guest, how much of a run's latency from the due time the loader itself may add.
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { Pacer, type PacerStats } from "./load/pacer.ts";
-import { SendLag } from "./load/send-lag.ts";
+import { Pacer, type PacerStats } from "./loops/pacer.ts";
+import { SendLag } from "./loops/send-lag.ts";
 import { sendLagSummary } from "./pacing-report.ts";
 import type { SendLagSummary } from "./report/types.ts";
 

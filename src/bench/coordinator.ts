@@ -2,6 +2,7 @@
 // progress merged for the live line and their results gathered at the end. It sends no calls itself.
 
 import { connectBoundOf } from "../client/channel.ts";
+import { planThreads } from "../load/plan.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import { merge } from "./histogram.ts";
@@ -15,7 +16,6 @@ import {
   type ToThread,
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
-import { planThreads } from "./plan.ts";
 import { planStart, type StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import type { WorkloadSpec } from "./workload.ts";
@@ -157,17 +157,10 @@ export function startRun(
         timeoutMs: opts.timeoutMs,
         connectTimeoutMs: opts.connectTimeoutMs ?? connectBoundOf(opts.timeoutMs),
         tls: opts.tls,
-        // A shard keeps the whole run's schedule and sends its share of it (schedule.ts).
-        rate: opts.shard ? opts.shard.whole.rate : opts.rate,
-        ...(opts.shard?.whole.stages
-          ? { stages: opts.shard.whole.stages }
-          : opts.stages
-            ? { stages: opts.stages }
-            : {}),
-        ...(opts.shard ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
-        ...(opts.concurrencyStages
-          ? { concurrency: { stages: opts.concurrencyStages, connections: opts.connections, firstConnection: first } }
-          : {}),
+        // The whole run's plan, and this shard's share of it: no figure is divided here (load/shape.ts).
+        load: opts.load,
+        processConnections: opts.connections,
+        firstConnection: first,
         requests: opts.requests,
         durationMs: opts.durationMs,
         warmupMs: opts.warmupMs,

@@ -6,6 +6,16 @@
 
 import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
 import type { SchemaFlags } from "../client/schema.ts";
+import {
+  type ConcurrencyStagesResult,
+  ghzConcurrencyStages,
+  parseConcurrencyStages,
+} from "../load/concurrency-stages.ts";
+import { levelLengthOf, levelPlanOf, peakOf } from "../load/levels.ts";
+import { lengthOf, meanRate, planOf } from "../load/schedule.ts";
+import { closedLoad, type LoadShape, openLoad } from "../load/shape.ts";
+import type { ShardRun } from "../load/shard.ts";
+import { ghzStages, parseStages, type StagesResult } from "../load/stages.ts";
 import { CLIENT_KINDS, type ClientKind, type Metadata } from "../rpc/channel.ts";
 import {
   type Address,
@@ -16,14 +26,10 @@ import {
 } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
-import { type ConcurrencyStagesResult, ghzConcurrencyStages, parseConcurrencyStages } from "./concurrency-stages.ts";
+import { distributedOptions } from "./distributed.ts";
 import { DEFAULT_STEP_WARMUP_MS, type FindMaxSettings, findMaxOf, SLOTS_PER_CONNECTION } from "./find-max/options.ts";
 import { type BenchFlagName, type BenchFlags, envNamesOf } from "./flags.ts";
-import { type ConcurrencyStage, levelLengthOf, levelPlanOf, peakOf } from "./load/levels.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
-import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
-import { distributedOptions, type ShardRun } from "./shard.ts";
-import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
 import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
@@ -49,13 +55,9 @@ export interface BenchOptions {
   /** Total measured calls; undefined when only a duration bounds the run. */
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
-  /** Total calls per second (open loop; with stages, their mean); undefined for a closed loop. */
-  readonly rate: number | undefined;
-  /** --stages / --load-schedule: the open loop's target rate over time; durationMs is their sum. */
-  readonly stages?: readonly Stage[];
-  /** --concurrency-stages / --concurrency-schedule: the closed loop's calls in flight over time (concurrency
-   * is their peak, durationMs their sum). */
-  readonly concurrencyStages?: readonly ConcurrencyStage[];
+  /** Open loop (a rate or rate stages) or closed loop (optionally concurrency stages: `concurrency` is then
+   * their peak), with this shard's share; built here once and handed down as it is (load/shape.ts). */
+  readonly load: LoadShape;
   readonly service: ServiceChoice;
   readonly warmupMs: number;
   /** The report timeline's interval (--interval), at least MIN_INTERVAL_MS. */
@@ -326,9 +328,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     threads,
     requests: staged || levels || findMax ? undefined : requests,
     durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : levels ? levels.lengthMs : durationFinal,
-    rate,
-    ...(staged ? { stages: staged.stages } : {}),
-    ...(levels ? { concurrencyStages: levels.stages } : {}),
+    load: rate === undefined ? closedLoad(levels?.stages) : openLoad(rate, staged?.stages),
     service,
     warmupMs,
     intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,

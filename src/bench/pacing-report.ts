@@ -2,7 +2,7 @@
 // exactly, their stalls added up, and the verdicts built on them (the WARNING lines, the loader's saturation,
 // find-max's "limited by the loader"). Pure.
 import { encode, type Histogram, merge } from "./histogram.ts";
-import { STALL_MS } from "./load/pacer.ts";
+import { STALL_MS } from "./loops/pacer.ts";
 import type { ThreadResult } from "./messages.ts";
 import type { BenchReport, SendLagSummary, StallsReport } from "./report/types.ts";
 

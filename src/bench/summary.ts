@@ -1,5 +1,7 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
 import { createHash } from "node:crypto";
+import { LATE_AFTER_MS } from "../load/schedule.ts";
+import { rateOfShare, stagesOfShare } from "../load/shape.ts";
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { SATURATED_AT } from "./cpu.ts";
@@ -16,7 +18,6 @@ import {
   type ThreadCpu,
   type TimelinePoint,
 } from "./report/types.ts";
-import { LATE_AFTER_MS } from "./schedule.ts";
 import { distributedFields } from "./shard-report.ts";
 import type { StartPlan } from "./start-at.ts";
 import { streamsReport } from "./stream/report.ts";
@@ -120,7 +121,7 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
 
 /** The report's `stages`, when the run had a rate or a concurrency schedule. */
 function stagesOf(o: BenchOptions, points: readonly TimelinePoint[], threads: readonly ThreadResult[]) {
-  const stages = o.stages ?? o.concurrencyStages;
+  const stages = o.load.kind === "open" ? stagesOfShare(o.load) : o.load.plan?.stages;
   if (stages === undefined) return undefined;
   const measured = threads.map((t) => t.timeline.measured);
   return stagesReport(points, stages, o.warmupMs, measured);
@@ -140,6 +141,11 @@ function stageWarnings(stages: readonly StageReport[]): string[] {
 
 export function buildReport(input: SummaryInput): BenchReport {
   const { options: o, threads } = input;
+  // This process's target: its share of the whole run's rate and stages (all of it when not sharded).
+  const open = o.load.kind === "open" ? o.load : undefined;
+  const target = open && rateOfShare(open);
+  const stages = open && stagesOfShare(open);
+  const levels = o.load.kind === "closed" ? o.load.plan?.stages : undefined;
   const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
   const labels = labelsOf(o, threads);
   const services = labels.map((s) => serviceReport(s, threads, durationS));
@@ -161,29 +167,29 @@ export function buildReport(input: SummaryInput): BenchReport {
     intervalMs: o.intervalMs,
     warmupMs: o.warmupMs,
     durationMs: o.durationMs,
-    rate: o.rate,
-    ...(o.stages ? { stages: o.stages } : {}),
+    rate: target,
+    ...(stages ? { stages } : {}),
   });
   const distributed = distributedFields(input);
   warnings.push(...distributed.warnings);
-  const stages = stagesOf(o, timeline.points, threads);
-  if (stages) warnings.push(...stageWarnings(stages));
+  const stageRows = stagesOf(o, timeline.points, threads);
+  if (stageRows) warnings.push(...stageWarnings(stageRows));
   const late = threads.reduce((n, t) => n + t.lateSends, 0);
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   const rate: BenchReport["rate"] = {
-    target: o.rate ?? null,
-    achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
+    target: target ?? null,
+    achieved: target === undefined ? rps : achievedRate(threads, target),
     late_sends: late,
     late_after_ms: LATE_AFTER_MS,
     max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
-    ...(o.rate === undefined ? {} : pacingOfThreads(threads)),
+    ...(open ? pacingOfThreads(threads) : {}),
   };
   const busiest = Math.max(-1, ...cpu.map((c) => c.utilization ?? -1));
   warnings.push(...pacingWarnings(rate, o.stream ? "streams" : "calls", busiest < 0 ? null : busiest));
   // Saturated: a thread's CPU had no headroom, or the loader's own lag and stalls touched the schedule.
   const pacing = loaderPacing(rate);
   const saturated = cpu.some((c) => c.saturated) || (pacing !== undefined && pacing.share > PACING_WARN_SHARE);
-  if (o.rate !== undefined && late > 0) {
+  if (open && late > 0) {
     warnings.push(
       `${late} ${o.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
         "(no free slot, or the loader was busy); their latency counts from the due time",
@@ -206,13 +212,13 @@ export function buildReport(input: SummaryInput): BenchReport {
       threads: threads.length,
       requests: o.requests ?? null,
       duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
-      rate: o.rate ?? null,
-      ...(o.stages
-        ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
+      rate: target ?? null,
+      ...(stages
+        ? { stages: stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
         : {}),
-      ...(o.concurrencyStages
+      ...(levels
         ? {
-            concurrency_stages: o.concurrencyStages.map((s) => ({
+            concurrency_stages: levels.map((s) => ({
               duration_s: s.durationMs / 1000,
               from: s.from,
               to: s.to,
@@ -232,7 +238,7 @@ export function buildReport(input: SummaryInput): BenchReport {
       tls: o.tls !== undefined,
     },
     machine: input.machine,
-    mode: o.rate === undefined ? "closed-loop" : "open-loop",
+    mode: open ? "open-loop" : "closed-loop",
     duration_s: round(durationS, 3),
     total: {
       requests: ok + failed,
@@ -251,7 +257,7 @@ export function buildReport(input: SummaryInput): BenchReport {
     },
     aborted: input.aborted,
     timeline,
-    ...(stages ? { stages } : {}),
+    ...(stageRows ? { stages: stageRows } : {}),
     ...(streams ? { streams } : {}),
     ...distributed.fields,
   };

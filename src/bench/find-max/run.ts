@@ -1,5 +1,6 @@
 // `bench --find-max`: runs the search's steps one after another, each a whole open-loop bench run at a
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
+import { openLoad } from "../../load/shape.ts";
 import { log } from "../../log.ts";
 import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";
@@ -59,7 +60,12 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
         ended = "time-bound";
         return;
       }
-      const stepOpts: BenchOptions = { ...opts, rate: next.rps, durationMs: settings.stepMs, requests: undefined };
+      const stepOpts: BenchOptions = {
+        ...opts,
+        load: openLoad(next.rps),
+        durationMs: settings.stepMs,
+        requests: undefined,
+      };
       const { outcome } = await runOnce(stepOpts, call, signal);
       if (outcome.kind === "unreachable") {
         aborted = unreachableLine(opts, outcome.error);

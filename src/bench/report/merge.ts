@@ -4,9 +4,10 @@
 // intervals (each shard's started_at), and loader CPU stays per shard. Inputs of different runs are refused
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
+
+import { sliceOf, type WholeLoad } from "../../load/shard.ts";
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
 import { mergePacing, sendLagSummary } from "../pacing-report.ts";
-import { sliceOf, type WholeLoad } from "../shard.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
 import { serviceEntry } from "../summary.ts";
 import { pointOf } from "../timeline/report.ts";

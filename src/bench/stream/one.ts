@@ -8,7 +8,7 @@
 // The timeline (warm-up too) counts each stream's outcome, and as latency each message's round trip (bidi)
 // or, for the other kinds, the stream's duration; streams cancelled at the run's end count in neither.
 import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
-import { Pacer, type PacerStats } from "../load/pacer.ts";
+import { Pacer, type PacerStats } from "../loops/pacer.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { StreamRecorder } from "./tally.ts";
 import { readSequence, type StreamKind } from "./workload.ts";

@@ -1,10 +1,11 @@
 // The report's timeline: the threads' intervals merged by index (counts added, histograms merged), the
 // warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
+
+import { lengthOf, meanRate, planOf, type Stage } from "../../load/schedule.ts";
 import { encode, merge } from "../histogram.ts";
 import type { ThreadResult } from "../messages.ts";
 import { sendLagSummary } from "../pacing-report.ts";
 import type { TimelinePoint, TimelineReport } from "../report/types.ts";
-import { lengthOf, meanRate, planOf, type Stage } from "../schedule.ts";
 import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./recorder.ts";
 
 export interface TimelineInput {

@@ -3,13 +3,14 @@
 // also takes a tail point past its end), so a stage's figures are as fine as --interval (a point straddling
 // two stages counts in one). The loader's CPU per stage comes from the threads' own interval samples, so the
 // busiest thread is the busiest over the stage, not a mix of each interval's busiest. Pure.
+
+import type { ConcurrencyStage } from "../../load/levels.ts";
+import type { Stage } from "../../load/schedule.ts";
 import { statusName } from "../../rpc/status.ts";
 import { SATURATED_AT } from "../cpu.ts";
 import { merge } from "../histogram.ts";
-import type { ConcurrencyStage } from "../load/levels.ts";
 import { sendLagSummary } from "../pacing-report.ts";
 import type { StageErrorRow, StageReport, TimelinePoint } from "../report/types.ts";
-import type { Stage } from "../schedule.ts";
 import type { PhaseIntervals } from "./recorder.ts";
 import { intervalLatency } from "./report.ts";
 

@@ -1,8 +1,8 @@
 // The closed loop's concurrency schedule from the command line: `--concurrency-stages 10s:10,30s:100` (the
 // grammar of --stages, with slots instead of calls/s) and ghz's `--concurrency-schedule step|line` flags,
-// both turned into the same list of stages (load/levels.ts). Pure.
+// both turned into the same list of stages (levels.ts). Pure.
 import { parseDuration } from "../units.ts";
-import type { ConcurrencyStage } from "./load/levels.ts";
+import type { ConcurrencyStage } from "./levels.ts";
 import { type GhzLoad, parseStageList } from "./stages.ts";
 
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
