@@ -2,7 +2,7 @@
 import { BENCH_FLAGS, type BenchFlagName, describeFlag, type FlagSpec } from "../bench/flags.ts";
 import { logLevelArg } from "./args.ts";
 import { tlsClientArgs } from "./call/common.ts";
-import type { Rows } from "./help.ts";
+import type { Help } from "./help.ts";
 
 type CittyArgs = {
   readonly [K in BenchFlagName]: {
@@ -26,6 +26,6 @@ function tableArgs(): CittyArgs {
 export const benchArgs = { ...tableArgs(), ...tlsClientArgs, ...logLevelArg } as const;
 
 /** The help's ENVIRONMENT rows: each variable of the table with the flag it stands for. */
-export const benchEnvRows: Rows = entries.flatMap(([name, spec]) =>
+export const benchEnvRows: Help["env"] = entries.flatMap(([name, spec]) =>
   spec.env ? [[spec.env.join(", "), `${spec.envHelp ?? spec.help} (--${name})`] as const] : [],
 );

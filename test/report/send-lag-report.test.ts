@@ -6,7 +6,7 @@ import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { judgeStep } from "../../src/bench/find-max/step.ts";
 import { decode, encode, newHistogram } from "../../src/bench/histogram.ts";
-import type { PacingTally } from "../../src/bench/load/send-lag.ts";
+import type { PacingTally } from "../../src/bench/loops/send-lag.ts";
 import type { ThreadResult } from "../../src/bench/messages.ts";
 import { mergePacing } from "../../src/bench/pacing-report.ts";
 import { compareRuns } from "../../src/bench/report/compare.ts";

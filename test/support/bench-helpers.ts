@@ -111,3 +111,11 @@ export async function reportOf(
   }
   return { report, outcome };
 }
+
+/** The options' load as the report states it: this process's target rate (undefined: a closed loop). */
+export const rateOf = (o: BenchOptions): number | undefined =>
+  o.load.kind === "open" ? o.load.rate / o.load.share.count : undefined;
+/** The whole run's rate stages (--stages, --load-schedule), if any. */
+export const stagesOf = (o: BenchOptions) => (o.load.kind === "open" ? o.load.plan?.stages : undefined);
+/** The whole run's concurrency stages (--concurrency-stages, --concurrency-schedule), if any. */
+export const levelsOf = (o: BenchOptions) => (o.load.kind === "closed" ? o.load.plan?.stages : undefined);
