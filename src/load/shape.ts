@@ -33,9 +33,9 @@ export interface ClosedLoad {
 export type LoadShape = OpenLoad | ClosedLoad;
 
 /** An open loop at one rate, or along stages (their mean is the rate). */
-export function openLoad(rate: number, stages?: readonly Stage[], share: Share = WHOLE_RUN): OpenLoad {
-  if (stages === undefined) return { kind: "open", rate, share };
-  const plan = planOf(stages);
+export function openLoad(target: number | readonly Stage[], share: Share = WHOLE_RUN): OpenLoad {
+  if (typeof target === "number") return { kind: "open", rate: target, share };
+  const plan = planOf(target);
   return { kind: "open", rate: meanRate(plan, 0, plan.startsAt.at(-1) as number), plan, share };
 }
 

@@ -1,8 +1,9 @@
 // Option resolution, thread planning and schedule math: pure functions, no sockets.
 
 import { describe, expect, test } from "bun:test";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { Rotation } from "../../src/bench/loops/types.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import { buildWorkloads } from "../../src/bench/workload.ts";
 import { planThreads, split } from "../../src/load/plan.ts";
 import { callsBefore, callsOfThread, dueAt } from "../../src/load/schedule.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchFlags } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import type { BenchReport } from "../../src/bench/report/types.ts";
 import { callsBefore, lengthOf, planOf, type Stage } from "../../src/load/schedule.ts";
 import { echoService } from "../../src/server/echo.ts";

@@ -2,8 +2,9 @@
 // options.ts). Pure functions, no sockets.
 
 import { describe, expect, test } from "bun:test";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { encode, newHistogram } from "../../src/bench/histogram.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import type { TimelinePoint } from "../../src/bench/report/types.ts";
 import { stagesReport } from "../../src/bench/timeline/stages.ts";
 import {

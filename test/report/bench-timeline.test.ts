@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { EchoMethod } from "../../src/api/echo.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { decode, merge } from "../../src/bench/histogram.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import { compareRuns } from "../../src/bench/report/compare.ts";
 import { parseSavedReport } from "../../src/bench/report/saved.ts";
 import type { BenchReport, TimelinePoint } from "../../src/bench/report/types.ts";
