@@ -16,7 +16,7 @@ export interface CallSpec {
   readonly template?: CallTemplate;
 }
 
-export interface CallTemplate {
+interface CallTemplate {
   readonly text: string;
   /** protobufjs Root.toJSON() of the schema, and the request type's full name within it. */
   readonly schema: protobuf.INamespace;

@@ -41,7 +41,7 @@ export type RunOutcome =
       readonly start?: StartPlan;
     };
 
-export interface RunHandle {
+interface RunHandle {
   readonly outcome: Promise<RunOutcome>;
   /** Ends the run early (e.g. on SIGINT): calls in flight finish, results so far are reported. */
   stop(reason: string): void;

@@ -27,7 +27,7 @@ interface Levels {
   readonly lengthMs: number;
 }
 
-export interface LoadSizes {
+interface LoadSizes {
   readonly connections: number;
   /** Calls in flight at most, over all connections (with a concurrency plan: its peak). */
   readonly concurrency: number;
@@ -85,7 +85,7 @@ export function sizesOf(s: Settings, cpus: number): LoadSizes {
   return { connections, concurrency, threads, notes, findMax, levels };
 }
 
-export interface RunLoad {
+interface RunLoad {
   readonly load: LoadShape;
   /** Measured calls over all threads; undefined when only a duration bounds the run. */
   readonly requests: number | undefined;

@@ -101,7 +101,7 @@ export interface BenchOptions {
   readonly reportMarkers?: boolean;
 }
 
-export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
+type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
 

@@ -29,7 +29,7 @@ import type { ThreadTimeline } from "./timeline/recorder.ts";
 import { IntervalRecorder, lastIntervalOf } from "./timeline/recorder.ts";
 import { buildWorkloads } from "./workload.ts";
 
-export interface ThreadHooks {
+interface ThreadHooks {
   onLost(reason: string): void;
   onProgress?(snapshot: ProgressSnapshot): void;
 }
@@ -41,7 +41,7 @@ export interface PreparedThread {
   close(): Promise<void>;
 }
 
-export type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
+type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
 
 // Twice per tick of the coordinator's 1 s line, so the line never shows a thread one second stale.
 const PROGRESS_EVERY_MS = 500;

@@ -23,7 +23,7 @@ export interface CallTarget {
   readonly schema: SchemaFlags;
 }
 
-export interface Service {
+interface Service {
   readonly service: ServiceChoice;
   /** Streaming settings: for echo-stream, or kept for a --call method that turns out to stream. */
   readonly stream: StreamSettings | undefined;

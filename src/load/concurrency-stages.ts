@@ -8,7 +8,7 @@ import { type GhzLoad, parseStageList } from "./stages.ts";
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
 
 /** ghz's concurrency flags, as given: the same fields as its load flags. */
-export type GhzConcurrency = GhzLoad;
+type GhzConcurrency = GhzLoad;
 
 const wholeOf = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined);
 

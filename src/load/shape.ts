@@ -7,12 +7,12 @@ import { type ConcurrencyStage, type LevelPlan, levelPlanOf } from "./levels.ts"
 import { meanRate, planOf, type RatePlan, type Stage } from "./schedule.ts";
 
 /** Which slice of a run spread over `count` processes this one sends (0-based); {0, 1} when not sharded. */
-export interface Share {
+interface Share {
   readonly index: number;
   readonly count: number;
 }
 
-export const WHOLE_RUN: Share = { index: 0, count: 1 };
+const WHOLE_RUN: Share = { index: 0, count: 1 };
 
 export interface OpenLoad {
   readonly kind: "open";

@@ -5,7 +5,7 @@ import type { BenchFlags } from "../flags.ts";
 import { parseThresholds, type Threshold } from "../threshold.ts";
 import { DEFAULT_GROWTH, type SearchSettings } from "./search.ts";
 
-export type FindMaxFlags = Pick<
+type FindMaxFlags = Pick<
   BenchFlags,
   | "find-max"
   | "slos"
@@ -29,10 +29,10 @@ export interface FindMaxSettings extends SearchSettings {
   readonly boundMs: number;
 }
 
-export const DEFAULT_STEP_MS = 5000;
-export const DEFAULT_PRECISION = 0.05;
-export const DEFAULT_START_RPS = 100;
-export const DEFAULT_BOUND_MS = 5 * 60_000;
+const DEFAULT_STEP_MS = 5000;
+const DEFAULT_PRECISION = 0.05;
+const DEFAULT_START_RPS = 100;
+const DEFAULT_BOUND_MS = 5 * 60_000;
 /**
  * Each step's warm-up unless --warmup says otherwise. Every step is a fresh run, so its load threads' code is
  * cold: with 1 s the first measured second still carried their JIT's stalls into p99, and the answer against

@@ -14,7 +14,7 @@ import type { Phase } from "./search.ts";
  * of all sends make a step loader-limited, unless waits for a slot outnumber them: an overloaded server
  * fills every slot, and the sends it delays also delay the loader's timers a little.
  */
-export const LOADER_LATE_SHARE = 0.05;
+const LOADER_LATE_SHARE = 0.05;
 
 export interface FindMaxStep {
   /** 1-based, in the order run. */
