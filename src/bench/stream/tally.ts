@@ -1,6 +1,6 @@
 // Per-thread counters and histograms of a streaming run: streams by outcome, messages both ways, and one
 // HDR histogram per per-message or per-stream measure. Histograms cross threads encoded, as tally.ts's do.
-import { encode, type Histogram, newHistogram, recordMs } from "../histogram.ts";
+import { encode, type Histogram, newHistogram, recordMs } from "../../report/histogram.ts";
 import type { ErrorCount } from "../messages.ts";
 
 /** The measures a streaming run may record (which ones depends on the stream kind and pacing). */

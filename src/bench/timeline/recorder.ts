@@ -4,8 +4,9 @@
 // interval is open: recording is one histogram record and a counter; an interval is encoded as it closes.
 // Open loops also count their sends (and late sends) per interval, and as an interval closes the thread's CPU
 // is read once, so the report can tell per stage whether the loader kept up.
+
+import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
 import { threadCpuSeconds } from "../cpu.ts";
-import { encode, newHistogram, recordMs } from "../histogram.ts";
 
 /** One closed interval of one thread; intervals in which nothing completed are left out. */
 export interface IntervalTally {

@@ -1,11 +1,12 @@
 // The report's timeline: the threads' intervals merged by index (counts added, histograms merged), the
 // warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
-import { encode, merge } from "../histogram.ts";
-import type { ThreadResult } from "../messages.ts";
-import { sendLagSummary } from "../pacing-report.ts";
-import type { TimelinePoint, TimelineReport } from "../report/types.ts";
-import { lengthOf, meanRate, planOf, type Stage } from "../schedule.ts";
-import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./recorder.ts";
+
+import type { ThreadResult } from "../bench/messages.ts";
+import { lengthOf, meanRate, planOf, type Stage } from "../bench/schedule.ts";
+import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "../bench/timeline/recorder.ts";
+import { encode, merge } from "./histogram.ts";
+import { sendLagSummary } from "./pacing.ts";
+import type { TimelinePoint, TimelineReport } from "./types.ts";
 
 export interface TimelineInput {
   readonly intervalMs: number;

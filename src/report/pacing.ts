@@ -1,10 +1,11 @@
 // How well an open loop kept its schedule, as the report states it: the threads' send-lag histograms merged
 // exactly, their stalls added up, and the verdicts built on them (the WARNING lines, the loader's saturation,
 // find-max's "limited by the loader"). Pure.
+
+import { STALL_MS } from "../bench/load/pacer.ts";
+import type { ThreadResult } from "../bench/messages.ts";
 import { encode, type Histogram, merge } from "./histogram.ts";
-import { STALL_MS } from "./load/pacer.ts";
-import type { ThreadResult } from "./messages.ts";
-import type { BenchReport, SendLagSummary, StallsReport } from "./report/types.ts";
+import type { BenchReport, SendLagSummary, StallsReport } from "./types.ts";
 
 /** Stalls or lag touching more than this share of the calls get a WARNING. */
 export const PACING_WARN_SHARE = 0.01;

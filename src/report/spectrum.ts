@@ -1,6 +1,6 @@
 // The latency percentile spectrum of an HDR histogram on HdrHistogram's own x axis, log10(1/(1−p)): p0 at 0,
 // p90 at 1, p99 at 2, p99.9 at 3, p99.99 at 4 — so the tail gets as much width as the median.
-import { decode } from "../histogram.ts";
+import { decode } from "./histogram.ts";
 
 /** x: log10(1/(1−p)); value: µs at that percentile. */
 export interface SpectrumPoint {

@@ -1,7 +1,7 @@
 // The human report. Its first lines per service are the replaced system's, character for character
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
 
-import type { LatencySummary } from "../histogram.ts";
+import type { LatencySummary } from "./histogram.ts";
 import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stagesSection } from "./stages-text.ts";
 import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";

@@ -1,10 +1,11 @@
 // The capacity search's result as data (`--json`, schema/find-max.schema.json) and as text: the steps as
 // they finish, then the answer and what limited it. Pure.
+
+import type { FindMaxSettings } from "../../bench/find-max/options.ts";
+import { bracketOf } from "../../bench/find-max/search.ts";
 import type { LatencySummary } from "../histogram.ts";
-import type { BenchReport } from "../report/types.ts";
 import { formatMicros } from "../threshold.ts";
-import type { FindMaxSettings } from "./options.ts";
-import { bracketOf } from "./search.ts";
+import type { BenchReport } from "../types.ts";
 import type { FindMaxStep } from "./step.ts";
 
 export const FIND_MAX_SCHEMA_ID = "grpcperf-find-max/1";

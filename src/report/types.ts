@@ -1,11 +1,12 @@
 // The report as data: built once from the thread results (summary.ts), then printed as text or JSON.
 // Keys are snake_case because the JSON form is this object as it stands (schema/bench-report.schema.json).
-import type { LatencySummary } from "../histogram.ts";
-import type { StreamMeasure } from "../stream/tally.ts";
-import type { StreamKind } from "../stream/workload.ts";
-import type { ThresholdResult } from "../threshold.ts";
-import type { WorkloadLabel } from "../workload.ts";
+
+import type { StreamMeasure } from "../bench/stream/tally.ts";
+import type { StreamKind } from "../bench/stream/workload.ts";
+import type { WorkloadLabel } from "../bench/workload.ts";
+import type { LatencySummary } from "./histogram.ts";
 import type { ShardReport, ShardsReport, StartAtReport } from "./shard-types.ts";
+import type { ThresholdResult } from "./threshold.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
 /** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */

@@ -1,6 +1,6 @@
 // `grpcperf report --format markdown`: per file, a summary table (a row per service, or the streams section),
 // errors by status, loader CPU and the time series in one line — to paste into an issue or a pull request.
-import type { LatencySummary } from "../histogram.ts";
+import type { LatencySummary } from "./histogram.ts";
 import { type NamedRendered, NO_TIMELINE } from "./rendered.ts";
 import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stageLoader, stageTarget } from "./stages-text.ts";

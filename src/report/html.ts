@@ -1,8 +1,9 @@
 // `grpcperf report --format html`: one self-contained page (inline style, SVG drawn here, no script, no
 // network) for one or more saved runs overlaid, each run a colour. Every number on the page is a figure of
 // the JSON as it stands (no rounding), so a reader can match the page to the file and tests can compare.
-import type { LatencySummary } from "../histogram.ts";
+
 import type { Comparison } from "./compare.ts";
+import type { LatencySummary } from "./histogram.ts";
 import { readableBytes, readableCount, readableMicros } from "./readable.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";

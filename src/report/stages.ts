@@ -3,15 +3,16 @@
 // also takes a tail point past its end), so a stage's figures are as fine as --interval (a point straddling
 // two stages counts in one). The loader's CPU per stage comes from the threads' own interval samples, so the
 // busiest thread is the busiest over the stage, not a mix of each interval's busiest. Pure.
-import { statusName } from "../../rpc/status.ts";
-import { SATURATED_AT } from "../cpu.ts";
-import { merge } from "../histogram.ts";
-import type { ConcurrencyStage } from "../load/levels.ts";
-import { sendLagSummary } from "../pacing-report.ts";
-import type { StageErrorRow, StageReport, TimelinePoint } from "../report/types.ts";
-import type { Stage } from "../schedule.ts";
-import type { PhaseIntervals } from "./recorder.ts";
-import { intervalLatency } from "./report.ts";
+
+import { SATURATED_AT } from "../bench/cpu.ts";
+import type { ConcurrencyStage } from "../bench/load/levels.ts";
+import type { Stage } from "../bench/schedule.ts";
+import type { PhaseIntervals } from "../bench/timeline/recorder.ts";
+import { statusName } from "../rpc/status.ts";
+import { merge } from "./histogram.ts";
+import { sendLagSummary } from "./pacing.ts";
+import { intervalLatency } from "./timeline.ts";
+import type { StageErrorRow, StageReport, TimelinePoint } from "./types.ts";
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -4,15 +4,16 @@
 // intervals (each shard's started_at), and loader CPU stays per shard. Inputs of different runs are refused
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
-import { encode, type Histogram, merge as mergeHistograms, summarize } from "../histogram.ts";
-import { mergePacing, sendLagSummary } from "../pacing-report.ts";
-import { sliceOf, type WholeLoad } from "../shard.ts";
-import { STREAM_MEASURES, type StreamMeasure } from "../stream/tally.ts";
-import { serviceEntry } from "../summary.ts";
-import { pointOf } from "../timeline/report.ts";
-import { stagesReport } from "../timeline/stages.ts";
+
+import { sliceOf, type WholeLoad } from "../bench/shard.ts";
+import { STREAM_MEASURES, type StreamMeasure } from "../bench/stream/tally.ts";
+import { encode, type Histogram, merge as mergeHistograms, summarize } from "./histogram.ts";
 import type { ShardFailure } from "./markers.ts";
+import { mergePacing, sendLagSummary } from "./pacing.ts";
 import type { ShardReport, ShardRow, ShardsReport } from "./shard-types.ts";
+import { stagesReport } from "./stages.ts";
+import { serviceEntry } from "./summary.ts";
+import { pointOf } from "./timeline.ts";
 import type { BenchReport, ErrorRow, ServiceReport, StageReport, StreamsReport, TimelinePoint } from "./types.ts";
 
 /** One input: a shard's report, or the note a shard that made none left (--report-markers). */

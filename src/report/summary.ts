@@ -1,12 +1,20 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
 import { createHash } from "node:crypto";
+import { SATURATED_AT } from "../bench/cpu.ts";
+import type { ThreadResult } from "../bench/messages.ts";
+import type { BenchOptions, CallTarget } from "../bench/options.ts";
+import { LATE_AFTER_MS } from "../bench/schedule.ts";
+import type { StartPlan } from "../bench/start-at.ts";
+import { streamWorkloadOf } from "../bench/stream/workload.ts";
+import { servicesOf, type WorkloadLabel } from "../bench/workload.ts";
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
-import { SATURATED_AT } from "./cpu.ts";
+import { distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
-import type { ThreadResult } from "./messages.ts";
-import type { BenchOptions, CallTarget } from "./options.ts";
-import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing-report.ts";
+import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
+import { stagesReport } from "./stages.ts";
+import { streamsReport } from "./streams.ts";
+import { timelineReport } from "./timeline.ts";
 import {
   type BenchReport,
   type ErrorRow,
@@ -15,15 +23,7 @@ import {
   type StageReport,
   type ThreadCpu,
   type TimelinePoint,
-} from "./report/types.ts";
-import { LATE_AFTER_MS } from "./schedule.ts";
-import { distributedFields } from "./shard-report.ts";
-import type { StartPlan } from "./start-at.ts";
-import { streamsReport } from "./stream/report.ts";
-import { streamWorkloadOf } from "./stream/workload.ts";
-import { timelineReport } from "./timeline/report.ts";
-import { stagesReport } from "./timeline/stages.ts";
-import { servicesOf, type WorkloadLabel } from "./workload.ts";
+} from "./types.ts";
 
 export interface SummaryInput {
   readonly options: BenchOptions;

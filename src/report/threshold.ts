@@ -1,8 +1,8 @@
 // Pass/fail bars on a run (`bench --threshold p99<2ms`), as k6's thresholds: parsed before any call is sent,
 // judged on the JSON report document afterwards, so a saved report can be judged the same way later.
 import { decode } from "./histogram.ts";
-import { type Section, sectionsOf } from "./report/sections.ts";
-import type { BenchReport } from "./report/types.ts";
+import { type Section, sectionsOf } from "./sections.ts";
+import type { BenchReport } from "./types.ts";
 
 export type LatencyMetric = "p50" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max" | "mean" | "min";
 export type Metric = LatencyMetric | "error_rate" | "rps";

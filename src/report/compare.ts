@@ -1,8 +1,9 @@
 // Saved bench reports side by side (`grpcperf compare A.json B.json …`): the headline figures per run, each
 // later run as a ratio to the first, and every option or machine fact in which the runs differ — so a
 // difference in set-up is never read as a difference in the server. Pure: reports in, data or text out.
-import { formatMicros } from "../threshold.ts";
+
 import { LATENCY_FIGURES, type Section, sectionsOf } from "./sections.ts";
+import { formatMicros } from "./threshold.ts";
 import type { BenchReport } from "./types.ts";
 
 export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
