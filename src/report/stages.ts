@@ -4,12 +4,12 @@
 // two stages counts in one). The loader's CPU per stage comes from the threads' own interval samples, so the
 // busiest thread is the busiest over the stage, not a mix of each interval's busiest. Pure.
 
-import { SATURATED_AT } from "../bench/cpu.ts";
 import type { ConcurrencyStage } from "../bench/load/levels.ts";
 import type { Stage } from "../bench/schedule.ts";
 import type { PhaseIntervals } from "../bench/timeline/recorder.ts";
 import { statusName } from "../rpc/status.ts";
 import { merge } from "./histogram.ts";
+import { SATURATED_AT } from "./marks.ts";
 import { sendLagSummary } from "./pacing.ts";
 import { intervalLatency } from "./timeline.ts";
 import type { StageErrorRow, StageReport, TimelinePoint } from "./types.ts";

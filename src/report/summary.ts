@@ -1,6 +1,5 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
 import { createHash } from "node:crypto";
-import { SATURATED_AT } from "../bench/cpu.ts";
 import type { ThreadResult } from "../bench/messages.ts";
 import type { BenchOptions, CallTarget } from "../bench/options.ts";
 import { LATE_AFTER_MS } from "../bench/schedule.ts";
@@ -11,6 +10,7 @@ import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
+import { SATURATED_AT } from "./marks.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
 import { stagesReport } from "./stages.ts";
 import { streamsReport } from "./streams.ts";

@@ -2,11 +2,7 @@
 // judged on the JSON report document afterwards, so a saved report can be judged the same way later.
 import { decode } from "./histogram.ts";
 import { type Section, sectionsOf } from "./sections.ts";
-import type { BenchReport } from "./types.ts";
-
-export type LatencyMetric = "p50" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max" | "mean" | "min";
-export type Metric = LatencyMetric | "error_rate" | "rps";
-export type Op = "<" | "<=" | ">" | ">=";
+import type { BenchReport, LatencyMetric, Metric, Op, ThresholdResult } from "./types.ts";
 
 export interface Threshold {
   /** As typed, for the verdict line. */
@@ -17,20 +13,6 @@ export interface Threshold {
   readonly op: Op;
   /** In the report's units: µs for latencies, a fraction 0..1 for error_rate, calls/s for rps. */
   readonly limit: number;
-}
-
-export interface ThresholdResult {
-  readonly expr: string;
-  readonly scope: string | null;
-  readonly metric: Metric;
-  readonly op: Op;
-  readonly limit: number;
-  /** null when the report has no such figure (no call completed, no such service): that fails. */
-  readonly measured: number | null;
-  readonly unit: "us" | "fraction" | "calls/s";
-  readonly pass: boolean;
-  /** Why measured is null. */
-  readonly note?: string;
 }
 
 export type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };

@@ -6,7 +6,6 @@ import type { StreamKind } from "../bench/stream/workload.ts";
 import type { WorkloadLabel } from "../bench/workload.ts";
 import type { LatencySummary } from "./histogram.ts";
 import type { ShardReport, ShardsReport, StartAtReport } from "./shard-types.ts";
-import type { ThresholdResult } from "./threshold.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
 /** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */
@@ -317,4 +316,24 @@ export interface BenchReport {
   readonly start_at?: StartAtReport;
   readonly shard?: ShardReport;
   readonly shards?: ShardsReport;
+}
+
+/** A --threshold bar's metric and comparison (threshold.ts parses and judges them). */
+export type LatencyMetric = "p50" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max" | "mean" | "min";
+export type Metric = LatencyMetric | "error_rate" | "rps";
+export type Op = "<" | "<=" | ">" | ">=";
+
+/** One bar judged on a report: what bench --threshold, report --threshold and find-max's SLOs state. */
+export interface ThresholdResult {
+  readonly expr: string;
+  readonly scope: string | null;
+  readonly metric: Metric;
+  readonly op: Op;
+  readonly limit: number;
+  /** null when the report has no such figure (no call completed, no such service): that fails. */
+  readonly measured: number | null;
+  readonly unit: "us" | "fraction" | "calls/s";
+  readonly pass: boolean;
+  /** Why measured is null. */
+  readonly note?: string;
 }

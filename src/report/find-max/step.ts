@@ -1,13 +1,14 @@
 // One finished step of a capacity search, judged: its figures, the SLO verdicts, and whether the loader
 // rather than the server may have been what held it back. Pure.
-import { SATURATED_AT } from "../../bench/cpu.ts";
+
 import type { Phase } from "../../bench/find-max/search.ts";
 import type { ThreadResult } from "../../bench/messages.ts";
 import { type LatencySummary, merge, summarize } from "../histogram.ts";
+import { SATURATED_AT } from "../marks.ts";
 import { loaderPacing } from "../pacing.ts";
 import { sectionsOf } from "../sections.ts";
-import { evaluate, type Threshold, type ThresholdResult } from "../threshold.ts";
-import type { BenchReport } from "../types.ts";
+import { evaluate, type Threshold } from "../threshold.ts";
+import type { BenchReport, ThresholdResult } from "../types.ts";
 
 /**
  * Sends late for the loader's own reasons (a slot was free, yet the send went out late) beyond this share
