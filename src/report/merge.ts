@@ -6,10 +6,10 @@
 // out silently. Pure: errors are values.
 
 import { sliceOf, type WholeLoad } from "../bench/shard.ts";
-import { STREAM_MEASURES, type StreamMeasure } from "../bench/stream/tally.ts";
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "./histogram.ts";
 import type { ShardFailure } from "./markers.ts";
 import { mergePacing, sendLagSummary } from "./pacing.ts";
+import { STREAM_MEASURES, type StreamMeasure } from "./records.ts";
 import type { ShardReport, ShardRow, ShardsReport } from "./shard-types.ts";
 import { stagesReport } from "./stages.ts";
 import { serviceEntry } from "./summary.ts";

@@ -3,8 +3,8 @@
 // find-max's "limited by the loader"). Pure.
 
 import { STALL_MS } from "../bench/load/pacer.ts";
-import type { ThreadResult } from "../bench/messages.ts";
 import { encode, type Histogram, merge } from "./histogram.ts";
+import type { ThreadResult } from "./records.ts";
 import type { BenchReport, SendLagSummary, StallsReport } from "./types.ts";
 
 /** Stalls or lag touching more than this share of the calls get a WARNING. */

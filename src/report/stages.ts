@@ -6,11 +6,11 @@
 
 import type { ConcurrencyStage } from "../bench/load/levels.ts";
 import type { Stage } from "../bench/schedule.ts";
-import type { PhaseIntervals } from "../bench/timeline/recorder.ts";
 import { statusName } from "../rpc/status.ts";
 import { merge } from "./histogram.ts";
 import { SATURATED_AT } from "./marks.ts";
 import { sendLagSummary } from "./pacing.ts";
+import type { PhaseIntervals } from "./records.ts";
 import { intervalLatency } from "./timeline.ts";
 import type { StageErrorRow, StageReport, TimelinePoint } from "./types.ts";
 

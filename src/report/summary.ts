@@ -1,20 +1,21 @@
 // Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
 import { createHash } from "node:crypto";
-import type { ThreadResult } from "../bench/messages.ts";
 import type { BenchOptions, CallTarget } from "../bench/options.ts";
 import { LATE_AFTER_MS } from "../bench/schedule.ts";
 import type { StartPlan } from "../bench/start-at.ts";
 import { streamWorkloadOf } from "../bench/stream/workload.ts";
-import { servicesOf, type WorkloadLabel } from "../bench/workload.ts";
+import { servicesOf } from "../bench/workload.ts";
 import { statusName } from "../rpc/status.ts";
 import { formatAddress } from "../transport/address.ts";
 import { distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import { SATURATED_AT } from "./marks.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
+import type { ThreadResult } from "./records.ts";
 import { stagesReport } from "./stages.ts";
 import { streamsReport } from "./streams.ts";
 import { timelineReport } from "./timeline.ts";
+import type { WorkloadLabel } from "./types.ts";
 import {
   type BenchReport,
   type ErrorRow,

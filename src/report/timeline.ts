@@ -1,11 +1,11 @@
 // The report's timeline: the threads' intervals merged by index (counts added, histograms merged), the
 // warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
 
-import type { ThreadResult } from "../bench/messages.ts";
 import { lengthOf, meanRate, planOf, type Stage } from "../bench/schedule.ts";
-import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "../bench/timeline/recorder.ts";
 import { encode, merge } from "./histogram.ts";
 import { sendLagSummary } from "./pacing.ts";
+import type { ThreadResult } from "./records.ts";
+import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "./records.ts";
 import type { TimelinePoint, TimelineReport } from "./types.ts";
 
 export interface TimelineInput {

@@ -2,10 +2,10 @@
 // rather than the server may have been what held it back. Pure.
 
 import type { Phase } from "../../bench/find-max/search.ts";
-import type { ThreadResult } from "../../bench/messages.ts";
 import { type LatencySummary, merge, summarize } from "../histogram.ts";
 import { SATURATED_AT } from "../marks.ts";
 import { loaderPacing } from "../pacing.ts";
+import type { ThreadResult } from "../records.ts";
 import { sectionsOf } from "../sections.ts";
 import { evaluate, type Threshold } from "../threshold.ts";
 import type { BenchReport, ThresholdResult } from "../types.ts";
