@@ -3,9 +3,9 @@
 
 import { connectBoundOf } from "../client/channel.ts";
 import { planThreads } from "../load/plan.ts";
+import { merge } from "../report/histogram.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
-import { merge } from "./histogram.ts";
 import {
   type FromThread,
   type ProgressSnapshot,

@@ -4,9 +4,9 @@
 import type { LevelPlan } from "../load/levels.ts";
 import type { Schedule } from "../load/schedule.ts";
 import { type ClosedLoad, type LoadShape, type OpenLoad, warmupOf } from "../load/shape.ts";
+import { encode, merge } from "../report/histogram.ts";
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./loops/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./loops/gate.ts";
 import { openLoop } from "./loops/open.ts";

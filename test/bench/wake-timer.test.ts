@@ -1,4 +1,4 @@
-// The pacer's timerfd wake-ups (src/bench/load/wake-timer.ts) on the real clock: order and cancellation,
+// The pacer's timerfd wake-ups (src/bench/loops/wake-timer.ts) on the real clock: order and cancellation,
 // never how soon (no timed assertion; precision is bench --calibrate's and scripts/bench-pacing.sh's).
 import { expect, test } from "bun:test";
 import { wakeTimer } from "../../src/bench/loops/wake-timer.ts";

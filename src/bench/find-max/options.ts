@@ -1,8 +1,9 @@
 // --find-max and its flags, turned into the search's settings; the flags it cannot go with are refused.
 // Pure, as options.ts: errors are returned, for options.ts to raise as its own.
+
+import { parseThresholds, type Threshold } from "../../report/threshold.ts";
 import { parseDuration } from "../../units.ts";
 import type { BenchFlags } from "../flags.ts";
-import { parseThresholds, type Threshold } from "../threshold.ts";
 import { DEFAULT_GROWTH, type SearchSettings } from "./search.ts";
 
 type FindMaxFlags = Pick<

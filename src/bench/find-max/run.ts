@@ -2,9 +2,19 @@
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
 import { openLoad } from "../../load/shape.ts";
 import { log } from "../../log.ts";
+import { findMaxHtml } from "../../report/find-max/html.ts";
+import {
+  answerLines,
+  type Ended,
+  findMaxReport,
+  headerLines,
+  searchOf,
+  stepLine,
+} from "../../report/find-max/report.ts";
+import { type FindMaxStep, judgeStep } from "../../report/find-max/step.ts";
+import type { BenchReport } from "../../report/types.ts";
 import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";
-import type { BenchReport } from "../report/types.ts";
 import {
   type BenchExit,
   keepReport,
@@ -15,11 +25,8 @@ import {
   unreachableLine,
   withInterrupt,
 } from "../run.ts";
-import { findMaxHtml } from "./html.ts";
 import type { FindMaxSettings } from "./options.ts";
-import { answerLines, type Ended, findMaxReport, headerLines, searchOf, stepLine } from "./report.ts";
 import { nextStep } from "./search.ts";
-import { type FindMaxStep, judgeStep } from "./step.ts";
 
 /**
  * Exit 0: an answer was found (the highest rate that met every SLO). 99: not even the first step met
