@@ -1,7 +1,6 @@
 // One finished step of a capacity search, judged: its figures, the SLO verdicts, and whether the loader
 // rather than the server may have been what held it back. Pure.
 
-import type { Phase } from "../../bench/find-max/search.ts";
 import { type LatencySummary, merge, summarize } from "../histogram.ts";
 import { SATURATED_AT } from "../marks.ts";
 import { loaderPacing } from "../pacing.ts";
@@ -16,6 +15,9 @@ import type { BenchReport, ThresholdResult } from "../types.ts";
  * fills every slot, and the sends it delays also delay the loader's timers a little.
  */
 export const LOADER_LATE_SHARE = 0.05;
+
+/** How the search chose a step's rate: growing geometrically, or bisecting the bracket. */
+export type Phase = "grow" | "bisect";
 
 export interface FindMaxStep {
   /** 1-based, in the order run. */
