@@ -34,7 +34,7 @@ export interface SummaryInput {
   readonly aborted: string | null;
   readonly machine: BenchReport["machine"];
   readonly tool: BenchReport["tool"];
-  /** --start-at's plan and the measured clock offset (shard-report.ts). */
+  /** --start-at's plan and the measured clock offset (distributed.ts). */
   readonly start?: StartPlan;
   readonly clockOffsetMs?: number | null;
 }

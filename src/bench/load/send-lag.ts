@@ -6,9 +6,6 @@ import type { PacingTally } from "../../report/records.ts";
 import { LATE_AFTER_MS } from "../schedule.ts";
 import { STALL_MS } from "./pacer.ts";
 
-// until the tests move by area (issue 29), they name it here
-export type { PacingTally } from "../../report/records.ts";
-
 export class SendLag {
   late = 0;
   maxLagMs = 0;

@@ -66,7 +66,7 @@ export function judgeStep(
   const utils = report.loader.threads.map((t) => t.utilization).filter((u): u is number => u !== null);
   const utilization = utils.length > 0 ? Math.max(...utils) : null;
   // Late with a slot free: over 2 ms (late_sends), or over 1 ms by the send-lag count, or due while the
-  // loader stalled (pacing-report.ts); reports from before send lag have only the first.
+  // loader stalled (pacing.ts); reports from before send lag have only the first.
   const pacing = loaderPacing(report.rate);
   const late2ms = Math.max(0, report.rate.late_sends - slotWaits);
   const loaderLate = pacing ? Math.max(late2ms, pacing.loaderLate, pacing.dueInStalls) : late2ms;
