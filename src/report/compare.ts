@@ -6,7 +6,7 @@ import { LATENCY_FIGURES, type Section, sectionsOf } from "./sections.ts";
 import { formatMicros } from "./threshold.ts";
 import type { BenchReport } from "./types.ts";
 
-export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
+const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
 
 export interface NamedReport {
   /** The file as given on the command line: the column's header. */
@@ -14,9 +14,9 @@ export interface NamedReport {
   readonly report: BenchReport;
 }
 
-export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
+type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
 
-export interface Row {
+interface Row {
   /** The report section the figures are from (a service label); null: the run as a whole. */
   readonly section: string | null;
   readonly metric: string;
@@ -27,7 +27,7 @@ export interface Row {
   readonly ratios: readonly (number | null)[];
 }
 
-export interface Difference {
+interface Difference {
   /** `options.connections`, `machine.cpus`. */
   readonly key: string;
   readonly values: readonly unknown[];

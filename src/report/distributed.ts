@@ -6,7 +6,7 @@ import type { ThreadResult } from "./records.ts";
 import type { ShardReport, StartAtReport } from "./shard-types.ts";
 
 /** A clock further than this from the server's is worth a warning: shards would start that far apart. */
-export const CLOCK_WARN_MS = 50;
+const CLOCK_WARN_MS = 50;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -15,7 +15,7 @@ import type { ErrorRow } from "./types.ts";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 const DASHES = [undefined, "6 3", "2 3", "8 3 2 3"];
-export const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
+const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
 const baseName = (file: string) => file.split("/").pop() ?? file;
 /** A run's label: its --name, else its file's name. */
 const runName = (n: NamedRendered) => n.report.name ?? baseName(n.file);

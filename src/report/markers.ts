@@ -17,7 +17,7 @@ export interface ShardFailure {
 }
 
 /** `--- grpcperf report shard 2/4 begin ---` (no shard part when the run is not sharded). */
-export function markerOf(id: ShardId | null | undefined, what: "begin" | "end" | "failed"): string {
+function markerOf(id: ShardId | null | undefined, what: "begin" | "end" | "failed"): string {
   return `--- grpcperf report${id ? ` shard ${id.index}/${id.count}` : ""} ${what} ---`;
 }
 

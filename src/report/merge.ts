@@ -21,7 +21,7 @@ export type MergeInput =
   | { readonly file: string; readonly report: BenchReport }
   | { readonly file: string; readonly failure: ShardFailure };
 
-export type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
+type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
 
 type Sharded = { readonly file: string; readonly report: BenchReport & { readonly shard: ShardReport } };
 

@@ -21,7 +21,7 @@ export interface ServiceTally {
   readonly serviceTime: string | null;
 }
 
-export interface ConnectionTally {
+interface ConnectionTally {
   readonly index: number;
   readonly thread: number;
   readonly calls: number;

@@ -15,7 +15,7 @@ export interface Threshold {
   readonly limit: number;
 }
 
-export type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };
+type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };
 
 const LATENCY: readonly LatencyMetric[] = ["p50", "p90", "p95", "p99", "p99.9", "p99.99", "max", "mean", "min"];
 /** k6's spellings, so a k6 user's bar means the same here. */

@@ -99,7 +99,7 @@ function point(
 }
 
 /** What a point adds up from its parts: one thread's interval, or one shard's point (report merge). */
-export type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late" | "sendLag">;
+type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late" | "sendLag">;
 
 /** A timeline point from its parts: counts and errors added, histograms merged. */
 export function pointOf(

@@ -8,7 +8,7 @@ import type { ShardReport, ShardsReport, StartAtReport } from "./shard-types.ts"
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
 /** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */
 export const READABLE_SCHEMA_IDS = ["grpcperf-bench-report/1", REPORT_SCHEMA_ID] as const;
-export type ReportSchemaId = (typeof READABLE_SCHEMA_IDS)[number];
+type ReportSchemaId = (typeof READABLE_SCHEMA_IDS)[number];
 
 /** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
 export type WorkloadLabel = "echo" | "crypto" | (string & {});

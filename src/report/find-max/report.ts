@@ -6,7 +6,7 @@ import { formatMicros } from "../threshold.ts";
 import type { BenchReport } from "../types.ts";
 import type { FindMaxStep } from "./step.ts";
 
-export const FIND_MAX_SCHEMA_ID = "grpcperf-find-max/1";
+const FIND_MAX_SCHEMA_ID = "grpcperf-find-max/1";
 
 export type Ended = "converged" | "max-rate" | "none-passed" | "time-bound" | "aborted";
 

@@ -14,7 +14,7 @@ import type { BenchReport, ThresholdResult } from "../types.ts";
  * of all sends make a step loader-limited, unless waits for a slot outnumber them: an overloaded server
  * fills every slot, and the sends it delays also delay the loader's timers a little.
  */
-export const LOADER_LATE_SHARE = 0.05;
+const LOADER_LATE_SHARE = 0.05;
 
 /** How the search chose a step's rate: growing geometrically, or bisecting the bracket. */
 export type Phase = "grow" | "bisect";
