@@ -11,11 +11,10 @@ import { distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import { SATURATED_AT } from "./marks.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
-import type { ThreadResult } from "./records.ts";
+import type { ThreadResult, WorkloadLabel } from "./records.ts";
 import { stagesReport } from "./stages.ts";
 import { streamsReport } from "./streams.ts";
 import { timelineReport } from "./timeline.ts";
-import type { WorkloadLabel } from "./types.ts";
 import {
   type BenchReport,
   type ErrorRow,
