@@ -4,6 +4,9 @@ import { decode } from "./histogram.ts";
 import { type Section, sectionsOf } from "./sections.ts";
 import type { BenchReport, LatencyMetric, Metric, Op, ThresholdResult } from "./types.ts";
 
+/** As k6: the exit code of a run (or a saved report) that missed a --threshold. */
+export const THRESHOLD_FAILED = 99;
+
 export interface Threshold {
   /** As typed, for the verdict line. */
   readonly expr: string;
