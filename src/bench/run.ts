@@ -7,7 +7,6 @@ import { formatJson } from "../report/json.ts";
 import { formatMarkdown } from "../report/markdown.ts";
 import { markedFailure, markedReport } from "../report/markers.ts";
 import { renderedOf } from "../report/rendered.ts";
-import { buildReport } from "../report/summary.ts";
 import { formatText } from "../report/text.ts";
 import { evaluate, THRESHOLD_FAILED, type Threshold, verdictLine } from "../report/threshold.ts";
 import type { BenchReport } from "../report/types.ts";
@@ -20,6 +19,7 @@ import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
+import { buildReport } from "./summary.ts";
 
 // bench and find-max exit with it as `report --threshold` does; its callers name it here
 export { THRESHOLD_FAILED };

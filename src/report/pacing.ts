@@ -2,8 +2,8 @@
 // exactly, their stalls added up, and the verdicts built on them (the WARNING lines, the loader's saturation,
 // find-max's "limited by the loader"). Pure.
 
-import { STALL_MS } from "../bench/load/pacer.ts";
 import { encode, type Histogram, merge } from "./histogram.ts";
+import { STALL_MS } from "./marks.ts";
 import type { ThreadResult } from "./records.ts";
 import type { BenchReport, SendLagSummary, StallsReport } from "./types.ts";
 

@@ -16,6 +16,7 @@ import {
 } from "../../src/bench/load/levels.ts";
 import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
 import { planThreads } from "../../src/bench/plan.ts";
+import { buildReport } from "../../src/bench/summary.ts";
 import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { formatHtml } from "../../src/report/html.ts";
@@ -23,7 +24,6 @@ import { formatJson } from "../../src/report/json.ts";
 import { formatMarkdown } from "../../src/report/markdown.ts";
 import { renderedOf } from "../../src/report/rendered.ts";
 import { stagesReport } from "../../src/report/stages.ts";
-import { buildReport } from "../../src/report/summary.ts";
 import { formatText } from "../../src/report/text.ts";
 import type { TimelinePoint } from "../../src/report/types.ts";
 

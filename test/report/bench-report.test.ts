@@ -3,10 +3,11 @@ import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { progressLine } from "../../src/bench/progress.ts";
+import { buildReport } from "../../src/bench/summary.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { formatJson } from "../../src/report/json.ts";
 import type { ServiceTally, ThreadResult } from "../../src/report/records.ts";
-import { achievedRate, buildReport } from "../../src/report/summary.ts";
+import { achievedRate } from "../../src/report/summary.ts";
 import { formatText } from "../../src/report/text.ts";
 import { benchOptions } from "../support/bench-helpers.ts";
 

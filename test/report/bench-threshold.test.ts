@@ -3,9 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
+import { buildReport } from "../../src/bench/summary.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import type { ServiceTally, ThreadResult } from "../../src/report/records.ts";
-import { buildReport } from "../../src/report/summary.ts";
 import {
   checkScopes,
   evaluate,

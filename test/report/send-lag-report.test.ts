@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
+import { buildReport } from "../../src/bench/summary.ts";
 import { compareRuns } from "../../src/report/compare.ts";
 import { judgeStep } from "../../src/report/find-max/step.ts";
 import { decode, encode, newHistogram } from "../../src/report/histogram.ts";
@@ -13,7 +14,6 @@ import { formatMarkdown } from "../../src/report/markdown.ts";
 import { mergePacing } from "../../src/report/pacing.ts";
 import type { PacingTally, ThreadResult } from "../../src/report/records.ts";
 import { renderedOf } from "../../src/report/rendered.ts";
-import { buildReport } from "../../src/report/summary.ts";
 import { formatText } from "../../src/report/text.ts";
 import type { BenchReport } from "../../src/report/types.ts";
 import { benchOptions } from "../support/bench-helpers.ts";
