@@ -49,8 +49,8 @@ export interface ThreadConfig {
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }
 
-// The coordinator, the runner and the tests name a thread's result as part of this protocol.
-export type { ErrorCount, ServiceTally, ThreadResult } from "../report/records.ts";
+// The coordinator and the runner name a thread's result as part of this protocol.
+export type { ThreadResult } from "../report/records.ts";
 
 export interface ProgressSnapshot {
   readonly thread: number;

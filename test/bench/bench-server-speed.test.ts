@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { BenchFlags } from "../../src/bench/flags.ts";
 import { resolveOptions } from "../../src/bench/options.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { benchOptions, reportOf } from "../support/bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "../support/helpers.ts";

@@ -3,10 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { BenchFlags } from "../../src/bench/flags.ts";
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
 import { resolveOptions } from "../../src/bench/options.ts";
-import type { TimelinePoint } from "../../src/bench/report/types.ts";
-import { stagesReport } from "../../src/bench/timeline/stages.ts";
 import {
   callsBefore,
   callsDueBy,
@@ -19,6 +16,9 @@ import {
   type Stage,
 } from "../../src/load/schedule.ts";
 import { parseStages } from "../../src/load/stages.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import { stagesReport } from "../../src/report/stages.ts";
+import type { TimelinePoint } from "../../src/report/types.ts";
 import { rateOf, stagesOf as stagesOfOptions } from "../support/bench-helpers.ts";
 
 const resolve = (flags: BenchFlags) => {

@@ -26,7 +26,7 @@ import {
   withInterrupt,
 } from "../run.ts";
 import type { FindMaxSettings } from "./options.ts";
-import { nextStep } from "./search.ts";
+import { bracketOf, nextStep } from "./search.ts";
 
 /**
  * Exit 0: an answer was found (the highest rate that met every SLO). 99: not even the first step met
@@ -51,6 +51,7 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
   const s = await withInterrupt((signal) => search(opts, call, settings, { live, t0 }, signal));
   const result = findMaxReport({
     settings,
+    bracket: bracketOf(s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass }))),
     warmupMs: opts.warmupMs,
     startedAt,
     steps: s.steps,

@@ -5,6 +5,8 @@
 // Noise can make a higher rate pass after a lower one failed: the bracket is the lowest failing rate and
 // the highest passing rate below it, so a lucky step above a failure never becomes the answer.
 
+import type { Phase } from "../../report/find-max/step.ts";
+
 export interface SearchSettings {
   /** The first step's rate, calls/s. */
   readonly startRps: number;
@@ -21,9 +23,7 @@ export interface StepOutcome {
   readonly pass: boolean;
 }
 
-export type Phase = "grow" | "bisect";
-
-type Next =
+export type Next =
   | { readonly kind: "step"; readonly rps: number; readonly phase: Phase }
   | { readonly kind: "done"; readonly reason: "converged" | "max-rate" | "none-passed" };
 

@@ -3,7 +3,8 @@
 // the calls' schedule over all threads (schedule.ts: start + k / rate when flat), each on a free slot. At the phase's end time every
 // stream still open is cancelled: it counts as cancelled, and the messages it completed still count.
 
-import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../../load/schedule.ts";
+import { callsBefore, callsOfThread, dueAt, type Schedule } from "../../load/schedule.ts";
+import { LATE_AFTER_MS } from "../../report/marks.ts";
 import type { LoadConnection } from "../connection.ts";
 import type { Tickets } from "../loops/closed.ts";
 import { activeNow, slotRank, waitActive } from "../loops/gate.ts";
