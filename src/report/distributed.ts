@@ -9,7 +9,7 @@ const CLOCK_WARN_MS = 50;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** bench --shard I/N as the runner resolved it: which slice of which whole load this process ran. */
-export interface ShardRun {
+interface ShardRun {
   readonly index: number;
   readonly count: number;
   readonly firstConnection: number;

@@ -23,7 +23,7 @@ export type MergeInput =
 type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
 
 /** The load of a whole distributed run, before slicing (as a shard report's `shard.whole` records it). */
-export interface WholeLoad {
+interface WholeLoad {
   readonly connections: number;
   readonly concurrency: number;
   readonly requests: number | undefined;

@@ -49,7 +49,7 @@ export interface FindMaxReport {
 }
 
 /** The search's settings, as --find-max and its flags resolved them (bench/find-max/options.ts). */
-export interface SearchSettings {
+interface SearchSettings {
   readonly slos: readonly { readonly expr: string }[];
   readonly precision: number;
   readonly stepMs: number;
@@ -59,7 +59,7 @@ export interface SearchSettings {
   readonly growth: number;
 }
 
-export interface SearchState {
+interface SearchState {
   readonly settings: SearchSettings;
   /** The search's bracket over the steps: the highest passing rate below the lowest failing one. */
   readonly bracket: { readonly pass?: number; readonly fail?: number };
