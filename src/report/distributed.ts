@@ -1,4 +1,5 @@
-// A shard's own report fields (`shard`, `start_at`) and warnings, from its options and its threads. Pure.
+// A shard's own report fields (`shard`, `start_at`) and warnings, from its --start-at, its --shard and its threads.
+// Pure.
 
 import type { ThreadResult } from "./records.ts";
 import type { ShardReport, StartAtReport } from "./shard-types.ts";
