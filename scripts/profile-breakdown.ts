@@ -36,7 +36,7 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
     "recording (histograms, timeline)",
     (_fn, url) => url.includes("hdr-histogram") || url.includes("/bench/tally.ts") || url.includes("/bench/timeline/"),
   ],
-  ["closed loop (scheduling)", (_fn, url) => url.includes("/bench/load/")],
+  ["closed loop (scheduling)", (_fn, url) => url.includes("/bench/loops/")],
   [
     "call objects, promises, outcome",
     (fn, url) =>

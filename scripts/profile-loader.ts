@@ -5,6 +5,7 @@
 //          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16]
 import { SHARED_SLOTS, type ThreadConfig } from "../src/bench/messages.ts";
 import { prepareThread } from "../src/bench/runner.ts";
+import { closedLoad } from "../src/load/shape.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
 const [target = "", secs = "5", conns = "10", per = "10", payload = "16"] = process.argv.slice(2);
@@ -22,7 +23,9 @@ const config: ThreadConfig = {
   workload: { service: "echo", payloadSize: Number(payload), algorithms: [] },
   timeoutMs: 20_000,
   tls: undefined,
-  rate: undefined,
+  load: closedLoad(),
+  processConnections: n,
+  firstConnection: 0,
   requests: undefined,
   durationMs: Number(secs) * 1000,
   warmupMs: 1000,

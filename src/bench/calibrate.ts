@@ -6,13 +6,13 @@
 import { sendLagSummary } from "../report/pacing.ts";
 import type { SendLagSummary } from "../report/types.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { Pacer, type PacerStats } from "./load/pacer.ts";
-import { SendLag } from "./load/send-lag.ts";
+import { Pacer, type PacerStats } from "./loops/pacer.ts";
+import { SendLag } from "./loops/send-lag.ts";
 
 export const CALIBRATE_RATES = [100, 1_000, 10_000, 50_000] as const;
 export const CALIBRATE_SCHEMA_ID = "grpcperf-calibrate/1";
 
-export interface CalibrateRow {
+interface CalibrateRow {
   readonly rate: number;
   readonly due: number;
   /** Wake-ups per second actually made (under the rate when the pacer could not keep up). */
@@ -30,7 +30,7 @@ export interface CalibrateRow {
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** One rate for `ms`: every due time in the window woken for, each lag recorded. */
-export function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
+function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
   const stats: PacerStats = { idleMs: 0 };
   const lag = new SendLag();
   const pacer = new Pacer(stats, (from, to) => lag.stall(from, to));

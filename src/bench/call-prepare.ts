@@ -16,7 +16,7 @@ import type { StreamWorkload } from "./stream/workload.ts";
 import { compileTemplate, hasPlaceholders } from "./template.ts";
 
 /** A unary method's workload (`call`), or a streaming method's (`stream`: the stream/ loops run it). */
-export type PreparedCall =
+type PreparedCall =
   | { ok: true; call: CallSpec; stream?: undefined }
   | { ok: true; call?: undefined; stream: StreamWorkload }
   | { ok: false; code: 1 | 2; error: string };
@@ -24,7 +24,7 @@ export type PreparedCall =
 type Bad = { ok: false; code: 1 | 2; error: string };
 const bad = (error: string, code: 1 | 2 = 2): Bad => ({ ok: false, code, error });
 
-export interface Inputs {
+interface Inputs {
   readFile(path: string): string;
   readStdin(): string;
 }

@@ -3,7 +3,6 @@
 import protobuf from "protobufjs";
 import { encodeJson } from "../schema/json.ts";
 import { compileTemplate } from "./template.ts";
-import type { Workload } from "./workload.ts";
 
 export interface CallSpec {
   /** The report's label and the method: `pkg.Service/Method`. */
@@ -16,11 +15,20 @@ export interface CallSpec {
   readonly template?: CallTemplate;
 }
 
-export interface CallTemplate {
+interface CallTemplate {
   readonly text: string;
   /** protobufjs Root.toJSON() of the schema, and the request type's full name within it. */
   readonly schema: protobuf.INamespace;
   readonly requestType: string;
+}
+
+/** The method's calls as the loops send them: one of workload.ts's Workloads, declared here so that this module
+ * needs nothing of workload.ts (which builds it). */
+interface CallWorkload {
+  readonly service: string;
+  readonly path: string;
+  readonly bodies: readonly Buffer[];
+  readonly make?: () => Buffer;
 }
 
 /** Gives each call its request number, 0-based over all threads (a shared counter). */
@@ -36,7 +44,7 @@ export function reviveType(t: CallTemplate): protobuf.Type {
 /** Bodies arrive structured-cloned as Uint8Array; a Buffer view over the same bytes, no copy. */
 const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
-export function buildCallWorkload(spec: CallSpec, nextNumber: NextNumber, workerId = 0): Workload {
+export function buildCallWorkload(spec: CallSpec, nextNumber: NextNumber, workerId = 0): CallWorkload {
   const bodies = spec.bodies.map(asBuffer);
   if (spec.template === undefined) return { service: spec.label, path: spec.path, bodies };
   const type = reviveType(spec.template);

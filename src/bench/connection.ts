@@ -2,12 +2,12 @@
 // distinct), whose reconnects are watched. The first connect failing means the server cannot be reached;
 // a later one failing means it went away mid-run, which ends the run rather than spinning on errors.
 import { dialer } from "../client/channel.ts";
+import type { ConnectionPlan } from "../load/plan.ts";
 import type { ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { VERSION } from "../version.ts";
-import type { ConnectionPlan } from "./plan.ts";
 
 export interface LoadConnection {
   readonly index: number;

@@ -2,6 +2,7 @@
 // progress merged for the live line and their results gathered at the end. It sends no calls itself.
 
 import { connectBoundOf } from "../client/channel.ts";
+import { planThreads } from "../load/plan.ts";
 import { merge } from "../report/histogram.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
@@ -15,7 +16,6 @@ import {
   type ToThread,
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";
-import { planThreads } from "./plan.ts";
 import { planStart, type StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import type { WorkloadSpec } from "./workload.ts";
@@ -41,7 +41,7 @@ export type RunOutcome =
       readonly start?: StartPlan;
     };
 
-export interface RunHandle {
+interface RunHandle {
   readonly outcome: Promise<RunOutcome>;
   /** Ends the run early (e.g. on SIGINT): calls in flight finish, results so far are reported. */
   stop(reason: string): void;
@@ -72,8 +72,57 @@ export function startRun(
     connections: p.connections.map((c) => ({ ...c, index: c.index + first })),
   }));
   const workers = plans.map(() => new Worker(workerScriptUrl(import.meta.url, "bench/worker.ts")));
+  const outcome = gather({ workers, opts, onProgress, onStart, stop, aborted: () => aborted });
+  workers.forEach((w, i) => {
+    const config: ThreadConfig = {
+      thread: i,
+      threads: workers.length,
+      server: opts.server,
+      connections: plans[i]?.connections ?? [],
+      workload: {
+        service: opts.service,
+        payloadSize: opts.payloadSize,
+        algorithms: opts.algorithms,
+        call,
+        serverDelayUs: opts.serverDelayUs,
+        serverBusyUs: opts.serverBusyUs,
+      },
+      timeoutMs: opts.timeoutMs,
+      connectTimeoutMs: opts.connectTimeoutMs ?? connectBoundOf(opts.timeoutMs),
+      tls: opts.tls,
+      // The whole run's plan, and this shard's share of it: no figure is divided here (load/shape.ts).
+      load: opts.load,
+      processConnections: opts.connections,
+      firstConnection: first,
+      requests: opts.requests,
+      durationMs: opts.durationMs,
+      warmupMs: opts.warmupMs,
+      intervalMs: opts.intervalMs,
+      progress: onProgress !== undefined,
+      shared,
+      client: opts.client,
+      metadata: opts.metadata,
+      ...(opts.stream ? { stream: { workload: streamWorkloadOf(opts), settings: opts.stream } } : {}),
+    };
+    w.postMessage({ type: "start", config } satisfies ToThread);
+  });
+  return { outcome, stop };
+}
 
-  const outcome = new Promise<RunOutcome>((resolve, reject) => {
+interface Gathering {
+  readonly workers: readonly Worker[];
+  readonly opts: BenchOptions;
+  readonly onProgress: ((p: Progress) => void) | undefined;
+  readonly onStart: ((start: StartPlan | undefined) => void) | undefined;
+  readonly stop: (reason: string) => void;
+  /** Why the run was stopped early, if it was. */
+  readonly aborted: () => string | null;
+}
+
+/** The threads' messages until every thread is done (or one could not connect, or crashed). */
+function gather(g: Gathering): Promise<RunOutcome> {
+  const { workers, stop } = g;
+  return new Promise<RunOutcome>((resolve, reject) => {
     const cpu0 = processCpuSeconds();
     let startedAt = new Date();
     let start: StartPlan | undefined;
@@ -96,17 +145,14 @@ export function startRun(
       switch (m.type) {
         case "ready":
           if (++ready === workers.length) {
-            // --start-at: every shard connects first, then its warm-up leads into the measured phase at that time.
-            start =
-              opts.startAtMs === undefined
-                ? undefined
-                : planStart(opts.startAtMs, opts.warmupMs, Date.now(), START_MARGIN_MS);
-            const startEpochMs = start?.startEpochMs ?? Date.now() + START_MARGIN_MS;
-            const warmupFromEpochMs = start?.warmupFromEpochMs ?? startEpochMs;
-            startedAt = new Date(startEpochMs);
-            onStart?.(start);
+            const go = startOf(g.opts);
+            start = go.start;
+            startedAt = new Date(go.startEpochMs);
+            g.onStart?.(start);
+            const { startEpochMs, warmupFromEpochMs } = go;
             for (const w of workers) w.postMessage({ type: "go", startEpochMs, warmupFromEpochMs } satisfies ToThread);
-            if (onProgress) ticker = setInterval(() => onProgress(progressOf(snapshots, startEpochMs)), 1000);
+            const onProgress = g.onProgress;
+            if (onProgress) ticker = setInterval(() => onProgress(progressOf(snapshots, go.startEpochMs)), 1000);
           }
           return;
         case "unreachable":
@@ -123,17 +169,16 @@ export function startRun(
           return finish(new Error(`load thread failed: ${m.error}`));
         case "done":
           results.push(m.result);
-          if (results.length === workers.length) {
-            results.sort((a, b) => a.thread - b.thread);
-            finish({
-              kind: "finished",
-              startedAt,
-              threads: results,
-              processCpuSec: processCpuSeconds() - cpu0,
-              aborted,
-              ...(start ? { start } : {}),
-            });
-          }
+          if (results.length < workers.length) return;
+          results.sort((a, b) => a.thread - b.thread);
+          finish({
+            kind: "finished",
+            startedAt,
+            threads: results,
+            processCpuSec: processCpuSeconds() - cpu0,
+            aborted: g.aborted(),
+            ...(start ? { start } : {}),
+          });
           return;
       }
     };
@@ -141,48 +186,18 @@ export function startRun(
     workers.forEach((w, i) => {
       w.onmessage = (e: MessageEvent<FromThread>) => onMessage(e.data);
       w.onerror = (e) => finish(new Error(`load thread ${i} failed: ${e.message}`));
-      const config: ThreadConfig = {
-        thread: i,
-        threads: workers.length,
-        server: opts.server,
-        connections: plans[i]?.connections ?? [],
-        workload: {
-          service: opts.service,
-          payloadSize: opts.payloadSize,
-          algorithms: opts.algorithms,
-          call,
-          serverDelayUs: opts.serverDelayUs,
-          serverBusyUs: opts.serverBusyUs,
-        },
-        timeoutMs: opts.timeoutMs,
-        connectTimeoutMs: opts.connectTimeoutMs ?? connectBoundOf(opts.timeoutMs),
-        tls: opts.tls,
-        // A shard keeps the whole run's schedule and sends its share of it (schedule.ts).
-        rate: opts.shard ? opts.shard.whole.rate : opts.rate,
-        ...(opts.shard?.whole.stages
-          ? { stages: opts.shard.whole.stages }
-          : opts.stages
-            ? { stages: opts.stages }
-            : {}),
-        ...(opts.shard ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
-        ...(opts.concurrencyStages
-          ? { concurrency: { stages: opts.concurrencyStages, connections: opts.connections, firstConnection: first } }
-          : {}),
-        requests: opts.requests,
-        durationMs: opts.durationMs,
-        warmupMs: opts.warmupMs,
-        intervalMs: opts.intervalMs,
-        progress: onProgress !== undefined,
-        shared,
-        client: opts.client,
-        metadata: opts.metadata,
-        ...(opts.stream ? { stream: { workload: streamWorkloadOf(opts), settings: opts.stream } } : {}),
-      };
-      w.postMessage({ type: "start", config } satisfies ToThread);
     });
   });
+}
 
-  return { outcome, stop };
+/** Every thread is connected: all start at one instant, shortly from now or as --start-at planned it. */
+function startOf(opts: BenchOptions): { start?: StartPlan; startEpochMs: number; warmupFromEpochMs: number } {
+  // --start-at: every shard connects first, then its warm-up leads into the measured phase at that time.
+  const start =
+    opts.startAtMs === undefined ? undefined : planStart(opts.startAtMs, opts.warmupMs, Date.now(), START_MARGIN_MS);
+  const startEpochMs = start?.startEpochMs ?? Date.now() + START_MARGIN_MS;
+  const warmupFromEpochMs = start?.warmupFromEpochMs ?? startEpochMs;
+  return { ...(start ? { start } : {}), startEpochMs, warmupFromEpochMs };
 }
 
 function progressOf(snapshots: Map<number, ProgressSnapshot>, startEpochMs: number): Progress {

@@ -1,12 +1,12 @@
 // What the coordinating thread and the load threads say to each other. Everything here crosses
 // postMessage, so only plain data: histograms travel in HDR's compressed encoding.
+
+import type { ConnectionPlan } from "../load/plan.ts";
+import type { LoadShape } from "../load/shape.ts";
 import type { ThreadResult } from "../report/records.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
-import type { ConcurrencyStage } from "./load/levels.ts";
-import type { ConnectionPlan } from "./plan.ts";
-import type { Stage } from "./schedule.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
 import type { WorkloadSpec } from "./workload.ts";
 
@@ -27,17 +27,12 @@ export interface ThreadConfig {
   /** Connection set-up bound: TCP/TLS connect and the server's SETTINGS (--connect-timeout, else --timeout). */
   readonly connectTimeoutMs?: number;
   readonly tls: ClientTls | undefined;
-  readonly rate: number | undefined;
-  /** --stages: the measured phase's target rate (rate is then their mean). */
-  readonly stages?: readonly Stage[];
-  /** --concurrency-stages: the closed loop's level over the measured phase; `connections` over all threads
-   * (a slot's rank is counted over them). */
-  /** Closed-loop schedule: the whole run's levels; `connections` and `firstConnection` are this process's. */
-  readonly concurrency?: {
-    readonly stages: readonly ConcurrencyStage[];
-    readonly connections: number;
-    readonly firstConnection: number;
-  };
+  /** The whole run's load, open or closed, with this process's share of it (load/shape.ts). */
+  readonly load: LoadShape;
+  /** This process's connections over all its threads, and the global index of its first (a shard's follow
+   * the lower shards'): a closed-loop slot's rank under a concurrency plan is counted over them. */
+  readonly processConnections: number;
+  readonly firstConnection: number;
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
   readonly warmupMs: number;
@@ -52,8 +47,6 @@ export interface ThreadConfig {
   readonly metadata?: Metadata;
   /** Streaming run: streams of this method replace the unary workload. */
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
-  /** A sharded run: `rate` and `stages` are then the whole run's, and this shard sends its share of them. */
-  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 // The coordinator and the runner name a thread's result as part of this protocol.

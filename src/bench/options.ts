@@ -1,12 +1,13 @@
 // Turning flags and environment variables into one validated BenchOptions. Pure: the caller passes the
-// flags, the environment and the CPU count, so every rule here is unit-testable.
+// flags, the environment and the CPU count, so every rule here is unit-testable. The load part is read in
+// load-options.ts, the workload part in workload-options.ts, shards and --start-at in distributed.ts.
 //
 // Precedence: an explicit flag, then the preset, then the environment (the replaced system's variable
 // names), then the default. A preset is chosen on the command line, so it beats ambient variables.
 
-import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
-import type { SchemaFlags } from "../client/schema.ts";
-import { CLIENT_KINDS, type ClientKind, type Metadata } from "../rpc/channel.ts";
+import type { LoadShape } from "../load/shape.ts";
+import type { ShardRun } from "../load/shard.ts";
+import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import {
   type Address,
   DEFAULT_ADDRESS,
@@ -15,109 +16,29 @@ import {
   type TransportKind,
 } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
-import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
-import { type ConcurrencyStagesResult, ghzConcurrencyStages, parseConcurrencyStages } from "./concurrency-stages.ts";
-import {
-  DEFAULT_STEP_WARMUP_MS,
-  type FindMaxFlags,
-  type FindMaxSettings,
-  findMaxOf,
-  SLOTS_PER_CONNECTION,
-} from "./find-max/options.ts";
-import { type ConcurrencyStage, levelLengthOf, levelPlanOf, peakOf } from "./load/levels.ts";
+import { distributedOptions } from "./distributed.ts";
+import { DEFAULT_STEP_WARMUP_MS, type FindMaxSettings } from "./find-max/options.ts";
+import type { BenchFlags } from "./flags.ts";
+import { runLoadOf, sizesOf } from "./load-options.ts";
+import { duration, type Env, OptionError, type Settings, settingsOf, size } from "./option-values.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
-import { lengthOf, meanRate, planOf, type Stage } from "./schedule.ts";
-import { distributedOptions, type ShardRun } from "./shard.ts";
-import { ghzStages, parseStages, type StagesResult } from "./stages.ts";
-import { DEFAULT_STREAM_MESSAGES, type StreamSettings, type StreamWorkload } from "./stream/workload.ts";
-import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
+import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
+import type { ServiceChoice } from "./workload.ts";
+import {
+  type CallTarget,
+  callTarget,
+  defaultTimeout,
+  serverSpeed,
+  serviceOf,
+  streamFlagsGiven,
+} from "./workload-options.ts";
 
-export const DEFAULT_CONNECTIONS = 10;
-export const DEFAULT_REQUESTS = 1000;
-export const DEFAULT_PAYLOAD_SIZE = 16;
-export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_INTERVAL_MS = 1000;
+export type { CallTarget } from "./workload-options.ts";
+
+const DEFAULT_PAYLOAD_SIZE = 16;
+const DEFAULT_INTERVAL_MS = 1000;
 /** Shorter intervals hold too few calls for their percentiles to mean much, and bloat the report. */
-export const MIN_INTERVAL_MS = 100;
-export const MAX_THREADS_BY_DEFAULT = 4;
-/** The HTTP/2 client bench drives calls with (see README: chosen by measured calls per CPU-second). */
-export const DEFAULT_CLIENT: ClientKind = "lean";
-
-/** Flags as citty hands them over: strings, or undefined when not given. */
-export interface BenchFlags extends FindMaxFlags {
-  server?: string;
-  "connect-timeout"?: string;
-  connections?: string;
-  concurrency?: string;
-  threads?: string;
-  requests?: string;
-  duration?: string;
-  rate?: string;
-  transport?: string;
-  service?: string;
-  warmup?: string;
-  /** The timeline's interval. */
-  interval?: string;
-  "payload-size"?: string;
-  alg?: string;
-  timeout?: string;
-  preset?: string;
-  json?: boolean;
-  /** ghz's -O: text or json. */
-  format?: string;
-  output?: string;
-  quiet?: boolean;
-  client?: string;
-  // --call (any unary method): the method, its request data and where its schema comes from.
-  call?: string;
-  data?: string;
-  "data-file"?: string;
-  protoset?: string;
-  /** Every --proto and --import-path (repeatable: the CLI reads them from the raw arguments). */
-  protos?: readonly string[];
-  importPaths?: readonly string[];
-  "stream-messages"?: string;
-  "stream-rate"?: string;
-  /** Asked of grpcperf's echo server per call: a wait, then busy CPU work (EchoRequest.server_*_us). */
-  "server-delay"?: string;
-  "server-busy"?: string;
-  /** Open-loop stages (stages.ts): k6-like --stages [--start-rate], or ghz's --load-* flags. */
-  stages?: string;
-  "start-rate"?: string;
-  "load-schedule"?: string;
-  "load-start"?: string;
-  "load-step"?: string;
-  "load-step-duration"?: string;
-  "load-end"?: string;
-  "load-max-duration"?: string;
-  /** Distributed runs (shard.ts): --shard I/N, --shards N, --start-at TIME, --report-markers. */
-  shard?: string;
-  shards?: string;
-  "start-at"?: string;
-  "report-markers"?: boolean;
-  /** Closed-loop concurrency schedule (concurrency-stages.ts): --concurrency-stages, or ghz's flags. */
-  "concurrency-stages"?: string;
-  "concurrency-schedule"?: string;
-  "concurrency-start"?: string;
-  "concurrency-step"?: string;
-  "concurrency-step-duration"?: string;
-  "concurrency-end"?: string;
-  "concurrency-max-duration"?: string;
-}
-
-/** Where each environment variable goes; the first one set wins within a row. */
-export const ENV_NAMES = {
-  server: ["SERVER_ADDR"],
-  connections: ["CONNECTIONS", "CONCURRENT_REQUESTS"],
-  concurrency: ["CONCURRENCY"],
-  threads: ["THREADS"],
-  requests: ["REQUESTS", "TOTAL_REQUESTS"],
-  duration: ["DURATION"],
-  rate: ["RATE_LIMIT"],
-  transport: ["TRANSPORT"],
-  service: ["SERVICE", "BENCHMARK_TYPE"],
-  client: ["GRPC_CLIENT"],
-} as const;
+const MIN_INTERVAL_MS = 100;
 
 export interface BenchOptions {
   readonly server: Address;
@@ -128,13 +49,9 @@ export interface BenchOptions {
   /** Total measured calls; undefined when only a duration bounds the run. */
   readonly requests: number | undefined;
   readonly durationMs: number | undefined;
-  /** Total calls per second (open loop; with stages, their mean); undefined for a closed loop. */
-  readonly rate: number | undefined;
-  /** --stages / --load-schedule: the open loop's target rate over time; durationMs is their sum. */
-  readonly stages?: readonly Stage[];
-  /** --concurrency-stages / --concurrency-schedule: the closed loop's calls in flight over time (concurrency
-   * is their peak, durationMs their sum). */
-  readonly concurrencyStages?: readonly ConcurrencyStage[];
+  /** Open loop (a rate or rate stages) or closed loop (optionally concurrency stages: `concurrency` is then
+   * their peak), with this shard's share; built here once and handed down as it is (load/shape.ts). */
+  readonly load: LoadShape;
   readonly service: ServiceChoice;
   readonly warmupMs: number;
   /** The report timeline's interval (--interval), at least MIN_INTERVAL_MS. */
@@ -176,7 +93,7 @@ export interface BenchOptions {
   readonly serverBusyUs?: number;
   /** --find-max: a capacity search; each step runs these options at its own rate for `stepMs`. */
   readonly findMax?: FindMaxSettings;
-  /** --shard / JOB_COMPLETION_INDEX: this process runs one slice of the whole (shard.ts). */
+  /** --shard / JOB_COMPLETION_INDEX: this process runs one slice of the whole (distributed.ts). */
   readonly shard?: ShardRun;
   /** --start-at: the measured phase starts at this Unix time (ms), after connecting and warming up. */
   readonly startAtMs?: number;
@@ -184,73 +101,12 @@ export interface BenchOptions {
   readonly reportMarkers?: boolean;
 }
 
-/** What --call asks for, before the schema is looked up (call-prepare.ts does that, with I/O). */
-export interface CallTarget {
-  readonly method: string;
-  /** -d as given: JSON text, `@file` or `@-` (stdin); undefined means `{}` unless dataFile is set. */
-  readonly data: string | undefined;
-  /** --data-file: NDJSON, one request a line. */
-  readonly dataFile: string | undefined;
-  readonly schema: SchemaFlags;
-}
-
-export type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-class OptionError extends Error {}
-
-function fromEnv(env: Env, names: readonly string[]): { value: string; name: string } | undefined {
-  for (const name of names) {
-    const v = env[name];
-    if (v !== undefined && v.trim() !== "") return { value: v, name };
-  }
-  return undefined;
-}
-
-/** The raw text of one setting, and who set it (for error messages). */
-function pick(flag: string | undefined, flagName: string, env: Env, names: readonly string[]) {
-  if (flag !== undefined && flag !== "") return { value: flag, source: `--${flagName}` };
-  const e = fromEnv(env, names);
-  return e ? { value: e.value, source: e.name } : undefined;
-}
-
-function int(raw: { value: string; source: string }, min: number): number {
-  const n = parseWhole(raw.value);
-  if (n === undefined || n < min) throw new OptionError(`${raw.source}: "${raw.value}" is not a whole number ≥ ${min}`);
-  return n;
-}
-
-function positive(raw: { value: string; source: string }): number {
-  const n = Number(raw.value.trim());
-  if (!Number.isFinite(n) || n <= 0) throw new OptionError(`${raw.source}: "${raw.value}" is not a number > 0`);
-  return n;
-}
-
-function duration(raw: { value: string; source: string }, allowZero = false): number {
-  const ms = parseDuration(raw.value);
-  if (ms === undefined || (!allowZero && ms <= 0)) {
-    throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500ms, 30s, 2m, 1h, 60)`);
-  }
-  return ms;
-}
-
-function interval(value: string): number {
-  const ms = duration({ value, source: "--interval" });
-  if (ms < MIN_INTERVAL_MS) throw new OptionError(`--interval: "${value}" is below ${MIN_INTERVAL_MS}ms`);
-  return ms;
-}
-
-function size(raw: { value: string; source: string }): number {
-  const n = parseSize(raw.value);
-  if (n === undefined) throw new OptionError(`${raw.source}: "${raw.value}" is not a size (e.g. 16, 1KiB, 4MiB)`);
-  return n;
-}
+type Resolved = { ok: true; options: BenchOptions } | { ok: false; error: string };
 
 const TRANSPORTS: readonly TransportKind[] = ["tcp", "unix", "vsock", "hvsock"];
 
 const FORMATS = ["text", "json", "html", "csv", "markdown"] as const;
-export type ReportFormat = (typeof FORMATS)[number];
+type ReportFormat = (typeof FORMATS)[number];
 
 function reportFormat(flags: BenchFlags): ReportFormat {
   const format = flags.format?.trim().toLowerCase();
@@ -262,22 +118,21 @@ function reportFormat(flags: BenchFlags): ReportFormat {
   return format as ReportFormat;
 }
 
-function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
-  let preset: PresetName | undefined;
-  if (flags.preset !== undefined) {
-    if (!isPresetName(flags.preset)) {
-      throw new OptionError(`--preset: "${flags.preset}" is not one of ${Object.keys(PRESETS).join(", ")}`);
-    }
-    preset = flags.preset;
+function presetOf(flags: BenchFlags): PresetName | undefined {
+  if (flags.preset === undefined) return undefined;
+  if (!isPresetName(flags.preset)) {
+    throw new OptionError(`--preset: "${flags.preset}" is not one of ${Object.keys(PRESETS).join(", ")}`);
   }
-  const p = preset ? PRESETS[preset] : undefined;
+  return flags.preset;
+}
 
-  const serverRaw = pick(flags.server, "server", env, ENV_NAMES.server);
+/** The server's address, and --transport / TRANSPORT checked against it. */
+function serverOf(s: Settings): Address {
+  const serverRaw = s.pick("server");
   const parsed = parseAddress(serverRaw?.value ?? DEFAULT_ADDRESS, "connect");
   if (!parsed.ok) throw new OptionError(serverRaw ? `${serverRaw.source}: ${parsed.error}` : parsed.error);
   const server = parsed.address;
-
-  const transportRaw = pick(flags.transport, "transport", env, ENV_NAMES.transport);
+  const transportRaw = s.pick("transport");
   if (transportRaw) {
     const t = transportRaw.value.trim().toLowerCase();
     if (!TRANSPORTS.includes(t as TransportKind)) {
@@ -289,99 +144,11 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       );
     }
   }
+  return server;
+}
 
-  // A flag beats the preset; the preset beats the environment.
-  const layered = (flag: string | undefined, name: string, names: readonly string[], presetValue?: string) =>
-    flag !== undefined && flag !== ""
-      ? { value: flag, source: `--${name}` }
-      : presetValue !== undefined
-        ? { value: presetValue, source: `--preset ${preset}` }
-        : pick(undefined, name, env, names);
-
-  const levels = concurrencyStagesOf(flags);
-  const connRaw = layered(flags.connections, "connections", ENV_NAMES.connections, p && String(p.connections));
-  const connectionsAsked = connRaw
-    ? int(connRaw, 1)
-    : levels
-      ? Math.min(DEFAULT_CONNECTIONS, levels.peak)
-      : DEFAULT_CONNECTIONS;
-
-  const search = findMaxOf(flags);
-  if (!search.ok) throw new OptionError(search.error);
-  const findMax = search.value;
-  if (findMax && levels)
-    throw new OptionError(`--find-max and ${levels.source} exclude each other: the search sets a rate`);
-
-  const concRaw = layered(flags.concurrency, "concurrency", ENV_NAMES.concurrency, p?.concurrency?.toString());
-  const concurrency = levels
-    ? levels.peak
-    : concRaw
-      ? int(concRaw, 1)
-      : findMax
-        ? connectionsAsked * SLOTS_PER_CONNECTION
-        : connectionsAsked;
-  // ghz's -c is workers over one connection: fewer calls in flight than connections is a fair ask, met with
-  // as many connections as calls in flight (each connection needs one), and said in the report.
-  // A schedule's peak below --connections stays an error: its low levels would leave connections idle anyway.
-  if (levels && concurrency < connectionsAsked) {
-    throw new OptionError(
-      `${levels.source} peaks at ${concurrency} calls in flight, below connections ${connectionsAsked}: every connection needs one (lower --connections)`,
-    );
-  }
-  const connections = Math.min(connectionsAsked, concurrency);
-  const notes: string[] = [];
-  if (connections < connectionsAsked) {
-    const asked = connRaw ? `${connRaw.source} ${connectionsAsked}` : `the default ${connectionsAsked} connections`;
-    notes.push(
-      `${concRaw?.source ?? "concurrency"} ${concurrency} is below ${asked}: ran ${connections} connection${connections === 1 ? "" : "s"}, one per call in flight`,
-    );
-  }
-
-  const threadsRaw = pick(flags.threads, "threads", env, ENV_NAMES.threads);
-  // More threads than connections would leave threads with nothing to drive.
-  const threads = Math.min(threadsRaw ? int(threadsRaw, 1) : Math.min(MAX_THREADS_BY_DEFAULT, cpus), connections);
-
-  const durRaw = layered(flags.duration, "duration", ENV_NAMES.duration, p && `${p.durationMs}ms`);
-  const durationMs = durRaw ? duration(durRaw) : undefined;
-  const reqRaw = pick(flags.requests, "requests", env, ENV_NAMES.requests);
-  // A flag-given --requests beats a preset's duration; with both set, whichever is reached first ends the run.
-  const requests = reqRaw ? int(reqRaw, 1) : durationMs === undefined ? DEFAULT_REQUESTS : undefined;
-  const durationFinal = reqRaw && durRaw?.source.startsWith("--preset") ? undefined : durationMs;
-
-  const rateRaw = pick(flags.rate, "rate", env, ENV_NAMES.rate);
-  const staged = findMax ? undefined : stagesOf(flags, durationMs);
-  const rate = findMax ? findMax.startRps : staged ? staged.meanRps : rateRaw ? positive(rateRaw) : undefined;
-  if (!findMax)
-    capRate(flags["max-rate"], staged ? Math.max(...staged.stages.map((s) => Math.max(s.fromRps, s.toRps))) : rate);
-
-  const serviceRaw = pick(flags.service, "service", env, ENV_NAMES.service);
-  const service = (serviceRaw?.value.trim().toLowerCase() ?? "echo") as ServiceChoice;
-  if (!["echo", "crypto", "both", "echo-stream"].includes(service)) {
-    throw new OptionError(
-      `${serviceRaw?.source}: "${serviceRaw?.value}" is not one of echo, crypto, both, echo-stream`,
-    );
-  }
-  // --call's method may stream (known once its schema is found): its settings are kept for then.
-  const stream = streamSettings(flags, service === "echo-stream" || given(flags.call));
-
-  const algorithms = flags.alg
-    ? flags.alg
-        .split(",")
-        .filter((a) => a.trim() !== "")
-        .map((a) => {
-          const name = algorithmName(a);
-          if (!name) throw new OptionError(`--alg: "${a}" is not one of ${Object.keys(ALGORITHMS).join(", ")}`);
-          return name;
-        })
-    : [...DEFAULT_ALGORITHMS];
-  if (algorithms.length === 0) throw new OptionError("--alg: no algorithm named");
-
-  const clientRaw = pick(flags.client, "client", env, ENV_NAMES.client);
-  const client = (clientRaw?.value.trim().toLowerCase() ?? DEFAULT_CLIENT) as ClientKind;
-  if (!CLIENT_KINDS.includes(client)) {
-    throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
-  }
-
+/** --warmup (--find-max's steps warm up 2 s by default), and room for one step within --find-max's -z. */
+function warmupOf(flags: BenchFlags, findMax: FindMaxSettings | undefined): number {
   const warmupMs = flags.warmup
     ? duration({ value: flags.warmup, source: "--warmup" }, true)
     : findMax
@@ -392,37 +159,52 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
       `-z/--duration ${flags.duration}: no room for one step (${findMax.stepMs / 1000}s after ${warmupMs / 1000}s warm-up)`,
     );
   }
+  return warmupMs;
+}
 
+function interval(value: string): number {
+  const ms = duration({ value, source: "--interval" });
+  if (ms < MIN_INTERVAL_MS) throw new OptionError(`--interval: "${value}" is below ${MIN_INTERVAL_MS}ms`);
+  return ms;
+}
+
+/** Each part read in the order its errors are reported: the first bad setting is the one named. */
+function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions {
+  const preset = presetOf(flags);
+  const s = settingsOf(flags, env, preset);
+  const server = serverOf(s);
+  const sizes = sizesOf(s, cpus);
+  const run = runLoadOf(s, sizes);
+  const { service, stream, algorithms, client } = serviceOf(s);
+  const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
-
+  const intervalMs = flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS;
+  const payloadSize = flags["payload-size"]
+    ? size({ value: flags["payload-size"], source: "--payload-size" })
+    : DEFAULT_PAYLOAD_SIZE;
+  const timeoutMs = flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : defaultTimeout(stream);
+  const connectTimeout = flags["connect-timeout"]
+    ? { connectTimeoutMs: duration({ value: flags["connect-timeout"], source: "--connect-timeout" }) }
+    : {};
+  const format = reportFormat(flags);
   return {
     server,
-    connections,
-    concurrency,
-    ...(notes.length > 0 ? { notes } : {}),
-    threads,
-    requests: staged || levels || findMax ? undefined : requests,
-    durationMs: findMax ? findMax.stepMs : staged ? staged.lengthMs : levels ? levels.lengthMs : durationFinal,
-    rate,
-    ...(staged ? { stages: staged.stages } : {}),
-    ...(levels ? { concurrencyStages: levels.stages } : {}),
+    connections: sizes.connections,
+    concurrency: sizes.concurrency,
+    ...(sizes.notes.length > 0 ? { notes: sizes.notes } : {}),
+    threads: sizes.threads,
+    ...run,
     service,
     warmupMs,
-    intervalMs: flags.interval ? interval(flags.interval) : DEFAULT_INTERVAL_MS,
-    payloadSize: flags["payload-size"]
-      ? size({ value: flags["payload-size"], source: "--payload-size" })
-      : DEFAULT_PAYLOAD_SIZE,
+    intervalMs,
+    payloadSize,
     algorithms,
-    timeoutMs: flags.timeout ? duration({ value: flags.timeout, source: "--timeout" }) : defaultTimeout(stream),
-    ...(flags["connect-timeout"]
-      ? { connectTimeoutMs: duration({ value: flags["connect-timeout"], source: "--connect-timeout" }) }
-      : {}),
+    timeoutMs,
+    ...connectTimeout,
     preset,
-    json: reportFormat(flags) === "json",
-    ...(["html", "csv", "markdown"].includes(reportFormat(flags))
-      ? { format: reportFormat(flags) as "html" | "csv" | "markdown" }
-      : {}),
+    json: format === "json",
+    ...(format === "html" || format === "csv" || format === "markdown" ? { format } : {}),
     output: flags.output,
     quiet: flags.quiet === true,
     client,
@@ -430,216 +212,8 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),
     ...speed,
-    ...(findMax ? { findMax } : {}),
+    ...(sizes.findMax ? { findMax: sizes.findMax } : {}),
   };
-}
-
-/** A duration as microseconds, no more than the server's cap. */
-function micros(raw: { value: string; source: string }, capUs: number): number {
-  const us = parseMicros(raw.value);
-  if (us === undefined) {
-    throw new OptionError(`${raw.source}: "${raw.value}" is not a duration (e.g. 500us, 20ms, 1s)`);
-  }
-  if (us > capUs) throw new OptionError(`${raw.source}: "${raw.value}" is above the server's cap of ${capUs / 1e6}s`);
-  return us;
-}
-
-/** --server-delay / --server-busy: only grpcperf's own Echo and EchoStream read them, so refused elsewhere. */
-function serverSpeed(flags: BenchFlags, echo: boolean): { serverDelayUs?: number; serverBusyUs?: number } {
-  const delay = given(flags["server-delay"])
-    ? { value: flags["server-delay"] as string, source: "--server-delay" }
-    : undefined;
-  const busy = given(flags["server-busy"])
-    ? { value: flags["server-busy"] as string, source: "--server-busy" }
-    : undefined;
-  if (!echo) {
-    const first = delay ?? busy;
-    if (first) {
-      throw new OptionError(`${first.source} is for --service echo or echo-stream (grpcperf's own Echo server)`);
-    }
-    return {};
-  }
-  return {
-    ...(delay ? { serverDelayUs: micros(delay, MAX_SERVER_DELAY_US) } : {}),
-    ...(busy ? { serverBusyUs: micros(busy, MAX_SERVER_BUSY_US) } : {}),
-  };
-}
-
-/**
- * --max-rate: a guard against a typo'd schedule (one zero too many) flooding a shared server; the peak of
- * --rate or the stages above it is refused before any call. (--find-max reads it as the search's cap.)
- */
-function capRate(raw: string | undefined, peak: number | undefined): void {
-  if (!given(raw)) return;
-  const cap = Number(raw?.trim());
-  if (!Number.isFinite(cap) || cap <= 0) throw new OptionError(`--max-rate: "${raw}" is not a number of calls/s > 0`);
-  if (peak === undefined) throw new OptionError("--max-rate needs --rate, --stages, --load-schedule or --find-max");
-  if (peak > cap) throw new OptionError(`the schedule peaks at ${peak} calls/s, above --max-rate ${cap}`);
-}
-
-/** --stages or ghz's --load-schedule, checked against the flags that would bound the run otherwise. */
-function stagesOf(flags: BenchFlags, durationMs: number | undefined) {
-  const ghz = given(flags["load-schedule"]) && flags["load-schedule"]?.trim().toLowerCase() !== "const";
-  const loadFlags = ["load-start", "load-step", "load-step-duration", "load-end", "load-max-duration"] as const;
-  const stray = loadFlags.find((f) => given(flags[f]));
-  if (!ghz && stray) throw new OptionError(`--${stray} needs --load-schedule step or line`);
-  if (!given(flags.stages)) {
-    if (given(flags["start-rate"])) throw new OptionError("--start-rate needs --stages or --find-max");
-    if (!ghz) return undefined;
-  }
-  const source = ghz ? "--load-schedule" : "--stages";
-  if (ghz && given(flags.stages)) throw new OptionError("--stages and --load-schedule exclude each other");
-  const clash = [given(flags.rate) && "--rate", given(flags.requests) && "-n/--requests"];
-  if (!ghz) clash.push(given(flags.duration) && "-z/--duration");
-  const named = clash.filter((x): x is string => typeof x === "string");
-  if (named.length > 0)
-    throw new OptionError(
-      `${source} and ${named.join(", ")} exclude each other: the schedule sets the rate and the run's length`,
-    );
-  let r: StagesResult;
-  if (ghz) {
-    if (!given(flags.duration) || durationMs === undefined)
-      throw new OptionError("--load-schedule needs -z/--duration (the run's length, as in ghz)");
-    r = ghzStages(
-      {
-        schedule: flags["load-schedule"] as string,
-        start: flags["load-start"],
-        step: flags["load-step"],
-        stepDuration: flags["load-step-duration"],
-        end: flags["load-end"],
-        maxDuration: flags["load-max-duration"],
-      },
-      durationMs,
-    );
-  } else {
-    const start = given(flags["start-rate"]) ? Number(flags["start-rate"]?.trim()) : 0;
-    if (!Number.isFinite(start) || start < 0)
-      throw new OptionError(`--start-rate: "${flags["start-rate"]}" is not a number ≥ 0`);
-    r = parseStages(flags.stages as string, start);
-  }
-  if (!r.ok) throw new OptionError(r.error);
-  const plan = planOf(r.stages);
-  return { stages: r.stages, lengthMs: lengthOf(plan), meanRps: meanRate(plan, 0, lengthOf(plan)) };
-}
-
-/**
- * --concurrency-stages or ghz's --concurrency-schedule, checked against the flags that would set the load or
- * bound the run otherwise; undefined without either (ghz's `const` is no schedule).
- */
-function concurrencyStagesOf(flags: BenchFlags) {
-  const ghz = given(flags["concurrency-schedule"]) && flags["concurrency-schedule"]?.trim().toLowerCase() !== "const";
-  const ghzFlags = [
-    "concurrency-start",
-    "concurrency-step",
-    "concurrency-step-duration",
-    "concurrency-end",
-    "concurrency-max-duration",
-  ] as const;
-  const stray = ghzFlags.find((f) => given(flags[f]));
-  if (!ghz && stray) throw new OptionError(`--${stray} needs --concurrency-schedule step or line`);
-  if (!ghz && !given(flags["concurrency-stages"])) return undefined;
-  const source = ghz ? "--concurrency-schedule" : "--concurrency-stages";
-  if (ghz && given(flags["concurrency-stages"]))
-    throw new OptionError("--concurrency-stages and --concurrency-schedule exclude each other");
-  const clash = [
-    given(flags.rate) && "--rate",
-    given(flags.stages) && "--stages",
-    given(flags["load-schedule"]) && flags["load-schedule"]?.trim().toLowerCase() !== "const" && "--load-schedule",
-    given(flags.requests) && "-n/--requests",
-    given(flags.concurrency) && "--concurrency",
-    !ghz && given(flags.duration) && "-z/--duration",
-  ].filter((x): x is string => typeof x === "string");
-  if (clash.length > 0)
-    throw new OptionError(
-      `${source} and ${clash.join(", ")} exclude each other: the schedule sets the calls in flight and the run's length (closed loop)`,
-    );
-  let r: ConcurrencyStagesResult;
-  if (ghz) {
-    const totalMs = given(flags.duration) ? parseDuration(flags.duration as string) : undefined;
-    if (totalMs === undefined || totalMs <= 0)
-      throw new OptionError("--concurrency-schedule needs -z/--duration (the run's length, as in ghz)");
-    r = ghzConcurrencyStages(
-      {
-        schedule: flags["concurrency-schedule"] as string,
-        start: flags["concurrency-start"],
-        step: flags["concurrency-step"],
-        stepDuration: flags["concurrency-step-duration"],
-        end: flags["concurrency-end"],
-        maxDuration: flags["concurrency-max-duration"],
-      },
-      totalMs,
-    );
-  } else r = parseConcurrencyStages(flags["concurrency-stages"] as string);
-  if (!r.ok) throw new OptionError(r.error);
-  return { source, stages: r.stages, peak: peakOf(r.stages), lengthMs: levelLengthOf(levelPlanOf(r.stages)) };
-}
-
-/** --call and its flags, checked against each other and against the echo/crypto flags. */
-function callTarget(flags: BenchFlags): CallTarget | undefined {
-  const protos = flags.protos ?? [];
-  const importPaths = flags.importPaths ?? [];
-  const given = (v: string | undefined) => v !== undefined && v !== "";
-  if (!given(flags.call)) {
-    const needs = [
-      given(flags.data) && "-d/--data",
-      given(flags["data-file"]) && "--data-file",
-      protos.length > 0 && "--proto",
-      importPaths.length > 0 && "--import-path",
-      given(flags.protoset) && "--protoset",
-    ].filter((x): x is string => typeof x === "string");
-    if (needs.length > 0) throw new OptionError(`${needs.join(", ")} need --call pkg.Service/Method`);
-    return undefined;
-  }
-  const method = (flags.call as string).trim();
-  if (!/^\/?[A-Za-z_][\w.]*[./][A-Za-z_]\w*$/.test(method)) {
-    throw new OptionError(`--call: "${method}" is not pkg.Service/Method (or pkg.Service.Method)`);
-  }
-  const clash = [
-    given(flags.service) && "--service",
-    given(flags["payload-size"]) && "--payload-size",
-    given(flags.alg) && "--alg",
-  ].filter((x): x is string => typeof x === "string");
-  if (clash.length > 0) {
-    throw new OptionError(
-      `--call and ${clash.join(", ")} exclude each other: --call sends the method's own request (-d or --data-file)`,
-    );
-  }
-  if (given(flags.data) && given(flags["data-file"]))
-    throw new OptionError("-d/--data and --data-file exclude each other");
-  if (given(flags.protoset) && protos.length > 0) throw new OptionError("--proto and --protoset exclude each other");
-  return {
-    method,
-    data: given(flags.data) ? flags.data : undefined,
-    dataFile: given(flags["data-file"]) ? flags["data-file"] : undefined,
-    schema: { protos, importPaths, protoset: given(flags.protoset) ? flags.protoset : undefined },
-  };
-}
-
-const given = (v: string | undefined) => v !== undefined && v !== "";
-const streamFlagsGiven = (flags: BenchFlags) => given(flags["stream-messages"]) || given(flags["stream-rate"]);
-
-/** --stream-messages / --stream-rate; refused for a unary run, where they would silently do nothing. */
-function streamSettings(flags: BenchFlags, streaming: boolean): StreamSettings | undefined {
-  const messagesRaw = flags["stream-messages"]
-    ? { value: flags["stream-messages"], source: "--stream-messages" }
-    : undefined;
-  const rateRaw = flags["stream-rate"] ? { value: flags["stream-rate"], source: "--stream-rate" } : undefined;
-  if (!streaming) {
-    const given = messagesRaw ?? rateRaw;
-    if (given)
-      throw new OptionError(`${given.source} is for streaming methods (--service echo-stream, or --call of one)`);
-    return undefined;
-  }
-  return {
-    messages: messagesRaw ? int(messagesRaw, 1) : DEFAULT_STREAM_MESSAGES,
-    rate: rateRaw ? positive(rateRaw) : undefined,
-  };
-}
-
-/** --timeout is the deadline of a whole stream: a paced stream gets its schedule's length on top of the default. */
-function defaultTimeout(stream: StreamSettings | undefined): number {
-  if (stream?.rate === undefined) return DEFAULT_TIMEOUT_MS;
-  return DEFAULT_TIMEOUT_MS + Math.ceil((stream.messages * 1000) / stream.rate);
 }
 
 export function resolveOptions(flags: BenchFlags, env: Env, cpus: number): Resolved {

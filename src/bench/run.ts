@@ -30,10 +30,10 @@ export interface BenchExit {
   readonly error?: string;
 }
 
-export type CallSpec = Parameters<typeof startRun>[2];
+type CallSpec = Parameters<typeof startRun>[2];
 
 /** The options a run goes with, once --call's schema is found (and its requests encoded, once). */
-export type PreparedBench =
+type PreparedBench =
   | { readonly ok: true; readonly opts: BenchOptions; readonly call: CallSpec }
   | { readonly ok: false; readonly code: number; readonly error: string };
 
@@ -85,7 +85,7 @@ export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>
 }
 
 /** A run's outcome, with the server-clock estimate --start-at made before it (undefined without one). */
-export type RunResult = { readonly outcome: RunOutcome; readonly clockOffsetMs: number | null | undefined };
+type RunResult = { readonly outcome: RunOutcome; readonly clockOffsetMs: number | null | undefined };
 
 /** One run, with the live line on a terminal; `signal` ends it early as "interrupted". */
 export async function runOnce(opts: BenchOptions, call: CallSpec, signal: AbortSignal): Promise<RunResult> {
@@ -134,7 +134,7 @@ export function reportOfRun(
 }
 
 /** One line for a run in which nothing succeeded: how many, and the statuses by name. */
-export function allFailedLine(r: BenchReport): string {
+function allFailedLine(r: BenchReport): string {
   const rows = (r.streams?.errors ?? r.services.flatMap((s) => s.errors)).slice().sort((a, b) => b.count - a.count);
   const first = rows[0];
   const what = r.streams ? "stream" : "call";
@@ -143,7 +143,7 @@ export function allFailedLine(r: BenchReport): string {
 }
 
 /** Something answered: a streaming run cut by -z may end with every stream cancelled yet many messages answered. */
-export const answered = (r: BenchReport): boolean =>
+const answered = (r: BenchReport): boolean =>
   r.total.ok > 0 || (r.streams !== undefined && r.streams.messages.received > 0);
 
 /**

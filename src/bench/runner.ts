@@ -1,16 +1,18 @@
 // One load thread from start to finish: connect, warm up, run the measured phase, hand back the tallies.
 // The same code runs inside a Worker (worker.ts) and, in tests, on the calling thread.
 
+import type { LevelPlan } from "../load/levels.ts";
+import type { Schedule } from "../load/schedule.ts";
+import { type ClosedLoad, type LoadShape, type OpenLoad, warmupOf } from "../load/shape.ts";
 import { encode, merge } from "../report/histogram.ts";
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { closedLoop, type Tickets } from "./load/closed.ts";
-import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
-import { levelPlanOf } from "./load/levels.ts";
-import { openLoop } from "./load/open.ts";
-import type { PacerStats } from "./load/pacer.ts";
-import { SendLag } from "./load/send-lag.ts";
-import type { LoadContext, Phase } from "./load/types.ts";
+import { closedLoop, type Tickets } from "./loops/closed.ts";
+import { type SlotLevels, stopAwareSleep } from "./loops/gate.ts";
+import { openLoop } from "./loops/open.ts";
+import type { PacerStats } from "./loops/pacer.ts";
+import { SendLag } from "./loops/send-lag.ts";
+import type { LoadContext, Phase } from "./loops/types.ts";
 import {
   type ProgressSnapshot,
   SHARED_REQUEST_NUMBER,
@@ -19,7 +21,6 @@ import {
   type ThreadConfig,
   type ThreadResult,
 } from "./messages.ts";
-import { planOf } from "./schedule.ts";
 import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/loops.ts";
 import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
@@ -28,7 +29,7 @@ import type { ThreadTimeline } from "./timeline/recorder.ts";
 import { IntervalRecorder, lastIntervalOf } from "./timeline/recorder.ts";
 import { buildWorkloads } from "./workload.ts";
 
-export interface ThreadHooks {
+interface ThreadHooks {
   onLost(reason: string): void;
   onProgress?(snapshot: ProgressSnapshot): void;
 }
@@ -40,10 +41,22 @@ export interface PreparedThread {
   close(): Promise<void>;
 }
 
-export type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
+type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: string };
 
 // Twice per tick of the coordinator's 1 s line, so the line never shows a thread one second stale.
 const PROGRESS_EVERY_MS = 500;
+
+/** A connected thread, ready to run its phases. */
+interface ThreadState {
+  readonly cfg: ThreadConfig;
+  readonly hooks: ThreadHooks;
+  readonly ctx: LoadContext;
+  readonly streams: StreamContext | undefined;
+  readonly lag: SendLag;
+  /** The pacers' waiting, over both phases: CPU spent polling the clock is idle time, not work. */
+  readonly pacing: PacerStats;
+  readonly runPhase: (phase: Phase) => Promise<void>;
+}
 
 /** Opens every connection of the thread before any timing starts, so "unreachable" is not a latency. */
 export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Promise<Prepared> {
@@ -64,22 +77,35 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     await Promise.all(connections.map((c) => c.channel.close()));
     return { ok: false, error: failed.error.details };
   }
+  const state = threadState(cfg, hooks, connections, shared);
+  return {
+    ok: true,
+    thread: {
+      run: (startEpochMs, warmupFromEpochMs = startEpochMs) => runThread(state, startEpochMs, warmupFromEpochMs),
+      async close() {
+        await Promise.all(connections.map((c) => c.channel.close()));
+      },
+    },
+  };
+}
 
-  // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
-  const shardOf = cfg.shard ?? { index: 0, count: 1 };
+function threadState(
+  cfg: ThreadConfig,
+  hooks: ThreadHooks,
+  connections: readonly LoadConnection[],
+  shared: Int32Array,
+): ThreadState {
+  const share = cfg.load.share;
   // This thread's number over every shard's threads: {{.WorkerID}}, and where it starts in --data-file.
-  const lane = shardOf.index * cfg.threads + cfg.thread;
-  const workloads = buildWorkloads(
-    cfg.workload,
-    () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * shardOf.count + shardOf.index,
-    lane,
-  );
-  const open = cfg.rate !== undefined;
-  const recorders = workloads.map((w) => new ServiceRecorder(w.service, open));
+  const lane = share.index * cfg.threads + cfg.thread;
+  // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
+  const nextNumber = () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * share.count + share.index;
+  const workloads = buildWorkloads(cfg.workload, nextNumber, lane);
+  const recorders = workloads.map((w) => new ServiceRecorder(w.service, cfg.load.kind === "open"));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
-  const bodies = Math.max(...workloads.map((w) => w.bodies.length));
   // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
-  const rotationStart = Math.floor((lane * bodies) / (cfg.threads * shardOf.count)) * workloads.length;
+  const bodies = Math.max(...workloads.map((w) => w.bodies.length));
+  const rotationStart = Math.floor((lane * bodies) / (cfg.threads * share.count)) * workloads.length;
   const ctx: LoadContext = {
     connections,
     workloads,
@@ -88,137 +114,141 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     rotationStart,
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };
-  const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
-  const lag = new SendLag();
-  // The pacers' waiting, over both phases: CPU spent polling the clock is idle time, not work.
   const pacing: PacerStats = { idleMs: 0 };
-  const busyCpu = () => {
-    const cpu = threadCpuSeconds();
-    return cpu === undefined ? undefined : cpu - pacing.idleMs / 1000;
-  };
-
+  const lag = new SendLag();
   const streams = streamContext(cfg, ctx, pacing);
-  // --stages: the measured phase follows them; the warm-up runs flat at the first stage's target.
-  const plan = cfg.stages ? planOf(cfg.stages) : undefined;
-  const levels = concurrencyLevels(cfg, shared);
-  const runPhase = (given: Phase) => {
-    const phase = levels ? { ...given, levels: given.record ? levels.measured : levels.warmup } : given;
-    const staged = plan && phase.record ? { plan } : {};
-    const rate = plan && !phase.record ? (cfg.stages?.[0]?.toRps ?? 0) : (cfg.rate ?? 0);
-    const shard = cfg.shard ? { shards: cfg.shard.count, shard: cfg.shard.index } : {};
-    const schedule = { rate, threads: cfg.threads, thread: cfg.thread, startMs: phase.startMs, ...staged, ...shard };
-    if (streams) {
-      return cfg.rate === undefined
-        ? closedStreamLoop(streams, phase, tickets)
-        : openStreamLoop(streams, phase, schedule, lag);
+  const tickets: Tickets = { claim: (limit) => Atomics.add(shared, SHARED_TICKETS, 1) < limit };
+  const sleep = stopAwareSleep(shared, SHARED_STOP);
+  // --stages / --concurrency-stages: the measured phase follows them; the warm-up holds the first stage's target.
+  const warmup = warmupOf(cfg.load, cfg.warmupMs);
+  const runPhase = (phase: Phase) => {
+    const load: LoadShape = phase.record ? cfg.load : warmup;
+    if (load.kind === "open") {
+      const schedule = scheduleOf(load, cfg, phase.startMs);
+      return streams ? openStreamLoop(streams, phase, schedule, lag) : openLoop(ctx, phase, schedule, lag, pacing);
     }
-    return cfg.rate === undefined ? closedLoop(ctx, phase, tickets) : openLoop(ctx, phase, schedule, lag, pacing);
+    const gated = load.plan ? { ...phase, levels: slotLevels(load, load.plan, cfg, sleep) } : phase;
+    return streams ? closedStreamLoop(streams, gated, tickets) : closedLoop(ctx, gated, tickets);
   };
+  return { cfg, hooks, ctx, streams, lag, pacing, runPhase };
+}
 
+/** An open loop's schedule as this thread sends it: the whole run's plan, this thread's and shard's calls. */
+function scheduleOf(load: OpenLoad, cfg: ThreadConfig, startMs: number): Schedule {
   return {
-    ok: true,
-    thread: {
-      async run(startEpochMs, warmupFromEpochMs = startEpochMs) {
-        const clockToPerf = performance.now() - Date.now();
-        const startMs = startEpochMs + clockToPerf;
-        const warmupFromMs = Math.max(startMs, warmupFromEpochMs + clockToPerf);
-        const measureMs = startMs + cfg.warmupMs;
-        // In steps, so a run stopped while it waits for --start-at (SIGTERM from a deleted Job) ends at once.
-        const sleepUntil = async (ms: number) => {
-          while (ms > performance.now() && !ctx.stopped()) await Bun.sleep(Math.min(250, ms - performance.now()));
-        };
-        await sleepUntil(Math.min(warmupFromMs, measureMs));
-        // Both phases' intervals start at instants every thread shares (start, start + warm-up); a warm-up cut
-        // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
-        let warmup: ThreadTimeline["warmup"] = null;
-        if (cfg.warmupMs > 0) {
-          const timeline = new IntervalRecorder(
-            startMs,
-            cfg.intervalMs,
-            lastIntervalOf(cfg.warmupMs, cfg.intervalMs),
-            busyCpu,
-          );
-          if (warmupFromMs < measureMs)
-            await runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
-          warmup = timeline.finish(performance.now());
-        }
-        await sleepUntil(measureMs);
-        const measured = new IntervalRecorder(
-          measureMs,
-          cfg.intervalMs,
-          lastIntervalOf(cfg.durationMs, cfg.intervalMs),
-          busyCpu,
-        );
-        const progress =
-          cfg.progress && hooks.onProgress ? startProgress(cfg.thread, recorders, hooks, streams?.recorder) : undefined;
-        const cpu0 = threadCpuSeconds();
-        const idle0 = pacing.idleMs;
-        const pre0 = threadPreemptions();
-        const t0 = performance.now();
-        // A closed loop runs for the duration from its first call: when this thread woke late, ending at
-        // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
-        // schedule, which is fixed in advance).
-        const endBase = cfg.rate === undefined ? Math.max(t0, measureMs) : measureMs;
-        await runPhase({
-          startMs: measureMs,
-          endMs: cfg.durationMs === undefined ? undefined : endBase + cfg.durationMs,
-          requests: cfg.requests,
-          record: true,
-          timeline: measured,
-        });
-        const timeline = { warmup, measured: measured.finish(performance.now()) };
-        // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
-        const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
-        const cpu1 = threadCpuSeconds();
-        const waitSec = (pacing.idleMs - idle0) / 1000;
-        const pre1 = threadPreemptions();
-        if (progress) clearInterval(progress);
-        return {
-          thread: cfg.thread,
-          services: recorders.map((r) => r.tally()),
-          connections: connections.map((c) => ({
-            index: c.index,
-            thread: cfg.thread,
-            calls: c.calls,
-            connects: c.channel.stats.connects,
-            goaways: c.channel.stats.goaways,
-          })),
-          sent: lag.sent,
-          sendWindowSec: lag.sent > 0 ? (lag.lastSendMs - measureMs) / 1000 : 0,
-          lateSends: lag.late,
-          maxSendLagUs: Math.round(lag.maxLagMs * 1000),
-          slotWaits: lag.starved,
-          ...(open ? { sendLag: lag.encoded(), pacing: lag.tally() } : {}),
-          pacerWaitSec: waitSec,
-          ...(pre0 === undefined || pre1 === undefined ? {} : { preempted: pre1 - pre0 }),
-          wallSec,
-          cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
-          ...(streams ? { streams: streams.recorder.tally() } : {}),
-          timeline,
-          startLagMs: Math.max(0, t0 - measureMs),
-        };
-      },
-      async close() {
-        await Promise.all(connections.map((c) => c.channel.close()));
-      },
-    },
+    rate: load.rate,
+    threads: cfg.threads,
+    thread: cfg.thread,
+    startMs,
+    ...(load.plan ? { plan: load.plan } : {}),
+    shards: load.share.count,
+    shard: load.share.index,
   };
 }
 
-/**
- * --concurrency-stages as the phases run them: the measured phase follows the stages, the warm-up holds the
- * first stage's target level (as --stages warms up at the first stage's rate).
- */
-function concurrencyLevels(cfg: ThreadConfig, shared: Int32Array) {
-  if (!cfg.concurrency) return undefined;
-  const { stages, connections, firstConnection } = cfg.concurrency;
-  const sleep = stopAwareSleep(shared, SHARED_STOP);
-  const first = stages[0]?.to ?? 0;
-  const warm = [{ durationMs: Math.max(cfg.warmupMs, 1), from: first, to: first }];
-  const common = { connections, firstConnection, sleep, ...(cfg.shard ? { shard: cfg.shard } : {}) };
+/** A closed loop's concurrency plan as this process's slots follow it (ranks over its connections). */
+function slotLevels(load: ClosedLoad, plan: LevelPlan, cfg: ThreadConfig, sleep: SlotLevels["sleep"]): SlotLevels {
   return {
-    measured: { plan: levelPlanOf(stages), ...common } satisfies SlotLevels,
-    warmup: { plan: levelPlanOf(warm), ...common } satisfies SlotLevels,
+    plan,
+    connections: cfg.processConnections,
+    firstConnection: cfg.firstConnection,
+    sleep,
+    shard: load.share,
+  };
+}
+
+async function runThread(s: ThreadState, startEpochMs: number, warmupFromEpochMs: number): Promise<ThreadResult> {
+  const { cfg, ctx } = s;
+  const clockToPerf = performance.now() - Date.now();
+  const startMs = startEpochMs + clockToPerf;
+  const warmupFromMs = Math.max(startMs, warmupFromEpochMs + clockToPerf);
+  const measureMs = startMs + cfg.warmupMs;
+  // In steps, so a run stopped while it waits for --start-at (SIGTERM from a deleted Job) ends at once.
+  const sleepUntil = async (ms: number) => {
+    while (ms > performance.now() && !ctx.stopped()) await Bun.sleep(Math.min(250, ms - performance.now()));
+  };
+  await sleepUntil(Math.min(warmupFromMs, measureMs));
+  // Both phases' intervals start at instants every thread shares (start, start + warm-up); a warm-up cut
+  // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
+  let warmup: ThreadTimeline["warmup"] = null;
+  if (cfg.warmupMs > 0) {
+    const timeline = new IntervalRecorder(
+      startMs,
+      cfg.intervalMs,
+      lastIntervalOf(cfg.warmupMs, cfg.intervalMs),
+      busyCpu(s.pacing),
+    );
+    if (warmupFromMs < measureMs)
+      await s.runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
+    warmup = timeline.finish(performance.now());
+  }
+  await sleepUntil(measureMs);
+  return await measure(s, measureMs, warmup);
+}
+
+/** The thread's CPU less the pacers' waiting so far: the interval recorder's measure of work. */
+const busyCpu = (pacing: PacerStats) => () => {
+  const cpu = threadCpuSeconds();
+  return cpu === undefined ? undefined : cpu - pacing.idleMs / 1000;
+};
+
+async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline["warmup"]): Promise<ThreadResult> {
+  const { cfg, ctx, lag, streams } = s;
+  const measured = new IntervalRecorder(
+    measureMs,
+    cfg.intervalMs,
+    lastIntervalOf(cfg.durationMs, cfg.intervalMs),
+    busyCpu(s.pacing),
+  );
+  const progress =
+    cfg.progress && s.hooks.onProgress
+      ? startProgress(cfg.thread, ctx.recorders, s.hooks, streams?.recorder)
+      : undefined;
+  const cpu0 = threadCpuSeconds();
+  const idle0 = s.pacing.idleMs;
+  const pre0 = threadPreemptions();
+  const t0 = performance.now();
+  // A closed loop runs for the duration from its first call: when this thread woke late, ending at
+  // measureMs + duration would make the measured window shorter than asked (the open loop keeps its
+  // schedule, which is fixed in advance).
+  const endBase = cfg.load.kind === "closed" ? Math.max(t0, measureMs) : measureMs;
+  await s.runPhase({
+    startMs: measureMs,
+    endMs: cfg.durationMs === undefined ? undefined : endBase + cfg.durationMs,
+    requests: cfg.requests,
+    record: true,
+    timeline: measured,
+  });
+  const timeline = { warmup, measured: measured.finish(performance.now()) };
+  // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
+  const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
+  const cpu1 = threadCpuSeconds();
+  const waitSec = (s.pacing.idleMs - idle0) / 1000;
+  const pre1 = threadPreemptions();
+  if (progress) clearInterval(progress);
+  return {
+    thread: cfg.thread,
+    services: ctx.recorders.map((r) => r.tally()),
+    connections: ctx.connections.map((c) => ({
+      index: c.index,
+      thread: cfg.thread,
+      calls: c.calls,
+      connects: c.channel.stats.connects,
+      goaways: c.channel.stats.goaways,
+    })),
+    sent: lag.sent,
+    sendWindowSec: lag.sent > 0 ? (lag.lastSendMs - measureMs) / 1000 : 0,
+    lateSends: lag.late,
+    maxSendLagUs: Math.round(lag.maxLagMs * 1000),
+    slotWaits: lag.starved,
+    ...(cfg.load.kind === "open" ? { sendLag: lag.encoded(), pacing: lag.tally() } : {}),
+    pacerWaitSec: waitSec,
+    ...(pre0 === undefined || pre1 === undefined ? {} : { preempted: pre1 - pre0 }),
+    wallSec,
+    cpuSec: cpu0 === undefined || cpu1 === undefined ? null : cpu1 - cpu0,
+    ...(streams ? { streams: streams.recorder.tally() } : {}),
+    timeline,
+    startLagMs: Math.max(0, t0 - measureMs),
   };
 }
 

@@ -2,12 +2,13 @@
 // recorded), its sections and streaming method, and its load's targets over time; src/report/summary.ts builds
 // the figures from that and the thread results. Pure.
 import { createHash } from "node:crypto";
+import { lengthOf, meanRate, planOf } from "../load/schedule.ts";
+import { rateOfShare, stagesOfShare } from "../load/shape.ts";
 import type { ThreadResult, WorkloadLabel } from "../report/records.ts";
 import { type RunFacts, reportOf } from "../report/summary.ts";
 import type { BenchReport } from "../report/types.ts";
 import { formatAddress } from "../transport/address.ts";
 import type { BenchOptions, CallTarget } from "./options.ts";
-import { lengthOf, meanRate, planOf } from "./schedule.ts";
 import type { StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import { servicesOf } from "./workload.ts";
@@ -52,18 +53,25 @@ function labelsOf(o: BenchOptions, threads: readonly ThreadResult[]): WorkloadLa
   return seen.length > 0 ? seen : [o.call.method];
 }
 
+/** The load as this process states it: its share of the whole run's rate and stages, or the levels it ran. */
+function targetsOf(o: BenchOptions) {
+  if (o.load.kind === "closed") return { rate: undefined, stages: undefined, levels: o.load.plan?.stages };
+  return { rate: rateOfShare(o.load), stages: stagesOfShare(o.load), levels: undefined };
+}
+
 /** The timeline's targets: --rate throughout, or with --stages each measured point's mean of the schedule. */
 function timelineOf(o: BenchOptions): RunFacts["timeline"] {
-  const plan = o.stages ? planOf(o.stages) : undefined;
+  const { rate, stages } = targetsOf(o);
+  const plan = stages ? planOf(stages) : undefined;
   return {
     intervalMs: o.intervalMs,
     warmupMs: o.warmupMs,
     durationMs: o.durationMs,
-    rate: o.rate,
+    rate,
     ...(plan
       ? {
           staged: {
-            warmupRps: o.stages?.[0]?.toRps ?? o.rate,
+            warmupRps: stages?.[0]?.toRps ?? rate,
             meanRps: (fromMs: number, toMs: number) => meanRate(plan, fromMs, Math.min(toMs, lengthOf(plan))),
           },
         }
@@ -73,14 +81,15 @@ function timelineOf(o: BenchOptions): RunFacts["timeline"] {
 
 function factsOf(o: BenchOptions, threads: readonly ThreadResult[]): RunFacts {
   const labels = labelsOf(o, threads);
-  const stages = o.stages ?? o.concurrencyStages;
+  const target = targetsOf(o);
+  const stages = target.stages ?? target.levels;
   return {
     options: optionsOf(o, labels, threads.length),
     ...(o.name === undefined ? {} : { name: o.name }),
     ...(o.tags === undefined ? {} : { tags: o.tags }),
     labels,
     ...(o.stream ? { stream: { workload: streamWorkloadOf(o), settings: o.stream } } : {}),
-    rate: o.rate,
+    rate: target.rate,
     ...(stages ? { stages } : {}),
     timeline: timelineOf(o),
     notes: o.notes ?? [],
@@ -89,6 +98,7 @@ function factsOf(o: BenchOptions, threads: readonly ThreadResult[]): RunFacts {
 
 /** The report's `options`: the run as asked for, this process's share of it. */
 function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: number): BenchReport["options"] {
+  const { rate, stages, levels } = targetsOf(o);
   return {
     server: formatAddress(o.server),
     transport: o.server.kind,
@@ -100,13 +110,13 @@ function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: n
     threads,
     requests: o.requests ?? null,
     duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
-    rate: o.rate ?? null,
-    ...(o.stages
-      ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
+    rate: rate ?? null,
+    ...(stages
+      ? { stages: stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
       : {}),
-    ...(o.concurrencyStages
+    ...(levels
       ? {
-          concurrency_stages: o.concurrencyStages.map((s) => ({
+          concurrency_stages: levels.map((s) => ({
             duration_s: s.durationMs / 1000,
             from: s.from,
             to: s.to,

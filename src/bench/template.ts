@@ -8,7 +8,7 @@ import { randomInt as cryptoRandomInt, randomUUID } from "node:crypto";
 import type { Result } from "../schema/result.ts";
 
 /** What a call's placeholders are filled from. */
-export interface CallContext {
+interface CallContext {
   /** 0-based over the whole run, all threads. */
   readonly requestNumber: number;
   /** The load thread making the call, numbered over every shard's threads (ghz's {{.WorkerID}}). */
@@ -17,7 +17,7 @@ export interface CallContext {
 
 type Fill = (c: CallContext) => string;
 
-export interface Template {
+interface Template {
   /** Rewrites the placeholders for this call and returns the JSON value (the same object every time). */
   render(c: CallContext): unknown;
 }

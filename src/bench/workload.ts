@@ -7,11 +7,11 @@ import { grpcperf } from "../gen/pb.js";
 import type { WorkloadLabel } from "../report/records.ts";
 import { buildCallWorkload, type CallSpec, type NextNumber } from "./call-workload.ts";
 
-export type ServiceName = "echo" | "crypto";
+type ServiceName = "echo" | "crypto";
 /** "echo-stream" is grpcperf's bidi EchoStream: a streaming run (stream/), no unary service. */
 export type ServiceChoice = ServiceName | "both" | "echo-stream";
 
-export const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
+const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
 
 const Algorithm = grpcperf.v1.Algorithm;
 

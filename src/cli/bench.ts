@@ -3,43 +3,22 @@ import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { CALIBRATE_RATES, CALIBRATE_SCHEMA_ID, calibrate, formatCalibration } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
-import { DEFAULT_CONNECTIONS, resolveOptions } from "../bench/options.ts";
+import { DEFAULT_CONNECTIONS } from "../bench/load-options.ts";
+import { resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
 import { servicesOf } from "../bench/workload.ts";
 import { log } from "../log.ts";
 import { checkScopes, parseThresholds } from "../report/threshold.ts";
 import { Status } from "../rpc/status.ts";
 import { parseDuration } from "../units.ts";
-import { applyLogLevel, CliError, logLevelArg } from "./args.ts";
-import { CLIENT_FOREIGN, peerProblem, tlsClientArgs, tlsFromArgs } from "./call/common.ts";
+import { applyLogLevel, CliError } from "./args.ts";
+import { benchArgs, benchEnvRows } from "./bench-args.ts";
+import { CLIENT_FOREIGN, peerProblem, tlsFromArgs } from "./call/common.ts";
 import { USAGE_EXIT, withHelp } from "./help.ts";
 import { parseHeaders, parseMetadataJson } from "./metadata.ts";
 import { checkWritable } from "./output.ts";
 import { repeated } from "./repeated.ts";
 import { splitTarget } from "./target.ts";
-
-/** The closed loop's concurrency schedule: --concurrency-stages, or ghz's --concurrency-* flags (with -z). */
-const concurrencyScheduleArgs = {
-  "concurrency-stages": {
-    type: "string",
-    description: "closed loop, calls in flight over time: 10s:10,30s:100 (DUR:N ramps, DUR:FROM-TO); sets the length",
-  },
-  "concurrency-schedule": {
-    type: "string",
-    description: "ghz's const, step or line concurrency schedule (with -z and the --concurrency-* flags)",
-  },
-  "concurrency-start": { type: "string", description: "--concurrency-schedule: calls in flight at the start" },
-  "concurrency-step": {
-    type: "string",
-    description: "--concurrency-schedule: change per step (line: per second; default 1)",
-  },
-  "concurrency-step-duration": { type: "string", description: "--concurrency-schedule step: length of each step" },
-  "concurrency-end": { type: "string", description: "--concurrency-schedule: the level to stop changing at" },
-  "concurrency-max-duration": {
-    type: "string",
-    description: "--concurrency-schedule: stop changing the level after this long (then --concurrency-end)",
-  },
-} as const;
 
 /** --tags: k=v, k=v,k2=v2, or ghz's JSON object of strings; undefined when none is given. */
 export function parseTags(values: readonly string[]): Record<string, string> | undefined {
@@ -92,133 +71,7 @@ export function ghzHabits(rawArgs: readonly string[], cpuCount: number): string[
 
 const bench = defineCommand({
   meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
-  args: {
-    server: { type: "string", alias: "s", description: "server address (env SERVER_ADDR, default 127.0.0.1:50051)" },
-    connections: {
-      type: "string",
-      alias: "c",
-      description: "HTTP/2 connections (env CONNECTIONS, CONCURRENT_REQUESTS; default 10)",
-    },
-    concurrency: { type: "string", description: "calls in flight at most, spread over connections (env CONCURRENCY)" },
-    threads: { type: "string", alias: "t", description: "load threads (env THREADS; default min(4, CPUs))" },
-    requests: { type: "string", alias: "n", description: "total calls (env REQUESTS, TOTAL_REQUESTS; default 1000)" },
-    duration: { type: "string", alias: "z", description: "run time, e.g. 30s, 2m, 60 = 60s (env DURATION)" },
-    rate: { type: "string", alias: "r", description: "calls/s in total: open loop (env RATE_LIMIT)" },
-    stages: {
-      type: "string",
-      description: "open loop ramping: 10s:1000,30s:5000 (DUR:RATE or DUR:FROM-TO); sets the length",
-    },
-    "start-rate": {
-      type: "string",
-      description:
-        "--stages: the first stage ramps from this rate (default 0); --find-max: the first step (default 100)",
-    },
-    "load-schedule": {
-      type: "string",
-      description: "ghz's step or line rate schedule (with -z and the --load-* flags)",
-    },
-    "load-start": { type: "string", description: "--load-schedule: starting calls/s" },
-    "load-step": { type: "string", description: "--load-schedule: change per step (line: per second)" },
-    "load-step-duration": { type: "string", description: "--load-schedule step: length of each step" },
-    "load-end": { type: "string", description: "--load-schedule: the rate to stop changing at" },
-    "load-max-duration": { type: "string", description: "--load-schedule: stop changing the rate after this long" },
-    calibrate: {
-      type: "boolean",
-      description: "no server: measure this machine's pacer precision (send lag) at 100 to 50,000/s and print it",
-    },
-    "find-max": {
-      type: "boolean",
-      description: "search the highest rate that meets every --slo (steps of constant rate; -z bounds it, default 5m)",
-    },
-    slo: {
-      type: "string",
-      description: "--find-max: a bar each step must meet, e.g. p99<2ms, error_rate<0.1% (repeatable)",
-    },
-    precision: { type: "string", description: "--find-max: stop when the bracket is this close (default 5%)" },
-    "step-duration": { type: "string", description: "--find-max: each step's measured length (default 5s)" },
-    "max-rate": {
-      type: "string",
-      description: "no call rate above this: refuses a --rate or --stages that peaks higher; --find-max's cap",
-    },
-    ...concurrencyScheduleArgs,
-    transport: { type: "string", description: "tcp, unix, vsock, hvsock: must match the address (env TRANSPORT)" },
-    service: {
-      type: "string",
-      description: "echo, crypto, both, or echo-stream (bidi; -n counts streams) (env SERVICE, BENCHMARK_TYPE)",
-    },
-    "stream-messages": { type: "string", description: "streaming: messages each stream sends (default 100)" },
-    "stream-rate": { type: "string", description: "streaming: messages/s within each stream (default: ping-pong)" },
-    "server-delay": {
-      type: "string",
-      description: "echo, echo-stream: the server waits this long per call, e.g. 5ms (server_delay_us; ≤ 60s)",
-    },
-    "server-busy": {
-      type: "string",
-      description: "echo, echo-stream: the server spins its CPU this long per call, e.g. 500us (≤ 1s)",
-    },
-    warmup: { type: "string", description: "load before measuring, not in the results (e.g. 2s)" },
-    interval: { type: "string", description: "JSON report's timeline: one point per interval (default 1s, min 100ms)" },
-    "payload-size": { type: "string", description: "echo payload / message to sign, bytes (default 16)" },
-    alg: {
-      type: "string",
-      description: "rsa-pkcs1, rsa-pss, ecdsa-p256, ecdsa-p384; comma-separated (default ecdsa-p256)",
-    },
-    timeout: { type: "string", description: "deadline per call, and bound of connecting (default 10s)" },
-    "connect-timeout": { type: "string", description: "bound of connecting: TCP, TLS, the server's SETTINGS" },
-    preset: { type: "string", description: "light, medium, heavy, latency or throughput" },
-    json: { type: "boolean", description: "one JSON document (schema/bench-report.schema.json)" },
-    format: {
-      type: "string",
-      alias: "O",
-      description: "text (default), json (= --json), html, csv (the time series) or markdown, as grpcperf report",
-    },
-    output: { type: "string", alias: "o", description: "write the report to FILE instead of stdout" },
-    quiet: { type: "boolean", alias: "q", description: "no progress line, warnings and errors only" },
-    client: { type: "string", description: "HTTP/2 client: lean (default) or http2, node:http2 (env GRPC_CLIENT)" },
-    // Any method, unary or streaming (see README "bench --call"); metadata also goes with echo and crypto.
-    call: {
-      type: "string",
-      description: "pkg.Service/Method (or pkg.Service.Method): load any method, unary or streaming",
-    },
-    data: {
-      type: "string",
-      alias: "d",
-      description: "--call's request: JSON, @file or @- (stdin); templates, see README",
-    },
-    "data-file": { type: "string", alias: "D", description: "--call's requests, one JSON a line (NDJSON), in turn" },
-    proto: { type: "string", description: ".proto file of --call's method (repeatable; default: server reflection)" },
-    "import-path": { type: "string", description: "directory --proto's imports are searched in (repeatable)" },
-    protoset: { type: "string", description: "FileDescriptorSet (protoc -o --include_imports) of --call's method" },
-    header: { type: "string", alias: "H", description: "metadata 'name: value' on every call (repeatable)" },
-    metadata: {
-      type: "string",
-      alias: "m",
-      description: 'metadata as a JSON object (ghz\'s -m): \'{"name":"value"}\'',
-    },
-    name: { type: "string", description: "the run's label in the report, compare and the HTML page (ghz's --name)" },
-    tags: { type: "string", description: "labels of the run: k=v (repeatable, or k=v,k2=v2; ghz's JSON object too)" },
-    html: {
-      type: "string",
-      description: "also write the run as one self-contained HTML page (grpcperf report --html)",
-    },
-    threshold: {
-      type: "string",
-      description: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, crypto:p99<5ms (repeatable; exit 99)",
-    },
-    // Distributed runs (README "More than one machine").
-    shard: { type: "string", description: "run slice I of N of the load: 0/4 … 3/4 (remainders go to the lowest)" },
-    shards: { type: "string", description: "shard count, the index from JOB_COMPLETION_INDEX (env GRPCPERF_SHARDS)" },
-    "start-at": {
-      type: "string",
-      description: "connect and warm up, then measure from this wall-clock time (RFC 3339 or Unix seconds)",
-    },
-    "report-markers": {
-      type: "boolean",
-      description: "the JSON report on one stdout line between --- grpcperf report … begin/end --- markers",
-    },
-    ...tlsClientArgs,
-    ...logLevelArg,
-  },
+  args: benchArgs,
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);
     if (args.calibrate) return await runCalibrate(args);
@@ -301,20 +154,7 @@ async function runCalibrate(args: { duration?: string; format?: string; json?: b
 }
 
 export default withHelp(bench, {
-  env: [
-    ["SERVER_ADDR", "server address (--server)"],
-    ["CONNECTIONS, CONCURRENT_REQUESTS", "HTTP/2 connections (--connections)"],
-    ["CONCURRENCY", "calls in flight at most (--concurrency)"],
-    ["THREADS", "load threads (--threads)"],
-    ["REQUESTS, TOTAL_REQUESTS", "total calls (--requests)"],
-    ["DURATION", "run time; a bare number is seconds, DURATION=60 is 1m (--duration)"],
-    ["RATE_LIMIT", "calls/s in total, open loop (--rate)"],
-    ["TRANSPORT", "tcp, unix, vsock, hvsock; must match the address (--transport)"],
-    ["SERVICE, BENCHMARK_TYPE", "echo, crypto, both or echo-stream (--service)"],
-    ["GRPC_CLIENT", "lean or http2 (--client)"],
-    ["GRPCPERF_SHARDS", "shard count (--shards); the index comes from JOB_COMPLETION_INDEX"],
-    ["JOB_COMPLETION_INDEX", "this shard's index, set by a Kubernetes Indexed Job (--shard wins)"],
-  ],
+  env: benchEnvRows,
   precedence: "a flag wins over --preset, which wins over the environment",
   exits: [
     ["0", "the run completed and at least one call succeeded; --find-max: an answer was found"],

@@ -1,6 +1,6 @@
 // `grpcperf compare A.json B.json …`: saved bench reports side by side (src/report/compare.ts).
 import { defineCommand } from "citty";
-import { sliceOf } from "../bench/shard.ts";
+import { sliceOf } from "../load/shard.ts";
 import { log } from "../log.ts";
 import {
   compareRuns,

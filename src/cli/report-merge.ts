@@ -2,7 +2,7 @@
 // of one distributed run as one report (src/report/merge.ts). Exit 1 when a shard is missing or failed
 // (the merged report, which names them, is still written), 2 when the files are not shards of one run.
 
-import { sliceOf } from "../bench/shard.ts";
+import { sliceOf } from "../load/shard.ts";
 import { log } from "../log.ts";
 import { formatJson } from "../report/json.ts";
 import { mergeShards } from "../report/merge.ts";

@@ -1,7 +1,7 @@
 // `grpcperf report FILE.json…`: saved bench reports rendered as text, JSON, CSV (the time series), Markdown
 // or one self-contained HTML page (src/report/: html.ts, csv.ts, markdown.ts, text.ts).
 import { defineCommand } from "citty";
-import { sliceOf } from "../bench/shard.ts";
+import { sliceOf } from "../load/shard.ts";
 import { log } from "../log.ts";
 import { formatCsv } from "../report/csv.ts";
 import { formatHtml } from "../report/html.ts";

@@ -10,7 +10,7 @@ import type protobuf from "protobufjs";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { prepareCall } from "../../src/bench/call-prepare.ts";
 import { startRun } from "../../src/bench/coordinator.ts";
-import type { BenchFlags } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { formatText } from "../../src/report/text.ts";
 import type { BenchReport } from "../../src/report/types.ts";
 import type { Metadata } from "../../src/rpc/channel.ts";

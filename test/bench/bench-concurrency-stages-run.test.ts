@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchFlags } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import type { BenchReport, StageReport } from "../../src/report/types.ts";
 import { benchOptions, type Counter, countingEcho, newCounter, reportOf } from "../support/bench-helpers.ts";
 import {

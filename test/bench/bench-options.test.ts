@@ -1,10 +1,13 @@
 // Option resolution, thread planning and schedule math: pure functions, no sockets.
+
 import { describe, expect, test } from "bun:test";
-import { Rotation } from "../../src/bench/load/types.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
-import { planThreads, split } from "../../src/bench/plan.ts";
-import { callsBefore, callsOfThread, dueAt } from "../../src/bench/schedule.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { Rotation } from "../../src/bench/loops/types.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import { buildWorkloads } from "../../src/bench/workload.ts";
+import { planThreads, split } from "../../src/load/plan.ts";
+import { callsBefore, callsOfThread, dueAt } from "../../src/load/schedule.ts";
+import { rateOf } from "../support/bench-helpers.ts";
 
 const resolve = (flags: BenchFlags, env: Record<string, string> = {}, cpus = 8) => {
   const r = resolveOptions(flags, env, cpus);
@@ -25,7 +28,7 @@ describe("defaults", () => {
     expect(o.threads).toBe(4);
     expect(o.requests).toBe(1000);
     expect(o.durationMs).toBeUndefined();
-    expect(o.rate).toBeUndefined();
+    expect(rateOf(o)).toBeUndefined();
     expect(o.service).toBe("echo");
     expect(o.algorithms).toEqual(["ecdsa-p256"]);
   });
@@ -57,7 +60,7 @@ describe("environment variables (the replaced system's names)", () => {
     ["TOTAL_REQUESTS", "456", (o: ReturnType<typeof resolve>) => o.requests, 456],
     ["DURATION", "30s", (o: ReturnType<typeof resolve>) => o.durationMs, 30_000],
     ["DURATION", "60", (o: ReturnType<typeof resolve>) => o.durationMs, 60_000],
-    ["RATE_LIMIT", "2500", (o: ReturnType<typeof resolve>) => o.rate, 2500],
+    ["RATE_LIMIT", "2500", (o: ReturnType<typeof resolve>) => rateOf(o), 2500],
     ["TRANSPORT", "tcp", (o: ReturnType<typeof resolve>) => o.server.kind, "tcp"],
     ["SERVICE", "crypto", (o: ReturnType<typeof resolve>) => o.service, "crypto"],
     ["BENCHMARK_TYPE", "both", (o: ReturnType<typeof resolve>) => o.service, "both"],
@@ -77,7 +80,7 @@ describe("environment variables (the replaced system's names)", () => {
       { SERVER_ADDR: "127.0.0.1:9", CONNECTIONS: "8", REQUESTS: "99", RATE_LIMIT: "99", SERVICE: "crypto" },
     );
     expect(o.server).toEqual({ kind: "tcp", host: "127.0.0.1", port: 1234 });
-    expect([o.connections, o.requests, o.rate, o.service]).toEqual([2, 9, 10, "echo"]);
+    expect([o.connections, o.requests, rateOf(o), o.service]).toEqual([2, 9, 10, "echo"]);
   });
 
   test("an empty variable counts as unset", () => {

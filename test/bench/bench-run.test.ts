@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { type RunOutcome, startRun } from "../../src/bench/coordinator.ts";
-import type { BenchFlags } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { formatJson } from "../../src/report/json.ts";
 import { formatText } from "../../src/report/text.ts";
 import type { BenchReport } from "../../src/report/types.ts";

@@ -1,7 +1,8 @@
 // bench --server-delay / --server-busy: resolved into µs, refused where grpcperf's echo server does not
 // answer, and carried by every request to a real echo server (its time then floors the measured latency).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import type { BenchReport } from "../../src/report/types.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { benchOptions, reportOf } from "../support/bench-helpers.ts";

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BenchFlags } from "../../src/bench/options.ts";
-import { callsBefore, lengthOf, planOf, type Stage } from "../../src/bench/schedule.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { callsBefore, lengthOf, planOf, type Stage } from "../../src/load/schedule.ts";
 import type { BenchReport } from "../../src/report/types.ts";
 import { echoService } from "../../src/server/echo.ts";
-import { benchOptions, type Counter, countingEcho, newCounter, reportOf } from "../support/bench-helpers.ts";
+import { benchOptions, type Counter, countingEcho, newCounter, reportOf, stagesOf } from "../support/bench-helpers.ts";
 import { runBinaryAsync, serveOnLoopback, type TestServer } from "../support/helpers.ts";
 
 /** A run in process, its report checked against the schema (reportOf). */
@@ -45,7 +45,7 @@ describe("staged open loop against a counting echo server", () => {
   test("two stages (1s:200, 1s:400) send the schedule's calls, and the timeline shows the ramp", async () => {
     counter.calls = 0;
     const flags = { server: srv.target, stages: "1s:200,1s:400", connections: "4", threads: "2", interval: "500ms" };
-    const expected = expectedCalls(benchOptions(flags).stages ?? [], 2);
+    const expected = expectedCalls(stagesOf(benchOptions(flags)) ?? [], 2);
     expect(expected).toBe(400); // 100 on the ramp to 200, then 300 on the ramp to 400
     const report = await bench(flags);
     expect(counter.calls).toBe(expected);
@@ -73,7 +73,7 @@ describe("staged open loop against a counting echo server", () => {
   test("a ramp from 0 (with a warm-up, flat at the first target) sends the square-root schedule's calls", async () => {
     counter.calls = 0;
     const flags = { server: srv.target, stages: "1500ms:300", connections: "3", threads: "3", warmup: "300ms" };
-    const expected = expectedCalls(benchOptions(flags).stages ?? [], 3);
+    const expected = expectedCalls(stagesOf(benchOptions(flags)) ?? [], 3);
     expect(expected).toBe(225);
     const report = await bench(flags);
     expect(report.total.ok).toBe(expected);
@@ -92,7 +92,10 @@ describe("staged open loop against a counting echo server", () => {
     counter.calls = 0;
     const ghz = ["--load-schedule", "step", "--load-start", "100", "--load-step", "100"];
     ghz.push("--load-step-duration", "500ms", "--load-end", "300", "-z", "2s");
-    const expected = expectedCalls(benchOptions({ stages: "500ms:100-100,500ms:200-200,1s:300-300" }).stages ?? [], 2);
+    const expected = expectedCalls(
+      stagesOf(benchOptions({ stages: "500ms:100-100,500ms:200-200,1s:300-300" })) ?? [],
+      2,
+    );
     expect(expected).toBe(450);
     const r = await binary([
       "--server",
@@ -151,7 +154,7 @@ describe("staged open loop over streams", () => {
       concurrency: "8",
       threads: "2",
     };
-    const expected = expectedCalls(benchOptions(flags).stages ?? [], 2);
+    const expected = expectedCalls(stagesOf(benchOptions(flags)) ?? [], 2);
     expect(expected).toBe(80);
     const report = await bench(flags);
     expect(report.mode).toBe("open-loop");

@@ -1,7 +1,7 @@
-// The pacer's timerfd wake-ups (src/bench/load/wake-timer.ts) on the real clock: order and cancellation,
+// The pacer's timerfd wake-ups (src/bench/loops/wake-timer.ts) on the real clock: order and cancellation,
 // never how soon (no timed assertion; precision is bench --calibrate's and scripts/bench-pacing.sh's).
 import { expect, test } from "bun:test";
-import { wakeTimer } from "../../src/bench/load/wake-timer.ts";
+import { wakeTimer } from "../../src/bench/loops/wake-timer.ts";
 
 test("on Linux with glibc there is a timerfd queue; it wakes each live entry once, in time order, never before its time", async () => {
   const timer = wakeTimer();

@@ -1,11 +1,16 @@
 // The closed loop's concurrency schedules: the flags (concurrency-stages.ts via options.ts, ghz's spellings
 // equal to their --concurrency-stages form), the level math and slot ranks (load/levels.ts), and the
 // per-stage figures the report derives (src/report/stages.ts). Pure functions, no sockets.
+
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
+import { buildReport } from "../../src/bench/summary.ts";
+import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
 import {
   type ConcurrencyStage,
   levelAt,
@@ -13,11 +18,8 @@ import {
   levelPlanOf,
   nextActiveAt,
   rankOf,
-} from "../../src/bench/load/levels.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
-import { planThreads } from "../../src/bench/plan.ts";
-import { buildReport } from "../../src/bench/summary.ts";
-import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
+} from "../../src/load/levels.ts";
+import { planThreads } from "../../src/load/plan.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { formatHtml } from "../../src/report/html.ts";
 import { formatJson } from "../../src/report/json.ts";
@@ -26,6 +28,7 @@ import { renderedOf } from "../../src/report/rendered.ts";
 import { stagesReport } from "../../src/report/stages.ts";
 import { formatText } from "../../src/report/text.ts";
 import type { TimelinePoint } from "../../src/report/types.ts";
+import { levelsOf, rateOf } from "../support/bench-helpers.ts";
 
 const validateReport = new Ajv({ allErrors: true }).compile(schema);
 const resolve = (flags: BenchFlags) => {
@@ -37,20 +40,19 @@ const error = (flags: BenchFlags) => {
   const r = resolveOptions(flags, {}, 8);
   return r.ok ? "" : r.error;
 };
-const stagesOf = (text: string): readonly ConcurrencyStage[] =>
-  resolve({ "concurrency-stages": text }).concurrencyStages ?? [];
+const stagesOf = (text: string): readonly ConcurrencyStage[] => levelsOf(resolve({ "concurrency-stages": text })) ?? [];
 
 describe("--concurrency-stages", () => {
   test("DUR:N ramps from the previous level (the first from 0), DUR:FROM-TO from FROM; the run is their length", () => {
     const o = resolve({ "concurrency-stages": "10s:10,30s:100,5s:20-20" });
-    expect(o.concurrencyStages).toEqual([
+    expect(levelsOf(o)).toEqual([
       { durationMs: 10_000, from: 0, to: 10 },
       { durationMs: 30_000, from: 10, to: 100 },
       { durationMs: 5000, from: 20, to: 20 },
     ]);
     expect(o.durationMs).toBe(45_000);
     expect(o.requests).toBeUndefined();
-    expect(o.rate).toBeUndefined(); // a closed loop
+    expect(rateOf(o)).toBeUndefined(); // a closed loop
     expect(o.concurrency).toBe(100); // slots are planned for the peak
     expect(o.connections).toBe(10);
   });
@@ -92,12 +94,12 @@ describe("ghz's --concurrency-schedule", () => {
   const same = (ghz: BenchFlags, stages: string) => {
     const a = resolve(ghz);
     const b = resolve({ "concurrency-stages": stages });
-    expect(a.concurrencyStages).toEqual(b.concurrencyStages as ConcurrencyStage[]);
-    expect([a.concurrency, a.durationMs, a.connections, a.rate]).toEqual([
+    expect(levelsOf(a)).toEqual(levelsOf(b) as ConcurrencyStage[]);
+    expect([a.concurrency, a.durationMs, a.connections, rateOf(a)]).toEqual([
       b.concurrency,
       b.durationMs,
       b.connections,
-      b.rate,
+      rateOf(b),
     ]);
   };
 
@@ -158,7 +160,7 @@ describe("ghz's --concurrency-schedule", () => {
   });
 
   test("const (ghz's default) is no schedule", () => {
-    expect(resolve({ "concurrency-schedule": "const" }).concurrencyStages).toBeUndefined();
+    expect(levelsOf(resolve({ "concurrency-schedule": "const" }))).toBeUndefined();
   });
 
   test.each([

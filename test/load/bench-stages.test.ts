@@ -1,7 +1,9 @@
 // Staged open-loop schedules: the math (schedule.ts) and the flags that build the stages (stages.ts via
 // options.ts). Pure functions, no sockets.
+
 import { describe, expect, test } from "bun:test";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import {
   callsBefore,
   callsDueBy,
@@ -12,11 +14,12 @@ import {
   planOf,
   type Schedule,
   type Stage,
-} from "../../src/bench/schedule.ts";
-import { parseStages } from "../../src/bench/stages.ts";
+} from "../../src/load/schedule.ts";
+import { parseStages } from "../../src/load/stages.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { stagesReport } from "../../src/report/stages.ts";
 import type { TimelinePoint } from "../../src/report/types.ts";
+import { rateOf, stagesOf as stagesOfOptions } from "../support/bench-helpers.ts";
 
 const resolve = (flags: BenchFlags) => {
   const r = resolveOptions(flags, {}, 8);
@@ -132,18 +135,18 @@ describe("stage math", () => {
 describe("--stages", () => {
   test("ramps from the previous target, the first from 0 or --start-rate; the run is their length", () => {
     const o = resolve({ stages: "10s:1000,30s:1000,10s:5000" });
-    expect(o.stages).toEqual([
+    expect(stagesOfOptions(o)).toEqual([
       { durationMs: 10_000, fromRps: 0, toRps: 1000 },
       { durationMs: 30_000, fromRps: 1000, toRps: 1000 },
       { durationMs: 10_000, fromRps: 1000, toRps: 5000 },
     ]);
     expect(o.durationMs).toBe(50_000);
     expect(o.requests).toBeUndefined();
-    expect(o.rate).toBeCloseTo((5000 + 30_000 + 30_000) / 50, 9); // the mean: an open loop
-    expect(resolve({ stages: "1s:10", "start-rate": "30" }).stages).toEqual([
+    expect(rateOf(o)).toBeCloseTo((5000 + 30_000 + 30_000) / 50, 9); // the mean: an open loop
+    expect(stagesOfOptions(resolve({ stages: "1s:10", "start-rate": "30" }))).toEqual([
       { durationMs: 1000, fromRps: 30, toRps: 10 },
     ]);
-    expect(resolve({ stages: "2s:5-50, 1m:50" }).stages).toEqual([
+    expect(stagesOfOptions(resolve({ stages: "2s:5-50, 1m:50" }))).toEqual([
       { durationMs: 2000, fromRps: 5, toRps: 50 },
       { durationMs: 60_000, fromRps: 50, toRps: 50 },
     ]);
@@ -177,9 +180,9 @@ describe("ghz's --load-schedule", () => {
       "load-end": "70",
       duration: "30s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "5s:50-50,5s:60-60,20s:70-70" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "5s:50-50,5s:60-60,20s:70-70" })));
     expect(ghz.durationMs).toBe(30_000);
-    expect(ghz.rate).toBe(resolve({ stages: "5s:50-50,5s:60-60,20s:70-70" }).rate);
+    expect(rateOf(ghz)).toBe(rateOf(resolve({ stages: "5s:50-50,5s:60-60,20s:70-70" })));
   });
 
   test("step without an end keeps stepping until -z; the last step is cut at -z", () => {
@@ -190,12 +193,12 @@ describe("ghz's --load-schedule", () => {
       "load-step-duration": "2s",
       duration: "5s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "2s:10-10,2s:20-20,1s:30-30" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "2s:10-10,2s:20-20,1s:30-30" })));
   });
 
   test("step from 0 climbs (0 is only an end going down)", () => {
     const ghz = resolve({ "load-schedule": "step", "load-step": "100", "load-step-duration": "1s", duration: "3s" });
-    expect(ghz.stages).toEqual(resolve({ stages: "1s:0-0,1s:100-100,1s:200-200" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "1s:0-0,1s:100-100,1s:200-200" })));
   });
 
   test("--load-max-duration ends the ramp: the step it falls in holds to the end", () => {
@@ -207,7 +210,7 @@ describe("ghz's --load-schedule", () => {
       "load-max-duration": "3s",
       duration: "10s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "2s:100-100,1s:150-150,7s:150-150" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "2s:100-100,1s:150-150,7s:150-150" })));
   });
 
   test("--load-max-duration with --load-end: unclamped steps until then, the end rate after (as ghz)", () => {
@@ -220,7 +223,7 @@ describe("ghz's --load-schedule", () => {
       "load-max-duration": "2s",
       duration: "4s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "1s:100-100,1s:150-150,2s:120-120" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "1s:100-100,1s:150-150,2s:120-120" })));
   });
 
   test("line: the step is the slope, one step a second (as ghz's linear pacer)", () => {
@@ -231,21 +234,21 @@ describe("ghz's --load-schedule", () => {
       "load-end": "15",
       duration: "4s",
     });
-    expect(ghz.stages).toEqual(resolve({ stages: "1s:5-5,1s:10-10,2s:15-15" }).stages);
+    expect(stagesOfOptions(ghz)).toEqual(stagesOfOptions(resolve({ stages: "1s:5-5,1s:10-10,2s:15-15" })));
   });
 
   test("a negative step goes down to --load-end, or to 0", () => {
     const down = { "load-schedule": "step", "load-start": "30", "load-step": "-10", "load-step-duration": "1s" };
-    expect(resolve({ ...down, "load-end": "20", duration: "3s" }).stages).toEqual(
-      resolve({ stages: "1s:30-30,2s:20-20" }).stages,
+    expect(stagesOfOptions(resolve({ ...down, "load-end": "20", duration: "3s" }))).toEqual(
+      stagesOfOptions(resolve({ stages: "1s:30-30,2s:20-20" })),
     );
-    expect(resolve({ ...down, duration: "5s" }).stages).toEqual(
-      resolve({ stages: "1s:30-30,1s:20-20,1s:10-10,2s:0-0" }).stages,
+    expect(stagesOfOptions(resolve({ ...down, duration: "5s" }))).toEqual(
+      stagesOfOptions(resolve({ stages: "1s:30-30,1s:20-20,1s:10-10,2s:0-0" })),
     );
   });
 
   test("const (ghz's default) is no schedule at all", () => {
-    expect(resolve({ "load-schedule": "const", rate: "10" }).stages).toBeUndefined();
+    expect(stagesOfOptions(resolve({ "load-schedule": "const", rate: "10" }))).toBeUndefined();
   });
 
   test.each([

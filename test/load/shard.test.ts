@@ -1,12 +1,15 @@
 // Shards as pure functions: which shard a process is (flags, an Indexed Job's environment), the slices of
 // the load (property tests: they add up exactly, remainders to the lowest shards), the open-loop schedule
 // over shards × threads (the union is exactly one run's schedule), and --start-at's parsing and plan.
+
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { shardOf } from "../../src/bench/distributed.ts";
 import { resolveOptions } from "../../src/bench/options.ts";
-import { callsBefore, dueAt, planOf, type Schedule, type Stage } from "../../src/bench/schedule.ts";
-import { firstConnectionOf, shardOf, sliceOf } from "../../src/bench/shard.ts";
 import { parseStartAt, planStart } from "../../src/bench/start-at.ts";
+import { callsBefore, dueAt, planOf, type Schedule, type Stage } from "../../src/load/schedule.ts";
+import { firstConnectionOf, sliceOf } from "../../src/load/shard.ts";
+import { rateOf } from "../support/bench-helpers.ts";
 
 describe("shardOf", () => {
   test("--shard I/N", () => {
@@ -180,7 +183,7 @@ describe("resolveOptions with a shard", () => {
     });
     if (!r.ok) throw new Error(r.error);
     const o = r.options;
-    expect([o.connections, o.concurrency, o.threads, o.rate]).toEqual([3, 8, 3, 300]);
+    expect([o.connections, o.concurrency, o.threads, rateOf(o)]).toEqual([3, 8, 3, 300]);
     expect(o.shard).toEqual({
       index: 1,
       count: 3,

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { EchoMethod } from "../../src/api/echo.ts";
-import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
+import { resolveOptions } from "../../src/bench/options.ts";
 import { compareRuns } from "../../src/report/compare.ts";
 import { decode, merge } from "../../src/report/histogram.ts";
 import { parseSavedReport } from "../../src/report/saved.ts";

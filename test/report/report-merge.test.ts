@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import reportSchema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { sliceOf } from "../../src/bench/shard.ts";
+import { sliceOf } from "../../src/load/shard.ts";
 import { FAILURE_SCHEMA_ID, type ShardFailure } from "../../src/report/markers.ts";
 import { type MergeInput, mergeShards } from "../../src/report/merge.ts";
 import type { BenchReport } from "../../src/report/types.ts";

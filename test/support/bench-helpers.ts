@@ -5,8 +5,9 @@ import Ajv from "ajv";
 import reportSchema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { type RunOutcome, startRun } from "../../src/bench/coordinator.ts";
+import type { BenchFlags } from "../../src/bench/flags.ts";
 import { describeMachine } from "../../src/bench/machine.ts";
-import { type BenchFlags, type BenchOptions, resolveOptions } from "../../src/bench/options.ts";
+import { type BenchOptions, resolveOptions } from "../../src/bench/options.ts";
 import { buildReport } from "../../src/bench/summary.ts";
 import type { WorkloadSpec } from "../../src/bench/workload.ts";
 import { grpcperf } from "../../src/gen/pb.js";
@@ -111,3 +112,11 @@ export async function reportOf(
   }
   return { report, outcome };
 }
+
+/** The options' load as the report states it: this process's target rate (undefined: a closed loop). */
+export const rateOf = (o: BenchOptions): number | undefined =>
+  o.load.kind === "open" ? o.load.rate / o.load.share.count : undefined;
+/** The whole run's rate stages (--stages, --load-schedule), if any. */
+export const stagesOf = (o: BenchOptions) => (o.load.kind === "open" ? o.load.plan?.stages : undefined);
+/** The whole run's concurrency stages (--concurrency-stages, --concurrency-schedule), if any. */
+export const levelsOf = (o: BenchOptions) => (o.load.kind === "closed" ? o.load.plan?.stages : undefined);

@@ -3,22 +3,23 @@
 
 import { parseThresholds, type Threshold } from "../../report/threshold.ts";
 import { parseDuration } from "../../units.ts";
+import type { BenchFlags } from "../flags.ts";
 import { DEFAULT_GROWTH, type SearchSettings } from "./search.ts";
 
-export interface FindMaxFlags {
-  "find-max"?: boolean;
-  /** Every --slo (repeatable: the CLI reads them from the raw arguments). */
-  slos?: readonly string[];
-  precision?: string;
-  "step-duration"?: string;
-  "max-rate"?: string;
-  "start-rate"?: string;
-  duration?: string;
-  rate?: string;
-  requests?: string;
-  stages?: string;
-  "load-schedule"?: string;
-}
+type FindMaxFlags = Pick<
+  BenchFlags,
+  | "find-max"
+  | "slos"
+  | "precision"
+  | "step-duration"
+  | "max-rate"
+  | "start-rate"
+  | "duration"
+  | "rate"
+  | "requests"
+  | "stages"
+  | "load-schedule"
+>;
 
 export interface FindMaxSettings extends SearchSettings {
   /** Every step must meet all of them (the --threshold grammar). */
@@ -29,10 +30,10 @@ export interface FindMaxSettings extends SearchSettings {
   readonly boundMs: number;
 }
 
-export const DEFAULT_STEP_MS = 5000;
-export const DEFAULT_PRECISION = 0.05;
-export const DEFAULT_START_RPS = 100;
-export const DEFAULT_BOUND_MS = 5 * 60_000;
+const DEFAULT_STEP_MS = 5000;
+const DEFAULT_PRECISION = 0.05;
+const DEFAULT_START_RPS = 100;
+const DEFAULT_BOUND_MS = 5 * 60_000;
 /**
  * Each step's warm-up unless --warmup says otherwise. Every step is a fresh run, so its load threads' code is
  * cold: with 1 s the first measured second still carried their JIT's stalls into p99, and the answer against

@@ -1,5 +1,6 @@
 // `bench --find-max`: runs the search's steps one after another, each a whole open-loop bench run at a
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
+import { openLoad } from "../../load/shape.ts";
 import { log } from "../../log.ts";
 import { findMaxHtml } from "../../report/find-max/html.ts";
 import { type Ended, findMaxReport, searchOf } from "../../report/find-max/report.ts";
@@ -41,61 +42,99 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
 
   const startedAt = new Date();
   const t0 = performance.now();
-  const steps: FindMaxStep[] = [];
-  const reports = new Map<number, BenchReport>();
-  let ended: Ended = "converged";
-  let aborted: string | null = null;
-  await withInterrupt(async (signal) => {
-    for (;;) {
-      const next = nextStep(
-        settings,
-        steps.map((s) => ({ rps: s.target_rps, pass: s.pass })),
-      );
-      if (next.kind === "done") {
-        ended = next.reason;
-        return;
-      }
-      // A step takes its warm-up and its length, and a little to connect; the bound is never overrun.
-      if (performance.now() - t0 + opts.warmupMs + settings.stepMs > settings.boundMs) {
-        ended = "time-bound";
-        return;
-      }
-      const stepOpts: BenchOptions = { ...opts, rate: next.rps, durationMs: settings.stepMs, requests: undefined };
-      const { outcome } = await runOnce(stepOpts, call, signal);
-      if (outcome.kind === "unreachable") {
-        aborted = unreachableLine(opts, outcome.error);
-        ended = "aborted";
-        return;
-      }
-      const report = reportOfRun(stepOpts, outcome);
-      const step = judgeStep(
-        { step: steps.length + 1, phase: next.phase, rps: next.rps },
-        report,
-        outcome.threads,
-        settings.slos,
-      );
-      steps.push(step);
-      reports.set(step.step, report);
-      live(stepLine(step));
-      if (report.aborted !== null) {
-        aborted = report.aborted;
-        ended = "aborted";
-        return;
-      }
-    }
-  });
-
+  const s = await withInterrupt((signal) => search(opts, call, settings, { live, t0 }, signal));
   const result = findMaxReport({
     settings,
-    bracket: bracketOf(steps.map((s) => ({ rps: s.target_rps, pass: s.pass }))),
+    bracket: bracketOf(s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass }))),
     warmupMs: opts.warmupMs,
     startedAt,
-    steps,
-    reports,
-    ended,
-    aborted,
+    steps: s.steps,
+    reports: s.reports,
+    ended: s.ended,
+    aborted: s.aborted,
     durationS: (performance.now() - t0) / 1000,
   });
+  const failed = writeResult(opts, result, s, header, live);
+  if (stdoutError !== undefined) failed.push(`stdout: ${stdoutError}`);
+  if (failed.length > 0) keepReport(result, failed);
+  if (s.aborted !== null) {
+    if (s.steps.length === 0) return { code: 1, error: s.aborted };
+    log.error(`search ended early: ${s.aborted}`);
+    return { code: 1 };
+  }
+  if (failed.length > 0) return { code: 1 };
+  return { code: result.answer === null ? THRESHOLD_FAILED : 0 };
+}
+
+interface Searched {
+  readonly steps: FindMaxStep[];
+  readonly reports: Map<number, BenchReport>;
+  ended: Ended;
+  aborted: string | null;
+}
+
+/** The steps one after another until the search ends, the -z bound nears, or a step is cut short. */
+async function search(
+  opts: BenchOptions,
+  call: Parameters<typeof runOnce>[1],
+  settings: FindMaxSettings,
+  /** `live` shows each step as it ends; `t0` is when the search began (performance.now()). */
+  { live, t0 }: { live: (line: string) => void; t0: number },
+  signal: AbortSignal,
+): Promise<Searched> {
+  const s: Searched = { steps: [], reports: new Map(), ended: "converged", aborted: null };
+  for (;;) {
+    const next = nextStep(
+      settings,
+      s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass })),
+    );
+    if (next.kind === "done") {
+      s.ended = next.reason;
+      return s;
+    }
+    // A step takes its warm-up and its length, and a little to connect; the bound is never overrun.
+    if (performance.now() - t0 + opts.warmupMs + settings.stepMs > settings.boundMs) {
+      s.ended = "time-bound";
+      return s;
+    }
+    const stepOpts: BenchOptions = {
+      ...opts,
+      load: openLoad(next.rps),
+      durationMs: settings.stepMs,
+      requests: undefined,
+    };
+    const { outcome } = await runOnce(stepOpts, call, signal);
+    if (outcome.kind === "unreachable") {
+      s.aborted = unreachableLine(opts, outcome.error);
+      s.ended = "aborted";
+      return s;
+    }
+    const report = reportOfRun(stepOpts, outcome);
+    const step = judgeStep(
+      { step: s.steps.length + 1, phase: next.phase, rps: next.rps },
+      report,
+      outcome.threads,
+      settings.slos,
+    );
+    s.steps.push(step);
+    s.reports.set(step.step, report);
+    live(stepLine(step));
+    if (report.aborted !== null) {
+      s.aborted = report.aborted;
+      s.ended = "aborted";
+      return s;
+    }
+  }
+}
+
+/** The search's report to -o or stdout, and --html; returns what could not be written. */
+function writeResult(
+  opts: BenchOptions,
+  result: ReturnType<typeof findMaxReport>,
+  s: Searched,
+  header: readonly string[],
+  live: (line: string) => void,
+): string[] {
   const answer = answerLines(result);
   const failed: string[] = [];
   const write = (path: string | undefined, text: string) => {
@@ -106,22 +145,14 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
     write(opts.output, `${JSON.stringify(result, null, 2)}\n`);
     if (!opts.quiet) for (const line of answer) process.stderr.write(`${line}\n`);
   } else {
-    const stepLines = steps.map(stepLine);
+    const stepLines = s.steps.map(stepLine);
     if (opts.output) write(opts.output, `${[...header, ...stepLines, ...answer].join("\n")}\n`);
     for (const line of answer) live(line);
   }
   if (opts.htmlOutput !== undefined) {
-    const page = findMaxHtml(result, reports);
+    const page = findMaxHtml(result, s.reports);
     if (page.ok) write(opts.htmlOutput, page.html);
     else failed.push(`--html ${opts.htmlOutput}: ${page.error}`);
   }
-  if (stdoutError !== undefined) failed.push(`stdout: ${stdoutError}`);
-  if (failed.length > 0) keepReport(result, failed);
-  if (aborted !== null) {
-    if (steps.length === 0) return { code: 1, error: aborted };
-    log.error(`search ended early: ${aborted}`);
-    return { code: 1 };
-  }
-  if (failed.length > 0) return { code: 1 };
-  return { code: result.answer === null ? THRESHOLD_FAILED : 0 };
+  return failed;
 }

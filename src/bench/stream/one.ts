@@ -10,7 +10,7 @@
 
 import type { StreamKind } from "../../report/types.ts";
 import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
-import { Pacer, type PacerStats } from "../load/pacer.ts";
+import { Pacer, type PacerStats } from "../loops/pacer.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { StreamRecorder } from "./tally.ts";
 import { readSequence } from "./workload.ts";

@@ -28,13 +28,13 @@ export interface StreamSettings {
 export const DEFAULT_STREAM_MESSAGES = 100;
 
 /** The server's wait and busy work asked for by each EchoStream message, µs (bench --server-delay / --server-busy). */
-export interface EchoSpeed {
+interface EchoSpeed {
   readonly serverDelayUs?: number;
   readonly serverBusyUs?: number;
 }
 
 /** grpcperf's own bidi EchoStream with a random payload of `payloadSize` bytes. */
-export function echoStreamWorkload(payloadSize: number, speed: EchoSpeed = {}): StreamWorkload {
+function echoStreamWorkload(payloadSize: number, speed: EchoSpeed = {}): StreamWorkload {
   const request = {
     payload: randomBytes(payloadSize),
     serverDelayUs: speed.serverDelayUs ?? 0,

@@ -3,10 +3,10 @@
 // service time (sent → answered) is kept beside it. A call that finds no free slot waits and is sent late.
 // The pacer (pacer.ts) wakes the loop at each due time; every send's lag (sent − due) is recorded.
 
+import { callsBefore, callsOfThread, dueAt, type Schedule } from "../../load/schedule.ts";
 import { LATE_AFTER_MS } from "../../report/marks.ts";
 import type { Result } from "../../rpc/status.ts";
 import type { LoadConnection } from "../connection.ts";
-import { callsBefore, callsOfThread, dueAt, type Schedule } from "../schedule.ts";
 import { Pacer, type PacerClock, type PacerStats, realClock } from "./pacer.ts";
 import type { SendLag } from "./send-lag.ts";
 import { type LoadContext, type Phase, Rotation } from "./types.ts";

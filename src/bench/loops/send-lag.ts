@@ -1,6 +1,7 @@
 // One load thread's record of how well its open loop kept the schedule: each measured send's lag (sent − due)
 // in an HDR histogram, the stalls the pacer saw, and the calls that were due during them. Late sends stay
 // counted as they are (latency runs from the due time); this says how much of that was the loader's own doing.
+
 import { encode, type Histogram, newHistogram } from "../../report/histogram.ts";
 import { LATE_AFTER_MS, STALL_MS } from "../../report/marks.ts";
 import type { PacingTally } from "../../report/records.ts";

@@ -7,7 +7,7 @@ export interface ConnectionPlan {
   readonly slots: number;
 }
 
-export interface ThreadPlan {
+interface ThreadPlan {
   readonly thread: number;
   readonly connections: readonly ConnectionPlan[];
 }

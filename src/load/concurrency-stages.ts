@@ -1,14 +1,14 @@
 // The closed loop's concurrency schedule from the command line: `--concurrency-stages 10s:10,30s:100` (the
 // grammar of --stages, with slots instead of calls/s) and ghz's `--concurrency-schedule step|line` flags,
-// both turned into the same list of stages (load/levels.ts). Pure.
+// both turned into the same list of stages (levels.ts). Pure.
 import { parseDuration } from "../units.ts";
-import type { ConcurrencyStage } from "./load/levels.ts";
+import type { ConcurrencyStage } from "./levels.ts";
 import { type GhzLoad, parseStageList } from "./stages.ts";
 
 export type ConcurrencyStagesResult = { ok: true; stages: ConcurrencyStage[] } | { ok: false; error: string };
 
 /** ghz's concurrency flags, as given: the same fields as its load flags. */
-export type GhzConcurrency = GhzLoad;
+type GhzConcurrency = GhzLoad;
 
 const wholeOf = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined);
 

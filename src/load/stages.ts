@@ -22,14 +22,14 @@ const rateOf = (text: string): number | undefined => {
 };
 
 /** One `DUR:TO` or `DUR:FROM-TO` part of a stage list: a linear move from `from` to `to` over `durationMs`. */
-export interface StagePart {
+interface StagePart {
   readonly durationMs: number;
   readonly from: number;
   readonly to: number;
 }
 
 /** How a stage list's numbers read: `value` parses one (undefined: not one), `example` and `what` name it. */
-export interface StageGrammar {
+interface StageGrammar {
   readonly flag: string;
   readonly value: (text: string) => number | undefined;
   /** e.g. "DURATION:RATE (e.g. 10s:1000)". */

@@ -34,11 +34,11 @@ export interface PacerClock {
 /** Sleep on a millisecond timer only while the due time is further than this; poll the clock for the rest. */
 export const MARGIN_MS = 1.5;
 /** With the thread's timerfd (wake-timer.ts: tens of µs late at p90), the stretch left to polling. */
-export const PRECISE_MARGIN_MS = 0.15;
+const PRECISE_MARGIN_MS = 0.15;
 /** Sleeps longer than twice this end this much early, then sleep again for the rest. */
-export const ROUSE_MS = 1;
+const ROUSE_MS = 1;
 /** A timerfd sleep shorter than this costs more than the polling it saves. */
-export const PRECISE_MIN_SLEEP_MS = 0.05;
+const PRECISE_MIN_SLEEP_MS = 0.05;
 
 export const realClock: PacerClock = {
   now: () => performance.now(),
@@ -63,7 +63,7 @@ export const realClock: PacerClock = {
   },
 };
 /** A turn of the event loop shorter than this ran nothing but the pacer's poll: waiting, counted idle. */
-export const EMPTY_TURN_MS = 0.02;
+const EMPTY_TURN_MS = 0.02;
 
 /** What the pacer found while it waited, over every pacer of a thread (kept across phases). */
 export interface PacerStats {
@@ -72,7 +72,7 @@ export interface PacerStats {
 }
 
 /** A stall: the thread did not get to run its event loop between these two instants (ms, its clock). */
-export type StallHandler = (fromMs: number, toMs: number) => void;
+type StallHandler = (fromMs: number, toMs: number) => void;
 
 export class Pacer {
   private due = 0;

@@ -24,7 +24,7 @@ interface Entry extends WakeHandle {
   readonly wake: () => void;
 }
 
-export interface WakeTimer {
+interface WakeTimer {
   /** Calls `wake` at `atMs` (performance.now()'s clock) or just after, from the event loop. */
   at(atMs: number, wake: () => void): WakeHandle;
   cancel(handle: WakeHandle): void;

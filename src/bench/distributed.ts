@@ -1,40 +1,41 @@
-// Shards: `bench --shard I/N` (or an Indexed Job's JOB_COMPLETION_INDEX with --shards N / GRPCPERF_SHARDS)
-// runs slice I of a load meant for N processes. Each figure is split with split() (plan.ts): near-equal whole
-// numbers, the remainder going to the lowest shards, so the slices add up exactly to the whole. The rate is
-// not split into numbers at all: every shard keeps the whole schedule and sends its calls k ≡ I (mod N)
-// (schedule.ts), so the union of the shards is exactly one run's schedule. Pure.
-import type { BenchOptions } from "./options.ts";
-import { split } from "./plan.ts";
-import type { Stage } from "./schedule.ts";
+// Distributed runs: which shard this process is (--shard, or a Kubernetes Indexed Job's JOB_COMPLETION_INDEX
+// with --shards / GRPCPERF_SHARDS), its slice of the options, --start-at and --report-markers. Pure.
+
+import type { LoadShape } from "../load/shape.ts";
+import {
+  firstConnectionOf,
+  type ShardId,
+  type ShardResult,
+  type ShardRun,
+  sliceOf,
+  type WholeLoad,
+} from "../load/shard.ts";
+import { type BenchFlags, envNamesOf } from "./flags.ts";
 import { parseStartAt } from "./start-at.ts";
-
-export interface ShardId {
-  /** 0-based. */
-  readonly index: number;
-  readonly count: number;
-}
-
-/** The load of the whole run, before slicing: what every shard was given on its command line. */
-export interface WholeLoad {
-  readonly connections: number;
-  readonly concurrency: number;
-  readonly requests: number | undefined;
-  /** Calls per second over all shards (with stages: their mean). */
-  readonly rate: number | undefined;
-  readonly stages?: readonly Stage[];
-}
-
-export interface ShardRun extends ShardId {
-  readonly whole: WholeLoad;
-  /** The global index of this shard's first connection (the ones before belong to lower shards). */
-  readonly firstConnection: number;
-}
-
-export type ShardResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+type DistributedFlags = Pick<BenchFlags, "shard" | "shards" | "start-at" | "report-markers">;
+
+/** What of the options a distributed run changes (BenchOptions has these; kept structural to stay below it). */
+interface Sliceable {
+  readonly connections: number;
+  readonly concurrency: number;
+  readonly threads: number;
+  readonly requests: number | undefined;
+  readonly load: LoadShape;
+  readonly findMax?: unknown;
+  readonly output: string | undefined;
+  readonly json: boolean;
+  readonly shard?: ShardRun;
+  readonly startAtMs?: number;
+  readonly reportMarkers?: boolean;
+}
+
 const whole = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined);
+
+const [SHARDS_VAR = "GRPCPERF_SHARDS"] = envNamesOf("shards");
+const [INDEX_VAR = "JOB_COMPLETION_INDEX"] = envNamesOf("shard");
 
 /**
  * Which shard this process is: `--shard I/N` wins; else JOB_COMPLETION_INDEX (set by a Kubernetes Indexed
@@ -42,8 +43,8 @@ const whole = (text: string): number | undefined => (/^\d+$/.test(text.trim()) ?
  * shard (a Job may run other things); a count without an index is an error. undefined: not sharded.
  */
 export function shardOf(flags: { shard?: string; shards?: string }, env: Env): ShardResult<ShardId | undefined> {
-  const countText = flags.shards ?? env.GRPCPERF_SHARDS;
-  const countSource = flags.shards !== undefined ? "--shards" : "GRPCPERF_SHARDS";
+  const countText = flags.shards ?? env[SHARDS_VAR];
+  const countSource = flags.shards !== undefined ? "--shards" : SHARDS_VAR;
   const count = countText === undefined || countText.trim() === "" ? undefined : whole(countText);
   if (countText !== undefined && countText.trim() !== "" && (count === undefined || count < 1)) {
     return { ok: false, error: `${countSource}: "${countText}" is not a whole number ≥ 1` };
@@ -58,7 +59,7 @@ export function shardOf(flags: { shard?: string; shards?: string }, env: Env): S
       return { ok: false, error: `--shard ${flags.shard} and ${countSource} ${count} disagree on the shard count` };
     return { ok: true, value: id };
   }
-  const indexText = env.JOB_COMPLETION_INDEX;
+  const indexText = env[INDEX_VAR];
   if (count === undefined) return { ok: true, value: undefined };
   if (indexText === undefined || indexText.trim() === "")
     return {
@@ -71,58 +72,18 @@ export function shardOf(flags: { shard?: string; shards?: string }, env: Env): S
   return { ok: true, value: { index, count } };
 }
 
-/** Slice `index` of `count` of each whole figure: split() gives the remainder to the lowest shards. */
-export function sliceOf(w: WholeLoad, id: ShardId): ShardResult<WholeLoad> {
-  const part = (total: number) => split(total, id.count)[id.index] as number;
-  // Checked on the whole, so every shard refuses a load that leaves any shard without (not only the last).
-  const connections = part(w.connections);
-  if (w.connections < id.count)
-    return {
-      ok: false,
-      error: `--connections ${w.connections} cannot be split over ${id.count} shards: each needs a connection`,
-    };
-  const requests = w.requests === undefined ? undefined : part(w.requests);
-  if (w.requests !== undefined && w.requests < id.count)
-    return {
-      ok: false,
-      error: `--requests ${w.requests} cannot be split over ${id.count} shards: each needs a call`,
-    };
-  return {
-    ok: true,
-    value: {
-      connections,
-      // split() is monotone in its total, so concurrency ≥ connections still holds in every slice
-      concurrency: part(w.concurrency),
-      requests,
-      rate: w.rate === undefined ? undefined : w.rate / id.count,
-      ...(w.stages
-        ? {
-            stages: w.stages.map((s) => ({
-              durationMs: s.durationMs,
-              fromRps: s.fromRps / id.count,
-              toRps: s.toRps / id.count,
-            })),
-          }
-        : {}),
-    },
-  };
-}
-
-/** Connections 0 … firstConnection-1 belong to the lower shards. */
-export function firstConnectionOf(connections: number, id: ShardId): number {
-  return split(connections, id.count)
-    .slice(0, id.index)
-    .reduce((n, c) => n + c, 0);
-}
-
-/** The options as shard `id` runs them: its slice of the load, the whole kept for the schedule and the report. */
-export function shardOptions(o: BenchOptions, id: ShardId): ShardResult<BenchOptions> {
+/**
+ * The options as shard `id` runs them: its slice of the connections, calls in flight and requests; the load
+ * keeps the whole run's plan with this shard's share (shape.ts), and the whole is kept for the report.
+ */
+function shardOptions<O extends Sliceable>(o: O, id: ShardId): ShardResult<O> {
+  const open = o.load.kind === "open" ? o.load : undefined;
   const w: WholeLoad = {
     connections: o.connections,
     concurrency: o.concurrency,
     requests: o.requests,
-    rate: o.rate,
-    ...(o.stages ? { stages: o.stages } : {}),
+    rate: open?.rate,
+    ...(open?.plan ? { stages: open.plan.stages } : {}),
   };
   const s = sliceOf(w, id);
   if (!s.ok) return s;
@@ -135,26 +96,17 @@ export function shardOptions(o: BenchOptions, id: ShardId): ShardResult<BenchOpt
       // at most one thread per connection, as for a whole run
       threads: Math.min(o.threads, s.value.connections),
       requests: s.value.requests,
-      rate: s.value.rate,
-      ...(s.value.stages ? { stages: s.value.stages } : {}),
+      load: { ...o.load, share: { index: id.index, count: id.count } },
       shard: { ...id, whole: w, firstConnection: firstConnectionOf(o.connections, id) },
     },
   };
-}
-
-/** The flags of a distributed run, as BenchFlags carries them. */
-export interface DistributedFlags {
-  shard?: string;
-  shards?: string;
-  "start-at"?: string;
-  "report-markers"?: boolean;
 }
 
 /**
  * --shard/--shards (or JOB_COMPLETION_INDEX), --start-at and --report-markers applied to options resolved
  * for the whole run. --report-markers prints the JSON report on stdout between marker lines, for kubectl logs.
  */
-export function distributedOptions(o: BenchOptions, flags: DistributedFlags, env: Env): ShardResult<BenchOptions> {
+export function distributedOptions<O extends Sliceable>(o: O, flags: DistributedFlags, env: Env): ShardResult<O> {
   let out = o;
   const id = shardOf(flags, env);
   if (!id.ok) return id;

@@ -2,7 +2,7 @@
 // is within the level now; if not it sleeps until the computed instant it will be (no polling), or ends when
 // that is past the phase. A sleep ends early when the run is stopped (Ctrl-C, server gone), so a slot that
 // waits for a late stage does not hold the run open.
-import { type LevelPlan, levelAt, nextActiveAt, rankOf } from "./levels.ts";
+import { type LevelPlan, levelAt, nextActiveAt, rankOf } from "../../load/levels.ts";
 
 /** The schedule as one phase of one thread runs it; offsets are from the phase's start. */
 export interface SlotLevels {
