@@ -3,11 +3,11 @@
 // Not a test (times vary by machine). Run: bun scripts/report-soak.ts [INTERVALS] [--histograms] [-o PAGE.html]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatCsv } from "../src/bench/report/csv.ts";
-import { formatHtml } from "../src/bench/report/html.ts";
-import { formatMarkdown } from "../src/bench/report/markdown.ts";
-import { parseRendered } from "../src/bench/report/rendered.ts";
-import { withTimeline } from "../test/support/report-fixtures.ts";
+import { formatCsv } from "../src/report/csv.ts";
+import { formatHtml } from "../src/report/html.ts";
+import { formatMarkdown } from "../src/report/markdown.ts";
+import { parseRendered } from "../src/report/rendered.ts";
+import { withTimeline } from "./lib/synthetic-timeline.ts";
 
 const intervals = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const histograms = process.argv.includes("--histograms");

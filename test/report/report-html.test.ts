@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withTimeline } from "../../scripts/lib/synthetic-timeline.ts";
 import { readableBytes, readableMicros } from "../../src/bench/report/readable.ts";
 import { binaryRunner, ROOT } from "../support/helpers.ts";
-import { withTimeline } from "../support/report-fixtures.ts";
 import { benchRuns } from "../support/report-runs.ts";
 import { available } from "../support/require-env.ts";
 

@@ -1,8 +1,9 @@
 // The send-lag block every renderer shows for an open-loop run: how far after its due time each call left
 // (p50/p99/p99.9/max of sent − due) and the loader's stalls, for the run and per stage. Kept in one place so
 // text, markdown, HTML and compare say the same thing. Pure.
-import { formatMicros } from "../threshold.ts";
+
 import { escapeXml as esc } from "./svg.ts";
+import { formatMicros } from "./threshold.ts";
 import type { BenchReport, SendLagSummary } from "./types.ts";
 
 /** `p50 3 µs, p99 12 µs, p99.9 40 µs, max 1.20 ms`. */

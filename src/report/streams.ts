@@ -1,11 +1,12 @@
 // A streaming run's thread tallies → the report's `streams` section. Pure.
-import { statusName } from "../../rpc/status.ts";
-import { encode, merge, summarize } from "../histogram.ts";
-import type { ThreadResult } from "../messages.ts";
-import { sendLagSummary } from "../pacing-report.ts";
-import type { ErrorRow, StreamsReport } from "../report/types.ts";
-import { STREAM_MEASURES, type StreamMeasure } from "./tally.ts";
-import type { StreamSettings, StreamWorkload } from "./workload.ts";
+
+import type { StreamSettings, StreamWorkload } from "../bench/stream/workload.ts";
+import { statusName } from "../rpc/status.ts";
+import { encode, merge, summarize } from "./histogram.ts";
+import { sendLagSummary } from "./pacing.ts";
+import type { ThreadResult } from "./records.ts";
+import { STREAM_MEASURES, type StreamMeasure } from "./records.ts";
+import type { ErrorRow, StreamsReport } from "./types.ts";
 
 const round = (x: number) => Math.round(x * 100) / 100;
 

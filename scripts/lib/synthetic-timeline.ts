@@ -1,7 +1,7 @@
 // Synthetic time series for scripts/report-soak.ts (10,000 intervals) and the loader's unit tests: a
 // deterministic timeline added to a real saved report. The page tests use real runs' timelines.
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
-import type { TimelinePoint } from "../../src/bench/report/rendered.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import type { TimelinePoint } from "../../src/report/rendered.ts";
 
 /** A small deterministic pseudo-random sequence (mulberry32), so fixtures are the same on every run. */
 function random(seed: number): () => number {

@@ -1,6 +1,6 @@
 // A report's sections as one shape — each services[] entry, and a streaming run's streams section — for
 // readers that judge or compare figures (threshold.ts, compare.ts) without caring which kind of run it was.
-import type { LatencySummary } from "../histogram.ts";
+import type { LatencySummary } from "./histogram.ts";
 import type { BenchReport, ServiceReport } from "./types.ts";
 
 /** A services[] entry, or a streaming run's streams section (then per stream, latency per message if bidi). */

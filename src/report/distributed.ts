@@ -1,8 +1,9 @@
 // A shard's own report fields (`shard`, `start_at`) and warnings, from its options and its threads. Pure.
-import type { ThreadResult } from "./messages.ts";
-import type { BenchOptions } from "./options.ts";
-import type { ShardReport, StartAtReport } from "./report/shard-types.ts";
-import type { StartPlan } from "./start-at.ts";
+
+import type { BenchOptions } from "../bench/options.ts";
+import type { StartPlan } from "../bench/start-at.ts";
+import type { ThreadResult } from "./records.ts";
+import type { ShardReport, StartAtReport } from "./shard-types.ts";
 
 /** A clock further than this from the server's is worth a warning: shards would start that far apart. */
 export const CLOCK_WARN_MS = 50;

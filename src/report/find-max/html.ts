@@ -2,9 +2,9 @@
 // page's stages, in order of rate, so its stages table lists them and its knee curve runs through them
 // (latency against achieved throughput: where the server turns over); the rest of the page is the answering
 // step's run (or, without an answer, the last step's). The search's verdict heads the page. Pure.
-import { formatHtml } from "../report/html.ts";
-import { renderedOf } from "../report/rendered.ts";
-import type { BenchReport, StageErrorRow, StageReport } from "../report/types.ts";
+import { formatHtml } from "../html.ts";
+import { renderedOf } from "../rendered.ts";
+import type { BenchReport, StageErrorRow, StageReport } from "../types.ts";
 import { answerLines, type FindMaxReport, headerLines } from "./report.ts";
 import type { FindMaxStep } from "./step.ts";
 
