@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import reportSchema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { FAILURE_SCHEMA_ID, type ShardFailure } from "../../src/bench/report/markers.ts";
-import { type MergeInput, mergeShards } from "../../src/bench/report/merge.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import { FAILURE_SCHEMA_ID, type ShardFailure } from "../../src/report/markers.ts";
+import { type MergeInput, mergeShards } from "../../src/report/merge.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { benchOptions, countingEcho, newCounter, reportOf } from "../support/bench-helpers.ts";
 import { runBinaryAsync, serveOnLoopback, type TestServer } from "../support/helpers.ts";
 
