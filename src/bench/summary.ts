@@ -12,7 +12,7 @@ import type { StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import { servicesOf } from "./workload.ts";
 
-export interface SummaryInput {
+interface SummaryInput {
   readonly options: BenchOptions;
   readonly startedAt: Date;
   readonly threads: readonly ThreadResult[];

@@ -1,5 +1,6 @@
 // `grpcperf compare A.json B.json …`: saved bench reports side by side (src/report/compare.ts).
 import { defineCommand } from "citty";
+import { sliceOf } from "../bench/shard.ts";
 import { log } from "../log.ts";
 import {
   compareRuns,
@@ -31,7 +32,7 @@ const compare = defineCommand({
     const files = (args._ as string[]).filter((f) => f !== "");
     if (files.length < 2) throw new CliError(`compare: give two or more bench reports (got ${files.length})`, 2);
     // Shard files of one run count as one run, merged (runs.ts).
-    const loaded = readRuns(files);
+    const loaded = readRuns(files, sliceOf);
     if (!loaded.ok) throw new CliError(loaded.error, 2);
     const rendered = loaded.value;
     if (rendered.length < 2)

@@ -2,6 +2,7 @@
 // of one distributed run as one report (src/report/merge.ts). Exit 1 when a shard is missing or failed
 // (the merged report, which names them, is still written), 2 when the files are not shards of one run.
 
+import { sliceOf } from "../bench/shard.ts";
 import { log } from "../log.ts";
 import { formatJson } from "../report/json.ts";
 import { mergeShards } from "../report/merge.ts";
@@ -15,7 +16,7 @@ export function runMerge(files: readonly string[], output: string | undefined, t
     throw new CliError("report merge: give the shard reports of one run (bench --shard I/N --json)", 2);
   const inputs = readInputs(files);
   if (!inputs.ok) throw new CliError(inputs.error, 2);
-  const merged = mergeShards(inputs.value);
+  const merged = mergeShards(inputs.value, sliceOf);
   if (!merged.ok) throw new CliError(merged.error, 2);
   const verdicts = evaluate(thresholds, merged.report);
   const report = verdicts.length > 0 ? { ...merged.report, thresholds: verdicts } : merged.report;

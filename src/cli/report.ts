@@ -1,6 +1,7 @@
 // `grpcperf report FILE.json…`: saved bench reports rendered as text, JSON, CSV (the time series), Markdown
 // or one self-contained HTML page (src/report/: html.ts, csv.ts, markdown.ts, text.ts).
 import { defineCommand } from "citty";
+import { sliceOf } from "../bench/shard.ts";
 import { log } from "../log.ts";
 import { formatCsv } from "../report/csv.ts";
 import { formatHtml } from "../report/html.ts";
@@ -98,7 +99,7 @@ const report = defineCommand({
       throw new CliError(`report: --format ${asked}: not one of ${FORMATS.join(", ")}`, 2);
     if (args.html && asked !== "html") throw new CliError(`report: --html and --format ${asked} disagree`, 2);
     // Shard files of one run are merged first (runs.ts).
-    const loaded = readRuns(files);
+    const loaded = readRuns(files, sliceOf);
     if (!loaded.ok) throw new CliError(loaded.error, 2);
     const runs = loaded.value;
     writeOutput(args.output, render(asked as Format, runs), "report");

@@ -1,4 +1,5 @@
-// A shard's own report fields (`shard`, `start_at`) and warnings, from its options and its threads. Pure.
+// A shard's own report fields (`shard`, `start_at`) and warnings, from its --start-at, its --shard and its threads.
+// Pure.
 
 import type { ThreadResult } from "./records.ts";
 import type { ShardReport, StartAtReport } from "./shard-types.ts";
@@ -9,7 +10,7 @@ const CLOCK_WARN_MS = 50;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** bench --shard I/N as the runner resolved it: which slice of which whole load this process ran. */
-export interface ShardRun {
+interface ShardRun {
   readonly index: number;
   readonly count: number;
   readonly firstConnection: number;

@@ -5,7 +5,6 @@
 // (another target, method, option, version); a missing or failed shard is named in the result, never left
 // out silently. Pure: errors are values.
 
-import { sliceOf, type WholeLoad } from "../bench/shard.ts";
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "./histogram.ts";
 import type { ShardFailure } from "./markers.ts";
 import { mergePacing, sendLagSummary } from "./pacing.ts";
@@ -22,6 +21,24 @@ export type MergeInput =
   | { readonly file: string; readonly failure: ShardFailure };
 
 type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
+
+/** The load of a whole distributed run, before slicing (as a shard report's `shard.whole` records it). */
+interface WholeLoad {
+  readonly connections: number;
+  readonly concurrency: number;
+  readonly requests: number | undefined;
+  readonly rate: number | undefined;
+  readonly stages?: readonly { readonly durationMs: number; readonly fromRps: number; readonly toRps: number }[];
+}
+
+/**
+ * How a whole load is sliced among shards: the load's own rule (src/load's sliceOf), handed in by the command
+ * so the report checks each shard against it without importing the load.
+ */
+export type Slicer = (
+  whole: WholeLoad,
+  id: { readonly index: number; readonly count: number },
+) => { ok: true; value: WholeLoad } | { ok: false; error: string };
 
 type Sharded = { readonly file: string; readonly report: BenchReport & { readonly shard: ShardReport } };
 
@@ -72,7 +89,7 @@ const wholeOf = (s: ShardReport): WholeLoad => ({
 });
 
 /** A shard whose options are not its slice of the whole was run with other flags (or edited). */
-function sliceProblem(r: Sharded): string | undefined {
+function sliceProblem(r: Sharded, sliceOf: Slicer): string | undefined {
   const s = sliceOf(wholeOf(r.report.shard), r.report.shard);
   if (!s.ok) return `${r.file}: ${s.error}`;
   const o = r.report.options;
@@ -247,7 +264,7 @@ function rowOf(r: BenchReport & { shard: ShardReport }): ShardRow {
 }
 
 /** The shard reports (and failure notes) of one run as one report; an error line when they are not one run. */
-export function mergeShards(inputs: readonly MergeInput[]): Merged {
+export function mergeShards(inputs: readonly MergeInput[], sliceOf: Slicer): Merged {
   const runs: Sharded[] = [];
   const notes: { file: string; failure: ShardFailure }[] = [];
   for (const i of inputs) {
@@ -271,7 +288,7 @@ export function mergeShards(inputs: readonly MergeInput[]): Merged {
     if (m !== undefined) return { ok: false, error: m };
   }
   for (const r of runs) {
-    const p = sliceProblem(r);
+    const p = sliceProblem(r, sliceOf);
     if (p !== undefined) return { ok: false, error: p };
   }
   const byIndex = new Map<number, string>();

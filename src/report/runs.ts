@@ -3,7 +3,7 @@
 // into one run (merge.ts), in the place of the first of them, and every other report stays as it is.
 import { readFileSync } from "node:fs";
 import { FAILURE_SCHEMA_ID, type ShardFailure } from "./markers.ts";
-import { type MergeInput, mergeShards } from "./merge.ts";
+import { type MergeInput, mergeShards, type Slicer } from "./merge.ts";
 import { type NamedRendered, readRendered, renderedOf } from "./rendered.ts";
 import type { BenchReport } from "./types.ts";
 
@@ -54,7 +54,7 @@ function runKey(r: BenchReport): string | undefined {
 
 /** The runs the files hold: shard reports of one run merged (with the failure notes of its shard count);
  * a run's only shard file is shown as it is. */
-export function readRuns(files: readonly string[]): Loaded<NamedRendered[]> {
+export function readRuns(files: readonly string[], sliceOf: Slicer): Loaded<NamedRendered[]> {
   const inputs = readInputs(files);
   if (!inputs.ok) return inputs;
   const groups = new Map<string, MergeInput[]>();
@@ -104,7 +104,7 @@ export function readRuns(files: readonly string[]): Loaded<NamedRendered[]> {
       runs.push(named.named);
       continue;
     }
-    const merged = mergeShards(group);
+    const merged = mergeShards(group, sliceOf);
     if (!merged.ok) return merged;
     const name = `${group[0]?.file} (${group.length} shard files merged)`;
     const named = renderedOf(merged.report, name);

@@ -37,7 +37,7 @@ export interface RunFacts {
   readonly notes: readonly string[];
 }
 
-export interface ReportInput {
+interface ReportInput {
   readonly run: RunFacts;
   readonly startedAt: Date;
   readonly threads: readonly ThreadResult[];

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import reportSchema from "../../schema/bench-report.schema.json" with { type: "json" };
+import { sliceOf } from "../../src/bench/shard.ts";
 import { FAILURE_SCHEMA_ID, type ShardFailure } from "../../src/report/markers.ts";
 import { type MergeInput, mergeShards } from "../../src/report/merge.ts";
 import type { BenchReport } from "../../src/report/types.ts";
@@ -48,13 +49,13 @@ afterAll(async () => {
 
 const input = (file: string, report: BenchReport): MergeInput => ({ file, report });
 const errorOf = (inputs: MergeInput[]) => {
-  const m = mergeShards(inputs);
+  const m = mergeShards(inputs, sliceOf);
   return m.ok ? "" : m.error;
 };
 
 describe("mergeShards", () => {
   test("two shards of one run: one report of the whole, schema-valid", () => {
-    const m = mergeShards([input("s1.json", s1), input("s0.json", s0)]);
+    const m = mergeShards([input("s1.json", s1), input("s0.json", s0)], sliceOf);
     if (!m.ok) throw new Error(m.error);
     expect(validate(m.report), JSON.stringify(validate.errors)).toBe(true);
     expect(m.report.total.requests).toBe(200);
@@ -66,7 +67,7 @@ describe("mergeShards", () => {
   });
 
   test("a missing shard is named, in shards.missing, the warnings and aborted", () => {
-    const m = mergeShards([input("s0.json", s0)]);
+    const m = mergeShards([input("s0.json", s0)], sliceOf);
     if (!m.ok) throw new Error(m.error);
     expect(m.report.shards).toMatchObject({ count: 2, present: [0], missing: [1], failed: [] });
     expect(m.report.aborted).toBe("incomplete run: shard 1 missing");
@@ -76,7 +77,7 @@ describe("mergeShards", () => {
 
   test("a failed shard is named: its failure note, or its report's abort", () => {
     const note: ShardFailure = { schema: FAILURE_SCHEMA_ID, shard: { index: 1, count: 2 }, error: "cannot connect" };
-    const m = mergeShards([input("s0.json", s0), { file: "s1.json", failure: note }]);
+    const m = mergeShards([input("s0.json", s0), { file: "s1.json", failure: note }], sliceOf);
     if (!m.ok) throw new Error(m.error);
     expect(m.report.shards).toMatchObject({
       present: [0],
@@ -85,7 +86,10 @@ describe("mergeShards", () => {
     });
     expect(m.report.aborted).toContain("shard 1 failed (cannot connect)");
 
-    const gone = mergeShards([input("s0.json", s0), input("s1.json", { ...s1, aborted: "server went away: reset" })]);
+    const gone = mergeShards(
+      [input("s0.json", s0), input("s1.json", { ...s1, aborted: "server went away: reset" })],
+      sliceOf,
+    );
     if (!gone.ok) throw new Error(gone.error);
     expect(gone.report.shards?.failed).toEqual([{ index: 1, reason: "server went away: reset" }]);
     // its calls still count, and it is marked
@@ -95,7 +99,7 @@ describe("mergeShards", () => {
   test("time series align on the wall clock: a shard that started 2 intervals late lands 2 intervals later", () => {
     // Two intervals after s0's own start: the shards' real starts may lie half an interval apart on a busy machine.
     const late = { ...s1, started_at: new Date(Date.parse(s0.started_at) + 2000).toISOString() };
-    const m = mergeShards([input("s0.json", s0), input("late.json", late)]);
+    const m = mergeShards([input("s0.json", s0), input("late.json", late)], sliceOf);
     if (!m.ok) throw new Error(m.error);
     const measured = (m.report.timeline?.points ?? []).filter((p) => !p.warmup);
     const ok = (r: BenchReport) => (r.timeline?.points ?? []).filter((p) => !p.warmup).map((p) => p.ok);
@@ -221,7 +225,10 @@ describe("merging staged shards", () => {
           (await reportOf(benchOptions({ server: a.target, shard, connections: "4", threads: "1", ...flags }))).report,
       ),
     );
-    const m = mergeShards(parts.map((r, i) => input(`s${i}.json`, r)));
+    const m = mergeShards(
+      parts.map((r, i) => input(`s${i}.json`, r)),
+      sliceOf,
+    );
     if (!m.ok) throw new Error(m.error);
     expect(validate(m.report), JSON.stringify(validate.errors)).toBe(true);
     const stages = m.report.stages ?? [];
@@ -244,7 +251,10 @@ describe("merging staged shards", () => {
         async (shard) => (await reportOf(benchOptions({ server: a.target, shard, threads: "1", ...flags }))).report,
       ),
     );
-    const m = mergeShards(parts.map((r, i) => input(`s${i}.json`, r)));
+    const m = mergeShards(
+      parts.map((r, i) => input(`s${i}.json`, r)),
+      sliceOf,
+    );
     if (!m.ok) throw new Error(m.error);
     expect(validate(m.report), JSON.stringify(validate.errors)).toBe(true);
     expect(m.report.stages?.map((s) => [s.target_concurrency_from, s.target_concurrency_to])).toEqual([

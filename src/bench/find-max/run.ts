@@ -2,15 +2,9 @@
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
 import { log } from "../../log.ts";
 import { findMaxHtml } from "../../report/find-max/html.ts";
-import {
-  answerLines,
-  type Ended,
-  findMaxReport,
-  headerLines,
-  searchOf,
-  stepLine,
-} from "../../report/find-max/report.ts";
+import { type Ended, findMaxReport, searchOf } from "../../report/find-max/report.ts";
 import { type FindMaxStep, judgeStep } from "../../report/find-max/step.ts";
+import { answerLines, headerLines, stepLine } from "../../report/find-max/text.ts";
 import type { BenchReport } from "../../report/types.ts";
 import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";

@@ -5,8 +5,9 @@
 import { formatHtml } from "../html.ts";
 import { renderedOf } from "../rendered.ts";
 import type { BenchReport, StageErrorRow, StageReport } from "../types.ts";
-import { answerLines, type FindMaxReport, headerLines } from "./report.ts";
+import type { FindMaxReport } from "./report.ts";
 import type { FindMaxStep } from "./step.ts";
+import { answerLines, headerLines } from "./text.ts";
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
