@@ -168,7 +168,7 @@ describe("serve --workers 2 --max-connections", () => {
 });
 
 describe("serve --max-connections with idle connections", () => {
-  // One thread, so where each connection lands is known: eviction is per accepting thread (README).
+  // One thread, so where each connection lands is known: eviction is per accepting thread (docs/serve.md).
   test("the limit filled with preface-only connections: an honest call still succeeds, the longest idle makes room", async () => {
     const server = await startServer(["--addr", "127.0.0.1:0", "--workers", "1", "--max-connections", "3"]);
     try {
