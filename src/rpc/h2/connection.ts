@@ -4,51 +4,40 @@
 // or a ClientStreamCall (requests queued as the application sends them, each response message handed on
 // as it arrives, headers and trailers kept as metadata); both share slots, windows and the checks of §8.
 import type { Duplex } from "node:stream";
-import { writeMessageFrame } from "../../h2/data.ts";
+import { PREFIX_BYTES, trySendWhole } from "../../h2/data.ts";
 import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
 import { contentLength } from "../../h2/fields.ts";
-import { InFlow, OutFlow, shiftSendWindows } from "../../h2/flow.ts";
+import { CONNECTION_WINDOW, InFlow, OutFlow, STREAM_WINDOW, shiftSendWindows } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
   encodeFrame,
   Flag,
-  FRAME_HEADER,
   FrameType,
   goawayFrame,
-  MAX_WINDOW,
   PREFACE,
   rstStreamFrame,
   Setting,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from "../../h2/frame.ts";
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type HeaderSink, HpackDecoder } from "../../h2/hpack/decoder.ts";
 import { writePingAck } from "../../h2/ping.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
+import { SendQueue } from "../../h2/send-queue.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
-import { FRAME_HEADER_BYTES } from "../frame.ts";
 import { type RpcError, rpcError, Status } from "../status.ts";
 import { FieldCheck } from "./field-check.ts";
 import { ClientStreamCall, type StreamHost } from "./stream-call.ts";
 import { type ClientUnaryCall, INVALID_CONTENT_LENGTH, ResponseFields } from "./unary-call.ts";
 
-// What we let the server send before it must wait for a WINDOW_UPDATE: per stream enough for typical
-// responses in one go, per connection enough for many streams at once. Returned when half is used.
-const STREAM_WINDOW = 1 << 20;
-const CONNECTION_WINDOW = 16 << 20;
 // A header block this large is an attack or a bug, not a gRPC response.
 const MAX_HEADER_BLOCK = 1 << 20;
 // Stream ids are 31 bits; past this the connection is retired and a new one opened.
 const LAST_STREAM_ID = 0x7fffffff;
 // How often a call the server never saw is sent again (as gRPC clients do, and src/rpc/client.ts).
 const MAX_TRANSPARENT_RETRIES = 2;
-// Requests up to this size are copied into the output buffer; larger ones are written as they are.
-const COPY_WHOLE = 16 * 1024;
-// Where a request's gRPC prefix is built when the request goes out in pieces.
-const PREFIX_SCRATCH = Buffer.alloc(FRAME_HEADER_BYTES);
 // Streams we reset whose late frames are ignored (RFC 9113 §5.1, "closed"); the RFC lets that period be
 // limited, so only the most recent ones are remembered and later frames on older ones get STREAM_CLOSED.
 const MAX_RESET_REMEMBERED = 1024;
@@ -193,7 +182,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
     this.nextId += 2;
     if (this.nextId > LAST_STREAM_ID) this.retire();
     call.id = id;
-    call.sendWindow = this.peer.initialWindow;
+    call.flow.reset(this.peer.initialWindow);
     this.streams.set(id, call);
     writeHeaderBlock(this.writer, id, call.headerBlock, this.peer.maxFrameSize, false);
     if (call instanceof ClientStreamCall) {
@@ -208,59 +197,25 @@ export class ClientConnection implements FrameHandler, StreamHost {
    * empty DATA frame when nothing is queued. What the windows hold back waits for WINDOW_UPDATE.
    */
   pushStream(call: ClientStreamCall): void {
-    if (call.id === 0 || call.endSent || this.streams.get(call.id) !== call) return;
-    const w = this.writer;
-    const send = this.send;
-    const maxFrame = this.peer.maxFrameSize;
-    const queue = call.queue;
-    while (queue.length > 0) {
-      const piece = queue[0] as Buffer;
-      const left = piece.length - call.offset;
-      const n = Math.min(left, call.sendWindow, send.avail, maxFrame);
-      if (n <= 0) return;
-      const whole = n === left;
-      const last = whole && queue.length === 1 && call.halfClosed;
-      const at = w.reserve(FRAME_HEADER);
-      writeFrameHeader(w.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, call.id);
-      // Our own framed copy, never changed after: the writer may keep a view of it instead of copying.
-      w.append(call.offset === 0 && whole ? piece : piece.subarray(call.offset, call.offset + n));
-      call.sent += n;
-      call.sendWindow -= n;
-      send.avail -= n;
-      if (whole) {
-        queue.shift();
-        call.offset = 0;
-      } else call.offset += n;
-      if (last) {
-        call.endSent = true;
-        return;
-      }
-    }
-    if (call.halfClosed) {
-      const at = this.writer.reserve(FRAME_HEADER);
-      writeFrameHeader(this.writer.slab, at, 0, FrameType.DATA, Flag.END_STREAM, call.id);
-      call.endSent = true;
-    }
+    if (call.id === 0 || this.streams.get(call.id) !== call) return;
+    call.sent += call.out.flush(this.writer, call.id, call.flow, this.send, this.peer.maxFrameSize, call.halfClosed);
   }
 
   /** The usual request of a stream call: one DATA frame, prefix and message copied into the output buffer. */
   sendMessage(call: ClientStreamCall, message: Uint8Array): boolean {
-    const n = message.length + FRAME_HEADER_BYTES;
-    if (
-      call.queue.length > 0 ||
-      n > COPY_WHOLE ||
-      n > call.sendWindow ||
-      n > this.send.avail ||
-      n > this.peer.maxFrameSize ||
-      this.streams.get(call.id) !== call
-    ) {
-      return false;
-    }
-    writeMessageFrame(this.writer, call.id, 0, message, message.length);
-    call.sent += n;
-    call.sendWindow -= n;
-    this.send.avail -= n;
-    return true;
+    if (call.out.bytes > 0 || this.streams.get(call.id) !== call) return false;
+    const sent = trySendWhole(
+      this.writer,
+      call.id,
+      0,
+      message,
+      message.length,
+      call.flow,
+      this.send,
+      this.peer.maxFrameSize,
+    );
+    if (sent) call.sent += message.length + PREFIX_BYTES;
+    return sent;
   }
 
   /** The application cancelled an open stream call, or it failed on this side (a message too large). */
@@ -275,45 +230,26 @@ export class ClientConnection implements FrameHandler, StreamHost {
   /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
   private sendData(call: ClientUnaryCall): void {
     const w = this.writer;
-    const total = call.total;
-    const send = this.send;
     const maxFrame = this.peer.maxFrameSize;
-    if (
-      call.sent === 0 &&
-      total <= COPY_WHOLE &&
-      total <= call.sendWindow &&
-      total <= send.avail &&
-      total <= maxFrame
-    ) {
-      // The usual case: one DATA frame, prefix and message copied straight into the output buffer.
-      writeMessageFrame(w, call.id, Flag.END_STREAM, call.request, call.request.length);
-      call.sent = total;
-      call.sendWindow -= total;
-      send.avail -= total;
-      return;
-    }
-    // In pieces, as the windows allow: the 5-byte prefix is written into the output buffer, the message
-    // is queued as views of the caller's bytes, never copied into a framed request of its own.
-    const request = call.requestBuffer();
-    while (call.sent < total) {
-      const n = Math.min(total - call.sent, call.sendWindow, send.avail, maxFrame);
-      if (n <= 0) return;
-      const end = call.sent + n;
-      const prefix = Math.max(0, Math.min(FRAME_HEADER_BYTES, end) - call.sent);
-      const at = w.reserve(FRAME_HEADER + prefix);
-      writeFrameHeader(w.slab, at, n, FrameType.DATA, end === total ? Flag.END_STREAM : 0, call.id);
-      if (prefix > 0) {
-        PREFIX_SCRATCH[0] = 0;
-        PREFIX_SCRATCH.writeUInt32BE(request.length, 1);
-        w.slab.set(PREFIX_SCRATCH.subarray(call.sent, call.sent + prefix), at + FRAME_HEADER);
+    let out = call.out;
+    if (out === undefined) {
+      if (call.sent > 0) return; // sent whole already
+      const request = call.request;
+      if (trySendWhole(w, call.id, Flag.END_STREAM, request, request.length, call.flow, this.send, maxFrame)) {
+        call.sent = call.total;
+        return;
       }
-      const from = Math.max(call.sent, FRAME_HEADER_BYTES) - FRAME_HEADER_BYTES;
-      const to = end - FRAME_HEADER_BYTES;
-      if (to > from) w.append(request.subarray(from, to), false);
-      call.sent = end;
-      call.sendWindow -= n;
-      send.avail -= n;
+      // In pieces, as the windows allow: the 5-byte prefix, then the message as views of the caller's
+      // bytes, never copied into a framed request of its own.
+      out = new SendQueue();
+      const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+      prefix[0] = 0;
+      prefix.writeUInt32BE(request.length, 1);
+      out.push(prefix);
+      out.push(call.requestBuffer());
+      call.out = out;
     }
+    call.sent += out.flush(w, call.id, call.flow, this.send, maxFrame, true);
   }
 
   private resumeSends(): void {
@@ -338,8 +274,8 @@ export class ClientConnection implements FrameHandler, StreamHost {
       throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA beyond the connection window");
     }
     this.recv.consumed(length);
-    const increment = this.recv.due();
-    if (increment > 0) this.writer.append(windowUpdateFrame(0, increment));
+    const due = this.recv.due();
+    if (due > 0) this.writer.append(windowUpdateFrame(0, due));
     const call = this.streams.get(id);
     if (call === undefined) {
       this.notOpen(id, "DATA");
@@ -361,7 +297,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
         return;
       }
     }
-    if (call.unacked + length > STREAM_WINDOW) {
+    if (!call.flow.take(length)) {
       this.cancel(
         call,
         rpcError(Status.INTERNAL, "server sent DATA beyond the stream window"),
@@ -380,11 +316,8 @@ export class ClientConnection implements FrameHandler, StreamHost {
       this.finish(call, undefined);
       return;
     }
-    call.unacked += length;
-    if (call.unacked >= STREAM_WINDOW / 2) {
-      this.writer.append(windowUpdateFrame(id, call.unacked));
-      call.unacked = 0;
-    }
+    const increment = call.flow.consumed(length);
+    if (increment > 0) this.writer.append(windowUpdateFrame(id, increment));
   }
 
   /** §5.1 (../../h2/streams.ts): a stream we have not opened yet, or an even one (push is off). */
@@ -547,8 +480,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
       this.notIdle(id, "WINDOW_UPDATE");
       return;
     }
-    call.sendWindow += increment;
-    if (call.sendWindow > MAX_WINDOW) {
+    if (!call.flow.grow(increment)) {
       this.onStreamError(id, FrameType.WINDOW_UPDATE, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       return;
     }
@@ -579,7 +511,7 @@ export class ClientConnection implements FrameHandler, StreamHost {
     // The server answered before taking all of the request (e.g. too large), or ended a stream call the
     // application had not half-closed: close our half as well.
     if (call instanceof ClientStreamCall) {
-      if (reset && !call.endSent) this.reset(call.id, ErrorCode.CANCEL);
+      if (reset && !call.out.endSent) this.reset(call.id, ErrorCode.CANCEL);
       call.streamEnded(rstCode, streamError);
     } else {
       if (reset && call.sent < call.total) this.reset(call.id, ErrorCode.CANCEL);

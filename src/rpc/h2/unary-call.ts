@@ -1,6 +1,8 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome is ../unary-outcome.ts's, as is
 // src/rpc/client.ts's, so the two clients give the same status for the same wire events.
+import { StreamFlow } from "../../h2/flow.ts";
+import type { SendQueue } from "../../h2/send-queue.ts";
 import type { CallOptions } from "../channel.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
@@ -32,9 +34,9 @@ export class ClientUnaryCall {
   id = 0;
   /** Bytes of the gRPC-framed request sent so far; flow control may hold the rest back. */
   sent = 0;
-  sendWindow = 0;
-  /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
-  unacked = 0;
+  readonly flow = new StreamFlow();
+  /** The request in pieces (prefix, message), when it did not go out in one frame at once. */
+  out: SendQueue | undefined;
   done = false;
   /** The response's content-length (-1: none), and the DATA payload bytes (padding not counted) so far. */
   declaredBody = -1;
@@ -77,8 +79,8 @@ export class ClientUnaryCall {
   rewind(): void {
     this.id = 0;
     this.sent = 0;
-    this.sendWindow = 0;
-    this.unacked = 0;
+    this.flow.reset(0);
+    this.out = undefined;
   }
 
   /** Length of the request with its gRPC prefix. */

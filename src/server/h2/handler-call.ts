@@ -9,7 +9,7 @@ import { Status } from "../../rpc/status.ts";
 import { deadlineTimer } from "../../rpc/timeout.ts";
 import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
 import { RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import type { ServerStream, StreamHandler } from "./connection.ts";
+import type { ServerStream, StreamHandler } from "./stream.ts";
 import type { CallLimits } from "./unary.ts";
 
 type Callback = (err: Partial<grpc.StatusObject> | Error | null, value?: unknown) => void;

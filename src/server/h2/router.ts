@@ -5,9 +5,9 @@ import { quoted, Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
 import { trailersOnly } from "./blocks.ts";
-import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./connection.ts";
 import { decompressorFor } from "./encodings.ts";
 import { HandlerCall } from "./handler-call.ts";
+import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./stream.ts";
 import { type CallLimits, ServerUnaryCall } from "./unary.ts";
 
 /** A stream answered before any handler ran: what else the client sends is read past. */

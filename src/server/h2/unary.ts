@@ -16,7 +16,7 @@ import {
   unaryRequestProblem,
 } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import type { ServerStream, StreamHandler } from "./connection.ts";
+import type { ServerStream, StreamHandler } from "./stream.ts";
 
 // Requests from this size on are served on a later turn of the loop (encoding a 4 MiB Echo answer alone
 // takes ~15 ms here).
