@@ -16,7 +16,8 @@ import {
 import { sentTooLarge } from "../frame.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
-import { type Call, ClientConnection } from "./connection.ts";
+import type { Call } from "./call.ts";
+import { ClientConnection } from "./connection.ts";
 import { ClientStreamCall } from "./stream-call.ts";
 import { ClientUnaryCall } from "./unary-call.ts";
 

@@ -1,8 +1,11 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome is ../unary-outcome.ts's, as is
 // src/rpc/client.ts's, so the two clients give the same status for the same wire events.
-import { StreamFlow } from "../../h2/flow.ts";
-import type { SendQueue } from "../../h2/send-queue.ts";
+import { PREFIX_BYTES, trySendWhole } from "../../h2/data.ts";
+import { type OutFlow, StreamFlow } from "../../h2/flow.ts";
+import { Flag } from "../../h2/frame.ts";
+import { SendQueue } from "../../h2/send-queue.ts";
+import type { Writer } from "../../h2/writer.ts";
 import type { CallOptions } from "../channel.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
@@ -89,9 +92,32 @@ export class ClientUnaryCall {
   }
 
   /** The request message as a Buffer view (the writer queues Buffers), for sending it in pieces. */
-  requestBuffer(): Buffer {
+  private requestBuffer(): Buffer {
     const r = this.request;
     return Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+  }
+
+  /** Sends as much of the request as both windows allow (with END_STREAM on its last byte). */
+  sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
+    let out = this.out;
+    if (out === undefined) {
+      if (this.sent > 0) return; // sent whole already
+      const request = this.request;
+      if (trySendWhole(w, this.id, Flag.END_STREAM, request, request.length, this.flow, connection, maxFrame)) {
+        this.sent = this.total;
+        return;
+      }
+      // In pieces, as the windows allow: the 5-byte prefix, then the message as views of the caller's
+      // bytes, never copied into a framed request of its own.
+      out = new SendQueue();
+      const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+      prefix[0] = 0;
+      prefix.writeUInt32BE(request.length, 1);
+      out.push(prefix);
+      out.push(this.requestBuffer());
+      this.out = out;
+    }
+    this.sent += out.flush(w, this.id, this.flow, connection, maxFrame, true);
   }
 
   /** A complete header block arrived: the response headers, or (the second time) the trailers. */
