@@ -127,7 +127,7 @@ export class Channel implements RpcChannel {
       const session = await this.getSession();
       if (isRpcError(session)) return { ok: false, error: session };
       const timeoutMs = deadline === undefined ? undefined : Math.max(0, Math.ceil(deadline - performance.now()));
-      if (timeoutMs === 0) return fail(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
+      if (timeoutMs === 0) return { ok: false, error: deadlineExceeded(call) };
       const r = await this.attempt(session, path, frame, timeoutMs, call);
       // Transparent retry, as gRPC clients do: a call the server provably never saw (refused, or caught by
       // a GOAWAY before it went out) goes to a fresh connection. Servers with a max connection age send
@@ -148,16 +148,11 @@ export class Channel implements RpcChannel {
     const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
     if (timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
     if (call.metadata) headersOf(call.metadata, headers);
+    const opened = openStream(session, headers);
+    if ("unprocessed" in opened) return Promise.resolve(opened);
+    const stream = opened;
 
     return new Promise<Attempt>((resolve) => {
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = session.request(headers, { endStream: false });
-      } catch (err) {
-        const details = `cannot start call: ${err instanceof Error ? err.message : err}`;
-        resolve({ result: fail(Status.UNAVAILABLE, details), unprocessed: true });
-        return;
-      }
       const decoder = new FrameDecoder(this.maxRecv);
       const messages: Buffer[] = [];
       let status: RpcError | undefined;
@@ -180,16 +175,10 @@ export class Channel implements RpcChannel {
         finish({ ok: false, error });
       };
       const readStatus = (h: http2.IncomingHttpHeaders) => {
-        const code = parseStatusCode(h["grpc-status"] as string | undefined);
-        if (code !== undefined) status = rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
+        status = statusIn(h) ?? status;
       };
 
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`)),
-          timeoutMs,
-        );
-      }
+      if (timeoutMs !== undefined) timer = setTimeout(() => abort(deadlineExceeded(call)), timeoutMs);
 
       stream.on("response", (h) => {
         responded = true;
@@ -279,4 +268,27 @@ function settingsWithin(session: http2.ClientHttp2Session, waitMs: number): Prom
     session.once("remoteSettings", onSettings);
     session.once("close", onClose);
   });
+}
+
+/** The call's stream, or (when the session will not open one) the Attempt that says why: never sent. */
+function openStream(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+): http2.ClientHttp2Stream | Attempt {
+  try {
+    return session.request(headers, { endStream: false });
+  } catch (err) {
+    const details = `cannot start call: ${err instanceof Error ? err.message : err}`;
+    return { result: fail(Status.UNAVAILABLE, details), unprocessed: true };
+  }
+}
+
+/** The grpc-status (and grpc-message) of a header block, if it has one. */
+function statusIn(h: http2.IncomingHttpHeaders): RpcError | undefined {
+  const code = parseStatusCode(h["grpc-status"] as string | undefined);
+  return code === undefined ? undefined : rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
+}
+
+function deadlineExceeded(call: CallOptions): RpcError {
+  return rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
 }

@@ -9,6 +9,7 @@ import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
 import type { ServerConfig, ServerEngine } from "./config.ts";
 import { within } from "./drain.ts";
+import type { Engine } from "./engine.ts";
 import { grpcJsEngine } from "./grpcjs/engine.ts";
 import { leanEngine } from "./h2/engine.ts";
 import type { ServiceDef } from "./handler.ts";
@@ -99,6 +100,30 @@ export function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): Serv
   return opts.fastPath === false ? "grpc-js" : (opts.engine ?? "lean");
 }
 
+/** What is done with each accepted socket: the CID allow-list, a connection slot, then the engine. */
+function acceptor(opts: ServerOptions, limits: Limits, gate: ConnectionGate, engine: Engine): OnConnection {
+  return (socket, peer) => {
+    if (!admits(peer, opts.allowCids)) {
+      log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
+      socket.destroy();
+      return;
+    }
+    const slot = gate.take() ?? engine.evictIdle();
+    if (slot === undefined) {
+      gate.refused++;
+      log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} open, none idle here`);
+      socket.destroy();
+      return;
+    }
+    socket.once("close", () => slot.release());
+    log.debug(`connection from ${formatPeer(peer)}`);
+    // A peer that vanishes mid-handshake must not surface as an unhandled error.
+    socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
+    exposePeer(socket, peer);
+    engine.accept(socket, slot);
+  };
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const limits = resolveLimits(opts);
   const health = (opts.health ?? true) ? new HealthState(opts.services.map((s) => s.name)) : undefined;
@@ -121,28 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : opts.addresses.map((addr) => (cb) => listen(addr, cb));
   try {
     for (const source of sources) {
-      listeners.push(
-        await source((socket, peer) => {
-          if (!admits(peer, opts.allowCids)) {
-            log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
-            socket.destroy();
-            return;
-          }
-          const slot = gate.take() ?? engine.evictIdle();
-          if (slot === undefined) {
-            gate.refused++;
-            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} open, none idle here`);
-            socket.destroy();
-            return;
-          }
-          socket.once("close", () => slot.release());
-          log.debug(`connection from ${formatPeer(peer)}`);
-          // A peer that vanishes mid-handshake must not surface as an unhandled error.
-          socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
-          exposePeer(socket, peer);
-          engine.accept(socket, slot);
-        }),
-      );
+      listeners.push(await source(acceptor(opts, limits, gate, engine)));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
