@@ -14,8 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { FindMaxReport } from "../src/bench/find-max/report.ts";
-import type { BenchReport } from "../src/bench/report/types.ts";
+import type { FindMaxReport } from "../src/report/find-max/report.ts";
+import type { BenchReport } from "../src/report/types.ts";
 
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "3" }, binary: { type: "string" } },

@@ -1,18 +1,18 @@
-// How `grpcperf report` copes with a long time series: a saved real report (test/fixtures/bench-report/)
+// How `grpcperf report` copes with a long time series: a saved real report (test/support/fixtures/bench-report/)
 // given 10,000 synthetic one-second intervals, rendered in each format; prints render time and output size.
 // Not a test (times vary by machine). Run: bun scripts/report-soak.ts [INTERVALS] [--histograms] [-o PAGE.html]
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatCsv } from "../src/bench/report/csv.ts";
-import { formatHtml } from "../src/bench/report/html.ts";
-import { formatMarkdown } from "../src/bench/report/markdown.ts";
-import { parseRendered } from "../src/bench/report/rendered.ts";
-import { withTimeline } from "../test/report-fixtures.ts";
+import { formatCsv } from "../src/report/csv.ts";
+import { formatHtml } from "../src/report/html.ts";
+import { formatMarkdown } from "../src/report/markdown.ts";
+import { parseRendered } from "../src/report/rendered.ts";
+import { withTimeline } from "./lib/synthetic-timeline.ts";
 
 const intervals = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 10_000);
 const histograms = process.argv.includes("--histograms");
 const page = process.argv[process.argv.indexOf("-o") + 1];
-const fixture = join(import.meta.dir, "..", "test/fixtures/bench-report/v1-echo.json");
+const fixture = join(import.meta.dir, "..", "test/support/fixtures/bench-report/v1-echo.json");
 const base = JSON.parse(readFileSync(fixture, "utf8"));
 
 const t0 = performance.now();

@@ -11,7 +11,7 @@ declare const GRPCPERF_LIBC: string | undefined;
 
 export const VERSION: string = pkg.version;
 
-export interface VersionInfo {
+interface VersionInfo {
   readonly version: string;
   /** The git commit it was built from ("-dirty" with uncommitted changes); "source" when run by `bun src/main.ts`. */
   readonly commit: string;
@@ -31,7 +31,7 @@ function hostLibc(): string {
   return header?.glibcVersionRuntime === undefined ? "musl" : "glibc";
 }
 
-export function versionInfo(): VersionInfo {
+function versionInfo(): VersionInfo {
   return {
     version: VERSION,
     commit: commit(),

@@ -20,7 +20,7 @@ export type ListKeysResponse = grpcperf.v1.ListKeysResponse;
 export const KeyInfo = grpcperf.v1.KeyInfo;
 export type KeyInfo = grpcperf.v1.KeyInfo;
 
-export const CRYPTO_SERVICE = "grpcperf.v1.Crypto";
+const CRYPTO_SERVICE = "grpcperf.v1.Crypto";
 
 export const SignMethod: UnaryMethod<SignRequest, SignResponse> = {
   path: `/${CRYPTO_SERVICE}/Sign`,

@@ -13,7 +13,7 @@ const LOADER_OPTIONS = { longs: String, enums: String, bytes: Array, defaults: t
 let cached: PackageDefinition | undefined;
 
 /** Every message and service in the embedded descriptor set; decoded once, on first use. */
-export function packageDefinition(): PackageDefinition {
+function packageDefinition(): PackageDefinition {
   cached ??= loadFileDescriptorSetFromBuffer(Buffer.from(FILE_DESCRIPTOR_SET_BASE64, "base64"), LOADER_OPTIONS);
   return cached;
 }

@@ -6,7 +6,7 @@ export const EchoResponse = grpcperf.v1.EchoResponse;
 export type EchoRequest = grpcperf.v1.EchoRequest;
 export type EchoResponse = grpcperf.v1.EchoResponse;
 
-export const ECHO_SERVICE = "grpcperf.v1.Echo";
+const ECHO_SERVICE = "grpcperf.v1.Echo";
 
 export const EchoMethod: UnaryMethod<EchoRequest, EchoResponse> = {
   path: `/${ECHO_SERVICE}/Echo`,

@@ -2,11 +2,12 @@
 // runs the open loop's pacer (pacer.ts) against a flat schedule for a short while, sends nothing, and records
 // each wake-up's lag (woken − due) exactly as a run records send lag; so a user learns, on their own machine or
 // VM guest, how much of a run's latency from the due time the loader itself may add.
+
+import { sendLagSummary } from "../report/pacing.ts";
+import type { SendLagSummary } from "../report/types.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { Pacer, type PacerStats } from "./load/pacer.ts";
 import { SendLag } from "./load/send-lag.ts";
-import { sendLagSummary } from "./pacing-report.ts";
-import type { SendLagSummary } from "./report/types.ts";
 
 export const CALIBRATE_RATES = [100, 1_000, 10_000, 50_000] as const;
 export const CALIBRATE_SCHEMA_ID = "grpcperf-calibrate/1";

@@ -5,13 +5,14 @@
 import { readFileSync } from "node:fs";
 import { openChannel } from "../client/channel.ts";
 import { resolveMethod } from "../client/schema.ts";
+import type { StreamKind } from "../report/types.ts";
 import { encodeJson } from "../schema/json.ts";
 import type { MethodInfo } from "../schema/lookup.ts";
 import { parseJsonSequence } from "../text/json-sequence.ts";
 import { formatAddress } from "../transport/address.ts";
 import type { CallSpec } from "./call-workload.ts";
 import type { BenchOptions, CallTarget } from "./options.ts";
-import type { StreamKind, StreamWorkload } from "./stream/workload.ts";
+import type { StreamWorkload } from "./stream/workload.ts";
 import { compileTemplate, hasPlaceholders } from "./template.ts";
 
 /** A unary method's workload (`call`), or a streaming method's (`stream`: the stream/ loops run it). */

@@ -2,9 +2,9 @@
 // progress merged for the live line and their results gathered at the end. It sends no calls itself.
 
 import { connectBoundOf } from "../client/channel.ts";
+import { merge } from "../report/histogram.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
-import { merge } from "./histogram.ts";
 import {
   type FromThread,
   type ProgressSnapshot,

@@ -35,6 +35,3 @@ export function processCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
-
-/** A thread busy this share of its wall time had no headroom left. */
-export const SATURATED_AT = 0.9;

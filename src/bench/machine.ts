@@ -1,6 +1,6 @@
 // What the run was measured on, for the JSON report: figures from different machines are not comparable.
 import os from "node:os";
-import type { BenchReport } from "./report/types.ts";
+import type { BenchReport } from "../report/types.ts";
 
 export function describeMachine(): BenchReport["machine"] {
   const cpus = os.cpus();

@@ -1,16 +1,14 @@
 // What the coordinating thread and the load threads say to each other. Everything here crosses
 // postMessage, so only plain data: histograms travel in HDR's compressed encoding.
+import type { ThreadResult } from "../report/records.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { ConcurrencyStage } from "./load/levels.ts";
-import type { PacingTally } from "./load/send-lag.ts";
 import type { ConnectionPlan } from "./plan.ts";
 import type { Stage } from "./schedule.ts";
-import type { StreamTally } from "./stream/tally.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
-import type { ThreadTimeline } from "./timeline/recorder.ts";
-import type { WorkloadLabel, WorkloadSpec } from "./workload.ts";
+import type { WorkloadSpec } from "./workload.ts";
 
 /** Indices into the Int32Array over ThreadConfig.shared. */
 export const SHARED_TICKETS = 0;
@@ -58,61 +56,8 @@ export interface ThreadConfig {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
-export interface ErrorCount {
-  readonly code: number;
-  readonly count: number;
-  /** The first message seen with this code, to tell e.g. a refused connection from a reset. */
-  readonly example: string;
-}
-
-export interface ServiceTally {
-  readonly service: WorkloadLabel;
-  readonly ok: number;
-  readonly failed: number;
-  readonly errors: readonly ErrorCount[];
-  /** From the due time (open loop) or the send (closed loop) to the answer, encoded HDR (µs). */
-  readonly latency: string;
-  /** From the send to the answer; open loop only (in a closed loop it equals latency). */
-  readonly serviceTime: string | null;
-}
-
-export interface ConnectionTally {
-  readonly index: number;
-  readonly thread: number;
-  readonly calls: number;
-  readonly connects: number;
-  readonly goaways: number;
-}
-
-export interface ThreadResult {
-  readonly thread: number;
-  readonly services: readonly ServiceTally[];
-  readonly connections: readonly ConnectionTally[];
-  /** Open loop: measured calls sent, and the time from the schedule's start to the last send. */
-  readonly sent: number;
-  readonly sendWindowSec: number;
-  /** Open loop: calls sent more than LATE_AFTER_MS after their due time, and the worst lag (µs). */
-  readonly lateSends: number;
-  readonly maxSendLagUs: number;
-  /** Open loop: measured calls that were due while every slot was busy (the server's doing, not the loader's). */
-  readonly slotWaits: number;
-  /** Open loop: encoded HDR (µs) of every measured send's lag (sent − due), and the loader's stalls. */
-  readonly sendLag?: string;
-  readonly pacing?: PacingTally;
-  /** Of cpuSec, the time the pacer spent polling the clock with nothing else to do: waiting, not work. */
-  readonly pacerWaitSec?: number;
-  /** Measured phase: times the OS scheduler took the core from the thread while it could run (absent: unknown). */
-  readonly preempted?: number;
-  /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
-  readonly wallSec: number;
-  readonly cpuSec: number | null;
-  /** Streaming run only. */
-  readonly streams?: StreamTally;
-  /** Per-interval counts and latency, warm-up apart, for the report's timeline. */
-  readonly timeline: ThreadTimeline;
-  /** How long after its planned start the measured phase began on this thread (timers wake late), ms. */
-  readonly startLagMs?: number;
-}
+// The coordinator, the runner and the tests name a thread's result as part of this protocol.
+export type { ErrorCount, ServiceTally, ThreadResult } from "../report/records.ts";
 
 export interface ProgressSnapshot {
   readonly thread: number;

@@ -1,6 +1,16 @@
 // `grpcperf bench` end to end, below the flag parsing: run, report, decide the exit code. The pieces
 // (prepareBench, runOnce, reportOfRun) are also the steps of a capacity search (find-max/).
 import { log } from "../log.ts";
+import { formatCsv } from "../report/csv.ts";
+import { formatHtml } from "../report/html.ts";
+import { formatJson } from "../report/json.ts";
+import { formatMarkdown } from "../report/markdown.ts";
+import { markedFailure, markedReport } from "../report/markers.ts";
+import { renderedOf } from "../report/rendered.ts";
+import { buildReport } from "../report/summary.ts";
+import { formatText } from "../report/text.ts";
+import { evaluate, type Threshold, verdictLine } from "../report/threshold.ts";
+import type { BenchReport } from "../report/types.ts";
 import { saveFallback, writeText } from "../sink.ts";
 import { formatAddress } from "../transport/address.ts";
 import { commit, VERSION } from "../version.ts";
@@ -10,16 +20,6 @@ import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
-import { formatCsv } from "./report/csv.ts";
-import { formatHtml } from "./report/html.ts";
-import { formatJson } from "./report/json.ts";
-import { formatMarkdown } from "./report/markdown.ts";
-import { markedFailure, markedReport } from "./report/markers.ts";
-import { renderedOf } from "./report/rendered.ts";
-import { formatText } from "./report/text.ts";
-import type { BenchReport } from "./report/types.ts";
-import { buildReport } from "./summary.ts";
-import { evaluate, type Threshold, verdictLine } from "./threshold.ts";
 
 /** As k6: a run that completed but missed a --threshold. */
 export const THRESHOLD_FAILED = 99;

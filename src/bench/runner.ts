@@ -1,9 +1,9 @@
 // One load thread from start to finish: connect, warm up, run the measured phase, hand back the tallies.
 // The same code runs inside a Worker (worker.ts) and, in tests, on the calling thread.
 
+import { encode, merge } from "../report/histogram.ts";
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { encode, merge } from "./histogram.ts";
 import { closedLoop, type Tickets } from "./load/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./load/gate.ts";
 import { levelPlanOf } from "./load/levels.ts";

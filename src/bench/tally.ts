@@ -1,9 +1,10 @@
 // Per-service counters and histograms of one thread. record() is on the hot path: no allocation on
 // success, a Map lookup on failure.
+
+import { encode, type Histogram, newHistogram, recordMs } from "../report/histogram.ts";
+import type { ErrorCount, ServiceTally } from "../report/records.ts";
+import type { WorkloadLabel } from "../report/types.ts";
 import type { Result } from "../rpc/status.ts";
-import { encode, type Histogram, newHistogram, recordMs } from "./histogram.ts";
-import type { ErrorCount, ServiceTally } from "./messages.ts";
-import type { WorkloadLabel } from "./workload.ts";
 
 export class ServiceRecorder {
   ok = 0;

@@ -4,13 +4,12 @@ import { randomBytes } from "node:crypto";
 import { encodeMessage } from "../api/codec.ts";
 import { EchoMethod, EchoRequest } from "../api/echo.ts";
 import { grpcperf } from "../gen/pb.js";
+import type { WorkloadLabel } from "../report/types.ts";
 import { buildCallWorkload, type CallSpec, type NextNumber } from "./call-workload.ts";
 
 export type ServiceName = "echo" | "crypto";
 /** "echo-stream" is grpcperf's bidi EchoStream: a streaming run (stream/), no unary service. */
 export type ServiceChoice = ServiceName | "both" | "echo-stream";
-/** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
-export type WorkloadLabel = ServiceName | (string & {});
 
 export const SIGN_PATH = "/grpcperf.v1.Crypto/Sign";
 

@@ -5,9 +5,9 @@ import { CALIBRATE_RATES, CALIBRATE_SCHEMA_ID, calibrate, formatCalibration } fr
 import { runFindMax } from "../bench/find-max/run.ts";
 import { DEFAULT_CONNECTIONS, resolveOptions } from "../bench/options.ts";
 import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
-import { checkScopes, parseThresholds } from "../bench/threshold.ts";
 import { servicesOf } from "../bench/workload.ts";
 import { log } from "../log.ts";
+import { checkScopes, parseThresholds } from "../report/threshold.ts";
 import { Status } from "../rpc/status.ts";
 import { parseDuration } from "../units.ts";
 import { applyLogLevel, CliError, logLevelArg } from "./args.ts";

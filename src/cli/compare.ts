@@ -1,15 +1,15 @@
-// `grpcperf compare A.json B.json …`: saved bench reports side by side (src/bench/report/compare.ts).
+// `grpcperf compare A.json B.json …`: saved bench reports side by side (src/report/compare.ts).
 import { defineCommand } from "citty";
+import { log } from "../log.ts";
 import {
   compareRuns,
   differenceLine,
   formatComparison,
   formatComparisonJson,
   type NamedReport,
-} from "../bench/report/compare.ts";
-import { formatHtml } from "../bench/report/html.ts";
-import { readRuns } from "../bench/report/runs.ts";
-import { log } from "../log.ts";
+} from "../report/compare.ts";
+import { formatHtml } from "../report/html.ts";
+import { readRuns } from "../report/runs.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
 import { writeOutput } from "./output.ts";

@@ -2,7 +2,7 @@
 // spellings grpcurl and ghz users reach for. Kept beside each command's definition, looked up by main.ts.
 
 /** Rows of [name, meaning]. */
-export type Rows = ReadonlyArray<readonly [string, string]>;
+type Rows = ReadonlyArray<readonly [string, string]>;
 
 export interface Help {
   /** Environment variables, with the flag each stands for. */
@@ -33,7 +33,7 @@ export function helpOf(command: object): Help | undefined {
 export const USAGE_EXIT = ["2", "usage error: a bad flag, command or environment value"] as const;
 
 /** Variables every command reads. */
-export const COMMON_ENV: Rows = [
+const COMMON_ENV: Rows = [
   ["LOG_LEVEL", "trace, debug, info, warn, error (--log-level)"],
   ["RUST_LOG", "the replaced system's spelling of LOG_LEVEL; the most verbose level named wins"],
   ["NO_COLOR", "no escape codes in help and errors (there are none off a terminal anyway)"],

@@ -9,7 +9,7 @@ const RESERVED = new Set(["content-type", "te", "user-agent", "grpc-timeout", "g
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
 /** One `name: value` header; names are lowercased (HTTP/2 sends only lowercase names). */
-export function parseHeader(text: string): readonly [string, string] {
+function parseHeader(text: string): readonly [string, string] {
   const colon = text.indexOf(":");
   if (colon <= 0) throw new CliError(`-H "${text}": expected "name: value"`, 2);
   const name = text.slice(0, colon).trim().toLowerCase();

@@ -1,12 +1,13 @@
 // `grpcperf report merge SHARD.json… -o merged.json [--threshold …]`: the shard reports (and failure notes)
-// of one distributed run as one report (src/bench/report/merge.ts). Exit 1 when a shard is missing or failed
+// of one distributed run as one report (src/report/merge.ts). Exit 1 when a shard is missing or failed
 // (the merged report, which names them, is still written), 2 when the files are not shards of one run.
-import { formatJson } from "../bench/report/json.ts";
-import { mergeShards } from "../bench/report/merge.ts";
-import { readInputs } from "../bench/report/runs.ts";
+
 import { THRESHOLD_FAILED } from "../bench/run.ts";
-import { evaluate, type Threshold, verdictLine } from "../bench/threshold.ts";
 import { log } from "../log.ts";
+import { formatJson } from "../report/json.ts";
+import { mergeShards } from "../report/merge.ts";
+import { readInputs } from "../report/runs.ts";
+import { evaluate, type Threshold, verdictLine } from "../report/threshold.ts";
 import { CliError } from "./args.ts";
 import { writeOutput } from "./output.ts";
 

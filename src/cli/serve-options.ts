@@ -62,10 +62,10 @@ export const limitArgs = {
   },
 } as const;
 
-export type LimitFlags = {
+type LimitFlags = {
   [K in keyof typeof limitArgs]?: (typeof limitArgs)[K]["type"] extends "boolean" ? boolean : string;
 };
-export type TlsServerFlags = { [K in keyof typeof tlsServerArgs]?: string };
+type TlsServerFlags = { [K in keyof typeof tlsServerArgs]?: string };
 
 /** Flags over defaults; every bad value is a CliError (exit 2) naming the flag. */
 export function limitsFromArgs(a: LimitFlags): Limits {

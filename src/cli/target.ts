@@ -9,7 +9,7 @@ export function looksLikeAddress(word: string): boolean {
   return /^\[[0-9A-Fa-f:.%a-z]+\]:\d+$/.test(word) || /^[A-Za-z0-9._%-]+:\d+$/.test(word);
 }
 
-export interface Target {
+interface Target {
   /** The address text to connect to: the positional one, else --server (undefined: SERVER_ADDR or the default). */
   readonly server: string | undefined;
   /** The positional words that are not the address, in order. */

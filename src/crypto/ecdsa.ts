@@ -3,7 +3,7 @@
 import { p256, p384 } from "@noble/curves/nist.js";
 
 export type Curve = "p256" | "p384";
-export type EcdsaFormat = "der" | "raw";
+type EcdsaFormat = "der" | "raw";
 
 const curves = { p256, p384 } as const;
 const nobleFormat = { der: "der", raw: "compact" } as const;

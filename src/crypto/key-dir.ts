@@ -3,9 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type KeyPair, keyPairFromPem } from "./keys.ts";
 
-export type KeyDirResult =
-  | { ok: true; keys: KeyPair[]; warnings: string[]; skipped: string[] }
-  | { ok: false; error: string };
+type KeyDirResult = { ok: true; keys: KeyPair[]; warnings: string[]; skipped: string[] } | { ok: false; error: string };
 
 const PEM_SUFFIX = ".pem";
 

@@ -23,8 +23,8 @@ export interface KeyPair {
   readonly private: PrivateKeyMaterial;
 }
 
-export const RSA_MIN_BITS = 2048;
-export const RSA_MAX_BITS = 4096;
+const RSA_MIN_BITS = 2048;
+const RSA_MAX_BITS = 4096;
 
 const curveKinds: Record<string, { kind: "p256" | "p384"; bits: number }> = {
   prime256v1: { kind: "p256", bits: 256 },

@@ -13,20 +13,20 @@ export function workerUrl(moduleUrl: string = import.meta.url): string {
   return workerScriptUrl(moduleUrl, "crypto/worker.ts");
 }
 
-export const WORKER_START_TIMEOUT_MS = 15_000;
+const WORKER_START_TIMEOUT_MS = 15_000;
 
 /** Jobs waiting per worker when not told otherwise: deep enough that the load generators people point at a
  * signing server (bench's throughput preset keeps 256 calls in flight) wait rather than fail on a
  * 2-core server, shallow enough that a waiting job is signed within a few hundred ms (an RSA-2048
  * signature takes about a millisecond) rather than long after its caller has given up. */
-export const DEFAULT_QUEUE_PER_WORKER = 256;
+const DEFAULT_QUEUE_PER_WORKER = 256;
 
 /** Jobs a worker holds at once. One keeps the promise that a dropped job never reaches a worker; the
  * round trip for the next job cost nothing above the noise of a shared 2-core machine, against 2 or all
  * jobs at once (scripts/bench-pool.ts). */
-export const DEFAULT_WINDOW = 1;
+const DEFAULT_WINDOW = 1;
 
-export function defaultQueueSize(workers: number): number {
+function defaultQueueSize(workers: number): number {
   return DEFAULT_QUEUE_PER_WORKER * Math.max(1, workers);
 }
 
@@ -44,9 +44,9 @@ interface Pending {
 }
 
 /** The pool's counters: what the tests assert on, and what serve logs at shutdown. */
-export type PoolStats = ExecutorStats;
+type PoolStats = ExecutorStats;
 
-export interface PoolOptions {
+interface PoolOptions {
   /** A worker died; its jobs failed. Told to the caller to log, never with key material. */
   onWorkerError?: (message: string) => void;
   /** The worker script; tests point this at a worker that misbehaves on purpose. */

@@ -9,7 +9,7 @@ import type { PublicKeyInfo } from "./keys.ts";
 /** Bigger messages should be hashed by the client and sent as a digest. */
 export const MAX_SIGN_MESSAGE_BYTES = 1024 * 1024;
 
-export interface Target {
+interface Target {
   readonly key: PublicKeyInfo;
   readonly spec: AlgorithmSpec;
 }

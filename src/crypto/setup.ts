@@ -7,7 +7,7 @@ import { KeyRing } from "./keyring.ts";
 import { generateDefaultKeys, type KeyPair } from "./keys.ts";
 import { WorkerPool } from "./pool.ts";
 
-export interface CryptoOptions {
+interface CryptoOptions {
   /** Load keys from here; generate the default set when absent. */
   readonly keyDir?: string;
   /** Pool size; 0 signs inline on the event loop. Default: the CPU count. */

@@ -9,7 +9,7 @@ import protobuf from "protobufjs";
 import type { Result } from "./result.ts";
 import { wellKnown } from "./wkt.ts";
 
-export type ReadFile = (path: string) => string | undefined;
+type ReadFile = (path: string) => string | undefined;
 
 const readText: ReadFile = (path) => {
   try {

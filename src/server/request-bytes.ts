@@ -9,7 +9,7 @@
 /**
  * Sixteen messages of grpc-go's default receive limit (4 MiB) in progress at once on one connection; four
  * times grpc-go's largest connection window (its BDP estimator's bdpLimit, 16 MiB). An honest client with
- * 48 uploads of 1 MiB interleaved on one connection fits (test/h2-flow.test.ts); a peer that keeps a
+ * 48 uploads of 1 MiB interleaved on one connection fits (test/h2/h2-flow.test.ts); a peer that keeps a
  * thousand messages half-sent does not.
  */
 export const DEFAULT_CONNECTION_REQUEST_BYTES = 64 << 20;

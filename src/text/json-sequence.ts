@@ -2,7 +2,7 @@
 // one per line or all on one. Each value is cut out by a scan that tracks strings and nesting, then parsed
 // by JSON.parse, so the JSON rules are the platform's and only the cutting is done here.
 
-export type Sequence = { ok: true; values: unknown[] } | { ok: false; error: string };
+type Sequence = { ok: true; values: unknown[] } | { ok: false; error: string };
 
 /** Line and column (1-based) of offset `at` in `text`. */
 function position(text: string, at: number): string {

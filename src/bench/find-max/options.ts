@@ -1,7 +1,8 @@
 // --find-max and its flags, turned into the search's settings; the flags it cannot go with are refused.
 // Pure, as options.ts: errors are returned, for options.ts to raise as its own.
+
+import { parseThresholds, type Threshold } from "../../report/threshold.ts";
 import { parseDuration } from "../../units.ts";
-import { parseThresholds, type Threshold } from "../threshold.ts";
 import { DEFAULT_GROWTH, type SearchSettings } from "./search.ts";
 
 export interface FindMaxFlags {

@@ -1,9 +1,19 @@
 // `bench --find-max`: runs the search's steps one after another, each a whole open-loop bench run at a
 // constant rate (fresh connections, its own warm-up), prints each as it finishes, and decides the exit.
 import { log } from "../../log.ts";
+import { findMaxHtml } from "../../report/find-max/html.ts";
+import {
+  answerLines,
+  type Ended,
+  findMaxReport,
+  headerLines,
+  searchOf,
+  stepLine,
+} from "../../report/find-max/report.ts";
+import { type FindMaxStep, judgeStep } from "../../report/find-max/step.ts";
+import type { BenchReport } from "../../report/types.ts";
 import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";
-import type { BenchReport } from "../report/types.ts";
 import {
   type BenchExit,
   keepReport,
@@ -14,11 +24,8 @@ import {
   unreachableLine,
   withInterrupt,
 } from "../run.ts";
-import { findMaxHtml } from "./html.ts";
 import type { FindMaxSettings } from "./options.ts";
-import { answerLines, type Ended, findMaxReport, headerLines, searchOf, stepLine } from "./report.ts";
 import { nextStep } from "./search.ts";
-import { type FindMaxStep, judgeStep } from "./step.ts";
 
 /**
  * Exit 0: an answer was found (the highest rate that met every SLO). 99: not even the first step met

@@ -1,19 +1,13 @@
 // One load thread's record of how well its open loop kept the schedule: each measured send's lag (sent − due)
 // in an HDR histogram, the stalls the pacer saw, and the calls that were due during them. Late sends stay
 // counted as they are (latency runs from the due time); this says how much of that was the loader's own doing.
-import { encode, type Histogram, newHistogram } from "../histogram.ts";
+import { encode, type Histogram, newHistogram } from "../../report/histogram.ts";
+import type { PacingTally } from "../../report/records.ts";
 import { LATE_AFTER_MS } from "../schedule.ts";
 import { STALL_MS } from "./pacer.ts";
 
-/** What a thread hands back about its pacing: its sends that left more than STALL_MS late, and its stalls (ms). */
-export interface PacingTally {
-  readonly lagging: number;
-  readonly count: number;
-  readonly totalMs: number;
-  readonly longestMs: number;
-  /** Measured calls (streams) whose due time fell inside a stall. */
-  readonly dueDuring: number;
-}
+// until the tests move by area (issue 29), they name it here
+export type { PacingTally } from "../../report/records.ts";
 
 export class SendLag {
   late = 0;

@@ -1,6 +1,2 @@
-// The machine-readable report: one JSON document, the BenchReport as it stands.
-import type { BenchReport } from "./types.ts";
-
-export function formatJson(r: BenchReport): string {
-  return `${JSON.stringify(r, null, 2)}\n`;
-}
+// Moved to src/report/json.ts (issue 29); this re-export lasts until the tests move by area.
+export * from "../../report/json.ts";

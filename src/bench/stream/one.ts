@@ -7,11 +7,13 @@
 // Every stream also gives its duration. Nothing is recorded when `rec` is undefined (warm-up).
 // The timeline (warm-up too) counts each stream's outcome, and as latency each message's round trip (bidi)
 // or, for the other kinds, the stream's duration; streams cancelled at the run's end count in neither.
+
+import type { StreamKind } from "../../report/types.ts";
 import type { CallOptions, ClientStream, RpcChannel, StreamEnd } from "../../rpc/channel.ts";
 import { Pacer, type PacerStats } from "../load/pacer.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";
 import type { StreamRecorder } from "./tally.ts";
-import { readSequence, type StreamKind } from "./workload.ts";
+import { readSequence } from "./workload.ts";
 
 /** What every stream of a thread shares, built once. */
 export interface StreamPlan {

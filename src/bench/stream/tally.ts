@@ -1,33 +1,7 @@
 // Per-thread counters and histograms of a streaming run: streams by outcome, messages both ways, and one
 // HDR histogram per per-message or per-stream measure. Histograms cross threads encoded, as tally.ts's do.
-import { encode, type Histogram, newHistogram, recordMs } from "../histogram.ts";
-import type { ErrorCount } from "../messages.ts";
-
-/** The measures a streaming run may record (which ones depends on the stream kind and pacing). */
-export const STREAM_MEASURES = [
-  "round_trip",
-  "service_time",
-  "first_message",
-  "gap",
-  "to_response",
-  "from_first_send",
-  "duration",
-] as const;
-export type StreamMeasure = (typeof STREAM_MEASURES)[number];
-
-export interface StreamTally {
-  readonly ok: number;
-  readonly failed: number;
-  /** Streams still open when the run ended (-z, or stopped): cancelled by the loader, neither ok nor failed. */
-  readonly cancelled: number;
-  readonly errors: readonly ErrorCount[];
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  /** Encoded HDR (µs) per measure; null when nothing was recorded for it. */
-  readonly histograms: Readonly<Record<StreamMeasure, string | null>>;
-  /** --stream-rate: encoded HDR (µs) of each paced message's send lag (sent − due); absent when not paced. */
-  readonly messageSendLag?: string;
-}
+import { encode, type Histogram, newHistogram, recordMs } from "../../report/histogram.ts";
+import { STREAM_MEASURES, type StreamMeasure, type StreamTally } from "../../report/records.ts";
 
 export class StreamRecorder {
   ok = 0;

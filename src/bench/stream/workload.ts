@@ -4,8 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { encodeMessage } from "../../api/codec.ts";
 import { ECHO_STREAM_PATH, EchoRequest } from "../../api/echo.ts";
-
-export type StreamKind = "server" | "client" | "bidi";
+import type { StreamKind } from "../../report/types.ts";
 
 export interface StreamWorkload {
   /** Shown in reports, e.g. "grpcperf.v1.Echo/EchoStream". */

@@ -4,39 +4,14 @@
 // interval is open: recording is one histogram record and a counter; an interval is encoded as it closes.
 // Open loops also count their sends (and late sends) per interval, and as an interval closes the thread's CPU
 // is read once, so the report can tell per stage whether the loader kept up.
+
+import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
+import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
-import { encode, newHistogram, recordMs } from "../histogram.ts";
 
-/** One closed interval of one thread; intervals in which nothing completed are left out. */
-export interface IntervalTally {
-  readonly index: number;
-  readonly ok: number;
-  readonly failed: number;
-  readonly errors: readonly { readonly code: number; readonly count: number }[];
-  /** Encoded HDR (µs) of the latencies completed in the interval. */
-  readonly histogram: string;
-  /** Open loop: calls (streams) sent in the interval, and those sent late (LATE_AFTER_MS); absent otherwise. */
-  readonly sent?: number;
-  readonly late?: number;
-  /** Open loop: encoded HDR (µs) of the send lag (sent − due) of the calls sent in the interval. */
-  readonly sendLag?: string;
-  /** The thread's CPU seconds since the previous interval closed, over the wall seconds since then (the
-   * span a sample covers: quiet intervals fold into the next); cpuSec null where /proc cannot tell. */
-  readonly cpuSec?: number | null;
-  readonly wallSec?: number;
-}
-
-export interface PhaseIntervals {
-  readonly intervals: readonly IntervalTally[];
-  /** When the phase's last call or stream ended, ms from the phase's start. */
-  readonly endMs: number;
-}
-
-/** What a thread hands back: warm-up (null without one) and the measured phase. */
-export interface ThreadTimeline {
-  readonly warmup: PhaseIntervals | null;
-  readonly measured: PhaseIntervals;
-}
+// the runner and the tests name these here: the recorder's output and its last interval
+export type { ThreadTimeline } from "../../report/records.ts";
+export { lastIntervalOf };
 
 export class IntervalRecorder {
   private index = 0;
@@ -146,9 +121,4 @@ export class IntervalRecorder {
     this.h.reset();
     this.lag.reset();
   }
-}
-
-/** The interval a timed phase's tail falls into: the one holding its end; Infinity when untimed. */
-export function lastIntervalOf(phaseMs: number | undefined, intervalMs: number): number {
-  return phaseMs === undefined ? Number.POSITIVE_INFINITY : Math.max(0, Math.ceil(phaseMs / intervalMs - 1e-9) - 1);
 }

@@ -79,7 +79,7 @@ export const callArgs = {
   ...logLevelArg,
 } as const;
 
-export interface TlsClientFlags {
+interface TlsClientFlags {
   tls?: boolean;
   cacert?: string;
   cert?: string;
@@ -116,7 +116,7 @@ const MAX_MSG_SZ = 2 ** 31 - 1;
 const AUTHORITY = /^[A-Za-z0-9._~!$&'()*+,;=:@%[\]-]+$/;
 
 /** --max-msg-sz, --user-agent and --authority as channel settings; usage errors exit 2. */
-export function headerArgs(
+function headerArgs(
   args: { "max-msg-sz"?: string; "user-agent"?: string; authority?: string },
   tls: boolean,
 ): { maxReceiveMessageBytes?: number; userAgent?: string; authority?: string } {

@@ -17,7 +17,7 @@ export const inputArgs = {
   raw: { type: "boolean", description: "ECDSA signature as raw r||s instead of DER" },
 } as const;
 
-export interface KeySelection {
+interface KeySelection {
   readonly keyId: string;
   readonly algorithm: SigningAlgorithm | 0;
 }
@@ -33,9 +33,9 @@ export function keySelection(args: { alg?: string; key?: string }): KeySelection
   return { keyId: args.key ?? "", algorithm };
 }
 
-export type MessageOrDigest = { message: Uint8Array } | { digest: Uint8Array };
+type MessageOrDigest = { message: Uint8Array } | { digest: Uint8Array };
 
-export function hexArg(text: string, name: string): Uint8Array {
+function hexArg(text: string, name: string): Uint8Array {
   const t = text.trim().replace(/^0x/i, "").replace(/[\s:]/g, "");
   if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(t)) {
     throw new CliError(`--${name}: not a hex string`, 2);

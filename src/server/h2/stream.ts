@@ -34,7 +34,7 @@ export class RequestHead {
 export interface StreamHandler {
   /**
    * Request body bytes buf[start, end): a range of a read buffer, which may be kept as a view (every
-   * socket read comes in a buffer of its own; test/h2-server.test.ts checks that for this runtime).
+   * socket read comes in a buffer of its own; test/h2/h2-server.test.ts checks that for this runtime).
    */
   onData(buf: Buffer, start: number, end: number): void;
   /** The client half-closed the stream. */

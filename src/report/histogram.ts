@@ -1,0 +1,65 @@
+// Latency histograms: HDR, microseconds, 3 significant digits, no sample cap. Each thread records into
+// its own; they cross the thread boundary in HDR's compressed encoding and are merged by adding.
+import * as hdr from "hdr-histogram-js";
+
+export type Histogram = hdr.Histogram;
+
+export function newHistogram(): Histogram {
+  // Pure JS, not the WebAssembly build: nothing to load at run time in the compiled binary.
+  return hdr.build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true });
+}
+
+/** Records a duration given in ms (performance.now() differences) as whole microseconds, at least 1. */
+export function recordMs(h: Histogram, ms: number): void {
+  const us = Math.round(ms * 1000);
+  h.recordValue(Math.max(us, 1));
+}
+
+export function encode(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h);
+}
+
+export function decode(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+}
+
+export function merge(encoded: readonly string[]): Histogram {
+  const total = newHistogram();
+  for (const e of encoded) total.add(decode(e));
+  return total;
+}
+
+export interface LatencySummary {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly stddev: number;
+  readonly p50: number;
+  readonly p90: number;
+  /** k6's and ghz's headline figure; absent in reports saved before it was added. */
+  readonly p95?: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly p9999: number;
+  readonly max: number;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** All in µs. min/max are HDR's, so equal to the recorded values within 3 significant digits. */
+export function summarize(h: Histogram): LatencySummary | null {
+  if (h.totalCount === 0) return null;
+  return {
+    count: h.totalCount,
+    min: h.minNonZeroValue,
+    mean: round1(h.mean),
+    stddev: round1(h.stdDeviation),
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p95: h.getValueAtPercentile(95),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    p9999: h.getValueAtPercentile(99.99),
+    max: h.maxValue,
+  };
+}

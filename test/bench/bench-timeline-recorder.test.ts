@@ -1,0 +1,56 @@
+// The timeline's interval recorder and its merge, with made-up times: pure, no sockets.
+import { expect, test } from "bun:test";
+import { decode } from "../../src/bench/histogram.ts";
+import { IntervalRecorder, lastIntervalOf } from "../../src/bench/timeline/recorder.ts";
+import { timelineReport } from "../../src/bench/timeline/report.ts";
+
+test("completions go to the interval they end in; quiet intervals are left out, each histogram is its own", () => {
+  const r = new IntervalRecorder(1000, 100, Number.POSITIVE_INFINITY);
+  r.record(0, 1, 1010);
+  r.record(14, 2, 1099);
+  r.record(0, 3, 1350); // 200..300 empty
+  const p = r.finish(1360);
+  expect(p.endMs).toBe(360);
+  expect(p.intervals.map((i) => [i.index, i.ok, i.failed, decode(i.histogram).totalCount])).toEqual([
+    [0, 1, 1, 2],
+    [3, 1, 0, 1],
+  ]);
+  expect(p.intervals[0]?.errors).toEqual([{ code: 14, count: 1 }]);
+  expect(decode(p.intervals[1]?.histogram as string).minNonZeroValue).toBe(3000); // the first interval's 1 ms and 2 ms are gone
+});
+
+test("a timed phase's tail goes into its last interval", () => {
+  expect(lastIntervalOf(3000, 500)).toBe(5);
+  expect(lastIntervalOf(2900, 500)).toBe(5);
+  expect(lastIntervalOf(undefined, 500)).toBe(Number.POSITIVE_INFINITY);
+  const r = new IntervalRecorder(0, 500, lastIntervalOf(1000, 500));
+  r.record(0, 1, 999);
+  r.record(0, 1, 1004);
+  expect(r.finish(1005).intervals.map((i) => [i.index, i.ok])).toEqual([[1, 2]]);
+});
+
+test("threads' intervals merge by index; an interval nothing ended in is a zero point with no latency", () => {
+  const a = new IntervalRecorder(0, 1000, lastIntervalOf(3000, 1000));
+  const b = new IntervalRecorder(0, 1000, lastIntervalOf(3000, 1000));
+  a.record(0, 1, 10);
+  b.record(8, 1, 20);
+  a.record(0, 1, 2500);
+  const measured = [a.finish(3001), b.finish(3000)];
+  const thread = (i: number) => ({ timeline: { warmup: null, measured: measured[i] } });
+  const t = timelineReport([thread(0), thread(1)] as never, {
+    intervalMs: 1000,
+    warmupMs: 0,
+    durationMs: 3000,
+    rate: undefined,
+  });
+  expect(t.interval_s).toBe(1);
+  expect(t.points.map((p) => [p.start_s, p.end_s, p.ok, p.failed])).toEqual([
+    [0, 1, 1, 1],
+    [1, 2, 0, 0],
+    [2, 3.001, 1, 0],
+  ]);
+  expect(t.points[0]?.errors).toEqual([{ code: 8, count: 1 }]);
+  expect(t.points[1]?.latency_us).toBeNull();
+  expect(t.points[1]?.achieved_rps).toBe(0);
+  expect(t.points[0]?.achieved_rps).toBe(2);
+});
