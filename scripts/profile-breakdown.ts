@@ -47,7 +47,7 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
       fn === "Promise",
   ],
   ["connection: streams, flow control, checks", (_fn, url) => url.includes("/rpc/h2/")],
-  ["frame reading and parsing", (_fn, url) => url.includes("/h2/") || url.includes("/rpc/frame.ts")],
+  ["frame reading and parsing", (_fn, url) => url.includes("/h2/") || url.includes("/rpc/message.ts")],
   ["socket reads (stream plumbing)", (_fn, url) => url.includes("internal:streams") || url.includes("node:net")],
 ];
 

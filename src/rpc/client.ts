@@ -12,8 +12,8 @@ import {
   type RpcChannel,
   type StreamEvents,
 } from "./channel.ts";
-import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
 import { Http2StreamCall, headersOf } from "./http2-stream.ts";
+import { MessageDecoder, prefixMessage, sentTooLarge } from "./message.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -121,7 +121,7 @@ export class Channel implements RpcChannel {
     if (request.length > this.maxSend) {
       return { ok: false, error: sentTooLarge(request.length, this.maxSend) };
     }
-    const frame = encodeFrame(request);
+    const frame = prefixMessage(request);
     const deadline = call.timeoutMs === undefined ? undefined : performance.now() + call.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       const session = await this.getSession();
@@ -153,7 +153,7 @@ export class Channel implements RpcChannel {
     const stream = opened;
 
     return new Promise<Attempt>((resolve) => {
-      const decoder = new FrameDecoder(this.maxRecv);
+      const decoder = new MessageDecoder(this.maxRecv);
       const messages: Buffer[] = [];
       let status: RpcError | undefined;
       let httpError: RpcError | undefined;

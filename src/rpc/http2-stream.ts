@@ -3,7 +3,7 @@
 // and the end through streamOutcome, the rule the lean client uses too.
 import http2 from "node:http2";
 import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "./channel.ts";
-import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
+import { MessageDecoder, prefixMessage, sentTooLarge } from "./message.ts";
 import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "./status.ts";
 import { responseHeadersError, streamOutcome } from "./unary-outcome.ts";
 
@@ -66,7 +66,7 @@ export class Http2StreamCall implements ClientStream {
       this.fail(sentTooLarge(message.length, this.limits.maxSend));
       return false;
     }
-    const frame = encodeFrame(message);
+    const frame = prefixMessage(message);
     if (this.stream) this.stream.write(frame);
     else this.queued.push(frame);
     return true;
@@ -105,7 +105,7 @@ export class Http2StreamCall implements ClientStream {
       return;
     }
     this.stream = stream;
-    const decoder = new FrameDecoder(this.limits.maxRecv);
+    const decoder = new MessageDecoder(this.limits.maxRecv);
     const messages: Buffer[] = [];
     let status: RpcError | undefined;
     let httpError: RpcError | undefined;

@@ -13,7 +13,7 @@ import {
   type RpcChannel,
   type StreamEvents,
 } from "../channel.ts";
-import { sentTooLarge } from "../frame.ts";
+import { sentTooLarge } from "../message.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import type { Call } from "./call.ts";

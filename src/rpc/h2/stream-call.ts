@@ -6,7 +6,7 @@
 import { StreamFlow } from "../../h2/flow.ts";
 import { SendQueue } from "../../h2/send-queue.ts";
 import type { CallOptions, ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
-import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../frame.ts";
+import { MESSAGE_HEADER_BYTES, MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
 import { type RpcError, rpcError, Status, statusOf } from "../status.ts";
 import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 import type { ResponseFields } from "./unary-call.ts";
@@ -50,7 +50,7 @@ export class ClientStreamCall implements ClientStream {
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private localError: RpcError | undefined;
-  private readonly decoder: FrameDecoder;
+  private readonly decoder: MessageDecoder;
   private headers: Metadata = NO_METADATA;
   private trailers: Metadata = NO_METADATA;
   private readonly deliver = (m: Buffer): void => {
@@ -73,7 +73,7 @@ export class ClientStreamCall implements ClientStream {
     private readonly maxSend: number,
     private readonly events: StreamEvents,
   ) {
-    this.decoder = new FrameDecoder(maxReceive);
+    this.decoder = new MessageDecoder(maxReceive);
   }
 
   get timeoutMs(): number | undefined {
@@ -102,11 +102,11 @@ export class ClientStreamCall implements ClientStream {
       this.fail(sentTooLarge(message.length, this.maxSend));
       return false;
     }
-    this.total += message.length + FRAME_HEADER_BYTES;
+    this.total += message.length + MESSAGE_HEADER_BYTES;
     const host = this.host;
     if (host?.sendMessage(this, message)) return true;
     // Copied now (as node:http2's client does), so the caller may reuse its buffer at once.
-    this.out.push(encodeFrame(message));
+    this.out.push(prefixMessage(message));
     host?.pushStream(this);
     return true;
   }

@@ -7,7 +7,7 @@ import { Flag } from "../../h2/frame.ts";
 import { SendQueue } from "../../h2/send-queue.ts";
 import type { Writer } from "../../h2/writer.ts";
 import type { CallOptions } from "../channel.ts";
-import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
+import { MESSAGE_HEADER_BYTES, MessageDecoder } from "../message.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 
@@ -48,7 +48,7 @@ export class ClientUnaryCall {
   private gotHeaders = false;
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
-  private decoder: FrameDecoder | undefined;
+  private decoder: MessageDecoder | undefined;
   // Messages received: the first one, and how many (a unary call wants exactly one; no array per call).
   private message: Buffer | undefined;
   private count = 0;
@@ -88,7 +88,7 @@ export class ClientUnaryCall {
 
   /** Length of the request with its gRPC prefix. */
   get total(): number {
-    return this.request.length + FRAME_HEADER_BYTES;
+    return this.request.length + MESSAGE_HEADER_BYTES;
   }
 
   /** The request message as a Buffer view (the writer queues Buffers), for sending it in pieces. */
@@ -134,16 +134,16 @@ export class ClientUnaryCall {
   /** DATA payload, buf[start, end); an error means the call is over and the stream must be cancelled. */
   onData(buf: Buffer, start: number, end: number): RpcError | undefined {
     if (this.httpError || end === start) return undefined; // not gRPC: an error page, not frames
-    if (this.decoder === undefined && this.count === 0 && buf[start] === 0 && end - start >= FRAME_HEADER_BYTES) {
+    if (this.decoder === undefined && this.count === 0 && buf[start] === 0 && end - start >= MESSAGE_HEADER_BYTES) {
       // The usual case: the whole message in one DATA frame. Anything else goes through the decoder.
       const length = buf.readUInt32BE(start + 1);
-      if (length === end - start - FRAME_HEADER_BYTES && length <= this.maxReceive) {
-        this.message = buf.subarray(start + FRAME_HEADER_BYTES, end);
+      if (length === end - start - MESSAGE_HEADER_BYTES && length <= this.maxReceive) {
+        this.message = buf.subarray(start + MESSAGE_HEADER_BYTES, end);
         this.count = 1;
         return undefined;
       }
     }
-    this.decoder ??= new FrameDecoder(this.maxReceive);
+    this.decoder ??= new MessageDecoder(this.maxReceive);
     const out: Buffer[] = [];
     const err = this.decoder.push(buf.subarray(start, end), out);
     if (out.length > 0) {
