@@ -1,9 +1,12 @@
-// gRPC length-prefixed message framing: 1 byte compressed flag, 4 bytes big-endian length, message.
+// gRPC's length-prefixed messages (the 5-byte prefix is a message header, not an HTTP/2 frame): 1 byte
+// compressed flag, 4 bytes big-endian length, the message.
 import { type RpcError, rpcError, Status } from "./status.ts";
 
+/** gRPC's default limit on a message's size, either way (grpc-go's and grpc-js's). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export const MESSAGE_HEADER_BYTES = 5;
 
-/** Frames one message into a single Buffer (grpc-js and node:http2 both want Buffers, not Uint8Arrays). */
+/** Prefixes one message, in a single Buffer (grpc-js and node:http2 both want Buffers, not Uint8Arrays). */
 export function prefixMessage(message: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + message.length);
   out[0] = 0;

@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/lean).
 describe.each(CLIENTS)("%s client", (client) => {
   async function call(path: string) {
     const ch = channelTo({ kind: "tcp", host: "127.0.0.1", port }, { client });

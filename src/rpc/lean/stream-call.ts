@@ -2,7 +2,7 @@
 // lean connection: the ClientStream the application holds, and the state machine the connection feeds
 // with response headers, DATA, trailers, a reset or its own end. Requests wait here, framed, until the
 // stream is open and the flow-control windows let them out. The end status is ../unary-outcome.ts's
-// streamOutcome, as in ../http2-stream.ts, so both clients end a stream the same way on the same frames.
+// streamOutcome, as in ../node-http2/stream-call.ts, so both clients end a stream the same way on the same frames.
 import { StreamFlow } from "../../h2/flow.ts";
 import { SendQueue } from "../../h2/send-queue.ts";
 import type { CallOptions, ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
@@ -141,7 +141,7 @@ export class ClientStreamCall implements ClientStream {
 
   /**
    * A complete header block: the response headers, or (the second time) the trailers. `fields` are its
-   * pseudo-headers excluded. As in ../http2-stream.ts, a first block that ends the stream or carries
+   * pseudo-headers excluded. As in ../node-http2/stream-call.ts, a first block that ends the stream or carries
    * grpc-status is a trailers-only response: its fields are the trailers, and onHeaders is not called.
    */
   onHeaders(f: ResponseFields, endStream: boolean, fields: Metadata): void {

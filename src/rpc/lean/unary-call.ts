@@ -1,6 +1,6 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome is ../unary-outcome.ts's, as is
-// src/rpc/client.ts's, so the two clients give the same status for the same wire events.
+// src/rpc/node-http2/channel.ts's, so the two clients give the same status for the same wire events.
 import { PREFIX_BYTES, trySendWhole } from "../../h2/data.ts";
 import { type OutFlow, StreamFlow } from "../../h2/flow.ts";
 import { Flag } from "../../h2/frame.ts";

@@ -7,13 +7,11 @@ import {
   type ChannelOptions,
   type ChannelStats,
   type ClientStream,
-  DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
   type RpcChannel,
   type StreamEvents,
-} from "./channel.ts";
-import { Http2StreamCall, headersOf } from "./http2-stream.ts";
-import { MessageDecoder, prefixMessage, sentTooLarge } from "./message.ts";
+} from "../channel.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -23,12 +21,10 @@ import {
   type RpcError,
   rpcError,
   Status,
-} from "./status.ts";
-import { encodeGrpcTimeout } from "./timeout.ts";
-import { responseHeadersError, unaryOutcome } from "./unary-outcome.ts";
-
-export type { CallOptions, ChannelOptions, ChannelStats } from "./channel.ts";
-export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel.ts";
+} from "../status.ts";
+import { encodeGrpcTimeout } from "../timeout.ts";
+import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
+import { Http2StreamCall, headersOf } from "./stream-call.ts";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -45,7 +41,7 @@ interface Attempt {
 }
 
 /** One HTTP/2 connection, reopened on demand after it goes away. */
-export class Channel implements RpcChannel {
+export class NodeHttp2Channel implements RpcChannel {
   private session: http2.ClientHttp2Session | undefined;
   private pending: Promise<http2.ClientHttp2Session | RpcError> | undefined;
   private closed = false;

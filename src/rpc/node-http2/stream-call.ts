@@ -1,11 +1,11 @@
 // A call of any kind (unary, client, server or bidi streaming) over a node:http2 session: the ClientStream
-// of src/rpc/client.ts. Requests queue until the session is there; responses are reported as they arrive,
+// of src/rpc/node-http2/channel.ts. Requests queue until the session is there; responses are reported as they arrive,
 // and the end through streamOutcome, the rule the lean client uses too.
 import http2 from "node:http2";
-import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "./channel.ts";
-import { MessageDecoder, prefixMessage, sentTooLarge } from "./message.ts";
-import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "./status.ts";
-import { responseHeadersError, streamOutcome } from "./unary-outcome.ts";
+import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
+import { MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
+import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "../status.ts";
+import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 
 const { NGHTTP2_CANCEL } = http2.constants;
 

@@ -117,7 +117,7 @@ export class ClientConnection extends ClientCore {
       this.notIdle(id, "RST_STREAM");
       return;
     }
-    // Refused before any answer: the server did not process it. Like src/rpc/client.ts, send it again on a
+    // Refused before any answer: the server did not process it. Like src/rpc/node-http2/channel.ts, send it again on a
     // fresh connection (this one takes no new calls, in case the refusal says something about it).
     if (code === ErrorCode.REFUSED_STREAM && !call.responded && retryable(call)) {
       this.streams.delete(id);

@@ -8,12 +8,11 @@ import {
   type ChannelOptions,
   type ChannelStats,
   type ClientStream,
-  DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
   type RpcChannel,
   type StreamEvents,
 } from "../channel.ts";
-import { sentTooLarge } from "../message.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, sentTooLarge } from "../message.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import type { Call } from "./call.ts";
