@@ -30,7 +30,7 @@ export function loadFileSchema(flags: SchemaFlags): Checked<{ root: protobuf.Roo
 }
 
 /** Server reflection's bidi stream on the channel: one request, then the next reply or the end. */
-export function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBidi {
+function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBidi {
   return (path): BidiStream => {
     const replies: StreamReply[] = [];
     const waiting: Array<(r: StreamReply) => void> = [];

@@ -27,7 +27,7 @@ export function writeMessageFrame(w: Writer, id: number, flags: number, body: Ui
 }
 
 /** Messages up to this size (prefix included) are copied whole into the output buffer; larger ones are queued. */
-export const COPY_WHOLE = 16 * 1024;
+const COPY_WHOLE = 16 * 1024;
 
 /**
  * The usual message on a stream with nothing queued: one DATA frame, prefix and body copied straight into

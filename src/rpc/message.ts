@@ -26,12 +26,12 @@ export type Decompress = (bytes: Buffer, maxOutputBytes: number) => Buffer;
 const OUTPUT_CAP_PASSED = "ERR_BUFFER_TOO_LARGE";
 
 /** A message over the receive limit (as grpc-go and grpc-js word it). */
-export function tooLarge(length: number, max: number): RpcError {
+function tooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
 }
 
 /** A compressed message that inflated past the receive limit (grpc-go's wording). */
-export function inflatedTooLarge(max: number): RpcError {
+function inflatedTooLarge(max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message after decompression larger than max (${max})`);
 }
 
@@ -41,7 +41,7 @@ export function sentTooLarge(length: number, max: number): RpcError {
 }
 
 /** Told of every change in the bytes a MessageDecoder holds for an unfinished message (+ grown, − freed). */
-export type HeldBytes = (delta: number) => void;
+type HeldBytes = (delta: number) => void;
 
 // A split message's buffer starts at this size (or its declared length, if smaller) and doubles towards
 // the declared length as bytes come: memory follows the bytes received (at most twice them, plus this),

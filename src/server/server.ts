@@ -3,7 +3,7 @@
 // grpc-js engine (grpcjs/). Health and reflection are derived from the registered services, so a
 // service added to the list lights up in both.
 import { log } from "../log.ts";
-import { type Address, formatAddress } from "../transport/address.ts";
+import type { Address } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
@@ -77,9 +77,7 @@ export interface RunningServer {
 }
 
 /** Defaults, overridden by the shorthand message sizes, overridden by explicit limits. */
-export function resolveLimits(
-  opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">,
-): Limits {
+function resolveLimits(opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">): Limits {
   const shorthand: Partial<Limits> = {
     ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
     ...(opts.maxSendMessageBytes !== undefined && { maxSendMessageBytes: opts.maxSendMessageBytes }),
@@ -96,7 +94,7 @@ function withStandardServices(opts: ServerOptions, health: HealthState | undefin
   return all;
 }
 
-export function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
+function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
   return opts.fastPath === false ? "grpc-js" : (opts.engine ?? "lean");
 }
 
@@ -195,8 +193,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return { forced: false };
     },
   };
-}
-
-export function describeListeners(listeners: readonly Listener[]): string {
-  return listeners.map((l) => formatAddress(l.address)).join(", ");
 }

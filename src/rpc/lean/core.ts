@@ -32,7 +32,7 @@ const LAST_STREAM_ID = 0x7fffffff;
 // limited, so only the most recent ones are remembered and later frames on older ones get STREAM_CLOSED.
 const MAX_RESET_REMEMBERED = 1024;
 
-export interface ConnectionEvents {
+interface ConnectionEvents {
   /** The connection takes no new calls from now on (GOAWAY, error or close). */
   unusable(conn: ClientCore): void;
   /** The server sent GOAWAY. */

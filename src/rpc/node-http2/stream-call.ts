@@ -9,13 +9,13 @@ import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
-export interface StreamLimits {
+interface StreamLimits {
   readonly maxSend: number;
   readonly maxRecv: number;
 }
 
 /** The non-pseudo fields of a node:http2 header object, repeated names as repeated pairs. */
-export function metadataOf(h: http2.IncomingHttpHeaders): Metadata {
+function metadataOf(h: http2.IncomingHttpHeaders): Metadata {
   const out: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(h)) {
     if (name.startsWith(":") || value === undefined) continue;

@@ -18,7 +18,7 @@ import {
   unaryRequestProblem,
 } from "../handler.ts";
 
-export interface FastPathLimits {
+interface FastPathLimits {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
 }

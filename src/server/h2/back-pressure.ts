@@ -24,7 +24,7 @@ const CONNECTION_QUEUE_HIGH = 16 << 20;
 const CONNECTION_QUEUE_LOW = CONNECTION_QUEUE_HIGH / 2;
 
 /** What back-pressure needs of its connection. */
-export interface PressureHost {
+interface PressureHost {
   readonly streams: ReadonlyMap<number, ServerStream>;
   readonly writer: Writer;
   isDead(): boolean;

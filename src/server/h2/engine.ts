@@ -26,7 +26,7 @@ interface Conn {
   leaving: boolean;
 }
 
-export class LeanEngine {
+class LeanEngine {
   private readonly sessions = new Set<ConnectionCore>();
   /** Connections with no stream open, longest idle first: a Set iterates in insertion order, and a
    * connection is re-added each time its last stream closes. */

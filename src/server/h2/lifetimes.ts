@@ -6,7 +6,7 @@ import type { Limits } from "../limits.ts";
 import { calm } from "./flood.ts";
 
 /** What the timers look at and do on the connection. */
-export interface LifetimeHost {
+interface LifetimeHost {
   /** The connection is finished: timers that fire now do nothing. */
   isDead(): boolean;
   openStreams(): number;

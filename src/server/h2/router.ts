@@ -27,7 +27,7 @@ function refuse(stream: ServerStream, code: number, details: string, httpStatus 
 const GRPC_TYPE = "application/grpc";
 
 /** grpc-go's rule: exactly application/grpc, or a subtype after "+" or parameters after ";" (not "application/grpcfoo"). */
-export function isGrpcContentType(type: string): boolean {
+function isGrpcContentType(type: string): boolean {
   if (!type.startsWith(GRPC_TYPE)) return false;
   if (type.length === GRPC_TYPE.length) return true;
   const next = type.charCodeAt(GRPC_TYPE.length);
