@@ -56,8 +56,8 @@ export interface ThreadConfig {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
-// The coordinator, the runner and the tests name a thread's result as part of this protocol.
-export type { ErrorCount, ServiceTally, ThreadResult } from "../report/records.ts";
+// The coordinator and the runner name a thread's result as part of this protocol.
+export type { ThreadResult } from "../report/records.ts";
 
 export interface ProgressSnapshot {
   readonly thread: number;

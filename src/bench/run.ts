@@ -7,9 +7,8 @@ import { formatJson } from "../report/json.ts";
 import { formatMarkdown } from "../report/markdown.ts";
 import { markedFailure, markedReport } from "../report/markers.ts";
 import { renderedOf } from "../report/rendered.ts";
-import { buildReport } from "../report/summary.ts";
 import { formatText } from "../report/text.ts";
-import { evaluate, type Threshold, verdictLine } from "../report/threshold.ts";
+import { evaluate, THRESHOLD_FAILED, type Threshold, verdictLine } from "../report/threshold.ts";
 import type { BenchReport } from "../report/types.ts";
 import { saveFallback, writeText } from "../sink.ts";
 import { formatAddress } from "../transport/address.ts";
@@ -20,9 +19,10 @@ import { type RunOutcome, startRun } from "./coordinator.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
+import { buildReport } from "./summary.ts";
 
-/** As k6: a run that completed but missed a --threshold. */
-export const THRESHOLD_FAILED = 99;
+// bench and find-max exit with it as `report --threshold` does; its callers name it here
+export { THRESHOLD_FAILED };
 
 export interface BenchExit {
   readonly code: number;

@@ -116,6 +116,3 @@ export function meanRate(p: RatePlan, fromMs: number, toMs: number): number {
   if (toMs <= fromMs) return 0;
   return ((callsDueBy(p, toMs) - callsDueBy(p, fromMs)) * 1000) / (toMs - fromMs);
 }
-
-/** A send later than this after its due time counts as late: timers in JS fire up to ~1 ms late. */
-export const LATE_AFTER_MS = 2;

@@ -1,2 +1,155 @@
-// Moved to src/report/summary.ts (issue 29); this re-export lasts until the tests move by area.
-export * from "../report/summary.ts";
+// A finished run handed to the report: its options as the report states them (secrets masked, --call's request
+// recorded), its sections and streaming method, and its load's targets over time; src/report/summary.ts builds
+// the figures from that and the thread results. Pure.
+import { createHash } from "node:crypto";
+import type { ThreadResult, WorkloadLabel } from "../report/records.ts";
+import { type RunFacts, reportOf } from "../report/summary.ts";
+import type { BenchReport } from "../report/types.ts";
+import { formatAddress } from "../transport/address.ts";
+import type { BenchOptions, CallTarget } from "./options.ts";
+import { lengthOf, meanRate, planOf } from "./schedule.ts";
+import type { StartPlan } from "./start-at.ts";
+import { streamWorkloadOf } from "./stream/workload.ts";
+import { servicesOf } from "./workload.ts";
+
+export interface SummaryInput {
+  readonly options: BenchOptions;
+  readonly startedAt: Date;
+  readonly threads: readonly ThreadResult[];
+  readonly processCpuSec: number;
+  readonly aborted: string | null;
+  readonly machine: BenchReport["machine"];
+  readonly tool: BenchReport["tool"];
+  /** --start-at's plan and the measured clock offset (report/distributed.ts). */
+  readonly start?: StartPlan;
+  readonly clockOffsetMs?: number | null;
+}
+
+export function buildReport(input: SummaryInput): BenchReport {
+  const { options: o, threads } = input;
+  return reportOf({
+    run: factsOf(o, threads),
+    startedAt: input.startedAt,
+    threads,
+    processCpuSec: input.processCpuSec,
+    aborted: input.aborted,
+    machine: input.machine,
+    tool: input.tool,
+    distributed: {
+      ...(o.startAtMs === undefined ? {} : { startAtMs: o.startAtMs }),
+      ...(o.shard ? { shard: o.shard } : {}),
+      ...(input.start ? { start: input.start } : {}),
+      ...(input.clockOffsetMs === undefined ? {} : { clockOffsetMs: input.clockOffsetMs }),
+    },
+  });
+}
+
+/** The report's sections: echo/crypto as --service says (even with no calls), or --call's method. */
+function labelsOf(o: BenchOptions, threads: readonly ThreadResult[]): WorkloadLabel[] {
+  if (o.stream) return []; // a streaming run reports in its streams section
+  if (o.call === undefined) return servicesOf(o.service);
+  const seen = [...new Set(threads.flatMap((t) => t.services.map((s) => s.service)))];
+  return seen.length > 0 ? seen : [o.call.method];
+}
+
+/** The timeline's targets: --rate throughout, or with --stages each measured point's mean of the schedule. */
+function timelineOf(o: BenchOptions): RunFacts["timeline"] {
+  const plan = o.stages ? planOf(o.stages) : undefined;
+  return {
+    intervalMs: o.intervalMs,
+    warmupMs: o.warmupMs,
+    durationMs: o.durationMs,
+    rate: o.rate,
+    ...(plan
+      ? {
+          staged: {
+            warmupRps: o.stages?.[0]?.toRps ?? o.rate,
+            meanRps: (fromMs: number, toMs: number) => meanRate(plan, fromMs, Math.min(toMs, lengthOf(plan))),
+          },
+        }
+      : {}),
+  };
+}
+
+function factsOf(o: BenchOptions, threads: readonly ThreadResult[]): RunFacts {
+  const labels = labelsOf(o, threads);
+  const stages = o.stages ?? o.concurrencyStages;
+  return {
+    options: optionsOf(o, labels, threads.length),
+    ...(o.name === undefined ? {} : { name: o.name }),
+    ...(o.tags === undefined ? {} : { tags: o.tags }),
+    labels,
+    ...(o.stream ? { stream: { workload: streamWorkloadOf(o), settings: o.stream } } : {}),
+    rate: o.rate,
+    ...(stages ? { stages } : {}),
+    timeline: timelineOf(o),
+    notes: o.notes ?? [],
+  };
+}
+
+/** The report's `options`: the run as asked for, this process's share of it. */
+function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: number): BenchReport["options"] {
+  return {
+    server: formatAddress(o.server),
+    transport: o.server.kind,
+    service: o.call || o.streamWorkload ? "call" : o.service,
+    ...(o.call ? { call: labels[0] as string } : {}),
+    ...(o.streamWorkload ? { call: o.streamWorkload.label } : {}),
+    connections: o.connections,
+    concurrency: o.concurrency,
+    threads,
+    requests: o.requests ?? null,
+    duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
+    rate: o.rate ?? null,
+    ...(o.stages
+      ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
+      : {}),
+    ...(o.concurrencyStages
+      ? {
+          concurrency_stages: o.concurrencyStages.map((s) => ({
+            duration_s: s.durationMs / 1000,
+            from: s.from,
+            to: s.to,
+          })),
+        }
+      : {}),
+    warmup_s: o.warmupMs / 1000,
+    ...(o.call || o.streamWorkload ? {} : { payload_size: o.payloadSize }),
+    ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
+    ...(o.serverBusyUs === undefined ? {} : { server_busy_us: o.serverBusyUs }),
+    ...(o.service === "crypto" || o.service === "both" ? { algorithms: o.algorithms } : {}),
+    ...(o.metadata && o.metadata.length > 0 ? { metadata: maskedMetadata(o.metadata) } : {}),
+    ...(o.call ? { request: requestRecord(o.call) } : {}),
+    timeout_ms: o.timeoutMs,
+    preset: o.preset ?? null,
+    client: o.client,
+    tls: o.tls !== undefined,
+  };
+}
+
+/** Metadata names whose values are credentials: recorded as sent, but not their values. */
+const SECRET = /authorization|cookie|token|secret|password|api-?key/i;
+
+function maskedMetadata(m: NonNullable<BenchOptions["metadata"]>): [string, string][] {
+  return m.map(([k, v]) => [k, SECRET.test(k) ? "<masked>" : v]);
+}
+
+const INLINE_MAX = 1024;
+
+/** What --call sent: -d as given (or its digest when long), -D's file, and where the schema came from. */
+function requestRecord(c: CallTarget): NonNullable<BenchReport["options"]["request"]> {
+  const s = c.schema;
+  const schema =
+    s.protoset !== undefined
+      ? `protoset ${s.protoset}`
+      : s.protos.length > 0
+        ? `proto ${s.protos.join(", ")}${s.importPaths.length > 0 ? ` (import paths ${s.importPaths.join(", ")})` : ""}`
+        : "reflection";
+  const data =
+    c.data === undefined
+      ? {}
+      : c.data.startsWith("@") || c.data.length <= INLINE_MAX
+        ? { data: c.data }
+        : { data_sha256: createHash("sha256").update(c.data).digest("hex") };
+  return { ...data, ...(c.dataFile === undefined ? {} : { data_file: c.dataFile }), schema };
+}

@@ -2,8 +2,7 @@
 // success, a Map lookup on failure.
 
 import { encode, type Histogram, newHistogram, recordMs } from "../report/histogram.ts";
-import type { ErrorCount, ServiceTally } from "../report/records.ts";
-import type { WorkloadLabel } from "../report/types.ts";
+import type { ErrorCount, ServiceTally, WorkloadLabel } from "../report/records.ts";
 import type { Result } from "../rpc/status.ts";
 
 export class ServiceRecorder {

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { encodeMessage } from "../api/codec.ts";
 import { EchoMethod, EchoRequest } from "../api/echo.ts";
 import { grpcperf } from "../gen/pb.js";
-import type { WorkloadLabel } from "../report/types.ts";
+import type { WorkloadLabel } from "../report/records.ts";
 import { buildCallWorkload, type CallSpec, type NextNumber } from "./call-workload.ts";
 
 export type ServiceName = "echo" | "crypto";

@@ -2,12 +2,11 @@
 // of one distributed run as one report (src/report/merge.ts). Exit 1 when a shard is missing or failed
 // (the merged report, which names them, is still written), 2 when the files are not shards of one run.
 
-import { THRESHOLD_FAILED } from "../bench/run.ts";
 import { log } from "../log.ts";
 import { formatJson } from "../report/json.ts";
 import { mergeShards } from "../report/merge.ts";
 import { readInputs } from "../report/runs.ts";
-import { evaluate, type Threshold, verdictLine } from "../report/threshold.ts";
+import { evaluate, THRESHOLD_FAILED, type Threshold, verdictLine } from "../report/threshold.ts";
 import { CliError } from "./args.ts";
 import { writeOutput } from "./output.ts";
 

@@ -1,7 +1,6 @@
 // `grpcperf report FILE.json…`: saved bench reports rendered as text, JSON, CSV (the time series), Markdown
 // or one self-contained HTML page (src/report/: html.ts, csv.ts, markdown.ts, text.ts).
 import { defineCommand } from "citty";
-import { THRESHOLD_FAILED } from "../bench/run.ts";
 import { log } from "../log.ts";
 import { formatCsv } from "../report/csv.ts";
 import { formatHtml } from "../report/html.ts";
@@ -9,7 +8,7 @@ import { formatMarkdown, timelineLine } from "../report/markdown.ts";
 import type { NamedRendered } from "../report/rendered.ts";
 import { readRuns } from "../report/runs.ts";
 import { formatText } from "../report/text.ts";
-import { evaluate, parseThresholds, type Threshold, verdictLine } from "../report/threshold.ts";
+import { evaluate, parseThresholds, THRESHOLD_FAILED, type Threshold, verdictLine } from "../report/threshold.ts";
 import { CliError } from "./args.ts";
 import { withHelp } from "./help.ts";
 import { writeOutput } from "./output.ts";

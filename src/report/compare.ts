@@ -6,7 +6,7 @@ import { LATENCY_FIGURES, type Section, sectionsOf } from "./sections.ts";
 import { formatMicros } from "./threshold.ts";
 import type { BenchReport } from "./types.ts";
 
-export const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
+const COMPARE_SCHEMA_ID = "grpcperf-compare/1";
 
 export interface NamedReport {
   /** The file as given on the command line: the column's header. */
@@ -14,9 +14,9 @@ export interface NamedReport {
   readonly report: BenchReport;
 }
 
-export type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
+type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
 
-export interface Row {
+interface Row {
   /** The report section the figures are from (a service label); null: the run as a whole. */
   readonly section: string | null;
   readonly metric: string;
@@ -27,7 +27,7 @@ export interface Row {
   readonly ratios: readonly (number | null)[];
 }
 
-export interface Difference {
+interface Difference {
   /** `options.connections`, `machine.cpus`. */
   readonly key: string;
   readonly values: readonly unknown[];
@@ -96,47 +96,48 @@ function differing(prefix: string, pick: (r: BenchReport) => object, runs: reado
   return out;
 }
 
-export function compareRuns(named: readonly NamedReport[]): Comparison {
-  const runs = named.map((n) => n.report);
+/** The per-section rows: one column set when every run has one section, else one block per section. */
+function sectionBlocks(runs: readonly BenchReport[]): Row[] {
   const sections = runs.map(sectionsOf);
   // One section per run (the usual case, e.g. --service echo against --call grpcperf.v1.Echo/Echo): one column
   // set, whatever each is called. Otherwise one block per section any run has. A streaming run's section
   // counts streams (calls/s is streams/s), its latency per message (bidi) or per stream.
-  const single = sections.every((s) => s.length === 1);
-  const rows: Row[] = [];
-  if (single) {
+  if (sections.every((s) => s.length === 1)) {
     const labels = [...new Set(sections.map((s) => s[0]?.label))];
-    rows.push(
-      ...sectionRows(
-        labels.length === 1 ? (labels[0] as string) : null,
-        sections.map((s) => s[0]),
-      ),
-    );
-  } else {
-    const labels = [...new Set(sections.flatMap((s) => s.map((x) => x.label)))];
-    for (const label of labels)
-      rows.push(
-        ...sectionRows(
-          label,
-          sections.map((s) => s.find((x) => x.label === label)),
-        ),
-      );
-    rows.push(
-      row(
-        null,
-        "calls/s",
-        "calls/s",
-        runs.map((r) => r.total.requests_per_second),
-      ),
-      row(
-        null,
-        "error rate",
-        "fraction",
-        runs.map((r) => errorRate(r.total.failed, r.total.requests)),
-      ),
+    return sectionRows(
+      labels.length === 1 ? (labels[0] as string) : null,
+      sections.map((s) => s[0]),
     );
   }
+  const rows: Row[] = [];
+  const labels = [...new Set(sections.flatMap((s) => s.map((x) => x.label)))];
+  for (const label of labels)
+    rows.push(
+      ...sectionRows(
+        label,
+        sections.map((s) => s.find((x) => x.label === label)),
+      ),
+    );
   rows.push(
+    row(
+      null,
+      "calls/s",
+      "calls/s",
+      runs.map((r) => r.total.requests_per_second),
+    ),
+    row(
+      null,
+      "error rate",
+      "fraction",
+      runs.map((r) => errorRate(r.total.failed, r.total.requests)),
+    ),
+  );
+  return rows;
+}
+
+/** The loader's cost per run, and (open loops) how closely it kept the schedule. */
+function loaderRows(runs: readonly BenchReport[]): Row[] {
+  const rows = [
     row(
       null,
       "loader CPU-s",
@@ -149,7 +150,7 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       "calls/cpu-s",
       runs.map((r) => (r.loader.process_cpu_s > 0 ? r.total.requests / r.loader.process_cpu_s : null)),
     ),
-  );
+  ];
   // send lag: how closely each open-loop run kept its schedule (null for a closed loop or an older report)
   if (runs.some((r) => r.rate.send_lag_us !== undefined)) {
     const lag = (key: "p50" | "p99" | "p99_9" | "max") => runs.map((r) => r.rate.send_lag_us?.[key] ?? null);
@@ -166,6 +167,11 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       ),
     );
   }
+  return rows;
+}
+
+export function compareRuns(named: readonly NamedReport[]): Comparison {
+  const runs = named.map((n) => n.report);
   return {
     schema: COMPARE_SCHEMA_ID,
     runs: named.map(({ file, report: r }) => ({
@@ -176,7 +182,7 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       duration_s: r.duration_s,
       services: sectionsOf(r).map((s) => s.label),
     })),
-    rows,
+    rows: [...sectionBlocks(runs), ...loaderRows(runs)],
     differences: [...differing("options", (r) => r.options, runs), ...differing("machine", (r) => r.machine, runs)],
   };
 }

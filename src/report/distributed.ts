@@ -1,37 +1,54 @@
 // A shard's own report fields (`shard`, `start_at`) and warnings, from its options and its threads. Pure.
 
-import type { BenchOptions } from "../bench/options.ts";
-import type { StartPlan } from "../bench/start-at.ts";
 import type { ThreadResult } from "./records.ts";
 import type { ShardReport, StartAtReport } from "./shard-types.ts";
 
 /** A clock further than this from the server's is worth a warning: shards would start that far apart. */
-export const CLOCK_WARN_MS = 50;
+const CLOCK_WARN_MS = 50;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** bench --shard I/N as the runner resolved it: which slice of which whole load this process ran. */
+export interface ShardRun {
+  readonly index: number;
+  readonly count: number;
+  readonly firstConnection: number;
+  readonly whole: {
+    readonly connections: number;
+    readonly concurrency: number;
+    readonly requests: number | undefined;
+    readonly rate: number | undefined;
+    readonly stages?: readonly { readonly durationMs: number; readonly fromRps: number; readonly toRps: number }[];
+  };
+}
+
+/** What a distributed run adds to the report's input: --start-at, the shard, and how the start went. */
 export interface DistributedInput {
-  readonly options: BenchOptions;
-  readonly threads: readonly ThreadResult[];
-  readonly start?: StartPlan;
+  /** --start-at, Unix ms. */
+  readonly startAtMs?: number;
+  readonly shard?: ShardRun;
+  /** How late the measured phase started after --start-at, and how much warm-up that cut (ms). */
+  readonly start?: { readonly lateMs: number; readonly warmupCutMs: number };
   /** The server's clock minus ours (ms), when measured. */
   readonly clockOffsetMs?: number | null;
 }
 
-export function distributedFields(d: DistributedInput): {
+export function distributedFields(
+  d: DistributedInput,
+  threads: readonly ThreadResult[],
+): {
   fields: { start_at?: StartAtReport; shard?: ShardReport };
   warnings: string[];
 } {
-  const o = d.options;
   const warnings: string[] = [];
   let start_at: StartAtReport | undefined;
-  if (o.startAtMs !== undefined) {
-    const lag = Math.max(0, ...d.threads.map((t) => t.startLagMs ?? 0));
+  if (d.startAtMs !== undefined) {
+    const lag = Math.max(0, ...threads.map((t) => t.startLagMs ?? 0));
     const late = d.start?.lateMs ?? 0;
     const cut = d.start?.warmupCutMs ?? 0;
     const clock = d.clockOffsetMs ?? null;
     start_at = {
-      requested: new Date(o.startAtMs).toISOString(),
+      requested: new Date(d.startAtMs).toISOString(),
       offset_ms: round3(late + lag),
       warmup_cut_ms: round3(cut),
       clock_offset_ms: clock === null ? null : round3(clock),
@@ -48,12 +65,12 @@ export function distributedFields(d: DistributedInput): {
       );
   }
   let shard: ShardReport | undefined;
-  if (o.shard) {
-    const w = o.shard.whole;
-    const sent = d.threads.reduce((n, t) => n + t.sent, 0);
+  if (d.shard) {
+    const w = d.shard.whole;
+    const sent = threads.reduce((n, t) => n + t.sent, 0);
     shard = {
-      index: o.shard.index,
-      count: o.shard.count,
+      index: d.shard.index,
+      count: d.shard.count,
       whole: {
         connections: w.connections,
         concurrency: w.concurrency,
@@ -69,9 +86,9 @@ export function distributedFields(d: DistributedInput): {
             }
           : {}),
       },
-      first_connection: o.shard.firstConnection,
+      first_connection: d.shard.firstConnection,
       sent,
-      send_window_s: round3(Math.max(0, ...d.threads.map((t) => t.sendWindowSec))),
+      send_window_s: round3(Math.max(0, ...threads.map((t) => t.sendWindowSec))),
     };
   }
   return { fields: { ...(start_at ? { start_at } : {}), ...(shard ? { shard } : {}) }, warnings };

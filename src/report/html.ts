@@ -15,7 +15,7 @@ import type { ErrorRow } from "./types.ts";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
 const DASHES = [undefined, "6 3", "2 3", "8 3 2 3"];
-export const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
+const colorOf = (run: number) => COLORS[run % COLORS.length] as string;
 const baseName = (file: string) => file.split("/").pop() ?? file;
 /** A run's label: its --name, else its file's name. */
 const runName = (n: NamedRendered) => n.report.name ?? baseName(n.file);
@@ -174,20 +174,8 @@ function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
   return bands;
 }
 
-function overTime(runs: readonly NamedRendered[]): string {
-  const timed = runs.map((n, i) => [n, i] as const).filter(([n]) => n.timeline !== null);
-  const notes = runs
-    .filter((n) => n.timeline === null)
-    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
-  if (timed.length === 0) return notes.join("");
-  // Overlaid runs are aligned on their measured start (0), so runs with different warm-ups line up.
-  const ends = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.end_s - measuredStart(n)));
-  const starts = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.start_s - measuredStart(n)));
-  const t1 = Math.max(...ends, 1);
-  const t0 = Math.min(...starts, 0);
-  const title = t0 < 0 ? "time since the measured start (s; warm-up before 0)" : "time since start (s)";
-  const x = { min: t0, max: t1, title, ticks: linearTicks(t0, t1, (v) => `${v}`) };
-  const bands = warmupBands(runs);
+/** Each timed run's lines over time (latency p50/p99/max; achieved, target and failed rate) and their ranges. */
+function seriesOverTime(timed: readonly (readonly [NamedRendered, number])[]) {
   const latSeries: Series[] = [];
   const rpsSeries: Series[] = [];
   let latHi = 1;
@@ -232,6 +220,24 @@ function overTime(runs: readonly NamedRendered[]): string {
       });
     for (const p of pts) rpsHi = Math.max(rpsHi, p.achieved_rps, p.target_rps ?? 0);
   }
+  return { latSeries, rpsSeries, latHi, latLo, rpsHi };
+}
+
+function overTime(runs: readonly NamedRendered[]): string {
+  const timed = runs.map((n, i) => [n, i] as const).filter(([n]) => n.timeline !== null);
+  const notes = runs
+    .filter((n) => n.timeline === null)
+    .map((n) => `<p class="note" data-no-timeline="${esc(n.file)}">${esc(runName(n))}: ${NO_TIMELINE}</p>`);
+  if (timed.length === 0) return notes.join("");
+  // Overlaid runs are aligned on their measured start (0), so runs with different warm-ups line up.
+  const ends = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.end_s - measuredStart(n)));
+  const starts = timed.flatMap(([n]) => (n.timeline?.points ?? []).map((p) => p.start_s - measuredStart(n)));
+  const t1 = Math.max(...ends, 1);
+  const t0 = Math.min(...starts, 0);
+  const title = t0 < 0 ? "time since the measured start (s; warm-up before 0)" : "time since start (s)";
+  const x = { min: t0, max: t1, title, ticks: linearTicks(t0, t1, (v) => `${v}`) };
+  const bands = warmupBands(runs);
+  const { latSeries, rpsSeries, latHi, latLo, rpsHi } = seriesOverTime(timed);
   const y0 = Math.floor(Math.log10(Math.max(Math.min(latLo, latHi), 1)));
   const y1 = Math.max(Math.ceil(Math.log10(latHi)), y0 + 1);
   const bandLabel = "warm-up (not in the totals)";

@@ -1,8 +1,11 @@
 // --report-markers: a report on stdout between marker lines, so it can be cut out of a log that also holds
 // stderr (kubectl logs of a Job's pods). The JSON is one line, so an interleaved log line cannot split it.
 // A shard that made no report writes a failure note between the markers instead, so a merge can name it.
-import type { ShardId } from "../bench/shard.ts";
+import type { ShardReport } from "./shard-types.ts";
 import type { BenchReport } from "./types.ts";
+
+/** Which shard of how many (bench --shard I/N). */
+type ShardId = Pick<ShardReport, "index" | "count">;
 
 export const FAILURE_SCHEMA_ID = "grpcperf-shard-failure/1";
 
@@ -14,7 +17,7 @@ export interface ShardFailure {
 }
 
 /** `--- grpcperf report shard 2/4 begin ---` (no shard part when the run is not sharded). */
-export function markerOf(id: ShardId | null | undefined, what: "begin" | "end" | "failed"): string {
+function markerOf(id: ShardId | null | undefined, what: "begin" | "end" | "failed"): string {
   return `--- grpcperf report${id ? ` shard ${id.index}/${id.count}` : ""} ${what} ---`;
 }
 

@@ -21,7 +21,7 @@ export type MergeInput =
   | { readonly file: string; readonly report: BenchReport }
   | { readonly file: string; readonly failure: ShardFailure };
 
-export type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
+type Merged = { ok: true; report: BenchReport } | { ok: false; error: string };
 
 type Sharded = { readonly file: string; readonly report: BenchReport & { readonly shard: ShardReport } };
 
@@ -337,11 +337,6 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
     achieved = sent === 0 ? 0 : round(sent / ((lastSend - firstStart) / 1000 + 1 / whole.rate));
   }
 
-  const warnings: string[] = [];
-  for (const i of shards.missing)
-    warnings.push(`shard ${i}/${shards.count} is missing: its share of the load is not in these figures`);
-  for (const f of shards.failed) warnings.push(`shard ${f.index}/${shards.count} failed: ${f.reason}`);
-  for (const r of runs) for (const w of r.report.loader.warnings) warnings.push(`shard ${r.report.shard.index}: ${w}`);
   const incomplete = [
     ...shards.missing.map((i) => `shard ${i} missing`),
     ...shards.failed.map((f) => `shard ${f.index} failed (${f.reason})`),
@@ -379,21 +374,31 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
     connections: runs
       .flatMap((r) => r.report.connections.map((c) => ({ ...c, shard: r.report.shard.index })))
       .sort((a, b) => a.index - b.index),
-    loader: {
-      // saturation stays per shard: each thread row names its shard
-      threads: runs.flatMap((r) => r.report.loader.threads.map((t) => ({ ...t, shard: r.report.shard.index }))),
-      process_cpu_s: round(
-        runs.reduce((n, r) => n + r.report.loader.process_cpu_s, 0),
-        3,
-      ),
-      saturated: runs.some((r) => r.report.loader.saturated),
-      warnings,
-    },
+    loader: mergedLoader(runs, shards),
     aborted: incomplete.length === 0 ? null : `incomplete run: ${incomplete.join("; ")}`,
     ...(timeline ? { timeline } : {}),
     ...(stages && timeline ? { stages: mergedStages(runs, stagesReport(timeline.points, stages, warmupMs)) } : {}),
     ...(streams ? { streams } : {}),
     shards,
+  };
+}
+
+/** The shards' loaders side by side: saturation stays per shard (each thread row names its shard), and the
+ * merge's own warnings (missing or failed shards) come before each shard's. */
+function mergedLoader(runs: readonly Sharded[], shards: ShardsReport): BenchReport["loader"] {
+  const warnings: string[] = [];
+  for (const i of shards.missing)
+    warnings.push(`shard ${i}/${shards.count} is missing: its share of the load is not in these figures`);
+  for (const f of shards.failed) warnings.push(`shard ${f.index}/${shards.count} failed: ${f.reason}`);
+  for (const r of runs) for (const w of r.report.loader.warnings) warnings.push(`shard ${r.report.shard.index}: ${w}`);
+  return {
+    threads: runs.flatMap((r) => r.report.loader.threads.map((t) => ({ ...t, shard: r.report.shard.index }))),
+    process_cpu_s: round(
+      runs.reduce((n, r) => n + r.report.loader.process_cpu_s, 0),
+      3,
+    ),
+    saturated: runs.some((r) => r.report.loader.saturated),
+    warnings,
   };
 }
 

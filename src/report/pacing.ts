@@ -2,8 +2,8 @@
 // exactly, their stalls added up, and the verdicts built on them (the WARNING lines, the loader's saturation,
 // find-max's "limited by the loader"). Pure.
 
-import { STALL_MS } from "../bench/load/pacer.ts";
 import { encode, type Histogram, merge } from "./histogram.ts";
+import { STALL_MS } from "./marks.ts";
 import type { ThreadResult } from "./records.ts";
 import type { BenchReport, SendLagSummary, StallsReport } from "./types.ts";
 
@@ -24,7 +24,7 @@ export function sendLagSummary(h: Histogram): SendLagSummary | null {
 }
 
 /** The pacing fields of a report's `rate`, from its threads (an open loop's; undefined for a closed loop). */
-export type PacingFields = Pick<
+type PacingFields = Pick<
   BenchReport["rate"],
   "send_lag_us" | "send_lag_histogram" | "lagging_sends" | "slot_waits" | "stalls"
 >;
@@ -52,7 +52,7 @@ export function pacingOfThreads(threads: readonly ThreadResult[]): PacingFields 
   );
 }
 
-export function pacingFields(h: Histogram, lagging: number, slotWaits: number, stalls: StallsReport): PacingFields {
+function pacingFields(h: Histogram, lagging: number, slotWaits: number, stalls: StallsReport): PacingFields {
   return {
     send_lag_us: sendLagSummary(h),
     send_lag_histogram: encode(h),
@@ -90,7 +90,7 @@ export function mergePacing(parts: readonly BenchReport["rate"][]): PacingFields
  * What the loader itself did to the schedule: sends that left more than STALL_MS late with a slot free
  * (lagging minus those that waited for a slot, which is the server's doing), and calls due during its stalls.
  */
-export interface LoaderPacing {
+interface LoaderPacing {
   readonly sent: number;
   readonly loaderLate: number;
   readonly dueInStalls: number;

@@ -1,7 +1,9 @@
 // What the load threads hand back, as plain data: the input the report is built from (summary.ts).
 // Everything here crosses postMessage, so histograms travel in HDR's compressed encoding (histogram.ts).
 // Defined here, not in the runner, so the report reads records without knowing who made them.
-import type { WorkloadLabel } from "./types.ts";
+
+/** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
+export type WorkloadLabel = "echo" | "crypto" | (string & {});
 
 export interface ErrorCount {
   readonly code: number;
@@ -21,7 +23,7 @@ export interface ServiceTally {
   readonly serviceTime: string | null;
 }
 
-export interface ConnectionTally {
+interface ConnectionTally {
   readonly index: number;
   readonly thread: number;
   readonly calls: number;

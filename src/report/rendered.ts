@@ -16,7 +16,7 @@ export interface NamedRendered {
   readonly timeline: TimelineReport | null;
 }
 
-export type LoadedRendered = { ok: true; named: NamedRendered } | { ok: false; error: string };
+type LoadedRendered = { ok: true; named: NamedRendered } | { ok: false; error: string };
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

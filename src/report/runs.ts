@@ -7,7 +7,7 @@ import { type MergeInput, mergeShards } from "./merge.ts";
 import { type NamedRendered, readRendered, renderedOf } from "./rendered.ts";
 import type { BenchReport } from "./types.ts";
 
-export type Loaded<T> = { ok: true; value: T } | { ok: false; error: string };
+type Loaded<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** A `grpcperf-shard-failure/1` note (what a shard that made no report prints), or undefined if the file is not one. */
 function failureNote(file: string): ShardFailure | undefined {

@@ -7,7 +7,7 @@ import { formatMicros } from "./threshold.ts";
 import type { BenchReport, SendLagSummary } from "./types.ts";
 
 /** `p50 3 µs, p99 12 µs, p99.9 40 µs, max 1.20 ms`. */
-export const sendLagText = (l: SendLagSummary): string =>
+const sendLagText = (l: SendLagSummary): string =>
   `p50 ${formatMicros(l.p50)}, p99 ${formatMicros(l.p99)}, p99.9 ${formatMicros(l.p99_9)}, max ${formatMicros(l.max)}`;
 
 /** The run's send lag and stalls as lines; none for a closed loop or a report from before send lag. */

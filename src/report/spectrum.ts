@@ -3,7 +3,7 @@
 import { decode } from "./histogram.ts";
 
 /** x: log10(1/(1−p)); value: µs at that percentile. */
-export interface SpectrumPoint {
+interface SpectrumPoint {
   readonly x: number;
   readonly percentile: number;
   readonly value: number;

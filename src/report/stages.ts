@@ -4,8 +4,6 @@
 // two stages counts in one). The loader's CPU per stage comes from the threads' own interval samples, so the
 // busiest thread is the busiest over the stage, not a mix of each interval's busiest. Pure.
 
-import type { ConcurrencyStage } from "../bench/load/levels.ts";
-import type { Stage } from "../bench/schedule.ts";
 import { statusName } from "../rpc/status.ts";
 import { merge } from "./histogram.ts";
 import { SATURATED_AT } from "./marks.ts";
@@ -16,8 +14,13 @@ import type { StageErrorRow, StageReport, TimelinePoint } from "./types.ts";
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** An open loop's rate stage or a closed loop's concurrency stage: what the stage asked for. */
-function targetOf(s: Stage | ConcurrencyStage) {
+/** An open loop's rate stage or a closed loop's concurrency stage, as the load's stages give them. */
+export type StageTarget =
+  | { readonly durationMs: number; readonly fromRps: number; readonly toRps: number }
+  | { readonly durationMs: number; readonly from: number; readonly to: number };
+
+/** What the stage asked for. */
+function targetOf(s: StageTarget) {
   return "fromRps" in s
     ? { target_rps_from: s.fromRps, target_rps_to: s.toRps }
     : { target_concurrency_from: s.from, target_concurrency_to: s.to };
@@ -29,7 +32,7 @@ function targetOf(s: Stage | ConcurrencyStage) {
  */
 export function stagesReport(
   points: readonly TimelinePoint[],
-  stages: readonly (Stage | ConcurrencyStage)[],
+  stages: readonly StageTarget[],
   warmupMs: number,
   measured?: readonly PhaseIntervals[],
 ): StageReport[] {

@@ -1,21 +1,32 @@
 // A streaming run's thread tallies → the report's `streams` section. Pure.
 
-import type { StreamSettings, StreamWorkload } from "../bench/stream/workload.ts";
 import { statusName } from "../rpc/status.ts";
 import { encode, merge, summarize } from "./histogram.ts";
 import { sendLagSummary } from "./pacing.ts";
 import type { ThreadResult } from "./records.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "./records.ts";
-import type { ErrorRow, StreamsReport } from "./types.ts";
+import type { ErrorRow, StreamKind, StreamsReport } from "./types.ts";
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-export function streamsReport(
-  workload: StreamWorkload,
-  settings: StreamSettings,
-  threads: readonly ThreadResult[],
-  durationS: number,
-): StreamsReport {
+/** A streaming run's method and how its streams went, as the runner's stream workload and settings give them. */
+export interface StreamRun {
+  readonly workload: {
+    /** "package.Service/Method". */
+    readonly label: string;
+    readonly kind: StreamKind;
+    /** Replies matched by the sequence they echo (EchoStream), else by order. */
+    readonly matchSequence?: boolean;
+  };
+  readonly settings: {
+    readonly messages: number;
+    /** Messages per second within a stream; undefined: ping-pong. */
+    readonly rate: number | undefined;
+  };
+}
+
+export function streamsReport(run: StreamRun, threads: readonly ThreadResult[], durationS: number): StreamsReport {
+  const { workload, settings } = run;
   const tallies = threads.flatMap((t) => (t.streams ? [t.streams] : []));
   const sum = (f: (t: (typeof tallies)[number]) => number) => tallies.reduce((n, t) => n + f(t), 0);
   const ok = sum((t) => t.ok);

@@ -1,21 +1,14 @@
-// Thread results → one BenchReport. Pure: merging histograms, adding counters, judging saturation.
-import { createHash } from "node:crypto";
-import type { BenchOptions, CallTarget } from "../bench/options.ts";
-import { LATE_AFTER_MS } from "../bench/schedule.ts";
-import type { StartPlan } from "../bench/start-at.ts";
-import { streamWorkloadOf } from "../bench/stream/workload.ts";
-import { servicesOf } from "../bench/workload.ts";
+// Thread results → one BenchReport, given the run as the report states it (RunFacts, made by the runner's
+// side in bench/summary.ts). Pure: merging histograms, adding counters, judging saturation and pacing.
 import { statusName } from "../rpc/status.ts";
-import { formatAddress } from "../transport/address.ts";
-import { distributedFields } from "./distributed.ts";
+import { type DistributedInput, distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
-import { SATURATED_AT } from "./marks.ts";
+import { LATE_AFTER_MS, SATURATED_AT } from "./marks.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
-import type { ThreadResult } from "./records.ts";
-import { stagesReport } from "./stages.ts";
-import { streamsReport } from "./streams.ts";
-import { timelineReport } from "./timeline.ts";
-import type { WorkloadLabel } from "./types.ts";
+import type { ThreadResult, WorkloadLabel } from "./records.ts";
+import { type StageTarget, stagesReport } from "./stages.ts";
+import { type StreamRun, streamsReport } from "./streams.ts";
+import { type TimelineInput, timelineReport } from "./timeline.ts";
 import {
   type BenchReport,
   type ErrorRow,
@@ -23,31 +16,40 @@ import {
   type ServiceReport,
   type StageReport,
   type ThreadCpu,
-  type TimelinePoint,
 } from "./types.ts";
 
-export interface SummaryInput {
-  readonly options: BenchOptions;
+/** The run as the report states it and needs it: what was asked for, not how the runner holds it. */
+export interface RunFacts {
+  /** The report's `options` block (the runner masks secrets and records --call's request there). */
+  readonly options: BenchReport["options"];
+  readonly name?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** The report's sections: echo/crypto as --service says (even with no calls), or --call's method; none
+   * for a streaming run, which reports in its streams section. */
+  readonly labels: readonly WorkloadLabel[];
+  readonly stream?: StreamRun;
+  /** Open loop: this process's target rate (with stages, their mean); undefined: a closed loop. */
+  readonly rate: number | undefined;
+  /** --stages / --load-schedule, or --concurrency-stages / --concurrency-schedule. */
+  readonly stages?: readonly StageTarget[];
+  readonly timeline: TimelineInput;
+  /** What option resolution changed from what was asked: the first warnings. */
+  readonly notes: readonly string[];
+}
+
+export interface ReportInput {
+  readonly run: RunFacts;
   readonly startedAt: Date;
   readonly threads: readonly ThreadResult[];
   readonly processCpuSec: number;
   readonly aborted: string | null;
   readonly machine: BenchReport["machine"];
   readonly tool: BenchReport["tool"];
-  /** --start-at's plan and the measured clock offset (shard-report.ts). */
-  readonly start?: StartPlan;
-  readonly clockOffsetMs?: number | null;
+  /** --start-at and --shard: what the run adds to the report as one of several (distributed.ts). */
+  readonly distributed: DistributedInput;
 }
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** The report's sections: echo/crypto as --service says (even with no calls), or --call's method. */
-function labelsOf(o: BenchOptions, threads: readonly ThreadResult[]): WorkloadLabel[] {
-  if (o.stream) return []; // a streaming run reports in its streams section
-  if (o.call === undefined) return servicesOf(o.service);
-  const seen = [...new Set(threads.flatMap((t) => t.services.map((s) => s.service)))];
-  return seen.length > 0 ? seen : [o.call.method];
-}
 
 function serviceReport(service: ServiceReport["service"], threads: readonly ThreadResult[], durationS: number) {
   const tallies = threads.flatMap((t) => t.services.filter((s) => s.service === service));
@@ -119,14 +121,6 @@ export function achievedRate(threads: readonly ThreadResult[], rate: number): nu
   return sent === 0 ? 0 : round(sent / window);
 }
 
-/** The report's `stages`, when the run had a rate or a concurrency schedule. */
-function stagesOf(o: BenchOptions, points: readonly TimelinePoint[], threads: readonly ThreadResult[]) {
-  const stages = o.stages ?? o.concurrencyStages;
-  if (stages === undefined) return undefined;
-  const measured = threads.map((t) => t.timeline.measured);
-  return stagesReport(points, stages, o.warmupMs, measured);
-}
-
 /** A stage whose busiest load thread was saturated, though the run as a whole may not have been. */
 function stageWarnings(stages: readonly StageReport[]): string[] {
   return stages.flatMap((s, i) =>
@@ -139,148 +133,96 @@ function stageWarnings(stages: readonly StageReport[]): string[] {
   );
 }
 
-export function buildReport(input: SummaryInput): BenchReport {
-  const { options: o, threads } = input;
-  const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
-  const labels = labelsOf(o, threads);
-  const services = labels.map((s) => serviceReport(s, threads, durationS));
-  // A streaming run: streams take the place of calls in the totals.
-  const streams = o.stream && streamsReport(streamWorkloadOf(o), o.stream, threads, durationS);
-  const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
-  const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
-  const cpu = threads.map(threadCpu);
-  const warnings: string[] = [...(o.notes ?? [])];
-  for (const c of cpu) {
-    if (c.saturated) {
-      warnings.push(
-        `load thread ${c.thread} was busy ${Math.round((c.utilization ?? 0) * 100)}% of the time: ` +
-          "the figures may measure the loader, not the server (add --threads, or lower --concurrency)",
-      );
-    }
-  }
-  const timeline = timelineReport(threads, {
-    intervalMs: o.intervalMs,
-    warmupMs: o.warmupMs,
-    durationMs: o.durationMs,
-    rate: o.rate,
-    ...(o.stages ? { stages: o.stages } : {}),
-  });
-  const distributed = distributedFields(input);
-  warnings.push(...distributed.warnings);
-  const stages = stagesOf(o, timeline.points, threads);
-  if (stages) warnings.push(...stageWarnings(stages));
-  const late = threads.reduce((n, t) => n + t.lateSends, 0);
-  const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
-  const rate: BenchReport["rate"] = {
-    target: o.rate ?? null,
-    achieved: o.rate === undefined ? rps : achievedRate(threads, o.rate),
-    late_sends: late,
+/** The report's `stages`, when the run had a rate or a concurrency schedule. */
+function stagesOf(run: RunFacts, points: BenchReport["timeline"], threads: readonly ThreadResult[]) {
+  if (run.stages === undefined || points === undefined) return undefined;
+  const measured = threads.map((t) => t.timeline.measured);
+  return stagesReport(points.points, run.stages, run.timeline.warmupMs, measured);
+}
+
+/** A WARNING per load thread that was saturated. */
+function cpuWarnings(cpu: readonly ThreadCpu[]): string[] {
+  return cpu.flatMap((c) =>
+    c.saturated
+      ? [
+          `load thread ${c.thread} was busy ${Math.round((c.utilization ?? 0) * 100)}% of the time: ` +
+            "the figures may measure the loader, not the server (add --threads, or lower --concurrency)",
+        ]
+      : [],
+  );
+}
+
+/** The report's `rate`: the target, what was achieved, and (open loop) how well the schedule was kept. */
+function rateOf(run: RunFacts, threads: readonly ThreadResult[], rps: number): BenchReport["rate"] {
+  return {
+    target: run.rate ?? null,
+    achieved: run.rate === undefined ? rps : achievedRate(threads, run.rate),
+    late_sends: threads.reduce((n, t) => n + t.lateSends, 0),
     late_after_ms: LATE_AFTER_MS,
     max_send_lag_us: Math.max(0, ...threads.map((t) => t.maxSendLagUs)),
-    ...(o.rate === undefined ? {} : pacingOfThreads(threads)),
+    ...(run.rate === undefined ? {} : pacingOfThreads(threads)),
   };
+}
+
+/** The report's `loader`: each thread's CPU, whether the loader saturated, and every WARNING of the run. */
+function loaderOf(
+  run: RunFacts,
+  cpu: readonly ThreadCpu[],
+  rate: BenchReport["rate"],
+  processCpuSec: number,
+  warnings: readonly string[],
+): BenchReport["loader"] {
+  const out = [...warnings];
   const busiest = Math.max(-1, ...cpu.map((c) => c.utilization ?? -1));
-  warnings.push(...pacingWarnings(rate, o.stream ? "streams" : "calls", busiest < 0 ? null : busiest));
+  out.push(...pacingWarnings(rate, run.stream ? "streams" : "calls", busiest < 0 ? null : busiest));
   // Saturated: a thread's CPU had no headroom, or the loader's own lag and stalls touched the schedule.
   const pacing = loaderPacing(rate);
   const saturated = cpu.some((c) => c.saturated) || (pacing !== undefined && pacing.share > PACING_WARN_SHARE);
-  if (o.rate !== undefined && late > 0) {
-    warnings.push(
-      `${late} ${o.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
+  if (run.rate !== undefined && rate.late_sends > 0) {
+    out.push(
+      `${rate.late_sends} ${run.stream ? "streams were opened" : "calls were sent"} more than ${LATE_AFTER_MS} ms after they were due ` +
         "(no free slot, or the loader was busy); their latency counts from the due time",
     );
   }
+  return { threads: cpu, process_cpu_s: round(processCpuSec, 3), saturated, warnings: out };
+}
+
+export function reportOf(input: ReportInput): BenchReport {
+  const { run, threads } = input;
+  const durationS = Math.max(0, ...threads.map((t) => t.wallSec));
+  const services = run.labels.map((s) => serviceReport(s, threads, durationS));
+  // A streaming run: streams take the place of calls in the totals.
+  const streams = run.stream && streamsReport(run.stream, threads, durationS);
+  const ok = streams ? streams.ok : services.reduce((n, s) => n + s.ok, 0);
+  const failed = streams ? streams.failed : services.reduce((n, s) => n + s.failed, 0);
+  const cpu = threads.map(threadCpu);
+  const warnings: string[] = [...run.notes, ...cpuWarnings(cpu)];
+  const timeline = timelineReport(threads, run.timeline);
+  const distributed = distributedFields(input.distributed, threads);
+  warnings.push(...distributed.warnings);
+  const stages = stagesOf(run, timeline, threads);
+  if (stages) warnings.push(...stageWarnings(stages));
+  const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
+  const rate = rateOf(run, threads, rps);
   return {
     schema: REPORT_SCHEMA_ID,
     tool: input.tool,
-    ...(o.name === undefined ? {} : { name: o.name }),
-    ...(o.tags === undefined ? {} : { tags: o.tags }),
+    ...(run.name === undefined ? {} : { name: run.name }),
+    ...(run.tags === undefined ? {} : { tags: run.tags }),
     started_at: input.startedAt.toISOString(),
-    options: {
-      server: formatAddress(o.server),
-      transport: o.server.kind,
-      service: o.call || o.streamWorkload ? "call" : o.service,
-      ...(o.call ? { call: labels[0] as string } : {}),
-      ...(o.streamWorkload ? { call: o.streamWorkload.label } : {}),
-      connections: o.connections,
-      concurrency: o.concurrency,
-      threads: threads.length,
-      requests: o.requests ?? null,
-      duration_s: o.durationMs === undefined ? null : o.durationMs / 1000,
-      rate: o.rate ?? null,
-      ...(o.stages
-        ? { stages: o.stages.map((s) => ({ duration_s: s.durationMs / 1000, from_rps: s.fromRps, to_rps: s.toRps })) }
-        : {}),
-      ...(o.concurrencyStages
-        ? {
-            concurrency_stages: o.concurrencyStages.map((s) => ({
-              duration_s: s.durationMs / 1000,
-              from: s.from,
-              to: s.to,
-            })),
-          }
-        : {}),
-      warmup_s: o.warmupMs / 1000,
-      ...(o.call || o.streamWorkload ? {} : { payload_size: o.payloadSize }),
-      ...(o.serverDelayUs === undefined ? {} : { server_delay_us: o.serverDelayUs }),
-      ...(o.serverBusyUs === undefined ? {} : { server_busy_us: o.serverBusyUs }),
-      ...(o.service === "crypto" || o.service === "both" ? { algorithms: o.algorithms } : {}),
-      ...(o.metadata && o.metadata.length > 0 ? { metadata: maskedMetadata(o.metadata) } : {}),
-      ...(o.call ? { request: requestRecord(o.call) } : {}),
-      timeout_ms: o.timeoutMs,
-      preset: o.preset ?? null,
-      client: o.client,
-      tls: o.tls !== undefined,
-    },
+    options: run.options,
     machine: input.machine,
-    mode: o.rate === undefined ? "closed-loop" : "open-loop",
+    mode: run.rate === undefined ? "closed-loop" : "open-loop",
     duration_s: round(durationS, 3),
-    total: {
-      requests: ok + failed,
-      ok,
-      failed,
-      requests_per_second: rps,
-    },
+    total: { requests: ok + failed, ok, failed, requests_per_second: rps },
     rate,
     services,
     connections: threads.flatMap((t) => t.connections).sort((a, b) => a.index - b.index),
-    loader: {
-      threads: cpu,
-      process_cpu_s: round(input.processCpuSec, 3),
-      saturated,
-      warnings,
-    },
+    loader: loaderOf(run, cpu, rate, input.processCpuSec, warnings),
     aborted: input.aborted,
     timeline,
     ...(stages ? { stages } : {}),
     ...(streams ? { streams } : {}),
     ...distributed.fields,
   };
-}
-
-/** Metadata names whose values are credentials: recorded as sent, but not their values. */
-const SECRET = /authorization|cookie|token|secret|password|api-?key/i;
-
-function maskedMetadata(m: NonNullable<BenchOptions["metadata"]>): [string, string][] {
-  return m.map(([k, v]) => [k, SECRET.test(k) ? "<masked>" : v]);
-}
-
-const INLINE_MAX = 1024;
-
-/** What --call sent: -d as given (or its digest when long), -D's file, and where the schema came from. */
-function requestRecord(c: CallTarget): NonNullable<BenchReport["options"]["request"]> {
-  const s = c.schema;
-  const schema =
-    s.protoset !== undefined
-      ? `protoset ${s.protoset}`
-      : s.protos.length > 0
-        ? `proto ${s.protos.join(", ")}${s.importPaths.length > 0 ? ` (import paths ${s.importPaths.join(", ")})` : ""}`
-        : "reflection";
-  const data =
-    c.data === undefined
-      ? {}
-      : c.data.startsWith("@") || c.data.length <= INLINE_MAX
-        ? { data: c.data }
-        : { data_sha256: createHash("sha256").update(c.data).digest("hex") };
-  return { ...data, ...(c.dataFile === undefined ? {} : { data_file: c.dataFile }), schema };
 }

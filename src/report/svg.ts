@@ -5,12 +5,12 @@
 export const escapeXml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-export interface Tick {
+interface Tick {
   readonly at: number;
   readonly label: string;
 }
 
-export interface Axis {
+interface Axis {
   readonly min: number;
   readonly max: number;
   readonly ticks: readonly Tick[];
@@ -29,7 +29,7 @@ export interface Series {
   readonly vertices?: boolean;
 }
 
-export interface LineChart {
+interface LineChart {
   readonly chart: string;
   readonly title: string;
   readonly x: Axis;
@@ -205,7 +205,7 @@ export interface Bar {
   readonly text?: string;
 }
 
-export interface BarChart {
+interface BarChart {
   readonly chart: string;
   readonly title: string;
   readonly bars: readonly Bar[];

@@ -4,6 +4,9 @@ import { decode } from "./histogram.ts";
 import { type Section, sectionsOf } from "./sections.ts";
 import type { BenchReport, LatencyMetric, Metric, Op, ThresholdResult } from "./types.ts";
 
+/** As k6: the exit code of a run (or a saved report) that missed a --threshold. */
+export const THRESHOLD_FAILED = 99;
+
 export interface Threshold {
   /** As typed, for the verdict line. */
   readonly expr: string;
@@ -15,7 +18,7 @@ export interface Threshold {
   readonly limit: number;
 }
 
-export type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };
+type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };
 
 const LATENCY: readonly LatencyMetric[] = ["p50", "p90", "p95", "p99", "p99.9", "p99.99", "max", "mean", "min"];
 /** k6's spellings, so a k6 user's bar means the same here. */

@@ -1,7 +1,6 @@
 // The report's timeline: the threads' intervals merged by index (counts added, histograms merged), the
 // warm-up's points first, then the measured phase's, each with its times from the run's start. Pure.
 
-import { lengthOf, meanRate, planOf, type Stage } from "../bench/schedule.ts";
 import { encode, merge } from "./histogram.ts";
 import { sendLagSummary } from "./pacing.ts";
 import type { ThreadResult } from "./records.ts";
@@ -13,8 +12,12 @@ export interface TimelineInput {
   readonly warmupMs: number;
   readonly durationMs: number | undefined;
   readonly rate: number | undefined;
-  /** --stages: a measured point's target is the schedule's mean rate over it (the warm-up is flat, at `rate`). */
-  readonly stages?: readonly Stage[];
+  /** --stages: a measured point's target is the schedule's mean rate over it; the warm-up is flat, at `warmupRps`. */
+  readonly staged?: {
+    readonly warmupRps: number | undefined;
+    /** The schedule's mean target (calls/s) between two offsets from the measured phase's start, ms. */
+    readonly meanRps: (fromMs: number, toMs: number) => number;
+  };
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -73,16 +76,12 @@ function phasePoints(
     }
   }
   const points: TimelinePoint[] = [];
-  const plan = o.stages && !warmup ? planOf(o.stages) : undefined;
-  const warmupRate = o.stages?.[0]?.toRps ?? o.rate;
+  const staged = warmup ? undefined : o.staged;
+  const warmupRate = o.staged ? o.staged.warmupRps : o.rate;
   for (let index = 0; index < count; index++) {
     const startMs = index * o.intervalMs;
     const stopMs = index === count - 1 ? Math.max(endMs, startMs) : (index + 1) * o.intervalMs;
-    const target = plan
-      ? round(meanRate(plan, startMs, Math.min(stopMs, lengthOf(plan))), 1)
-      : warmup
-        ? warmupRate
-        : o.rate;
+    const target = staged ? round(staged.meanRps(startMs, stopMs), 1) : warmup ? warmupRate : o.rate;
     points.push(point(byIndex.get(index) ?? [], offsetMs + startMs, offsetMs + stopMs, warmup, target));
   }
   return points;
@@ -99,7 +98,7 @@ function point(
 }
 
 /** What a point adds up from its parts: one thread's interval, or one shard's point (report merge). */
-export type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late" | "sendLag">;
+type PointParts = Pick<IntervalTally, "ok" | "failed" | "errors" | "histogram" | "sent" | "late" | "sendLag">;
 
 /** A timeline point from its parts: counts and errors added, histograms merged. */
 export function pointOf(

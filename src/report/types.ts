@@ -2,16 +2,13 @@
 // Keys are snake_case because the JSON form is this object as it stands (schema/bench-report.schema.json).
 
 import type { LatencySummary } from "./histogram.ts";
-import type { StreamMeasure } from "./records.ts";
+import type { StreamMeasure, WorkloadLabel } from "./records.ts";
 import type { ShardReport, ShardsReport, StartAtReport } from "./shard-types.ts";
 
 export const REPORT_SCHEMA_ID = "grpcperf-bench-report/2";
 /** Schemas saved reports may have and readers still load: /1 is /2 without `timeline`. */
 export const READABLE_SCHEMA_IDS = ["grpcperf-bench-report/1", REPORT_SCHEMA_ID] as const;
-export type ReportSchemaId = (typeof READABLE_SCHEMA_IDS)[number];
-
-/** What a report section is about: echo, crypto, or the method of `--call` (`pkg.Service/Method`). */
-export type WorkloadLabel = "echo" | "crypto" | (string & {});
+type ReportSchemaId = (typeof READABLE_SCHEMA_IDS)[number];
 
 /** Which side streams: the server (one request), the client (one response), or both. */
 export type StreamKind = "server" | "client" | "bidi";

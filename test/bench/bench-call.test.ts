@@ -11,8 +11,8 @@ import schema from "../../schema/bench-report.schema.json" with { type: "json" }
 import { prepareCall } from "../../src/bench/call-prepare.ts";
 import { startRun } from "../../src/bench/coordinator.ts";
 import type { BenchFlags } from "../../src/bench/options.ts";
-import { formatText } from "../../src/bench/report/text.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import { formatText } from "../../src/report/text.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import type { Metadata } from "../../src/rpc/channel.ts";
 import { loadProtoFiles } from "../../src/schema/proto-files.ts";
 import { benchOptions, reportOf } from "../support/bench-helpers.ts";

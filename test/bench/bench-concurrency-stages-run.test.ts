@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BenchFlags } from "../../src/bench/options.ts";
-import type { BenchReport, StageReport } from "../../src/bench/report/types.ts";
+import type { BenchReport, StageReport } from "../../src/report/types.ts";
 import { benchOptions, type Counter, countingEcho, newCounter, reportOf } from "../support/bench-helpers.ts";
 import {
   runBinaryAsync,

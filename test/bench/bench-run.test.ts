@@ -5,9 +5,9 @@ import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { type RunOutcome, startRun } from "../../src/bench/coordinator.ts";
 import type { BenchFlags } from "../../src/bench/options.ts";
-import { formatJson } from "../../src/bench/report/json.ts";
-import { formatText } from "../../src/bench/report/text.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import { formatJson } from "../../src/report/json.ts";
+import { formatText } from "../../src/report/text.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import {
   benchOptions,
   type Counter,

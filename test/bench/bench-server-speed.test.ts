@@ -2,7 +2,7 @@
 // answer, and carried by every request to a real echo server (its time then floors the measured latency).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { benchOptions, reportOf } from "../support/bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "../support/helpers.ts";

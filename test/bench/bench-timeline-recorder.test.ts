@@ -1,8 +1,9 @@
 // The timeline's interval recorder and its merge, with made-up times: pure, no sockets.
 import { expect, test } from "bun:test";
-import { decode } from "../../src/bench/histogram.ts";
-import { IntervalRecorder, lastIntervalOf } from "../../src/bench/timeline/recorder.ts";
-import { timelineReport } from "../../src/bench/timeline/report.ts";
+import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
+import { decode } from "../../src/report/histogram.ts";
+import { lastIntervalOf } from "../../src/report/records.ts";
+import { timelineReport } from "../../src/report/timeline.ts";
 
 test("completions go to the interval they end in; quiet intervals are left out, each histogram is its own", () => {
   const r = new IntervalRecorder(1000, 100, Number.POSITIVE_INFINITY);

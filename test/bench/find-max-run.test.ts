@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import benchSchema from "../../schema/bench-report.schema.json" with { type: "json" };
 import findMaxSchema from "../../schema/find-max.schema.json" with { type: "json" };
-import type { FindMaxReport } from "../../src/bench/find-max/report.ts";
+import type { FindMaxReport } from "../../src/report/find-max/report.ts";
 import { requireBinary, runBinaryAsync, type ServedBinary, serveBinary, waitForLine } from "../support/helpers.ts";
 
 const ajv = new Ajv({ allErrors: true, strict: false });

@@ -1,11 +1,11 @@
-// Judging one step of a capacity search (find-max/step.ts): the SLO verdicts, and when the loader rather
+// Judging one step of a capacity search (src/report/find-max/step.ts): the SLO verdicts, and when the loader rather
 // than the server is named as the limit. The step is a real open-loop run; the loader's figures are then
 // set to each case, since a saturated loader cannot be ordered up on demand.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { judgeStep } from "../../src/bench/find-max/step.ts";
-import type { ThreadResult } from "../../src/bench/messages.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
-import { parseThresholds } from "../../src/bench/threshold.ts";
+import { judgeStep } from "../../src/report/find-max/step.ts";
+import type { ThreadResult } from "../../src/report/records.ts";
+import { parseThresholds } from "../../src/report/threshold.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { benchOptions, reportOf } from "../support/bench-helpers.ts";
 import { serveOnLoopback, type TestServer } from "../support/helpers.ts";

@@ -6,13 +6,14 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import type { LoadConnection } from "../../src/bench/connection.ts";
 import { openLoop } from "../../src/bench/load/open.ts";
-import { MARGIN_MS, Pacer, type PacerClock, type PacerStats, STALL_MS } from "../../src/bench/load/pacer.ts";
+import { MARGIN_MS, Pacer, type PacerClock, type PacerStats } from "../../src/bench/load/pacer.ts";
 import { SendLag } from "../../src/bench/load/send-lag.ts";
 import type { LoadContext, Phase } from "../../src/bench/load/types.ts";
 import { callsBefore, dueAt, planOf, type Schedule, type Stage } from "../../src/bench/schedule.ts";
 import { ServiceRecorder } from "../../src/bench/tally.ts";
 import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
 import type { Workload } from "../../src/bench/workload.ts";
+import { STALL_MS } from "../../src/report/marks.ts";
 
 /** One turn of the virtual event loop with nothing else to do (under EMPTY_TURN_MS: counted as waiting). */
 const POLL_MS = 0.015;

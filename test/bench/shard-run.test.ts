@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import reportSchema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { decode, type Histogram, newHistogram, summarize } from "../../src/bench/histogram.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import { decode, type Histogram, newHistogram, summarize } from "../../src/report/histogram.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { runBinaryAsync, type ServedBinary, serveBinary } from "../support/helpers.ts";
 
 const SHARDS = 3;

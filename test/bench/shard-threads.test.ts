@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EchoMethod } from "../../src/api/echo.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { echo } from "../../src/server/echo.ts";
 import { unary } from "../../src/server/handler.ts";
 import { runBinaryAsync, type ServedBinary, serveBinary, serveOnLoopback } from "../support/helpers.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import type { Subprocess } from "bun";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { requireBinary, waitForLine } from "../support/helpers.ts";
 import { onTerminal } from "../support/terminal.ts";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import { EchoMethod } from "../../src/api/echo.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { fail, Status } from "../../src/rpc/status.ts";
 import { type ServiceDef, unary } from "../../src/server/handler.ts";
 import { countingEcho, newCounter } from "../support/bench-helpers.ts";

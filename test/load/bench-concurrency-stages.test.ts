@@ -1,12 +1,11 @@
 // The closed loop's concurrency schedules: the flags (concurrency-stages.ts via options.ts, ghz's spellings
 // equal to their --concurrency-stages form), the level math and slot ranks (load/levels.ts), and the
-// per-stage figures the report derives (timeline/stages.ts). Pure functions, no sockets.
+// per-stage figures the report derives (src/report/stages.ts). Pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
 import {
   type ConcurrencyStage,
   levelAt,
@@ -17,15 +16,16 @@ import {
 } from "../../src/bench/load/levels.ts";
 import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
 import { planThreads } from "../../src/bench/plan.ts";
-import { formatHtml } from "../../src/bench/report/html.ts";
-import { formatJson } from "../../src/bench/report/json.ts";
-import { formatMarkdown } from "../../src/bench/report/markdown.ts";
-import { renderedOf } from "../../src/bench/report/rendered.ts";
-import { formatText } from "../../src/bench/report/text.ts";
-import type { TimelinePoint } from "../../src/bench/report/types.ts";
 import { buildReport } from "../../src/bench/summary.ts";
 import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
-import { stagesReport } from "../../src/bench/timeline/stages.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import { formatHtml } from "../../src/report/html.ts";
+import { formatJson } from "../../src/report/json.ts";
+import { formatMarkdown } from "../../src/report/markdown.ts";
+import { renderedOf } from "../../src/report/rendered.ts";
+import { stagesReport } from "../../src/report/stages.ts";
+import { formatText } from "../../src/report/text.ts";
+import type { TimelinePoint } from "../../src/report/types.ts";
 
 const validateReport = new Ajv({ allErrors: true }).compile(schema);
 const resolve = (flags: BenchFlags) => {

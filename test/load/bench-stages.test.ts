@@ -1,9 +1,7 @@
 // Staged open-loop schedules: the math (schedule.ts) and the flags that build the stages (stages.ts via
 // options.ts). Pure functions, no sockets.
 import { describe, expect, test } from "bun:test";
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
 import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
-import type { TimelinePoint } from "../../src/bench/report/types.ts";
 import {
   callsBefore,
   callsDueBy,
@@ -16,7 +14,9 @@ import {
   type Stage,
 } from "../../src/bench/schedule.ts";
 import { parseStages } from "../../src/bench/stages.ts";
-import { stagesReport } from "../../src/bench/timeline/stages.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import { stagesReport } from "../../src/report/stages.ts";
+import type { TimelinePoint } from "../../src/report/types.ts";
 
 const resolve = (flags: BenchFlags) => {
   const r = resolveOptions(flags, {}, 8);

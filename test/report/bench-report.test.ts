@@ -2,12 +2,13 @@
 import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
-import type { ServiceTally, ThreadResult } from "../../src/bench/messages.ts";
 import { progressLine } from "../../src/bench/progress.ts";
-import { formatJson } from "../../src/bench/report/json.ts";
-import { formatText } from "../../src/bench/report/text.ts";
-import { achievedRate, buildReport } from "../../src/bench/summary.ts";
+import { buildReport } from "../../src/bench/summary.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import { formatJson } from "../../src/report/json.ts";
+import type { ServiceTally, ThreadResult } from "../../src/report/records.ts";
+import { achievedRate } from "../../src/report/summary.ts";
+import { formatText } from "../../src/report/text.ts";
 import { benchOptions } from "../support/bench-helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);

@@ -3,10 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
-import { encode, newHistogram } from "../../src/bench/histogram.ts";
-import type { ServiceTally, ThreadResult } from "../../src/bench/messages.ts";
-import type { BenchReport } from "../../src/bench/report/types.ts";
 import { buildReport } from "../../src/bench/summary.ts";
+import { encode, newHistogram } from "../../src/report/histogram.ts";
+import type { ServiceTally, ThreadResult } from "../../src/report/records.ts";
 import {
   checkScopes,
   evaluate,
@@ -15,7 +14,8 @@ import {
   parseThresholds,
   type Threshold,
   verdictLine,
-} from "../../src/bench/threshold.ts";
+} from "../../src/report/threshold.ts";
+import type { BenchReport } from "../../src/report/types.ts";
 import { benchOptions } from "../support/bench-helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);

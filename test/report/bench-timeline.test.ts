@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { EchoMethod } from "../../src/api/echo.ts";
-import { decode, merge } from "../../src/bench/histogram.ts";
 import { type BenchFlags, resolveOptions } from "../../src/bench/options.ts";
-import { compareRuns } from "../../src/bench/report/compare.ts";
-import { parseSavedReport } from "../../src/bench/report/saved.ts";
-import type { BenchReport, TimelinePoint } from "../../src/bench/report/types.ts";
-import { evaluate, parseThresholds } from "../../src/bench/threshold.ts";
+import { compareRuns } from "../../src/report/compare.ts";
+import { decode, merge } from "../../src/report/histogram.ts";
+import { parseSavedReport } from "../../src/report/saved.ts";
+import { evaluate, parseThresholds } from "../../src/report/threshold.ts";
+import type { BenchReport, TimelinePoint } from "../../src/report/types.ts";
 import { fail, Status } from "../../src/rpc/status.ts";
 import { echo, echoService } from "../../src/server/echo.ts";
 import { type ServiceDef, unary } from "../../src/server/handler.ts";

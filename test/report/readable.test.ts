@@ -1,6 +1,6 @@
 // The HTML page's readable figures: the unit that keeps the number between 1 and 1000 (1024 for bytes).
 import { describe, expect, test } from "bun:test";
-import { readableBytes, readableCount, readableMicros } from "../../src/bench/report/readable.ts";
+import { readableBytes, readableCount, readableMicros } from "../../src/report/readable.ts";
 
 describe("readable figures", () => {
   test("microseconds as µs, ms or s, three significant figures", () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CSV_HEADER } from "../../src/bench/report/csv.ts";
+import { CSV_HEADER } from "../../src/report/csv.ts";
 import { binaryRunner, ROOT } from "../support/helpers.ts";
 import { benchRuns } from "../support/report-runs.ts";
 

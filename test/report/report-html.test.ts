@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withTimeline } from "../../scripts/lib/synthetic-timeline.ts";
-import { readableBytes, readableMicros } from "../../src/bench/report/readable.ts";
+import { readableBytes, readableMicros } from "../../src/report/readable.ts";
 import { binaryRunner, ROOT } from "../support/helpers.ts";
 import { benchRuns } from "../support/report-runs.ts";
 import { available } from "../support/require-env.ts";

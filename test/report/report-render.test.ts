@@ -5,10 +5,10 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withTimeline } from "../../scripts/lib/synthetic-timeline.ts";
-import { formatHtml } from "../../src/bench/report/html.ts";
-import { parseRendered } from "../../src/bench/report/rendered.ts";
-import { percentileAt, spectrum } from "../../src/bench/report/spectrum.ts";
-import { decimate } from "../../src/bench/report/svg.ts";
+import { formatHtml } from "../../src/report/html.ts";
+import { parseRendered } from "../../src/report/rendered.ts";
+import { percentileAt, spectrum } from "../../src/report/spectrum.ts";
+import { decimate } from "../../src/report/svg.ts";
 import { ROOT } from "../support/helpers.ts";
 
 const V1 = readFileSync(join(ROOT, "test/support/fixtures/bench-report/v1-echo.json"), "utf8");

@@ -25,7 +25,7 @@ import {
   withInterrupt,
 } from "../run.ts";
 import type { FindMaxSettings } from "./options.ts";
-import { nextStep } from "./search.ts";
+import { bracketOf, nextStep } from "./search.ts";
 
 /**
  * Exit 0: an answer was found (the highest rate that met every SLO). 99: not even the first step met
@@ -93,6 +93,7 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
 
   const result = findMaxReport({
     settings,
+    bracket: bracketOf(steps.map((s) => ({ rps: s.target_rps, pass: s.pass }))),
     warmupMs: opts.warmupMs,
     startedAt,
     steps,

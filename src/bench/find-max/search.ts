@@ -5,6 +5,8 @@
 // Noise can make a higher rate pass after a lower one failed: the bracket is the lowest failing rate and
 // the highest passing rate below it, so a lucky step above a failure never becomes the answer.
 
+import type { Phase } from "../../report/find-max/step.ts";
+
 export interface SearchSettings {
   /** The first step's rate, calls/s. */
   readonly startRps: number;
@@ -20,8 +22,6 @@ export interface StepOutcome {
   readonly rps: number;
   readonly pass: boolean;
 }
-
-export type Phase = "grow" | "bisect";
 
 export type Next =
   | { readonly kind: "step"; readonly rps: number; readonly phase: Phase }

@@ -2,9 +2,11 @@
 // so a stalled server is charged for every call that had to wait behind it (no coordinated omission);
 // service time (sent → answered) is kept beside it. A call that finds no free slot waits and is sent late.
 // The pacer (pacer.ts) wakes the loop at each due time; every send's lag (sent − due) is recorded.
+
+import { LATE_AFTER_MS } from "../../report/marks.ts";
 import type { Result } from "../../rpc/status.ts";
 import type { LoadConnection } from "../connection.ts";
-import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
+import { callsBefore, callsOfThread, dueAt, type Schedule } from "../schedule.ts";
 import { Pacer, type PacerClock, type PacerStats, realClock } from "./pacer.ts";
 import type { SendLag } from "./send-lag.ts";
 import { type LoadContext, type Phase, Rotation } from "./types.ts";

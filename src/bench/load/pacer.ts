@@ -12,6 +12,7 @@
 // stall detector: a poll that comes more than STALL_MS after the previous one, or a timer that fires more than
 // STALL_MS after its time, means the thread was blocked (GC, JIT, a long callback, the scheduler) meanwhile.
 
+import { STALL_MS } from "../../report/marks.ts";
 import { type WakeHandle, wakeTimer } from "./wake-timer.ts";
 
 /** The event loop as the pacer uses it; injected in tests (an explicit clock, no real time). */
@@ -61,8 +62,6 @@ export const realClock: PacerClock = {
     return wakeTimer() === null ? 1 : PRECISE_MIN_SLEEP_MS;
   },
 };
-/** A gap in the event loop longer than this is a stall of the loader. */
-export const STALL_MS = 1;
 /** A turn of the event loop shorter than this ran nothing but the pacer's poll: waiting, counted idle. */
 export const EMPTY_TURN_MS = 0.02;
 

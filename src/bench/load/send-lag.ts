@@ -2,12 +2,8 @@
 // in an HDR histogram, the stalls the pacer saw, and the calls that were due during them. Late sends stay
 // counted as they are (latency runs from the due time); this says how much of that was the loader's own doing.
 import { encode, type Histogram, newHistogram } from "../../report/histogram.ts";
+import { LATE_AFTER_MS, STALL_MS } from "../../report/marks.ts";
 import type { PacingTally } from "../../report/records.ts";
-import { LATE_AFTER_MS } from "../schedule.ts";
-import { STALL_MS } from "./pacer.ts";
-
-// until the tests move by area (issue 29), they name it here
-export type { PacingTally } from "../../report/records.ts";
 
 export class SendLag {
   late = 0;

@@ -2,14 +2,15 @@
 // opens its next stream when the previous one has ended. Open loop (--rate, --stages): streams are due on
 // the calls' schedule over all threads (schedule.ts: start + k / rate when flat), each on a free slot. At the phase's end time every
 // stream still open is cancelled: it counts as cancelled, and the messages it completed still count.
+
+import { LATE_AFTER_MS } from "../../report/marks.ts";
 import type { LoadConnection } from "../connection.ts";
 import type { Tickets } from "../load/closed.ts";
 import { activeNow, slotRank, waitActive } from "../load/gate.ts";
-
 import { Pacer, type PacerStats } from "../load/pacer.ts";
 import type { SendLag } from "../load/send-lag.ts";
 import type { Phase } from "../load/types.ts";
-import { callsBefore, callsOfThread, dueAt, LATE_AFTER_MS, type Schedule } from "../schedule.ts";
+import { callsBefore, callsOfThread, dueAt, type Schedule } from "../schedule.ts";
 import { runStream, type StreamHandle, type StreamPlan } from "./one.ts";
 import type { StreamRecorder } from "./tally.ts";
 

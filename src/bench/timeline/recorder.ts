@@ -9,7 +9,7 @@ import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
 import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
 
-// the runner and the tests name these here: the recorder's output and its last interval
+// the runner names these here: the recorder's output and its last interval
 export type { ThreadTimeline } from "../../report/records.ts";
 export { lastIntervalOf };
 

@@ -1,14 +1,12 @@
 // The capacity search's result as data (`--json`, schema/find-max.schema.json) and as text: the steps as
 // they finish, then the answer and what limited it. Pure.
 
-import type { FindMaxSettings } from "../../bench/find-max/options.ts";
-import { bracketOf } from "../../bench/find-max/search.ts";
 import type { LatencySummary } from "../histogram.ts";
 import { formatMicros } from "../threshold.ts";
 import type { BenchReport } from "../types.ts";
 import type { FindMaxStep } from "./step.ts";
 
-export const FIND_MAX_SCHEMA_ID = "grpcperf-find-max/1";
+const FIND_MAX_SCHEMA_ID = "grpcperf-find-max/1";
 
 export type Ended = "converged" | "max-rate" | "none-passed" | "time-bound" | "aborted";
 
@@ -50,8 +48,21 @@ export interface FindMaxReport {
   readonly duration_s: number;
 }
 
+/** The search's settings, as --find-max and its flags resolved them (bench/find-max/options.ts). */
+export interface SearchSettings {
+  readonly slos: readonly { readonly expr: string }[];
+  readonly precision: number;
+  readonly stepMs: number;
+  readonly boundMs: number;
+  readonly startRps: number;
+  readonly maxRps: number | undefined;
+  readonly growth: number;
+}
+
 export interface SearchState {
-  readonly settings: FindMaxSettings;
+  readonly settings: SearchSettings;
+  /** The search's bracket over the steps: the highest passing rate below the lowest failing one. */
+  readonly bracket: { readonly pass?: number; readonly fail?: number };
   readonly warmupMs: number;
   readonly startedAt: Date;
   readonly steps: readonly FindMaxStep[];
@@ -63,7 +74,7 @@ export interface SearchState {
 }
 
 /** The search's settings as the report states them. */
-export function searchOf(s: FindMaxSettings, warmupMs: number): FindMaxReport["search"] {
+export function searchOf(s: SearchSettings, warmupMs: number): FindMaxReport["search"] {
   return {
     slo: s.slos.map((t) => t.expr),
     precision: s.precision,
@@ -78,7 +89,7 @@ export function searchOf(s: FindMaxSettings, warmupMs: number): FindMaxReport["s
 
 export function findMaxReport(s: SearchState): FindMaxReport {
   const first = s.reports.get(1);
-  const { pass, fail } = bracketOf(s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass })));
+  const { pass, fail } = s.bracket;
   const best = pass === undefined ? undefined : s.steps.find((x) => x.pass && x.target_rps === pass);
   const bestReport = best && s.reports.get(best.step);
   const failing = fail === undefined ? undefined : s.steps.find((x) => !x.pass && x.target_rps === fail);

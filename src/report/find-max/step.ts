@@ -1,7 +1,6 @@
 // One finished step of a capacity search, judged: its figures, the SLO verdicts, and whether the loader
 // rather than the server may have been what held it back. Pure.
 
-import type { Phase } from "../../bench/find-max/search.ts";
 import { type LatencySummary, merge, summarize } from "../histogram.ts";
 import { SATURATED_AT } from "../marks.ts";
 import { loaderPacing } from "../pacing.ts";
@@ -15,7 +14,10 @@ import type { BenchReport, ThresholdResult } from "../types.ts";
  * of all sends make a step loader-limited, unless waits for a slot outnumber them: an overloaded server
  * fills every slot, and the sends it delays also delay the loader's timers a little.
  */
-export const LOADER_LATE_SHARE = 0.05;
+const LOADER_LATE_SHARE = 0.05;
+
+/** How the search chose a step's rate: growing geometrically, or bisecting the bracket. */
+export type Phase = "grow" | "bisect";
 
 export interface FindMaxStep {
   /** 1-based, in the order run. */
@@ -64,7 +66,7 @@ export function judgeStep(
   const utils = report.loader.threads.map((t) => t.utilization).filter((u): u is number => u !== null);
   const utilization = utils.length > 0 ? Math.max(...utils) : null;
   // Late with a slot free: over 2 ms (late_sends), or over 1 ms by the send-lag count, or due while the
-  // loader stalled (pacing-report.ts); reports from before send lag have only the first.
+  // loader stalled (pacing.ts); reports from before send lag have only the first.
   const pacing = loaderPacing(report.rate);
   const late2ms = Math.max(0, report.rate.late_sends - slotWaits);
   const loaderLate = pacing ? Math.max(late2ms, pacing.loaderLate, pacing.dueInStalls) : late2ms;
