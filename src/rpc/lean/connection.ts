@@ -184,8 +184,7 @@ export class ClientConnection extends ClientCore {
       this.onStreamError(id, FrameType.WINDOW_UPDATE, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       return;
     }
-    if (call instanceof ClientStreamCall) this.pushStream(call);
-    else this.sendData(call);
+    this.sendMore(call);
   }
 
   onStreamError(id: number, _type: number, code: number, message: string): void {

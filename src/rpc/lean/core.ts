@@ -22,7 +22,6 @@ import { type RpcError, rpcError, Status } from "../status.ts";
 import type { Call } from "./call.ts";
 import { Deadlines, deadlineError } from "./deadlines.ts";
 import { ClientStreamCall, type StreamHost } from "./stream-call.ts";
-import type { ClientUnaryCall } from "./unary-call.ts";
 
 // A header block this large is an attack or a bug, not a gRPC response.
 const MAX_HEADER_BLOCK = 1 << 20;
@@ -128,10 +127,8 @@ export abstract class ClientCore implements FrameHandler, StreamHost {
     call.flow.reset(this.peer.initialWindow);
     this.streams.set(id, call);
     writeHeaderBlock(this.writer, id, call.headerBlock, this.peer.maxFrameSize, false);
-    if (call instanceof ClientStreamCall) {
-      call.host = this;
-      this.pushStream(call);
-    } else this.sendData(call);
+    if (call instanceof ClientStreamCall) call.host = this;
+    this.sendMore(call);
   }
 
   /**
@@ -170,18 +167,16 @@ export abstract class ClientCore implements FrameHandler, StreamHost {
     this.cancel(call, error);
   }
 
-  /** Sends as much of the request as both windows allow; the rest waits for WINDOW_UPDATE. */
-  protected sendData(call: ClientUnaryCall): void {
-    call.sendRequest(this.writer, this.send, this.peer.maxFrameSize);
+  /** Sends as much of what the call has to send as both windows allow; the rest waits for WINDOW_UPDATE. */
+  protected sendMore(call: Call): void {
+    if (call instanceof ClientStreamCall) this.pushStream(call);
+    else call.sendRequest(this.writer, this.send, this.peer.maxFrameSize);
   }
 
   protected resumeSends(): void {
     for (const call of this.streams.values()) {
       if (this.send.avail <= 0) return;
-      if (call.sent < call.total) {
-        if (call instanceof ClientStreamCall) this.pushStream(call);
-        else this.sendData(call);
-      }
+      if (call.sent < call.total) this.sendMore(call);
     }
   }
 

@@ -2,6 +2,7 @@
 // (TCP, Unix, VSOCK, Firecracker's hybrid vsock) plugs in as something that yields a Duplex.
 // Every outcome is a Result: transport failures, HTTP errors and gRPC statuses all end up as an RpcError.
 import http2 from "node:http2";
+import { STREAM_WINDOW } from "../../h2/flow.ts";
 import {
   type CallOptions,
   type ChannelOptions,
@@ -83,7 +84,7 @@ export class NodeHttp2Channel implements RpcChannel {
     if (isRpcError(socket)) return socket;
     const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
-      settings: { initialWindowSize: 1 << 20, enablePush: false },
+      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
     });
     this.stats.connects++;
     session.on("error", () => {
