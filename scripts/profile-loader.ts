@@ -3,7 +3,9 @@
 //
 // usage: bun --cpu-prof --cpu-prof-md scripts/profile-loader.ts HOST:PORT [SECONDS=5] [CONNECTIONS=10]
 //          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16]
+
 import { SHARED_SLOTS, type ThreadConfig } from "../src/bench/messages.ts";
+import { DEFAULT_BACKOFF } from "../src/bench/reconnect-options.ts";
 import { prepareThread } from "../src/bench/runner.ts";
 import { closedLoad } from "../src/load/shape.ts";
 import { parseAddress } from "../src/transport/address.ts";
@@ -33,6 +35,8 @@ const config: ThreadConfig = {
   progress: false,
   shared: new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT),
   client: "lean",
+  reconnect: { backoff: DEFAULT_BACKOFF, waitForReady: false },
+  stopOnLoss: true,
 };
 const p = await prepareThread(config, { onLost: (r) => console.error(`lost: ${r}`) });
 if (!p.ok) {

@@ -1,10 +1,11 @@
 // One load connection: a Channel of its own (so N connections are N TCP/VSOCK connections, really
-// distinct), whose reconnects are watched. The first connect failing means the server cannot be reached;
-// a later one failing means it went away mid-run, which ends the run rather than spinning on errors.
+// distinct), which reconnects with gRPC's backoff when the server goes away (rpc/reconnect.ts) and tells
+// the thread's outage record what it sees. The first connect failing means the server cannot be reached
+// (nothing is timed yet); with --stop-on-loss a later one failing ends the run, as grpcperf did before.
 import { dialer } from "../client/channel.ts";
 import type { ConnectionPlan } from "../load/plan.ts";
-import type { ClientKind, RpcChannel } from "../rpc/channel.ts";
-import { createChannel } from "../rpc/open.ts";
+import type { ClientKind } from "../rpc/channel.ts";
+import { type LinkEvents, ReconnectingChannel, type ReconnectSettings } from "../rpc/reconnect.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import { VERSION } from "../version.ts";
@@ -12,38 +13,52 @@ import { VERSION } from "../version.ts";
 export interface LoadConnection {
   readonly index: number;
   readonly slots: number;
-  readonly channel: RpcChannel;
+  readonly channel: ReconnectingChannel;
   /** Measured calls this connection carried. */
   calls: number;
 }
 
+export interface LoadLink {
+  readonly address: Address;
+  readonly connectTimeoutMs: number;
+  readonly client: ClientKind;
+  readonly tls?: ClientTls;
+  readonly reconnect: ReconnectSettings;
+}
+
 export function openLoadConnection(
-  address: Address,
+  link: LoadLink,
   plan: ConnectionPlan,
-  connectTimeoutMs: number,
-  onLost: (reason: string) => void,
-  client: ClientKind,
-  tls?: ClientTls,
+  events: LinkEvents,
+  /** --stop-on-loss: a failed reconnect ends the run. */
+  onLost?: (reason: string) => void,
 ): LoadConnection {
   let connected = false;
-  const secure = tls && revive(tls);
-  const dial = dialer(address, connectTimeoutMs, secure);
-  const channel = createChannel(client, {
-    authority: authorityOf(address),
-    userAgent: `grpcperf-bench/${VERSION}`,
-    secure: secure !== undefined,
-    handshakeTimeoutMs: connectTimeoutMs,
-    connect: async () => {
-      try {
+  const secure = link.tls && revive(link.tls);
+  const dial = dialer(link.address, link.connectTimeoutMs, secure);
+  const watched: LinkEvents = {
+    ...events,
+    connectFailed: (at, reason) => {
+      if (connected) onLost?.(reason);
+      events.connectFailed?.(at, reason);
+    },
+  };
+  const channel = new ReconnectingChannel(
+    link.client,
+    {
+      authority: authorityOf(link.address),
+      userAgent: `grpcperf-bench/${VERSION}`,
+      secure: secure !== undefined,
+      handshakeTimeoutMs: link.connectTimeoutMs,
+      connect: async () => {
         const socket = await dial();
         connected = true;
         return socket;
-      } catch (err) {
-        if (connected) onLost(err instanceof Error ? err.message : String(err));
-        throw err;
-      }
+      },
     },
-  });
+    link.reconnect,
+    watched,
+  );
   return { index: plan.index, slots: plan.slots, channel, calls: 0 };
 }
 

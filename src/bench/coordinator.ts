@@ -101,6 +101,8 @@ export function startRun(
       progress: onProgress !== undefined,
       shared,
       client: opts.client,
+      reconnect: opts.reconnect,
+      stopOnLoss: opts.stopOnLoss,
       metadata: opts.metadata,
       ...(opts.stream ? { stream: { workload: streamWorkloadOf(opts), settings: opts.stream } } : {}),
     };

@@ -236,6 +236,20 @@ export const BENCH_FLAGS = {
     default: "--timeout",
     help: "bound of connecting: TCP, TLS, the server's SETTINGS",
   },
+  "reconnect-backoff": {
+    type: "string",
+    value: "MIN..MAX",
+    default: "10ms..50ms",
+    help: "after a lost server, gRPC's connection backoff (x1.6, ±20% jitter) from MIN up to MAX; a short MAX measures an outage's end to within tens of ms",
+  },
+  "wait-for-ready": {
+    type: "boolean",
+    help: "calls due while no connection is ready wait for one (up to --timeout) instead of failing UNAVAILABLE",
+  },
+  "stop-on-loss": {
+    type: "boolean",
+    help: "end the run (partial report, exit 1) when the server goes away, instead of loading on through the outage",
+  },
   preset: { type: "string", value: "P", help: "light, medium, heavy, latency or throughput" },
   json: { type: "boolean", help: "one JSON document (schema/bench-report.schema.json)" },
   format: {

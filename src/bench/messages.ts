@@ -5,6 +5,7 @@ import type { ConnectionPlan } from "../load/plan.ts";
 import type { LoadShape } from "../load/shape.ts";
 import type { ThreadResult } from "../report/records.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
+import type { ReconnectSettings } from "../rpc/reconnect.ts";
 import type { Address } from "../transport/address.ts";
 import type { ClientTls } from "../transport/tls.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
@@ -43,6 +44,10 @@ export interface ThreadConfig {
   /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
   readonly shared: SharedArrayBuffer;
   readonly client: ClientKind;
+  /** --reconnect-backoff and --wait-for-ready: how connections come back after the server went away. */
+  readonly reconnect: ReconnectSettings;
+  /** --stop-on-loss: the first failed reconnect ends the run (partial results, exit 1). */
+  readonly stopOnLoss: boolean;
   /** -H / -m: sent with every call. */
   readonly metadata?: Metadata;
   /** Streaming run: streams of this method replace the unary workload. */

@@ -8,6 +8,7 @@
 import type { LoadShape } from "../load/shape.ts";
 import type { ShardRun } from "../load/shard.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
+import type { ReconnectSettings } from "../rpc/reconnect.ts";
 import {
   type Address,
   DEFAULT_ADDRESS,
@@ -22,6 +23,7 @@ import type { BenchFlags } from "./flags.ts";
 import { runLoadOf, sizesOf } from "./load-options.ts";
 import { duration, type Env, OptionError, type Settings, settingsOf, size } from "./option-values.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
+import { lossOptionsOf } from "./reconnect-options.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
 import type { ServiceChoice } from "./workload.ts";
 import {
@@ -61,6 +63,10 @@ export interface BenchOptions {
   readonly timeoutMs: number;
   /** --connect-timeout: bounds each connection's set-up; undefined: --timeout does. */
   readonly connectTimeoutMs?: number;
+  /** --reconnect-backoff, --wait-for-ready: connections come back after the server went away. */
+  readonly reconnect: ReconnectSettings;
+  /** --stop-on-loss: a server gone mid-run ends it (as before issue 30). */
+  readonly stopOnLoss: boolean;
   readonly preset: PresetName | undefined;
   readonly json: boolean;
   /** -O html, csv or markdown: the report rendered as grpcperf report renders it (text and json: `json`). */
@@ -202,6 +208,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     algorithms,
     timeoutMs,
     ...connectTimeout,
+    ...lossOptionsOf(flags),
     preset,
     json: format === "json",
     ...(format === "html" || format === "csv" || format === "markdown" ? { format } : {}),

@@ -21,6 +21,7 @@ import {
   SHARED_TICKETS,
   type ThreadConfig,
 } from "./messages.ts";
+import { OutageRecorder } from "./outages.ts";
 import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/loops.ts";
 import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
@@ -55,6 +56,7 @@ interface ThreadState {
   /** The pacers' waiting, over both phases: CPU spent polling the clock is idle time, not work. */
   readonly pacing: PacerStats;
   readonly runPhase: (phase: Phase) => Promise<void>;
+  readonly outages: OutageRecorder;
 }
 
 /** Opens every connection of the thread before any timing starts, so "unreachable" is not a latency. */
@@ -67,8 +69,20 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     if (!lostReported) hooks.onLost(reason);
     lostReported = true;
   };
+  const outages = new OutageRecorder();
+  const link = {
+    address: cfg.server,
+    connectTimeoutMs: cfg.connectTimeoutMs ?? cfg.timeoutMs,
+    client: cfg.client,
+    ...(cfg.tls ? { tls: cfg.tls } : {}),
+    reconnect: cfg.reconnect,
+  };
+  // One connection back means the server is: the thread's others try at once rather than at their backoff's end.
+  const back = () => {
+    for (const c of connections) c.channel.retryNow();
+  };
   const connections: LoadConnection[] = cfg.connections.map((plan) =>
-    openLoadConnection(cfg.server, plan, cfg.connectTimeoutMs ?? cfg.timeoutMs, onLost, cfg.client, cfg.tls),
+    openLoadConnection(link, plan, outages.linkEvents(back), cfg.stopOnLoss ? onLost : undefined),
   );
   const ready = await Promise.all(connections.map((c) => c.channel.ready()));
   const failed = ready.find((r) => !r.ok);
@@ -76,7 +90,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     await Promise.all(connections.map((c) => c.channel.close()));
     return { ok: false, error: failed.error.details };
   }
-  const state = threadState(cfg, hooks, connections, shared);
+  const state = threadState(cfg, hooks, connections, shared, outages);
   return {
     ok: true,
     thread: {
@@ -93,6 +107,7 @@ function threadState(
   hooks: ThreadHooks,
   connections: readonly LoadConnection[],
   shared: Int32Array,
+  outages: OutageRecorder,
 ): ThreadState {
   const share = cfg.load.share;
   // This thread's number over every shard's threads: {{.WorkerID}}, and where it starts in --data-file.
@@ -129,7 +144,7 @@ function threadState(
     const gated = load.plan ? { ...phase, levels: slotLevels(load, load.plan, cfg, sleep) } : phase;
     return streams ? closedStreamLoop(streams, gated, tickets) : closedLoop(ctx, gated, tickets);
   };
-  return { cfg, hooks, ctx, streams, lag, pacing, runPhase };
+  return { cfg, hooks, ctx, streams, lag, pacing, runPhase, outages };
 }
 
 /** An open loop's schedule as this thread sends it: the whole run's plan, this thread's and shard's calls. */
@@ -177,6 +192,7 @@ async function runThread(s: ThreadState, startEpochMs: number, warmupFromEpochMs
       lastIntervalOf(cfg.warmupMs, cfg.intervalMs),
       busyCpu(s.pacing),
     );
+    timeline.watch = s.outages;
     if (warmupFromMs < measureMs)
       await s.runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
     warmup = timeline.finish(performance.now());
@@ -199,6 +215,8 @@ async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline
     lastIntervalOf(cfg.durationMs, cfg.intervalMs),
     busyCpu(s.pacing),
   );
+  measured.watch = s.outages;
+  s.outages.begin(measureMs);
   const progress =
     cfg.progress && s.hooks.onProgress
       ? startProgress(cfg.thread, ctx.recorders, s.hooks, streams?.recorder)
@@ -225,7 +243,9 @@ async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline
   const waitSec = (s.pacing.idleMs - idle0) / 1000;
   const pre1 = threadPreemptions();
   if (progress) clearInterval(progress);
+  const outages = s.outages.tally();
   return {
+    ...(outages.length > 0 ? { outages } : {}),
     thread: cfg.thread,
     services: ctx.recorders.map((r) => r.tally()),
     connections: ctx.connections.map((c) => ({

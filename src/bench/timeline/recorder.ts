@@ -8,6 +8,7 @@
 import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
 import type { IntervalTally, PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
+import type { OutcomeWatch } from "../outages.ts";
 
 export class IntervalRecorder {
   private index = 0;
@@ -23,6 +24,8 @@ export class IntervalRecorder {
   private readonly closed: IntervalTally[] = [];
   private cpuAt: number | undefined;
   private wallAt: number;
+  /** The thread's outage record, told every call's end (warm-up too, so a window can close in it). */
+  watch: OutcomeWatch | undefined;
 
   /**
    * `lastIndex`: the interval that takes every later completion (a timed phase's last one gets the
@@ -55,18 +58,22 @@ export class IntervalRecorder {
     if (nowMs >= this.closesAt) this.advance(nowMs);
     recordMs(this.h, latencyMs);
     this.count(code);
+    this.watch?.outcome(code, latencyMs, nowMs);
   }
 
   /** A latency without an outcome (a bidi stream's message round trip). */
   latency(latencyMs: number, nowMs: number): void {
     if (nowMs >= this.closesAt) this.advance(nowMs);
     recordMs(this.h, latencyMs);
+    this.watch?.outcome(0, latencyMs, nowMs);
   }
 
   /** An outcome without a latency (a bidi stream's end). */
   outcome(code: number, nowMs: number): void {
     if (nowMs >= this.closesAt) this.advance(nowMs);
     this.count(code);
+    // A bidi stream's end: its failure counts; its success was already seen in its messages.
+    if (code !== 0) this.watch?.outcome(code, 0, nowMs);
   }
 
   finish(nowMs: number): PhaseIntervals {
