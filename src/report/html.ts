@@ -4,23 +4,14 @@
 
 import type { Comparison } from "./compare.ts";
 import type { LatencySummary } from "./histogram.ts";
-import { formatOutageMs, outagesSummary, recoveryText, timeOfDay } from "./outage-text.ts";
+import { outagesSection, outageWarning, outageWindows } from "./outages-html.ts";
 import { readableBytes, readableCount, readableMicros } from "./readable.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
 import { sendLagTable } from "./send-lag.ts";
 import { SPECTRUM_MAX_X, spectrum } from "./spectrum.ts";
 import { kneeChart, type RunStyle, stagesTable } from "./stages-html.ts";
-import {
-  type Bar,
-  barChart,
-  type ChartWindow,
-  escapeXml as esc,
-  linearTicks,
-  lineChart,
-  logTicks,
-  type Series,
-} from "./svg.ts";
+import { type Bar, barChart, escapeXml as esc, linearTicks, lineChart, logTicks, type Series } from "./svg.ts";
 import type { ErrorRow } from "./types.ts";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
@@ -107,11 +98,7 @@ function warnings(runs: readonly NamedRendered[]): string {
       );
     for (const w of l.warnings)
       out.push(`<div class="warning" data-warning="${l.saturated ? "saturated" : "loader"}">${name}: ${esc(w)}</div>`);
-    const o = n.report.outages;
-    if (o !== undefined)
-      out.push(
-        `<div class="warning" data-warning="outage">${name}: ${esc(outagesSummary(o, n.report.streams ? "streams" : "calls"))}</div>`,
-      );
+    out.push(...outageWarning(n.report, name));
     if (n.report.aborted !== null)
       out.push(
         `<div class="warning" data-warning="aborted">${name}: aborted: ${esc(n.report.aborted)} (partial results)</div>`,
@@ -190,28 +177,6 @@ function warmupBands(runs: readonly NamedRendered[]): [number, number][] {
   return bands;
 }
 
-/** Each run's outages on the aligned axis (s from its measured start), its length beside each (issue 30). */
-function outageWindows(runs: readonly (readonly [NamedRendered, number])[]): ChartWindow[] {
-  const several = runs.length > 1;
-  return runs.flatMap(([n, i]) => {
-    const o = n.report.outages;
-    if (o === undefined) return [];
-    const zero = Date.parse(n.report.started_at) / 1000 + measuredStart(n);
-    const unit = n.report.streams ? "streams" : "calls";
-    return o.windows.map((w) => {
-      const from = Date.parse(w.start) / 1000 - zero;
-      const length = formatOutageMs(w.duration_ms);
-      return {
-        from,
-        to: from + w.duration_ms / 1000,
-        text: w.end === null ? `≥ ${length}` : length,
-        title: `${several ? `${runName(n)}: ` : ""}outage of ${length} from ${timeOfDay(w.start)} UTC, ${w.failed} ${unit} failed (${w.first_error}), ${recoveryText(w)}`,
-        ...(several ? { color: colorOf(i) } : {}),
-      };
-    });
-  });
-}
-
 /** Each timed run's lines over time (latency p50/p99/max; achieved, target and failed rate) and their ranges. */
 function seriesOverTime(timed: readonly (readonly [NamedRendered, number])[]) {
   const latSeries: Series[] = [];
@@ -279,7 +244,10 @@ function overTime(runs: readonly NamedRendered[]): string {
   const y0 = Math.floor(Math.log10(Math.max(Math.min(latLo, latHi), 1)));
   const y1 = Math.max(Math.ceil(Math.log10(latHi)), y0 + 1);
   const bandLabel = "warm-up (not in the totals)";
-  const windows = outageWindows(timed);
+  const windows = outageWindows(timed, {
+    ...RUN_STYLE,
+    zero: (n) => Date.parse(n.report.started_at) / 1000 + measuredStart(n),
+  });
   const shaded = { bands, bandLabel, windows, windowLabel: "outage (server not there)" };
   const lat = lineChart({
     chart: "latency-over-time",
@@ -303,18 +271,6 @@ function overTime(runs: readonly NamedRendered[]): string {
     ...shaded,
   });
   return lat + rps + notes.join("");
-}
-
-/** One row per window of every run that had outages; nothing when none had (issue 30). */
-function outagesSection(runs: readonly NamedRendered[]): string {
-  const rows = runs.flatMap((n, i) =>
-    (n.report.outages?.windows ?? []).map((w, k) => {
-      const at = (metric: string) => ` data-run="${i}" data-outage="${k}" data-metric="${metric}"`;
-      return `<tr><td class="l">${runLabel(n, i)}</td>${cell(k + 1)}${lcell(w.start)}${figure(w.duration_ms, formatOutageMs, at("duration_ms"), " ms")}${countCell(w.failed, at("failed"))}${lcell(w.first_error)}${figure(w.reconnect_to_ok_ms, formatOutageMs, at("reconnect_to_ok_ms"), " ms")}${lcell(recoveryText(w))}</tr>`;
-    }),
-  );
-  if (rows.length === 0) return "";
-  return `<h2>Outages</h2><table data-table="outages"><tr><th class="l">run</th><th>#</th><th class="l">from</th><th>length</th><th>failed</th><th class="l">first error</th><th>reconnect → first ok</th><th class="l">recovery</th></tr>${rows.join("")}</table><p class="note">An outage: calls failed for want of a server, or no connection was ready; every thread's and shard's windows as one union on the wall clock. A slow server is not one.</p>`;
 }
 
 function errorsSection(runs: readonly NamedRendered[]): string {
@@ -526,7 +482,7 @@ export function formatHtml(
     serviceTimeTable(runs),
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
-    outagesSection(runs),
+    outagesSection(runs, RUN_STYLE),
     stagesAndKnee(runs),
     `<h2>Errors by status</h2>${errorsSection(runs)}`,
     `<h2>Connections</h2>${connectionsSection(runs)}`,

@@ -20,7 +20,7 @@ export function recoveryText(w: OutageWindow): string {
 }
 
 /** `outage 1: 1.032 s from 12:00:02.101, 517 calls failed (UNAVAILABLE: …), first ok 12 ms after reconnecting`. */
-export function windowLine(w: OutageWindow, i: number, unit: string): string {
+function windowLine(w: OutageWindow, i: number, unit: string): string {
   return (
     `outage ${i + 1}: ${formatOutageMs(w.duration_ms)} from ${timeOfDay(w.start)}, ` +
     `${w.failed} ${unit} failed (${w.first_error}), ${recoveryText(w)}`
