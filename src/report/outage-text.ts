@@ -19,11 +19,14 @@ export function recoveryText(w: OutageWindow): string {
     : `first ok ${formatOutageMs(w.reconnect_to_ok_ms)} after reconnecting`;
 }
 
+/** "1 call", "517 calls" (`unit`: calls or streams). */
+export const counted = (n: number, unit: string) => `${n} ${n === 1 ? unit.replace(/s$/, "") : unit}`;
+
 /** `outage 1: 1.032 s from 12:00:02.101, 517 calls failed (UNAVAILABLE: …), first ok 12 ms after reconnecting`. */
 function windowLine(w: OutageWindow, i: number, unit: string): string {
   return (
     `outage ${i + 1}: ${formatOutageMs(w.duration_ms)} from ${timeOfDay(w.start)}, ` +
-    `${w.failed} ${unit} failed (${w.first_error}), ${recoveryText(w)}`
+    `${counted(w.failed, unit)} failed (${w.first_error}), ${recoveryText(w)}`
   );
 }
 
@@ -31,7 +34,7 @@ function windowLine(w: OutageWindow, i: number, unit: string): string {
 export function outagesSummary(o: OutagesReport, unit: string): string {
   return (
     `Outages (server not there; times UTC): ${o.count}, ${formatOutageMs(o.total_ms)} in all, ` +
-    `longest ${formatOutageMs(o.longest_ms)}; ${o.failed} ${unit} failed in them`
+    `longest ${formatOutageMs(o.longest_ms)}; ${counted(o.failed, unit)} failed in them`
   );
 }
 

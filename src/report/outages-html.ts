@@ -1,7 +1,7 @@
 // The outages on the HTML page (issue 30): a shaded window with its length on the time-series charts, and a
 // table of every window. Every figure is the JSON's, shown readably with the exact one in data-value. Pure.
 
-import { formatOutageMs, outagesSummary, recoveryText, timeOfDay } from "./outage-text.ts";
+import { counted, formatOutageMs, outagesSummary, recoveryText, timeOfDay } from "./outage-text.ts";
 import type { NamedRendered } from "./rendered.ts";
 import type { RunStyle } from "./stages-html.ts";
 import { type ChartWindow, escapeXml as esc } from "./svg.ts";
@@ -33,7 +33,7 @@ export function outageWindows(
         from,
         to: from + w.duration_ms / 1000,
         text: w.end === null ? `≥ ${length}` : length,
-        title: `${several ? `${style.name(n)}: ` : ""}outage of ${length} from ${timeOfDay(w.start)} UTC, ${w.failed} ${unit} failed (${w.first_error}), ${recoveryText(w)}`,
+        title: `${several ? `${style.name(n)}: ` : ""}outage of ${length} from ${timeOfDay(w.start)} UTC, ${counted(w.failed, unit)} failed (${w.first_error}), ${recoveryText(w)}`,
         ...(several ? { color: style.color(i) } : {}),
       };
     });
