@@ -45,7 +45,7 @@ export function outagesSection(runs: readonly NamedRendered[], style: RunStyle):
   const rows = runs.flatMap((n, i) =>
     (n.report.outages?.windows ?? []).map((w, k) => {
       const at = (metric: string) => ` data-run="${i}" data-outage="${k}" data-metric="${metric}"`;
-      return `<tr><td class="l">${style.label(n, i)}</td>${cell(k + 1)}${lcell(w.start)}${msCell(w.duration_ms, at("duration_ms"))}${cell(w.failed, at("failed"))}${lcell(w.first_error)}${msCell(w.reconnect_to_ok_ms, at("reconnect_to_ok_ms"))}${lcell(recoveryText(w))}</tr>`;
+      return `<tr><td class="l">${style.label(n, i)}</td>${cell(k + 1)}<td class="l" title="${esc(w.start)}">${esc(timeOfDay(w.start))}</td>${msCell(w.duration_ms, at("duration_ms"))}${cell(w.failed, at("failed"))}${lcell(w.first_error)}${msCell(w.reconnect_to_ok_ms, at("reconnect_to_ok_ms"))}${lcell(recoveryText(w))}</tr>`;
     }),
   );
   if (rows.length === 0) return "";
