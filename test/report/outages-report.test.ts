@@ -1,16 +1,21 @@
 // Outages (issue 30) from hand-made thread results through the report: the union of the threads' windows on
 // the wall clock (overlapping, touching, disjoint, still open at the end), the schema, every renderer (text,
 // markdown, HTML, compare), report merge's union across shards, the thresholds outage and outage_max, a saved
-// report read back, and find-max's step that an outage fails. Pure, no sockets, no clock.
-import { describe, expect, test } from "bun:test";
+// report read back, and find-max's step that an outage fails. Pure, no sockets, no clock; the last part runs the
+// same saved reports through the binary (report, compare, report merge, --threshold).
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
 import findMaxSchema from "../../schema/find-max.schema.json" with { type: "json" };
 import { buildReport } from "../../src/bench/summary.ts";
 import { sliceOf } from "../../src/load/shard.ts";
 import { compareRuns, formatComparison } from "../../src/report/compare.ts";
+import { findMaxReport } from "../../src/report/find-max/report.ts";
 import { judgeStep } from "../../src/report/find-max/step.ts";
-import { stepLine } from "../../src/report/find-max/text.ts";
+import { answerLines, stepLine } from "../../src/report/find-max/text.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { formatHtml } from "../../src/report/html.ts";
 import { formatJson } from "../../src/report/json.ts";
@@ -22,6 +27,7 @@ import { formatText } from "../../src/report/text.ts";
 import { evaluate, parseThreshold, verdictLine } from "../../src/report/threshold.ts";
 import type { BenchReport } from "../../src/report/types.ts";
 import { benchOptions } from "../support/bench-helpers.ts";
+import { binaryRunner } from "../support/helpers.ts";
 
 const validate = new Ajv({ allErrors: true }).compile(schema);
 const validateFindMaxStep = new Ajv({ allErrors: true }).compile({
@@ -409,5 +415,76 @@ describe("find-max: an outage fails the step and is named as such", () => {
     const ok = judgeStep({ step: 1, phase: "grow", rps: 2000 }, calm, [thread(0, undefined)], []);
     expect(ok.pass).toBe(true);
     expect(ok).not.toHaveProperty("outage");
+  });
+
+  test("the limit it sets is the server's, named as an outage, even when the loader was busy too", () => {
+    const calm = report([thread(0, undefined)]);
+    const passed = judgeStep({ step: 1, phase: "grow", rps: 1000 }, calm, [thread(0, undefined)], []);
+    const failed = { ...judgeStep({ step: 2, phase: "grow", rps: 2000 }, r, [t0, t1], []), loader_limited: true };
+    const search = findMaxReport({
+      settings: {
+        slos: [],
+        precision: 0.05,
+        stepMs: 1000,
+        boundMs: 60_000,
+        startRps: 1000,
+        maxRps: undefined,
+        growth: 2,
+      },
+      bracket: { pass: 1000, fail: 2000 },
+      warmupMs: 0,
+      startedAt: new Date(T0),
+      steps: [passed, failed],
+      reports: new Map([
+        [1, calm],
+        [2, r],
+      ]),
+      ended: "converged",
+      aborted: null,
+      durationS: 2,
+    });
+    expect(search.limit).toBe("server");
+    expect(answerLines(search)).toContain(
+      "limit: the server — at 2000/s (step 2) it was not there for 610 ms (an outage, 4 windows)",
+    );
+  });
+});
+
+describe("through the binary: saved reports with outages", () => {
+  const dir = mkdtempSync(join(tmpdir(), "grpcperf-outages-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = binaryRunner(dir, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir });
+  const save = (name: string, report: BenchReport) => {
+    const file = join(dir, name);
+    writeFileSync(file, formatJson(report));
+    return file;
+  };
+
+  test("report prints them and judges --threshold on them (exit 99 on a miss); compare puts them side by side", () => {
+    const a = save("a.json", r);
+    const text = run(["report", a]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("  outage 1: 400 ms from 12:00:00.200, 15 calls failed");
+    const judged = run(["report", a, "--threshold", "outage<500ms", "--threshold", "outage_max<1s"]);
+    expect(judged.code).toBe(99);
+    expect(judged.stderr).toContain("threshold outage<500ms: FAIL (outage 610 ms)");
+    expect(judged.stderr).toContain("threshold outage_max<1s: PASS (outage_max 400 ms)");
+    const calm = save("calm.json", report([thread(0, undefined)]));
+    expect(run(["report", calm, "--threshold", "outage<1ms"]).code).toBe(0);
+    const c = run(["compare", calm, a]);
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/\noutages\s+0\s+4\s*\n/);
+  });
+
+  test("report merge writes the shards' union", () => {
+    const flags = { connections: "2", threads: "1" };
+    const s0 = save("s0.json", report([thread(0, [down(200, 500, 10, REFUSED, 480)])], T0, { ...flags, shard: "0/2" }));
+    const s1 = save("s1.json", report([thread(0, [down(400, 650, 6, RESET, 640)])], T0, { ...flags, shard: "1/2" }));
+    const out = join(dir, "merged.json");
+    const m = run(["report", "merge", s0, s1, "-o", out, "--threshold", "outage_max<300ms"]);
+    expect(m.code).toBe(99);
+    const merged = JSON.parse(readFileSync(out, "utf8"));
+    valid(merged);
+    expect(merged.outages).toMatchObject({ count: 1, total_ms: 450, longest_ms: 450, failed: 16 });
   });
 });
