@@ -4,6 +4,7 @@
 import { connectBoundOf } from "../client/channel.ts";
 import { planThreads } from "../load/plan.ts";
 import { merge } from "../report/histogram.ts";
+import type { ThreadResult } from "../report/records.ts";
 import { workerScriptUrl } from "../worker-url.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import {
@@ -12,7 +13,6 @@ import {
   SHARED_SLOTS,
   SHARED_STOP,
   type ThreadConfig,
-  type ThreadResult,
   type ToThread,
 } from "./messages.ts";
 import type { BenchOptions } from "./options.ts";

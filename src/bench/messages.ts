@@ -49,9 +49,6 @@ export interface ThreadConfig {
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }
 
-// The coordinator and the runner name a thread's result as part of this protocol.
-export type { ThreadResult } from "../report/records.ts";
-
 export interface ProgressSnapshot {
   readonly thread: number;
   readonly completed: number;

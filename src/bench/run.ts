@@ -21,9 +21,6 @@ import type { BenchOptions } from "./options.ts";
 import { terminalProgress } from "./progress.ts";
 import { buildReport } from "./summary.ts";
 
-// bench and find-max exit with it as `report --threshold` does; its callers name it here
-export { THRESHOLD_FAILED };
-
 export interface BenchExit {
   readonly code: number;
   /** One line for stderr when the run could not happen at all. */

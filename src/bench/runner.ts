@@ -5,6 +5,7 @@ import type { LevelPlan } from "../load/levels.ts";
 import type { Schedule } from "../load/schedule.ts";
 import { type ClosedLoad, type LoadShape, type OpenLoad, warmupOf } from "../load/shape.ts";
 import { encode, merge } from "../report/histogram.ts";
+import { lastIntervalOf, type ThreadResult, type ThreadTimeline } from "../report/records.ts";
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { closedLoop, type Tickets } from "./loops/closed.ts";
@@ -19,14 +20,12 @@ import {
   SHARED_STOP,
   SHARED_TICKETS,
   type ThreadConfig,
-  type ThreadResult,
 } from "./messages.ts";
 import { closedStreamLoop, openStreamLoop, type StreamContext } from "./stream/loops.ts";
 import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
 import { ServiceRecorder } from "./tally.ts";
-import type { ThreadTimeline } from "./timeline/recorder.ts";
-import { IntervalRecorder, lastIntervalOf } from "./timeline/recorder.ts";
+import { IntervalRecorder } from "./timeline/recorder.ts";
 import { buildWorkloads } from "./workload.ts";
 
 interface ThreadHooks {

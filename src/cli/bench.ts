@@ -1,14 +1,15 @@
 import { cpus } from "node:os";
 import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
-import { CALIBRATE_RATES, CALIBRATE_SCHEMA_ID, calibrate, formatCalibration } from "../bench/calibrate.ts";
+import { CALIBRATE_RATES, calibrate } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
 import { DEFAULT_CONNECTIONS } from "../bench/load-options.ts";
 import { resolveOptions } from "../bench/options.ts";
-import { runBench, THRESHOLD_FAILED } from "../bench/run.ts";
+import { runBench } from "../bench/run.ts";
 import { servicesOf } from "../bench/workload.ts";
 import { log } from "../log.ts";
-import { checkScopes, parseThresholds } from "../report/threshold.ts";
+import { CALIBRATE_SCHEMA_ID, formatCalibration } from "../report/calibration.ts";
+import { checkScopes, parseThresholds, THRESHOLD_FAILED } from "../report/threshold.ts";
 import { Status } from "../rpc/status.ts";
 import { parseDuration } from "../units.ts";
 import { applyLogLevel, CliError } from "./args.ts";

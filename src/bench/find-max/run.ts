@@ -6,6 +6,7 @@ import { findMaxHtml } from "../../report/find-max/html.ts";
 import { type Ended, findMaxReport, searchOf } from "../../report/find-max/report.ts";
 import { type FindMaxStep, judgeStep } from "../../report/find-max/step.ts";
 import { answerLines, headerLines, stepLine } from "../../report/find-max/text.ts";
+import { THRESHOLD_FAILED } from "../../report/threshold.ts";
 import type { BenchReport } from "../../report/types.ts";
 import { writeFd, writeText } from "../../sink.ts";
 import type { BenchOptions } from "../options.ts";
@@ -15,7 +16,6 @@ import {
   prepareBench,
   reportOfRun,
   runOnce,
-  THRESHOLD_FAILED,
   unreachableLine,
   withInterrupt,
 } from "../run.ts";

@@ -23,7 +23,7 @@ export interface StepOutcome {
   readonly pass: boolean;
 }
 
-export type Next =
+type Next =
   | { readonly kind: "step"; readonly rps: number; readonly phase: Phase }
   | { readonly kind: "done"; readonly reason: "converged" | "max-rate" | "none-passed" };
 

@@ -1,4 +1,4 @@
-// A closed-loop slot under a concurrency schedule (levels.ts): before each call it asks whether its rank
+// A closed-loop slot under a concurrency schedule (src/load/levels.ts): before each call it asks whether its rank
 // is within the level now; if not it sleeps until the computed instant it will be (no polling), or ends when
 // that is past the phase. A sleep ends early when the run is stopped (Ctrl-C, server gone), so a slot that
 // waits for a late stage does not hold the run open.

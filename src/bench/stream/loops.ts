@@ -1,6 +1,6 @@
 // Streams as the unit of load. Closed loop: each slot (connections × per-connection share, as for calls)
 // opens its next stream when the previous one has ended. Open loop (--rate, --stages): streams are due on
-// the calls' schedule over all threads (schedule.ts: start + k / rate when flat), each on a free slot. At the phase's end time every
+// the calls' schedule over all threads (src/load/schedule.ts: start + k / rate when flat), each on a free slot. At the phase's end time every
 // stream still open is cancelled: it counts as cancelled, and the messages it completed still count.
 
 import { callsBefore, callsOfThread, dueAt, type Schedule } from "../../load/schedule.ts";

@@ -6,12 +6,8 @@
 // is read once, so the report can tell per stage whether the loader kept up.
 
 import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
-import { type IntervalTally, lastIntervalOf, type PhaseIntervals } from "../../report/records.ts";
+import type { IntervalTally, PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
-
-// the runner names these here: the recorder's output and its last interval
-export type { ThreadTimeline } from "../../report/records.ts";
-export { lastIntervalOf };
 
 export class IntervalRecorder {
   private index = 0;
