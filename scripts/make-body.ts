@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { encodeMessage } from "../src/api/codec.ts";
 import { EchoRequest } from "../src/api/echo.ts";
-import { encodeFrame } from "../src/rpc/frame.ts";
+import { prefixMessage } from "../src/rpc/message.ts";
 
 const [size, out] = process.argv.slice(2);
 if (!size || !out || !/^\d+$/.test(size)) {
@@ -11,4 +11,4 @@ if (!size || !out || !/^\d+$/.test(size)) {
   process.exit(2);
 }
 const payload = Buffer.alloc(Number(size), 0x61);
-writeFileSync(out, encodeFrame(encodeMessage(EchoRequest, { payload, sequence: 1 })));
+writeFileSync(out, prefixMessage(encodeMessage(EchoRequest, { payload, sequence: 1 })));

@@ -40,14 +40,14 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
   [
     "call objects, promises, outcome",
     (fn, url) =>
-      url.endsWith("/rpc/h2/channel.ts") ||
-      url.endsWith("/rpc/h2/unary-call.ts") ||
+      url.endsWith("/rpc/lean/channel.ts") ||
+      url.endsWith("/rpc/lean/unary-call.ts") ||
       url.endsWith("/rpc/unary-outcome.ts") ||
       url.endsWith("/rpc/status.ts") ||
       fn === "Promise",
   ],
-  ["connection: streams, flow control, checks", (_fn, url) => url.includes("/rpc/h2/")],
-  ["frame reading and parsing", (_fn, url) => url.includes("/h2/") || url.includes("/rpc/frame.ts")],
+  ["connection: streams, flow control, checks", (_fn, url) => url.includes("/rpc/lean/")],
+  ["frame reading and parsing", (_fn, url) => url.includes("/h2/") || url.includes("/rpc/message.ts")],
   ["socket reads (stream plumbing)", (_fn, url) => url.includes("internal:streams") || url.includes("node:net")],
 ];
 

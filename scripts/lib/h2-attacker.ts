@@ -2,7 +2,7 @@
 // of millions costs the sender little), reads and counts everything the server sends, keeps the server's
 // flow-control windows (a hostile peer that still obeys the server's windows, so a fixed server can push
 // back), and notes when GOAWAY came, after how many frames of ours. Not a test helper: scripts/ does not
-// import from test/, so this is its own small peer on top of src/rpc/h2's frame codec.
+// import from test/, so this is its own small peer on top of src/h2's frame codec.
 import net from "node:net";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../../src/api/echo.ts";

@@ -5,7 +5,7 @@
 // stands where a number would (`{"id": {{.RequestNumber}}}`) becomes a decimal string, which the proto3
 // JSON mapping takes for every integer and float type, so a 64-bit value keeps all its digits.
 import { randomInt as cryptoRandomInt, randomUUID } from "node:crypto";
-import type { Result } from "../schema/result.ts";
+import type { Checked } from "../schema/checked.ts";
 
 /** What a call's placeholders are filled from. */
 interface CallContext {
@@ -57,15 +57,15 @@ const KNOWN =
   ".RequestNumber, .WorkerID, .TimestampUnix, .TimestampUnixMilli, .TimestampUnixNano, .Timestamp, .UUID, newUUID, randomInt MIN MAX, randomString N";
 
 /** One placeholder's words to the function that fills it; an error says what is known. */
-function placeholder(body: string): Result<{ fill: Fill }> {
+function placeholder(body: string): Checked<{ fill: Fill }> {
   const words = body.trim().split(/\s+/);
   const [name, ...args] = words;
   const ints = args.map((a) => (/^-?\d+$/.test(a) ? Number(a) : Number.NaN));
-  const arity = (n: number, usage: string): Result<{ fill: Fill }> | undefined =>
+  const arity = (n: number, usage: string): Checked<{ fill: Fill }> | undefined =>
     args.length !== n || ints.some((x) => !Number.isSafeInteger(x))
       ? { ok: false, error: `{{${body}}}: expected {{${usage}}} with whole numbers` }
       : undefined;
-  const plain = (fill: Fill): Result<{ fill: Fill }> =>
+  const plain = (fill: Fill): Checked<{ fill: Fill }> =>
     args.length > 0 ? { ok: false, error: `{{${body}}}: ${name} takes no arguments` } : { ok: true, fill };
   switch (name) {
     case ".RequestNumber":
@@ -106,7 +106,7 @@ function placeholder(body: string): Result<{ fill: Fill }> {
  * The template's text with each placeholder replaced by a marker: inside a JSON string as it stands, and
  * elsewhere as a string of its own, so the text parses as JSON.
  */
-function mark(text: string): Result<{ marked: string; fills: Fill[] }> {
+function mark(text: string): Checked<{ marked: string; fills: Fill[] }> {
   const fills: Fill[] = [];
   let out = "";
   let inString = false;
@@ -134,7 +134,7 @@ function mark(text: string): Result<{ marked: string; fills: Fill[] }> {
 }
 
 /** Compiles -d's text; a bad placeholder or text that is not JSON around them is an error. */
-export function compileTemplate(text: string): Result<{ template: Template }> {
+export function compileTemplate(text: string): Checked<{ template: Template }> {
   const m = mark(text);
   if (!m.ok) return m;
   let value: unknown;

@@ -7,7 +7,7 @@ import { connect } from "../transport/index.ts";
 import { type ClientTls, wrapTls } from "../transport/tls.ts";
 import { VERSION } from "../version.ts";
 
-export interface ChannelConfig {
+interface ChannelConfig {
   readonly connectTimeoutMs?: number;
   readonly maxReceiveMessageBytes?: number;
   readonly maxSendMessageBytes?: number;

@@ -3,7 +3,7 @@ import { serviceDefinition } from "../api/descriptors.ts";
 import type { RpcChannel } from "../rpc/channel.ts";
 import { fail, type Result, Status } from "../rpc/status.ts";
 
-export type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
+type HealthStatus = "UNKNOWN" | "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN";
 
 export async function checkHealth(
   channel: RpcChannel,

@@ -3,13 +3,13 @@
 // same things (headers, each message as it arrives, trailers, status) the same way.
 import type { CallOptions, Metadata, RpcChannel, StreamEnd } from "../rpc/channel.ts";
 
-export interface InvokeEvents {
+interface InvokeEvents {
   onHeaders?(headers: Metadata): void;
   /** A response message, with the µs since the call started. */
   onMessage(message: Buffer, elapsedUs: number): void;
 }
 
-export interface Invoked {
+interface Invoked {
   readonly end: StreamEnd;
   readonly sent: number;
   readonly received: number;

@@ -2,11 +2,11 @@
 // reflection over the channel the call will use (same transport, TLS and metadata, as grpcurl does).
 import type protobuf from "protobufjs";
 import type { CallOptions, RpcChannel } from "../rpc/channel.ts";
+import type { Checked } from "../schema/checked.ts";
 import { lookupMethod, type MethodInfo } from "../schema/lookup.ts";
 import { loadProtoFiles } from "../schema/proto-files.ts";
 import { loadProtoset } from "../schema/protoset.ts";
 import { type BidiStream, type OpenBidi, ReflectionSession, type StreamReply } from "../schema/reflection.ts";
-import type { Result } from "../schema/result.ts";
 import { nearest } from "../text/nearest.ts";
 
 export interface SchemaFlags {
@@ -21,7 +21,7 @@ export function fromFiles(flags: SchemaFlags): boolean {
 }
 
 /** The schema the files describe (no server involved). */
-export function loadFileSchema(flags: SchemaFlags): Result<{ root: protobuf.Root }> {
+export function loadFileSchema(flags: SchemaFlags): Checked<{ root: protobuf.Root }> {
   if (flags.protoset !== undefined && flags.protos.length > 0) {
     return { ok: false, error: "--proto and --protoset exclude each other" };
   }
@@ -30,7 +30,7 @@ export function loadFileSchema(flags: SchemaFlags): Result<{ root: protobuf.Root
 }
 
 /** Server reflection's bidi stream on the channel: one request, then the next reply or the end. */
-export function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBidi {
+function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBidi {
   return (path): BidiStream => {
     const replies: StreamReply[] = [];
     const waiting: Array<(r: StreamReply) => void> = [];
@@ -73,7 +73,7 @@ export function channelBidi(channel: RpcChannel, call: CallOptions = {}): OpenBi
 export function openReflection(
   channel: RpcChannel,
   call: CallOptions = {},
-): Promise<Result<{ session: ReflectionSession }>> {
+): Promise<Checked<{ session: ReflectionSession }>> {
   return ReflectionSession.open(channelBidi(channel, call));
 }
 
@@ -90,7 +90,7 @@ export async function resolveMethod(
   flags: SchemaFlags,
   channel: RpcChannel,
   call: CallOptions = {},
-): Promise<Result<{ method: MethodInfo; root: protobuf.Root }>> {
+): Promise<Checked<{ method: MethodInfo; root: protobuf.Root }>> {
   if (fromFiles(flags)) {
     const r = loadFileSchema(flags);
     if (!r.ok) return r;

@@ -8,9 +8,9 @@ import { type Address, formatAddress } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
 
 /** silent: closed without a byte; quiet: connected, but nothing came within the wait. */
-export type PeerKind = "h2" | "http1" | "tls" | "silent" | "quiet" | "other";
+type PeerKind = "h2" | "http1" | "tls" | "silent" | "quiet" | "other";
 
-export interface Sniffed {
+interface Sniffed {
   readonly kind: PeerKind;
   /** The first line a non-HTTP/2 peer sent, for the message (HTTP/1: its status line). */
   readonly firstLine?: string;
@@ -18,7 +18,7 @@ export interface Sniffed {
 
 const ENOUGH = 64;
 
-export function classify(bytes: Buffer): Sniffed {
+function classify(bytes: Buffer): Sniffed {
   if (bytes.length === 0) return { kind: "silent" };
   // A frame header: 24-bit length, type 0x4 (SETTINGS), on stream 0.
   if (bytes.length >= 9 && bytes[3] === 0x04 && (bytes.readUInt32BE(5) & 0x7fffffff) === 0) return { kind: "h2" };

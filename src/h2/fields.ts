@@ -1,5 +1,5 @@
 // The field rules of RFC 9113 §8.2 that hold in requests and responses alike, for the checks each side
-// makes of what its peer sends (server/h2/request-headers.ts, rpc/h2/field-check.ts). Pure and
+// makes of what its peer sends (server/h2/request-headers.ts, rpc/lean/field-check.ts). Pure and
 // allocation-free: they run on the hot path, once per field the HPACK decoder emits.
 
 const COLON = 0x3a;

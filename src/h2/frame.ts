@@ -99,14 +99,7 @@ export function goawayFrame(lastStreamId: number, code: number, debug = ""): Buf
 }
 
 /** One frame: its payload is buf[start, end). A range, not a view: most frames need no Buffer of their own. */
-export type FrameSink = (
-  type: number,
-  flags: number,
-  streamId: number,
-  buf: Buffer,
-  start: number,
-  end: number,
-) => void;
+type FrameSink = (type: number, flags: number, streamId: number, buf: Buffer, start: number, end: number) => void;
 
 /**
  * Cuts incoming bytes into frames. A frame split over reads is kept until complete; frames that arrive

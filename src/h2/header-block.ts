@@ -10,14 +10,7 @@ import type { Writer } from "./writer.ts";
  * A complete header block: its bytes are block[start, end); flags are those of its HEADERS frame.
  * streamError: a code the stream must be reset with once the block is decoded (0 if none).
  */
-export type BlockSink = (
-  id: number,
-  flags: number,
-  block: Buffer,
-  start: number,
-  end: number,
-  streamError: number,
-) => void;
+type BlockSink = (id: number, flags: number, block: Buffer, start: number, end: number, streamError: number) => void;
 
 /**
  * Gathers one header block at a time; while one is open no other frame may come (§6.10).

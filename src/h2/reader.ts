@@ -36,7 +36,7 @@ export interface FrameHandler {
   onConnectionError(err: ConnectionError): void;
 }
 
-export interface ReaderOptions {
+interface ReaderOptions {
   /** The SETTINGS_MAX_FRAME_SIZE we advertised. */
   readonly maxFrameSize?: number;
   /** Compressed header blocks past this are an attack (CONTINUATION flood), not headers. */

@@ -1,9 +1,7 @@
 // What bench and call need from a gRPC client, so either implementation can serve them: node:http2's
-// (client.ts) or our own HTTP/2 over the raw socket (h2/), which costs a fraction of the CPU per call.
+// (node-http2/) or our own lean HTTP/2 over the raw socket (lean/), which costs a fraction of the CPU per call.
 import type { Duplex } from "node:stream";
 import { type Result, type RpcError, rpcError, Status } from "./status.ts";
-
-export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface ChannelOptions {
   /** :authority sent with every call. */
@@ -81,7 +79,7 @@ export interface RpcChannel {
   close(): Promise<void>;
 }
 
-/** Which implementation: `lean` (src/rpc/h2) or `http2` (node:http2, src/rpc/client.ts). */
+/** Which implementation: `lean` (src/rpc/lean) or `http2` (node:http2, src/rpc/node-http2/channel.ts). */
 export type ClientKind = "lean" | "http2";
 export const CLIENT_KINDS: readonly ClientKind[] = ["lean", "http2"];
 

@@ -24,7 +24,7 @@ export function parseGrpcTimeout(header: string): number | undefined {
 }
 
 /** setTimeout's range: a longer delay overflows and fires at once (Node and Bun alike). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The timer that ends a call at its deadline. A deadline beyond the timer's range (about 24.8 days;

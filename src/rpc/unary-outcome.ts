@@ -1,4 +1,4 @@
-// The one rule both clients (rpc/client.ts over node:http2, rpc/h2/ of our own) settle a call by:
+// The one rule both clients (rpc/node-http2/ over node:http2, rpc/lean/ of our own) settle a call by:
 // the same wire events give the same status, so the two are interchangeable and a bench figure does not
 // depend on which one measured it. Positional arguments, not an object: the lean client settles every call
 // through here and should allocate nothing to do it.

@@ -1,13 +1,13 @@
 // A service, method, message or enum as proto source text, as `grpcurl describe` shows it: type names are
 // written in full with a leading dot, so the text reads the same wherever it is pasted.
 import protobuf from "protobufjs";
+import type { Checked } from "./checked.ts";
 import { defaultJsonName, jsonName } from "./json.ts";
-import type { Result } from "./result.ts";
 
 const full = (o: protobuf.ReflectionObject) => o.fullName.replace(/^\./, "");
 
 /** `symbol` (a full name; `pkg.Service/Method` works too) described as proto source text. */
-export function describeSymbol(root: protobuf.Root, symbol: string): Result<{ kind: string; text: string }> {
+export function describeSymbol(root: protobuf.Root, symbol: string): Checked<{ kind: string; text: string }> {
   const name = symbol.replace(/^\./, "").replace("/", ".");
   let found: protobuf.ReflectionObject | null = null;
   try {

@@ -6,10 +6,10 @@
 import Long from "long";
 import protobuf from "protobufjs";
 import { nearest } from "../text/nearest.ts";
+import type { Checked } from "./checked.ts";
 import { fail, isObject, type Json, Misfit, show } from "./json-common.ts";
 import { article, mapKeyOut, readScalar, writeScalar } from "./json-scalars.ts";
 import { wellKnownJson } from "./json-wkt.ts";
-import type { Result } from "./result.ts";
 
 export type { Json };
 
@@ -20,7 +20,7 @@ if (!protobuf.util.Long) {
 }
 
 /** A JSON value to a protobufjs message of `type`, checked against the mapping. */
-export function fromJson(type: protobuf.Type, json: unknown): Result<{ message: protobuf.Message }> {
+export function fromJson(type: protobuf.Type, json: unknown): Checked<{ message: protobuf.Message }> {
   try {
     return { ok: true, message: type.fromObject(readMessage(type, json, "")) };
   } catch (e) {
@@ -29,7 +29,7 @@ export function fromJson(type: protobuf.Type, json: unknown): Result<{ message: 
 }
 
 /** A JSON value to the wire bytes of a `type` message. */
-export function encodeJson(type: protobuf.Type, json: unknown): Result<{ bytes: Uint8Array }> {
+export function encodeJson(type: protobuf.Type, json: unknown): Checked<{ bytes: Uint8Array }> {
   try {
     const plain = readMessage(type, json, "");
     return { ok: true, bytes: type.encode(plain).finish() };
@@ -52,7 +52,7 @@ export function decodeToJson(
   type: protobuf.Type,
   bytes: Uint8Array,
   opts: JsonOutOptions = {},
-): Result<{ json: Json }> {
+): Checked<{ json: Json }> {
   let message: protobuf.Message;
   try {
     message = type.decode(bytes);
@@ -63,7 +63,7 @@ export function decodeToJson(
 }
 
 /** A decoded message (or plain object with the .proto's field names) to canonical JSON. */
-export function toJson(type: protobuf.Type, message: object, opts: JsonOutOptions = {}): Result<{ json: Json }> {
+export function toJson(type: protobuf.Type, message: object, opts: JsonOutOptions = {}): Checked<{ json: Json }> {
   try {
     return { ok: true, json: writeMessage(type, message as Record<string, unknown>, "", opts.defaults === true) };
   } catch (e) {

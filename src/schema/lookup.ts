@@ -1,7 +1,7 @@
 // `pkg.Service/Method` (grpcurl's and the wire's spelling) or `pkg.Service.Method` to a method of the Root.
 import protobuf from "protobufjs";
 import { nearest } from "../text/nearest.ts";
-import type { Result } from "./result.ts";
+import type { Checked } from "./checked.ts";
 
 export interface MethodInfo {
   readonly service: string; // full name, no leading dot
@@ -28,7 +28,7 @@ export function listServices(root: protobuf.Root): protobuf.Service[] {
   return out;
 }
 
-export function lookupMethod(root: protobuf.Root, symbol: string): Result<{ method: MethodInfo }> {
+export function lookupMethod(root: protobuf.Root, symbol: string): Checked<{ method: MethodInfo }> {
   const s = symbol.replace(/^\//, "").replace(/^\./, "");
   const services = new Map(listServices(root).map((x) => [fullName(x), x]));
   const slash = s.indexOf("/");

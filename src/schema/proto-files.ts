@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, normalize, relative, resolve } from "node:path";
 import protobuf from "protobufjs";
-import type { Result } from "./result.ts";
+import type { Checked } from "./checked.ts";
 import { wellKnown } from "./wkt.ts";
 
 type ReadFile = (path: string) => string | undefined;
@@ -24,7 +24,7 @@ export function loadProtoFiles(
   files: readonly string[],
   importPaths: readonly string[] = [],
   read: ReadFile = readText,
-): Result<{ root: protobuf.Root }> {
+): Checked<{ root: protobuf.Root }> {
   const paths = importPaths.length > 0 ? importPaths : ["."];
   const root = new protobuf.Root();
   const done = new Set<string>();

@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
 import "protobufjs/ext/descriptor/index.js";
-import type { Result } from "./result.ts";
+import type { Checked } from "./checked.ts";
 
 /** A Root from an encoded FileDescriptorSet; field names stay as written in the .proto. */
-export function rootFromDescriptorSet(bytes: Uint8Array): Result<{ root: protobuf.Root }> {
+export function rootFromDescriptorSet(bytes: Uint8Array): Checked<{ root: protobuf.Root }> {
   try {
     const root = protobuf.Root.fromDescriptor(bytes, { keepCase: true });
     root.resolveAll();
@@ -16,7 +16,7 @@ export function rootFromDescriptorSet(bytes: Uint8Array): Result<{ root: protobu
   }
 }
 
-export function loadProtoset(path: string): Result<{ root: protobuf.Root }> {
+export function loadProtoset(path: string): Checked<{ root: protobuf.Root }> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);

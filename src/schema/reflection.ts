@@ -4,7 +4,7 @@
 import protobuf from "protobufjs";
 import "protobufjs/ext/descriptor/index.js";
 import { statusName } from "../rpc/status.ts";
-import type { Result } from "./result.ts";
+import type { Checked } from "./checked.ts";
 import { wellKnown } from "./wkt.ts";
 
 /** One reply on the stream: a message, or the stream's end with its gRPC status. */
@@ -58,7 +58,7 @@ export class ReflectionSession {
   ) {}
 
   /** Opens reflection (v1, else v1alpha); an error says when the server has neither. */
-  static async open(openStream: OpenBidi): Promise<Result<{ session: ReflectionSession }>> {
+  static async open(openStream: OpenBidi): Promise<Checked<{ session: ReflectionSession }>> {
     for (const path of REFLECTION_PATHS) {
       const stream = openStream(path);
       const reply = await ask(stream, { list_services: "" });
@@ -96,7 +96,7 @@ export class ReflectionSession {
    * A Root holding the files that define `symbols` (all listed services when none) and every file they
    * import, each asked for once by name. Well-known files the server does not serve come from the binary.
    */
-  async root(symbols: readonly string[] = this.firstList): Promise<Result<{ root: protobuf.Root }>> {
+  async root(symbols: readonly string[] = this.firstList): Promise<Checked<{ root: protobuf.Root }>> {
     const files = new Map<string, protobuf.Message & { name?: string; dependency?: string[] }>();
     const wanted: string[] = [];
     const take = (bytes: Uint8Array[]) => {
@@ -145,7 +145,7 @@ export class ReflectionSession {
     this.stream.close();
   }
 
-  private async files(request: Record<string, string>, what: string): Promise<Result<{ files: Uint8Array[] }>> {
+  private async files(request: Record<string, string>, what: string): Promise<Checked<{ files: Uint8Array[] }>> {
     const reply = await ask(this.stream, request);
     if (!reply.ok) return { ok: false, error: `server reflection failed asking for ${what}: ${reply.error}` };
     const err = reply.res.error_response;

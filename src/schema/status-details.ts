@@ -2,8 +2,8 @@
 // next to grpc-status. The Status and the standard error detail messages of google/rpc/error_details.proto
 // are defined here, so the details decode without any file; other Any types resolve from the call's schema.
 import protobuf from "protobufjs";
+import type { Checked } from "./checked.ts";
 import { type Json, toJson } from "./json.ts";
-import type { Result } from "./result.ts";
 import { wellKnown } from "./wkt.ts";
 
 const RPC = `syntax = "proto3";
@@ -39,7 +39,7 @@ let shared: protobuf.Root | undefined;
 
 /** The details trailer (base64, as on the wire) as canonical JSON. Any types the call's schema defines (in
  * `schema`) decode too; others stay as their type URL and base64 value. */
-export function decodeStatusDetails(base64: string, schema?: protobuf.Root): Result<{ json: Json }> {
+export function decodeStatusDetails(base64: string, schema?: protobuf.Root): Checked<{ json: Json }> {
   shared ??= rpcRoot();
   const root = schema === undefined ? shared : merged(schema);
   const Status = root.lookupType(".google.rpc.Status");

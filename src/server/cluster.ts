@@ -16,7 +16,7 @@ import { newConnectionCount } from "./limits.ts";
 import { newRequestByteCount } from "./request-bytes.ts";
 import type { FromServerThread, ServerThreadConfig, ToServerThread } from "./thread-protocol.ts";
 
-export interface ServeOptions extends ServeConfig {
+interface ServeOptions extends ServeConfig {
   readonly addresses: readonly Address[];
   /** Server threads (event loops); 1 serves on the main thread. */
   readonly threads: number;
@@ -33,7 +33,7 @@ export interface Serving {
   shutdown(graceMs: number): Promise<ShutdownOutcome>;
 }
 
-export interface ShutdownOutcome {
+interface ShutdownOutcome {
   /** Calls were cut: still in flight at the end of the grace period, or on a thread that was terminated. */
   readonly forced: boolean;
   /** Server threads (1-based) that had not finished by the hard deadline and were terminated. */
@@ -45,7 +45,7 @@ export interface ShutdownOutcome {
  * synchronous loop) cannot run its own grace timer, so the main thread terminates any thread not done this
  * long after the grace period, the time its cut (RST, GOAWAY, sockets closing) may take.
  */
-export const CUT_MARGIN_MS = 1000;
+const CUT_MARGIN_MS = 1000;
 
 /** `serve` without --workers / WORKER_THREADS: one event loop per CPU the process may use. */
 export function defaultServerThreads(): number {
@@ -53,10 +53,10 @@ export function defaultServerThreads(): number {
 }
 
 /** A server thread may take a while to start (grpc-js, its own signing workers); it must not hang us. */
-export const THREAD_START_TIMEOUT_MS = 30_000;
+const THREAD_START_TIMEOUT_MS = 30_000;
 
 /** Each server thread's share of the signing workers: at least one each unless signing is inline. */
-export function cryptoShare(total: number, threads: number): number {
+function cryptoShare(total: number, threads: number): number {
   return total === 0 ? 0 : Math.max(1, Math.ceil(total / threads));
 }
 

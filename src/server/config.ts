@@ -22,7 +22,7 @@ export interface ServerConfig {
 }
 
 /** The Crypto service's signing: keys loaded once by the main thread, so every thread signs with them. */
-export interface SigningConfig {
+interface SigningConfig {
   /** Never logged. */
   readonly keys: readonly KeyPair[];
   /** Signing workers: in total for `serve`, a thread's share in a thread's config; 0 signs on the event loop. */

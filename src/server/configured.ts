@@ -9,7 +9,7 @@ import { echoService } from "./echo.ts";
 import { extraServices } from "./extra-services.ts";
 import { type RunningServer, type ServerOptions, startServer } from "./server.ts";
 
-export interface Configured {
+interface Configured {
   readonly server: RunningServer;
   readonly crypto: Omit<CryptoParts, "keySource">;
 }

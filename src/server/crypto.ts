@@ -75,7 +75,7 @@ function internal(op: string, p: Prepared, reason: string): Result<never> {
  * and retry settings retry it at once, which would feed the very flood that filled the queue;
  * RESOURCE_EXHAUSTED reads like HTTP 429 and is retried only by a client that chose to. A dropped job's
  * caller has usually heard its status from the transport already; this is for when it has not. */
-export function refusalStatus(r: Refused): RpcError {
+function refusalStatus(r: Refused): RpcError {
   switch (r.refused) {
     case "full":
       return rpcError(Status.RESOURCE_EXHAUSTED, r.error);

@@ -24,7 +24,7 @@ const DEADLINE: Result<EchoResponse> = {
 };
 
 /** The echo of `req` after the wait and busy work it asks for; synchronous when it asks for no wait. */
-export function pacedEcho(req: EchoRequest, ctx: CallContext): Result<EchoResponse> | Promise<Result<EchoResponse>> {
+function pacedEcho(req: EchoRequest, ctx: CallContext): Result<EchoResponse> | Promise<Result<EchoResponse>> {
   const delayUs = req.serverDelayUs ?? 0;
   const busyUs = req.serverBusyUs ?? 0;
   if (delayUs === 0 && busyUs === 0) return { ok: true, value: echo(req, ctx.recvNanos) };

@@ -44,7 +44,7 @@ export interface ServiceDef {
   readonly methods: readonly MethodDef[];
 }
 
-export type UnaryImpl<Req, Res> = (req: Req, ctx: CallContext) => Result<Res> | Promise<Result<Res>>;
+type UnaryImpl<Req, Res> = (req: Req, ctx: CallContext) => Result<Res> | Promise<Result<Res>>;
 
 function toStatus(error: RpcError): Partial<grpc.StatusObject> {
   return { code: error.code as number as grpc.status, details: error.details };
@@ -55,11 +55,6 @@ export function internalError(path: string, err: unknown): RpcError {
   log.error(`${path}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
   log.debug(err);
   return { code: Status.INTERNAL, details: "internal error" };
-}
-
-/** internalError() as grpc-js takes a status. */
-export function internal(path: string, err: unknown): Partial<grpc.StatusObject> {
-  return toStatus(internalError(path, err));
 }
 
 /**
@@ -220,5 +215,3 @@ export function bidi<Req, Res>(
     handler: handler as grpc.UntypedHandleCall,
   };
 }
-
-export { Status };

@@ -6,9 +6,9 @@ import type * as grpc from "@grpc/grpc-js";
 import { describedMethod } from "./descriptors.ts";
 import type { ServiceDef } from "./handler.ts";
 
-export const HEALTH_SERVICE = "grpc.health.v1.Health";
+const HEALTH_SERVICE = "grpc.health.v1.Health";
 
-export type ServingStatus = "SERVING" | "NOT_SERVING";
+type ServingStatus = "SERVING" | "NOT_SERVING";
 type WireStatus = ServingStatus | "SERVICE_UNKNOWN";
 
 type Watcher = (status: WireStatus) => void;

@@ -3,7 +3,7 @@
 import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import { log } from "../log.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/client.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../rpc/message.ts";
 import { DEFAULT_CONNECTION_REQUEST_BYTES, DEFAULT_PROCESS_REQUEST_BYTES } from "./request-bytes.ts";
 
 export interface Limits {

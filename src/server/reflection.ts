@@ -7,8 +7,8 @@ import { isDescribedService, servedPackageDefinition } from "../api/descriptors.
 import { describedMethod } from "./descriptors.ts";
 import type { ServiceDef } from "./handler.ts";
 
-export const REFLECTION_V1 = "grpc.reflection.v1.ServerReflection";
-export const REFLECTION_V1ALPHA = "grpc.reflection.v1alpha.ServerReflection";
+const REFLECTION_V1 = "grpc.reflection.v1.ServerReflection";
+const REFLECTION_V1ALPHA = "grpc.reflection.v1alpha.ServerReflection";
 
 /**
  * Both reflection versions for the given services (those the embedded descriptor set describes; others

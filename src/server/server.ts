@@ -3,12 +3,13 @@
 // grpc-js engine (grpcjs/). Health and reflection are derived from the registered services, so a
 // service added to the list lights up in both.
 import { log } from "../log.ts";
-import { type Address, formatAddress } from "../transport/address.ts";
+import type { Address } from "../transport/address.ts";
 import { listen } from "../transport/index.ts";
 import { type ListenSpec, listenSpec } from "../transport/shared.ts";
 import { formatPeer, type Listener, type OnConnection, type Peer } from "../transport/types.ts";
 import type { ServerConfig, ServerEngine } from "./config.ts";
 import { within } from "./drain.ts";
+import type { Engine } from "./engine.ts";
 import { grpcJsEngine } from "./grpcjs/engine.ts";
 import { leanEngine } from "./h2/engine.ts";
 import type { ServiceDef } from "./handler.ts";
@@ -76,9 +77,7 @@ export interface RunningServer {
 }
 
 /** Defaults, overridden by the shorthand message sizes, overridden by explicit limits. */
-export function resolveLimits(
-  opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">,
-): Limits {
+function resolveLimits(opts: Pick<ServerOptions, "limits" | "maxReceiveMessageBytes" | "maxSendMessageBytes">): Limits {
   const shorthand: Partial<Limits> = {
     ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
     ...(opts.maxSendMessageBytes !== undefined && { maxSendMessageBytes: opts.maxSendMessageBytes }),
@@ -95,8 +94,32 @@ function withStandardServices(opts: ServerOptions, health: HealthState | undefin
   return all;
 }
 
-export function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
+function engineOf(opts: Pick<ServerOptions, "engine" | "fastPath">): ServerEngine {
   return opts.fastPath === false ? "grpc-js" : (opts.engine ?? "lean");
+}
+
+/** What is done with each accepted socket: the CID allow-list, a connection slot, then the engine. */
+function acceptor(opts: ServerOptions, limits: Limits, gate: ConnectionGate, engine: Engine): OnConnection {
+  return (socket, peer) => {
+    if (!admits(peer, opts.allowCids)) {
+      log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
+      socket.destroy();
+      return;
+    }
+    const slot = gate.take() ?? engine.evictIdle();
+    if (slot === undefined) {
+      gate.refused++;
+      log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} open, none idle here`);
+      socket.destroy();
+      return;
+    }
+    socket.once("close", () => slot.release());
+    log.debug(`connection from ${formatPeer(peer)}`);
+    // A peer that vanishes mid-handshake must not surface as an unhandled error.
+    socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
+    exposePeer(socket, peer);
+    engine.accept(socket, slot);
+  };
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -121,28 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : opts.addresses.map((addr) => (cb) => listen(addr, cb));
   try {
     for (const source of sources) {
-      listeners.push(
-        await source((socket, peer) => {
-          if (!admits(peer, opts.allowCids)) {
-            log.warn(`refused connection from ${formatPeer(peer)}: CID not in the allowed list`);
-            socket.destroy();
-            return;
-          }
-          const slot = gate.take() ?? engine.evictIdle();
-          if (slot === undefined) {
-            gate.refused++;
-            log.debug(`refused connection from ${formatPeer(peer)}: ${limits.maxConnections} open, none idle here`);
-            socket.destroy();
-            return;
-          }
-          socket.once("close", () => slot.release());
-          log.debug(`connection from ${formatPeer(peer)}`);
-          // A peer that vanishes mid-handshake must not surface as an unhandled error.
-          socket.on("error", (err) => log.debug(`connection from ${formatPeer(peer)}: ${err.message}`));
-          exposePeer(socket, peer);
-          engine.accept(socket, slot);
-        }),
-      );
+      listeners.push(await source(acceptor(opts, limits, gate, engine)));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -191,8 +193,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return { forced: false };
     },
   };
-}
-
-export function describeListeners(listeners: readonly Listener[]): string {
-  return listeners.map((l) => formatAddress(l.address)).join(", ");
 }

@@ -9,7 +9,7 @@ import type { CallContext } from "./handler.ts";
 /** A cancelled call is noticed at least this often while it waits, so its timer does not outlive it long. */
 const CANCEL_CHECK_MS = 100;
 
-export interface Speed {
+interface Speed {
   readonly delayUs: number;
   readonly busyUs: number;
 }

@@ -13,10 +13,10 @@ export type Address =
 export type TransportKind = Address["kind"];
 
 export const VMADDR_CID_ANY = 0xffffffff;
-export const VMADDR_CID_LOCAL = 1;
-export const VMADDR_CID_HOST = 2;
+const VMADDR_CID_LOCAL = 1;
+const VMADDR_CID_HOST = 2;
 
-export type ParseResult = { ok: true; address: Address } | { ok: false; error: string };
+type ParseResult = { ok: true; address: Address } | { ok: false; error: string };
 
 export type Role = "listen" | "connect";
 

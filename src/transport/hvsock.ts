@@ -13,7 +13,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** "OK 1073741824\n" is 14 bytes; anything much longer without a newline is not the VMM talking. */
 const MAX_REPLY_LINE = 64;
 
-export type HandshakeReply =
+type HandshakeReply =
   | { readonly kind: "ok"; readonly hostPort: number; readonly rest: Buffer }
   | { readonly kind: "incomplete" }
   | { readonly kind: "bad"; readonly line: string };

@@ -19,7 +19,7 @@ import { describeErrno, TransportError } from "./errors.ts";
 /** Largest backlog Linux accepts (somaxconn); a bench opening many connections at once must not see EAGAIN. */
 const BACKLOG = 4096;
 
-export function sysError(action: string, where: string, errno: string): TransportError {
+function sysError(action: string, where: string, errno: string): TransportError {
   return new TransportError(`${action} ${where}: ${describeErrno(errno)} (${errno})`, errno);
 }
 

@@ -6,7 +6,7 @@ import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
 
 type TcpAddress = Extract<Address, { kind: "tcp" }>;
 
-export interface TcpListenOptions {
+interface TcpListenOptions {
   /** SO_REUSEPORT: several threads each bind the same port and the kernel spreads connections over them. */
   readonly reusePort?: boolean;
 }

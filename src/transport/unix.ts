@@ -46,7 +46,7 @@ async function someoneListens(addr: UnixAddress): Promise<boolean> {
 }
 
 /** A bound, listening Unix socket not yet adopted by any event loop, and how to remove its file. */
-export interface BoundUnix {
+interface BoundUnix {
   readonly fd: number;
   /** Removes the socket file if it is still ours (never a successor's). */
   readonly removeFile: () => void;

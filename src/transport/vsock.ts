@@ -97,7 +97,7 @@ export async function connectVsock(addr: VsockAddress, opts: ConnectOptions = {}
 }
 
 /** This machine's CID (3 and up in a guest, 2 on a host), for messages and the ready line. */
-export function ownCid(): number | undefined {
+function ownCid(): number | undefined {
   try {
     const r = localCid();
     return r.ok ? r.value : undefined;

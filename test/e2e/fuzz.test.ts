@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
-import { encodeFrame, FrameDecoder } from "../../src/rpc/frame.ts";
+import { MessageDecoder, prefixMessage } from "../../src/rpc/message.ts";
 import { Status, statusFromRstCode } from "../../src/rpc/status.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { FrameFlagCheck } from "../../src/server/grpcjs/frame-guard.ts";
@@ -27,13 +27,13 @@ describe("request decoding", () => {
     );
   });
 
-  test("FrameDecoder: any chunking of any bytes never throws, and chunking does not change the result", () => {
+  test("MessageDecoder: any chunking of any bytes never throws, and chunking does not change the result", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), fc.array(fc.nat(512), { maxLength: 8 }), (bytes, cuts) => {
         const whole: Buffer[] = [];
-        const wholeErr = new FrameDecoder(1024).push(Buffer.from(bytes), whole);
+        const wholeErr = new MessageDecoder(1024).push(Buffer.from(bytes), whole);
         const parts: Buffer[] = [];
-        const d = new FrameDecoder(1024);
+        const d = new MessageDecoder(1024);
         let err: unknown;
         let last = 0;
         for (const cut of [...cuts.map((c) => c % (bytes.length + 1))].sort((a, b) => a - b)) {
@@ -52,7 +52,7 @@ describe("request decoding", () => {
     const frames = fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 5 });
     fc.assert(
       fc.property(frames, fc.nat(400), (msgs, cut) => {
-        const bytes = Buffer.concat(msgs.map((m) => encodeFrame(m)));
+        const bytes = Buffer.concat(msgs.map((m) => prefixMessage(m)));
         expect(new FrameFlagCheck(false).push(bytes)).toBeUndefined();
         const split = new FrameFlagCheck(false);
         const at = cut % (bytes.length + 1);
@@ -93,7 +93,7 @@ describe("request decoding", () => {
       ];
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.boolean(), async (bytes, framed) => {
-          const body = framed ? encodeFrame(bytes) : Buffer.from(bytes);
+          const body = framed ? prefixMessage(bytes) : Buffer.from(bytes);
           const r = await rawCall(session, EchoMethod.path, body);
           const status = r.grpcStatus ?? (r.rstCode ? statusFromRstCode(r.rstCode) : Status.UNKNOWN);
           expect(allowed).toContain(status);

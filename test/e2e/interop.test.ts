@@ -65,7 +65,7 @@ describe("grpc-js client → grpcperf server", () => {
   });
 });
 
-// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/lean).
 describe.each(CLIENTS)("%s client", (client) => {
   describe("grpcperf client → plain grpc-js server", () => {
     let server: grpc.Server;

@@ -1,4 +1,4 @@
-// What RFC 9113 asks of an HTTP/2 client, one test per MUST, for the lean client (src/rpc/h2) driven
+// What RFC 9113 asks of an HTTP/2 client, one test per MUST, for the lean client (src/rpc/lean) driven
 // through its channel (unary calls, and stream calls at the end) against a frame-level fake server
 // (test/support/server-peer.ts). Each test writes the
 // offending frames and asserts both what the client sends back (GOAWAY or RST_STREAM and its code) and
@@ -489,7 +489,7 @@ describe("§8.1 and §8.3 malformed responses", () => {
 });
 
 // The node:http2 client ("http2" kind) answers these wire events with the same frame and code, so the two
-// clients agree on the wire. Its call status differs: src/rpc/client.ts reports any stream 'error' as
+// clients agree on the wire. Its call status differs: src/rpc/node-http2/channel.ts reports any stream 'error' as
 // UNAVAILABLE "connection failed", where the lean client says INTERNAL as grpc-go does; so only the
 // failure is compared here. (Bun's node:http2 client does not detect a missing :status, DATA before
 // HEADERS, HEADERS on an idle stream or ENABLE_PUSH 1: its calls run into their deadline.)
@@ -923,7 +923,7 @@ describe.each(CLIENTS)("%s client, stream call outcome", (client) => {
   });
 
   // The node:http2 client differs here: Bun's node:http2 reports such a reset as a stream 'error', which
-  // src/rpc/http2-stream.ts turns into UNAVAILABLE "connection failed" before streamOutcome sees rstCode.
+  // src/rpc/node-http2/stream-call.ts turns into UNAVAILABLE "connection failed" before streamOutcome sees rstCode.
   // The lean client maps the code as grpc-go does.
   const leanOnly = testUnless(client === "http2", "Bun's node:http2 reports the reset as a stream error");
   leanOnly("RST_STREAM INTERNAL_ERROR after the headers → INTERNAL", async () => {

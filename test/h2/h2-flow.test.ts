@@ -7,7 +7,7 @@ import { encodeMessage } from "../../src/api/codec.ts";
 import { ECHO_STREAM_PATH, EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { ErrorCode } from "../../src/h2/errors.ts";
 import { Flag, FrameType, MAX_WINDOW, Setting, windowUpdateFrame } from "../../src/h2/frame.ts";
-import { FrameDecoder } from "../../src/rpc/frame.ts";
+import { MessageDecoder } from "../../src/rpc/message.ts";
 import { echoService } from "../../src/server/echo.ts";
 import type { Limits } from "../../src/server/limits.ts";
 import { CLIENTS, channelTo, serveOnLoopback } from "../support/helpers.ts";
@@ -157,7 +157,7 @@ describe("lean HTTP/2 server: a client that opens no window", () => {
     expect(await windows.send(1, Buffer.alloc(0), true)).toBe(true);
     expect((await peer.waitFor(isTrailers(1))).headers?.["grpc-status"]).toBe("0");
     const sequences: number[] = [];
-    const decoder = new FrameDecoder(1 << 20, undefined);
+    const decoder = new MessageDecoder(1 << 20, undefined);
     for (const f of peer.dataOn(1)) {
       decoder.read(f.payload, 0, f.payload.length, (m) => {
         sequences.push(Number(EchoResponse.decode(m).sequence));

@@ -8,7 +8,7 @@ import { EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { ErrorCode } from "../../src/h2/errors.ts";
 import { encodeFrame, Flag, FrameType } from "../../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../../src/h2/hpack/encoder.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../../src/rpc/channel.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import type { ServerEngine } from "../../src/server/config.ts";
 import { echoService } from "../../src/server/echo.ts";

@@ -15,8 +15,8 @@ import {
 } from "../../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../../src/h2/hpack/encoder.ts";
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "../../src/h2/hpack/huffman-table.ts";
-import { encodeFrame as grpcFrame } from "../../src/rpc/frame.ts";
-import { LeanChannel } from "../../src/rpc/h2/channel.ts";
+import { LeanChannel } from "../../src/rpc/lean/channel.ts";
+import { prefixMessage as grpcFrame } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import { connect } from "../../src/transport/index.ts";
 import { BlockDecoder, FrameReader } from "../support/wire.ts";

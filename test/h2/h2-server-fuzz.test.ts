@@ -8,7 +8,7 @@ import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../../src/api/echo.ts";
 import { encodeFrame, Flag, FrameType, PREFACE, settingsFrame } from "../../src/h2/frame.ts";
 import { encodeHeaderBlock } from "../../src/h2/hpack/encoder.ts";
-import { encodeFrame as grpcFrame } from "../../src/rpc/frame.ts";
+import { prefixMessage as grpcFrame } from "../../src/rpc/message.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "../support/helpers.ts";
 import { FrameReader, type RawFrame } from "../support/wire.ts";

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { encodeFrame } from "../../src/rpc/frame.ts";
+import { prefixMessage } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import { CLIENTS, channelTo } from "../support/helpers.ts";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
     stream.resume();
     switch (path) {
       case "/t/split": {
-        const frame = encodeFrame(Buffer.from("split-message-body"));
+        const frame = prefixMessage(Buffer.from("split-message-body"));
         stream.respond(ok, { waitForTrailers: true });
         stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
         stream.write(frame.subarray(0, 3));
@@ -34,7 +34,7 @@ beforeAll(async () => {
       case "/t/two": {
         stream.respond(ok, { waitForTrailers: true });
         stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-        stream.end(Buffer.concat([encodeFrame(Buffer.from("a")), encodeFrame(Buffer.from("b"))]));
+        stream.end(Buffer.concat([prefixMessage(Buffer.from("a")), prefixMessage(Buffer.from("b"))]));
         return;
       }
       case "/t/503":
@@ -47,12 +47,12 @@ beforeAll(async () => {
       case "/t/truncated": {
         stream.respond(ok, { waitForTrailers: true });
         stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-        stream.end(encodeFrame(Buffer.from("abcdef")).subarray(0, 8));
+        stream.end(prefixMessage(Buffer.from("abcdef")).subarray(0, 8));
         return;
       }
       case "/t/no-trailers":
         stream.respond(ok);
-        stream.end(encodeFrame(Buffer.from("x")));
+        stream.end(prefixMessage(Buffer.from("x")));
         return;
       case "/t/reset":
         refusedStreams++;
@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/lean).
 describe.each(CLIENTS)("%s client", (client) => {
   async function call(path: string) {
     const ch = channelTo({ kind: "tcp", host: "127.0.0.1", port }, { client });

@@ -206,7 +206,7 @@ describe.each(CLIENTS)("stream calls, %s client", (client) => {
   });
 
   // Bun's node:http2 client opens streams past the server's MAX_CONCURRENT_STREAMS; the server refuses
-  // them (REFUSED_STREAM), and src/rpc/client.ts retries only unary calls: so only the lean client here.
+  // them (REFUSED_STREAM), and src/rpc/node-http2/channel.ts retries only unary calls: so only the lean client here.
   testUnless(client === "http2", "node:http2 opens streams past MAX_CONCURRENT_STREAMS")(
     "more streams at once than the server's MAX_CONCURRENT_STREAMS wait for a slot, unary calls too",
     async () => {

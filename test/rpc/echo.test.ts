@@ -11,7 +11,7 @@ import { BigMethod, GateMethod, gateService, probeService, SlowMethod } from "..
 const req = (payload: Uint8Array, sequence = 1) =>
   encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(unixNanos()) });
 
-// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/h2).
+// The same cases for both HTTP/2 clients: node:http2 and the lean one (src/rpc/lean).
 describe.each(CLIENTS)("%s client", (client) => {
   // Every behaviour holds on each way the server serves: the lean engine, grpc-js's fast path, grpc-js alone.
   describe.each(ENGINES)("Echo over TCP, %s", (_name, engine) => {

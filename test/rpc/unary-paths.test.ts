@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest } from "../../src/api/echo.ts";
-import { encodeFrame } from "../../src/rpc/frame.ts";
+import { prefixMessage } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { channelTo, serveOnLoopback, type TestServer } from "../support/helpers.ts";
@@ -55,7 +55,7 @@ describe.each(["lean", "grpc-js"] as const)("%s engine", (engine) => {
     expect(r.ok).toBe(true);
   }
 
-  const good = encodeFrame(encodeMessage(EchoRequest, { payload: Buffer.from("hi") }));
+  const good = prefixMessage(encodeMessage(EchoRequest, { payload: Buffer.from("hi") }));
 
   describe("hardening", () => {
     test("a well-formed call succeeds", async () => {
@@ -137,7 +137,7 @@ describe.each(["lean", "grpc-js"] as const)("%s engine", (engine) => {
       own.on("goaway", () => {
         goaway = true;
       });
-      const body = encodeFrame(encodeMessage(EchoRequest, { payload: Buffer.alloc(1 << 20, 7) }));
+      const body = prefixMessage(encodeMessage(EchoRequest, { payload: Buffer.alloc(1 << 20, 7) }));
       const status = await new Promise<number | undefined>((resolve) => {
         const s = own.request(headers());
         let st: number | undefined;

@@ -214,11 +214,11 @@ describe("bad connections", () => {
       `import http2 from "node:http2";
 import { encodeMessage } from ${JSON.stringify(join(ROOT, "src/api/codec.ts"))};
 import { EchoRequest } from ${JSON.stringify(join(ROOT, "src/api/echo.ts"))};
-import { encodeFrame } from ${JSON.stringify(join(ROOT, "src/rpc/frame.ts"))};
+import { prefixMessage } from ${JSON.stringify(join(ROOT, "src/rpc/message.ts"))};
 const s = http2.connect("http://127.0.0.1:${port}");
 const st = s.request({ ":method": "POST", ":path": ${JSON.stringify(ECHO_STREAM_PATH)}, "content-type": "application/grpc", te: "trailers" });
 st.once("data", () => console.error("mid-call"));
-st.write(encodeFrame(encodeMessage(EchoRequest, { sequence: 1 })));
+st.write(prefixMessage(encodeMessage(EchoRequest, { sequence: 1 })));
 setInterval(() => {}, 1000);
 `,
     );

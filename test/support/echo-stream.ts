@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { ECHO_STREAM_PATH, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { fromLong } from "../../src/clock.ts";
-import { encodeFrame, FrameDecoder } from "../../src/rpc/frame.ts";
+import { MessageDecoder, prefixMessage } from "../../src/rpc/message.ts";
 
 export interface HeldStream {
   /** Sends one request; resolves with the sequence the server echoed back. */
@@ -29,7 +29,7 @@ export function openEchoStream(target: string | (() => Duplex)): HeldStream {
     te: "trailers",
   });
   stream.on("error", () => {});
-  const decoder = new FrameDecoder(1 << 20);
+  const decoder = new MessageDecoder(1 << 20);
   const waiting: ((seq: number) => void)[] = [];
   stream.on("data", (chunk: Buffer) => {
     const out: Buffer[] = [];
@@ -45,7 +45,7 @@ export function openEchoStream(target: string | (() => Duplex)): HeldStream {
     send: (sequence: number) =>
       new Promise<number>((resolve) => {
         waiting.push(resolve);
-        stream.write(encodeFrame(encodeMessage(EchoRequest, { sequence })));
+        stream.write(prefixMessage(encodeMessage(EchoRequest, { sequence })));
       }),
     end: async () => {
       stream.end();

@@ -3,7 +3,7 @@
 // any raw frame back and see exactly what the client sends in return.
 import net, { type AddressInfo } from "node:net";
 import { Flag, FrameType } from "../../src/h2/frame.ts";
-import { encodeFrame as grpcFrame } from "../../src/rpc/frame.ts";
+import { prefixMessage as grpcFrame } from "../../src/rpc/message.ts";
 import type { Address } from "../../src/transport/address.ts";
 import { type Frame, Peer } from "./peer.ts";
 import { encodeFields, writeFrame as encodeFrame, writeSettings as settingsFrame } from "./wire.ts";

@@ -1,4 +1,4 @@
-import type { CallOptions } from "../../rpc/client.ts";
+import type { CallOptions } from "../../rpc/channel.ts";
 import type { LoadConnection } from "../connection.ts";
 import type { ServiceRecorder } from "../tally.ts";
 import type { IntervalRecorder } from "../timeline/recorder.ts";

@@ -3,9 +3,9 @@
 import { defineCommand } from "citty";
 import type protobuf from "protobufjs";
 import { serviceOf } from "../../client/schema.ts";
+import type { Checked } from "../../schema/checked.ts";
 import { describeSymbol } from "../../schema/describe.ts";
 import { listServices } from "../../schema/lookup.ts";
-import type { Result } from "../../schema/result.ts";
 import { nearest } from "../../text/nearest.ts";
 import { CliError } from "../args.ts";
 import { withHelp } from "../help.ts";
@@ -46,7 +46,7 @@ function describeAll(root: protobuf.Root, symbols: readonly string[]): string {
 
 /** The Root reflection gives for a symbol: the file defining it, or else its parent's (a method, a field). */
 async function reflectedRoot(
-  root: (symbols: string[]) => Promise<Result<{ root: protobuf.Root }>>,
+  root: (symbols: string[]) => Promise<Checked<{ root: protobuf.Root }>>,
   symbol: string,
   services: readonly string[],
 ): Promise<protobuf.Root> {

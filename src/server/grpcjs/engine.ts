@@ -17,7 +17,7 @@ function methodType(m: ServiceDef["methods"][number]) {
   return m.responseStream ? "serverStream" : "unary";
 }
 
-export function buildGrpcServer(services: readonly ServiceDef[], limits: Limits = DEFAULT_LIMITS): grpc.Server {
+function buildGrpcServer(services: readonly ServiceDef[], limits: Limits = DEFAULT_LIMITS): grpc.Server {
   const server = new grpc.Server(grpcServerOptions(limits));
   for (const service of services) {
     for (const m of service.methods) server.register(m.path, m.handler, m.serialize, m.deserialize, methodType(m));

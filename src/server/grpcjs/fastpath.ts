@@ -6,7 +6,7 @@ import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import { unixNanosLong } from "../../clock.ts";
-import { encodeFrame, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
+import { MessageDecoder, prefixMessage, sentTooLarge } from "../../rpc/message.ts";
 import { encodeGrpcMessage, quoted, type Result, Status } from "../../rpc/status.ts";
 import { deadlineTimer, parseGrpcTimeout } from "../../rpc/timeout.ts";
 import {
@@ -18,7 +18,7 @@ import {
   unaryRequestProblem,
 } from "../handler.ts";
 
-export interface FastPathLimits {
+interface FastPathLimits {
   readonly maxReceiveMessageBytes: number;
   readonly maxSendMessageBytes: number;
 }
@@ -79,7 +79,7 @@ function sendMessage(stream: http2.ServerHttp2Stream, frame: Buffer): void {
 class FastPathCall implements CallContext, Settle {
   readonly recvNanos: Long;
   deadline = Number.POSITIVE_INFINITY;
-  private readonly reader: FrameDecoder;
+  private readonly reader: MessageDecoder;
   private message: Buffer | undefined;
   private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -92,7 +92,7 @@ class FastPathCall implements CallContext, Settle {
     private readonly limits: FastPathLimits,
   ) {
     this.recvNanos = unixNanosLong();
-    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes);
+    this.reader = new MessageDecoder(limits.maxReceiveMessageBytes);
   }
 
   get peer(): string {
@@ -123,7 +123,7 @@ class FastPathCall implements CallContext, Settle {
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
-    // Split messages are copied into one buffer as they come (../../rpc/frame.ts), not kept as a list of
+    // Split messages are copied into one buffer as they come (../../rpc/message.ts), not kept as a list of
     // chunks: a message in tiny DATA frames costs its bytes, not an object per frame.
     const err = this.reader.read(chunk, 0, chunk.length, (m) => {
       this.message ??= m;
@@ -171,7 +171,7 @@ class FastPathCall implements CallContext, Settle {
       return;
     }
     this.finish();
-    sendMessage(this.stream, encodeFrame(body));
+    sendMessage(this.stream, prefixMessage(body));
   }
 
   private fail(code: number, details: string): void {

@@ -16,7 +16,7 @@ const HEADER = 5;
  * What grpc-js's decoder keeps per chunk of a message beyond its bytes: a Buffer view (a JS object with
  * its backing-store reference) in an array. An estimate on the high side of what JavaScriptCore spends.
  */
-export const PIECE_COST = 128;
+const PIECE_COST = 128;
 
 /** Walks gRPC message headers across DATA chunks without buffering bodies (or allocating: per stream). */
 export class FrameFlagCheck {
@@ -71,7 +71,7 @@ export class FrameFlagCheck {
   }
 }
 
-export function compressionNegotiated(headers: http2.IncomingHttpHeaders): boolean {
+function compressionNegotiated(headers: http2.IncomingHttpHeaders): boolean {
   const enc = headers["grpc-encoding"];
   return typeof enc === "string" && enc !== "" && enc !== "identity";
 }

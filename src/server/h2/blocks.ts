@@ -1,4 +1,4 @@
-// The response header blocks, HPACK-encoded without a dynamic table (rpc/h2/hpack-encoder.ts), so the
+// The response header blocks, HPACK-encoded without a dynamic table (src/h2/hpack/encoder.ts), so the
 // ones every call sends are built once here and copied as they are.
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import { encodeGrpcMessage, Status } from "../../rpc/status.ts";

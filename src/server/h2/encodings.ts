@@ -1,9 +1,9 @@
 // The request encodings the lean server accepts: the compressed messages themselves are inflated by
-// rpc/frame.ts's FrameDecoder, which every reader of gRPC messages shares, with the receive limit as
+// rpc/message.ts's MessageDecoder, which every reader of gRPC messages shares, with the receive limit as
 // zlib's output cap: a bomb stops inflating the moment it passes the limit (grpc-js caps its own the same way).
 
 import { gunzipSync, inflateSync } from "node:zlib";
-import type { Decompress } from "../../rpc/frame.ts";
+import type { Decompress } from "../../rpc/message.ts";
 import { quoted, type RpcError, rpcError, Status } from "../../rpc/status.ts";
 
 /** The request encodings we can decompress; anything else is refused with UNIMPLEMENTED. */

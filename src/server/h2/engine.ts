@@ -9,8 +9,10 @@ import type { MethodDef, ServiceDef } from "../handler.ts";
 import type { ConnectionSlot, Limits } from "../limits.ts";
 import { RequestBytes } from "../request-bytes.ts";
 import { type ServerTls, tlsWrapper } from "../tls.ts";
-import { type OnStream, ServerConnection, type SessionEvents } from "./connection.ts";
+import { ServerConnection } from "./connection.ts";
+import type { ConnectionCore, SessionEvents } from "./core.ts";
 import { router } from "./router.ts";
+import type { OnStream } from "./stream.ts";
 
 /** GOAWAY debug data for a connection closed to make room for a new one. */
 const EVICTED = "connection_limit";
@@ -24,8 +26,8 @@ interface Conn {
   leaving: boolean;
 }
 
-export class LeanEngine {
-  private readonly sessions = new Set<ServerConnection>();
+class LeanEngine {
+  private readonly sessions = new Set<ConnectionCore>();
   /** Connections with no stream open, longest idle first: a Set iterates in insertion order, and a
    * connection is re-added each time its last stream closes. */
   private readonly idle = new Set<Conn>();

@@ -7,7 +7,7 @@ import { ConnectionError, ErrorCode } from "../../h2/errors.ts";
 import { Flag } from "../../h2/frame.ts";
 
 /** How a budget refills: by time, and by work the client had us do (streams opened, bytes sent). */
-export interface BudgetRule {
+interface BudgetRule {
   /** Tokens at the start, and at most ever held. */
   readonly burst: number;
   /** Tokens regained per second. */
@@ -88,14 +88,14 @@ export const RAPID_RESET: BudgetRule = { burst: 1000, perSecond: 33, perEarned: 
  * PRIORITY: an allowance per stream opened (1, so even a SETTINGS per call passes), over a burst of 100
  * and 10 per second for long-lived connections.
  */
-export const SETTINGS_FLOOD: BudgetRule = { burst: 100, perSecond: 10, perEarned: 1 };
+const SETTINGS_FLOOD: BudgetRule = { burst: 100, perSecond: 10, perEarned: 1 };
 
 /**
  * Frames read past (CVE-2019-9516-like): PRIORITY, unknown types, RST_STREAM on a stream we no longer
  * hold. Envoy's max_inbound_priority_frames_per_stream (100 per stream opened); Envoy starts from 100, we
  * from 1000 so a priority tree sent up front (Firefox's idle-stream groups) has room; 10 per second.
  */
-export const IGNORED_FLOOD: BudgetRule = { burst: 1000, perSecond: 10, perEarned: 100 };
+const IGNORED_FLOOD: BudgetRule = { burst: 1000, perSecond: 10, perEarned: 100 };
 
 /**
  * WINDOW_UPDATE: Envoy's max_inbound_window_update_frames_per_data_frame_sent (5 + 2 x (streams + 10 x
@@ -104,18 +104,18 @@ export const IGNORED_FLOOD: BudgetRule = { burst: 1000, perSecond: 10, perEarned
  * bytes is at least Envoy's 2 per DATA frame for a client that returns credit per frame, per stream and on
  * the connection. Plus 2 per stream opened, a burst of 1000 and 100 per second.
  */
-export const WINDOW_UPDATE_FLOOD: BudgetRule = { burst: 1000, perSecond: 100, perEarned: 1 };
+const WINDOW_UPDATE_FLOOD: BudgetRule = { burst: 1000, perSecond: 100, perEarned: 1 };
 /** Bytes sent per WINDOW_UPDATE_FLOOD token earned. */
-export const BYTES_PER_WINDOW_UPDATE = 4;
+const BYTES_PER_WINDOW_UPDATE = 4;
 /** WINDOW_UPDATE_FLOOD tokens earned per stream opened. */
-export const WINDOW_UPDATES_PER_STREAM = 2;
+const WINDOW_UPDATES_PER_STREAM = 2;
 
 /**
  * Empty DATA frames without END_STREAM in a row (CVE-2019-9518): they carry nothing and cost a frame's
  * work each. Envoy's max_consecutive_inbound_frames_with_empty_payload, default 1: the second in a row
  * is a flood.
  */
-export const MAX_CONSECUTIVE_EMPTY_DATA = 1;
+const MAX_CONSECUTIVE_EMPTY_DATA = 1;
 
 /**
  * Glitches: every protocol error a client causes that costs us an answer or a reset (a malformed, refused
@@ -126,7 +126,7 @@ export const MAX_CONSECUTIVE_EMPTY_DATA = 1;
  * empty budget gets GOAWAY ENHANCE_YOUR_CALM. Client cancellations are no glitch: the rapid-reset budget
  * counts those that matter, and a deadline's cancel is normal.
  */
-export const GLITCHES: BudgetRule = { burst: 1000, perSecond: 10, perEarned: 0 };
+const GLITCHES: BudgetRule = { burst: 1000, perSecond: 10, perEarned: 0 };
 
 /**
  * What each glitch costs. HAProxy weighs its glitches too (h2c_report_glitch takes an increment): a header

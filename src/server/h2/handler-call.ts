@@ -4,12 +4,12 @@
 // services keep one implementation whichever HTTP/2 server carries them.
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { type Decompress, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
+import { type Decompress, MessageDecoder, sentTooLarge } from "../../rpc/message.ts";
 import { Status } from "../../rpc/status.ts";
 import { deadlineTimer } from "../../rpc/timeout.ts";
 import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
 import { RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import type { ServerStream, StreamHandler } from "./connection.ts";
+import type { ServerStream, StreamHandler } from "./stream.ts";
 import type { CallLimits } from "./unary.ts";
 
 type Callback = (err: Partial<grpc.StatusObject> | Error | null, value?: unknown) => void;
@@ -27,7 +27,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
   cancelled = false;
   private finished = false;
   private count = 0;
-  private readonly reader: FrameDecoder;
+  private readonly reader: MessageDecoder;
   private readonly deadline: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private started = false;
@@ -41,7 +41,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     timeoutMs: number | undefined,
   ) {
     super();
-    this.reader = new FrameDecoder(limits.maxReceiveMessageBytes, decompress, (d) => stream.holdRequest(d));
+    this.reader = new MessageDecoder(limits.maxReceiveMessageBytes, decompress, (d) => stream.holdRequest(d));
     this.deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
     if (timeoutMs !== undefined) {
       this.timer = deadlineTimer(timeoutMs, () => {

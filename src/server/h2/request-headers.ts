@@ -97,7 +97,7 @@ let lastPath = "";
  * percent-encoded). A :path a proxy would read one way (trimmed, cut at a tab) and we another is the
  * smuggling the rule is there against; x/net/http2 and nghttp2 refuse the same characters.
  */
-export function isExactPath(path: string): boolean {
+function isExactPath(path: string): boolean {
   if (path === lastPath) return true;
   if (path !== "*" && path.charCodeAt(0) !== 0x2f) return false;
   for (let i = 0; i < path.length; i++) {

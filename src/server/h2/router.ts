@@ -5,9 +5,9 @@ import { quoted, Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
 import { trailersOnly } from "./blocks.ts";
-import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./connection.ts";
 import { decompressorFor } from "./encodings.ts";
 import { HandlerCall } from "./handler-call.ts";
+import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./stream.ts";
 import { type CallLimits, ServerUnaryCall } from "./unary.ts";
 
 /** A stream answered before any handler ran: what else the client sends is read past. */
@@ -27,7 +27,7 @@ function refuse(stream: ServerStream, code: number, details: string, httpStatus 
 const GRPC_TYPE = "application/grpc";
 
 /** grpc-go's rule: exactly application/grpc, or a subtype after "+" or parameters after ";" (not "application/grpcfoo"). */
-export function isGrpcContentType(type: string): boolean {
+function isGrpcContentType(type: string): boolean {
   if (!type.startsWith(GRPC_TYPE)) return false;
   if (type.length === GRPC_TYPE.length) return true;
   const next = type.charCodeAt(GRPC_TYPE.length);

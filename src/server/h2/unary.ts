@@ -4,7 +4,7 @@
 import type Long from "long";
 import type { Writer } from "protobufjs/minimal.js";
 import { unixNanosLong } from "../../clock.ts";
-import { type Decompress, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../../rpc/frame.ts";
+import { type Decompress, MESSAGE_HEADER_BYTES, MessageDecoder, sentTooLarge } from "../../rpc/message.ts";
 import { type Result, Status } from "../../rpc/status.ts";
 import { deadlineTimer } from "../../rpc/timeout.ts";
 import {
@@ -16,7 +16,7 @@ import {
   unaryRequestProblem,
 } from "../handler.ts";
 import { OK_TRAILERS, RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
-import type { ServerStream, StreamHandler } from "./connection.ts";
+import type { ServerStream, StreamHandler } from "./stream.ts";
 
 // Requests from this size on are served on a later turn of the loop (encoding a 4 MiB Echo answer alone
 // takes ~15 ms here).
@@ -34,7 +34,7 @@ export class ServerUnaryCall implements StreamHandler, CallContext, Settle {
   /** Bytes of `message` counted against the request-byte budget while it waits for the request's end. */
   private kept = 0;
   private count = 0;
-  private reader: FrameDecoder | undefined;
+  private reader: MessageDecoder | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private finished = false;
 
@@ -63,17 +63,17 @@ export class ServerUnaryCall implements StreamHandler, CallContext, Settle {
 
   onData(buf: Buffer, start: number, end: number): void {
     if (this.finished) return;
-    if (this.reader === undefined && this.count === 0 && buf[start] === 0 && end - start >= FRAME_HEADER_BYTES) {
+    if (this.reader === undefined && this.count === 0 && buf[start] === 0 && end - start >= MESSAGE_HEADER_BYTES) {
       // The usual case: the whole message in one DATA frame.
       const length = buf.readUInt32BE(start + 1);
-      if (length === end - start - FRAME_HEADER_BYTES && length <= this.limits.maxReceiveMessageBytes) {
-        this.message = buf.subarray(start + FRAME_HEADER_BYTES, end);
+      if (length === end - start - MESSAGE_HEADER_BYTES && length <= this.limits.maxReceiveMessageBytes) {
+        this.message = buf.subarray(start + MESSAGE_HEADER_BYTES, end);
         this.count = 1;
         this.keepPastRead(buf);
         return;
       }
     }
-    this.reader ??= new FrameDecoder(this.limits.maxReceiveMessageBytes, this.decompress, (d) =>
+    this.reader ??= new MessageDecoder(this.limits.maxReceiveMessageBytes, this.decompress, (d) =>
       this.stream.holdRequest(d),
     );
     const err = this.reader.read(buf, start, end, (m) => {

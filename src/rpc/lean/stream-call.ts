@@ -2,9 +2,11 @@
 // lean connection: the ClientStream the application holds, and the state machine the connection feeds
 // with response headers, DATA, trailers, a reset or its own end. Requests wait here, framed, until the
 // stream is open and the flow-control windows let them out. The end status is ../unary-outcome.ts's
-// streamOutcome, as in ../http2-stream.ts, so both clients end a stream the same way on the same frames.
+// streamOutcome, as in ../node-http2/stream-call.ts, so both clients end a stream the same way on the same frames.
+import { StreamFlow } from "../../h2/flow.ts";
+import { SendQueue } from "../../h2/send-queue.ts";
 import type { CallOptions, ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
-import { encodeFrame, FRAME_HEADER_BYTES, FrameDecoder, sentTooLarge } from "../frame.ts";
+import { MESSAGE_HEADER_BYTES, MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
 import { type RpcError, rpcError, Status, statusOf } from "../status.ts";
 import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 import type { ResponseFields } from "./unary-call.ts";
@@ -32,28 +34,23 @@ export class ClientStreamCall implements ClientStream {
    */
   sent = 0;
   total = 0;
-  sendWindow = 0;
-  /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
-  unacked = 0;
+  readonly flow = new StreamFlow();
   done = false;
   /** The response's content-length (-1: none), and the DATA payload bytes (padding not counted) so far. */
   declaredBody = -1;
   bodyBytes = 0;
   /** Transparent retries so far (only while no request byte went out, see `replayable`). */
   retries = 0;
-  /** Framed requests not yet (wholly) sent, oldest first; the first is sent from `offset`. */
-  readonly queue: Buffer[] = [];
-  offset = 0;
+  /** Framed requests not yet (wholly) sent, oldest first. */
+  readonly out = new SendQueue();
   /** end() was called: END_STREAM goes with the last queued request, or alone. */
   halfClosed = false;
-  /** END_STREAM is on the wire. */
-  endSent = false;
 
   private gotHeaders = false;
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private localError: RpcError | undefined;
-  private readonly decoder: FrameDecoder;
+  private readonly decoder: MessageDecoder;
   private headers: Metadata = NO_METADATA;
   private trailers: Metadata = NO_METADATA;
   private readonly deliver = (m: Buffer): void => {
@@ -76,7 +73,7 @@ export class ClientStreamCall implements ClientStream {
     private readonly maxSend: number,
     private readonly events: StreamEvents,
   ) {
-    this.decoder = new FrameDecoder(maxReceive);
+    this.decoder = new MessageDecoder(maxReceive);
   }
 
   get timeoutMs(): number | undefined {
@@ -105,11 +102,11 @@ export class ClientStreamCall implements ClientStream {
       this.fail(sentTooLarge(message.length, this.maxSend));
       return false;
     }
-    this.total += message.length + FRAME_HEADER_BYTES;
+    this.total += message.length + MESSAGE_HEADER_BYTES;
     const host = this.host;
     if (host?.sendMessage(this, message)) return true;
     // Copied now (as node:http2's client does), so the caller may reuse its buffer at once.
-    this.queue.push(encodeFrame(message));
+    this.out.push(prefixMessage(message));
     host?.pushStream(this);
     return true;
   }
@@ -137,14 +134,14 @@ export class ClientStreamCall implements ClientStream {
   rewind(): void {
     this.id = 0;
     this.host = undefined;
-    this.sendWindow = 0;
-    this.unacked = 0;
-    this.endSent = false;
+    this.flow.reset(0);
+    // Nothing of the queue went out (that is what makes it replayable) but perhaps an END_STREAM alone.
+    this.out.endSent = false;
   }
 
   /**
    * A complete header block: the response headers, or (the second time) the trailers. `fields` are its
-   * pseudo-headers excluded. As in ../http2-stream.ts, a first block that ends the stream or carries
+   * pseudo-headers excluded. As in ../node-http2/stream-call.ts, a first block that ends the stream or carries
    * grpc-status is a trailers-only response: its fields are the trailers, and onHeaders is not called.
    */
   onHeaders(f: ResponseFields, endStream: boolean, fields: Metadata): void {
@@ -190,7 +187,7 @@ export class ClientStreamCall implements ClientStream {
   private settle(outcome: RpcError): void {
     this.done = true;
     this.host = undefined;
-    this.queue.length = 0;
+    this.out.clear();
     const end: StreamEnd = {
       code: outcome.code,
       details: outcome.details,

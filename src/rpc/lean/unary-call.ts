@@ -1,8 +1,13 @@
 // One unary call's life on a stream, as a state machine fed by the connection: response headers, DATA,
 // trailers, a reset or the end of the connection. Its outcome is ../unary-outcome.ts's, as is
-// src/rpc/client.ts's, so the two clients give the same status for the same wire events.
+// src/rpc/node-http2/channel.ts's, so the two clients give the same status for the same wire events.
+import { PREFIX_BYTES, trySendWhole } from "../../h2/data.ts";
+import { type OutFlow, StreamFlow } from "../../h2/flow.ts";
+import { Flag } from "../../h2/frame.ts";
+import { SendQueue } from "../../h2/send-queue.ts";
+import type { Writer } from "../../h2/writer.ts";
 import type { CallOptions } from "../channel.ts";
-import { FRAME_HEADER_BYTES, FrameDecoder } from "../frame.ts";
+import { MESSAGE_HEADER_BYTES, MessageDecoder } from "../message.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 
@@ -32,9 +37,9 @@ export class ClientUnaryCall {
   id = 0;
   /** Bytes of the gRPC-framed request sent so far; flow control may hold the rest back. */
   sent = 0;
-  sendWindow = 0;
-  /** Received DATA bytes not yet returned to the server by a stream WINDOW_UPDATE. */
-  unacked = 0;
+  readonly flow = new StreamFlow();
+  /** The request in pieces (prefix, message), when it did not go out in one frame at once. */
+  out: SendQueue | undefined;
   done = false;
   /** The response's content-length (-1: none), and the DATA payload bytes (padding not counted) so far. */
   declaredBody = -1;
@@ -43,7 +48,7 @@ export class ClientUnaryCall {
   private gotHeaders = false;
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
-  private decoder: FrameDecoder | undefined;
+  private decoder: MessageDecoder | undefined;
   // Messages received: the first one, and how many (a unary call wants exactly one; no array per call).
   private message: Buffer | undefined;
   private count = 0;
@@ -77,19 +82,42 @@ export class ClientUnaryCall {
   rewind(): void {
     this.id = 0;
     this.sent = 0;
-    this.sendWindow = 0;
-    this.unacked = 0;
+    this.flow.reset(0);
+    this.out = undefined;
   }
 
   /** Length of the request with its gRPC prefix. */
   get total(): number {
-    return this.request.length + FRAME_HEADER_BYTES;
+    return this.request.length + MESSAGE_HEADER_BYTES;
   }
 
   /** The request message as a Buffer view (the writer queues Buffers), for sending it in pieces. */
-  requestBuffer(): Buffer {
+  private requestBuffer(): Buffer {
     const r = this.request;
     return Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+  }
+
+  /** Sends as much of the request as both windows allow (with END_STREAM on its last byte). */
+  sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
+    let out = this.out;
+    if (out === undefined) {
+      if (this.sent > 0) return; // sent whole already
+      const request = this.request;
+      if (trySendWhole(w, this.id, Flag.END_STREAM, request, request.length, this.flow, connection, maxFrame)) {
+        this.sent = this.total;
+        return;
+      }
+      // In pieces, as the windows allow: the 5-byte prefix, then the message as views of the caller's
+      // bytes, never copied into a framed request of its own.
+      out = new SendQueue();
+      const prefix = Buffer.allocUnsafe(PREFIX_BYTES);
+      prefix[0] = 0;
+      prefix.writeUInt32BE(request.length, 1);
+      out.push(prefix);
+      out.push(this.requestBuffer());
+      this.out = out;
+    }
+    this.sent += out.flush(w, this.id, this.flow, connection, maxFrame, true);
   }
 
   /** A complete header block arrived: the response headers, or (the second time) the trailers. */
@@ -106,16 +134,16 @@ export class ClientUnaryCall {
   /** DATA payload, buf[start, end); an error means the call is over and the stream must be cancelled. */
   onData(buf: Buffer, start: number, end: number): RpcError | undefined {
     if (this.httpError || end === start) return undefined; // not gRPC: an error page, not frames
-    if (this.decoder === undefined && this.count === 0 && buf[start] === 0 && end - start >= FRAME_HEADER_BYTES) {
+    if (this.decoder === undefined && this.count === 0 && buf[start] === 0 && end - start >= MESSAGE_HEADER_BYTES) {
       // The usual case: the whole message in one DATA frame. Anything else goes through the decoder.
       const length = buf.readUInt32BE(start + 1);
-      if (length === end - start - FRAME_HEADER_BYTES && length <= this.maxReceive) {
-        this.message = buf.subarray(start + FRAME_HEADER_BYTES, end);
+      if (length === end - start - MESSAGE_HEADER_BYTES && length <= this.maxReceive) {
+        this.message = buf.subarray(start + MESSAGE_HEADER_BYTES, end);
         this.count = 1;
         return undefined;
       }
     }
-    this.decoder ??= new FrameDecoder(this.maxReceive);
+    this.decoder ??= new MessageDecoder(this.maxReceive);
     const out: Buffer[] = [];
     const err = this.decoder.push(buf.subarray(start, end), out);
     if (out.length > 0) {

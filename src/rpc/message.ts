@@ -1,14 +1,17 @@
-// gRPC length-prefixed message framing: 1 byte compressed flag, 4 bytes big-endian length, message.
+// gRPC's length-prefixed messages (the 5-byte prefix is a message header, not an HTTP/2 frame): 1 byte
+// compressed flag, 4 bytes big-endian length, the message.
 import { type RpcError, rpcError, Status } from "./status.ts";
 
-export const FRAME_HEADER_BYTES = 5;
+/** gRPC's default limit on a message's size, either way (grpc-go's and grpc-js's). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+export const MESSAGE_HEADER_BYTES = 5;
 
-/** Frames one message into a single Buffer (grpc-js and node:http2 both want Buffers, not Uint8Arrays). */
-export function encodeFrame(message: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + message.length);
+/** Prefixes one message, in a single Buffer (grpc-js and node:http2 both want Buffers, not Uint8Arrays). */
+export function prefixMessage(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + message.length);
   out[0] = 0;
   out.writeUInt32BE(message.length, 1);
-  out.set(message, FRAME_HEADER_BYTES);
+  out.set(message, MESSAGE_HEADER_BYTES);
   return out;
 }
 
@@ -23,12 +26,12 @@ export type Decompress = (bytes: Buffer, maxOutputBytes: number) => Buffer;
 const OUTPUT_CAP_PASSED = "ERR_BUFFER_TOO_LARGE";
 
 /** A message over the receive limit (as grpc-go and grpc-js word it). */
-export function tooLarge(length: number, max: number): RpcError {
+function tooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
 }
 
 /** A compressed message that inflated past the receive limit (grpc-go's wording). */
-export function inflatedTooLarge(max: number): RpcError {
+function inflatedTooLarge(max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `received message after decompression larger than max (${max})`);
 }
 
@@ -37,8 +40,8 @@ export function sentTooLarge(length: number, max: number): RpcError {
   return rpcError(Status.RESOURCE_EXHAUSTED, `sent message larger than max (${length} vs. ${max})`);
 }
 
-/** Told of every change in the bytes a FrameDecoder holds for an unfinished message (+ grown, − freed). */
-export type HeldBytes = (delta: number) => void;
+/** Told of every change in the bytes a MessageDecoder holds for an unfinished message (+ grown, − freed). */
+type HeldBytes = (delta: number) => void;
 
 // A split message's buffer starts at this size (or its declared length, if smaller) and doubles towards
 // the declared length as bytes come: memory follows the bytes received (at most twice them, plus this),
@@ -54,7 +57,7 @@ const SMALL_COPY = 32;
  * padding every frame's read buffer, alive until the message completed, then joined them in one go).
  * Nothing the decoder keeps refers to a caller's buffer, so no read buffer outlives its read because of it.
  */
-export class FrameDecoder {
+export class MessageDecoder {
   // The 5-byte prefix of the message being gathered, as far as it came: bytes seen, flag, length.
   private headFill = 0;
   private flag = 0;
@@ -87,29 +90,29 @@ export class FrameDecoder {
     while (pos < end) {
       if (this.headFill === 0) {
         // Between messages: those whole in this chunk go on as views, with no copy.
-        if (end - pos < FRAME_HEADER_BYTES) {
+        if (end - pos < MESSAGE_HEADER_BYTES) {
           pos = this.takeHead(buf, pos, end);
           continue;
         }
         const err = this.check(buf[pos] as number, buf.readUInt32BE(pos + 1));
         if (err) return this.failed(err);
-        const next = pos + FRAME_HEADER_BYTES + buf.readUInt32BE(pos + 1);
+        const next = pos + MESSAGE_HEADER_BYTES + buf.readUInt32BE(pos + 1);
         if (next <= end) {
-          const out = this.deliver(buf[pos] as number, buf.subarray(pos + FRAME_HEADER_BYTES, next), each);
+          const out = this.deliver(buf[pos] as number, buf.subarray(pos + MESSAGE_HEADER_BYTES, next), each);
           if (out) return this.failed(out);
           pos = next;
           continue;
         }
         this.flag = buf[pos] as number;
         this.length = buf.readUInt32BE(pos + 1);
-        this.headFill = FRAME_HEADER_BYTES;
-        pos += FRAME_HEADER_BYTES;
+        this.headFill = MESSAGE_HEADER_BYTES;
+        pos += MESSAGE_HEADER_BYTES;
         this.begin();
         continue;
       }
-      if (this.headFill < FRAME_HEADER_BYTES) {
+      if (this.headFill < MESSAGE_HEADER_BYTES) {
         pos = this.takeHead(buf, pos, end);
-        if (this.headFill === FRAME_HEADER_BYTES) {
+        if (this.headFill === MESSAGE_HEADER_BYTES) {
           const err = this.check(this.flag, this.length);
           if (err) return this.failed(err);
           this.begin();
@@ -156,7 +159,7 @@ export class FrameDecoder {
   /** Copies prefix bytes in, up to the whole prefix; returns where reading goes on. */
   private takeHead(buf: Buffer, pos: number, end: number): number {
     let p = pos;
-    while (p < end && this.headFill < FRAME_HEADER_BYTES) {
+    while (p < end && this.headFill < MESSAGE_HEADER_BYTES) {
       const b = buf[p++] as number;
       if (this.headFill === 0) {
         this.flag = b;

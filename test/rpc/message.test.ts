@@ -1,16 +1,16 @@
 import { describe, expect, test } from "bun:test";
-import { encodeFrame, FrameDecoder } from "../../src/rpc/frame.ts";
+import { MessageDecoder, prefixMessage } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import { encodeGrpcTimeout, parseGrpcTimeout } from "../../src/rpc/timeout.ts";
 
-describe("FrameDecoder", () => {
-  const a = encodeFrame(Buffer.from("hello"));
-  const b = encodeFrame(Buffer.alloc(0));
-  const c = encodeFrame(Buffer.alloc(300, 7));
+describe("MessageDecoder", () => {
+  const a = prefixMessage(Buffer.from("hello"));
+  const b = prefixMessage(Buffer.alloc(0));
+  const c = prefixMessage(Buffer.alloc(300, 7));
 
   test("several messages packed into one chunk", () => {
     const out: Buffer[] = [];
-    expect(new FrameDecoder(1024).push(Buffer.concat([a, b, c]), out)).toBeUndefined();
+    expect(new MessageDecoder(1024).push(Buffer.concat([a, b, c]), out)).toBeUndefined();
     expect(out.map((m) => m.length)).toEqual([5, 0, 300]);
     expect(out[0]?.toString()).toBe("hello");
   });
@@ -18,7 +18,7 @@ describe("FrameDecoder", () => {
   test("a message split across chunks at every byte boundary", () => {
     const all = Buffer.concat([a, c]);
     for (let cut = 1; cut < all.length; cut++) {
-      const d = new FrameDecoder(1024);
+      const d = new MessageDecoder(1024);
       const out: Buffer[] = [];
       d.push(all.subarray(0, cut), out);
       d.push(all.subarray(cut), out);
@@ -32,14 +32,14 @@ describe("FrameDecoder", () => {
 
   test("oversized message is refused from its header", () => {
     const header = Buffer.from([0, 0, 0, 4, 0]); // 1024 bytes announced, none sent
-    const err = new FrameDecoder(1000).push(header, []);
+    const err = new MessageDecoder(1000).push(header, []);
     expect(err?.code).toBe(Status.RESOURCE_EXHAUSTED);
   });
 
   test("compressed flag without negotiated compression is an error", () => {
-    const frame = encodeFrame(Buffer.from("x"));
+    const frame = prefixMessage(Buffer.from("x"));
     frame[0] = 1;
-    expect(new FrameDecoder(1024).push(frame, [])?.code).toBe(Status.INTERNAL);
+    expect(new MessageDecoder(1024).push(frame, [])?.code).toBe(Status.INTERNAL);
   });
 });
 

@@ -2,18 +2,17 @@
 // (TCP, Unix, VSOCK, Firecracker's hybrid vsock) plugs in as something that yields a Duplex.
 // Every outcome is a Result: transport failures, HTTP errors and gRPC statuses all end up as an RpcError.
 import http2 from "node:http2";
+import { STREAM_WINDOW } from "../../h2/flow.ts";
 import {
   type CallOptions,
   type ChannelOptions,
   type ChannelStats,
   type ClientStream,
-  DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
   type RpcChannel,
   type StreamEvents,
-} from "./channel.ts";
-import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
-import { Http2StreamCall, headersOf } from "./http2-stream.ts";
+} from "../channel.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
 import {
   decodeGrpcMessage,
   fail,
@@ -23,12 +22,10 @@ import {
   type RpcError,
   rpcError,
   Status,
-} from "./status.ts";
-import { encodeGrpcTimeout } from "./timeout.ts";
-import { responseHeadersError, unaryOutcome } from "./unary-outcome.ts";
-
-export type { CallOptions, ChannelOptions, ChannelStats } from "./channel.ts";
-export { DEFAULT_MAX_MESSAGE_BYTES } from "./channel.ts";
+} from "../status.ts";
+import { encodeGrpcTimeout } from "../timeout.ts";
+import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
+import { Http2StreamCall, headersOf } from "./stream-call.ts";
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -45,7 +42,7 @@ interface Attempt {
 }
 
 /** One HTTP/2 connection, reopened on demand after it goes away. */
-export class Channel implements RpcChannel {
+export class NodeHttp2Channel implements RpcChannel {
   private session: http2.ClientHttp2Session | undefined;
   private pending: Promise<http2.ClientHttp2Session | RpcError> | undefined;
   private closed = false;
@@ -87,7 +84,7 @@ export class Channel implements RpcChannel {
     if (isRpcError(socket)) return socket;
     const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
-      settings: { initialWindowSize: 1 << 20, enablePush: false },
+      settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
     });
     this.stats.connects++;
     session.on("error", () => {
@@ -121,13 +118,13 @@ export class Channel implements RpcChannel {
     if (request.length > this.maxSend) {
       return { ok: false, error: sentTooLarge(request.length, this.maxSend) };
     }
-    const frame = encodeFrame(request);
+    const frame = prefixMessage(request);
     const deadline = call.timeoutMs === undefined ? undefined : performance.now() + call.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       const session = await this.getSession();
       if (isRpcError(session)) return { ok: false, error: session };
       const timeoutMs = deadline === undefined ? undefined : Math.max(0, Math.ceil(deadline - performance.now()));
-      if (timeoutMs === 0) return fail(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
+      if (timeoutMs === 0) return { ok: false, error: deadlineExceeded(call) };
       const r = await this.attempt(session, path, frame, timeoutMs, call);
       // Transparent retry, as gRPC clients do: a call the server provably never saw (refused, or caught by
       // a GOAWAY before it went out) goes to a fresh connection. Servers with a max connection age send
@@ -148,17 +145,12 @@ export class Channel implements RpcChannel {
     const headers: http2.OutgoingHttpHeaders = { ...this.baseHeaders, ":path": path };
     if (timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
     if (call.metadata) headersOf(call.metadata, headers);
+    const opened = openStream(session, headers);
+    if ("unprocessed" in opened) return Promise.resolve(opened);
+    const stream = opened;
 
     return new Promise<Attempt>((resolve) => {
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = session.request(headers, { endStream: false });
-      } catch (err) {
-        const details = `cannot start call: ${err instanceof Error ? err.message : err}`;
-        resolve({ result: fail(Status.UNAVAILABLE, details), unprocessed: true });
-        return;
-      }
-      const decoder = new FrameDecoder(this.maxRecv);
+      const decoder = new MessageDecoder(this.maxRecv);
       const messages: Buffer[] = [];
       let status: RpcError | undefined;
       let httpError: RpcError | undefined;
@@ -180,16 +172,10 @@ export class Channel implements RpcChannel {
         finish({ ok: false, error });
       };
       const readStatus = (h: http2.IncomingHttpHeaders) => {
-        const code = parseStatusCode(h["grpc-status"] as string | undefined);
-        if (code !== undefined) status = rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
+        status = statusIn(h) ?? status;
       };
 
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(
-          () => abort(rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`)),
-          timeoutMs,
-        );
-      }
+      if (timeoutMs !== undefined) timer = setTimeout(() => abort(deadlineExceeded(call)), timeoutMs);
 
       stream.on("response", (h) => {
         responded = true;
@@ -279,4 +265,27 @@ function settingsWithin(session: http2.ClientHttp2Session, waitMs: number): Prom
     session.once("remoteSettings", onSettings);
     session.once("close", onClose);
   });
+}
+
+/** The call's stream, or (when the session will not open one) the Attempt that says why: never sent. */
+function openStream(
+  session: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+): http2.ClientHttp2Stream | Attempt {
+  try {
+    return session.request(headers, { endStream: false });
+  } catch (err) {
+    const details = `cannot start call: ${err instanceof Error ? err.message : err}`;
+    return { result: fail(Status.UNAVAILABLE, details), unprocessed: true };
+  }
+}
+
+/** The grpc-status (and grpc-message) of a header block, if it has one. */
+function statusIn(h: http2.IncomingHttpHeaders): RpcError | undefined {
+  const code = parseStatusCode(h["grpc-status"] as string | undefined);
+  return code === undefined ? undefined : rpcError(code, decodeGrpcMessage(h["grpc-message"] as string | undefined));
+}
+
+function deadlineExceeded(call: CallOptions): RpcError {
+  return rpcError(Status.DEADLINE_EXCEEDED, `deadline of ${call.timeoutMs} ms exceeded`);
 }

@@ -1,21 +1,21 @@
 // A call of any kind (unary, client, server or bidi streaming) over a node:http2 session: the ClientStream
-// of src/rpc/client.ts. Requests queue until the session is there; responses are reported as they arrive,
+// of src/rpc/node-http2/channel.ts. Requests queue until the session is there; responses are reported as they arrive,
 // and the end through streamOutcome, the rule the lean client uses too.
 import http2 from "node:http2";
-import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "./channel.ts";
-import { encodeFrame, FrameDecoder, sentTooLarge } from "./frame.ts";
-import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "./status.ts";
-import { responseHeadersError, streamOutcome } from "./unary-outcome.ts";
+import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
+import { MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
+import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "../status.ts";
+import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
-export interface StreamLimits {
+interface StreamLimits {
   readonly maxSend: number;
   readonly maxRecv: number;
 }
 
 /** The non-pseudo fields of a node:http2 header object, repeated names as repeated pairs. */
-export function metadataOf(h: http2.IncomingHttpHeaders): Metadata {
+function metadataOf(h: http2.IncomingHttpHeaders): Metadata {
   const out: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(h)) {
     if (name.startsWith(":") || value === undefined) continue;
@@ -66,7 +66,7 @@ export class Http2StreamCall implements ClientStream {
       this.fail(sentTooLarge(message.length, this.limits.maxSend));
       return false;
     }
-    const frame = encodeFrame(message);
+    const frame = prefixMessage(message);
     if (this.stream) this.stream.write(frame);
     else this.queued.push(frame);
     return true;
@@ -105,7 +105,7 @@ export class Http2StreamCall implements ClientStream {
       return;
     }
     this.stream = stream;
-    const decoder = new FrameDecoder(this.limits.maxRecv);
+    const decoder = new MessageDecoder(this.limits.maxRecv);
     const messages: Buffer[] = [];
     let status: RpcError | undefined;
     let httpError: RpcError | undefined;

@@ -8,15 +8,15 @@ import {
   type ChannelOptions,
   type ChannelStats,
   type ClientStream,
-  DEFAULT_MAX_MESSAGE_BYTES,
   openSocket,
   type RpcChannel,
   type StreamEvents,
 } from "../channel.ts";
-import { sentTooLarge } from "../frame.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, sentTooLarge } from "../message.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
-import { type Call, ClientConnection } from "./connection.ts";
+import type { Call } from "./call.ts";
+import { ClientConnection } from "./connection.ts";
 import { ClientStreamCall } from "./stream-call.ts";
 import { ClientUnaryCall } from "./unary-call.ts";
 
