@@ -68,7 +68,7 @@ function summaryTable(runs: readonly NamedRendered[]): string {
 }
 
 /**
- * Open-loop runs: latency counts from each call's due time, service time from its send (README "Open loop"):
+ * Open-loop runs: latency counts from each call's due time, service time from its send (docs/bench.md, "Closed and open loop"):
  * side by side per section, so queueing in the loader or the server shows as the gap between them.
  */
 function serviceTimeTable(runs: readonly NamedRendered[]): string {
