@@ -168,7 +168,7 @@ export function lineChart(c: LineChart): string {
     );
   }
   // over the lines, translucent, so its text is never hidden by them
-  parts.push(...(c.windows ?? []).map((w, i) => windowMark(w, i, sx)));
+  parts.push(...windowMarks(c.windows ?? [], sx));
   // The legend goes under the plot, three to a row, so it hides no line however many runs are overlaid.
   const columns = 3;
   const colWidth = (W - PAD.left - PAD.right) / columns;
@@ -198,19 +198,32 @@ export function lineChart(c: LineChart): string {
 /** Roughly how wide a label of the chart's 11px text is, to keep it inside the plot. */
 const textWidth = (text: string) => text.length * 6.5;
 
+/** Label rows a window's text may step down to before rows are reused. */
+const LABEL_ROWS = 5;
+
 /**
- * A window shaded over the plot's height, its text beside it at the top: right of the window, or left of it
- * when it would run past the plot. Labels of neighbouring windows step down a row so they do not overprint.
+ * Windows shaded over the plot's height, each one's text beside it at the top: right of the window, or left
+ * of it when it would run past the plot. A text that would overprint an earlier one steps down a row (the
+ * first row where it is clear), so neighbouring windows, and the same window of overlaid runs, stay legible.
  */
-function windowMark(w: ChartWindow, i: number, sx: (v: number) => number): string {
+function windowMarks(windows: readonly ChartWindow[], sx: (v: number) => number): string[] {
   const bottom = H - PAD.bottom;
-  const x0 = Math.max(sx(w.from), PAD.left);
-  const x1 = Math.min(Math.max(sx(w.to), x0 + 1), W - PAD.right);
-  const y = PAD.top + 14 + (i % 3) * 14;
-  const right = x1 + 4 + textWidth(w.text) <= W - PAD.right;
-  const tx = right ? x1 + 4 : x0 - 4;
-  const stroke = w.color === undefined ? "" : ` stroke="${w.color}"`;
-  return `<g class="outage" data-outage="${i}"><title>${escapeXml(w.title)}</title><rect class="outage" x="${f(x0)}" y="${PAD.top}" width="${f(x1 - x0)}" height="${bottom - PAD.top}"${stroke}/><text class="outage-label" x="${f(tx)}" y="${y}" text-anchor="${right ? "start" : "end"}">${escapeXml(w.text)}</text></g>`;
+  const rows: [number, number][][] = [];
+  return windows.map((w, i) => {
+    const x0 = Math.max(sx(w.from), PAD.left);
+    const x1 = Math.min(Math.max(sx(w.to), x0 + 1), W - PAD.right);
+    const width = textWidth(w.text);
+    const right = x1 + 4 + width <= W - PAD.right;
+    const tx = right ? x1 + 4 : x0 - 4;
+    const span: [number, number] = right ? [tx, tx + width] : [tx - width, tx];
+    const clear = (row: readonly [number, number][]) => row.every(([a, b]) => span[1] + 4 < a || span[0] > b + 4);
+    let row = rows.findIndex(clear);
+    if (row < 0) row = rows.length < LABEL_ROWS ? rows.push([]) - 1 : i % LABEL_ROWS;
+    rows[row]?.push(span);
+    const y = PAD.top + 14 + row * 14;
+    const stroke = w.color === undefined ? "" : ` stroke="${w.color}"`;
+    return `<g class="outage" data-outage="${i}"><title>${escapeXml(w.title)}</title><rect class="outage" x="${f(x0)}" y="${PAD.top}" width="${f(x1 - x0)}" height="${bottom - PAD.top}"${stroke}/><text class="outage-label" x="${f(tx)}" y="${y}" text-anchor="${right ? "start" : "end"}">${escapeXml(w.text)}</text></g>`;
+  });
 }
 
 const mark = (s: Series, x: number, y: number) =>
