@@ -21,6 +21,7 @@ import { formatHtml } from "../../src/report/html.ts";
 import { formatJson } from "../../src/report/json.ts";
 import { formatMarkdown } from "../../src/report/markdown.ts";
 import { mergeShards } from "../../src/report/merge.ts";
+import { outageLines } from "../../src/report/outage-text.ts";
 import type { OutageTally, ThreadResult } from "../../src/report/records.ts";
 import { parseRendered, renderedOf } from "../../src/report/rendered.ts";
 import { formatText } from "../../src/report/text.ts";
@@ -218,6 +219,15 @@ describe("every renderer shows them", () => {
       `outage 1: 1.032 s from 12:00:00.000, 517 calls failed (${REFUSED}), first ok 12 ms after reconnecting`,
     );
     expect(formatText(report([thread(0, undefined)]))).not.toContain("Outage");
+  });
+
+  test("a streaming run counts streams, and one failed is one stream", () => {
+    // the lines text prints after the streams section's: only the unit differs
+    const lines = outageLines({ ...r, streams: {} as NonNullable<BenchReport["streams"]> });
+    expect(lines).toContain(
+      "Outages (server not there; times UTC): 4, 610 ms in all, longest 400 ms; 30 streams failed in them",
+    );
+    expect(lines.some((l) => l.includes("10 ms from 12:00:00.850, 1 stream failed"))).toBe(true);
   });
 
   test("markdown: the summary and a table row per window", () => {
