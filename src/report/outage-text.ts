@@ -11,7 +11,7 @@ export function formatOutageMs(ms: number): string {
 /** "12:00:02.101" (UTC) of an RFC 3339 time. */
 export const timeOfDay = (iso: string) => new Date(iso).toISOString().slice(11, 23);
 
-/** "first ok 12 ms after reconnecting", "still down when the run ended", "first ok on the same connection". */
+/** "first ok 12 ms after reconnecting", "still down when the run ended", "first ok without a new connection". */
 export function recoveryText(w: OutageWindow): string {
   if (w.end === null) return "still down when the run ended";
   return w.reconnect_to_ok_ms === null
@@ -30,7 +30,7 @@ function windowLine(w: OutageWindow, i: number, unit: string): string {
   );
 }
 
-/** `Outages: 2, 1.532 s in all, longest 1.032 s; 700 calls failed in them`. */
+/** `Outages (server not there; times UTC): 2, 1.532 s in all, longest 1.032 s; 700 calls failed in them`. */
 export function outagesSummary(o: OutagesReport, unit: string): string {
   return (
     `Outages (server not there; times UTC): ${o.count}, ${formatOutageMs(o.total_ms)} in all, ` +
