@@ -20,7 +20,8 @@ import { openChannel } from "../src/client/channel.ts";
 import { ErrorCode } from "../src/h2/errors.ts";
 import { FrameType } from "../src/h2/frame.ts";
 import { parseAddress } from "../src/transport/address.ts";
-import { type Attack, type AttackOutcome, allAttacks } from "./lib/attacks.ts";
+import type { Attack, AttackOutcome } from "./lib/attack.ts";
+import { allAttacks } from "./lib/attacks.ts";
 import type { FromObserver, ObserverReport } from "./lib/observer.ts";
 
 const { values } = parseArgs({

@@ -15,7 +15,7 @@ import {
   writeFrameHeader,
 } from "../../src/h2/frame.ts";
 import { encodeInt } from "../../src/h2/hpack/encoder.ts";
-import type { Attack, AttackOutcome } from "./attacks.ts";
+import type { Attack, AttackOutcome } from "./attack.ts";
 import { AttackPeer, echoRequestBytes, grpcMessage, requestBlock } from "./h2-attacker.ts";
 
 const MIB = 1 << 20;
