@@ -3,16 +3,8 @@
 // a call sent after it opened; an answer to an earlier call, still on its way when the server died, says
 // nothing about now. Calls failing inside are counted. Only "not there" opens one: a slow server's
 // DEADLINE_EXCEEDED or any status it sent is not an outage.
+import type { OutageTally } from "../report/records.ts";
 import type { LinkEvents } from "../rpc/reconnect.ts";
-
-/** The report's record of one window (src/report/records.ts's OutageTally): wall-clock ms. */
-export interface OutageWindow {
-  readonly startMs: number;
-  readonly endMs: number | null;
-  readonly failed: number;
-  readonly firstError: string;
-  readonly reconnectedMs: number | null;
-}
 
 interface Open {
   startMs: number;
@@ -73,7 +65,7 @@ export class OutageRecorder implements OutcomeWatch {
     this.windows.push(w);
   }
 
-  tally(): OutageWindow[] {
+  tally(): OutageTally[] {
     const at = (ms: number) => Math.round((ms + this.toEpoch) * 1000) / 1000;
     return this.windows.map((w) => ({
       startMs: at(w.startMs),
