@@ -49,6 +49,8 @@ export class ReconnectingChannel implements RpcChannel {
   private readonly inner: RpcChannel;
   private readonly backoff: Backoff;
   private waiters: Waiter[] = [];
+  /** nextAttempt()'s: told when an attempt ends, either way. */
+  private watchers: (() => void)[] = [];
   private lastError = "not connected yet";
   /** Lost or failed since the last ready connection: the next one is a reconnect. */
   private down = false;
@@ -76,6 +78,22 @@ export class ReconnectingChannel implements RpcChannel {
   /** Whether a call made now goes straight to a connection (or one the client below opens on demand). */
   get connected(): boolean {
     return this.state === "ready";
+  }
+
+  /**
+   * Resolves at the next attempt's outcome (at once when a connection is ready), or after `maxMs`. A closed
+   * loop waits here after a call failed for want of a connection, so it sends one call per attempt rather
+   * than spinning on calls that fail without a wire to go on.
+   */
+  nextAttempt(maxMs: number): Promise<void> {
+    if (this.state === "ready" || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, maxMs));
+      this.watchers.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** One attempt now, whatever the state: its outcome. */
@@ -114,6 +132,7 @@ export class ReconnectingChannel implements RpcChannel {
     this.closed = true;
     clearTimeout(this.timer);
     this.settleWaiters(() => rpcError(Status.UNAVAILABLE, "channel closed"));
+    for (const w of this.watchers.splice(0)) w();
     await this.inner.close();
   }
 
@@ -161,6 +180,7 @@ export class ReconnectingChannel implements RpcChannel {
     const attempt = this.inner.ready().then((r) => {
       this.attempting = false;
       this.attempt = undefined;
+      for (const w of this.watchers.splice(0)) w();
       if (this.closed) return r;
       if (r.ok) {
         this.state = "ready";
@@ -219,7 +239,12 @@ export class ReconnectingChannel implements RpcChannel {
       this.state = "connecting";
     };
     socket.once("error", onGone);
-    socket.once("end", () => onGone());
+    socket.once("end", () => {
+      onGone();
+      // HTTP/2 has no half-closed connection: a server that sent FIN is gone, whether or not the Duplex
+      // closes itself (a half-open one, as the Unix and VSOCK transports give, would leave calls hanging).
+      socket.destroy();
+    });
     socket.once("close", () => {
       onGone();
       // Once the client below has seen the close too (its listeners follow ours), so that it does not

@@ -128,11 +128,23 @@ describe("grpcperf bench (compiled binary)", () => {
     expect(r.stderr).toContain("--server-delay is for --service echo or echo-stream");
   });
 
-  test("server killed mid-run: partial report, exit 1", async () => {
+  test("--stop-on-loss: server killed mid-run: partial report, exit 1", async () => {
     const victim = await serve();
     const out = join(cwd, "killed.json");
     const t = onTerminal(
-      ["bench", "--server", victim.target, "--duration", "20s", "--connections", "2", "--json", "-o", out],
+      [
+        "bench",
+        "--server",
+        victim.target,
+        "--duration",
+        "20s",
+        "--connections",
+        "2",
+        "--stop-on-loss",
+        "--json",
+        "-o",
+        out,
+      ],
       { cwd, env },
     );
     // the loader's progress line has counted answered calls: the run is under way

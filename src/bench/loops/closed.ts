@@ -29,9 +29,18 @@ export async function closedLoop(ctx: LoadContext, phase: Phase, tickets: Ticket
       const now = performance.now();
       const ms = now - t0;
       phase.timeline.record(r.ok ? 0 : r.error.code, ms, now);
-      if (!phase.record) continue;
-      ctx.recorders[w]?.record(r, ms, ms);
-      conn.calls++;
+      if (phase.record) {
+        ctx.recorders[w]?.record(r, ms, ms);
+        conn.calls++;
+      }
+      if (!r.ok) await settle(conn);
+    }
+  };
+  // No connection ready: wait for the channel's next attempt rather than spin on calls failing at once.
+  const settle = async (conn: LoadConnection) => {
+    if (!conn.channel.connected) {
+      const left = phase.endMs === undefined ? 1000 : phase.endMs - performance.now();
+      await conn.channel.nextAttempt(Math.min(1000, left));
     }
   };
   const slots: Promise<void>[] = [];

@@ -86,6 +86,11 @@ export async function closedStreamLoop(ctx: StreamContext, phase: Phase, tickets
       }
       if (phase.requests !== undefined && !tickets.claim(phase.requests)) return;
       await streams.start(ctx, conn);
+      // No connection ready: the stream ended at once; wait for the next attempt rather than spin.
+      if (!conn.channel.connected) {
+        const left = phase.endMs === undefined ? 1000 : phase.endMs - performance.now();
+        await conn.channel.nextAttempt(Math.min(1000, left));
+      }
     }
   };
   const slots: Promise<void>[] = [];
