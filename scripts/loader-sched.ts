@@ -4,12 +4,13 @@
 // its waits over 1 ms, and the core's time by task. Tasks of the loader process are named as such; anything
 // else on the core is another process (a benchmark's figures are not the loader's then).
 //   perf script -i sched.data -F time,event,trace | bun scripts/loader-sched.ts [LOADER_PID]
+import { readdirSync } from "node:fs";
+
 const loaderPid = process.argv[2];
 const own = new Set<number>();
 if (loaderPid) {
   try {
-    for (const t of await Array.fromAsync(new Bun.Glob("*").scan({ cwd: `/proc/${loaderPid}/task`, onlyFiles: false })))
-      own.add(Number(t));
+    for (const t of readdirSync(`/proc/${loaderPid}/task`)) own.add(Number(t));
   } catch {
     // the process has ended: tasks are named by the trace alone
   }
