@@ -1,7 +1,8 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
 import type { Duplex } from "node:stream";
-import type { ClientKind, RpcChannel } from "../rpc/channel.ts";
+import type { ChannelOptions, ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
+import { ReconnectingChannel } from "../rpc/reconnect.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
 import { connect } from "../transport/index.ts";
 import { type ClientTls, wrapTls } from "../transport/tls.ts";
@@ -19,7 +20,12 @@ interface ChannelConfig {
   readonly authority?: string;
   /** Put in front of grpcperf/VERSION in user-agent, as grpc-go does with grpcurl's -user-agent. */
   readonly userAgent?: string;
+  /** gRPC's wait-for-ready: a server that is not up yet is waited for (reconnecting with backoff), not refused. */
+  readonly waitForReady?: boolean;
 }
+
+/** Waiting for a server to come up: tried often at first, then at least every half second. */
+const WAIT_FOR_READY_BACKOFF = { minMs: 10, maxMs: 500 } as const;
 
 /**
  * The bound on setting a connection up (connect, TLS, the server's SETTINGS) that a per-call deadline implies
@@ -36,8 +42,16 @@ export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): ()
 }
 
 export function openChannel(address: Address, config: ChannelConfig = {}): RpcChannel {
+  const kind = config.client ?? "http2";
+  const opts = channelOptions(address, config);
+  return config.waitForReady
+    ? new ReconnectingChannel(kind, opts, { backoff: WAIT_FOR_READY_BACKOFF, waitForReady: true })
+    : createChannel(kind, opts);
+}
+
+function channelOptions(address: Address, config: ChannelConfig): ChannelOptions {
   const tls = config.tls;
-  return createChannel(config.client ?? "http2", {
+  return {
     authority: config.authority ?? authorityOf(address),
     connect: dialer(address, config.connectTimeoutMs ?? 10_000, tls),
     secure: tls !== undefined,
@@ -45,5 +59,5 @@ export function openChannel(address: Address, config: ChannelConfig = {}): RpcCh
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
-  });
+  };
 }

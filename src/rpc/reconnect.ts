@@ -96,6 +96,12 @@ export class ReconnectingChannel implements RpcChannel {
     });
   }
 
+  /** wait-for-ready before the first call (`call --wait-for-ready`): a connection by `deadline`, or why not. */
+  async readyBy(deadline: number): Promise<Result<void>> {
+    const e = await this.whenReady(deadline);
+    return e ? { ok: false, error: e } : { ok: true, value: undefined };
+  }
+
   /** One attempt now, whatever the state: its outcome. */
   ready(): Promise<Result<void>> {
     if (this.state === "ready") return this.inner.ready();

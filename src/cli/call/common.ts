@@ -4,6 +4,7 @@ import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
 import type { RpcChannel } from "../../rpc/channel.ts";
+import { ReconnectingChannel } from "../../rpc/reconnect.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
@@ -64,6 +65,11 @@ export const callArgs = {
   "connect-timeout": {
     type: "string",
     description: "bound of connecting (TCP, TLS), as grpcurl's (default --timeout)",
+  },
+  "wait-for-ready": {
+    type: "boolean",
+    description:
+      "a server not up yet is waited for, up to --timeout, as gRPC clients' wait-for-ready (default: fail at once)",
   },
   json: { type: "boolean", description: "one JSON object per line on stdout" },
   "max-msg-sz": {
@@ -189,6 +195,7 @@ export async function connectFromArgs(
     "max-msg-sz"?: string;
     "user-agent"?: string;
     authority?: string;
+    "wait-for-ready"?: boolean;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -200,8 +207,12 @@ export async function connectFromArgs(
       ? connectBoundOf(timeoutMs)
       : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
-  const channel = openChannel(address, { connectTimeoutMs, tls, ...headerArgs(args, tls !== undefined) });
-  const ready = await channel.ready();
+  const waitForReady = args["wait-for-ready"] === true;
+  const channel = openChannel(address, { connectTimeoutMs, tls, waitForReady, ...headerArgs(args, tls !== undefined) });
+  const ready =
+    channel instanceof ReconnectingChannel
+      ? await channel.readyBy(performance.now() + timeoutMs)
+      : await channel.ready();
   if (!ready.ok) {
     const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
     const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
