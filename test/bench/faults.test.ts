@@ -91,6 +91,19 @@ describe("bench through a server restart (compiled binary)", () => {
     expect(doc.total.ok + doc.total.failed).toBe(1200);
   });
 
+  test("--wait-for-ready: calls due while the server is down wait for it; still each due call once", async () => {
+    const { doc, killAt, restartAt } = await killAndRestart(
+      ["--rate", "200", "-z", "6s", "--connections", "2", "--threads", "2", "--wait-for-ready", "--timeout", "20s"],
+      (first) => first.target,
+      "127.0.0.1:0",
+    );
+    expectOutageAcross(doc, killAt, restartAt);
+    expect(doc.total.requests).toBe(1200);
+    expect(doc.total.ok + doc.total.failed).toBe(1200);
+    // only the calls in flight at the kill fail: the ones due later waited for the new server
+    expect(doc.total.ok).toBeGreaterThan(doc.total.failed);
+  });
+
   test("Unix socket, closed loop: the same path comes back", async () => {
     const path = join(cwd, `s-${Math.random().toString(36).slice(2)}.sock`);
     const { doc, killAt, restartAt } = await killAndRestart(
