@@ -191,10 +191,38 @@ describe("coordinated omission", () => {
 });
 
 describe("server trouble", () => {
-  test("server gone mid-run: the run ends early with partial results", async () => {
+  test("server gone mid-run: the run loads on for its duration and records the outage", async () => {
     const counter = newCounter();
     const srv = await serveOnLoopback([countingEcho(counter)]);
-    const options = benchOptions({ server: srv.target, duration: "20s", connections: "2", threads: "2" });
+    const options = benchOptions({ server: srv.target, duration: "2s", connections: "2", threads: "2" });
+    const run = startRun(options);
+    await untilCalls(counter, 200);
+    const goneAt = Date.now();
+    await srv.server.shutdown(0);
+    const outcome = await run.outcome;
+    if (outcome.kind !== "finished") throw new Error("expected a finished run");
+    expect(outcome.aborted).toBeNull();
+    const outages = outcome.threads.flatMap((t) => t.outages ?? []);
+    expect(outages.length).toBeGreaterThanOrEqual(1);
+    for (const o of outages) {
+      expect(o.startMs).toBeGreaterThanOrEqual(goneAt);
+      expect(o.endMs).toBeNull(); // never back
+      expect(o.firstError).toContain("UNAVAILABLE");
+    }
+    const failed = outcome.threads.flatMap((t) => t.services).reduce((n, s) => n + s.failed, 0);
+    expect(failed).toBeGreaterThan(0);
+  });
+
+  test("--stop-on-loss: server gone mid-run ends the run early with partial results", async () => {
+    const counter = newCounter();
+    const srv = await serveOnLoopback([countingEcho(counter)]);
+    const options = benchOptions({
+      server: srv.target,
+      duration: "20s",
+      connections: "2",
+      threads: "2",
+      "stop-on-loss": true,
+    });
     const run = startRun(options);
     await untilCalls(counter, 200);
     await srv.server.shutdown(0);
