@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
-import type { RpcChannel } from "../../rpc/channel.ts";
+import { CLIENT_KINDS, type ClientKind, type RpcChannel } from "../../rpc/channel.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
 import type { ClientTls } from "../../transport/tls.ts";
@@ -75,9 +75,17 @@ export const callArgs = {
     type: "string",
     description: ":authority of every call, as grpcurl's (default the address's host:port); plaintext only",
   },
+  client: { type: "string", description: "HTTP/2 client: lean (default) or http2 (node:http2), as bench's --client" },
   ...tlsClientArgs,
   ...logLevelArg,
 } as const;
+
+/** --client: the lean client unless node:http2 is asked for (which then loads; docs/performance.md, "Start-up"). */
+function clientArg(text: string | undefined): ClientKind {
+  const client = (text?.trim().toLowerCase() ?? "lean") as ClientKind;
+  if (!CLIENT_KINDS.includes(client)) throw new CliError(`--client ${text}: expected ${CLIENT_KINDS.join(" or ")}`, 2);
+  return client;
+}
 
 interface TlsClientFlags {
   tls?: boolean;
@@ -189,6 +197,7 @@ export async function connectFromArgs(
     "max-msg-sz"?: string;
     "user-agent"?: string;
     authority?: string;
+    client?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -200,7 +209,8 @@ export async function connectFromArgs(
       ? connectBoundOf(timeoutMs)
       : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
-  const channel = openChannel(address, { connectTimeoutMs, tls, ...headerArgs(args, tls !== undefined) });
+  const client = clientArg(args.client);
+  const channel = openChannel(address, { connectTimeoutMs, tls, client, ...headerArgs(args, tls !== undefined) });
   const ready = await channel.ready();
   if (!ready.ok) {
     const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
