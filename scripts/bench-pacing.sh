@@ -6,6 +6,8 @@
 #   scripts/bench-pacing.sh [BIN] [BASE]     BIN default dist/grpcperf; BASE: an older grpcperf to compare
 #   PARTS="calibrate runs findmax" (default "calibrate runs"); SECS: each run's length (default 5);
 #   FINDMAX: how many capacity searches (default 3)
+#   PARTS=sched: who takes the load thread's core during --rate runs (SCHED_RATES, default "1000 10000"):
+#   `perf sched record` on CPU 1 for 3 s mid-run (needs linux-perf and root), read by scripts/loader-sched.ts
 set -euo pipefail
 BIN=${1:-dist/grpcperf}
 BASE=${2:-}
@@ -67,5 +69,21 @@ if has findmax; then
   for i in $(seq "${FINDMAX:-3}"); do
     taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us --find-max --slo 'p99<10ms' \
       2>/dev/null | grep -E "^(highest rate|no answer|limit)" | sed "s/^/search $i: /" || true
+  done
+fi
+
+# which tasks ran on the loader's core while the load thread waited to run (the stalls' cause, by name)
+if has sched; then
+  for rate in ${SCHED_RATES:-1000 10000}; do
+    taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --connections 1 --concurrency 16 \
+      --warmup 1s -z 5s --rate "$rate" --json -o "$out/s.json" >/dev/null 2>&1 &
+    loader=$!
+    sleep 2
+    perf sched record -C 1 -o "$out/sched.data" -- sleep 3 >/dev/null 2>&1 || true
+    perf script -i "$out/sched.data" -F time,event,trace 2>/dev/null >"$out/sched.txt" || true
+    "${BUN:-bun}" "$(dirname "$0")/loader-sched.ts" "$loader" <"$out/sched.txt" | sed "s/^/rate $rate: /"
+    wait "$loader" || true
+    printf '%-28s ' "rate $rate (this)"
+    summary "$out/s.json"
   done
 fi

@@ -310,7 +310,7 @@ export const BENCH_FLAGS = {
   threshold: {
     type: "string",
     value: "EXPR",
-    help: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, crypto:p99<5ms (repeatable; exit 99)",
+    help: "pass/fail bar, e.g. p99<2ms, error_rate<0.1%, rps>=5000, outage<500ms (repeatable; exit 99)",
   },
   shard: {
     type: "string",

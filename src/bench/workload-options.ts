@@ -9,7 +9,7 @@ import { DEFAULT_STREAM_MESSAGES, type StreamSettings } from "./stream/workload.
 import { ALGORITHMS, algorithmName, DEFAULT_ALGORITHMS, type ServiceChoice } from "./workload.ts";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** The HTTP/2 client bench drives calls with (see README: chosen by measured calls per CPU-second). */
+/** The HTTP/2 client bench drives calls with (see docs/bench.md, "Loader efficiency": chosen by measured calls per CPU-second). */
 const DEFAULT_CLIENT: ClientKind = "lean";
 const SERVICES: readonly ServiceChoice[] = ["echo", "crypto", "both", "echo-stream"];
 

@@ -71,7 +71,7 @@ export function ghzHabits(rawArgs: readonly string[], cpuCount: number): string[
 }
 
 const bench = defineCommand({
-  meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see README)" },
+  meta: { name: "bench", description: "Load-test a server: closed loop, or open loop with --rate (see docs/bench.md)" },
   args: benchArgs,
   async run({ args, rawArgs }) {
     applyLogLevel(args.quiet && !args["log-level"] ? "warn" : args["log-level"]);

@@ -2,6 +2,7 @@
 // later run as a ratio to the first, and every option or machine fact in which the runs differ — so a
 // difference in set-up is never read as a difference in the server. Pure: reports in, data or text out.
 
+import { outageMs } from "./outages.ts";
 import { LATENCY_FIGURES, type Section, sectionsOf } from "./sections.ts";
 import { formatMicros } from "./threshold.ts";
 import type { BenchReport } from "./types.ts";
@@ -14,7 +15,7 @@ export interface NamedReport {
   readonly report: BenchReport;
 }
 
-type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls";
+type Unit = "calls/s" | "fraction" | "us" | "cpu-s" | "calls/cpu-s" | "calls" | "windows";
 
 interface Row {
   /** The report section the figures are from (a service label); null: the run as a whole. */
@@ -170,6 +171,31 @@ function loaderRows(runs: readonly BenchReport[]): Row[] {
   return rows;
 }
 
+/** Outages side by side (issue 30), when any run had one: a run without any had none, so 0, not "–". */
+function outageRows(runs: readonly BenchReport[]): Row[] {
+  if (!runs.some((r) => r.outages !== undefined)) return [];
+  return [
+    row(
+      null,
+      "outages",
+      "windows",
+      runs.map((r) => r.outages?.count ?? 0),
+    ),
+    row(
+      null,
+      "outage total",
+      "us",
+      runs.map((r) => outageMs(r, "total") * 1000),
+    ),
+    row(
+      null,
+      "outage longest",
+      "us",
+      runs.map((r) => outageMs(r, "longest") * 1000),
+    ),
+  ];
+}
+
 export function compareRuns(named: readonly NamedReport[]): Comparison {
   const runs = named.map((n) => n.report);
   return {
@@ -182,7 +208,7 @@ export function compareRuns(named: readonly NamedReport[]): Comparison {
       duration_s: r.duration_s,
       services: sectionsOf(r).map((s) => s.label),
     })),
-    rows: [...sectionBlocks(runs), ...loaderRows(runs)],
+    rows: [...sectionBlocks(runs), ...outageRows(runs), ...loaderRows(runs)],
     differences: [...differing("options", (r) => r.options, runs), ...differing("machine", (r) => r.machine, runs)],
   };
 }

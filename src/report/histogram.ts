@@ -15,8 +15,19 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(Math.max(us, 1));
 }
 
-export function encode(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+/** zlib's fastest level: for snapshots that live one progress tick, where compressing costs the loader time. */
+export const FAST = 1;
+
+/** HDR's compressed base64 at zlib's default level, or `level` (1 fastest … 9 smallest). */
+export function encode(h: Histogram, level?: number): string {
+  return hdr.encodeIntoCompressedBase64(h, level);
+}
+
+/** Histograms added into a new one, none of them changed. */
+export function sum(histograms: readonly Histogram[]): Histogram {
+  const total = newHistogram();
+  for (const h of histograms) total.add(h);
+  return total;
 }
 
 export function decode(encoded: string): Histogram {
@@ -25,7 +36,7 @@ export function decode(encoded: string): Histogram {
 
 export function merge(encoded: readonly string[]): Histogram {
   const total = newHistogram();
-  for (const e of encoded) total.add(decode(e));
+  for (const e of encoded) total.add(decode(e)); // one decoded at a time: a long timeline has thousands
   return total;
 }
 

@@ -4,6 +4,7 @@
 
 import type { Comparison } from "./compare.ts";
 import type { LatencySummary } from "./histogram.ts";
+import { outagesSection, outageWarning, outageWindows } from "./outages-html.ts";
 import { readableBytes, readableCount, readableMicros } from "./readable.ts";
 import { type NamedRendered, NO_TIMELINE, type TimelinePoint } from "./rendered.ts";
 import { LATENCY_FIGURES, sectionsOf } from "./sections.ts";
@@ -28,7 +29,8 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.swatch{display:inline-block;wid
 .note{color:#555;font-style:italic}svg{display:block;margin:8px 0;background:#fff;width:100%;height:auto}
 svg .grid{stroke:#e6e6e6}svg .plot{fill:none;stroke:#999}svg .tick{font-size:11px;fill:#444}
 svg .axis{font-size:12px;fill:#222}svg .title{font-size:14px;font-weight:600;fill:#222}svg .legend{font-size:12px;fill:#222}
-svg .band{fill:#f0e0a0;opacity:.55}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
+svg .band{fill:#f0e0a0;opacity:.55}svg rect.outage{fill:#d62728;fill-opacity:.16;stroke-opacity:.6}
+svg .outage-label{font-size:11px;font-weight:600;fill:#a01010}svg .limit{stroke:#d62728;stroke-dasharray:5 3}
 .kv td:first-child{text-align:left;color:#555}
 table{display:block;max-width:100%;overflow-x:auto}td,th{white-space:nowrap}
 .warning,.note,li{overflow-wrap:anywhere}`;
@@ -66,7 +68,7 @@ function summaryTable(runs: readonly NamedRendered[]): string {
 }
 
 /**
- * Open-loop runs: latency counts from each call's due time, service time from its send (README "Open loop"):
+ * Open-loop runs: latency counts from each call's due time, service time from its send (docs/bench.md, "Closed and open loop"):
  * side by side per section, so queueing in the loader or the server shows as the gap between them.
  */
 function serviceTimeTable(runs: readonly NamedRendered[]): string {
@@ -96,6 +98,7 @@ function warnings(runs: readonly NamedRendered[]): string {
       );
     for (const w of l.warnings)
       out.push(`<div class="warning" data-warning="${l.saturated ? "saturated" : "loader"}">${name}: ${esc(w)}</div>`);
+    out.push(...outageWarning(n.report, name));
     if (n.report.aborted !== null)
       out.push(
         `<div class="warning" data-warning="aborted">${name}: aborted: ${esc(n.report.aborted)} (partial results)</div>`,
@@ -241,14 +244,18 @@ function overTime(runs: readonly NamedRendered[]): string {
   const y0 = Math.floor(Math.log10(Math.max(Math.min(latLo, latHi), 1)));
   const y1 = Math.max(Math.ceil(Math.log10(latHi)), y0 + 1);
   const bandLabel = "warm-up (not in the totals)";
+  const windows = outageWindows(timed, {
+    ...RUN_STYLE,
+    zero: (n) => Date.parse(n.report.started_at) / 1000 + measuredStart(n),
+  });
+  const shaded = { bands, bandLabel, windows, windowLabel: "outage (server not there)" };
   const lat = lineChart({
     chart: "latency-over-time",
     title: "Latency over time (per interval: p50, p99, max)",
     x,
     y: { min: y0, max: y1, title: "latency", ticks: logTicks(10 ** y0, 10 ** y1, micros) },
     series: latSeries,
-    bands,
-    bandLabel,
+    ...shaded,
   });
   const rpsTop = rpsHi * 1.1;
   // A streaming run's timeline counts streams: the chart says so rather than "calls".
@@ -261,8 +268,7 @@ function overTime(runs: readonly NamedRendered[]): string {
     x,
     y: { min: 0, max: rpsTop, title: unit, ticks: linearTicks(0, rpsTop, (v) => `${v}`) },
     series: rpsSeries,
-    bands,
-    bandLabel,
+    ...shaded,
   });
   return lat + rps + notes.join("");
 }
@@ -476,6 +482,7 @@ export function formatHtml(
     serviceTimeTable(runs),
     `<h2>Latency percentiles</h2>${spectrumChart(runs)}`,
     `<h2>Over time</h2>${overTime(runs)}`,
+    outagesSection(runs, RUN_STYLE),
     stagesAndKnee(runs),
     `<h2>Errors by status</h2>${errorsSection(runs)}`,
     `<h2>Connections</h2>${connectionsSection(runs)}`,

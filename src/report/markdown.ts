@@ -1,6 +1,7 @@
 // `grpcperf report --format markdown`: per file, a summary table (a row per service, or the streams section),
 // errors by status, loader CPU and the time series in one line — to paste into an issue or a pull request.
 import type { LatencySummary } from "./histogram.ts";
+import { formatOutageMs, outagesSummary, recoveryText, timeOfDay } from "./outage-text.ts";
 import { type NamedRendered, NO_TIMELINE } from "./rendered.ts";
 import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stageLoader, stageTarget } from "./stages-text.ts";
@@ -76,8 +77,25 @@ function section(n: NamedRendered): string {
       tableRow(["---", "---", "---:", "---:", "---"]),
       ...errors.map(([s, e]) => tableRow([s, e.status, e.code, e.count, e.example])),
     );
-  lines.push(...stageRows(n), "", timelineLine(n));
+  lines.push(...outageRows(n), ...stageRows(n), "", timelineLine(n));
   return `${lines.join("\n")}\n`;
+}
+
+/** A run with outages: the summary, then one row per window (issue 30). */
+function outageRows(n: NamedRendered): string[] {
+  const o = n.report.outages;
+  if (o === undefined) return [];
+  const unit = n.report.streams ? "streams" : "calls";
+  return [
+    "",
+    `**${outagesSummary(o, unit)}**`,
+    "",
+    tableRow(["outage", "from (UTC)", "length", `${unit} failed`, "first error", "recovery"]),
+    tableRow(["---:", "---", "---:", "---:", "---", "---"]),
+    ...o.windows.map((w, i) =>
+      tableRow([i + 1, timeOfDay(w.start), formatOutageMs(w.duration_ms), w.failed, w.first_error, recoveryText(w)]),
+    ),
+  ];
 }
 
 /** A run with stages: one row per stage (its target, what it got, failures, late sends, loader CPU). */

@@ -7,6 +7,7 @@
 
 import { encode, type Histogram, merge as mergeHistograms, summarize } from "./histogram.ts";
 import type { ShardFailure } from "./markers.ts";
+import { mergeOutages } from "./outages.ts";
 import { mergePacing, sendLagSummary } from "./pacing.ts";
 import { STREAM_MEASURES, type StreamMeasure } from "./records.ts";
 import type { ShardReport, ShardRow, ShardsReport } from "./shard-types.ts";
@@ -364,7 +365,8 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
   const stages =
     whole.stages?.map((s) => ({ durationMs: s.duration_s * 1000, fromRps: s.from_rps, toRps: s.to_rps })) ??
     levels?.map((s) => ({ durationMs: s.duration_s * 1000, from: s.from, to: s.to }));
-  const { shard: _shard, start_at: _startAt, thresholds: _thresholds, ...rest } = base;
+  const outages = mergeOutages(runs.map((r) => r.report));
+  const { shard: _shard, start_at: _startAt, thresholds: _thresholds, outages: _outages, ...rest } = base;
   return {
     ...rest,
     started_at: new Date(originMs).toISOString(),
@@ -396,6 +398,7 @@ function mergedReport(runs: readonly Sharded[], shards: ShardsReport): BenchRepo
     ...(timeline ? { timeline } : {}),
     ...(stages && timeline ? { stages: mergedStages(runs, stagesReport(timeline.points, stages, warmupMs)) } : {}),
     ...(streams ? { streams } : {}),
+    ...(outages ? { outages } : {}),
     shards,
   };
 }

@@ -59,6 +59,30 @@ export interface ThreadResult {
   readonly timeline: ThreadTimeline;
   /** How long after its planned start the measured phase began on this thread (timers wake late), ms. */
   readonly startLagMs?: number;
+  /** Measured phase only (warm-up excluded): the windows in which the server was not there (issue 30);
+   * absent when there was none. */
+  readonly outages?: readonly OutageTally[];
+}
+
+/**
+ * One window in which this thread's calls failed for want of a server, or no connection was ready (issue 30).
+ * Only "the server is not there" opens one: connection refused, reset or closed, a TLS or HTTP/2 handshake
+ * failure, UNAVAILABLE from the transport, a due call with no ready connection. A slow server is not down:
+ * DEADLINE_EXCEEDED on a live connection, RESOURCE_EXHAUSTED or any status the server sent opens none, nor
+ * does a graceful GOAWAY whose calls go on over a new connection.
+ */
+export interface OutageTally {
+  /** Wall clock, ms since the Unix epoch (Date.now() base + performance.now() offset, as the timeline does):
+   * the first sign, i.e. a connection lost, a call failed UNAVAILABLE, or a due call found no ready connection. */
+  readonly startMs: number;
+  /** The first successful call's answer after it; null: still down when the phase ended. */
+  readonly endMs: number | null;
+  /** Calls (and streams) failed inside the window; counted by status as well in the service tallies. */
+  readonly failed: number;
+  /** The first error, e.g. "UNAVAILABLE: connection refused (127.0.0.1:50051)". */
+  readonly firstError: string;
+  /** The first new connection ready inside the window (null: none). */
+  readonly reconnectedMs: number | null;
 }
 
 /** The measures a streaming run may record (which ones depends on the stream kind and pacing). */

@@ -24,6 +24,20 @@ function missing(doc: Json): string | undefined {
     for (const k of ["total", "failed", "requests_per_second"]) if (!num(s, k)) return `${at}.${k}`;
     if (s.latency_us !== null && !num(s.latency_us, "p50")) return `${at}.latency_us`;
   }
+  // Outages (issue 30) are optional; when present, the renderers trust their windows' fields.
+  if (doc.outages !== undefined) {
+    const o = doc.outages;
+    for (const k of ["count", "total_ms", "longest_ms", "failed"]) if (!num(o, k)) return `outages.${k}`;
+    if (!isObject(o) || !Array.isArray(o.windows)) return "outages.windows";
+    for (const [i, w] of o.windows.entries()) {
+      const at = `outages.windows[${i}]`;
+      if (!isObject(w) || typeof w.start !== "string" || Number.isNaN(Date.parse(w.start))) return `${at}.start`;
+      if (w.end !== null && (typeof w.end !== "string" || Number.isNaN(Date.parse(w.end)))) return `${at}.end`;
+      for (const k of ["duration_ms", "failed"]) if (!num(w, k)) return `${at}.${k}`;
+      if (typeof w.first_error !== "string") return `${at}.first_error`;
+      if (w.reconnect_to_ok_ms !== null && !num(w, "reconnect_to_ok_ms")) return `${at}.reconnect_to_ok_ms`;
+    }
+  }
   // Schema /1 files have no timeline; from /2 on it is there.
   if (doc.schema !== "grpcperf-bench-report/1") {
     if (!isObject(doc.timeline) || !num(doc.timeline, "interval_s")) return "timeline";

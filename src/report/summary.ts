@@ -4,6 +4,7 @@ import { statusName } from "../rpc/status.ts";
 import { type DistributedInput, distributedFields } from "./distributed.ts";
 import { encode, type Histogram, merge, summarize } from "./histogram.ts";
 import { LATE_AFTER_MS, SATURATED_AT } from "./marks.ts";
+import { outagesOfThreads } from "./outages.ts";
 import { loaderPacing, PACING_WARN_SHARE, pacingOfThreads, pacingWarnings } from "./pacing.ts";
 import type { ThreadResult, WorkloadLabel } from "./records.ts";
 import { type StageTarget, stagesReport } from "./stages.ts";
@@ -204,6 +205,7 @@ export function reportOf(input: ReportInput): BenchReport {
   if (stages) warnings.push(...stageWarnings(stages));
   const rps = durationS > 0 ? round((ok + failed) / durationS) : 0;
   const rate = rateOf(run, threads, rps);
+  const outages = outagesOfThreads(threads, input.startedAt.getTime() + run.timeline.warmupMs);
   return {
     schema: REPORT_SCHEMA_ID,
     tool: input.tool,
@@ -223,6 +225,7 @@ export function reportOf(input: ReportInput): BenchReport {
     timeline,
     ...(stages ? { stages } : {}),
     ...(streams ? { streams } : {}),
+    ...(outages ? { outages } : {}),
     ...distributed.fields,
   };
 }

@@ -38,6 +38,19 @@ interface LineChart {
   /** Shaded x ranges (warm-up), with what they mean. */
   readonly bands?: readonly [number, number][];
   readonly bandLabel?: string;
+  /** Windows of another kind (outages), each shaded apart with its own text written beside it. */
+  readonly windows?: readonly ChartWindow[];
+  readonly windowLabel?: string;
+}
+
+export interface ChartWindow {
+  readonly from: number;
+  readonly to: number;
+  /** Written beside the window (its length). */
+  readonly text: string;
+  /** The tooltip: what the window was. */
+  readonly title: string;
+  readonly color?: string;
 }
 
 const W = 1100;
@@ -154,6 +167,8 @@ export function lineChart(c: LineChart): string {
       `<g class="series" data-series="${escapeXml(s.label)}" data-points="${n}"><title>${escapeXml(s.label)}</title>${lines.join("")}</g>`,
     );
   }
+  // over the lines, translucent, so its text is never hidden by them
+  parts.push(...windowMarks(c.windows ?? [], sx));
   // The legend goes under the plot, three to a row, so it hides no line however many runs are overlaid.
   const columns = 3;
   const colWidth = (W - PAD.left - PAD.right) / columns;
@@ -171,10 +186,44 @@ export function lineChart(c: LineChart): string {
     .join("");
   const height = H + 14 + Math.ceil(c.series.length / columns) * 16;
   const band =
-    c.bands !== undefined && c.bands.length > 0
+    (c.bands !== undefined && c.bands.length > 0
       ? `<rect class="band" x="${W - PAD.right - 220}" y="8" width="14" height="12"/><text class="legend" x="${W - PAD.right - 200}" y="18">${escapeXml(c.bandLabel ?? "")}</text>`
-      : "";
+      : "") +
+    (c.windows !== undefined && c.windows.length > 0
+      ? `<rect class="outage" x="${W - PAD.right - 420}" y="8" width="14" height="12"/><text class="legend" x="${W - PAD.right - 400}" y="18">${escapeXml(c.windowLabel ?? "")}</text>`
+      : "");
   return `<svg data-chart="${escapeXml(c.chart)}" viewBox="0 0 ${W} ${height}" role="img"><title>${escapeXml(c.title)}</title><text class="title" x="${PAD.left}" y="20">${escapeXml(c.title)}</text>${parts.join("")}<g class="legendbox">${legend}</g>${band}</svg>`;
+}
+
+/** Roughly how wide a label of the chart's 11px text is, to keep it inside the plot. */
+const textWidth = (text: string) => text.length * 6.5;
+
+/** Label rows a window's text may step down to before rows are reused. */
+const LABEL_ROWS = 5;
+
+/**
+ * Windows shaded over the plot's height, each one's text beside it at the top: right of the window, or left
+ * of it when it would run past the plot. A text that would overprint an earlier one steps down a row (the
+ * first row where it is clear), so neighbouring windows, and the same window of overlaid runs, stay legible.
+ */
+function windowMarks(windows: readonly ChartWindow[], sx: (v: number) => number): string[] {
+  const bottom = H - PAD.bottom;
+  const rows: [number, number][][] = [];
+  return windows.map((w, i) => {
+    const x0 = Math.max(sx(w.from), PAD.left);
+    const x1 = Math.min(Math.max(sx(w.to), x0 + 1), W - PAD.right);
+    const width = textWidth(w.text);
+    const right = x1 + 4 + width <= W - PAD.right;
+    const tx = right ? x1 + 4 : x0 - 4;
+    const span: [number, number] = right ? [tx, tx + width] : [tx - width, tx];
+    const clear = (row: readonly [number, number][]) => row.every(([a, b]) => span[1] + 4 < a || span[0] > b + 4);
+    let row = rows.findIndex(clear);
+    if (row < 0) row = rows.length < LABEL_ROWS ? rows.push([]) - 1 : i % LABEL_ROWS;
+    rows[row]?.push(span);
+    const y = PAD.top + 14 + row * 14;
+    const stroke = w.color === undefined ? "" : ` stroke="${w.color}"`;
+    return `<g class="outage" data-outage="${i}"><title>${escapeXml(w.title)}</title><rect class="outage" x="${f(x0)}" y="${PAD.top}" width="${f(x1 - x0)}" height="${bottom - PAD.top}"${stroke}/><text class="outage-label" x="${f(tx)}" y="${y}" text-anchor="${right ? "start" : "end"}">${escapeXml(w.text)}</text></g>`;
+  });
 }
 
 const mark = (s: Series, x: number, y: number) =>

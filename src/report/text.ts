@@ -2,6 +2,7 @@
 // (scripts grep them): "=== Echo Service Benchmark Results ===", "Total requests: N", … "Max latency: N μs".
 
 import type { LatencySummary } from "./histogram.ts";
+import { outageLines } from "./outage-text.ts";
 import { sendLagLines, stageSendLagLines } from "./send-lag.ts";
 import { stagesSection } from "./stages-text.ts";
 import type { BenchReport, ServiceReport, StreamsReport } from "./types.ts";
@@ -133,6 +134,8 @@ function runSection(r: BenchReport): string[] {
   lines.push(...distributedLines(r));
   // send lag: how closely the open loop kept its schedule
   lines.push(...sendLagLines(r), ...stageSendLagLines(r));
+  // issue 30: how long the server was not there, window by window
+  lines.push(...outageLines(r));
   for (const w of r.loader.warnings) lines.push(`WARNING: ${w}`);
   if (r.aborted) lines.push(`ABORTED: ${r.aborted} (partial results)`);
   return lines;

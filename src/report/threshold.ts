@@ -1,8 +1,9 @@
 // Pass/fail bars on a run (`bench --threshold p99<2ms`), as k6's thresholds: parsed before any call is sent,
 // judged on the JSON report document afterwards, so a saved report can be judged the same way later.
 import { decode } from "./histogram.ts";
+import { outageMs } from "./outages.ts";
 import { type Section, sectionsOf } from "./sections.ts";
-import type { BenchReport, LatencyMetric, Metric, Op, ThresholdResult } from "./types.ts";
+import type { BenchReport, LatencyMetric, Metric, Op, OutageMetric, ThresholdResult } from "./types.ts";
 
 /** As k6: the exit code of a run (or a saved report) that missed a --threshold. */
 export const THRESHOLD_FAILED = 99;
@@ -14,7 +15,7 @@ export interface Threshold {
   readonly scope: string | null;
   readonly metric: Metric;
   readonly op: Op;
-  /** In the report's units: µs for latencies, a fraction 0..1 for error_rate, calls/s for rps. */
+  /** In the report's units: µs for latencies and outages, a fraction 0..1 for error_rate, calls/s for rps. */
   readonly limit: number;
 }
 
@@ -23,7 +24,9 @@ type Parsed = { ok: true; value: Threshold } | { ok: false; error: string };
 const LATENCY: readonly LatencyMetric[] = ["p50", "p90", "p95", "p99", "p99.9", "p99.99", "max", "mean", "min"];
 /** k6's spellings, so a k6 user's bar means the same here. */
 const ALIASES: Readonly<Record<string, Metric>> = { avg: "mean", med: "p50" };
-const METRICS = `${LATENCY.join(", ")}, error_rate, rps`;
+/** outage: the outages' total length; outage_max: the longest one (issue 30). */
+const OUTAGE: readonly OutageMetric[] = ["outage", "outage_max"];
+const METRICS = `${LATENCY.join(", ")}, error_rate, rps, ${OUTAGE.join(", ")}`;
 
 const US_PER: Readonly<Record<string, number>> = { ns: 0.001, us: 1, µs: 1, μs: 1, ms: 1000, s: 1_000_000 };
 const NUMBER = /^\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
@@ -32,7 +35,9 @@ function metricOf(name: string): Metric | undefined {
   const n = name.toLowerCase();
   const k6 = /^p\((\d+(?:\.\d+)?)\)$/.exec(n);
   const m = ALIASES[n] ?? (k6 ? `p${k6[1]}` : n);
-  return (LATENCY as readonly string[]).includes(m) || m === "error_rate" || m === "rps" ? (m as Metric) : undefined;
+  return (LATENCY as readonly string[]).includes(m) || m === "error_rate" || m === "rps" || isOutage(m as Metric)
+    ? (m as Metric)
+    : undefined;
 }
 
 /** "2ms", "500us", "500µs", "1.5s", "800ns" → µs. A bare number is refused: ms (k6) or µs (the report) would be a guess. */
@@ -51,7 +56,7 @@ function parseRate(text: string): number | string {
   return n > 1 ? `"${text}" is more than 100%` : n;
 }
 
-/** `[label:]metric op value`, e.g. `p99<2ms`, `crypto:p99.9<=5ms`, `error_rate<0.1%`, `rps>=5000`. */
+/** `[label:]metric op value`, e.g. `p99<2ms`, `crypto:p99.9<=5ms`, `error_rate<0.1%`, `rps>=5000`, `outage<500ms`. */
 export function parseThreshold(text: string): Parsed {
   const bad = (why: string): Parsed => ({ ok: false, error: `--threshold "${text}": ${why}` });
   const t = text.trim();
@@ -64,6 +69,9 @@ export function parseThreshold(text: string): Parsed {
   const metric = metricOf(name);
   if (metric === undefined) return bad(`unknown metric "${name}" (one of ${METRICS})`);
   if (op === "=" || op === "==" || op === "!=") return bad(`"${op}" is not a bar: use <, <=, > or >=`);
+  // the server is down for every section at once: an outage is the run's, never one service's
+  if (scope !== null && isOutage(metric))
+    return bad(`${metric} is the whole run's, not one section's (drop "${scope}:", e.g. ${metric}<500ms)`);
   const limit =
     metric === "error_rate"
       ? parseRate(value.trim())
@@ -115,6 +123,7 @@ export function checkScopes(thresholds: readonly Threshold[], labels: readonly s
 }
 
 const isLatency = (m: Metric): m is LatencyMetric => (LATENCY as readonly string[]).includes(m);
+const isOutage = (m: Metric): m is OutageMetric => (OUTAGE as readonly string[]).includes(m);
 
 const LATENCY_KEY: Readonly<Record<Exclude<LatencyMetric, "p95">, string>> = {
   p50: "p50",
@@ -141,6 +150,8 @@ function latencyOf(s: Section, metric: LatencyMetric): Measure {
 }
 
 function measure(t: Threshold, r: BenchReport): Measure {
+  // µs, as the bar's limit; a run without outages (or a report saved before them) had none: 0
+  if (isOutage(t.metric)) return { value: outageMs(r, t.metric === "outage" ? "total" : "longest") * 1000 };
   const sections = sectionsOf(r);
   const names = sections.map((x) => x.label);
   let s: Section | undefined;

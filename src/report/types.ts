@@ -313,15 +313,51 @@ export interface BenchReport {
   readonly streams?: StreamsReport;
   /** bench --threshold's verdicts, when any was given. */
   readonly thresholds?: readonly ThresholdResult[];
+  /** The windows in which the server was not there (issue 30), all threads' and shards' as one union on the
+   * wall clock; absent when there was none (and in reports saved before). */
+  readonly outages?: OutagesReport;
   /** Distributed runs (shard-types.ts): --start-at, a shard's report, a merged report. */
   readonly start_at?: StartAtReport;
   readonly shard?: ShardReport;
   readonly shards?: ShardsReport;
 }
 
+/**
+ * One window in which calls failed for want of a server, or no connection was ready: the union of every load
+ * thread's (and every shard's) windows that overlap or touch, on the wall clock (outages.ts).
+ */
+export interface OutageWindow {
+  /** The first sign (a connection lost, a call failed UNAVAILABLE, a due call with no ready connection), RFC 3339. */
+  readonly start: string;
+  /** The first successful answer after it, RFC 3339; null: still down when the run ended. */
+  readonly end: string | null;
+  /** end − start, ms; a window still open at the end runs to the end of the measured phase. */
+  readonly duration_ms: number;
+  /** Calls (streams) failed inside it; they are counted by status in services[].errors as well. */
+  readonly failed: number;
+  /** The first error of the window (of its earliest part). */
+  readonly first_error: string;
+  /** From the first new connection ready in the window to its first successful answer, ms (of the part that
+   * recovered last); null when it is still open, or the answer came on no new connection. */
+  readonly reconnect_to_ok_ms: number | null;
+}
+
+export interface OutagesReport {
+  readonly count: number;
+  /** The windows' durations added up, and the longest, ms. */
+  readonly total_ms: number;
+  readonly longest_ms: number;
+  /** Calls (streams) failed inside the windows. */
+  readonly failed: number;
+  /** In order of start. */
+  readonly windows: readonly OutageWindow[];
+}
+
 /** A --threshold bar's metric and comparison (threshold.ts parses and judges them). */
 export type LatencyMetric = "p50" | "p90" | "p95" | "p99" | "p99.9" | "p99.99" | "max" | "mean" | "min";
-export type Metric = LatencyMetric | "error_rate" | "rps";
+/** outage: the outages' total length; outage_max: the longest window (a run without outages has 0). */
+export type OutageMetric = "outage" | "outage_max";
+export type Metric = LatencyMetric | "error_rate" | "rps" | OutageMetric;
 export type Op = "<" | "<=" | ">" | ">=";
 
 /** One bar judged on a report: what bench --threshold, report --threshold and find-max's SLOs state. */

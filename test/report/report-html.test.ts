@@ -272,6 +272,53 @@ describe.skipIf(CHROMIUM === null)("report --html in headless Chromium", () => {
     expect(charts(page.dom).get("throughput-over-time")).toHaveLength(2);
   }, 90_000);
 
+  test("a run with outages: each a shaded window with its length on both time-series charts, and a table", () => {
+    // a real open loop's report (1 s warm-up, 2 s measured) with the outages the loader would record
+    const d = structuredClone(docs.open);
+    const at = (s: number) => new Date(Date.parse(d.started_at) + s * 1000).toISOString();
+    const windows = [
+      {
+        start: at(1.6),
+        end: at(1.95),
+        duration_ms: 350,
+        failed: 175,
+        first_error: "UNAVAILABLE: connection refused",
+        reconnect_to_ok_ms: 12,
+      },
+      {
+        start: at(2.8),
+        end: null,
+        duration_ms: 200,
+        failed: 100,
+        first_error: "UNAVAILABLE: connection reset",
+        reconnect_to_ok_ms: null,
+      },
+    ];
+    d.outages = { count: 2, total_ms: 550, longest_ms: 350, failed: 275, windows };
+    const file = join(dir, "outages.json");
+    writeFileSync(file, JSON.stringify(d));
+    const page = open("outages", [file]);
+    expectCleanPage(page);
+    for (const chart of ["latency-over-time", "throughput-over-time"]) {
+      const svg = new RegExp(`<svg data-chart="${chart}"[\\s\\S]*?</svg>`).exec(page.dom)?.[0] ?? "";
+      const labels = [...svg.matchAll(/<text class="outage-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      expect(labels).toEqual(["350 ms", "≥ 200 ms"]);
+      // each window after the warm-up band (the measured phase), inside the plot, in order
+      const band = /<rect class="band" x="([\d.]+)" y="\d+" width="([\d.]+)"/.exec(svg);
+      const warmupEnd = Number(band?.[1]) + Number(band?.[2]);
+      const x = [
+        ...svg.matchAll(
+          /<g class="outage" data-outage="\d"><title>[^<]*<\/title><rect class="outage" x="([\d.]+)" y="\d+" width="([\d.]+)"/g,
+        ),
+      ].map((m) => [Number(m[1]), Number(m[2])] as const);
+      expect(x).toHaveLength(2);
+      for (const [x0, w] of x) expect(x0 > warmupEnd && w > 0 && x0 + w <= 1080).toBe(true);
+      expect((x[0] as readonly [number, number])[0]).toBeLessThan((x[1] as readonly [number, number])[0]);
+    }
+    expect(page.dom).toContain('data-run="0" data-outage="1" data-metric="duration_ms" data-value="200"');
+    expect(page.dom).toContain('data-warning="outage">outages.json: Outages (server not there; times UTC): 2');
+  }, 90_000);
+
   test("a version 1 report: everything but the time series, and it says so", () => {
     const page = open("v1", [V1]);
     expectCleanPage(page);

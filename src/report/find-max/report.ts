@@ -92,7 +92,13 @@ export function findMaxReport(s: SearchState): FindMaxReport {
   const best = pass === undefined ? undefined : s.steps.find((x) => x.pass && x.target_rps === pass);
   const bestReport = best && s.reports.get(best.step);
   const failing = fail === undefined ? undefined : s.steps.find((x) => !x.pass && x.target_rps === fail);
-  const limit = s.aborted !== null || failing === undefined ? null : failing.loader_limited ? "loader" : "server";
+  // an outage is the server's: the loader does not make a server go away
+  const limit =
+    s.aborted !== null || failing === undefined
+      ? null
+      : failing.loader_limited && failing.outage === undefined
+        ? "loader"
+        : "server";
   return {
     schema: FIND_MAX_SCHEMA_ID,
     tool: first?.tool ?? { name: "grpcperf", version: "", commit: "" },

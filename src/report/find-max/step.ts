@@ -46,7 +46,10 @@ export interface FindMaxStep {
    * (the larger); absent in steps from before send lag. */
   readonly loader_late?: number;
   readonly slo: readonly ThresholdResult[];
-  /** Every SLO held, and the step ran to its end. */
+  /** The step's outages (issue 30): the server was not there for a while, which fails the step whatever the
+   * SLOs say; absent when there was none. */
+  readonly outage?: { readonly count: number; readonly total_ms: number; readonly longest_ms: number };
+  /** Every SLO held, no outage, and the step ran to its end. */
   readonly pass: boolean;
   /** Why the step ended early, or null. */
   readonly aborted: string | null;
@@ -67,6 +70,7 @@ export function judgeStep(
   const utilization = utils.length > 0 ? Math.max(...utils) : null;
   // Late with a slot free: over 2 ms (late_sends), or over 1 ms by the send-lag count, or due while the
   // loader stalled (pacing.ts); reports from before send lag have only the first.
+  const outage = report.outages;
   const pacing = loaderPacing(report.rate);
   const late2ms = Math.max(0, report.rate.late_sends - slotWaits);
   const loaderLate = pacing ? Math.max(late2ms, pacing.loaderLate, pacing.dueInStalls) : late2ms;
@@ -90,7 +94,9 @@ export function judgeStep(
     loader_limited: loaderLimited,
     ...(pacing ? { loader_late: loaderLate } : {}),
     slo: verdicts,
-    pass: report.aborted === null && verdicts.every((v) => v.pass),
+    ...(outage ? { outage: { count: outage.count, total_ms: outage.total_ms, longest_ms: outage.longest_ms } } : {}),
+    // a server that went away broke any SLO worth having, even if the calls around the gap were fast
+    pass: report.aborted === null && outage === undefined && verdicts.every((v) => v.pass),
     aborted: report.aborted,
   };
 }

@@ -1,6 +1,7 @@
 // The capacity search as text: the header, a line per step as it finishes, then the answer and what limited
 // it (bench --find-max's live output, and the notes heading its HTML page). Pure.
 import type { LatencySummary } from "../histogram.ts";
+import { formatOutageMs } from "../outage-text.ts";
 import { formatMicros } from "../threshold.ts";
 import type { Ended, FindMaxReport } from "./report.ts";
 import type { FindMaxStep } from "./step.ts";
@@ -20,9 +21,16 @@ export function headerLines(s: FindMaxReport["search"]): string[] {
   ];
 }
 
+/** "outage 1.032 s (1 window)": a step the server was not there for, named as such. */
+function outageText(x: FindMaxStep): string[] {
+  const o = x.outage;
+  if (o === undefined) return [];
+  return [`outage ${formatOutageMs(o.total_ms)} (${o.count} window${o.count === 1 ? "" : "s"})`];
+}
+
 export function stepLine(x: FindMaxStep): string {
   const loader = x.loader_utilization === null ? "-" : `${Math.round(x.loader_utilization * 100)}%`;
-  const failed = x.slo.filter((v) => !v.pass).map((v) => v.expr);
+  const failed = [...outageText(x), ...x.slo.filter((v) => !v.pass).map((v) => v.expr)];
   const result = x.aborted
     ? `ended: ${x.aborted}`
     : x.pass
@@ -70,7 +78,12 @@ export function answerLines(r: FindMaxReport): string[] {
     );
   }
   const failing = r.steps.find((x) => x.step === r.limit_step);
-  if (r.limit === "server" && failing) {
+  if (r.limit === "server" && failing?.outage) {
+    lines.push(
+      `limit: the server — at ${failing.target_rps}/s (step ${failing.step}) it was not there for ` +
+        `${formatOutageMs(failing.outage.total_ms)} (an outage${failing.outage.count === 1 ? "" : `, ${failing.outage.count} windows`})`,
+    );
+  } else if (r.limit === "server" && failing) {
     lines.push(
       `limit: the server — at ${failing.target_rps}/s (step ${failing.step}) an SLO broke with the loader not busy`,
     );
