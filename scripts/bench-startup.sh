@@ -60,16 +60,16 @@ measure=(hyperfine)
 [ -n "$lock" ] && measure=(flock -x "$lock" hyperfine)
 "${measure[@]}" -N --style none --warmup 5 --runs "$runs" --export-json "$work/startup.json" "${cmds[@]}" >/dev/null
 
-echo "| Command | Median | Mean ± σ | CPU (user + sys) |"
-echo "| --- | ---: | ---: | ---: |"
+echo "| Command | Median | Min | Mean ± σ | CPU (user + sys) |"
+echo "| --- | ---: | ---: | ---: | ---: |"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
   const ms = (s) => (s * 1000).toFixed(1);
   for (const x of r) {
-    console.log(`| ${x.command} | ${ms(x.median)} ms | ${ms(x.mean)} ± ${ms(x.stddev)} ms | ${ms(x.user + x.system)} ms |`);
+    console.log(`| ${x.command} | ${ms(x.median)} ms | ${ms(x.min)} ms | ${ms(x.mean)} ± ${ms(x.stddev)} ms | ${ms(x.user + x.system)} ms |`);
   }
 ' "$work/startup.json"
 for i in "${!bins[@]}"; do
   echo "size ${names[$i]}: $(stat -c %s "${bins[$i]}") bytes"
 done
-echo "runs: $runs each; machine: $(nproc) cores, $(uname -m), Bun $("$root/node_modules/.bin/bun" --version)"
+echo "runs: $runs each; machine: $(nproc) cores, $(uname -m), Bun $("$root/node_modules/.bin/bun" --version); load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,7 +2,7 @@
 // LOG_LEVEL or RUST_LOG (the replaced system's variable, e.g. "info" or "server=debug,h2=warn").
 // consola/core: the logger without its default instance, fancy reporter and std-env probing (none used here;
 // they cost a few milliseconds at every start and read DEBUG, CI and CONSOLA_LEVEL from the environment).
-import { createConsola, type LogObject } from "consola/core";
+import { type ConsolaInstance, createConsola, type LogObject } from "consola/core";
 
 export const LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 export type LevelName = keyof typeof LEVELS;
@@ -49,10 +49,30 @@ const reporter = {
   },
 };
 
-export const log = createConsola({ level: LEVELS.info, reporters: [reporter] });
+let level: number = LEVELS.info;
+let instance: ConsolaInstance | undefined;
+// Made on the first line logged: building a Consola costs a few ms that `call echo`, which logs nothing,
+// would pay at every start (docs/performance.md, "Start-up").
+const logger = (): ConsolaInstance => {
+  instance ??= createConsola({ level, reporters: [reporter] });
+  return instance;
+};
+
+/** The process's logger: consola's level filter and the one-line reporter above. */
+export const log = {
+  get level(): number {
+    return level;
+  },
+  error: (message: unknown, ...args: unknown[]): void => logger().error(message, ...args),
+  warn: (message: unknown, ...args: unknown[]): void => logger().warn(message, ...args),
+  info: (message: unknown, ...args: unknown[]): void => logger().info(message, ...args),
+  debug: (message: unknown, ...args: unknown[]): void => logger().debug(message, ...args),
+  trace: (message: unknown, ...args: unknown[]): void => logger().trace(message, ...args),
+};
 
 export function setLogLevel(name: LevelName): void {
-  log.level = LEVELS[name];
+  level = LEVELS[name];
+  if (instance !== undefined) instance.level = level;
 }
 
 /** Flag beats LOG_LEVEL beats RUST_LOG; an unknown value is an error, not a silent default. */

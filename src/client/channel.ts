@@ -14,7 +14,7 @@ interface ChannelConfig {
   readonly maxSendMessageBytes?: number;
   /** TLS on top of the transport; plaintext when absent. */
   readonly tls?: ClientTls;
-  /** HTTP/2 client implementation; `call` keeps node:http2. */
+  /** HTTP/2 client implementation; node:http2 unless asked (`call` and `bench` ask for lean by default). */
   readonly client?: ClientKind;
   /** :authority of every call, instead of the address's (grpcurl's -authority). */
   readonly authority?: string;

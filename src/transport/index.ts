@@ -3,39 +3,39 @@
 import type { Duplex } from "node:stream";
 import type { Address } from "./address.ts";
 import { TransportError } from "./errors.ts";
-import { connectHvsock } from "./hvsock.ts";
 import { connectTcp, listenTcp } from "./tcp.ts";
 import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
-import { connectUnix, listenUnix } from "./unix.ts";
-import { connectVsock, listenVsock } from "./vsock.ts";
 
-export function listen(addr: Address, onConnection: OnConnection): Promise<Listener> {
+// Unix sockets, VSOCK and hvsock load when an address of theirs is used: they bring bun:ffi, node:os and
+// node:fs, which a TCP `call echo` would otherwise load at every start (docs/performance.md, "Start-up").
+const unix = () => import("./unix.ts");
+const vsock = () => import("./vsock.ts");
+
+export async function listen(addr: Address, onConnection: OnConnection): Promise<Listener> {
   switch (addr.kind) {
     case "tcp":
       return listenTcp(addr, onConnection);
     case "unix":
-      return listenUnix(addr, onConnection);
+      return (await unix()).listenUnix(addr, onConnection);
     case "vsock":
-      return listenVsock(addr, onConnection);
+      return (await vsock()).listenVsock(addr, onConnection);
     case "hvsock":
       // The parser refuses this already; kept for callers that build addresses by hand.
-      return Promise.reject(
-        new TransportError(
-          "hvsock is the host side of a VMM's socket: to accept guest connections listen on unix://PATH_PORT",
-        ),
+      throw new TransportError(
+        "hvsock is the host side of a VMM's socket: to accept guest connections listen on unix://PATH_PORT",
       );
   }
 }
 
-export function connect(addr: Address, opts: ConnectOptions = {}): Promise<Duplex> {
+export async function connect(addr: Address, opts: ConnectOptions = {}): Promise<Duplex> {
   switch (addr.kind) {
     case "tcp":
       return connectTcp(addr, opts);
     case "unix":
-      return connectUnix(addr, opts);
+      return (await unix()).connectUnix(addr, opts);
     case "vsock":
-      return connectVsock(addr, opts);
+      return (await vsock()).connectVsock(addr, opts);
     case "hvsock":
-      return connectHvsock(addr, opts);
+      return (await import("./hvsock.ts")).connectHvsock(addr, opts);
   }
 }

@@ -61,6 +61,18 @@ describe("grpcperf binary", () => {
     expect(JSON.parse(j.stdout).message).toBe("hé");
   });
 
+  test("call runs on the lean client; --client http2 gives the same answer over node:http2", () => {
+    for (const client of ["lean", "http2", "HTTP2"]) {
+      const r = run(["call", "echo", "--server", target, "-m", "hi", "-n", "2", "--client", client]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim().split("\n")).toHaveLength(2);
+      expect(r.stdout).toMatch(/^echo #1 to \S+: "hi", 2 bytes, round trip \d+ µs/);
+    }
+    const bad = run(["call", "echo", "--server", target, "--client", "grpc-js"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe("grpcperf: --client grpc-js: expected lean or http2");
+  });
+
   test("call echo --json gives one object per line, SERVER_ADDR picks the server", () => {
     const r = run(["call", "echo", "--json", "--count", "3", "--payload-size", "1000"], { SERVER_ADDR: target });
     expect(r.code).toBe(0);

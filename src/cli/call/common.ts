@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
-import type { RpcChannel } from "../../rpc/channel.ts";
+import { CLIENT_KINDS, type ClientKind, type RpcChannel } from "../../rpc/channel.ts";
 import { ReconnectingChannel } from "../../rpc/reconnect.ts";
 import { Status, statusName } from "../../rpc/status.ts";
 import { type Address, DEFAULT_ADDRESS, formatAddress } from "../../transport/address.ts";
@@ -81,9 +81,17 @@ export const callArgs = {
     type: "string",
     description: ":authority of every call, as grpcurl's (default the address's host:port); plaintext only",
   },
+  client: { type: "string", description: "HTTP/2 client: lean (default) or http2 (node:http2), as bench's --client" },
   ...tlsClientArgs,
   ...logLevelArg,
 } as const;
+
+/** --client: the lean client unless node:http2 is asked for (which then loads; docs/performance.md, "Start-up"). */
+function clientArg(text: string | undefined): ClientKind {
+  const client = (text?.trim().toLowerCase() ?? "lean") as ClientKind;
+  if (!CLIENT_KINDS.includes(client)) throw new CliError(`--client ${text}: expected ${CLIENT_KINDS.join(" or ")}`, 2);
+  return client;
+}
 
 interface TlsClientFlags {
   tls?: boolean;
@@ -196,6 +204,7 @@ export async function connectFromArgs(
     "user-agent"?: string;
     authority?: string;
     "wait-for-ready"?: boolean;
+    client?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -207,8 +216,15 @@ export async function connectFromArgs(
       ? connectBoundOf(timeoutMs)
       : durationArg(args["connect-timeout"], "connect-timeout");
   const tls = tlsFromArgs(args, address);
+  const client = clientArg(args.client);
   const waitForReady = args["wait-for-ready"] === true;
-  const channel = openChannel(address, { connectTimeoutMs, tls, waitForReady, ...headerArgs(args, tls !== undefined) });
+  const channel = openChannel(address, {
+    connectTimeoutMs,
+    tls,
+    client,
+    waitForReady,
+    ...headerArgs(args, tls !== undefined),
+  });
   const ready =
     channel instanceof ReconnectingChannel
       ? await channel.readyBy(performance.now() + timeoutMs)

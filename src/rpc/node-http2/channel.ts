@@ -1,7 +1,11 @@
 // A thin gRPC client over node:http2. It takes its connection from a connect() value, so every transport
 // (TCP, Unix, VSOCK, Firecracker's hybrid vsock) plugs in as something that yields a Duplex.
 // Every outcome is a Result: transport failures, HTTP errors and gRPC statuses all end up as an RpcError.
-import http2 from "node:http2";
+// Type-only: node:http2 itself loads on the first connection (open()), since Bun takes ~14 ms to set it up
+// and `call` and `bench` run on the lean client unless --client http2 asks for this one
+// (docs/performance.md, "Start-up").
+import type http2 from "node:http2";
+import { ErrorCode } from "../../h2/errors.ts";
 import { STREAM_WINDOW } from "../../h2/flow.ts";
 import {
   type CallOptions,
@@ -26,8 +30,6 @@ import {
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
 import { Http2StreamCall, headersOf } from "./stream-call.ts";
-
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
 /** How often a call the server never saw is sent again on a fresh connection. */
 const MAX_TRANSPARENT_RETRIES = 2;
@@ -82,7 +84,8 @@ export class NodeHttp2Channel implements RpcChannel {
   private async open(): Promise<http2.ClientHttp2Session | RpcError> {
     const socket = await openSocket(this.opts.connect, () => this.closed);
     if (isRpcError(socket)) return socket;
-    const session = http2.connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
+    const { connect } = await import("node:http2");
+    const session = connect(`${this.opts.secure ? "https" : "http"}://${this.opts.authority}`, {
       createConnection: () => socket,
       settings: { initialWindowSize: STREAM_WINDOW, enablePush: false },
     });
@@ -168,7 +171,7 @@ export class NodeHttp2Channel implements RpcChannel {
       };
       const abort = (error: RpcError) => {
         streamError ??= error;
-        if (!stream.destroyed) stream.close(NGHTTP2_CANCEL);
+        if (!stream.destroyed) stream.close(ErrorCode.CANCEL);
         finish({ ok: false, error });
       };
       const readStatus = (h: http2.IncomingHttpHeaders) => {
@@ -205,7 +208,7 @@ export class NodeHttp2Channel implements RpcChannel {
           stream.rstCode,
         );
         // A call the server provably never saw may be sent again (transparent retry), whatever its status.
-        const refused = !responded && stream.rstCode === NGHTTP2_REFUSED_STREAM;
+        const refused = !responded && stream.rstCode === ErrorCode.REFUSED_STREAM;
         const settledByServer = status !== undefined || httpError !== undefined;
         finish(result, !settledByServer && (refused || (streamError !== undefined && refusedUnsent)));
       });

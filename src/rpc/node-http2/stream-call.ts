@@ -1,13 +1,12 @@
 // A call of any kind (unary, client, server or bidi streaming) over a node:http2 session: the ClientStream
 // of src/rpc/node-http2/channel.ts. Requests queue until the session is there; responses are reported as they arrive,
 // and the end through streamOutcome, the rule the lean client uses too.
-import http2 from "node:http2";
+import type http2 from "node:http2";
+import { ErrorCode } from "../../h2/errors.ts";
 import type { ClientStream, Metadata, StreamEnd, StreamEvents } from "../channel.ts";
 import { MessageDecoder, prefixMessage, sentTooLarge } from "../message.ts";
 import { decodeGrpcMessage, parseStatusCode, type RpcError, rpcError, Status } from "../status.ts";
 import { responseHeadersError, streamOutcome } from "../unary-outcome.ts";
-
-const { NGHTTP2_CANCEL } = http2.constants;
 
 interface StreamLimits {
   readonly maxSend: number;
@@ -86,7 +85,7 @@ export class Http2StreamCall implements ClientStream {
   fail(error: RpcError): void {
     if (this.ended) return;
     this.localError ??= error;
-    if (this.stream && !this.stream.destroyed) this.stream.close(NGHTTP2_CANCEL);
+    if (this.stream && !this.stream.destroyed) this.stream.close(ErrorCode.CANCEL);
     else if (!this.stream) this.finish(error, [], []);
   }
 
