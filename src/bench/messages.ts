@@ -16,7 +16,9 @@ export const SHARED_TICKETS = 0;
 export const SHARED_STOP = 1;
 /** `--call -d` templates: the next {{.RequestNumber}}, over all threads. */
 export const SHARED_REQUEST_NUMBER = 2;
-export const SHARED_SLOTS = 3;
+/** Bumped (and notified) by a thread whose connection came back after an outage: the others try at once. */
+export const SHARED_BACK = 3;
+export const SHARED_SLOTS = 4;
 
 export interface ThreadConfig {
   readonly thread: number;

@@ -16,6 +16,7 @@ import { SendLag } from "./loops/send-lag.ts";
 import type { LoadContext, Phase } from "./loops/types.ts";
 import {
   type ProgressSnapshot,
+  SHARED_BACK,
   SHARED_REQUEST_NUMBER,
   SHARED_STOP,
   SHARED_TICKETS,
@@ -77,16 +78,24 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     reconnect: cfg.reconnect,
   };
-  // One connection back means the server is: the thread's others try at once rather than at their backoff's end.
-  const back = () => {
+  // One connection back means the server is: the thread's others try at once rather than at their backoff's
+  // end, and so do the other threads' (told through the shared counter), so the outage ends with the first.
+  const retryAll = () => {
     for (const c of connections) c.channel.retryNow();
   };
+  const back = () => {
+    retryAll();
+    Atomics.add(shared, SHARED_BACK, 1);
+    Atomics.notify(shared, SHARED_BACK);
+  };
+  const stopWatching = watchBack(shared, retryAll);
   const connections: LoadConnection[] = cfg.connections.map((plan) =>
     openLoadConnection(link, plan, outages.linkEvents(back), cfg.stopOnLoss ? onLost : undefined),
   );
   const ready = await Promise.all(connections.map((c) => c.channel.ready()));
   const failed = ready.find((r) => !r.ok);
   if (failed && !failed.ok) {
+    stopWatching();
     await Promise.all(connections.map((c) => c.channel.close()));
     return { ok: false, error: failed.error.details };
   }
@@ -96,9 +105,29 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     thread: {
       run: (startEpochMs, warmupFromEpochMs = startEpochMs) => runThread(state, startEpochMs, warmupFromEpochMs),
       async close() {
+        stopWatching();
         await Promise.all(connections.map((c) => c.channel.close()));
       },
     },
+  };
+}
+
+/** Calls `onBack` whenever another thread's connection came back; returns the function that stops watching. */
+function watchBack(shared: Int32Array, onBack: () => void): () => void {
+  let watching = true;
+  void (async () => {
+    let seen = Atomics.load(shared, SHARED_BACK);
+    while (watching) {
+      const w = Atomics.waitAsync(shared, SHARED_BACK, seen, 1000);
+      if (w.async) await w.value;
+      const now = Atomics.load(shared, SHARED_BACK);
+      if (now !== seen && watching) onBack();
+      seen = now;
+    }
+  })();
+  return () => {
+    watching = false;
+    Atomics.notify(shared, SHARED_BACK);
   };
 }
 
