@@ -18,7 +18,7 @@ export interface LoadConnection {
   calls: number;
 }
 
-export interface LoadLink {
+interface LoadLink {
   readonly address: Address;
   readonly connectTimeoutMs: number;
   readonly client: ClientKind;

@@ -10,7 +10,7 @@ import { duration, OptionError } from "./option-values.ts";
  */
 export const DEFAULT_BACKOFF = { minMs: 10, maxMs: 50 } as const;
 
-export interface LossOptions {
+interface LossOptions {
   readonly reconnect: ReconnectSettings;
   readonly stopOnLoss: boolean;
 }
@@ -26,7 +26,7 @@ export function lossOptionsOf(flags: BenchFlags): LossOptions {
 }
 
 /** MIN..MAX, e.g. 10ms..2s; a single duration is both. */
-export function backoffOf(text: string): { minMs: number; maxMs: number } {
+function backoffOf(text: string): { minMs: number; maxMs: number } {
   const [lo, hi, extra] = text.split("..");
   if (extra !== undefined || lo === undefined || lo.trim() === "")
     throw new OptionError(`--reconnect-backoff: "${text}" is not MIN..MAX (e.g. 10ms..2s)`);

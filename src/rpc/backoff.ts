@@ -11,8 +11,8 @@ export interface BackoffSettings {
   readonly jitter?: number;
 }
 
-export const MULTIPLIER = 1.6;
-export const JITTER = 0.2;
+const MULTIPLIER = 1.6;
+const JITTER = 0.2;
 
 export class Backoff {
   private current: number;
