@@ -70,6 +70,12 @@ export interface RpcChannel {
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
   unary(path: string, request: Uint8Array, call?: CallOptions): Promise<Result<Buffer>>;
   /**
+   * A unary call for a caller that wants its outcome only (a load generator's): the response is checked
+   * as unary() checks it, but not handed over, and the outcome goes to `done` (never thrown, possibly
+   * before this returns). The lean client then makes no promise and keeps no response bytes.
+   */
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void;
+  /**
    * A call of any kind, message by message; the deadline covers the whole call. Never throws. A stream
    * the server provably did not process (GOAWAY above it, REFUSED_STREAM) may be sent again on another
    * connection only while none of its requests went out; after that it ends UNAVAILABLE.

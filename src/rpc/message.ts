@@ -223,10 +223,15 @@ export class MessageDecoder {
 
   /** A prefix: a bad flag or an oversized message is refused before its body is gathered. */
   private check(flag: number, length: number): RpcError | undefined {
-    if (flag > 1) return rpcError(Status.INTERNAL, `invalid message flag ${flag}`);
-    if (flag === 1 && this.decompress === undefined) {
-      return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
-    }
-    return length > this.maxMessageBytes ? tooLarge(length, this.maxMessageBytes) : undefined;
+    return prefixError(flag, length, this.maxMessageBytes, this.decompress !== undefined);
   }
+}
+
+/** What is wrong with a message prefix (flag, length), if anything: the one wording for every reader. */
+export function prefixError(flag: number, length: number, max: number, canInflate: boolean): RpcError | undefined {
+  if (flag > 1) return rpcError(Status.INTERNAL, `invalid message flag ${flag}`);
+  if (flag === 1 && !canInflate) {
+    return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+  }
+  return length > max ? tooLarge(length, max) : undefined;
 }
