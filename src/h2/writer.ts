@@ -9,22 +9,29 @@
 // holds no reference to those bytes any more; until then a new slab is taken. Nothing here is
 // TCP-specific: TCP, Unix sockets, VSOCK and TLS sockets are all just a Duplex to it.
 import type { Duplex } from "node:stream";
+import { giveSlab, takeSlab } from "./slabs.ts";
 
 const SLAB_BYTES = 64 * 1024;
 // A slab grows (doubling, when a turn's bytes do not fit) up to this; pieces larger still are handed to
 // the socket as they are. Per connection, so bounded for a server with many connections too.
 const MAX_SLAB_BYTES = 256 * 1024;
 
+/** A slab and the writes of it the socket has not called back yet. */
+class Slab {
+  pending = 0;
+  /** Its writer builds in another slab now: at pending 0 it goes to the spares. */
+  retired = false;
+  constructor(readonly bytes: Buffer) {}
+}
+
 export class Writer {
   /** Where reserve()d bytes go; valid until the next reserve(). */
-  slab: Buffer = Buffer.allocUnsafe(SLAB_BYTES);
+  slab: Buffer;
+  private current: Slab;
   // Bytes slab[start, pos) are written but not yet flushed; earlier ones belong to the socket now.
   private start = 0;
   private pos = 0;
-  // Writes of the current slab the socket has not called back yet; at 0 with nothing unflushed, the slab
-  // starts over (hot in cache, and no new Buffer for the collector).
-  private pending = 0;
-  private written = this.releaser();
+  private written: () => void;
   // Bytes queued before the current slab region (an old slab's unflushed bytes, a piece too large to copy).
   private readonly parts: Buffer[] = [];
   private scheduled = false;
@@ -43,7 +50,11 @@ export class Writer {
   /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
   bytesOut = 0;
 
-  constructor(private readonly socket: Duplex) {}
+  constructor(private readonly socket: Duplex) {
+    this.current = new Slab(takeSlab(SLAB_BYTES, SLAB_BYTES));
+    this.slab = this.current.bytes;
+    this.written = this.releaser(this.current);
+  }
 
   /** Makes room for n bytes in `slab` and returns their offset. */
   reserve(n: number): number {
@@ -70,6 +81,51 @@ export class Writer {
   }
 
   /**
+   * The slab cannot take n more bytes. Free (the socket has called back all its writes, nothing unflushed):
+   * it starts over, if n fits. Else another slab (a spare, or a new one) takes the unflushed bytes along,
+   * so that the turn still goes out in one write; only past MAX_SLAB_BYTES they stay behind, queued ahead.
+   */
+  private renew(n: number): void {
+    const old = this.current;
+    const unflushed = this.pos - this.start;
+    if (old.pending === 0 && unflushed === 0 && n <= this.slab.length) {
+      this.start = 0;
+      this.pos = 0;
+      return;
+    }
+    const want = unflushed + n;
+    let next: Buffer;
+    if (want <= MAX_SLAB_BYTES) {
+      // Large turns (big messages) get the largest slab at once, so they need no second renewal.
+      next = takeSlab(want, want > SLAB_BYTES ? MAX_SLAB_BYTES : SLAB_BYTES);
+      this.slab.copy(next, 0, this.start, this.pos);
+      this.pos = unflushed;
+      old.retired = true;
+      if (old.pending === 0) giveSlab(old.bytes);
+    } else {
+      this.seal(); // the old slab's bytes are now a queued view: it is never given back
+      next = takeSlab(n, Math.max(n, SLAB_BYTES));
+      this.pos = 0;
+    }
+    this.start = 0;
+    this.current = new Slab(next);
+    this.slab = next;
+    this.written = this.releaser(this.current);
+  }
+
+  /** The write callback for one slab's writes: when the last is called back, the slab is free again. */
+  private releaser(s: Slab): () => void {
+    return () => {
+      if (--s.pending > 0) return;
+      if (s.retired) giveSlab(s.bytes);
+      else if (s === this.current && this.start === this.pos) {
+        this.start = 0;
+        this.pos = 0;
+      }
+    };
+  }
+
+  /**
    * Lets the next scheduled flush wait one more microtask. A client calls it when a read ends a unary
    * call: what it writes while reading (a PING ack, a WINDOW_UPDATE) would otherwise be flushed before
    * the callers of the calls that read ended have run (they resume a promise hop later); their next calls
@@ -77,47 +133,6 @@ export class Writer {
    */
   hold(): void {
     this.held = true;
-  }
-
-  /**
-   * The slab cannot take n more bytes. Free (the socket has called back all its writes, nothing unflushed):
-   * it starts over, or doubles if n needs it. Else a new slab takes the unflushed bytes along, so that the
-   * turn still goes out in one write; only past MAX_SLAB_BYTES they stay behind, queued ahead of it.
-   */
-  private renew(n: number): void {
-    const unflushed = this.pos - this.start;
-    if (this.pending === 0 && unflushed === 0 && n <= this.slab.length) {
-      this.start = 0;
-      this.pos = 0;
-      return;
-    }
-    const want = unflushed + n;
-    const old = this.slab;
-    if (want <= MAX_SLAB_BYTES) {
-      const grown = this.pending === 0 ? Math.min(MAX_SLAB_BYTES, old.length * 2) : old.length;
-      this.slab = Buffer.allocUnsafe(Math.max(want, grown));
-      old.copy(this.slab, 0, this.start, this.pos);
-      this.pos = unflushed;
-    } else {
-      this.seal();
-      this.slab = Buffer.allocUnsafe(Math.max(n, SLAB_BYTES));
-      this.pos = 0;
-    }
-    this.start = 0;
-    this.pending = 0;
-    this.written = this.releaser();
-  }
-
-  /** The write callback for the current slab's writes (a slab replaced since is left to the collector). */
-  private releaser(): () => void {
-    const slab = this.slab;
-    return () => {
-      if (this.slab !== slab || --this.pending > 0) return;
-      if (this.start === this.pos) {
-        this.start = 0;
-        this.pos = 0;
-      }
-    };
   }
 
   private seal(): void {
@@ -154,7 +169,7 @@ export class Writer {
       // The slab region, as a view: the slab is reused once the socket has called back.
       const out = this.slab.slice(this.start, this.pos);
       this.start = this.pos;
-      this.pending++;
+      this.current.pending++;
       this.bytesOut += out.length;
       ok = socket.write(out, this.written) && ok;
     }
