@@ -43,6 +43,12 @@ export interface StreamEvents {
   onHeaders?(headers: Metadata): void;
   /** One response message, as it arrives. */
   onMessage(message: Buffer): void;
+  /**
+   * Optional, instead of onMessage where a client supports it (the lean one): the message as
+   * buf[start, end), valid during the call only, so no Buffer view is made per message. A load
+   * generator's hot path; an application that keeps messages wants onMessage.
+   */
+  onMessageAt?(buf: Buffer, start: number, end: number): void;
   /** The call is over, whatever the reason: called exactly once, last. */
   onEnd(end: StreamEnd): void;
 }

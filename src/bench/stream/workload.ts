@@ -80,12 +80,14 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** The sequence (field 2) of an encoded reply, or 0 when absent or unreadable. Reads no other field. */
-export function readSequence(b: Uint8Array): number {
+/**
+ * The sequence (field 2) of an encoded reply, b[start, end) (all of b by default), or 0 when absent or
+ * unreadable. Reads no other field.
+ */
+export function readSequence(b: Uint8Array, start = 0, end = b.length): number {
   // Once per reply on the load thread: varints read inline (a closure per call cost more than the reading).
-  let p = 0;
+  let p = start;
   let seq = 0;
-  const end = b.length;
   while (p < end) {
     let tag = 0;
     let mul = 1;
