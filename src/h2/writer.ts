@@ -1,8 +1,8 @@
 // Outgoing bytes of one connection, gathered and handed to the socket once per microtask: a burst of calls
 // (a read that completed many responses, whose slots each send the next call) becomes one write syscall.
 //
-// Frames are built in one buffer (the slab), and views queued by append(…, false) (a large message's
-// pieces) are copied into it as well while they fit: in Bun, one write of a joined buffer costs less than
+// Frames are built in one buffer (the slab). With reuse (the client's connections: the load path), views
+// queued by append(…, false) (a large message's pieces) are copied into it as well while they fit: in Bun, one write of a joined buffer costs less than
 // a write per piece or a corked writev, and joining in a slab we reuse costs less than Buffer.concat's new
 // buffer per write (profiled with 64 KiB requests: the concat's allocation was the loader's largest cost).
 // The slab is reused once the socket has called back every write of it, which on a Writable means it
@@ -15,6 +15,8 @@ const SLAB_BYTES = 64 * 1024;
 // A slab grows (doubling, when a turn's bytes do not fit) up to this; pieces larger still are handed to
 // the socket as they are. Per connection, so bounded for a server with many connections too.
 const MAX_SLAB_BYTES = 256 * 1024;
+// Without reuse, larger pieces are handed to the socket as they are rather than copied into the slab.
+const COPY_LIMIT = 16 * 1024;
 
 /** A slab and the writes of it the socket has not called back yet. */
 class Slab {
@@ -50,7 +52,16 @@ export class Writer {
   /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
   bytesOut = 0;
 
-  constructor(private readonly socket: Duplex) {
+  /**
+   * reuse: join views into the slab and reuse slabs once called back (the client's load path); false
+   * keeps the plain behaviour, a new slab when one is full and large views queued as they are, joined at
+   * the flush: the server's, whose speed this issue was not to change (an A/B of the server could not
+   * tell the two apart on a shared machine, so the server keeps what it had).
+   */
+  constructor(
+    private readonly socket: Duplex,
+    private readonly reuse = false,
+  ) {
     this.current = new Slab(takeSlab(SLAB_BYTES, SLAB_BYTES));
     this.slab = this.current.bytes;
     this.written = this.releaser(this.current);
@@ -70,7 +81,7 @@ export class Writer {
    * piece goes to the socket as it is, so the caller must not change it afterwards.
    */
   append(bytes: Buffer, copy = true): void {
-    if (bytes.length > MAX_SLAB_BYTES && !copy) {
+    if (!copy && bytes.length > (this.reuse ? MAX_SLAB_BYTES : COPY_LIMIT)) {
       this.seal();
       this.parts.push(bytes);
       this.schedule();
@@ -95,7 +106,7 @@ export class Writer {
     }
     const want = unflushed + n;
     let next: Buffer;
-    if (want <= MAX_SLAB_BYTES) {
+    if (this.reuse && want <= MAX_SLAB_BYTES) {
       // Large turns (big messages) get the largest slab at once, so they need no second renewal.
       next = takeSlab(want, want > SLAB_BYTES ? MAX_SLAB_BYTES : SLAB_BYTES);
       this.slab.copy(next, 0, this.start, this.pos);
@@ -155,6 +166,10 @@ export class Writer {
       this.start = this.pos;
       return;
     }
+    if (!this.reuse) {
+      this.flushPlain(socket);
+      return;
+    }
     let ok = true;
     // Only when a turn's bytes outgrew the slab (or a piece was too large to copy): what came before the
     // current slab region goes first, each part a write of its own (each at least a slab's worth).
@@ -174,5 +189,17 @@ export class Writer {
       ok = socket.write(out, this.written) && ok;
     }
     if (!ok) this.onBlocked?.();
+  }
+
+  /** Without reuse: one write of everything, joined if in parts; the slab is the socket's from now on. */
+  private flushPlain(socket: Duplex): void {
+    this.seal();
+    const n = this.parts.length;
+    if (n === 0) return;
+    const out = n === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    this.parts.length = 0;
+    this.current.pending = Number.POSITIVE_INFINITY; // never called back: never reused, never a spare
+    this.bytesOut += out.length;
+    if (!socket.write(out)) this.onBlocked?.();
   }
 }

@@ -130,7 +130,7 @@ const streamWindow = (n: number) => {
 describe("Writer slab reuse", () => {
   test("bytes the socket still holds are never written over: the next turn's frames go after them", async () => {
     const sink = new HoldingSink();
-    const w = new Writer(sink);
+    const w = new Writer(sink, true);
     const a = Buffer.alloc(100, 0xa1);
     const b = Buffer.alloc(100, 0xb2);
     writeMessageFrame(w, 1, Flag.END_STREAM, a, a.length);
@@ -144,7 +144,7 @@ describe("Writer slab reuse", () => {
 
   test("once called back, the slab starts over: later frames land at its start, earlier writes intact", async () => {
     const sink = new HoldingSink();
-    const w = new Writer(sink);
+    const w = new Writer(sink, true);
     const a = Buffer.alloc(100, 0xa1);
     writeMessageFrame(w, 1, Flag.END_STREAM, a, a.length);
     await turn();
@@ -163,7 +163,7 @@ describe("Writer slab reuse", () => {
 
   test("a 64 KiB request queued as views goes out in one write, byte for byte its DATA frames", async () => {
     const sink = new Recorder();
-    const w = new Writer(sink);
+    const w = new Writer(sink, true);
     const message = Buffer.alloc(65_536);
     for (let i = 0; i < message.length; i++) message[i] = (i * 7) & 0xff;
     const prefix = Buffer.from([0, 0, 1, 0, 0]);
@@ -175,9 +175,20 @@ describe("Writer slab reuse", () => {
     expect(sink.writes).toEqual([dataFrames(1, Buffer.concat([prefix, message]), 16_384)]);
   });
 
-  test("a turn larger than the slab can grow goes out in order, over several writes", async () => {
+  test("without reuse (the server's writer) a 64 KiB request is the same bytes, also in one write", async () => {
     const sink = new Recorder();
     const w = new Writer(sink);
+    const message = Buffer.alloc(65_536, 9);
+    const q = new SendQueue();
+    q.push(message);
+    q.flush(w, 7, streamWindow(1 << 20), new OutFlow(1 << 20), 16_384, true);
+    await turn();
+    expect(sink.writes).toEqual([dataFrames(7, message, 16_384)]);
+  });
+
+  test("a turn larger than the slab can grow goes out in order, over several writes", async () => {
+    const sink = new Recorder();
+    const w = new Writer(sink, true);
     const big = Buffer.alloc(600_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
     const q = new SendQueue();
@@ -192,7 +203,7 @@ describe("Writer slab reuse", () => {
 describe("Writer slabs across turns", () => {
   test("many 64 KiB requests over turns, called back late or at once: every write is its frames, intact", async () => {
     const sink = new HoldingSink();
-    const w = new Writer(sink);
+    const w = new Writer(sink, true);
     const expected: Buffer[] = [];
     for (let round = 0; round < 12; round++) {
       const message = Buffer.alloc(65_536 + round * 1000, round + 1);

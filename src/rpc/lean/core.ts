@@ -74,7 +74,7 @@ export abstract class ClientCore implements FrameHandler, StreamHost {
     private readonly socket: Duplex,
     protected readonly events: ConnectionEvents,
   ) {
-    this.writer = new Writer(socket);
+    this.writer = new Writer(socket, true); // slab reuse: the load path (src/h2/writer.ts)
     this.established = new Promise((resolve) => {
       this.settle = resolve;
     });
