@@ -2,9 +2,10 @@
 // (a read that completed many responses, whose slots each send the next call) becomes one write syscall.
 //
 // Frames are built in one buffer (the slab). With reuse (the client's connections: the load path), views
-// queued by append(…, false) (a large message's pieces) are copied into it as well while they fit: in Bun, one write of a joined buffer costs less than
-// a write per piece or a corked writev, and joining in a slab we reuse costs less than Buffer.concat's new
-// buffer per write (profiled with 64 KiB requests: the concat's allocation was the loader's largest cost).
+// queued by append(…, false) (a large message's pieces) are copied into it as well while they fit: in Bun,
+// one write of a joined buffer costs less than a write per piece or a corked writev, and joining in a slab
+// we reuse costs less than Buffer.concat's new buffer per write (profiled with 64 KiB requests: the
+// concat's allocation was the loader's largest cost).
 // The slab is reused once the socket has called back every write of it, which on a Writable means it
 // holds no reference to those bytes any more; until then a new slab is taken. Nothing here is
 // TCP-specific: TCP, Unix sockets, VSOCK and TLS sockets are all just a Duplex to it.
