@@ -22,6 +22,8 @@ import { DEFAULT_STEP_WARMUP_MS, type FindMaxSettings } from "./find-max/options
 import type { BenchFlags } from "./flags.ts";
 import { runLoadOf, sizesOf } from "./load-options.ts";
 import { duration, type Env, OptionError, type Settings, settingsOf, size } from "./option-values.ts";
+import { pinOptionsOf as pinOf } from "./pin-options.ts";
+import type { PinPlan } from "./pin-plan.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lossOptionsOf } from "./reconnect-options.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
@@ -75,6 +77,8 @@ export interface BenchOptions {
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
   readonly client: ClientKind;
+  /** --pin-cpus: where load threads and the runtime's threads run, checked against this process's CPUs. */
+  readonly pin?: PinPlan;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -209,6 +213,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     timeoutMs,
     ...connectTimeout,
     ...lossOptionsOf(flags),
+    ...pinOf(flags),
     preset,
     json: format === "json",
     ...(format === "html" || format === "csv" || format === "markdown" ? { format } : {}),
