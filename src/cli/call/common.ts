@@ -223,6 +223,7 @@ export async function connectFromArgs(
     tls,
     client,
     waitForReady,
+    lightTcp: true,
     ...headerArgs(args, tls !== undefined),
   });
   const ready =
