@@ -41,7 +41,7 @@ export function sentTooLarge(length: number, max: number): RpcError {
 }
 
 /** One message as buf[start, end), valid during the call only; an error ends the stream as read()'s would. */
-export type MessageAt = (buf: Buffer, start: number, end: number) => RpcError | undefined;
+type MessageAt = (buf: Buffer, start: number, end: number) => RpcError | undefined;
 
 /** Told of every change in the bytes a MessageDecoder holds for an unfinished message (+ grown, − freed). */
 type HeldBytes = (delta: number) => void;
