@@ -1,5 +1,6 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
 import type { Duplex } from "node:stream";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ChannelOptions, ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { ReconnectingChannel } from "../rpc/reconnect.ts";
@@ -22,6 +23,8 @@ interface ChannelConfig {
   readonly userAgent?: string;
   /** gRPC's wait-for-ready: a server that is not up yet is waited for (reconnecting with backoff), not refused. */
   readonly waitForReady?: boolean;
+  /** Connect, gRPC-Web or gRPC with JSON instead of gRPC with protobuf (lean client only). */
+  readonly wire?: WireFormat;
 }
 
 /** Waiting for a server to come up: tried often at first, then at least every half second. */
@@ -59,5 +62,6 @@ function channelOptions(address: Address, config: ChannelConfig): ChannelOptions
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
+    wire: config.wire,
   };
 }

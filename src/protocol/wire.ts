@@ -93,3 +93,22 @@ function typed(protocol: Protocol, codec: string, text: boolean, enveloped: bool
 export function wireName(wire: WireFormat): string {
   return wire.protocol === "grpc-web" && wire.text ? "grpc-web-text" : wire.protocol;
 }
+
+/** Every name --protocol takes. */
+export const PROTOCOL_NAMES: readonly string[] = ["grpc", "grpc-web", "grpc-web-text", "connect"];
+
+/** --protocol and --codec as a WireFormat, or why not (one line, naming the flag). */
+export function wireOf(protocol: string | undefined, codec: string | undefined): WireFormat | string {
+  const p = (protocol ?? "grpc").trim().toLowerCase();
+  const c = (codec ?? "proto").trim().toLowerCase();
+  if (!PROTOCOL_NAMES.includes(p)) return `--protocol ${protocol}: expected ${PROTOCOL_NAMES.join(", ")}`;
+  if (c !== "proto" && c !== "json") return `--codec ${codec}: expected proto or json`;
+  if (p === "grpc" && c === "proto") return GRPC_WIRE;
+  if (p === "grpc-web-text") return { protocol: "grpc-web", codec: c, text: true };
+  return { protocol: p as Protocol, codec: c, text: false };
+}
+
+/** gRPC with protobuf: what grpcperf speaks unless asked otherwise. */
+export function isGrpc(wire: WireFormat): boolean {
+  return wire.protocol === "grpc" && wire.codec === "proto";
+}

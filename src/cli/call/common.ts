@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
+import { isGrpc, type WireFormat, wireName, wireOf } from "../../protocol/wire.ts";
 import { CLIENT_KINDS, type ClientKind, type RpcChannel } from "../../rpc/channel.ts";
 import { ReconnectingChannel } from "../../rpc/reconnect.ts";
 import { Status, statusName } from "../../rpc/status.ts";
@@ -82,6 +83,10 @@ export const callArgs = {
     description: ":authority of every call, as grpcurl's (default the address's host:port); plaintext only",
   },
   client: { type: "string", description: "HTTP/2 client: lean (default) or http2 (node:http2), as bench's --client" },
+  protocol: {
+    type: "string",
+    description: "grpc (default), connect, grpc-web or grpc-web-text (lean client; reflection stays gRPC)",
+  },
   ...tlsClientArgs,
   ...logLevelArg,
 } as const;
@@ -168,6 +173,9 @@ export interface CallSetup {
   readonly channel: RpcChannel;
   readonly timeoutMs: number;
   readonly tls: boolean;
+  readonly wire: WireFormat;
+  /** A gRPC channel for server reflection (which stays gRPC): `channel` itself when the calls are gRPC. */
+  readonly grpc: () => RpcChannel;
 }
 
 /** Codes a peer that is not a gRPC server (or is reached without/with TLS by mistake) ends calls with. */
@@ -205,6 +213,8 @@ export async function connectFromArgs(
     authority?: string;
     "wait-for-ready"?: boolean;
     client?: string;
+    protocol?: string;
+    codec?: string;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -218,13 +228,14 @@ export async function connectFromArgs(
   const tls = tlsFromArgs(args, address);
   const client = clientArg(args.client);
   const waitForReady = args["wait-for-ready"] === true;
-  const channel = openChannel(address, {
-    connectTimeoutMs,
-    tls,
-    client,
-    waitForReady,
-    ...headerArgs(args, tls !== undefined),
-  });
+  const wire = wireOf(args.protocol, args.codec);
+  if (typeof wire === "string") throw new CliError(wire, 2);
+  if (!isGrpc(wire) && client !== "lean") {
+    throw new CliError(`--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's: drop --client`, 2);
+  }
+  const config = { connectTimeoutMs, tls, client, waitForReady, ...headerArgs(args, tls !== undefined) };
+  const channel = openChannel(address, { ...config, wire });
+  const grpc = isGrpc(wire) ? () => channel : () => openChannel(address, config);
   const ready =
     channel instanceof ReconnectingChannel
       ? await channel.readyBy(performance.now() + timeoutMs)
@@ -234,7 +245,7 @@ export async function connectFromArgs(
     const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
     throw new CliError(`cannot reach ${formatAddress(address)}: ${line}`, 1);
   }
-  return { address, channel, timeoutMs, tls: tls !== undefined };
+  return { address, channel, timeoutMs, tls: tls !== undefined, wire, grpc };
 }
 
 export function failureLine(code: number, details: string): string {

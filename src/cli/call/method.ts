@@ -9,6 +9,7 @@ import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
 import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { binaryToJson, jsonToBinary } from "../../schema/transcode.ts";
 import { writeFd } from "../../sink.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
@@ -90,6 +91,19 @@ async function* stdinMessages(method: MethodInfo, failed: { error?: CliError }):
   if (pending.trim() !== "") yield* encode(pending, true);
 }
 
+/** The requests in JSON text, for --codec json (each was checked against the schema already). */
+function asJson(method: MethodInfo, requests: Requests): Requests {
+  const one = (bytes: Uint8Array): Uint8Array => {
+    const r = binaryToJson(method.requestType, bytes);
+    if (!r.ok) throw new CliError(`-d: ${r.error}`, 2);
+    return r.bytes;
+  };
+  if (Array.isArray(requests)) return (requests as readonly Uint8Array[]).map(one);
+  return (async function* () {
+    for await (const r of requests as AsyncIterable<Uint8Array>) yield one(r);
+  })();
+}
+
 const pairs = (m: Metadata) => m.map(([k, v]) => `  ${k}: ${v}`).join("\n");
 const asObject = (m: Metadata) => {
   const o: Record<string, string | string[]> = {};
@@ -127,18 +141,24 @@ async function run(
   }
   let index = 0;
   let undecodable: string | undefined;
+  const json = setup.wire.codec === "json";
   const done = await invoke(
     setup.channel,
     method.path,
-    requests,
-    { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
+    json ? asJson(method, requests) : requests,
+    { timeoutMs: opts.timeoutMs, metadata: opts.metadata, unary: !method.clientStreaming && !method.serverStreaming },
     {
       onHeaders: (h) => {
         if (opts.verbose) err.write(`response headers:\n${pairs(h)}\n`);
       },
-      onMessage: (bytes, elapsedUs) => {
+      onMessage: (wire, elapsedUs) => {
         index++;
-        const r = decodeToJson(method.responseType, bytes, { defaults: opts.emitDefaults });
+        const binary = json ? jsonToBinary(method.responseType, wire) : { ok: true as const, bytes: wire };
+        if (!binary.ok) {
+          undecodable ??= `response message ${index}: ${binary.error}`;
+          return;
+        }
+        const r = decodeToJson(method.responseType, binary.bytes, { defaults: opts.emitDefaults });
         if (!r.ok) {
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
@@ -203,6 +223,7 @@ const methodCommand = defineCommand({
       description: "also print the method, metadata, headers and trailers (stderr)",
     },
     ...callArgs,
+    codec: { type: "string", description: "proto (default) or json: how messages go on the wire (--protocol)" },
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
     "emit-defaults": {
       type: "boolean",
@@ -240,7 +261,10 @@ const methodCommand = defineCommand({
     try {
       let target = early;
       if (target === undefined) {
-        const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
+        const reflection = setup.grpc();
+        const r = await resolveMethod(args.method, flags, reflection, { timeoutMs, metadata }).finally(() => {
+          if (reflection !== channel) void reflection.close();
+        });
         if (!r.ok) {
           const problem = r.error.startsWith("server reflection failed")
             ? await peerProblem(setup, Status.UNAVAILABLE)
