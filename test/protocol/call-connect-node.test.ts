@@ -1,0 +1,90 @@
+// grpcperf call (the compiled binary) against a server it did not write: @connectrpc/connect-node serving
+// gRPC, gRPC-Web and Connect on one HTTP/2 port. Each protocol and codec: a unary call, a bidi stream, and
+// an error with details, which every protocol must report the same way (status, message, decoded details).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { type ConnectPeer, startConnectPeer } from "../support/connect-peer.ts";
+import { ROOT, runBinaryAsync } from "../support/helpers.ts";
+
+const PROTO = join(ROOT, "proto/grpcperf/v1/echo.proto");
+let peer: ConnectPeer;
+
+beforeAll(async () => {
+  peer = await startConnectPeer();
+});
+afterAll(async () => {
+  await peer.close();
+});
+
+function call(protocol: string, codec: string, method: string, data: string) {
+  return runBinaryAsync([
+    "call",
+    `grpcperf.v1.Echo/${method}`,
+    "-s",
+    `127.0.0.1:${peer.port}`,
+    "--proto",
+    PROTO,
+    "--protocol",
+    protocol,
+    "--codec",
+    codec,
+    "--json",
+    "-d",
+    data,
+  ]);
+}
+
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+
+for (const protocol of ["grpc", "connect", "grpc-web"]) {
+  for (const codec of ["proto", "json"]) {
+    describe(`${protocol} with ${codec}`, () => {
+      test("unary", async () => {
+        const r = await call(protocol, codec, "Echo", '{"payload":"aGk=","sequence":"3"}');
+        expect(r.stderr).toBe("");
+        const [message, status] = lines(r.stdout);
+        expect(message.message).toEqual({ payload: "aGk=", sequence: "3" });
+        expect(status.status).toBe("OK");
+        expect(r.code).toBe(0);
+      });
+
+      test("bidi stream", async () => {
+        const r = await call(protocol, codec, "EchoStream", '{"sequence":"1"} {"sequence":"2"} {"sequence":"3"}');
+        const out = lines(r.stdout);
+        expect(out.slice(0, 3).map((o) => o.message.sequence)).toEqual(["1", "2", "3"]);
+        expect(out[3]).toMatchObject({ status: "OK", sent: 3, received: 3 });
+      });
+
+      test("an error with details reads as gRPC's", async () => {
+        const r = await call(protocol, codec, "Echo", '{"payload":"ZmFpbA=="}');
+        const [status] = lines(r.stdout);
+        expect(status).toMatchObject({ status: "FAILED_PRECONDITION", details: "asked to fail" });
+        expect(status.status_details.details).toEqual([
+          { "@type": "type.googleapis.com/grpcperf.v1.EchoResponse", sequence: "7" },
+        ]);
+        expect(r.code).toBe(1);
+      });
+    });
+  }
+}
+
+test("a Connect client at a gRPC-only answer names what it found", async () => {
+  // connect-node answers an unknown content-type with 415; the call names the status, in one line.
+  const r = await runBinaryAsync([
+    "call",
+    "grpcperf.v1.Echo/Echo",
+    "-s",
+    `127.0.0.1:${peer.port}`,
+    "--proto",
+    PROTO,
+    "--protocol",
+    "grpc-web-text",
+  ]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toContain("HTTP status 415");
+});
