@@ -8,6 +8,7 @@ import { SHARED_SLOTS, type ThreadConfig } from "../src/bench/messages.ts";
 import { DEFAULT_BACKOFF } from "../src/bench/reconnect-options.ts";
 import { prepareThread } from "../src/bench/runner.ts";
 import { closedLoad } from "../src/load/shape.ts";
+import { GRPC_WIRE } from "../src/protocol/wire.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
 const [target = "", secs = "5", conns = "10", per = "10", payload = "16"] = process.argv.slice(2);
@@ -35,6 +36,7 @@ const config: ThreadConfig = {
   progress: false,
   shared: new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT),
   client: "lean",
+  wire: GRPC_WIRE,
   reconnect: { backoff: DEFAULT_BACKOFF, waitForReady: false },
   stopOnLoss: true,
 };

@@ -101,6 +101,7 @@ export function startRun(
       progress: onProgress !== undefined,
       shared,
       client: opts.client,
+      wire: opts.wire,
       reconnect: opts.reconnect,
       stopOnLoss: opts.stopOnLoss,
       metadata: opts.metadata,

@@ -274,6 +274,18 @@ export const BENCH_FLAGS = {
     default: "lean",
     help: "HTTP/2 client: lean or http2 (node:http2)",
   },
+  protocol: {
+    type: "string",
+    value: "P",
+    default: "grpc",
+    help: "grpc, connect, grpc-web or grpc-web-text (lean client): the same load in another protocol",
+  },
+  codec: {
+    type: "string",
+    value: "C",
+    default: "proto",
+    help: "proto or json: how messages go on the wire (JSON is transcoded once, before the run)",
+  },
   call: {
     type: "string",
     value: "METHOD",

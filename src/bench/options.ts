@@ -7,6 +7,7 @@
 
 import type { LoadShape } from "../load/shape.ts";
 import type { ShardRun } from "../load/shard.ts";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { ReconnectSettings } from "../rpc/reconnect.ts";
 import {
@@ -75,6 +76,8 @@ export interface BenchOptions {
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
   readonly client: ClientKind;
+  /** The protocol and codec of every call: gRPC with protobuf unless --protocol / --codec say otherwise. */
+  readonly wire: WireFormat;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -181,7 +184,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const server = serverOf(s);
   const sizes = sizesOf(s, cpus);
   const run = runLoadOf(s, sizes);
-  const { service, stream, algorithms, client } = serviceOf(s);
+  const { service, stream, algorithms, client, wire } = serviceOf(s);
   const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
@@ -215,6 +218,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     output: flags.output,
     quiet: flags.quiet === true,
     client,
+    wire,
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),

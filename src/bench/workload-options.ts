@@ -2,6 +2,7 @@
 // flags, the streaming flags, --server-delay/--server-busy) and by which client. Pure.
 import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
 import type { SchemaFlags } from "../client/schema.ts";
+import { isGrpc, type WireFormat, wireName, wireOf } from "../protocol/wire.ts";
 import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
 import type { BenchFlags } from "./flags.ts";
 import { given, int, micros, named, OptionError, positive, type Raw, type Settings } from "./option-values.ts";
@@ -29,6 +30,7 @@ interface Service {
   readonly stream: StreamSettings | undefined;
   readonly algorithms: readonly string[];
   readonly client: ClientKind;
+  readonly wire: WireFormat;
 }
 
 /** --service, the streaming flags, --alg and --client, checked in that order. */
@@ -46,7 +48,17 @@ export function serviceOf(s: Settings): Service {
   if (!CLIENT_KINDS.includes(client)) {
     throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
   }
-  return { service, stream, algorithms, client };
+  const wire = wireOf(s.flags.protocol, s.flags.codec);
+  if (typeof wire === "string") throw new OptionError(wire);
+  if (wire.codec === "json" && (service === "echo-stream" || given(s.flags.call))) {
+    throw new OptionError("--codec json: for --service echo, crypto or both; --call and streams send protobuf");
+  }
+  if (!isGrpc(wire) && client !== "lean") {
+    throw new OptionError(
+      `--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's, not --client ${client}`,
+    );
+  }
+  return { service, stream, algorithms, client, wire };
 }
 
 function algorithmsOf(text: string | undefined): string[] {

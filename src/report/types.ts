@@ -251,6 +251,9 @@ export interface BenchReport {
     readonly preset: string | null;
     /** HTTP/2 client implementation that sent the calls. */
     readonly client: string;
+    /** The protocol and codec, when not gRPC with protobuf (bench --protocol, --codec). */
+    readonly protocol?: string;
+    readonly codec?: string;
     readonly tls: boolean;
   };
   readonly machine: {
