@@ -9,12 +9,15 @@ import { OutFlow, STREAM_WINDOW } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
   encodeFrame,
+  Flag,
+  FRAME_HEADER,
   FrameType,
   goawayFrame,
   PREFACE,
   rstStreamFrame,
   Setting,
   settingsFrame,
+  writeFrameHeader,
 } from "../../h2/frame.ts";
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
@@ -209,13 +212,36 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     }
   }
 
+  writeData(stream: ServerStream, bytes: Uint8Array): void {
+    this.sentSincePing = true;
+    stream.pending ??= new SendQueue();
+    stream.pending.push(Buffer.from(bytes));
+    this.pressure.queuedBytes += bytes.length;
+    this.flushStream(stream);
+    if (stream.pending !== undefined) {
+      this.pressure.queued();
+      this.life.watchSend();
+    }
+  }
+
   endStream(stream: ServerStream, block: Buffer): void {
     if (stream.pending !== undefined) {
       stream.pendingTrailers = block;
       return;
     }
-    this.writeHeaders(stream.id, block, true);
+    this.writeEnd(stream.id, block);
     this.closeStream(stream, true);
+  }
+
+  /** The stream's last frame: trailers, or (an empty block) an empty DATA frame with END_STREAM. */
+  private writeEnd(id: number, block: Buffer): void {
+    if (block.length > 0) {
+      this.writeHeaders(id, block, true);
+      return;
+    }
+    this.sentSincePing = true;
+    const at = this.writer.reserve(FRAME_HEADER);
+    writeFrameHeader(this.writer.slab, at, 0, FrameType.DATA, Flag.END_STREAM, id);
   }
 
   protected resetStream(stream: ServerStream, code: number): void {
@@ -248,7 +274,7 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     const trailers = stream.pendingTrailers;
     if (trailers !== undefined) {
       stream.pendingTrailers = undefined;
-      this.writeHeaders(stream.id, trailers, true);
+      this.writeEnd(stream.id, trailers);
       this.closeStream(stream, true);
     }
   }
