@@ -26,9 +26,10 @@ for (const file of set.file) {
 }
 const registry = createFileRegistry(set);
 
-export function echoService() {
-  const service = registry.getService("grpcperf.v1.Echo");
-  if (service === undefined) throw new Error("grpcperf.v1.Echo is not in the descriptor set");
+/** One of grpcperf's services as @bufbuild/protobuf describes it. */
+export function serviceDesc(name: "Echo" | "Crypto") {
+  const service = registry.getService(`grpcperf.v1.${name}`);
+  if (service === undefined) throw new Error(`grpcperf.v1.${name} is not in the descriptor set`);
   return service;
 }
 
@@ -54,7 +55,7 @@ export interface ConnectPeer {
 }
 
 export async function startConnectPeer(): Promise<ConnectPeer> {
-  const service = echoService();
+  const service = serviceDesc("Echo");
   const handler = connectNodeAdapter({
     routes: (router) => {
       router.service(service, {
