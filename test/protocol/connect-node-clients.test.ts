@@ -57,6 +57,18 @@ for (const [name, make] of transports) {
         expect(err?.rawMessage).toContain("no-such-key");
       });
 
+      test("a bidi stream carries every message both ways", async () => {
+        const echo = createClient(serviceDesc("Echo"), make(json)) as unknown as {
+          echoStream(r: AsyncIterable<object>): AsyncIterable<{ sequence: bigint }>;
+        };
+        async function* requests() {
+          for (let i = 1n; i <= 3n; i++) yield { sequence: i };
+        }
+        const got: bigint[] = [];
+        for await (const r of echo.echoStream(requests())) got.push(r.sequence);
+        expect(got).toEqual([1n, 2n, 3n]);
+      });
+
       test("a deadline the server cannot meet ends DEADLINE_EXCEEDED", async () => {
         const echo = createClient(serviceDesc("Echo"), make(json)) as unknown as {
           echo(r: object, o: object): Promise<unknown>;

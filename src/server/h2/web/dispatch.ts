@@ -10,6 +10,7 @@ import type { MethodDef } from "../../handler.ts";
 import type { RequestHead, ServerStream, StreamHandler } from "../stream.ts";
 import type { CallLimits } from "../unary.ts";
 import { WebResponder } from "./respond.ts";
+import { WebStreamCall } from "./stream.ts";
 import { WebUnaryCall } from "./unary.ts";
 
 /** A request no handler will see: read past whatever else comes. */
@@ -40,8 +41,13 @@ export function webCall(
       `The server does not implement the method ${quoted(head.path)} in ${wire.protocol}`,
     );
   }
-  if (method.direct === undefined) {
-    return refuse(stream, wire, Status.UNIMPLEMENTED, `${quoted(head.path)} streams: served over gRPC only`);
+  if (wire.protocol === "connect" && !wire.enveloped && (method.requestStream || method.responseStream)) {
+    return refuse(
+      stream,
+      wire,
+      Status.INVALID_ARGUMENT,
+      `${quoted(head.path)} streams: use application/connect+${wire.codec}`,
+    );
   }
   if (head.encoding !== undefined && head.encoding !== "identity") {
     return refuse(stream, wire, Status.UNIMPLEMENTED, `compression ${quoted(head.encoding)} is not supported`);
@@ -54,5 +60,8 @@ export function webCall(
       return refuse(stream, wire, Status.INVALID_ARGUMENT, `malformed timeout "${quoted(timeout)}"`);
   }
   const json = wire.codec === "json" ? methodTypes(head.path) : undefined;
-  return new WebUnaryCall(stream, head.path, method.direct, limits, wire, json, timeoutMs);
+  if (method.direct !== undefined) {
+    return new WebUnaryCall(stream, head.path, method.direct, limits, wire, json, timeoutMs);
+  }
+  return new WebStreamCall(stream, method, limits, wire, json, timeoutMs);
 }

@@ -50,10 +50,15 @@ export class WebResponder {
     this.contentType = contentTypeOf(wire, wire.enveloped);
   }
 
+  /** The response headers, before any message (a no-op once sent). */
+  headers(): void {
+    this.stream.respond(headersOf(200, this.contentType));
+  }
+
   /** One response message, already in the call's codec. */
   message(bytes: Uint8Array): void {
     const s = this.stream;
-    s.respond(headersOf(200, this.contentType));
+    this.headers();
     if (this.bare) s.sendData(bytes);
     else this.body(envelope(0, bytes));
   }
