@@ -280,6 +280,11 @@ export const BENCH_FLAGS = {
     default: "grpc",
     help: "grpc, connect, grpc-web or grpc-web-text (lean client): the same load in another protocol",
   },
+  protocols: {
+    type: "string",
+    value: "LIST",
+    help: "grpc,connect,grpc-web: the same load once per protocol, one after the other; a report each (-o FILE: FILE.PROTOCOL.json) and a compare",
+  },
   codec: {
     type: "string",
     value: "C",

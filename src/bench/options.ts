@@ -78,6 +78,8 @@ export interface BenchOptions {
   readonly client: ClientKind;
   /** The protocol and codec of every call: gRPC with protobuf unless --protocol / --codec say otherwise. */
   readonly wire: WireFormat;
+  /** --protocols: the run once per protocol (./protocols.ts). */
+  readonly protocols?: readonly string[];
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -184,7 +186,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const server = serverOf(s);
   const sizes = sizesOf(s, cpus);
   const run = runLoadOf(s, sizes);
-  const { service, stream, algorithms, client, wire } = serviceOf(s);
+  const { service, stream, algorithms, client, wire, protocols } = serviceOf(s);
   const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
@@ -219,6 +221,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     quiet: flags.quiet === true,
     client,
     wire,
+    ...(protocols ? { protocols } : {}),
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),

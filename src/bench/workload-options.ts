@@ -31,6 +31,8 @@ interface Service {
   readonly algorithms: readonly string[];
   readonly client: ClientKind;
   readonly wire: WireFormat;
+  /** --protocols: one run per protocol, in this order (--protocol is then not given). */
+  readonly protocols?: readonly string[];
 }
 
 /** --service, the streaming flags, --alg and --client, checked in that order. */
@@ -50,6 +52,13 @@ export function serviceOf(s: Settings): Service {
   }
   const wire = wireOf(s.flags.protocol, s.flags.codec);
   if (typeof wire === "string") throw new OptionError(wire);
+  const protocols = protocolsOf(s.flags.protocols, s.flags.protocol);
+  for (const p of protocols ?? []) {
+    const each = wireOf(p, s.flags.codec);
+    if (typeof each === "string") throw new OptionError(each.replace("--protocol", "--protocols:"));
+    if (!isGrpc(each) && client !== "lean")
+      throw new OptionError(`--protocols ${p} is the lean client's, not --client ${client}`);
+  }
   if (wire.codec === "json" && (service === "echo-stream" || given(s.flags.call))) {
     throw new OptionError("--codec json: for --service echo, crypto or both; --call and streams send protobuf");
   }
@@ -58,7 +67,23 @@ export function serviceOf(s: Settings): Service {
       `--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's, not --client ${client}`,
     );
   }
-  return { service, stream, algorithms, client, wire };
+  return { service, stream, algorithms, client, wire, ...(protocols ? { protocols } : {}) };
+}
+
+/** --protocols: distinct names, at least two, and not with --protocol. */
+function protocolsOf(text: string | undefined, single: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  if (single !== undefined) throw new OptionError("--protocols and --protocol exclude each other");
+  const names = [
+    ...new Set(
+      text
+        .split(",")
+        .map((p) => p.trim().toLowerCase())
+        .filter((p) => p !== ""),
+    ),
+  ];
+  if (names.length < 2) throw new OptionError(`--protocols ${text}: name two or more, e.g. grpc,connect,grpc-web`);
+  return names;
 }
 
 function algorithmsOf(text: string | undefined): string[] {
