@@ -59,7 +59,7 @@ export function jsonOf(body: Uint8Array): unknown {
 }
 
 /** What a stream's end-of-stream message says: the status (OK without an error), its details, the trailers. */
-export interface EndOfStream {
+interface EndOfStream {
   readonly status: RpcError;
   readonly details: Detail[];
   readonly trailers: [string, string][];

@@ -3,7 +3,7 @@
 // message (0x02, JSON with the status and trailers) and gRPC-Web's trailers (0x80, HTTP/1-style lines).
 import { type RpcError, rpcError, Status } from "../rpc/status.ts";
 
-export const ENVELOPE_BYTES = 5;
+const ENVELOPE_BYTES = 5;
 export const Flags = {
   COMPRESSED: 0x01,
   /** Connect: the last envelope of a response stream, its body JSON. */

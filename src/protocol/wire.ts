@@ -3,12 +3,10 @@
 // gRPC: https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md; gRPC-Web: PROTOCOL-WEB.md in the
 // same repository; Connect: https://connectrpc.com/docs/protocol. Pure: no I/O, no HTTP/2.
 
-export type Protocol = "grpc" | "grpc-web" | "connect";
-export const PROTOCOLS: readonly Protocol[] = ["grpc", "grpc-web", "connect"];
+type Protocol = "grpc" | "grpc-web" | "connect";
 
 /** How messages are encoded: protobuf's binary form or proto3 JSON. */
-export type Codec = "proto" | "json";
-export const CODECS: readonly Codec[] = ["proto", "json"];
+type Codec = "proto" | "json";
 
 /** One way of carrying calls: the protocol, its codec, and for gRPC-Web whether the body is base64 text. */
 export interface WireFormat {
@@ -95,7 +93,7 @@ export function wireName(wire: WireFormat): string {
 }
 
 /** Every name --protocol takes. */
-export const PROTOCOL_NAMES: readonly string[] = ["grpc", "grpc-web", "grpc-web-text", "connect"];
+const PROTOCOL_NAMES: readonly string[] = ["grpc", "grpc-web", "grpc-web-text", "connect"];
 
 /** --protocol and --codec as a WireFormat, or why not (one line, naming the flag). */
 export function wireOf(protocol: string | undefined, codec: string | undefined): WireFormat | string {
