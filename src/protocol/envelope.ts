@@ -33,8 +33,10 @@ export function envelope(flags: number, data: Uint8Array): Buffer {
  * compressed message (grpcperf negotiates no compression, so a peer has no right to send one).
  */
 export class EnvelopeReader {
-  private head = Buffer.alloc(ENVELOPE_BYTES);
+  // The prefix as far as it came: bytes seen, flags, length.
   private headFill = 0;
+  private flags = 0;
+  private length = 0;
   private body: Buffer | undefined;
   private filled = 0;
 
@@ -42,6 +44,11 @@ export class EnvelopeReader {
     private readonly maxBytes: number,
     /** The flags besides 0 this protocol allows on what it reads. */
     private readonly allowed: number,
+    /**
+     * An envelope whole in one chunk is handed on as a view of it (a client that hands each message on
+     * at once); without, always a copy (a server that keeps the request past the read).
+     */
+    private readonly views = false,
   ) {}
 
   /** Bytes of an unfinished envelope held. */
@@ -49,19 +56,39 @@ export class EnvelopeReader {
     return this.headFill + this.filled;
   }
 
-  /** Feeds buf[start, end); calls `each` per whole envelope (whose data is a copy, safe to keep). */
+  /** Feeds buf[start, end); calls `each` per whole envelope (a copy, or with `views` maybe a view). */
   read(buf: Buffer, start: number, end: number, each: (e: Envelope) => void): RpcError | undefined {
     let pos = start;
     while (pos < end) {
+      if (this.headFill === 0 && this.views && end - pos >= ENVELOPE_BYTES) {
+        this.flags = buf[pos] as number;
+        this.length = buf.readUInt32BE(pos + 1);
+        const err = this.check();
+        if (err) return err;
+        const next = pos + ENVELOPE_BYTES + this.length;
+        if (next <= end) {
+          each({ flags: this.flags, data: buf.subarray(pos + ENVELOPE_BYTES, next) });
+          pos = next;
+          continue;
+        }
+        this.headFill = ENVELOPE_BYTES;
+        pos += ENVELOPE_BYTES;
+        this.body = Buffer.allocUnsafe(this.length);
+        this.filled = 0;
+      }
       if (this.headFill < ENVELOPE_BYTES) {
-        const n = Math.min(ENVELOPE_BYTES - this.headFill, end - pos);
-        buf.copy(this.head, this.headFill, pos, pos + n);
-        this.headFill += n;
-        pos += n;
+        while (pos < end && this.headFill < ENVELOPE_BYTES) {
+          const b = buf[pos++] as number;
+          if (this.headFill === 0) {
+            this.flags = b;
+            this.length = 0;
+          } else this.length = this.length * 256 + b;
+          this.headFill++;
+        }
         if (this.headFill < ENVELOPE_BYTES) return undefined;
         const err = this.check();
         if (err) return err;
-        this.body = Buffer.allocUnsafe(this.head.readUInt32BE(1));
+        this.body = Buffer.allocUnsafe(this.length);
         this.filled = 0;
       }
       const body = this.body as Buffer;
@@ -70,19 +97,18 @@ export class EnvelopeReader {
       this.filled += n;
       pos += n;
       if (this.filled === body.length) {
-        const flags = this.head[0] as number;
         this.headFill = 0;
         this.filled = 0;
         this.body = undefined;
-        each({ flags, data: body });
+        each({ flags: this.flags, data: body });
       }
     }
     return undefined;
   }
 
   private check(): RpcError | undefined {
-    const flags = this.head[0] as number;
-    const length = this.head.readUInt32BE(1);
+    const flags = this.flags;
+    const length = this.length;
     if (flags & Flags.COMPRESSED) {
       return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
     }

@@ -3,6 +3,10 @@
 // an error with details, which every protocol must report the same way (status, message, decoded details).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { encodeMessage } from "../../src/api/codec.ts";
+import { EchoRequest } from "../../src/api/echo.ts";
+import { openChannel } from "../../src/client/channel.ts";
+import { wireOf } from "../../src/protocol/wire.ts";
 import { type ConnectPeer, startConnectPeer } from "../support/connect-peer.ts";
 import { ROOT, runBinaryAsync } from "../support/helpers.ts";
 
@@ -87,4 +91,26 @@ test("a Connect client at a gRPC-only answer names what it found", async () => {
   expect(r.code).toBe(1);
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
   expect(r.stderr).toContain("HTTP status 415");
+});
+
+test("the lean client's unary() (bench's path) in each protocol: the message, or the status with its message", async () => {
+  for (const name of ["grpc", "connect", "grpc-web"]) {
+    const wire = wireOf(name, "proto");
+    if (typeof wire === "string") throw new Error(wire);
+    const channel = openChannel({ kind: "tcp", host: "127.0.0.1", port: peer.port }, { client: "lean", wire });
+    try {
+      const ok = await channel.unary("/grpcperf.v1.Echo/Echo", encodeMessage(EchoRequest, { sequence: 5 }));
+      expect({ name, ok: ok.ok }).toEqual({ name, ok: true });
+      const failed = await channel.unary(
+        "/grpcperf.v1.Echo/Echo",
+        encodeMessage(EchoRequest, { payload: Buffer.from("fail") }),
+      );
+      expect({ name, failed }).toEqual({
+        name,
+        failed: { ok: false, error: { code: 9, details: "asked to fail" } },
+      });
+    } finally {
+      await channel.close();
+    }
+  }
 });

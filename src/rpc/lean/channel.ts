@@ -72,7 +72,7 @@ export class LeanChannel implements RpcChannel {
     }
     const block = this.headerBlock(path, call);
     return new Promise((resolve) => {
-      this.dispatch(new ClientUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
+      this.dispatch(this.newUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
     });
   }
 
@@ -93,6 +93,10 @@ export class LeanChannel implements RpcChannel {
    */
   protected newStreamCall(...args: ConstructorParameters<typeof ClientStreamCall>): ClientStreamCall {
     return new ClientStreamCall(...args);
+  }
+
+  protected newUnaryCall(...args: ConstructorParameters<typeof ClientUnaryCall>): ClientUnaryCall {
+    return new ClientUnaryCall(...args);
   }
 
   protected requestFields(_path: string): readonly (readonly [string, string])[] {

@@ -7,9 +7,11 @@ import { contentTypeOf, protocolFields, type WireFormat } from "../../protocol/w
 import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEnd, StreamEvents } from "../channel.ts";
 import { LeanChannel } from "../lean/channel.ts";
 import type { ClientStreamCall } from "../lean/stream-call.ts";
+import type { ClientUnaryCall } from "../lean/unary-call.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../message.ts";
 import { parseStatusCode, type Result, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
+import { ConnectUnaryCall } from "./connect-unary.ts";
 import { WebStreamCall } from "./stream-call.ts";
 
 class WebChannel extends LeanChannel {
@@ -29,17 +31,10 @@ class WebChannel extends LeanChannel {
 
   override unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     this.unaryPaths.add(path);
+    // Connect's unary calls have a call of their own (./connect-unary.ts), as light as gRPC's.
+    if (this.wire.protocol === "connect") return super.unary(path, request, call);
     return new Promise((resolve) => {
-      let message: Buffer | undefined;
-      let count = 0;
-      const events: StreamEvents = {
-        onMessage: (m) => {
-          count++;
-          message ??= m;
-        },
-        onEnd: (end) => resolve(unaryResult(end, count, message)),
-      };
-      const s = super.stream(path, events, call);
+      const s = super.stream(path, new UnaryEvents(resolve), call);
       s.send(request);
       s.end();
     });
@@ -53,6 +48,10 @@ class WebChannel extends LeanChannel {
   /** A Connect unary call: bare bodies, its own content-type. */
   private connectUnary(path: string): boolean {
     return this.wire.protocol === "connect" && this.unaryPaths.has(path);
+  }
+
+  protected override newUnaryCall(...args: ConstructorParameters<typeof ClientUnaryCall>): ClientUnaryCall {
+    return new ConnectUnaryCall(this.wire.codec, ...args);
   }
 
   protected override newStreamCall(...args: ConstructorParameters<typeof ClientStreamCall>): ClientStreamCall {
@@ -69,6 +68,23 @@ class WebChannel extends LeanChannel {
     return this.wire.protocol === "connect"
       ? ["connect-timeout-ms", encodeConnectTimeout(timeoutMs)]
       : ["grpc-timeout", encodeGrpcTimeout(timeoutMs)];
+  }
+}
+
+/** A unary call's events: one object per call, no closures. */
+class UnaryEvents implements StreamEvents {
+  private message: Buffer | undefined;
+  private count = 0;
+
+  constructor(private readonly resolve: (r: Result<Buffer>) => void) {}
+
+  onMessage(m: Buffer): void {
+    this.count++;
+    this.message ??= m;
+  }
+
+  onEnd(end: StreamEnd): void {
+    this.resolve(unaryResult(end, this.count, this.message));
   }
 }
 

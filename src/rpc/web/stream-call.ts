@@ -35,7 +35,7 @@ export class WebStreamCall extends ClientStreamCall {
   private body: Buffer[] = [];
   private received = 0;
   private httpStatus = 0;
-  private readonly envelopes: EnvelopeReader;
+  private envelopes: EnvelopeReader | undefined;
   private readonly text: Base64Reader | undefined;
   private said: Said | undefined;
   private readonly onEnvelope = (e: Envelope): void => this.envelope(e);
@@ -49,8 +49,6 @@ export class WebStreamCall extends ClientStreamCall {
   ) {
     super(...args);
     this.unary = unary && wire.protocol === "connect";
-    const allowed = wire.protocol === "connect" ? Flags.CONNECT_END : Flags.WEB_TRAILERS;
-    this.envelopes = new EnvelopeReader(maxReceive, allowed);
     this.text = wire.text ? new Base64Reader() : undefined;
   }
 
@@ -78,9 +76,11 @@ export class WebStreamCall extends ClientStreamCall {
     this.httpStatus = Number(f.status);
     this.webError = this.headersError(f);
     if (this.unary) {
-      const split = splitUnaryTrailers(fields);
-      this.headers = split.headers;
-      this.trailers = split.trailers;
+      if (fields.some(isTrailer)) {
+        const split = splitUnaryTrailers(fields);
+        this.headers = split.headers;
+        this.trailers = split.trailers;
+      } else this.headers = fields;
     } else if (f.grpcStatus !== undefined) {
       // gRPC-Web's trailers-only response: the status in the one header block.
       this.trailers = fields;
@@ -129,7 +129,8 @@ export class WebStreamCall extends ClientStreamCall {
           `received message larger than max (${this.received} vs. ${this.maxReceive})`,
         );
       }
-      this.body.push(Buffer.from(buf.subarray(start, end)));
+      // A view: each socket read comes in a buffer of its own, as the lean unary call relies on too.
+      this.body.push(buf.subarray(start, end));
       return undefined;
     }
     let bytes = buf;
@@ -143,6 +144,8 @@ export class WebStreamCall extends ClientStreamCall {
       to = decoded.length;
     }
     if (this.said !== undefined) return rpcError(Status.INTERNAL, `data after the ${this.endName()}`);
+    const allowed = this.wire.protocol === "connect" ? Flags.CONNECT_END : Flags.WEB_TRAILERS;
+    this.envelopes ??= new EnvelopeReader(this.maxReceive, allowed, true);
     return this.envelopes.read(bytes, from, to, this.onEnvelope);
   }
 
@@ -191,7 +194,7 @@ export class WebStreamCall extends ClientStreamCall {
     const clean = rstCode === undefined && streamError === undefined;
     if (this.unary && this.gotHeaders && clean) return this.unaryEnd();
     if (said) {
-      const partial = this.envelopes.buffered > 0 || (this.text?.buffered ?? 0) > 0;
+      const partial = (this.envelopes?.buffered ?? 0) > 0 || (this.text?.buffered ?? 0) > 0;
       return partial ? rpcError(Status.INTERNAL, "response ended inside a message") : said;
     }
     if (streamError) return streamError;
@@ -218,3 +221,4 @@ export class WebStreamCall extends ClientStreamCall {
 }
 
 const OK: RpcError = Object.freeze({ code: Status.OK, details: "" });
+const isTrailer = (f: readonly [string, string]) => f[0].startsWith("trailer-");
