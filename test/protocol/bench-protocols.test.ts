@@ -8,8 +8,10 @@ import { runBinaryAsync, type ServedBinary, serveBinary } from "../support/helpe
 
 let served: ServedBinary;
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-protocols-"));
+const socket = join(dir, "serve.sock");
 beforeAll(async () => {
-  served = await serveBinary();
+  // TCP (the target) and a Unix socket: every transport carries every protocol.
+  served = await serveBinary(["--addr", `unix://${socket}`]);
 });
 afterAll(async () => {
   await served.stop();
@@ -91,4 +93,42 @@ test("bad combinations are one line, exit 2", async () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain(line);
   }
+});
+
+test("over a Unix socket: call and bench in Connect and gRPC-Web text", async () => {
+  const call = await runBinaryAsync([
+    "call",
+    "grpcperf.v1.Echo/EchoStream",
+    "-s",
+    `unix://${socket}`,
+    "--protocol",
+    "grpc-web-text",
+    "--codec",
+    "json",
+    "--json",
+    "-d",
+    '{"sequence":"4"} {"sequence":"5"}',
+  ]);
+  const lines = call.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  expect(lines.map((l) => l.message?.sequence ?? l.status)).toEqual(["4", "5", "OK"]);
+  const bench = await runBinaryAsync([
+    "bench",
+    "-s",
+    `unix://${socket}`,
+    "--protocol",
+    "connect",
+    "-n",
+    "100",
+    "-c",
+    "1",
+    "-t",
+    "1",
+    "--warmup",
+    "0s",
+    "--json",
+  ]);
+  expect(JSON.parse(bench.stdout).total).toMatchObject({ requests: 100, ok: 100 });
 });
