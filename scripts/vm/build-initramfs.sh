@@ -18,6 +18,11 @@ cp "$busybox" "$root/bin/busybox"
 cp scripts/vm/guest-init.sh "$root/init"
 chmod 0755 "$root/init"
 for m in vsock vmw_vsock_virtio_transport_common vsock_loopback; do cp "$kernel/$m.ko" "$root/lib/modules/"; done
+# A signing key for the servers of the restart step (guest-init.sh): without --key-dir, serve generates RSA
+# and EC keys at every start, which under TCG is most of a restart's time.
+mkdir -p "$root/etc/grpcperf-keys"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$root/etc/grpcperf-keys/p256.pem" 2>/dev/null ||
+  { echo "build-initramfs: openssl genpkey failed (apt-get install openssl)" >&2; exit 1; }
 
 # Every library the two programs load, at the path the dynamic loader looks for it (busybox-static has none).
 copy_libs() {

@@ -2,13 +2,13 @@
 # The real VSOCK end-to-end test: boots Debian's cloud kernel under QEMU (TCG: no KVM needed) from an
 # initramfs holding dist/grpcperf, and lets guest-init.sh serve and call over vsock_loopback (CID 1) and
 # TCP. Exits 0 only on the guest's PASS marker; a hard timeout bounds the whole run.
-# Needs: qemu-system-x86 busybox-static cpio (apt), dist/grpcperf (npm run build).
+# Needs: qemu-system-x86 busybox-static cpio openssl (apt), dist/grpcperf (npm run build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work=.tmp/vm
 timeout_s=${VM_TIMEOUT:-600}
-for tool in qemu-system-x86_64 busybox cpio; do
-  command -v "$tool" >/dev/null || { echo "vm: $tool is missing (apt-get install qemu-system-x86 busybox-static cpio)" >&2; exit 1; }
+for tool in qemu-system-x86_64 busybox cpio openssl; do
+  command -v "$tool" >/dev/null || { echo "vm: $tool is missing (apt-get install qemu-system-x86 busybox-static cpio openssl)" >&2; exit 1; }
 done
 
 bash scripts/vm/fetch-kernel.sh "$work/kernel"

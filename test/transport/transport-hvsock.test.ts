@@ -1,9 +1,8 @@
-// Firecracker's hybrid vsock, host side, against a local stand-in for the VMM's muxer: a Unix socket that
-// reads "CONNECT <port>\n", answers "OK <hostport>\n" and splices to the "guest" (here: our gRPC server on
-// another Unix socket), or closes when nothing listens on that port.
+// Firecracker's hybrid vsock, host side, against a local stand-in for the VMM's muxer (./hvsock-muxer.ts):
+// "CONNECT <port>\n", "OK <hostport>\n", then a splice to the "guest" (here: our gRPC server on another Unix
+// socket), or a closed socket when nothing listens on that port.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeMessage } from "../../src/api/codec.ts";
@@ -16,59 +15,16 @@ import { TransportError } from "../../src/transport/errors.ts";
 import { parseHandshake } from "../../src/transport/hvsock.ts";
 import { connect } from "../../src/transport/index.ts";
 import { CLIENTS, channelTo } from "../support/helpers.ts";
+import { type Muxer, startMuxer } from "./hvsock-muxer.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-hv-"));
 const GUEST_PORT = 52;
-const HOST_PORT = 1073741824;
-
-type Mode = "firecracker" | "silent" | "garbage";
-
-/**
- * The muxer stand-in. In "firecracker" mode it waits for the guest server's first bytes (its HTTP/2
- * SETTINGS) and sends them in the SAME write as the OK line, the case a client most easily gets wrong.
- */
-function startMuxer(path: string, guests: Map<number, string>, mode: Mode): Promise<net.Server> {
-  const server = net.createServer((host) => {
-    let line = "";
-    const onData = (chunk: Buffer) => {
-      line += chunk.toString("latin1");
-      const nl = line.indexOf("\n");
-      if (nl < 0) return;
-      host.off("data", onData);
-      host.pause();
-      if (mode === "silent") return;
-      if (mode === "garbage") {
-        host.write("HELLO THERE\n");
-        return;
-      }
-      const m = /^CONNECT (\d+)$/.exec(line.slice(0, nl));
-      const target = m ? guests.get(Number(m[1])) : undefined;
-      if (!target) {
-        host.destroy(); // what Firecracker does when nothing listens on the port in the guest
-        return;
-      }
-      const guest = net.connect(target);
-      guest.once("data", (first: Buffer) => {
-        host.write(Buffer.concat([Buffer.from(`OK ${HOST_PORT}\n`), first]));
-        guest.pipe(host);
-        host.pipe(guest);
-        host.resume();
-      });
-      guest.on("error", () => host.destroy());
-      host.on("error", () => guest.destroy());
-      host.on("close", () => guest.destroy());
-    };
-    host.on("data", onData);
-    host.on("error", () => {});
-  });
-  return new Promise((resolve) => server.listen(path, () => resolve(server)));
-}
 
 const req = (payload: Uint8Array, sequence = 1) =>
   encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(unixNanos()) });
 
 let guest: RunningServer;
-const muxers: net.Server[] = [];
+const muxers: Muxer[] = [];
 const vsockPath = join(dir, "v.sock");
 const silentPath = join(dir, "silent.sock");
 const garbagePath = join(dir, "garbage.sock");
@@ -82,7 +38,7 @@ beforeAll(async () => {
   muxers.push(await startMuxer(garbagePath, guests, "garbage"));
 });
 afterAll(async () => {
-  for (const m of muxers) m.close();
+  for (const m of muxers) await m.vanish();
   await guest.shutdown(1000);
   rmSync(dir, { recursive: true, force: true });
 });
