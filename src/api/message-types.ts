@@ -8,7 +8,9 @@ import { SERVED_DESCRIPTOR_SET_BASE64 } from "../gen/descriptors.js";
 let root: protobuf.Root | undefined;
 
 /** The request and response types of `/pkg.Service/Method`, if it is one of grpcperf's. */
-export function methodTypes(path: string): { request: protobuf.Type; response: protobuf.Type } | undefined {
+export function methodTypes(
+  path: string,
+): { request: protobuf.Type; response: protobuf.Type; noSideEffects: boolean } | undefined {
   if (root === undefined) {
     const { FileDescriptorSet } = (protobuf as unknown as { descriptor: Record<"FileDescriptorSet", protobuf.Type> })
       .descriptor;
@@ -24,5 +26,6 @@ export function methodTypes(path: string): { request: protobuf.Type; response: p
   method.resolve();
   const request = method.resolvedRequestType;
   const response = method.resolvedResponseType;
-  return request && response ? { request, response } : undefined;
+  const noSideEffects = method.options?.idempotency_level === "NO_SIDE_EFFECTS";
+  return request && response ? { request, response, noSideEffects } : undefined;
 }

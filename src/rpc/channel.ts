@@ -30,6 +30,8 @@ export interface CallOptions {
   readonly metadata?: Metadata;
   /** The method is unary: Connect sends such a call's request bare, not enveloped (gRPC ignores it). */
   readonly unary?: boolean;
+  /** Connect only: the unary call as a GET, its message in the query (methods with no side effects). */
+  readonly httpGet?: boolean;
 }
 
 /** How a stream call ended. Headers and trailers hold every field but the pseudo-headers, as received. */

@@ -114,3 +114,43 @@ test("the lean client's unary() (bench's path) in each protocol: the message, or
     }
   }
 });
+
+test("--http-get: Connect's GET for a method marked NO_SIDE_EFFECTS, in both codecs; refused where it cannot be", async () => {
+  for (const codec of ["proto", "json"]) {
+    const r = await runBinaryAsync([
+      "call",
+      "grpcperf.v1.Echo/Echo",
+      "-s",
+      `127.0.0.1:${peer.port}`,
+      "--proto",
+      PROTO,
+      "--protocol",
+      "connect",
+      "--codec",
+      codec,
+      "--http-get",
+      "--json",
+      "-d",
+      '{"sequence":"12"}',
+    ]);
+    const [message, status] = lines(r.stdout);
+    expect({ codec, sequence: message.message.sequence, status: status.status }).toEqual({
+      codec,
+      sequence: "12",
+      status: "OK",
+    });
+  }
+  const stream = await runBinaryAsync([
+    "call",
+    "grpcperf.v1.Echo/EchoStream",
+    "-s",
+    `127.0.0.1:${peer.port}`,
+    "--proto",
+    PROTO,
+    "--protocol",
+    "connect",
+    "--http-get",
+  ]);
+  expect(stream.code).toBe(2);
+  expect(stream.stderr).toContain("GET is for unary methods");
+});

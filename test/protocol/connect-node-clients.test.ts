@@ -82,3 +82,11 @@ for (const [name, make] of transports) {
     });
   }
 }
+
+test("connect-node's Connect GET (useHttpGet) reaches Echo, which is marked NO_SIDE_EFFECTS", async () => {
+  const transport = createConnectTransport({ baseUrl: `http://${served.target}`, httpVersion: "2", useHttpGet: true });
+  const echo = createClient(serviceDesc("Echo"), transport) as unknown as {
+    echo(r: object): Promise<{ sequence: bigint }>;
+  };
+  expect((await echo.echo({ sequence: 21n })).sequence).toBe(21n);
+});

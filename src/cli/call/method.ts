@@ -91,6 +91,18 @@ async function* stdinMessages(method: MethodInfo, failed: { error?: CliError }):
   if (pending.trim() !== "") yield* encode(pending, true);
 }
 
+/** Why --http-get cannot be: it is Connect's, for unary methods the schema marks as free of side effects. */
+function httpGetProblem(setup: CallSetup, method: MethodInfo, root: protobuf.Root): string | undefined {
+  const name = `${method.service}/${method.method}`;
+  if (setup.wire.protocol !== "connect") return "--http-get is Connect's GET: add --protocol connect";
+  if (method.clientStreaming || method.serverStreaming) return `--http-get: ${name} streams; GET is for unary methods`;
+  const options = root.lookupService(method.service).methods[method.method]?.options;
+  if (options?.idempotency_level !== "NO_SIDE_EFFECTS") {
+    return `--http-get: the schema does not mark ${name} idempotency_level = NO_SIDE_EFFECTS`;
+  }
+  return undefined;
+}
+
 /** The requests in JSON text, for --codec json (each was checked against the schema already). */
 function asJson(method: MethodInfo, requests: Requests): Requests {
   const one = (bytes: Uint8Array): Uint8Array => {
@@ -127,8 +139,19 @@ async function run(
   method: MethodInfo,
   root: protobuf.Root,
   requests: Requests,
-  opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean; emitDefaults: boolean },
+  opts: {
+    timeoutMs: number;
+    metadata: Metadata;
+    json: boolean;
+    verbose: boolean;
+    emitDefaults: boolean;
+    httpGet: boolean;
+  },
 ): Promise<number> {
+  if (opts.httpGet) {
+    const problem = httpGetProblem(setup, method, root);
+    if (problem !== undefined) throw new CliError(problem, 2);
+  }
   const err = process.stderr;
   // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
   let stdoutError: string | undefined;
@@ -146,7 +169,12 @@ async function run(
     setup.channel,
     method.path,
     json ? asJson(method, requests) : requests,
-    { timeoutMs: opts.timeoutMs, metadata: opts.metadata, unary: !method.clientStreaming && !method.serverStreaming },
+    {
+      timeoutMs: opts.timeoutMs,
+      metadata: opts.metadata,
+      unary: !method.clientStreaming && !method.serverStreaming,
+      httpGet: opts.httpGet,
+    },
     {
       onHeaders: (h) => {
         if (opts.verbose) err.write(`response headers:\n${pairs(h)}\n`);
@@ -224,6 +252,10 @@ const methodCommand = defineCommand({
     },
     ...callArgs,
     codec: { type: "string", description: "proto (default) or json: how messages go on the wire (--protocol)" },
+    "http-get": {
+      type: "boolean",
+      description: "Connect's GET, the request in the query: for unary methods marked NO_SIDE_EFFECTS",
+    },
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
     "emit-defaults": {
       type: "boolean",
@@ -279,6 +311,7 @@ const methodCommand = defineCommand({
         json: args.json === true,
         verbose: args.verbose === true,
         emitDefaults: args["emit-defaults"] === true,
+        httpGet: args["http-get"] === true,
       });
       if (stdinFailed.error !== undefined) throw stdinFailed.error;
     } finally {

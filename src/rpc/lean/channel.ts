@@ -122,7 +122,7 @@ export class LeanChannel implements RpcChannel {
   }
 
   /** Starts a call on the current connection, opening one first if needed. */
-  private dispatch(call: Call): void {
+  protected dispatch(call: Call): void {
     const c = this.conn;
     if (c?.usable) {
       c.start(call);

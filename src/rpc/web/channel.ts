@@ -2,7 +2,8 @@
 // deadlines and retries (it is a LeanChannel), with the protocol's request fields and timeout header, and
 // a call that reads the protocol's response (./stream-call.ts). Unary calls go through a stream call and
 // give the same Result as gRPC's for the same outcome.
-import { encodeConnectTimeout } from "../../protocol/connect.ts";
+import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
+import { encodeConnectTimeout, getPath } from "../../protocol/connect.ts";
 import { contentTypeOf, protocolFields, type WireFormat } from "../../protocol/wire.ts";
 import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEnd, StreamEvents } from "../channel.ts";
 import { LeanChannel } from "../lean/channel.ts";
@@ -14,6 +15,27 @@ import { encodeGrpcTimeout } from "../timeout.ts";
 import { ConnectUnaryCall } from "./connect-unary.ts";
 import { WebStreamCall } from "./stream-call.ts";
 
+/** A GET call's ClientStream: the call starts with its one message, which the query carries. */
+class GetCall implements ClientStream {
+  private call: ClientStream | undefined;
+
+  constructor(private readonly start: (message: Uint8Array) => ClientStream) {}
+
+  send(message: Uint8Array): boolean {
+    if (this.call !== undefined) return false;
+    this.call = this.start(message);
+    return true;
+  }
+
+  end(): void {
+    if (this.call === undefined) this.send(new Uint8Array(0));
+  }
+
+  cancel(): void {
+    this.call?.cancel();
+  }
+}
+
 class WebChannel extends LeanChannel {
   private readonly fields: readonly (readonly [string, string])[];
   private readonly maxReceive: number;
@@ -21,11 +43,11 @@ class WebChannel extends LeanChannel {
   private readonly unaryPaths = new Set<string>();
 
   constructor(
-    opts: ChannelOptions,
+    private readonly options: ChannelOptions,
     private readonly wire: WireFormat,
   ) {
-    super(opts);
-    this.maxReceive = opts.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    super(options);
+    this.maxReceive = options.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.fields = protocolFields(wire.protocol);
   }
 
@@ -41,6 +63,7 @@ class WebChannel extends LeanChannel {
   }
 
   override stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
+    if (call.httpGet && this.wire.protocol === "connect") return new GetCall((m) => this.get(path, m, events, call));
     if (call.unary) this.unaryPaths.add(path);
     return super.stream(path, events, call);
   }
@@ -48,6 +71,37 @@ class WebChannel extends LeanChannel {
   /** A Connect unary call: bare bodies, its own content-type. */
   private connectUnary(path: string): boolean {
     return this.wire.protocol === "connect" && this.unaryPaths.has(path);
+  }
+
+  /** A Connect GET: the message in the query, no body; the response read as a unary call's. */
+  private get(path: string, message: Uint8Array, events: StreamEvents, call: CallOptions): ClientStream {
+    const o = this.options;
+    const fields: (readonly [string, string])[] = [
+      [":method", "GET"],
+      [":scheme", o.secure ? "https" : "http"],
+      [":path", getPath(path, this.wire.codec, message)],
+      [":authority", o.authority],
+      ...this.fields,
+      ["user-agent", o.userAgent ?? "grpcperf"],
+    ];
+    if (call.timeoutMs !== undefined) fields.push(this.timeoutField(call.timeoutMs));
+    const block = encodeHeaderBlock(call.metadata ? [...fields, ...call.metadata] : fields);
+    const deadline = call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + call.timeoutMs;
+    const s = new WebStreamCall(
+      this.wire,
+      true,
+      this.maxReceive,
+      path,
+      block,
+      deadline,
+      call,
+      this.maxReceive,
+      0,
+      events,
+    );
+    s.end(); // nothing to send: END_STREAM right after the HEADERS
+    this.dispatch(s);
+    return s;
   }
 
   protected override newUnaryCall(...args: ConstructorParameters<typeof ClientUnaryCall>): ClientUnaryCall {

@@ -10,7 +10,7 @@ import { decompressorFor } from "./encodings.ts";
 import { HandlerCall } from "./handler-call.ts";
 import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./stream.ts";
 import { type CallLimits, ServerUnaryCall } from "./unary.ts";
-import { webCall } from "./web/dispatch.ts";
+import { webCall, webGet } from "./web/dispatch.ts";
 
 /** A stream answered before any handler ran: what else the client sends is read past. */
 const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
@@ -39,6 +39,8 @@ function isGrpcContentType(type: string): boolean {
 export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimits): OnStream {
   return (stream: ServerStream, head: RequestHead): StreamHandler => {
     if (head.method !== "POST") {
+      const get = head.method === "GET" ? webGet(stream, head, methods, limits) : undefined;
+      if (get !== undefined) return get;
       return refuse(stream, Status.INTERNAL, `method ${quoted(head.method)} is not POST`, 405);
     }
     const type = head.contentType;

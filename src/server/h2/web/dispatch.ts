@@ -2,7 +2,7 @@
 // serves it, after the checks gRPC's router makes (method, path, timeout), each failure answered the
 // protocol's way. grpcperf's own services (Echo, Crypto) are served so; health and reflection stay gRPC.
 import { methodTypes } from "../../../api/message-types.ts";
-import { parseConnectTimeout } from "../../../protocol/connect.ts";
+import { parseConnectTimeout, parseGetQuery } from "../../../protocol/connect.ts";
 import type { ParsedType } from "../../../protocol/wire.ts";
 import { quoted, Status } from "../../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../../rpc/timeout.ts";
@@ -23,6 +23,41 @@ function refuse(stream: ServerStream, wire: ParsedType, code: number, details: s
   stream.glitch();
   new WebResponder(stream, wire).finish(code, details);
   return IGNORE;
+}
+
+/**
+ * Connect's GET (a unary call with its message in the query): for methods the schema marks
+ * idempotency_level = NO_SIDE_EFFECTS, as connect-go serves it. Undefined: not a Connect GET.
+ */
+export function webGet(
+  stream: ServerStream,
+  head: RequestHead,
+  methods: ReadonlyMap<string, MethodDef>,
+  limits: CallLimits,
+): StreamHandler | undefined {
+  const q = head.path.indexOf("?");
+  if (q < 0) return undefined;
+  const path = head.path.slice(0, q);
+  const query = parseGetQuery(head.path.slice(q + 1));
+  const codec = typeof query === "string" ? "json" : query.codec;
+  const wire: ParsedType = { protocol: "connect", codec: codec as ParsedType["codec"], text: false, enveloped: false };
+  if (typeof query === "string") return refuse(stream, wire, Status.INVALID_ARGUMENT, query);
+  const method = path.startsWith(OWN) ? methods.get(path) : undefined;
+  const types = methodTypes(path);
+  if (method?.direct === undefined || types === undefined || !types.noSideEffects) {
+    return refuse(stream, wire, Status.UNIMPLEMENTED, `${quoted(path)} is not served with GET (not NO_SIDE_EFFECTS)`);
+  }
+  let timeoutMs: number | undefined;
+  if (head.connectTimeout !== undefined) {
+    timeoutMs = parseConnectTimeout(head.connectTimeout);
+    if (timeoutMs === undefined) {
+      return refuse(stream, wire, Status.INVALID_ARGUMENT, `malformed timeout "${quoted(head.connectTimeout)}"`);
+    }
+  }
+  const json = wire.codec === "json" ? types : undefined;
+  const call = new WebUnaryCall(stream, path, method.direct, limits, wire, json, timeoutMs);
+  call.onData(query.message, 0, query.message.length);
+  return call;
 }
 
 export function webCall(
