@@ -102,6 +102,7 @@ export function startRun(
       shared,
       client: opts.client,
       wire: opts.wire,
+      httpGet: opts.httpGet,
       reconnect: opts.reconnect,
       stopOnLoss: opts.stopOnLoss,
       metadata: opts.metadata,

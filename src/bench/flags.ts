@@ -280,6 +280,10 @@ export const BENCH_FLAGS = {
     default: "grpc",
     help: "grpc, connect, grpc-web or grpc-web-text (lean client): the same load in another protocol",
   },
+  "http-get": {
+    type: "boolean",
+    help: "Connect's GET for --service echo (Echo is marked NO_SIDE_EFFECTS): the request in the query",
+  },
   protocols: {
     type: "string",
     value: "LIST",

@@ -54,6 +54,8 @@ export interface ThreadConfig {
   readonly stopOnLoss: boolean;
   /** -H / -m: sent with every call. */
   readonly metadata?: Metadata;
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
   /** Streaming run: streams of this method replace the unary workload. */
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }

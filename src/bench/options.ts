@@ -80,6 +80,8 @@ export interface BenchOptions {
   readonly wire: WireFormat;
   /** --protocols: the run once per protocol (./protocols.ts). */
   readonly protocols?: readonly string[];
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -186,7 +188,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const server = serverOf(s);
   const sizes = sizesOf(s, cpus);
   const run = runLoadOf(s, sizes);
-  const { service, stream, algorithms, client, wire, protocols } = serviceOf(s);
+  const { service, stream, algorithms, client, wire, protocols, httpGet } = serviceOf(s);
   const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
@@ -222,6 +224,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     client,
     wire,
     ...(protocols ? { protocols } : {}),
+    ...(httpGet ? { httpGet } : {}),
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),

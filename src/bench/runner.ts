@@ -155,7 +155,7 @@ function threadState(
     connections,
     workloads,
     recorders,
-    call: { timeoutMs: cfg.timeoutMs, metadata: cfg.metadata },
+    call: { timeoutMs: cfg.timeoutMs, metadata: cfg.metadata, ...(cfg.httpGet ? { httpGet: true } : {}) },
     rotationStart,
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };

@@ -136,6 +136,7 @@ function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: n
     preset: o.preset ?? null,
     client: o.client,
     ...(isGrpc(o.wire) ? {} : { protocol: wireName(o.wire), codec: o.wire.codec }),
+    ...(o.httpGet ? { http_get: true } : {}),
     tls: o.tls !== undefined,
   };
 }

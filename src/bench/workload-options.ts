@@ -33,6 +33,8 @@ interface Service {
   readonly wire: WireFormat;
   /** --protocols: one run per protocol, in this order (--protocol is then not given). */
   readonly protocols?: readonly string[];
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
 }
 
 /** --service, the streaming flags, --alg and --client, checked in that order. */
@@ -67,7 +69,24 @@ export function serviceOf(s: Settings): Service {
       `--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's, not --client ${client}`,
     );
   }
-  return { service, stream, algorithms, client, wire, ...(protocols ? { protocols } : {}) };
+  const httpGet = s.flags["http-get"] === true;
+  if (
+    httpGet &&
+    (wire.protocol !== "connect" || protocols !== undefined || service !== "echo" || given(s.flags.call))
+  ) {
+    throw new OptionError(
+      "--http-get is Connect's GET: with --protocol connect and --service echo (Echo is marked NO_SIDE_EFFECTS)",
+    );
+  }
+  return {
+    service,
+    stream,
+    algorithms,
+    client,
+    wire,
+    ...(protocols ? { protocols } : {}),
+    ...(httpGet ? { httpGet } : {}),
+  };
 }
 
 /** --protocols: distinct names, at least two, and not with --protocol. */

@@ -254,6 +254,8 @@ export interface BenchReport {
     /** The protocol and codec, when not gRPC with protobuf (bench --protocol, --codec). */
     readonly protocol?: string;
     readonly codec?: string;
+    /** bench --http-get: Connect unary calls as GET. */
+    readonly http_get?: boolean;
     readonly tls: boolean;
   };
   readonly machine: {

@@ -80,6 +80,30 @@ test("--codec json over Connect: every call answered", async () => {
   expect(report.total.failed).toBe(0);
 });
 
+test("--http-get: Connect's GET under load, every call answered", async () => {
+  const r = await runBinaryAsync([
+    "bench",
+    "-s",
+    served.target,
+    "--protocol",
+    "connect",
+    "--http-get",
+    "-n",
+    "100",
+    "-c",
+    "1",
+    "-t",
+    "1",
+    "--warmup",
+    "0s",
+    "--json",
+  ]);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report.options).toMatchObject({ protocol: "connect", http_get: true });
+  expect(report.total).toMatchObject({ requests: 100, ok: 100 });
+});
+
 test("bad combinations are one line, exit 2", async () => {
   for (const [args, line] of [
     [["--protocol", "connect", "--client", "http2"], "lean client"],
@@ -87,6 +111,8 @@ test("bad combinations are one line, exit 2", async () => {
     [["--protocols", "grpc"], "two or more"],
     [["--protocols", "grpc,connect", "--protocol", "grpc"], "exclude each other"],
     [["--codec", "json", "--service", "echo-stream"], "--codec json"],
+    [["--http-get"], "--http-get"],
+    [["--http-get", "--protocol", "connect", "--service", "crypto"], "--http-get"],
   ] as const) {
     const r = await runBinaryAsync(["bench", "-s", served.target, "-n", "1", ...args]);
     expect({ args, code: r.code }).toEqual({ args, code: 2 });

@@ -54,7 +54,7 @@ class WebChannel extends LeanChannel {
   override unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     this.unaryPaths.add(path);
     // Connect's unary calls have a call of their own (./connect-unary.ts), as light as gRPC's.
-    if (this.wire.protocol === "connect") return super.unary(path, request, call);
+    if (this.wire.protocol === "connect" && !call.httpGet) return super.unary(path, request, call);
     return new Promise((resolve) => {
       const s = super.stream(path, new UnaryEvents(resolve), call);
       s.send(request);
