@@ -24,6 +24,7 @@ interface LoadLink {
   readonly connectTimeoutMs: number;
   readonly client: ClientKind;
   readonly wire: WireFormat;
+  readonly http1: boolean;
   readonly tls?: ClientTls;
   readonly reconnect: ReconnectSettings;
 }
@@ -53,6 +54,7 @@ export function openLoadConnection(
       secure: secure !== undefined,
       handshakeTimeoutMs: link.connectTimeoutMs,
       wire: link.wire,
+      http1: link.http1,
       connect: async () => {
         const socket = await dial();
         connected = true;

@@ -103,6 +103,7 @@ export function startRun(
       client: opts.client,
       wire: opts.wire,
       httpGet: opts.httpGet,
+      http1: opts.http1,
       reconnect: opts.reconnect,
       stopOnLoss: opts.stopOnLoss,
       metadata: opts.metadata,

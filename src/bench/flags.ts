@@ -280,6 +280,10 @@ export const BENCH_FLAGS = {
     default: "grpc",
     help: "grpc, connect, grpc-web or grpc-web-text (lean client): the same load in another protocol",
   },
+  http1: {
+    type: "boolean",
+    help: "Connect or gRPC-Web over HTTP/1.1 with keep-alive: one call in flight per connection (others wait)",
+  },
   "http-get": {
     type: "boolean",
     help: "Connect's GET for --service echo (Echo is marked NO_SIDE_EFFECTS): the request in the query",

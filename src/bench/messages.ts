@@ -56,6 +56,7 @@ export interface ThreadConfig {
   readonly metadata?: Metadata;
   /** --http-get: Connect unary calls as GET. */
   readonly httpGet?: boolean;
+  readonly http1?: boolean;
   /** Streaming run: streams of this method replace the unary workload. */
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }

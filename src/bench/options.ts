@@ -82,6 +82,8 @@ export interface BenchOptions {
   readonly protocols?: readonly string[];
   /** --http-get: Connect unary calls as GET. */
   readonly httpGet?: boolean;
+  /** --http1: Connect or gRPC-Web over HTTP/1.1. */
+  readonly http1?: boolean;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -188,7 +190,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const server = serverOf(s);
   const sizes = sizesOf(s, cpus);
   const run = runLoadOf(s, sizes);
-  const { service, stream, algorithms, client, wire, protocols, httpGet } = serviceOf(s);
+  const { service, stream, algorithms, client, wire, protocols, httpGet, http1 } = serviceOf(s);
   const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
@@ -225,6 +227,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     wire,
     ...(protocols ? { protocols } : {}),
     ...(httpGet ? { httpGet } : {}),
+    ...(http1 ? { http1 } : {}),
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),

@@ -77,6 +77,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     connectTimeoutMs: cfg.connectTimeoutMs ?? cfg.timeoutMs,
     client: cfg.client,
     wire: cfg.wire,
+    http1: cfg.http1 === true,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     reconnect: cfg.reconnect,
   };

@@ -137,6 +137,7 @@ function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: n
     client: o.client,
     ...(isGrpc(o.wire) ? {} : { protocol: wireName(o.wire), codec: o.wire.codec }),
     ...(o.httpGet ? { http_get: true } : {}),
+    ...(o.http1 ? { http1: true } : {}),
     tls: o.tls !== undefined,
   };
 }

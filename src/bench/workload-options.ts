@@ -35,6 +35,8 @@ interface Service {
   readonly protocols?: readonly string[];
   /** --http-get: Connect unary calls as GET. */
   readonly httpGet?: boolean;
+  /** --http1: Connect or gRPC-Web over HTTP/1.1. */
+  readonly http1?: boolean;
 }
 
 /** --service, the streaming flags, --alg and --client, checked in that order. */
@@ -78,6 +80,10 @@ export function serviceOf(s: Settings): Service {
       "--http-get is Connect's GET: with --protocol connect and --service echo (Echo is marked NO_SIDE_EFFECTS)",
     );
   }
+  const http1 = s.flags.http1 === true;
+  if (http1 && (wire.protocol === "grpc" || (protocols ?? []).includes("grpc"))) {
+    throw new OptionError("--http1: gRPC needs HTTP/2; use --protocol connect or grpc-web");
+  }
   return {
     service,
     stream,
@@ -86,6 +92,7 @@ export function serviceOf(s: Settings): Service {
     wire,
     ...(protocols ? { protocols } : {}),
     ...(httpGet ? { httpGet } : {}),
+    ...(http1 ? { http1 } : {}),
   };
 }
 

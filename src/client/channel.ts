@@ -25,6 +25,8 @@ interface ChannelConfig {
   readonly waitForReady?: boolean;
   /** Connect, gRPC-Web or gRPC with JSON instead of gRPC with protobuf (lean client only). */
   readonly wire?: WireFormat;
+  /** Connect or gRPC-Web over HTTP/1.1 (keep-alive) instead of HTTP/2. */
+  readonly http1?: boolean;
 }
 
 /** Waiting for a server to come up: tried often at first, then at least every half second. */
@@ -63,5 +65,6 @@ function channelOptions(address: Address, config: ChannelConfig): ChannelOptions
     userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
     wire: config.wire,
+    http1: config.http1,
   };
 }

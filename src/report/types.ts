@@ -256,6 +256,8 @@ export interface BenchReport {
     readonly codec?: string;
     /** bench --http-get: Connect unary calls as GET. */
     readonly http_get?: boolean;
+    /** bench --http1: HTTP/1.1 instead of HTTP/2. */
+    readonly http1?: boolean;
     readonly tls: boolean;
   };
   readonly machine: {

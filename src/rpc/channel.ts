@@ -18,6 +18,8 @@ export interface ChannelOptions {
   readonly handshakeTimeoutMs?: number;
   /** The protocol and codec of every call (lean client only): gRPC with protobuf when absent. */
   readonly wire?: WireFormat;
+  /** Connect or gRPC-Web over HTTP/1.1 with keep-alive instead of HTTP/2 (src/rpc/http1/). */
+  readonly http1?: boolean;
 }
 
 /** Custom metadata as name/value pairs, in order; a name may repeat. Names are lowercase; a `-bin` name's

@@ -2,6 +2,7 @@
 // serving grpcperf.v1.Echo in gRPC, gRPC-Web and Connect at once, as connect-go and connect-es servers do
 // by default. The service comes from the project's embedded descriptor set through @bufbuild/protobuf's
 // registry, so no code is generated. Echo fails on request when the payload says "fail", with a detail.
+import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
@@ -54,7 +55,8 @@ export interface ConnectPeer {
   close(): Promise<void>;
 }
 
-export async function startConnectPeer(): Promise<ConnectPeer> {
+/** `http1`: node:http (HTTP/1.1, keep-alive) instead of node:http2 (cleartext, prior knowledge). */
+export async function startConnectPeer(opts: { http1?: boolean } = {}): Promise<ConnectPeer> {
   const service = serviceDesc("Echo");
   const handler = connectNodeAdapter({
     routes: (router) => {
@@ -72,7 +74,7 @@ export async function startConnectPeer(): Promise<ConnectPeer> {
       } as never);
     },
   });
-  const server = http2.createServer(handler);
+  const server = opts.http1 ? http.createServer(handler) : http2.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {

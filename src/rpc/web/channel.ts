@@ -14,6 +14,7 @@ import { parseStatusCode, type Result, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { ConnectUnaryCall } from "./connect-unary.ts";
 import { WebStreamCall } from "./stream-call.ts";
+import { UnaryEvents } from "./unary-events.ts";
 
 /** A GET call's ClientStream: the call starts with its one message, which the query carries. */
 class GetCall implements ClientStream {
@@ -123,33 +124,6 @@ class WebChannel extends LeanChannel {
       ? ["connect-timeout-ms", encodeConnectTimeout(timeoutMs)]
       : ["grpc-timeout", encodeGrpcTimeout(timeoutMs)];
   }
-}
-
-/** A unary call's events: one object per call, no closures. */
-class UnaryEvents implements StreamEvents {
-  private message: Buffer | undefined;
-  private count = 0;
-
-  constructor(private readonly resolve: (r: Result<Buffer>) => void) {}
-
-  onMessage(m: Buffer): void {
-    this.count++;
-    this.message ??= m;
-  }
-
-  onEnd(end: StreamEnd): void {
-    this.resolve(unaryResult(end, this.count, this.message));
-  }
-}
-
-function unaryResult(end: StreamEnd, count: number, message: Buffer | undefined): Result<Buffer> {
-  if (end.code !== Status.OK)
-    return { ok: false, error: rpcError(parseStatusCode(String(end.code)) ?? Status.UNKNOWN, end.details) };
-  if (count !== 1) {
-    const code = count === 0 ? Status.UNIMPLEMENTED : Status.INTERNAL;
-    return { ok: false, error: rpcError(code, `expected one response message, got ${count}`) };
-  }
-  return { ok: true, value: message as Buffer };
 }
 
 export function createWebChannel(opts: ChannelOptions, wire: WireFormat): RpcChannel {
