@@ -9,7 +9,7 @@ const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 4 * 1024;
 const CRLF = Buffer.from("\r\n");
 
-export interface ResponseSink {
+interface ResponseSink {
   /** The head: status and fields (names lower-cased, in order). */
   head(status: number, fields: [string, string][]): void;
   /** A piece of the body, buf[start, end) (a view of the socket's read). */

@@ -5,12 +5,12 @@
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import { encodeConnectTimeout, getPath } from "../../protocol/connect.ts";
 import { contentTypeOf, protocolFields, type WireFormat } from "../../protocol/wire.ts";
-import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEnd, StreamEvents } from "../channel.ts";
+import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEvents } from "../channel.ts";
 import { LeanChannel } from "../lean/channel.ts";
 import type { ClientStreamCall } from "../lean/stream-call.ts";
 import type { ClientUnaryCall } from "../lean/unary-call.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../message.ts";
-import { parseStatusCode, type Result, rpcError, Status } from "../status.ts";
+import type { Result } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { ConnectUnaryCall } from "./connect-unary.ts";
 import { WebStreamCall } from "./stream-call.ts";
