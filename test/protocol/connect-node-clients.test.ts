@@ -57,6 +57,15 @@ for (const [name, make] of transports) {
         expect(err?.rawMessage).toContain("no-such-key");
       });
 
+      test("a 300 KB payload both ways (past the stream window: the answer waits for WINDOW_UPDATE)", async () => {
+        const echo = createClient(serviceDesc("Echo"), make(json)) as unknown as {
+          echo(r: object): Promise<{ payload: Uint8Array }>;
+        };
+        const payload = Buffer.alloc(300_000, 7);
+        const r = await echo.echo({ payload });
+        expect(Buffer.from(r.payload).equals(payload)).toBe(true);
+      });
+
       test("a bidi stream carries every message both ways", async () => {
         const echo = createClient(serviceDesc("Echo"), make(json)) as unknown as {
           echoStream(r: AsyncIterable<object>): AsyncIterable<{ sequence: bigint }>;

@@ -48,6 +48,9 @@ export interface SessionEvents {
   readonly debug: (message: string) => void;
 }
 
+/** Raw body writes (Connect, gRPC-Web) up to this size go straight into the output buffer when windows allow. */
+const RAW_COPY_WHOLE = 16 * 1024;
+
 export abstract class ConnectionCore implements FrameHandler, StreamSession {
   readonly writer: Writer;
   protected readonly reader = new FrameReader(this, { maxHeaderBlock: MAX_HEADER_BLOCK, peerIsClient: true });
@@ -214,6 +217,22 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
 
   writeData(stream: ServerStream, bytes: Uint8Array): void {
     this.sentSincePing = true;
+    const n = bytes.length;
+    if (
+      stream.pending === undefined &&
+      n <= RAW_COPY_WHOLE &&
+      n <= stream.flow.sendWindow &&
+      n <= this.send.avail &&
+      n <= this.peerSettings.maxFrameSize
+    ) {
+      // The usual small answer: one DATA frame, copied straight into the output buffer.
+      const at = this.writer.reserve(FRAME_HEADER + n);
+      writeFrameHeader(this.writer.slab, at, n, FrameType.DATA, 0, stream.id);
+      this.writer.slab.set(bytes, at + FRAME_HEADER);
+      stream.flow.sendWindow -= n;
+      this.send.avail -= n;
+      return;
+    }
     stream.pending ??= new SendQueue();
     stream.pending.push(Buffer.from(bytes));
     this.pressure.queuedBytes += bytes.length;

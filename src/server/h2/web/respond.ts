@@ -39,6 +39,7 @@ function statusFields(code: number, details: string): [string, string][] {
 
 export class WebResponder {
   private readonly contentType: string;
+  private readonly okHeaders: Buffer;
   /** A Connect unary call: bare messages, the status in the HTTP status. */
   private readonly bare: boolean;
 
@@ -48,11 +49,12 @@ export class WebResponder {
   ) {
     this.bare = wire.protocol === "connect" && !wire.enveloped;
     this.contentType = contentTypeOf(wire, wire.enveloped);
+    this.okHeaders = headersOf(200, this.contentType);
   }
 
   /** The response headers, before any message (a no-op once sent). */
   headers(): void {
-    this.stream.respond(headersOf(200, this.contentType));
+    this.stream.respond(this.okHeaders);
   }
 
   /** One response message, already in the call's codec. */
@@ -77,7 +79,7 @@ export class WebResponder {
     }
     switch (this.wire.protocol) {
       case "connect":
-        s.respond(headersOf(200, this.contentType));
+        s.respond(this.okHeaders);
         this.body(envelope(Flags.CONNECT_END, endOfStreamBody(code, details, [])));
         s.end(END_WITH_DATA);
         return;
@@ -93,7 +95,7 @@ export class WebResponder {
         s.end(END_WITH_DATA);
         return;
       case "grpc":
-        if (!s.headersSent) s.respond(headersOf(200, this.contentType));
+        if (!s.headersSent) s.respond(this.okHeaders);
         s.end(trailers(code, details));
     }
   }
