@@ -5,9 +5,12 @@
 
 import type { CalibrateRow } from "../report/calibration.ts";
 import { sendLagSummary } from "../report/pacing.ts";
+import type { Checked } from "../schema/checked.ts";
+import { pinThisThread, RuntimeSweeper, thisThreadId } from "./affinity.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { Pacer, type PacerStats } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
+import type { PinPlan } from "./pin-plan.ts";
 
 export const CALIBRATE_RATES = [100, 1_000, 10_000, 50_000] as const;
 
@@ -59,8 +62,24 @@ function calibrateRate(rate: number, ms: number): Promise<CalibrateRow> {
   });
 }
 
-export async function calibrate(rates: readonly number[], msPerRate: number): Promise<CalibrateRow[]> {
+/** `pin`: --pin-cpus; this thread (the pacer's) runs alone on its first CPU, the runtime's others elsewhere. */
+export async function calibrate(
+  rates: readonly number[],
+  msPerRate: number,
+  pin?: PinPlan,
+): Promise<Checked<{ rows: CalibrateRow[] }>> {
+  let sweeper: RuntimeSweeper | undefined;
+  if (pin !== undefined) {
+    const pinned = pinThisThread([pin.load[0] as number]);
+    if (!pinned.ok) return pinned;
+    sweeper = new RuntimeSweeper(new Set([thisThreadId() ?? -1]), pin.runtime);
+    sweeper.start();
+  }
   const rows: CalibrateRow[] = [];
-  for (const rate of rates) rows.push(await calibrateRate(rate, msPerRate));
-  return rows;
+  try {
+    for (const rate of rates) rows.push(await calibrateRate(rate, msPerRate));
+  } finally {
+    sweeper?.stop();
+  }
+  return { ok: true, rows };
 }

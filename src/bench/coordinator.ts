@@ -6,6 +6,7 @@ import { planThreads } from "../load/plan.ts";
 import { merge } from "../report/histogram.ts";
 import type { ThreadResult } from "../report/records.ts";
 import { workerScriptUrl } from "../worker-url.ts";
+import { RuntimeSweeper } from "./affinity.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import {
   type FromThread,
@@ -74,8 +75,10 @@ export function startRun(
   const workers = plans.map(() => new Worker(workerScriptUrl(import.meta.url, "bench/worker.ts")));
   const outcome = gather({ workers, opts, onProgress, onStart, stop, aborted: () => aborted });
   workers.forEach((w, i) => {
+    const pinCpu = opts.pin?.load[i % opts.pin.load.length];
     const config: ThreadConfig = {
       thread: i,
+      ...(pinCpu === undefined ? {} : { pinCpu }),
       threads: workers.length,
       server: opts.server,
       connections: plans[i]?.connections ?? [],
@@ -136,11 +139,15 @@ function gather(g: Gathering): Promise<RunOutcome> {
     const results: ThreadResult[] = [];
     const snapshots = new Map<number, ProgressSnapshot>();
     let ticker: ReturnType<typeof setInterval> | undefined;
+    // --pin-cpus: the load threads' ids, as they report them; the rest of the process is kept off their CPUs
+    const loadTids = new Set<number>();
+    const sweeper = g.opts.pin && new RuntimeSweeper(loadTids, g.opts.pin.runtime);
 
     const finish = (o: RunOutcome | Error) => {
       if (settled) return;
       settled = true;
       if (ticker) clearInterval(ticker);
+      sweeper?.stop();
       for (const w of workers) w.terminate();
       if (o instanceof Error) reject(o);
       else resolve(o);
@@ -149,7 +156,9 @@ function gather(g: Gathering): Promise<RunOutcome> {
     const onMessage = (m: FromThread) => {
       switch (m.type) {
         case "ready":
+          if (m.tid !== undefined) loadTids.add(m.tid);
           if (++ready === workers.length) {
+            sweeper?.start();
             const go = startOf(g.opts);
             start = go.start;
             startedAt = new Date(go.startEpochMs);

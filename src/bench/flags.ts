@@ -132,6 +132,11 @@ export const BENCH_FLAGS = {
     value: "D",
     help: "--concurrency-schedule: stop changing the level after this long (then --concurrency-end)",
   },
+  "pin-cpus": {
+    type: "string",
+    value: "LIST",
+    help: "Linux: load thread i alone on the i-th CPU of LIST (1, 2-5, 0,2,4-6); the runtime's JIT, GC and other threads go to the process's other CPUs",
+  },
   calibrate: {
     type: "boolean",
     help: "no server: measure this machine's pacer precision (send lag) at 100 to 50,000/s and print it",

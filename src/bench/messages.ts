@@ -23,6 +23,8 @@ export const SHARED_SLOTS = 4;
 
 export interface ThreadConfig {
   readonly thread: number;
+  /** --pin-cpus: the CPU this thread runs on alone (pin-plan.ts). */
+  readonly pinCpu?: number;
   readonly threads: number;
   readonly server: Address;
   readonly connections: readonly ConnectionPlan[];
@@ -79,7 +81,7 @@ export type ToThread =
     };
 
 export type FromThread =
-  | { readonly type: "ready" }
+  | { readonly type: "ready"; readonly tid?: number }
   | { readonly type: "unreachable"; readonly error: string }
   | { readonly type: "progress"; readonly snapshot: ProgressSnapshot }
   | { readonly type: "lost"; readonly reason: string }

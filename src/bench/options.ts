@@ -23,6 +23,8 @@ import { DEFAULT_STEP_WARMUP_MS, type FindMaxSettings } from "./find-max/options
 import type { BenchFlags } from "./flags.ts";
 import { runLoadOf, sizesOf } from "./load-options.ts";
 import { duration, type Env, OptionError, type Settings, settingsOf, size } from "./option-values.ts";
+import { pinOptionsOf as pinOf } from "./pin-options.ts";
+import type { PinPlan } from "./pin-plan.ts";
 import { isPresetName, PRESETS, type PresetName } from "./presets.ts";
 import { lossOptionsOf } from "./reconnect-options.ts";
 import type { StreamSettings, StreamWorkload } from "./stream/workload.ts";
@@ -84,6 +86,8 @@ export interface BenchOptions {
   readonly httpGet?: boolean;
   /** --http1: Connect or gRPC-Web over HTTP/1.1. */
   readonly http1?: boolean;
+  /** --pin-cpus: where load threads and the runtime's threads run, checked against this process's CPUs. */
+  readonly pin?: PinPlan;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
   readonly tls?: ClientTls;
   /** `--call pkg.Service/Method`: any unary method instead of --service; undefined for echo/crypto. */
@@ -218,6 +222,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     timeoutMs,
     ...connectTimeout,
     ...lossOptionsOf(flags),
+    ...pinOf(flags),
     preset,
     json: format === "json",
     ...(format === "html" || format === "csv" || format === "markdown" ? { format } : {}),

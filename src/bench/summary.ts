@@ -11,6 +11,7 @@ import { type RunFacts, reportOf } from "../report/summary.ts";
 import type { BenchReport } from "../report/types.ts";
 import { formatAddress } from "../transport/address.ts";
 import type { BenchOptions, CallTarget } from "./options.ts";
+import { cpuListText } from "./pin-plan.ts";
 import type { StartPlan } from "./start-at.ts";
 import { streamWorkloadOf } from "./stream/workload.ts";
 import { servicesOf } from "./workload.ts";
@@ -94,8 +95,17 @@ function factsOf(o: BenchOptions, threads: readonly ThreadResult[]): RunFacts {
     rate: target.rate,
     ...(stages ? { stages } : {}),
     timeline: timelineOf(o),
-    notes: o.notes ?? [],
+    notes: [...(o.notes ?? []), ...pinNotes(o)],
   };
+}
+
+/** --pin-cpus with no CPU left over: the runtime's threads share the load threads' cores, which the user
+ * should know when reading stalls. */
+function pinNotes(o: BenchOptions): string[] {
+  if (o.pin === undefined || o.pin.runtime.length > 0) return [];
+  return [
+    `--pin-cpus ${cpuListText(o.pin.load)}: this process may use no other CPU, so the runtime's JIT and GC threads shared the load threads' cores (start it without taskset, or allow more CPUs)`,
+  ];
 }
 
 /** The report's `options`: the run as asked for, this process's share of it. */
@@ -139,6 +149,7 @@ function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: n
     ...(o.httpGet ? { http_get: true } : {}),
     ...(o.http1 ? { http1: true } : {}),
     tls: o.tls !== undefined,
+    ...(o.pin ? { pin_cpus: o.pin.load, runtime_cpus: o.pin.runtime } : {}),
   };
 }
 

@@ -3,8 +3,11 @@ import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { CALIBRATE_RATES, calibrate } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
+import type { BenchFlags } from "../bench/flags.ts";
 import { DEFAULT_CONNECTIONS } from "../bench/load-options.ts";
 import { resolveOptions } from "../bench/options.ts";
+import { pinOptionsOf } from "../bench/pin-options.ts";
+import { cpuListText } from "../bench/pin-plan.ts";
 import { runProtocols } from "../bench/protocols.ts";
 import { runBench } from "../bench/run.ts";
 import { servicesOf } from "../bench/workload.ts";
@@ -145,19 +148,39 @@ const bench = defineCommand({
 });
 
 /** --calibrate: the pacer alone, at a few rates, -z each (default 2 s); text, or JSON with --json / -O json. */
-async function runCalibrate(args: { duration?: string; format?: string; json?: boolean; output?: string }) {
+async function runCalibrate(args: {
+  duration?: string;
+  format?: string;
+  json?: boolean;
+  output?: string;
+  "pin-cpus"?: string;
+}) {
   const ms = args.duration === undefined ? 2000 : parseDuration(args.duration);
   if (ms === undefined || ms <= 0 || ms > 60_000)
     throw new CliError(`--calibrate -z: "${args.duration}" is not a duration up to 1m`, 2);
   const format = args.format?.trim().toLowerCase() ?? (args.json ? "json" : "text");
   if (format !== "text" && format !== "json") throw new CliError(`--format: "${args.format}" is not text or json`, 2);
-  const rows = await calibrate(CALIBRATE_RATES, ms);
+  const { pin } = calibratePin(args["pin-cpus"]);
+  const r = await calibrate(CALIBRATE_RATES, ms, pin);
+  if (!r.ok) throw new CliError(r.error, 2);
+  const rows = r.rows;
+  const pinned =
+    pin &&
+    `alone on CPU ${cpuListText(pin.load.slice(0, 1))}, the runtime on ${pin.runtime.length > 0 ? `CPU ${cpuListText(pin.runtime)}` : "the same CPU"}`;
   const out =
     format === "json"
-      ? `${JSON.stringify({ schema: CALIBRATE_SCHEMA_ID, seconds_per_rate: ms / 1000, rates: rows }, null, 2)}\n`
-      : formatCalibration(rows, ms);
+      ? `${JSON.stringify({ schema: CALIBRATE_SCHEMA_ID, seconds_per_rate: ms / 1000, ...(pin ? { pin_cpus: pin.load.slice(0, 1), runtime_cpus: pin.runtime } : {}), rates: rows }, null, 2)}\n`
+      : formatCalibration(rows, ms, pinned);
   if (args.output === undefined) process.stdout.write(out);
   else await Bun.write(args.output, out);
+}
+
+function calibratePin(text: string | undefined) {
+  try {
+    return pinOptionsOf({ "pin-cpus": text } as BenchFlags);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
 }
 
 export default withHelp(bench, {

@@ -19,7 +19,8 @@ export interface CalibrateRow {
   readonly preempted: number | null;
 }
 
-export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: number): string {
+/** `pinned`: --pin-cpus' words for where the pacer's thread and the runtime ran, when given. */
+export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: number, pinned?: string): string {
   const head = [
     "rate/s",
     "achieved/s",
@@ -51,7 +52,7 @@ export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: numb
       .join("  ")
       .trimEnd();
   return [
-    `=== Pacer calibration (no server; ${msPerRate / 1000} s per rate, this thread) ===`,
+    `=== Pacer calibration (no server; ${msPerRate / 1000} s per rate, this thread${pinned ? `, ${pinned}` : ""}) ===`,
     line(head),
     ...body.map(line),
     "Send lag: how long after its due time the pacer woke (a run adds the send itself). Stalls: the thread blocked",

@@ -110,7 +110,7 @@ export function loaderPacing(rate: BenchReport["rate"]): LoaderPacing | undefine
 function stallCause(s: StallsReport): string {
   if (s.preempted === undefined) return "GC, JIT, or other work on its core";
   if (s.preempted * 2 >= s.count)
-    return `other work on its core (the OS preempted the load threads ${s.preempted} times: other processes, or the loader's own JIT and GC threads when it is pinned to one core)`;
+    return `other work on its core (the OS preempted the load threads ${s.preempted} times: other processes, or the loader's own JIT and GC threads when it is pinned to one core: --pin-cpus keeps those off the load threads' cores)`;
   return "its own work: GC, JIT or long callbacks (few preemptions by the OS)";
 }
 

@@ -50,6 +50,8 @@ export interface ThreadResult {
   readonly pacerWaitSec?: number;
   /** Measured phase: times the OS scheduler took the core from the thread while it could run (absent: unknown). */
   readonly preempted?: number;
+  /** --pin-cpus: the CPUs the thread could run on once pinned, read back from the kernel. */
+  readonly cpus?: readonly number[];
   /** Measured phase, this thread's clock: wall time and CPU time of the thread (null if unknown). */
   readonly wallSec: number;
   readonly cpuSec: number | null;

@@ -109,6 +109,7 @@ function threadCpu(t: ThreadResult): ThreadCpu {
     ...(t.pacerWaitSec === undefined ? {} : { pacer_wait_s: round(wait, 3) }),
     utilization,
     saturated: utilization !== null && utilization >= SATURATED_AT,
+    ...(t.cpus === undefined ? {} : { cpus: t.cpus }),
   };
 }
 

@@ -131,6 +131,13 @@ function runSection(r: BenchReport): string[] {
     )
     .join(", ");
   lines.push(`Loader CPU: ${cpu} of a core per thread; process ${r.loader.process_cpu_s.toFixed(2)} s CPU`);
+  const pin = r.options.pin_cpus;
+  if (pin !== undefined) {
+    const rest = r.options.runtime_cpus ?? [];
+    lines.push(
+      `Loader pinned: load threads on CPU ${pin.join(",")}; the runtime's own threads on ${rest.length > 0 ? `CPU ${rest.join(",")}` : "the same CPUs"}`,
+    );
+  }
   lines.push(...distributedLines(r));
   // send lag: how closely the open loop kept its schedule
   lines.push(...sendLagLines(r), ...stageSendLagLines(r));

@@ -196,6 +196,8 @@ export interface ThreadCpu {
   readonly saturated: boolean;
   /** A merged report: the shard the thread ran in. */
   readonly shard?: number;
+  /** --pin-cpus: the CPUs the thread could run on once pinned. */
+  readonly cpus?: readonly number[];
 }
 
 export interface BenchReport {
@@ -259,6 +261,9 @@ export interface BenchReport {
     /** bench --http1: HTTP/1.1 instead of HTTP/2. */
     readonly http1?: boolean;
     readonly tls: boolean;
+    /** --pin-cpus: the load threads' CPUs, and where the runtime's other threads were kept. */
+    readonly pin_cpus?: readonly number[];
+    readonly runtime_cpus?: readonly number[];
   };
   readonly machine: {
     readonly hostname: string;
