@@ -244,7 +244,14 @@ export async function connectFromArgs(
   if (!isGrpc(wire) && client !== "lean") {
     throw new CliError(`--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's: drop --client`, 2);
   }
-  const config = { connectTimeoutMs, tls, client, waitForReady, ...headerArgs(args, tls !== undefined) };
+  const config = {
+    connectTimeoutMs,
+    tls,
+    client,
+    waitForReady,
+    lightTcp: true,
+    ...headerArgs(args, tls !== undefined),
+  };
   if (args.http1 && wire.protocol === "grpc")
     throw new CliError("--http1: gRPC needs HTTP/2; add --protocol connect or grpc-web", 2);
   const channel = openChannel(address, { ...config, wire, http1: args.http1 === true });

@@ -67,6 +67,10 @@ class Http1Channel implements RpcChannel {
     });
   }
 
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void {
+    void this.unary(path, request, call).then(done);
+  }
+
   stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
     const unary = call.unary === true;
     const deadline = call.timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + call.timeoutMs;

@@ -63,6 +63,20 @@ class WebChannel extends LeanChannel {
     });
   }
 
+  override unaryOutcome(
+    path: string,
+    request: Uint8Array,
+    call: CallOptions,
+    done: (r: Result<unknown>) => void,
+  ): void {
+    if (this.wire.protocol === "connect" && !call.httpGet) {
+      this.unaryPaths.add(path);
+      super.unaryOutcome(path, request, call, done);
+      return;
+    }
+    void this.unary(path, request, call).then(done);
+  }
+
   override stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
     if (call.httpGet && this.wire.protocol === "connect") return new GetCall((m) => this.get(path, m, events, call));
     if (call.unary) this.unaryPaths.add(path);
