@@ -3,6 +3,7 @@
 // on HTTP 200 with the codec's content-type, else the error JSON (or the HTTP status) as the status.
 // `call` goes through ./stream-call.ts instead, which keeps headers and trailers for the user to see.
 import type { OutFlow } from "../../h2/flow.ts";
+import { Flag, FRAME_HEADER, FrameType, writeFrameHeader } from "../../h2/frame.ts";
 import { SendQueue } from "../../h2/send-queue.ts";
 import type { Writer } from "../../h2/writer.ts";
 import { jsonOf, parseErrorJson } from "../../protocol/connect.ts";
@@ -12,6 +13,11 @@ import { type Result, type RpcError, rpcError, Status, statusFromHttp, statusFro
 
 type UnaryArgs = ConstructorParameters<typeof ClientUnaryCall>;
 
+/** Requests up to this size go out in one frame copied into the output buffer (as h2/data.ts's trySendWhole). */
+const COPY_WHOLE = 16 * 1024;
+/** The request went out whole already. */
+const DONE = new SendQueue();
+
 export class ConnectUnaryCall extends ClientUnaryCall {
   private queue: SendQueue | undefined;
   private httpStatus = 0;
@@ -19,6 +25,8 @@ export class ConnectUnaryCall extends ClientUnaryCall {
   private body: Buffer | undefined;
   private more: Buffer[] | undefined;
   private received = 0;
+  /** The content-type a successful answer has (parameters aside, checked the slow way). */
+  private readonly expected: string;
 
   constructor(
     /** application/proto or application/json: what a successful response must say. */
@@ -26,6 +34,7 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     ...args: UnaryArgs
   ) {
     super(...args);
+    this.expected = `application/${codec}`;
   }
 
   /** The bare message: no gRPC prefix. */
@@ -40,6 +49,27 @@ export class ConnectUnaryCall extends ClientUnaryCall {
 
   override sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
     let q = this.queue;
+    const r = this.request;
+    const n = r.length;
+    if (
+      q === undefined &&
+      this.sent === 0 &&
+      n <= COPY_WHOLE &&
+      n <= this.flow.sendWindow &&
+      n <= connection.avail &&
+      n <= maxFrame
+    ) {
+      // The usual small request: one DATA frame with END_STREAM, copied straight into the output buffer.
+      const at = w.reserve(FRAME_HEADER + n);
+      writeFrameHeader(w.slab, at, n, FrameType.DATA, Flag.END_STREAM, this.id);
+      w.slab.set(r, at + FRAME_HEADER);
+      this.flow.sendWindow -= n;
+      connection.avail -= n;
+      this.sent = n;
+      this.queue = DONE;
+      return;
+    }
+    if (q === DONE) return;
     if (q === undefined) {
       q = new SendQueue();
       const r = this.request;
@@ -56,6 +86,7 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     this.httpStatus = Number(f.status);
     if (this.httpStatus !== 200) return; // the error JSON follows
     const got = f.contentType ?? "";
+    if (got === this.expected) return;
     const parsed = parseContentType(got);
     if (parsed === undefined || parsed.protocol !== "connect" || parsed.enveloped || parsed.codec !== this.codec) {
       this.problem = rpcError(Status.UNKNOWN, `expected a connect response, got content-type "${got}"`);
