@@ -50,6 +50,7 @@ export interface SessionEvents {
 
 /** Raw body writes (Connect, gRPC-Web) up to this size go straight into the output buffer when windows allow. */
 const RAW_COPY_WHOLE = 16 * 1024;
+const END_WITH_DATA = Buffer.alloc(0);
 
 export abstract class ConnectionCore implements FrameHandler, StreamSession {
   readonly writer: Writer;
@@ -215,7 +216,7 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     }
   }
 
-  writeData(stream: ServerStream, bytes: Uint8Array): void {
+  writeData(stream: ServerStream, bytes: Uint8Array, last: boolean): void {
     this.sentSincePing = true;
     const n = bytes.length;
     if (
@@ -227,14 +228,17 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     ) {
       // The usual small answer: one DATA frame, copied straight into the output buffer.
       const at = this.writer.reserve(FRAME_HEADER + n);
-      writeFrameHeader(this.writer.slab, at, n, FrameType.DATA, 0, stream.id);
+      writeFrameHeader(this.writer.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id);
       this.writer.slab.set(bytes, at + FRAME_HEADER);
       stream.flow.sendWindow -= n;
       this.send.avail -= n;
+      if (last) this.closeStream(stream, true);
       return;
     }
     stream.pending ??= new SendQueue();
     stream.pending.push(Buffer.from(bytes));
+    // Queued: the end follows the bytes, as an empty DATA frame (an empty block, see writeEnd).
+    if (last) stream.pendingTrailers = END_WITH_DATA;
     this.pressure.queuedBytes += bytes.length;
     this.flushStream(stream);
     if (stream.pending !== undefined) {

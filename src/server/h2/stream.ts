@@ -54,8 +54,8 @@ export interface StreamSession {
   readonly peer: string;
   writeHeaders(id: number, block: Buffer, endStream: boolean): void;
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void;
-  /** Body bytes as they are (Connect and gRPC-Web, ./web/): copied, flow controlled. */
-  writeData(stream: ServerStream, bytes: Uint8Array): void;
+  /** Body bytes as they are (Connect and gRPC-Web, ./web/): copied, flow controlled; `last` ends the stream. */
+  writeData(stream: ServerStream, bytes: Uint8Array, last: boolean): void;
   endStream(stream: ServerStream, block: Buffer): void;
   holdRequest(delta: number): void;
   glitch(cost: number): void;
@@ -120,7 +120,15 @@ export class ServerStream {
   /** Body bytes as they are, no gRPC prefix (Connect's bare messages, gRPC-Web's trailers, base64 text). */
   sendData(bytes: Uint8Array): void {
     if (this.done || bytes.length === 0) return;
-    this.session.writeData(this, bytes);
+    this.session.writeData(this, bytes, false);
+  }
+
+  /** The last body bytes, END_STREAM on their frame (a Connect unary answer: no trailers to follow). */
+  sendLastData(bytes: Uint8Array): void {
+    if (this.done) return;
+    this.done = true;
+    this.headersSent = true;
+    this.session.writeData(this, bytes, true);
   }
 
   /** Its call holds `delta` more request bytes (less, if negative), for the connection's and process's budget. */

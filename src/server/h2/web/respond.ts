@@ -57,6 +57,17 @@ export class WebResponder {
     this.stream.respond(this.okHeaders);
   }
 
+  /** A Connect unary call's answer, whole: the message and the end in one go (END_STREAM on its frame). */
+  only(bytes: Uint8Array): void {
+    if (!this.bare) {
+      this.message(bytes);
+      this.finish(Status.OK, "");
+      return;
+    }
+    this.headers();
+    this.stream.sendLastData(bytes);
+  }
+
   /** One response message, already in the call's codec. */
   message(bytes: Uint8Array): void {
     const s = this.stream;

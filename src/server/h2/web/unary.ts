@@ -132,8 +132,7 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
       return;
     }
     this.stop();
-    this.out.message(bytes);
-    this.out.finish(Status.OK, "");
+    this.out.only(bytes);
   }
 
   private fail(code: number, details: string): void {
