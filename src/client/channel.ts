@@ -1,5 +1,6 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
 import type { Duplex } from "node:stream";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ChannelOptions, ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { ReconnectingChannel } from "../rpc/reconnect.ts";
@@ -22,6 +23,10 @@ interface ChannelConfig {
   readonly userAgent?: string;
   /** gRPC's wait-for-ready: a server that is not up yet is waited for (reconnecting with backoff), not refused. */
   readonly waitForReady?: boolean;
+  /** Connect, gRPC-Web or gRPC with JSON instead of gRPC with protobuf (lean client only). */
+  readonly wire?: WireFormat;
+  /** Connect or gRPC-Web over HTTP/1.1 (keep-alive) instead of HTTP/2. */
+  readonly http1?: boolean;
   /**
    * Plaintext TCP on Bun's own socket (transport/tcp-light.ts), for the lean client: a one-shot `call`
    * starts ~10 ms sooner without node:net. bench keeps node:net, the socket its figures were made with.
@@ -69,5 +74,7 @@ function channelOptions(address: Address, config: ChannelConfig): ChannelOptions
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
+    wire: config.wire,
+    http1: config.http1,
   };
 }
