@@ -11,6 +11,7 @@ import { DEFAULT_BACKOFF } from "../src/bench/reconnect-options.ts";
 import { prepareThread } from "../src/bench/runner.ts";
 import { DEFAULT_STREAM_MESSAGES, streamWorkloadOf } from "../src/bench/stream/workload.ts";
 import { closedLoad } from "../src/load/shape.ts";
+import { GRPC_WIRE } from "../src/protocol/wire.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
 const [target = "", secs = "5", conns = "10", per = "10", payload = "16", service = "echo"] = process.argv.slice(2);
@@ -42,6 +43,7 @@ const config: ThreadConfig = {
   progress: false,
   shared: new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT),
   client: "lean",
+  wire: GRPC_WIRE,
   reconnect: { backoff: DEFAULT_BACKOFF, waitForReady: false },
   stopOnLoss: true,
   stream:

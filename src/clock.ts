@@ -1,22 +1,11 @@
-// Wall-clock time in Unix nanoseconds with the resolution of the monotonic clock.
-// Date.now() alone has millisecond resolution, too coarse for a loopback round trip.
+// The server's wall-clock stamps as Longs, for protobufjs; the origin and the BigInt form are in
+// src/unix-nanos.ts, which `call echo` loads without the `long` package.
 import Long from "long";
+import { elapsedNanos, ORIGIN_UNIX_NANOS } from "./unix-nanos.ts";
 
 const TWO_32 = 4_294_967_296;
-// The Unix time (ns) at which performance.now() reads 0. One origin for both forms below, so a client
-// and a server in one process stamp consistent times.
-const origin = BigInt(Date.now()) * 1_000_000n - BigInt(Math.round(performance.now() * 1e6));
-const originLow = Number(origin & 0xffffffffn);
-const originHigh = Number(origin >> 32n);
-
-/** Nanoseconds since the origin; exact in a double for 104 days of uptime (2^53 ns). */
-function elapsedNanos(): number {
-  return Math.floor(performance.now() * 1e6);
-}
-
-export function unixNanos(): bigint {
-  return origin + BigInt(elapsedNanos());
-}
+const originLow = Number(ORIGIN_UNIX_NANOS & 0xffffffffn);
+const originHigh = Number(ORIGIN_UNIX_NANOS >> 32n);
 
 /**
  * The same instant as a Long, built from 32-bit halves without BigInt: the server stamps two per echo,
@@ -32,6 +21,9 @@ export function unixNanosLong(): Long {
   }
   return Long.fromBits(low | 0, high | 0, false);
 }
+
+// The BigInt form, for callers that also use the Long helpers below.
+export { unixNanos } from "./unix-nanos.ts";
 
 /** protobufjs encodes 64-bit fields from Long (or anything with low/high bits). */
 export function toLong(n: bigint, unsigned = false): Long {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 // grpcperf: serve, call and load-test gRPC over TCP, Unix sockets and VSOCK.
-// The entry answers --version (health checks and guest scripts run it often) before anything else loads;
-// the command table and every subcommand load only when asked for (src/cli/dispatch.ts).
+// The entry answers --version (health checks and guest scripts run it often) before anything else loads,
+// and runs a plain `call echo` line without the command table; the table and every subcommand load only
+// when asked for (src/cli/dispatch.ts).
 import { printLines } from "./cli/stdout.ts";
 import { versionJson, versionLine } from "./version.ts";
 
@@ -13,6 +14,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (argv.length === 2 && argv.includes("--json") && argv.some(isVersionFlag)) {
     return (await printLines(versionJson())) ? 0 : 1;
+  }
+  if (argv[0] === "call" && argv[1] === "echo") {
+    // a plain `call echo` line runs without the command table (src/cli/call/echo-quick.ts)
+    const code = await (await import("./cli/call/echo-quick.ts")).runEchoQuick(argv.slice(2));
+    if (code !== undefined) return code;
   }
   return (await import("./cli/dispatch.ts")).run(argv);
 }

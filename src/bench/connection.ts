@@ -4,6 +4,7 @@
 // (nothing is timed yet); with --stop-on-loss a later one failing ends the run, as grpcperf did before.
 import { dialer } from "../client/channel.ts";
 import type { ConnectionPlan } from "../load/plan.ts";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ClientKind } from "../rpc/channel.ts";
 import { type LinkEvents, ReconnectingChannel, type ReconnectSettings } from "../rpc/reconnect.ts";
 import { type Address, authorityOf } from "../transport/address.ts";
@@ -22,6 +23,8 @@ interface LoadLink {
   readonly address: Address;
   readonly connectTimeoutMs: number;
   readonly client: ClientKind;
+  readonly wire: WireFormat;
+  readonly http1: boolean;
   readonly tls?: ClientTls;
   readonly reconnect: ReconnectSettings;
 }
@@ -50,6 +53,8 @@ export function openLoadConnection(
       userAgent: `grpcperf-bench/${VERSION}`,
       secure: secure !== undefined,
       handshakeTimeoutMs: link.connectTimeoutMs,
+      wire: link.wire,
+      http1: link.http1,
       connect: async () => {
         const socket = await dial();
         connected = true;

@@ -279,6 +279,31 @@ export const BENCH_FLAGS = {
     default: "lean",
     help: "HTTP/2 client: lean or http2 (node:http2)",
   },
+  protocol: {
+    type: "string",
+    value: "P",
+    default: "grpc",
+    help: "grpc, connect, grpc-web or grpc-web-text (lean client): the same load in another protocol",
+  },
+  http1: {
+    type: "boolean",
+    help: "Connect or gRPC-Web over HTTP/1.1 with keep-alive: one call in flight per connection (others wait)",
+  },
+  "http-get": {
+    type: "boolean",
+    help: "Connect's GET for --service echo (Echo is marked NO_SIDE_EFFECTS): the request in the query",
+  },
+  protocols: {
+    type: "string",
+    value: "LIST",
+    help: "grpc,connect,grpc-web: the same load once per protocol, one after the other; a report each (-o FILE: FILE.PROTOCOL.json) and a compare",
+  },
+  codec: {
+    type: "string",
+    value: "C",
+    default: "proto",
+    help: "proto or json: how messages go on the wire (JSON is transcoded once, before the run)",
+  },
   call: {
     type: "string",
     value: "METHOD",

@@ -3,6 +3,7 @@
 
 import type { ConnectionPlan } from "../load/plan.ts";
 import type { LoadShape } from "../load/shape.ts";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ThreadResult } from "../report/records.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { ReconnectSettings } from "../rpc/reconnect.ts";
@@ -48,12 +49,16 @@ export interface ThreadConfig {
   /** Int32Array[SHARED_SLOTS]: a ticket counter (exactly N calls over all threads) and a stop flag. */
   readonly shared: SharedArrayBuffer;
   readonly client: ClientKind;
+  readonly wire: WireFormat;
   /** --reconnect-backoff and --wait-for-ready: how connections come back after the server went away. */
   readonly reconnect: ReconnectSettings;
   /** --stop-on-loss: the first failed reconnect ends the run (partial results, exit 1). */
   readonly stopOnLoss: boolean;
   /** -H / -m: sent with every call. */
   readonly metadata?: Metadata;
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
+  readonly http1?: boolean;
   /** Streaming run: streams of this method replace the unary workload. */
   readonly stream?: { readonly workload: StreamWorkload; readonly settings: StreamSettings };
 }

@@ -7,6 +7,7 @@
 
 import type { LoadShape } from "../load/shape.ts";
 import type { ShardRun } from "../load/shard.ts";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ClientKind, Metadata } from "../rpc/channel.ts";
 import type { ReconnectSettings } from "../rpc/reconnect.ts";
 import {
@@ -77,6 +78,14 @@ export interface BenchOptions {
   readonly quiet: boolean;
   /** HTTP/2 client implementation: lean (our own) or http2 (node:http2). */
   readonly client: ClientKind;
+  /** The protocol and codec of every call: gRPC with protobuf unless --protocol / --codec say otherwise. */
+  readonly wire: WireFormat;
+  /** --protocols: the run once per protocol (./protocols.ts). */
+  readonly protocols?: readonly string[];
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
+  /** --http1: Connect or gRPC-Web over HTTP/1.1. */
+  readonly http1?: boolean;
   /** --pin-cpus: where load threads and the runtime's threads run, checked against this process's CPUs. */
   readonly pin?: PinPlan;
   /** TLS over the transport (read from files by the CLI, so resolveOptions stays pure); plaintext when absent. */
@@ -185,7 +194,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
   const server = serverOf(s);
   const sizes = sizesOf(s, cpus);
   const run = runLoadOf(s, sizes);
-  const { service, stream, algorithms, client } = serviceOf(s);
+  const { service, stream, algorithms, client, wire, protocols, httpGet, http1 } = serviceOf(s);
   const warmupMs = warmupOf(flags, sizes.findMax);
   const call = callTarget(flags);
   const speed = serverSpeed(flags, call === undefined && (service === "echo" || service === "echo-stream"));
@@ -220,6 +229,10 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     output: flags.output,
     quiet: flags.quiet === true,
     client,
+    wire,
+    ...(protocols ? { protocols } : {}),
+    ...(httpGet ? { httpGet } : {}),
+    ...(http1 ? { http1 } : {}),
     call,
     ...(stream && call === undefined ? { stream } : {}),
     ...(stream && call !== undefined ? { callStream: { ...stream, given: streamFlagsGiven(flags) } } : {}),

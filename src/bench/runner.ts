@@ -28,6 +28,7 @@ import { StreamRecorder } from "./stream/tally.ts";
 import { streamBodies } from "./stream/workload.ts";
 import { ServiceRecorder } from "./tally.ts";
 import { IntervalRecorder } from "./timeline/recorder.ts";
+import { bodiesOnTheWire } from "./wire-bodies.ts";
 import { buildWorkloads } from "./workload.ts";
 
 interface ThreadHooks {
@@ -86,6 +87,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
     address: cfg.server,
     connectTimeoutMs: cfg.connectTimeoutMs ?? cfg.timeoutMs,
     client: cfg.client,
+    wire: cfg.wire,
+    http1: cfg.http1 === true,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     reconnect: cfg.reconnect,
   };
@@ -155,7 +158,7 @@ function threadState(
   const lane = share.index * cfg.threads + cfg.thread;
   // {{.RequestNumber}} is unique over the whole run: a shard numbers its calls I, I + N, I + 2N, …
   const nextNumber = () => Atomics.add(shared, SHARED_REQUEST_NUMBER, 1) * share.count + share.index;
-  const workloads = buildWorkloads(cfg.workload, nextNumber, lane);
+  const workloads = bodiesOnTheWire(buildWorkloads(cfg.workload, nextNumber, lane), cfg.wire);
   const recorders = workloads.map((w) => new ServiceRecorder(w.service, cfg.load.kind === "open"));
   // --data-file: thread i starts i/threads of the way through the lines, so line 1 is not everyone's first.
   // With shards, over every shard's threads: shard I's thread j starts (I + j/threads)/N of the way.
@@ -165,7 +168,7 @@ function threadState(
     connections,
     workloads,
     recorders,
-    call: { timeoutMs: cfg.timeoutMs, metadata: cfg.metadata },
+    call: { timeoutMs: cfg.timeoutMs, metadata: cfg.metadata, ...(cfg.httpGet ? { httpGet: true } : {}) },
     rotationStart,
     stopped: () => Atomics.load(shared, SHARED_STOP) !== 0,
   };

@@ -1,9 +1,11 @@
 // A finished run handed to the report: its options as the report states them (secrets masked, --call's request
 // recorded), its sections and streaming method, and its load's targets over time; src/report/summary.ts builds
 // the figures from that and the thread results. Pure.
+
 import { createHash } from "node:crypto";
 import { lengthOf, meanRate, planOf } from "../load/schedule.ts";
 import { rateOfShare, stagesOfShare } from "../load/shape.ts";
+import { isGrpc, wireName } from "../protocol/wire.ts";
 import type { ThreadResult, WorkloadLabel } from "../report/records.ts";
 import { type RunFacts, reportOf } from "../report/summary.ts";
 import type { BenchReport } from "../report/types.ts";
@@ -143,6 +145,9 @@ function optionsOf(o: BenchOptions, labels: readonly WorkloadLabel[], threads: n
     timeout_ms: o.timeoutMs,
     preset: o.preset ?? null,
     client: o.client,
+    ...(isGrpc(o.wire) ? {} : { protocol: wireName(o.wire), codec: o.wire.codec }),
+    ...(o.httpGet ? { http_get: true } : {}),
+    ...(o.http1 ? { http1: true } : {}),
     tls: o.tls !== undefined,
     ...(o.pin ? { pin_cpus: o.pin.load, runtime_cpus: o.pin.runtime } : {}),
   };

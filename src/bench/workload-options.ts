@@ -2,6 +2,7 @@
 // flags, the streaming flags, --server-delay/--server-busy) and by which client. Pure.
 import { MAX_SERVER_BUSY_US, MAX_SERVER_DELAY_US } from "../api/echo.ts";
 import type { SchemaFlags } from "../client/schema.ts";
+import { isGrpc, type WireFormat, wireName, wireOf } from "../protocol/wire.ts";
 import { CLIENT_KINDS, type ClientKind } from "../rpc/channel.ts";
 import type { BenchFlags } from "./flags.ts";
 import { given, int, micros, named, OptionError, positive, type Raw, type Settings } from "./option-values.ts";
@@ -29,6 +30,13 @@ interface Service {
   readonly stream: StreamSettings | undefined;
   readonly algorithms: readonly string[];
   readonly client: ClientKind;
+  readonly wire: WireFormat;
+  /** --protocols: one run per protocol, in this order (--protocol is then not given). */
+  readonly protocols?: readonly string[];
+  /** --http-get: Connect unary calls as GET. */
+  readonly httpGet?: boolean;
+  /** --http1: Connect or gRPC-Web over HTTP/1.1. */
+  readonly http1?: boolean;
 }
 
 /** --service, the streaming flags, --alg and --client, checked in that order. */
@@ -46,7 +54,62 @@ export function serviceOf(s: Settings): Service {
   if (!CLIENT_KINDS.includes(client)) {
     throw new OptionError(`${clientRaw?.source}: "${clientRaw?.value}" is not one of ${CLIENT_KINDS.join(", ")}`);
   }
-  return { service, stream, algorithms, client };
+  const wire = wireOf(s.flags.protocol, s.flags.codec);
+  if (typeof wire === "string") throw new OptionError(wire);
+  const protocols = protocolsOf(s.flags.protocols, s.flags.protocol);
+  for (const p of protocols ?? []) {
+    const each = wireOf(p, s.flags.codec);
+    if (typeof each === "string") throw new OptionError(each.replace("--protocol", "--protocols:"));
+    if (!isGrpc(each) && client !== "lean")
+      throw new OptionError(`--protocols ${p} is the lean client's, not --client ${client}`);
+  }
+  if (wire.codec === "json" && (service === "echo-stream" || given(s.flags.call))) {
+    throw new OptionError("--codec json: for --service echo, crypto or both; --call and streams send protobuf");
+  }
+  if (!isGrpc(wire) && client !== "lean") {
+    throw new OptionError(
+      `--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's, not --client ${client}`,
+    );
+  }
+  const httpGet = s.flags["http-get"] === true;
+  if (
+    httpGet &&
+    (wire.protocol !== "connect" || protocols !== undefined || service !== "echo" || given(s.flags.call))
+  ) {
+    throw new OptionError(
+      "--http-get is Connect's GET: with --protocol connect and --service echo (Echo is marked NO_SIDE_EFFECTS)",
+    );
+  }
+  const http1 = s.flags.http1 === true;
+  if (http1 && (wire.protocol === "grpc" || (protocols ?? []).includes("grpc"))) {
+    throw new OptionError("--http1: gRPC needs HTTP/2; use --protocol connect or grpc-web");
+  }
+  return {
+    service,
+    stream,
+    algorithms,
+    client,
+    wire,
+    ...(protocols ? { protocols } : {}),
+    ...(httpGet ? { httpGet } : {}),
+    ...(http1 ? { http1 } : {}),
+  };
+}
+
+/** --protocols: distinct names, at least two, and not with --protocol. */
+function protocolsOf(text: string | undefined, single: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  if (single !== undefined) throw new OptionError("--protocols and --protocol exclude each other");
+  const names = [
+    ...new Set(
+      text
+        .split(",")
+        .map((p) => p.trim().toLowerCase())
+        .filter((p) => p !== ""),
+    ),
+  ];
+  if (names.length < 2) throw new OptionError(`--protocols ${text}: name two or more, e.g. grpc,connect,grpc-web`);
+  return names;
 }
 
 function algorithmsOf(text: string | undefined): string[] {

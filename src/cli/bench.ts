@@ -8,6 +8,7 @@ import { DEFAULT_CONNECTIONS } from "../bench/load-options.ts";
 import { resolveOptions } from "../bench/options.ts";
 import { pinOptionsOf } from "../bench/pin-options.ts";
 import { cpuListText } from "../bench/pin-plan.ts";
+import { runProtocols } from "../bench/protocols.ts";
 import { runBench } from "../bench/run.ts";
 import { servicesOf } from "../bench/workload.ts";
 import { log } from "../log.ts";
@@ -128,7 +129,12 @@ const bench = defineCommand({
       ...(args.name === undefined || args.name === "" ? {} : { name: args.name }),
       ...(tags === undefined ? {} : { tags }),
     };
-    const exit = findMax ? await runFindMax(options, findMax) : await runBench(options, thresholds.value);
+    if (findMax && options.protocols) throw new CliError("--find-max takes one --protocol, not --protocols", 2);
+    const exit = findMax
+      ? await runFindMax(options, findMax)
+      : options.protocols
+        ? await runProtocols(options, options.protocols, thresholds.value)
+        : await runBench(options, thresholds.value);
     if (exit.error) {
       // "frame of 3940676 bytes" is an HTTP/1 answer read as HTTP/2: ask the peer what it is.
       const problem =

@@ -6,6 +6,7 @@ import { type ArgsDef, type CommandDef, defineCommand, renderUsage, runCommand }
 import { nearest } from "../text/nearest.ts";
 import { VERSION } from "../version.ts";
 import { forStream } from "./color.ts";
+import { failureExit } from "./fail.ts";
 import { helpOf, renderHelp, USAGE_EXIT, withHelp, wrapHelp } from "./help.ts";
 import { lazy } from "./lazy.ts";
 import { flagProblem } from "./strict.ts";
@@ -102,19 +103,6 @@ export async function run(given: string[]): Promise<number> {
     await runCommand(main, { rawArgs: argv });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
-    // loaded by now: every command reports its errors through it
-    const { CliError } = await import("./args.ts");
-    if (err instanceof CliError) {
-      process.stderr.write(`grpcperf: ${err.message}\n`);
-      return err.exitCode;
-    }
-    // citty's own usage errors (unknown command, missing argument) are user errors too
-    if (err instanceof Error && err.name === "CLIError") {
-      process.stderr.write(forStream(`grpcperf: ${err.message} (see grpcperf --help)\n`, process.stderr));
-      return 2;
-    }
-    process.stderr.write(`grpcperf: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
-    (await import("../log.ts")).log.debug(err);
-    return 1;
+    return failureExit(err);
   }
 }

@@ -1,5 +1,6 @@
 // Address → transport → HTTP/2 channel: what `call` and `bench` use to reach a server.
 import type { Duplex } from "node:stream";
+import type { WireFormat } from "../protocol/wire.ts";
 import type { ChannelOptions, ClientKind, RpcChannel } from "../rpc/channel.ts";
 import { createChannel } from "../rpc/open.ts";
 import { ReconnectingChannel } from "../rpc/reconnect.ts";
@@ -22,6 +23,15 @@ interface ChannelConfig {
   readonly userAgent?: string;
   /** gRPC's wait-for-ready: a server that is not up yet is waited for (reconnecting with backoff), not refused. */
   readonly waitForReady?: boolean;
+  /** Connect, gRPC-Web or gRPC with JSON instead of gRPC with protobuf (lean client only). */
+  readonly wire?: WireFormat;
+  /** Connect or gRPC-Web over HTTP/1.1 (keep-alive) instead of HTTP/2. */
+  readonly http1?: boolean;
+  /**
+   * Plaintext TCP on Bun's own socket (transport/tcp-light.ts), for the lean client: a one-shot `call`
+   * starts ~10 ms sooner without node:net. bench keeps node:net, the socket its figures were made with.
+   */
+  readonly lightTcp?: boolean;
 }
 
 /** Waiting for a server to come up: tried often at first, then at least every half second. */
@@ -35,10 +45,10 @@ const WAIT_FOR_READY_BACKOFF = { minMs: 10, maxMs: 500 } as const;
 export const connectBoundOf = (timeoutMs: number): number => Math.max(timeoutMs, 1000);
 
 /** Opens one connection to the address: the transport's socket, with TLS on top when asked for. */
-export function dialer(address: Address, timeoutMs: number, tls?: ClientTls): () => Promise<Duplex> {
+export function dialer(address: Address, timeoutMs: number, tls?: ClientTls, light = false): () => Promise<Duplex> {
   return tls
     ? async () => wrapTls(await connect(address, { timeoutMs }), tls, timeoutMs)
-    : () => connect(address, { timeoutMs });
+    : () => connect(address, { timeoutMs, light });
 }
 
 export function openChannel(address: Address, config: ChannelConfig = {}): RpcChannel {
@@ -53,11 +63,18 @@ function channelOptions(address: Address, config: ChannelConfig): ChannelOptions
   const tls = config.tls;
   return {
     authority: config.authority ?? authorityOf(address),
-    connect: dialer(address, config.connectTimeoutMs ?? 10_000, tls),
+    connect: dialer(
+      address,
+      config.connectTimeoutMs ?? 10_000,
+      tls,
+      config.lightTcp === true && (config.client ?? "http2") === "lean",
+    ),
     secure: tls !== undefined,
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,
     maxSendMessageBytes: config.maxSendMessageBytes,
     userAgent: config.userAgent === undefined ? `grpcperf/${VERSION}` : `${config.userAgent} grpcperf/${VERSION}`,
     handshakeTimeoutMs: config.connectTimeoutMs,
+    wire: config.wire,
+    http1: config.http1,
   };
 }

@@ -1,10 +1,13 @@
 // One echo round trip, measured: the unit `call echo` and `call smoke` are built from.
 
-import { encodeMessage } from "../api/codec.ts";
-import { EchoMethod, EchoRequest, EchoResponse } from "../api/echo.ts";
-import { fromLong, toLong, unixNanos } from "../clock.ts";
+// Encoded by hand (src/codec/echo.ts), not with protobufjs: `call echo` then starts without loading it.
+import { decodeEchoResponse, type EchoResponseFields, encodeEchoRequest } from "../codec/echo.ts";
 import type { RpcChannel } from "../rpc/channel.ts";
 import type { RpcError } from "../rpc/status.ts";
+import { unixNanos } from "../unix-nanos.ts";
+
+/** grpcperf.v1.Echo/Echo (proto/grpcperf/v1/echo.proto), as src/api/echo.ts names it for protobufjs. */
+const ECHO_PATH = "/grpcperf.v1.Echo/Echo";
 
 export interface EchoOutcome {
   readonly sequence: number;
@@ -32,14 +35,14 @@ export async function echoOnce(
   speed: { readonly serverDelayUs?: number; readonly serverBusyUs?: number } = {},
 ): Promise<EchoOutcome> {
   const sent = unixNanos();
-  const request = encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(sent), ...speed });
+  const request = encodeEchoRequest({ payload, sequence: BigInt(sequence), clientSendUnixNanos: sent, ...speed });
   const t0 = performance.now();
-  const r = await channel.unary(EchoMethod.path, request, { timeoutMs });
+  const r = await channel.unary(ECHO_PATH, request, { timeoutMs });
   const rttMicros = (performance.now() - t0) * 1000;
   if (!r.ok) return { sequence, sentBytes: payload.length, rttMicros, result: r };
-  let res: EchoResponse;
+  let res: EchoResponseFields;
   try {
-    res = EchoResponse.decode(r.value);
+    res = decodeEchoResponse(r.value);
   } catch (err) {
     return {
       sequence,
@@ -54,12 +57,12 @@ export async function echoOnce(
     rttMicros,
     result: {
       ok: true,
-      payloadMatches: Buffer.compare(Buffer.from(res.payload ?? []), Buffer.from(payload)) === 0,
-      sequenceMatches: fromLong(res.sequence) === BigInt(sequence),
-      payload: res.payload ?? new Uint8Array(0),
-      clientSendUnixNanos: fromLong(res.clientSendUnixNanos),
-      serverRecvUnixNanos: fromLong(res.serverRecvUnixNanos),
-      serverSendUnixNanos: fromLong(res.serverSendUnixNanos),
+      payloadMatches: Buffer.compare(res.payload, payload) === 0,
+      sequenceMatches: res.sequence === BigInt(sequence),
+      payload: res.payload,
+      clientSendUnixNanos: res.clientSendUnixNanos,
+      serverRecvUnixNanos: res.serverRecvUnixNanos,
+      serverSendUnixNanos: res.serverSendUnixNanos,
     },
   };
 }

@@ -253,6 +253,13 @@ export interface BenchReport {
     readonly preset: string | null;
     /** HTTP/2 client implementation that sent the calls. */
     readonly client: string;
+    /** The protocol and codec, when not gRPC with protobuf (bench --protocol, --codec). */
+    readonly protocol?: string;
+    readonly codec?: string;
+    /** bench --http-get: Connect unary calls as GET. */
+    readonly http_get?: boolean;
+    /** bench --http1: HTTP/1.1 instead of HTTP/2. */
+    readonly http1?: boolean;
     readonly tls: boolean;
     /** --pin-cpus: the load threads' CPUs, and where the runtime's other threads were kept. */
     readonly pin_cpus?: readonly number[];

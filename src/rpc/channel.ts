@@ -1,6 +1,7 @@
 // What bench and call need from a gRPC client, so either implementation can serve them: node:http2's
 // (node-http2/) or our own lean HTTP/2 over the raw socket (lean/), which costs a fraction of the CPU per call.
 import type { Duplex } from "node:stream";
+import type { WireFormat } from "../protocol/wire.ts";
 import { type Result, type RpcError, rpcError, Status } from "./status.ts";
 
 export interface ChannelOptions {
@@ -15,6 +16,10 @@ export interface ChannelOptions {
   readonly secure?: boolean;
   /** How long a connected peer may take to send its SETTINGS (lean client); default 10 s. */
   readonly handshakeTimeoutMs?: number;
+  /** The protocol and codec of every call (lean client only): gRPC with protobuf when absent. */
+  readonly wire?: WireFormat;
+  /** Connect or gRPC-Web over HTTP/1.1 with keep-alive instead of HTTP/2 (src/rpc/http1/). */
+  readonly http1?: boolean;
 }
 
 /** Custom metadata as name/value pairs, in order; a name may repeat. Names are lowercase; a `-bin` name's
@@ -25,6 +30,10 @@ export interface CallOptions {
   /** Deadline, relative, in ms: sent as grpc-timeout and enforced locally. */
   readonly timeoutMs?: number;
   readonly metadata?: Metadata;
+  /** The method is unary: Connect sends such a call's request bare, not enveloped (gRPC ignores it). */
+  readonly unary?: boolean;
+  /** Connect only: the unary call as a GET, its message in the query (methods with no side effects). */
+  readonly httpGet?: boolean;
 }
 
 /** How a stream call ended. Headers and trailers hold every field but the pseudo-headers, as received. */

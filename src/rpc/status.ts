@@ -153,3 +153,47 @@ function isPlain(c: number): boolean {
 export function quoted(text: string, max = 64): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
+
+// --- Connect and gRPC-Web: the same codes, carried another way (https://connectrpc.com/docs/protocol) ---
+
+/** Connect's names of the codes (snake_case; "canceled" with one l, as the Connect spec spells it). */
+const CONNECT_NAMES: readonly string[] = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
+
+/** The Connect error JSON's "code" for a status. */
+export function connectCodeName(code: number): string {
+  return CONNECT_NAMES[code] ?? "unknown";
+}
+
+/** A Connect error JSON's "code" as a status; a name the spec does not know is UNKNOWN (as connect-go reads it). */
+export function statusFromConnectName(name: unknown): StatusCode {
+  const i = typeof name === "string" ? CONNECT_NAMES.indexOf(name) : -1;
+  return i > 0 ? (i as StatusCode) : Status.UNKNOWN;
+}
+
+// The Connect spec's "Error Codes" table: the HTTP status a Connect unary error goes with.
+const CONNECT_HTTP: readonly number[] = [
+  200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401,
+];
+
+/** The HTTP status of a Connect unary error response with this code. */
+export function httpStatusOf(code: number): number {
+  return CONNECT_HTTP[code] ?? 500;
+}

@@ -71,8 +71,13 @@ function merged(schema: protobuf.Root): protobuf.Root {
   let r = withRpc.get(schema);
   if (r === undefined) {
     r = protobuf.Root.fromJSON(schema.toJSON());
-    if (r.lookup(".google.rpc.Status") === null)
+    if (r.lookup(".google.rpc.Status") === null) {
+      // The schema may not import Any or Duration (echo.proto does not): google.rpc needs both.
+      for (const [f, name] of WKT_NEEDED) {
+        if (r.lookup(name) === null) r.addJSON((wellKnown(f) as protobuf.INamespace).nested ?? {});
+      }
       protobuf.parse(RPC.replace(/import "[^"]+";\n/g, ""), r, { keepCase: true });
+    }
     r.resolveAll();
     withRpc.set(schema, r);
   }

@@ -3,18 +3,19 @@
 import type { Duplex } from "node:stream";
 import type { Address } from "./address.ts";
 import { TransportError } from "./errors.ts";
-import { connectTcp, listenTcp } from "./tcp.ts";
 import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
 
 // Unix sockets, VSOCK and hvsock load when an address of theirs is used: they bring bun:ffi, node:os and
 // node:fs, which a TCP `call echo` would otherwise load at every start (docs/performance.md, "Start-up").
 const unix = () => import("./unix.ts");
+// node:net too, for TCP: `call` connects with ./tcp-light.ts and never loads it.
+const tcp = () => import("./tcp.ts");
 const vsock = () => import("./vsock.ts");
 
 export async function listen(addr: Address, onConnection: OnConnection): Promise<Listener> {
   switch (addr.kind) {
     case "tcp":
-      return listenTcp(addr, onConnection);
+      return (await tcp()).listenTcp(addr, onConnection);
     case "unix":
       return (await unix()).listenUnix(addr, onConnection);
     case "vsock":
@@ -30,7 +31,9 @@ export async function listen(addr: Address, onConnection: OnConnection): Promise
 export async function connect(addr: Address, opts: ConnectOptions = {}): Promise<Duplex> {
   switch (addr.kind) {
     case "tcp":
-      return connectTcp(addr, opts);
+      return opts.light
+        ? (await import("./tcp-light.ts")).connectTcpLight(addr, opts)
+        : (await tcp()).connectTcp(addr, opts);
     case "unix":
       return (await unix()).connectUnix(addr, opts);
     case "vsock":

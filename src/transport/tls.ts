@@ -1,6 +1,5 @@
 // Client-side TLS over any transport's Duplex: the handshake runs on the connected stream, so TLS works
 // the same over TCP, Unix sockets and VSOCK. Certificate errors become one readable TransportError.
-import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { TransportError } from "./errors.ts";
 
@@ -18,7 +17,8 @@ export interface ClientTls {
 
 export async function wrapTls(socket: Duplex, cfg: ClientTls, timeoutMs = 10_000): Promise<Duplex> {
   // Loaded on the first TLS connection, not at every start of a plaintext `call` (docs/performance.md, "Start-up").
-  const tls = await import("node:tls");
+  // node:net too: with the lean client a plaintext `call` connects without it (./tcp-light.ts).
+  const [tls, { isIP }] = await Promise.all([import("node:tls"), import("node:net")]);
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,

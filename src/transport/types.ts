@@ -20,6 +20,11 @@ export type Peer =
 export interface ConnectOptions {
   /** Give up connecting after this long (ms). */
   readonly timeoutMs?: number;
+  /**
+   * TCP on Bun's own socket, not node:net (./tcp-light.ts): for one-shot clients, whose start it shortens.
+   * Plaintext only: TLS wraps a node:net socket. Other transports ignore it.
+   */
+  readonly light?: boolean;
 }
 
 export function formatPeer(peer: Peer): string {

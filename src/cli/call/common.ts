@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
+import { isGrpc, type WireFormat, wireName, wireOf } from "../../protocol/wire.ts";
 import { CLIENT_KINDS, type ClientKind, type RpcChannel } from "../../rpc/channel.ts";
 import { ReconnectingChannel } from "../../rpc/reconnect.ts";
 import { Status, statusName } from "../../rpc/status.ts";
@@ -82,6 +83,14 @@ export const callArgs = {
     description: ":authority of every call, as grpcurl's (default the address's host:port); plaintext only",
   },
   client: { type: "string", description: "HTTP/2 client: lean (default) or http2 (node:http2), as bench's --client" },
+  http1: {
+    type: "boolean",
+    description: "Connect or gRPC-Web over HTTP/1.1 with keep-alive instead of HTTP/2 (streams half-duplex)",
+  },
+  protocol: {
+    type: "string",
+    description: "grpc (default), connect, grpc-web or grpc-web-text (lean client; reflection stays gRPC)",
+  },
   ...tlsClientArgs,
   ...logLevelArg,
 } as const;
@@ -168,6 +177,11 @@ export interface CallSetup {
   readonly channel: RpcChannel;
   readonly timeoutMs: number;
   readonly tls: boolean;
+  readonly wire: WireFormat;
+  /** --http1: the peer speaks HTTP/1.1 on purpose (no "not a gRPC server" hint then). */
+  readonly http1?: boolean;
+  /** A gRPC channel for server reflection (which stays gRPC): `channel` itself when the calls are gRPC. */
+  readonly grpc: () => RpcChannel;
 }
 
 /** Codes a peer that is not a gRPC server (or is reached without/with TLS by mistake) ends calls with. */
@@ -178,15 +192,19 @@ const OPAQUE: ReadonlySet<number> = new Set([Status.UNAVAILABLE, Status.INTERNAL
  * the peer itself (client/sniff.ts) over TCP or a Unix socket; undefined when that explains nothing.
  */
 export async function peerProblem(
-  setup: Pick<CallSetup, "address" | "tls">,
+  setup: Pick<CallSetup, "address" | "tls" | "http1">,
   code: number,
 ): Promise<string | undefined> {
+  if (setup.http1) return undefined;
   if (!OPAQUE.has(code) || (setup.address.kind !== "tcp" && setup.address.kind !== "unix")) return undefined;
   return peerHint(setup.address, await sniffPeer(setup.address), setup.tls);
 }
 
 /** After a failed call: the peer's kind on stderr, when it explains the failure. */
-export async function hintAfterFailure(setup: Pick<CallSetup, "address" | "tls">, code: number): Promise<void> {
+export async function hintAfterFailure(
+  setup: Pick<CallSetup, "address" | "tls" | "http1">,
+  code: number,
+): Promise<void> {
   const problem = await peerProblem(setup, code);
   if (problem !== undefined) process.stderr.write(`grpcperf: ${problem}\n`);
 }
@@ -205,6 +223,9 @@ export async function connectFromArgs(
     authority?: string;
     "wait-for-ready"?: boolean;
     client?: string;
+    protocol?: string;
+    codec?: string;
+    http1?: boolean;
   } & TlsClientFlags,
 ): Promise<CallSetup> {
   applyLogLevel(args["log-level"]);
@@ -218,13 +239,23 @@ export async function connectFromArgs(
   const tls = tlsFromArgs(args, address);
   const client = clientArg(args.client);
   const waitForReady = args["wait-for-ready"] === true;
-  const channel = openChannel(address, {
+  const wire = wireOf(args.protocol, args.codec);
+  if (typeof wire === "string") throw new CliError(wire, 2);
+  if (!isGrpc(wire) && client !== "lean") {
+    throw new CliError(`--protocol ${wireName(wire)} --codec ${wire.codec} is the lean client's: drop --client`, 2);
+  }
+  const config = {
     connectTimeoutMs,
     tls,
     client,
     waitForReady,
+    lightTcp: true,
     ...headerArgs(args, tls !== undefined),
-  });
+  };
+  if (args.http1 && wire.protocol === "grpc")
+    throw new CliError("--http1: gRPC needs HTTP/2; add --protocol connect or grpc-web", 2);
+  const channel = openChannel(address, { ...config, wire, http1: args.http1 === true });
+  const grpc = isGrpc(wire) ? () => channel : () => openChannel(address, config);
   const ready =
     channel instanceof ReconnectingChannel
       ? await channel.readyBy(performance.now() + timeoutMs)
@@ -234,7 +265,7 @@ export async function connectFromArgs(
     const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
     throw new CliError(`cannot reach ${formatAddress(address)}: ${line}`, 1);
   }
-  return { address, channel, timeoutMs, tls: tls !== undefined };
+  return { address, channel, timeoutMs, tls: tls !== undefined, wire, grpc, http1: args.http1 === true };
 }
 
 export function failureLine(code: number, details: string): string {

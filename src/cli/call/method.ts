@@ -9,6 +9,7 @@ import { Status, statusName } from "../../rpc/status.ts";
 import { decodeToJson, encodeJson, type Json } from "../../schema/json.ts";
 import { lookupMethod, type MethodInfo } from "../../schema/lookup.ts";
 import { decodeStatusDetails } from "../../schema/status-details.ts";
+import { binaryToJson, jsonToBinary } from "../../schema/transcode.ts";
 import { writeFd } from "../../sink.ts";
 import { parseJsonSequence } from "../../text/json-sequence.ts";
 import { CliError } from "../args.ts";
@@ -90,6 +91,31 @@ async function* stdinMessages(method: MethodInfo, failed: { error?: CliError }):
   if (pending.trim() !== "") yield* encode(pending, true);
 }
 
+/** Why --http-get cannot be: it is Connect's, for unary methods the schema marks as free of side effects. */
+function httpGetProblem(setup: CallSetup, method: MethodInfo, root: protobuf.Root): string | undefined {
+  const name = `${method.service}/${method.method}`;
+  if (setup.wire.protocol !== "connect") return "--http-get is Connect's GET: add --protocol connect";
+  if (method.clientStreaming || method.serverStreaming) return `--http-get: ${name} streams; GET is for unary methods`;
+  const options = root.lookupService(method.service).methods[method.method]?.options;
+  if (options?.idempotency_level !== "NO_SIDE_EFFECTS") {
+    return `--http-get: the schema does not mark ${name} idempotency_level = NO_SIDE_EFFECTS`;
+  }
+  return undefined;
+}
+
+/** The requests in JSON text, for --codec json (each was checked against the schema already). */
+function asJson(method: MethodInfo, requests: Requests): Requests {
+  const one = (bytes: Uint8Array): Uint8Array => {
+    const r = binaryToJson(method.requestType, bytes);
+    if (!r.ok) throw new CliError(`-d: ${r.error}`, 2);
+    return r.bytes;
+  };
+  if (Array.isArray(requests)) return (requests as readonly Uint8Array[]).map(one);
+  return (async function* () {
+    for await (const r of requests as AsyncIterable<Uint8Array>) yield one(r);
+  })();
+}
+
 const pairs = (m: Metadata) => m.map(([k, v]) => `  ${k}: ${v}`).join("\n");
 const asObject = (m: Metadata) => {
   const o: Record<string, string | string[]> = {};
@@ -113,8 +139,19 @@ async function run(
   method: MethodInfo,
   root: protobuf.Root,
   requests: Requests,
-  opts: { timeoutMs: number; metadata: Metadata; json: boolean; verbose: boolean; emitDefaults: boolean },
+  opts: {
+    timeoutMs: number;
+    metadata: Metadata;
+    json: boolean;
+    verbose: boolean;
+    emitDefaults: boolean;
+    httpGet: boolean;
+  },
 ): Promise<number> {
+  if (opts.httpGet) {
+    const problem = httpGetProblem(setup, method, root);
+    if (problem !== undefined) throw new CliError(problem, 2);
+  }
   const err = process.stderr;
   // A message that cannot be printed (stdout full or closed) ends the command with one line, after the call.
   let stdoutError: string | undefined;
@@ -127,18 +164,29 @@ async function run(
   }
   let index = 0;
   let undecodable: string | undefined;
+  const json = setup.wire.codec === "json";
   const done = await invoke(
     setup.channel,
     method.path,
-    requests,
-    { timeoutMs: opts.timeoutMs, metadata: opts.metadata },
+    json ? asJson(method, requests) : requests,
+    {
+      timeoutMs: opts.timeoutMs,
+      metadata: opts.metadata,
+      unary: !method.clientStreaming && !method.serverStreaming,
+      httpGet: opts.httpGet,
+    },
     {
       onHeaders: (h) => {
         if (opts.verbose) err.write(`response headers:\n${pairs(h)}\n`);
       },
-      onMessage: (bytes, elapsedUs) => {
+      onMessage: (wire, elapsedUs) => {
         index++;
-        const r = decodeToJson(method.responseType, bytes, { defaults: opts.emitDefaults });
+        const binary = json ? jsonToBinary(method.responseType, wire) : { ok: true as const, bytes: wire };
+        if (!binary.ok) {
+          undecodable ??= `response message ${index}: ${binary.error}`;
+          return;
+        }
+        const r = decodeToJson(method.responseType, binary.bytes, { defaults: opts.emitDefaults });
         if (!r.ok) {
           undecodable ??= `response message ${index}: ${r.error}`;
           return;
@@ -203,6 +251,11 @@ const methodCommand = defineCommand({
       description: "also print the method, metadata, headers and trailers (stderr)",
     },
     ...callArgs,
+    codec: { type: "string", description: "proto (default) or json: how messages go on the wire (--protocol)" },
+    "http-get": {
+      type: "boolean",
+      description: "Connect's GET, the request in the query: for unary methods marked NO_SIDE_EFFECTS",
+    },
     json: { type: "boolean", description: "one JSON object per message and one with the status, timing and metadata" },
     "emit-defaults": {
       type: "boolean",
@@ -240,7 +293,10 @@ const methodCommand = defineCommand({
     try {
       let target = early;
       if (target === undefined) {
-        const r = await resolveMethod(args.method, flags, channel, { timeoutMs, metadata });
+        const reflection = setup.grpc();
+        const r = await resolveMethod(args.method, flags, reflection, { timeoutMs, metadata }).finally(() => {
+          if (reflection !== channel) void reflection.close();
+        });
         if (!r.ok) {
           const problem = r.error.startsWith("server reflection failed")
             ? await peerProblem(setup, Status.UNAVAILABLE)
@@ -255,6 +311,7 @@ const methodCommand = defineCommand({
         json: args.json === true,
         verbose: args.verbose === true,
         emitDefaults: args["emit-defaults"] === true,
+        httpGet: args["http-get"] === true,
       });
       if (stdinFailed.error !== undefined) throw stdinFailed.error;
     } finally {

@@ -5,27 +5,36 @@ import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from "./huffman-table.ts";
 const EOS = 256;
 
 // The code as a binary tree in two flat arrays: child[node * 2 + bit] is the next node, or -(symbol + 1)
-// at a leaf. Built once; decoding walks it a bit at a time, which is plenty for header-sized strings.
-const child = new Int32Array(2 * 2 * 257).fill(0);
-let nodes = 1;
-for (let sym = 0; sym <= EOS; sym++) {
-  const code = HUFFMAN_CODES[sym] as number;
-  const len = HUFFMAN_LENGTHS[sym] as number;
-  let node = 0;
-  for (let i = len - 1; i >= 0; i--) {
-    const bit = (code >>> i) & 1;
-    const slot = node * 2 + bit;
-    if (i === 0) {
-      child[slot] = -(sym + 1);
-    } else {
-      if (child[slot] === 0) child[slot] = nodes++;
-      node = child[slot] as number;
+// at a leaf. Built on the first Huffman-coded string, not at load: building it is ~2 ms of a compiled
+// `call echo`'s start (docs/performance.md, "Start-up"), and grpcperf's own server sends none. Decoding
+// walks it a bit at a time, which is plenty for header-sized strings.
+let tree: Int32Array | undefined;
+
+function buildTree(): Int32Array {
+  const child = new Int32Array(2 * 2 * 257).fill(0);
+  let nodes = 1;
+  for (let sym = 0; sym <= EOS; sym++) {
+    const code = HUFFMAN_CODES[sym] as number;
+    const len = HUFFMAN_LENGTHS[sym] as number;
+    let node = 0;
+    for (let i = len - 1; i >= 0; i--) {
+      const bit = (code >>> i) & 1;
+      const slot = node * 2 + bit;
+      if (i === 0) {
+        child[slot] = -(sym + 1);
+      } else {
+        if (child[slot] === 0) child[slot] = nodes++;
+        node = child[slot] as number;
+      }
     }
   }
+  return child;
 }
 
 /** Decodes a Huffman-coded string; a string for the caller, or an Error naming what was wrong. */
 export function huffmanDecode(src: Uint8Array, start: number, end: number): string | Error {
+  tree ??= buildTree();
+  const child = tree;
   const out: number[] = [];
   let node = 0;
   // Bits read since the last complete symbol, and whether they were all ones: only a run of at most

@@ -24,6 +24,10 @@ import { ClientUnaryCall } from "./unary-call.ts";
 // must not hang ready() forever.
 const SETTINGS_TIMEOUT_MS = 10_000;
 const CLOSE_GRACE_MS = 1_000;
+const GRPC_FIELDS: readonly (readonly [string, string])[] = [
+  ["content-type", "application/grpc"],
+  ["te", "trailers"],
+];
 
 /** The encoded header block for one path, and the last timeout's variant of it (bench uses one). */
 interface PathBlock {
@@ -68,7 +72,7 @@ export class LeanChannel implements RpcChannel {
     }
     const block = this.headerBlock(path, call);
     return new Promise((resolve) => {
-      this.dispatch(new ClientUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
+      this.dispatch(this.newUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
     });
   }
 
@@ -78,7 +82,7 @@ export class LeanChannel implements RpcChannel {
       return;
     }
     const block = this.headerBlock(path, call);
-    this.dispatch(new ClientUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, done, false));
+    this.dispatch(this.newUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, done, false));
   }
 
   /**
@@ -87,9 +91,29 @@ export class LeanChannel implements RpcChannel {
    */
   stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
     const block = this.headerBlock(path, call);
-    const s = new ClientStreamCall(path, block, deadlineOf(call), call, this.maxRecv, this.maxSend, events);
+    const s = this.newStreamCall(path, block, deadlineOf(call), call, this.maxRecv, this.maxSend, events);
     this.dispatch(s);
     return s;
+  }
+
+  /**
+   * Hooks for the gRPC family's other protocols (src/rpc/web/channel.ts): the call that reads the
+   * response, the request's own fields, and its timeout field. gRPC's are these.
+   */
+  protected newStreamCall(...args: ConstructorParameters<typeof ClientStreamCall>): ClientStreamCall {
+    return new ClientStreamCall(...args);
+  }
+
+  protected newUnaryCall(...args: ConstructorParameters<typeof ClientUnaryCall>): ClientUnaryCall {
+    return new ClientUnaryCall(...args);
+  }
+
+  protected requestFields(_path: string): readonly (readonly [string, string])[] {
+    return GRPC_FIELDS;
+  }
+
+  protected timeoutField(timeoutMs: number): readonly [string, string] {
+    return ["grpc-timeout", encodeGrpcTimeout(timeoutMs)];
   }
 
   /** Sends a call again that the server never processed, with the time it has left as grpc-timeout. */
@@ -107,7 +131,7 @@ export class LeanChannel implements RpcChannel {
   }
 
   /** Starts a call on the current connection, opening one first if needed. */
-  private dispatch(call: Call): void {
+  protected dispatch(call: Call): void {
     const c = this.conn;
     if (c?.usable) {
       c.start(call);
@@ -175,8 +199,7 @@ export class LeanChannel implements RpcChannel {
         [":scheme", this.opts.secure ? "https" : "http"],
         [":path", path],
         [":authority", this.opts.authority],
-        ["content-type", "application/grpc"],
-        ["te", "trailers"],
+        ...this.requestFields(path),
         ["user-agent", this.opts.userAgent ?? "grpcperf"],
       ]);
       p = { base, lastTimeoutMs: Number.NaN, lastBlock: base };
@@ -185,7 +208,7 @@ export class LeanChannel implements RpcChannel {
     let block = p.base;
     if (call.timeoutMs !== undefined) {
       if (call.timeoutMs !== p.lastTimeoutMs) {
-        p.lastBlock = Buffer.concat([p.base, encodeHeaderBlock([["grpc-timeout", encodeGrpcTimeout(call.timeoutMs)]])]);
+        p.lastBlock = Buffer.concat([p.base, encodeHeaderBlock([this.timeoutField(call.timeoutMs)])]);
         p.lastTimeoutMs = call.timeoutMs;
       }
       block = p.lastBlock;

@@ -46,14 +46,14 @@ export class ClientStreamCall implements ClientStream {
   /** end() was called: END_STREAM goes with the last queued request, or alone. */
   halfClosed = false;
 
-  private gotHeaders = false;
+  protected gotHeaders = false;
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private localError: RpcError | undefined;
   private readonly decoder: MessageDecoder;
-  private headers: Metadata = NO_METADATA;
-  private trailers: Metadata = NO_METADATA;
-  private readonly deliver = (m: Buffer): void => {
+  protected headers: Metadata = NO_METADATA;
+  protected trailers: Metadata = NO_METADATA;
+  protected readonly deliver = (m: Buffer): void => {
     if (this.done) return;
     try {
       this.events.onMessage(m);
@@ -79,8 +79,8 @@ export class ClientStreamCall implements ClientStream {
     readonly deadline: number,
     readonly options: CallOptions,
     maxReceive: number,
-    private readonly maxSend: number,
-    private readonly events: StreamEvents,
+    protected readonly maxSend: number,
+    protected readonly events: StreamEvents,
   ) {
     this.decoder = new MessageDecoder(maxReceive);
   }
@@ -131,7 +131,7 @@ export class ClientStreamCall implements ClientStream {
   }
 
   /** Ends the call from this side with `error`; on an open stream the server gets RST_STREAM CANCEL. */
-  private fail(error: RpcError): void {
+  protected fail(error: RpcError): void {
     if (this.done) return;
     if (this.host !== undefined) this.host.cancelStream(this, error);
     else this.abort(error);
@@ -194,7 +194,7 @@ export class ClientStreamCall implements ClientStream {
     this.settle(error);
   }
 
-  private settle(outcome: RpcError): void {
+  protected settle(outcome: RpcError): void {
     this.done = true;
     this.host = undefined;
     this.out.clear();

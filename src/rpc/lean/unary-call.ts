@@ -49,7 +49,7 @@ export class ClientUnaryCall {
   declaredBody = -1;
   bodyBytes = 0;
 
-  private gotHeaders = false;
+  protected gotHeaders = false;
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private decoder: MessageDecoder | undefined;
@@ -72,8 +72,8 @@ export class ClientUnaryCall {
     /** performance.now() at which the call fails with DEADLINE_EXCEEDED; Infinity for none. */
     readonly deadline: number,
     readonly options: CallOptions,
-    private readonly maxReceive: number,
-    private readonly resolve: (r: Result<Buffer>) => void,
+    protected readonly maxReceive: number,
+    protected readonly resolve: (r: Result<Buffer>) => void,
     /** Whether the caller wants the response message; false: only the outcome (checked all the same). */
     private readonly keep = true,
   ) {}

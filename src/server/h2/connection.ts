@@ -54,6 +54,9 @@ export class ServerConnection extends ConnectionCore {
         case "grpc-encoding":
           head.encoding = value;
           return;
+        case "connect-timeout-ms":
+          head.connectTimeout = value;
+          return;
         case "content-length": {
           // Malformed values are flagged by requestField; a second one must say the same (RFC 9110 §8.6).
           const n = contentLength(value);

@@ -9,12 +9,15 @@ import { OutFlow, STREAM_WINDOW } from "../../h2/flow.ts";
 import {
   DEFAULT_WINDOW,
   encodeFrame,
+  Flag,
+  FRAME_HEADER,
   FrameType,
   goawayFrame,
   PREFACE,
   rstStreamFrame,
   Setting,
   settingsFrame,
+  writeFrameHeader,
 } from "../../h2/frame.ts";
 import { writeHeaderBlock } from "../../h2/header-block.ts";
 import { type FrameHandler, FrameReader } from "../../h2/reader.ts";
@@ -44,6 +47,10 @@ export interface SessionEvents {
   /** Diagnostics for debug logging; never on the hot path. */
   readonly debug: (message: string) => void;
 }
+
+/** Raw body writes (Connect, gRPC-Web) up to this size go straight into the output buffer when windows allow. */
+const RAW_COPY_WHOLE = 16 * 1024;
+const END_WITH_DATA = Buffer.alloc(0);
 
 export abstract class ConnectionCore implements FrameHandler, StreamSession {
   readonly writer: Writer;
@@ -209,13 +216,55 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     }
   }
 
+  writeData(stream: ServerStream, bytes: Uint8Array, last: boolean): void {
+    this.sentSincePing = true;
+    const n = bytes.length;
+    if (
+      stream.pending === undefined &&
+      n <= RAW_COPY_WHOLE &&
+      n <= stream.flow.sendWindow &&
+      n <= this.send.avail &&
+      n <= this.peerSettings.maxFrameSize
+    ) {
+      // The usual small answer: one DATA frame, copied straight into the output buffer.
+      const at = this.writer.reserve(FRAME_HEADER + n);
+      writeFrameHeader(this.writer.slab, at, n, FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id);
+      this.writer.slab.set(bytes, at + FRAME_HEADER);
+      stream.flow.sendWindow -= n;
+      this.send.avail -= n;
+      if (last) this.closeStream(stream, true);
+      return;
+    }
+    stream.pending ??= new SendQueue();
+    stream.pending.push(Buffer.from(bytes));
+    // Queued: the end follows the bytes, as an empty DATA frame (an empty block, see writeEnd).
+    if (last) stream.pendingTrailers = END_WITH_DATA;
+    this.pressure.queuedBytes += bytes.length;
+    this.flushStream(stream);
+    if (stream.pending !== undefined) {
+      this.pressure.queued();
+      this.life.watchSend();
+    }
+  }
+
   endStream(stream: ServerStream, block: Buffer): void {
     if (stream.pending !== undefined) {
       stream.pendingTrailers = block;
       return;
     }
-    this.writeHeaders(stream.id, block, true);
+    this.writeEnd(stream.id, block);
     this.closeStream(stream, true);
+  }
+
+  /** The stream's last frame: trailers, or (an empty block) an empty DATA frame with END_STREAM. */
+  private writeEnd(id: number, block: Buffer): void {
+    if (block.length > 0) {
+      this.writeHeaders(id, block, true);
+      return;
+    }
+    this.sentSincePing = true;
+    const at = this.writer.reserve(FRAME_HEADER);
+    writeFrameHeader(this.writer.slab, at, 0, FrameType.DATA, Flag.END_STREAM, id);
   }
 
   protected resetStream(stream: ServerStream, code: number): void {
@@ -248,7 +297,7 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
     const trailers = stream.pendingTrailers;
     if (trailers !== undefined) {
       stream.pendingTrailers = undefined;
-      this.writeHeaders(stream.id, trailers, true);
+      this.writeEnd(stream.id, trailers);
       this.closeStream(stream, true);
     }
   }

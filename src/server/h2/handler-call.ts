@@ -14,6 +14,13 @@ import type { CallLimits } from "./unary.ts";
 
 type Callback = (err: Partial<grpc.StatusObject> | Error | null, value?: unknown) => void;
 
+/** Where the response goes when it is not gRPC's framing (Connect and gRPC-Web streams, ./web/stream.ts). */
+export interface ResponseSink {
+  headers(): void;
+  message(body: Buffer): void;
+  finish(code: number, details: string): void;
+}
+
 /** A status from whatever a handler reports: grpc-js accepts {code, details} objects and Errors. */
 function statusOf(err: Partial<grpc.StatusObject> | Error): { code: number; details: string } {
   const e = err as { code?: unknown; details?: unknown; message?: unknown };
@@ -39,6 +46,7 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     private readonly limits: CallLimits,
     decompress: Decompress | undefined,
     timeoutMs: number | undefined,
+    private readonly sink?: ResponseSink,
   ) {
     super();
     this.reader = new MessageDecoder(limits.maxReceiveMessageBytes, decompress, (d) => stream.holdRequest(d));
@@ -80,7 +88,9 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
   }
 
   sendMetadata(): void {
-    if (!this.finished) this.stream.respond(RESPONSE_HEADERS);
+    if (this.finished) return;
+    if (this.sink) this.sink.headers();
+    else this.stream.respond(RESPONSE_HEADERS);
   }
 
   // --- the handler's side ------------------------------------------------------------------------------
@@ -100,8 +110,11 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
       this.finish(e.code, e.details);
       return false;
     }
-    this.stream.respond(RESPONSE_HEADERS);
-    this.stream.sendMessage(body);
+    if (this.sink) this.sink.message(body);
+    else {
+      this.stream.respond(RESPONSE_HEADERS);
+      this.stream.sendMessage(body);
+    }
     cb?.();
     return true;
   }
@@ -208,7 +221,8 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
     this.finished = true;
     this.stop();
     const s = this.stream;
-    if (s.headersSent) s.end(trailers(code, details));
+    if (this.sink) this.sink.finish(code, details);
+    else if (s.headersSent) s.end(trailers(code, details));
     else s.end(trailersOnly(code, details));
     this.emit("finish");
     this.emit("close");

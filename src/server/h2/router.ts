@@ -1,6 +1,7 @@
 // From a new stream's request headers to the call that serves it: the checks every gRPC server makes
 // before a handler runs (method, content-type, path, grpc-encoding, grpc-timeout), each failure answered
 // with a trailers-only status, then a ServerUnaryCall for methods with a direct form, a HandlerCall otherwise.
+import { parseContentType } from "../../protocol/wire.ts";
 import { quoted, Status } from "../../rpc/status.ts";
 import { parseGrpcTimeout } from "../../rpc/timeout.ts";
 import type { MethodDef } from "../handler.ts";
@@ -9,6 +10,7 @@ import { decompressorFor } from "./encodings.ts";
 import { HandlerCall } from "./handler-call.ts";
 import type { OnStream, RequestHead, ServerStream, StreamHandler } from "./stream.ts";
 import { type CallLimits, ServerUnaryCall } from "./unary.ts";
+import { webCall, webGet } from "./web/dispatch.ts";
 
 /** A stream answered before any handler ran: what else the client sends is read past. */
 const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
@@ -37,11 +39,20 @@ function isGrpcContentType(type: string): boolean {
 export function router(methods: ReadonlyMap<string, MethodDef>, limits: CallLimits): OnStream {
   return (stream: ServerStream, head: RequestHead): StreamHandler => {
     if (head.method !== "POST") {
+      const get = head.method === "GET" ? webGet(stream, head, methods, limits) : undefined;
+      if (get !== undefined) return get;
       return refuse(stream, Status.INTERNAL, `method ${quoted(head.method)} is not POST`, 405);
     }
     const type = head.contentType;
-    if (type === undefined || !isGrpcContentType(type)) {
-      return refuse(stream, Status.INTERNAL, `content-type "${quoted(type ?? "")}" is not application/grpc`, 415);
+    // gRPC's own type is one comparison; anything else may be Connect, gRPC-Web or gRPC with JSON (./web/).
+    if (type !== GRPC_TYPE) {
+      const wire = type === undefined ? undefined : parseContentType(type);
+      if (wire !== undefined && (wire.protocol !== "grpc" || wire.codec !== "proto")) {
+        return webCall(stream, head, wire, methods, limits);
+      }
+      if (type === undefined || !isGrpcContentType(type)) {
+        return refuse(stream, Status.INTERNAL, `content-type "${quoted(type ?? "")}" is not application/grpc`, 415);
+      }
     }
     const method = methods.get(head.path);
     if (method === undefined) {

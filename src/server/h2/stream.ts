@@ -13,6 +13,8 @@ export class RequestHead {
   contentType: string | undefined = undefined;
   timeout: string | undefined = undefined;
   encoding: string | undefined = undefined;
+  /** Connect's connect-timeout-ms (./web/). */
+  connectTimeout: string | undefined = undefined;
   /** The block's validity so far (./request-headers.ts). */
   fields = NO_FIELDS;
   /** The content-length field, -1 when none came. */
@@ -25,6 +27,7 @@ export class RequestHead {
     this.contentType = undefined;
     this.timeout = undefined;
     this.encoding = undefined;
+    this.connectTimeout = undefined;
     this.fields = NO_FIELDS;
     this.contentLength = -1;
   }
@@ -51,6 +54,8 @@ export interface StreamSession {
   readonly peer: string;
   writeHeaders(id: number, block: Buffer, endStream: boolean): void;
   writeMessage(stream: ServerStream, body: Uint8Array, length: number): void;
+  /** Body bytes as they are (Connect and gRPC-Web, ./web/): copied, flow controlled; `last` ends the stream. */
+  writeData(stream: ServerStream, bytes: Uint8Array, last: boolean): void;
   endStream(stream: ServerStream, block: Buffer): void;
   holdRequest(delta: number): void;
   glitch(cost: number): void;
@@ -112,6 +117,20 @@ export class ServerStream {
     this.session.writeMessage(this, body, length);
   }
 
+  /** Body bytes as they are, no gRPC prefix (Connect's bare messages, gRPC-Web's trailers, base64 text). */
+  sendData(bytes: Uint8Array): void {
+    if (this.done || bytes.length === 0) return;
+    this.session.writeData(this, bytes, false);
+  }
+
+  /** The last body bytes, END_STREAM on their frame (a Connect unary answer: no trailers to follow). */
+  sendLastData(bytes: Uint8Array): void {
+    if (this.done) return;
+    this.done = true;
+    this.headersSent = true;
+    this.session.writeData(this, bytes, true);
+  }
+
   /** Its call holds `delta` more request bytes (less, if negative), for the connection's and process's budget. */
   holdRequest(delta: number): void {
     if (this.forgotten) return;
@@ -124,7 +143,10 @@ export class ServerStream {
     this.session.glitch(Glitch.REQUEST);
   }
 
-  /** Trailers (or a trailers-only response when no HEADERS went out): ends the stream. */
+  /**
+   * Trailers (or a trailers-only response when no HEADERS went out): ends the stream. An empty block
+   * ends it with an empty DATA frame instead (Connect and gRPC-Web carry their status in the body).
+   */
   end(block: Buffer): void {
     if (this.done) return;
     this.done = true;
