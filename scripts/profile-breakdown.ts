@@ -37,6 +37,7 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
     (_fn, url) => url.includes("hdr-histogram") || url.includes("/bench/tally.ts") || url.includes("/bench/timeline/"),
   ],
   ["closed loop (scheduling)", (_fn, url) => url.includes("/bench/loops/")],
+  ["stream loop (next message, reply matching)", (_fn, url) => url.includes("/bench/stream/")],
   [
     "call objects, promises, outcome",
     (fn, url) =>

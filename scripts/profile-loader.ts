@@ -2,15 +2,22 @@
 // not in Bun's profile). Closed loop, unary Echo, the same code path as `bench --threads 1`.
 //
 // usage: bun --cpu-prof --cpu-prof-md scripts/profile-loader.ts HOST:PORT [SECONDS=5] [CONNECTIONS=10]
-//          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16]
+//          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16] [SERVICE=echo|echo-stream]
+//   echo-stream: bidi EchoStream, IN_FLIGHT_PER_CONNECTION streams per connection of 100 ping-pong messages
+//   each (bench --service echo-stream); "calls" are then messages received.
 
 import { SHARED_SLOTS, type ThreadConfig } from "../src/bench/messages.ts";
 import { DEFAULT_BACKOFF } from "../src/bench/reconnect-options.ts";
 import { prepareThread } from "../src/bench/runner.ts";
+import { DEFAULT_STREAM_MESSAGES, streamWorkloadOf } from "../src/bench/stream/workload.ts";
 import { closedLoad } from "../src/load/shape.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
-const [target = "", secs = "5", conns = "10", per = "10", payload = "16"] = process.argv.slice(2);
+const [target = "", secs = "5", conns = "10", per = "10", payload = "16", service = "echo"] = process.argv.slice(2);
+if (service !== "echo" && service !== "echo-stream") {
+  console.error(`bad service: ${service} (echo or echo-stream)`);
+  process.exit(2);
+}
 const parsed = parseAddress(target);
 if (!parsed.ok) {
   console.error(`bad address: ${parsed.error}`);
@@ -22,7 +29,7 @@ const config: ThreadConfig = {
   threads: 1,
   server: parsed.address,
   connections: Array.from({ length: n }, (_, index) => ({ index, slots: Number(per) })),
-  workload: { service: "echo", payloadSize: Number(payload), algorithms: [] },
+  workload: { service, payloadSize: Number(payload), algorithms: [] },
   timeoutMs: 20_000,
   tls: undefined,
   load: closedLoad(),
@@ -37,6 +44,13 @@ const config: ThreadConfig = {
   client: "lean",
   reconnect: { backoff: DEFAULT_BACKOFF, waitForReady: false },
   stopOnLoss: true,
+  stream:
+    service === "echo-stream"
+      ? {
+          workload: streamWorkloadOf({ payloadSize: Number(payload) }),
+          settings: { messages: DEFAULT_STREAM_MESSAGES, rate: undefined },
+        }
+      : undefined,
 };
 const p = await prepareThread(config, { onLost: (r) => console.error(`lost: ${r}`) });
 if (!p.ok) {
@@ -45,7 +59,7 @@ if (!p.ok) {
 }
 const result = await p.thread.run(Date.now() + 50);
 await p.thread.close();
-const ok = result.services.reduce((s, x) => s + x.ok, 0);
+const ok = result.streams ? result.streams.messagesReceived : result.services.reduce((s, x) => s + x.ok, 0);
 const cpu = result.cpuSec ?? Number.NaN;
 console.log(
   `${ok} calls, ${cpu.toFixed(2)} thread CPU-s, ${(ok / cpu).toFixed(0)} calls per CPU-second, ` +

@@ -43,6 +43,12 @@ export interface StreamEvents {
   onHeaders?(headers: Metadata): void;
   /** One response message, as it arrives. */
   onMessage(message: Buffer): void;
+  /**
+   * Optional, instead of onMessage where a client supports it (the lean one): the message as
+   * buf[start, end), valid during the call only, so no Buffer view is made per message. A load
+   * generator's hot path; an application that keeps messages wants onMessage.
+   */
+  onMessageAt?(buf: Buffer, start: number, end: number): void;
   /** The call is over, whatever the reason: called exactly once, last. */
   onEnd(end: StreamEnd): void;
 }
@@ -69,6 +75,12 @@ export interface RpcChannel {
   ready(): Promise<Result<void>>;
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
   unary(path: string, request: Uint8Array, call?: CallOptions): Promise<Result<Buffer>>;
+  /**
+   * A unary call for a caller that wants its outcome only (a load generator's): the response is checked
+   * as unary() checks it, but not handed over, and the outcome goes to `done` (never thrown, possibly
+   * before this returns). The lean client then makes no promise and keeps no response bytes.
+   */
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void;
   /**
    * A call of any kind, message by message; the deadline covers the whole call. Never throws. A stream
    * the server provably did not process (GOAWAY above it, REFUSED_STREAM) may be sent again on another

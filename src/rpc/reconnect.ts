@@ -123,6 +123,11 @@ export class ReconnectingChannel implements RpcChannel {
     );
   }
 
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void {
+    if (this.state === "ready") this.inner.unaryOutcome(path, request, call, done);
+    else void this.unary(path, request, call).then(done);
+  }
+
   stream(path: string, events: StreamEvents, call: CallOptions = {}): ClientStream {
     if (this.state === "ready") return this.inner.stream(path, events, call);
     const deadline = deadlineOf(call);

@@ -39,7 +39,7 @@ test("bodies carry sequence i + 1, read back from the reply", () => {
     matchSequence: true,
   };
   const bodies = streamBodies(w, 300);
-  expect(bodies.map(readSequence)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  expect(bodies.map((b) => readSequence(b))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
   expect(readSequence(Buffer.from([0x0a, 1, 7]))).toBe(0);
 });
 

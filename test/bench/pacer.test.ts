@@ -90,8 +90,8 @@ const workload: Workload = {
 function connection(loop: VirtualLoop, slots: number, serviceMs: (k: number) => number): LoadConnection {
   let k = 0;
   const channel = {
-    unary: () =>
-      new Promise((resolve) => loop.at(loop.t + serviceMs(k++), () => resolve({ ok: true, value: Buffer.alloc(0) }))),
+    unaryOutcome: (_path: string, _body: Buffer, _call: unknown, done: (r: unknown) => void) =>
+      loop.at(loop.t + serviceMs(k++), () => done({ ok: true, value: undefined })),
   };
   return { index: 0, slots, calls: 0, channel } as unknown as LoadConnection;
 }

@@ -3,8 +3,10 @@
 import { describe, expect, test } from "bun:test";
 import { Duplex } from "node:stream";
 import { writeMessageFrame } from "../../src/h2/data.ts";
+import { OutFlow, StreamFlow } from "../../src/h2/flow.ts";
 import { encodeFrame, Flag, FrameType } from "../../src/h2/frame.ts";
 import { writePingAck } from "../../src/h2/ping.ts";
+import { SendQueue } from "../../src/h2/send-queue.ts";
 import { Writer } from "../../src/h2/writer.ts";
 
 /** A Duplex that keeps each write() it is given, as the socket would receive them. */
@@ -85,5 +87,127 @@ describe("Writer batching", () => {
     w.hold();
     w.flush();
     expect(sink.writes).toEqual([encodeFrame(FrameType.PING, Flag.ACK, 0, ping)]);
+  });
+});
+
+/**
+ * A Duplex that keeps the very chunks it is given (no copy) and calls back only when release() is called;
+ * `sent` holds each chunk as it was at that moment, i.e. what a socket would have sent.
+ */
+class HoldingSink extends Duplex {
+  readonly chunks: Buffer[] = [];
+  readonly sent: Buffer[] = [];
+  private readonly callbacks: Array<() => void> = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    this.callbacks.push(() => {
+      this.sent.push(Buffer.concat([chunk]));
+      done();
+    });
+  }
+  override _read(): void {}
+  release(): void {
+    for (const cb of this.callbacks.splice(0)) cb();
+  }
+}
+
+/** A stream's request in DATA frames of at most `maxFrame`, built the plain way. */
+const dataFrames = (id: number, bytes: Buffer, maxFrame: number) => {
+  const frames: Buffer[] = [];
+  for (let off = 0; off < bytes.length; off += maxFrame) {
+    const end = Math.min(bytes.length, off + maxFrame);
+    frames.push(encodeFrame(FrameType.DATA, end === bytes.length ? Flag.END_STREAM : 0, id, bytes.subarray(off, end)));
+  }
+  return Buffer.concat(frames);
+};
+
+const streamWindow = (n: number) => {
+  const f = new StreamFlow();
+  f.reset(n);
+  return f;
+};
+
+describe("Writer slab reuse", () => {
+  test("bytes the socket still holds are never written over: the next turn's frames go after them", async () => {
+    const sink = new HoldingSink();
+    const w = new Writer(sink);
+    const a = Buffer.alloc(100, 0xa1);
+    const b = Buffer.alloc(100, 0xb2);
+    writeMessageFrame(w, 1, Flag.END_STREAM, a, a.length);
+    await turn();
+    writeMessageFrame(w, 3, Flag.END_STREAM, b, b.length);
+    await turn();
+    sink.release(); // a Writable hands over its next chunk only after the last one is called back
+    await turn();
+    expect(sink.chunks).toEqual([dataFrame(1, Flag.END_STREAM, a), dataFrame(3, Flag.END_STREAM, b)]);
+  });
+
+  test("once called back, the slab starts over: later frames land at its start, earlier writes intact", async () => {
+    const sink = new HoldingSink();
+    const w = new Writer(sink);
+    const a = Buffer.alloc(100, 0xa1);
+    writeMessageFrame(w, 1, Flag.END_STREAM, a, a.length);
+    await turn();
+    const first = Buffer.concat([sink.chunks[0] as Buffer]); // a copy, as it was when written
+    sink.release();
+    await turn();
+    const b = Buffer.alloc(100, 0xb2);
+    writeMessageFrame(w, 3, Flag.END_STREAM, b, b.length);
+    await turn();
+    expect(first.equals(dataFrame(1, Flag.END_STREAM, a))).toBe(true);
+    expect(sink.chunks[1]).toEqual(dataFrame(3, Flag.END_STREAM, b));
+    // The same memory: reused, not a new Buffer per turn.
+    expect((sink.chunks[1] as Buffer).buffer).toBe((sink.chunks[0] as Buffer).buffer);
+    expect((sink.chunks[1] as Buffer).byteOffset).toBe((sink.chunks[0] as Buffer).byteOffset);
+  });
+
+  test("a 64 KiB request queued as views goes out in one write, byte for byte its DATA frames", async () => {
+    const sink = new Recorder();
+    const w = new Writer(sink);
+    const message = Buffer.alloc(65_536);
+    for (let i = 0; i < message.length; i++) message[i] = (i * 7) & 0xff;
+    const prefix = Buffer.from([0, 0, 1, 0, 0]);
+    const q = new SendQueue();
+    q.push(prefix);
+    q.push(message);
+    q.flush(w, 1, streamWindow(1 << 20), new OutFlow(1 << 20), 16_384, true);
+    await turn();
+    expect(sink.writes).toEqual([dataFrames(1, Buffer.concat([prefix, message]), 16_384)]);
+  });
+
+  test("a turn larger than the slab can grow goes out in order, over several writes", async () => {
+    const sink = new Recorder();
+    const w = new Writer(sink);
+    const big = Buffer.alloc(600_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 13) & 0xff;
+    const q = new SendQueue();
+    q.push(big);
+    q.flush(w, 5, streamWindow(1 << 30), new OutFlow(1 << 30), 16_384, true);
+    await turn();
+    expect(sink.writes.length).toBeGreaterThan(1);
+    expect(Buffer.concat(sink.writes)).toEqual(dataFrames(5, big, 16_384));
+  });
+});
+
+describe("Writer slabs across turns", () => {
+  test("many 64 KiB requests over turns, called back late or at once: every write is its frames, intact", async () => {
+    const sink = new HoldingSink();
+    const w = new Writer(sink);
+    const expected: Buffer[] = [];
+    for (let round = 0; round < 12; round++) {
+      const message = Buffer.alloc(65_536 + round * 1000, round + 1);
+      const q = new SendQueue();
+      q.push(message);
+      q.flush(w, 1 + 2 * round, streamWindow(1 << 20), new OutFlow(1 << 20), 16_384, true);
+      expected.push(dataFrames(1 + 2 * round, message, 16_384));
+      await turn();
+      if (round % 3 === 2) sink.release(); // the socket catches up now and then, as a busy one does
+    }
+    // Each chunk as it was when called back: nothing was written over it while the socket held it.
+    for (let i = 0; i < 100 && sink.sent.length < expected.length; i++) {
+      sink.release();
+      await turn();
+    }
+    expect(Buffer.concat(sink.sent).equals(Buffer.concat(expected))).toBe(true);
   });
 });

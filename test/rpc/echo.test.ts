@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { fromLong, toLong, unixNanos } from "../../src/clock.ts";
-import { Status } from "../../src/rpc/status.ts";
+import { type Result, Status } from "../../src/rpc/status.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { CLIENTS, channelTo, ENGINES, serveOnLoopback, type TestServer } from "../support/helpers.ts";
 import { BigMethod, GateMethod, gateService, probeService, SlowMethod } from "../support/services.ts";
@@ -54,6 +54,27 @@ describe.each(CLIENTS)("%s client", (client) => {
       expect(results.every((r) => r.ok)).toBe(true);
       expect(ch.stats.connects).toBe(1);
       await ch.close();
+    });
+
+    test("unaryOutcome (the load generator's call) ends as unary() does, the response checked, not kept", async () => {
+      const ch = channelTo(srv.address, { client, maxReceiveMessageBytes: 2 * 1024 * 1024 });
+      const outcome = (path: string, body: Uint8Array, timeoutMs?: number) =>
+        new Promise<Result<unknown>>((resolve) => ch.unaryOutcome(path, body, { timeoutMs }, resolve));
+      const code = (r: Result<unknown>) => (r.ok ? 0 : r.error.code);
+      // Responses whole in one DATA frame, and spread over many (1 MiB): both ok, no message handed over.
+      for (const size of [0, 16, 1024 * 1024]) {
+        const r = await outcome(EchoMethod.path, req(Buffer.alloc(size, 3)));
+        expect(code(r)).toBe(0);
+      }
+      expect(code(await outcome("/grpcperf.v1.Echo/Nope", req(Buffer.alloc(0))))).toBe(Status.UNIMPLEMENTED);
+      expect(code(await outcome(SlowMethod.path, req(Buffer.alloc(0), 2_000), 50))).toBe(Status.DEADLINE_EXCEEDED);
+      await ch.close();
+      const small = channelTo(srv.address, { client, maxReceiveMessageBytes: 1024 });
+      const big = await new Promise<Result<unknown>>((resolve) =>
+        small.unaryOutcome(BigMethod.path, req(Buffer.alloc(0), 4096), {}, resolve),
+      );
+      expect(code(big)).toBe(Status.RESOURCE_EXHAUSTED);
+      await small.close();
     });
 
     test("deadline passes → DEADLINE_EXCEEDED", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MessageCount } from "../../src/rpc/lean/message-count.ts";
 import { MessageDecoder, prefixMessage } from "../../src/rpc/message.ts";
 import { Status } from "../../src/rpc/status.ts";
 import { encodeGrpcTimeout, parseGrpcTimeout } from "../../src/rpc/timeout.ts";
@@ -40,6 +41,50 @@ describe("MessageDecoder", () => {
     const frame = prefixMessage(Buffer.from("x"));
     frame[0] = 1;
     expect(new MessageDecoder(1024).push(frame, [])?.code).toBe(Status.INTERNAL);
+  });
+});
+
+describe("MessageDecoder.readRanges and MessageCount (the load generator's readers)", () => {
+  const a = prefixMessage(Buffer.from("hello"));
+  const b = prefixMessage(Buffer.alloc(0));
+  const c = prefixMessage(Buffer.alloc(300, 7));
+  const all = Buffer.concat([a, b, c, a]);
+
+  test("ranges carry the same bytes as read()'s messages, whole or split at every boundary", () => {
+    for (let cut = 0; cut <= all.length; cut++) {
+      const viaRead: string[] = [];
+      const viaRanges: string[] = [];
+      const d1 = new MessageDecoder(1024);
+      const d2 = new MessageDecoder(1024);
+      for (const part of [all.subarray(0, cut), all.subarray(cut)]) {
+        expect(d1.read(part, 0, part.length, (m) => viaRead.push(m.toString("hex")))).toBeUndefined();
+        const err = d2.readRanges(part, 0, part.length, (buf, start, end) => {
+          viaRanges.push(buf.toString("hex", start, end));
+          return undefined;
+        });
+        expect(err).toBeUndefined();
+      }
+      expect(viaRanges).toEqual(viaRead);
+      expect(viaRanges.length).toBe(4);
+    }
+  });
+
+  test("MessageCount counts what MessageDecoder delivers, at every split, and refuses the same prefixes", () => {
+    for (let cut = 0; cut <= all.length; cut++) {
+      const n = new MessageCount(1024);
+      expect(n.read(all, 0, cut)).toBeUndefined();
+      expect(n.read(all, cut, all.length)).toBeUndefined();
+      expect(n.count).toBe(4);
+      expect(n.partial).toBe(false);
+    }
+    const half = new MessageCount(1024);
+    half.read(c, 0, 100);
+    expect(half.partial).toBe(true);
+    expect(new MessageCount(1000).read(Buffer.from([0, 0, 0, 4, 0]), 0, 5)?.code).toBe(Status.RESOURCE_EXHAUSTED);
+    const compressed = prefixMessage(Buffer.from("x"));
+    compressed[0] = 1;
+    const fromDecoder = new MessageDecoder(1024).push(compressed, []);
+    expect(new MessageCount(1024).read(compressed, 0, compressed.length)).toEqual(fromDecoder);
   });
 });
 

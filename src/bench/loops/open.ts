@@ -2,6 +2,11 @@
 // so a stalled server is charged for every call that had to wait behind it (no coordinated omission);
 // service time (sent → answered) is kept beside it. A call that finds no free slot waits and is sent late.
 // The pacer (pacer.ts) wakes the loop at each due time; every send's lag (sent − due) is recorded.
+//
+// Each slot is an object that carries its call's due and send times and takes the call's outcome through
+// channel.unaryOutcome: no promise, closure or response view per call. What a call allocates is what the
+// load thread's GC must collect, and its eden collections (1–2 ms each on the 2-core VM) are the stalls
+// left once --pin-cpus keeps the runtime's threads off the load thread's core (docs/performance.md).
 
 import { callsBefore, callsOfThread, dueAt, type Schedule } from "../../load/schedule.ts";
 import { LATE_AFTER_MS } from "../../report/marks.ts";
@@ -10,6 +15,25 @@ import type { LoadConnection } from "../connection.ts";
 import { Pacer, type PacerClock, type PacerStats, realClock } from "./pacer.ts";
 import type { SendLag } from "./send-lag.ts";
 import { type LoadContext, type Phase, Rotation } from "./types.ts";
+
+/** The loop's side of a slot: told when the slot's call has ended. */
+interface SlotOwner {
+  ended(slot: OpenSlot, r: Result<unknown>): void;
+}
+
+/** One call in flight at most on one connection; reused for every call that connection's slot makes. */
+class OpenSlot {
+  due = 0;
+  sent = 0;
+  w = 0;
+
+  constructor(
+    readonly conn: LoadConnection,
+    private readonly owner: SlotOwner,
+  ) {}
+
+  readonly done = (r: Result<unknown>): void => this.owner.ended(this, r);
+}
 
 export function openLoop(
   ctx: LoadContext,
@@ -22,71 +46,112 @@ export function openLoop(
   let total = Number.POSITIVE_INFINITY;
   if (phase.requests !== undefined) total = callsOfThread(phase.requests, schedule.threads, schedule.thread);
   if (phase.endMs !== undefined) total = Math.min(total, callsBefore(schedule, phase.endMs));
+  return new Promise<void>((resolve) => new OpenRun(ctx, phase, schedule, lag, pacing, clock, total, resolve).pump());
+}
 
-  // One entry per free slot, as a FIFO ring, so calls go round the connections evenly.
-  const capacity = ctx.connections.reduce((n, c) => n + c.slots, 0);
-  const ring: LoadConnection[] = new Array(capacity);
-  let head = 0;
-  let free = 0;
-  for (const c of ctx.connections) for (let s = 0; s < c.slots; s++) ring[(head + free++) % capacity] = c;
+class OpenRun implements SlotOwner {
+  /** Free slots as a FIFO ring, so calls go round the connections evenly. */
+  private readonly ring: OpenSlot[];
+  private head = 0;
+  private free = 0;
+  private readonly rotation: Rotation;
+  private readonly pacer: Pacer;
+  private next = 0;
+  private starvedAt = -1;
+  private inFlight = 0;
+  /** Inside pump(): a call that ends at once (no connection) must not start a nested pump. */
+  private pumping = false;
+  private resolved = false;
 
-  const rotation = new Rotation(ctx.workloads, ctx.rotationStart);
-  let next = 0;
-  let starvedAt = -1;
-  let inFlight = 0;
-  const pacer = new Pacer(pacing, phase.record ? (from, to) => lag.stall(from, to) : undefined, clock);
+  constructor(
+    private readonly ctx: LoadContext,
+    private readonly phase: Phase,
+    private readonly schedule: Schedule,
+    private readonly lag: SendLag,
+    pacing: PacerStats,
+    private readonly clock: PacerClock,
+    private readonly total: number,
+    private readonly resolve: () => void,
+  ) {
+    const capacity = ctx.connections.reduce((n, c) => n + c.slots, 0);
+    this.ring = new Array(capacity);
+    for (const c of ctx.connections) for (let s = 0; s < c.slots; s++) this.ring[this.free++] = new OpenSlot(c, this);
+    this.rotation = new Rotation(ctx.workloads, ctx.rotationStart);
+    this.pacer = new Pacer(pacing, phase.record ? (from, to) => lag.stall(from, to) : undefined, clock);
+  }
 
-  return new Promise<void>((resolve) => {
-    const finished = () => next >= total || ctx.stopped();
+  private finished(): boolean {
+    return this.next >= this.total || this.ctx.stopped();
+  }
 
-    const send = (conn: LoadConnection, due: number) => {
-      const w = rotation.next();
-      const sent = clock.now();
-      const behind = sent - due;
-      phase.timeline.sent(behind > LATE_AFTER_MS, sent, behind);
-      if (phase.record) lag.send(due, sent);
-      inFlight++;
-      conn.channel.unary(rotation.paths[w] as string, rotation.body, ctx.call).then((r: Result<Buffer>) => {
-        const done = clock.now();
-        inFlight--;
-        ring[(head + free++) % capacity] = conn;
-        phase.timeline.record(r.ok ? 0 : r.error.code, done - due, done);
-        if (phase.record) {
-          ctx.recorders[w]?.record(r, done - due, done - sent);
-          conn.calls++;
-        }
-        if (!pacer.waiting) pump();
-        else if (finished() && inFlight === 0) {
-          pacer.cancel();
-          resolve();
-        }
-      });
-    };
+  readonly pump = (): void => {
+    this.pumping = true;
+    try {
+      this.sendDue();
+    } finally {
+      this.pumping = false;
+    }
+    if (this.finished() && this.inFlight === 0) this.end();
+  };
 
-    const pump = () => {
-      while (!finished()) {
-        const due = dueAt(schedule, next);
-        if (due > clock.now()) {
-          pacer.at(due, pump);
-          return;
-        }
-        if (free === 0) {
-          // a completion pumps again; the call is counted once, however many times it finds no slot
-          if (phase.record && starvedAt !== next) {
-            lag.starved++;
-            starvedAt = next;
-          }
-          return;
-        }
-        const conn = ring[head] as LoadConnection;
-        head = (head + 1) % capacity;
-        free--;
-        next++;
-        send(conn, due);
+  private sendDue(): void {
+    const { clock, ring } = this;
+    while (!this.finished()) {
+      const due = dueAt(this.schedule, this.next);
+      if (due > clock.now()) {
+        this.pacer.at(due, this.pump);
+        return;
       }
-      if (inFlight === 0) resolve();
-    };
+      if (this.free === 0) {
+        // a completion pumps again; the call is counted once, however many times it finds no slot
+        if (this.phase.record && this.starvedAt !== this.next) {
+          this.lag.starved++;
+          this.starvedAt = this.next;
+        }
+        return;
+      }
+      const slot = ring[this.head] as OpenSlot;
+      this.head = (this.head + 1) % ring.length;
+      this.free--;
+      this.next++;
+      this.send(slot, due);
+    }
+  }
 
-    pump();
-  });
+  private send(slot: OpenSlot, due: number): void {
+    const w = this.rotation.next();
+    const sent = this.clock.now();
+    const behind = sent - due;
+    this.phase.timeline.sent(behind > LATE_AFTER_MS, sent, behind);
+    if (this.phase.record) this.lag.send(due, sent);
+    slot.due = due;
+    slot.sent = sent;
+    slot.w = w;
+    this.inFlight++;
+    slot.conn.channel.unaryOutcome(this.rotation.paths[w] as string, this.rotation.body, this.ctx.call, slot.done);
+  }
+
+  ended(slot: OpenSlot, r: Result<unknown>): void {
+    const done = this.clock.now();
+    this.inFlight--;
+    this.ring[(this.head + this.free++) % this.ring.length] = slot;
+    const phase = this.phase;
+    phase.timeline.record(r.ok ? 0 : r.error.code, done - slot.due, done);
+    if (phase.record) {
+      this.ctx.recorders[slot.w]?.record(r, done - slot.due, done - slot.sent);
+      slot.conn.calls++;
+    }
+    if (this.pumping) return;
+    if (!this.pacer.waiting) this.pump();
+    else if (this.finished() && this.inFlight === 0) {
+      this.pacer.cancel();
+      this.end();
+    }
+  }
+
+  private end(): void {
+    if (this.resolved) return;
+    this.resolved = true;
+    this.resolve();
+  }
 }

@@ -87,12 +87,13 @@ export function runStream(
   };
 
   return new Promise<void>((resolve) => {
-    const onMessage = (m: Buffer) => {
+    // The lean client hands each reply over as a range of its read (no Buffer per message); onMessage too.
+    const onMessageAt = (buf: Buffer, from: number, to: number) => {
       const now = performance.now();
       const n = received++;
       if (rec) rec.received++;
       if (kind === "bidi") {
-        const i = plan.matchSequence ? readSequence(m) - 1 : n;
+        const i = plan.matchSequence ? readSequence(buf, from, to) - 1 : n;
         if (i >= 0 && i < sent) timeline.latency(now - ((dueAt ?? sentAt)?.[i] as number), now);
         if (rec && i >= 0 && i < sent) {
           if (dueAt) {
@@ -123,7 +124,7 @@ export function runStream(
       }
       resolve();
     };
-    s = channel.stream(plan.path, { onMessage, onEnd }, plan.call);
+    s = channel.stream(plan.path, { onMessage: (m) => onMessageAt(m, 0, m.length), onMessageAt, onEnd }, plan.call);
     onOpen({ cancel: cancelByRun });
     if (byRun) return;
     if (kind === "server") {

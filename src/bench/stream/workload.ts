@@ -80,33 +80,37 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** The sequence (field 2) of an encoded reply, or 0 when absent or unreadable. Reads no other field. */
-export function readSequence(b: Uint8Array): number {
-  let p = 0;
+/**
+ * The sequence (field 2) of an encoded reply, b[start, end) (all of b by default), or 0 when absent or
+ * unreadable. Reads no other field.
+ */
+export function readSequence(b: Uint8Array, start = 0, end = b.length): number {
+  // Once per reply on the load thread: varints read inline (a closure per call cost more than the reading).
+  let p = start;
   let seq = 0;
-  const read = (): number => {
-    let v = 0;
+  while (p < end) {
+    let tag = 0;
     let mul = 1;
     for (;;) {
-      if (p >= b.length) return -1;
+      if (p >= end) return 0;
       const x = b[p++] as number;
-      v += (x & 0x7f) * mul;
-      if (x < 0x80) return v;
+      tag += (x & 0x7f) * mul;
+      if (x < 0x80) break;
       mul *= 128;
     }
-  };
-  while (p < b.length) {
-    const tag = read();
-    if (tag < 0) return 0;
     const wire = tag & 7;
-    if (wire === 0) {
-      const v = read();
-      if (v < 0) return 0;
-      if (tag >>> 3 === 2) seq = v;
-    } else if (wire === 2) {
-      const len = read();
-      if (len < 0) return 0;
-      p += len;
+    if (wire === 0 || wire === 2) {
+      let v = 0;
+      mul = 1;
+      for (;;) {
+        if (p >= end) return 0;
+        const x = b[p++] as number;
+        v += (x & 0x7f) * mul;
+        if (x < 0x80) break;
+        mul *= 128;
+      }
+      if (wire === 2) p += v;
+      else if (tag >>> 3 === 2) seq = v;
     } else if (wire === 1) p += 8;
     else if (wire === 5) p += 4;
     else return 0;

@@ -72,6 +72,15 @@ export class LeanChannel implements RpcChannel {
     });
   }
 
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void {
+    if (request.length > this.maxSend) {
+      done({ ok: false, error: sentTooLarge(request.length, this.maxSend) });
+      return;
+    }
+    const block = this.headerBlock(path, call);
+    this.dispatch(new ClientUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, done, false));
+  }
+
   /**
    * A call of any kind on the same connection as unary calls. Requests sent before the stream is open
    * wait for it; the call is sent again elsewhere (GOAWAY, REFUSED_STREAM) only while none went out.

@@ -62,6 +62,15 @@ export class ClientStreamCall implements ClientStream {
     }
   };
 
+  private readonly deliverAt = (buf: Buffer, start: number, end: number): undefined => {
+    if (this.done) return;
+    try {
+      this.events.onMessageAt?.(buf, start, end);
+    } catch (err) {
+      this.threw(err);
+    }
+  };
+
   constructor(
     readonly path: string,
     /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata (redone on a retry). */
@@ -168,6 +177,7 @@ export class ClientStreamCall implements ClientStream {
   /** DATA payload, buf[start, end): each message completed goes to the application as it arrives. */
   onData(buf: Buffer, start: number, end: number): RpcError | undefined {
     if (this.httpError || end === start) return undefined; // not gRPC: an error page, not frames
+    if (this.events.onMessageAt !== undefined) return this.decoder.readRanges(buf, start, end, this.deliverAt);
     return this.decoder.read(buf, start, end, this.deliver);
   }
 

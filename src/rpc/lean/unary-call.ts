@@ -10,6 +10,10 @@ import type { CallOptions } from "../channel.ts";
 import { MESSAGE_HEADER_BYTES, MessageDecoder } from "../message.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
+import { MessageCount } from "./message-count.ts";
+
+/** The message of a call whose caller asked for the outcome only. */
+const EMPTY = Buffer.alloc(0);
 
 /** ResponseFields.contentLength when the field is there but no number (RFC 9110 §8.6). */
 export const INVALID_CONTENT_LENGTH = -2;
@@ -49,8 +53,14 @@ export class ClientUnaryCall {
   private status: RpcError | undefined;
   private httpError: RpcError | undefined;
   private decoder: MessageDecoder | undefined;
+  /** With keep false: the messages are counted and checked, never gathered. */
+  private counter: MessageCount | undefined;
   // Messages received: the first one, and how many (a unary call wants exactly one; no array per call).
+  // A message whole in one DATA frame is kept as a range of the read buffer and made a view only when the
+  // outcome is built for a caller who wants it (a view costs more than the rest of the call's reading).
   private message: Buffer | undefined;
+  private messageStart = 0;
+  private messageEnd = 0;
   private count = 0;
 
   constructor(
@@ -64,6 +74,8 @@ export class ClientUnaryCall {
     readonly options: CallOptions,
     private readonly maxReceive: number,
     private readonly resolve: (r: Result<Buffer>) => void,
+    /** Whether the caller wants the response message; false: only the outcome (checked all the same). */
+    private readonly keep = true,
   ) {}
 
   /** Transparent retries so far: sends of a call the server provably never processed. */
@@ -138,19 +150,50 @@ export class ClientUnaryCall {
       // The usual case: the whole message in one DATA frame. Anything else goes through the decoder.
       const length = buf.readUInt32BE(start + 1);
       if (length === end - start - MESSAGE_HEADER_BYTES && length <= this.maxReceive) {
-        this.message = buf.subarray(start + MESSAGE_HEADER_BYTES, end);
+        this.message = buf;
+        this.messageStart = start + MESSAGE_HEADER_BYTES;
+        this.messageEnd = end;
         this.count = 1;
         return undefined;
       }
     }
+    if (!this.keep) return this.countMessages(buf, start, end);
+    if (this.message !== undefined && this.decoder === undefined) this.message = this.firstMessage();
     this.decoder ??= new MessageDecoder(this.maxReceive);
     const out: Buffer[] = [];
     const err = this.decoder.push(buf.subarray(start, end), out);
     if (out.length > 0) {
-      this.message ??= out[0];
+      if (this.message === undefined) {
+        this.message = out[0];
+        this.messageStart = 0;
+        this.messageEnd = (out[0] as Buffer).length;
+      }
       this.count += out.length;
     }
     return err;
+  }
+
+  /** keep false: the messages after the first frame are counted, their bodies skipped. */
+  private countMessages(buf: Buffer, start: number, end: number): RpcError | undefined {
+    if (this.counter === undefined) {
+      this.counter = new MessageCount(this.maxReceive);
+      this.counter.count = this.count;
+    }
+    const err = this.counter.read(buf, start, end);
+    this.count = this.counter.count;
+    return err;
+  }
+
+  /** The first message as a Buffer of its own range (a view of the read buffer, or the decoder's). */
+  private firstMessage(): Buffer | undefined {
+    const m = this.message;
+    if (m === undefined || (this.messageStart === 0 && this.messageEnd === m.length)) return m;
+    // slice(), not subarray(): the same view, without subarray's species lookup (several times dearer in Bun).
+    const view = m.slice(this.messageStart, this.messageEnd);
+    this.message = view;
+    this.messageStart = 0;
+    this.messageEnd = view.length;
+    return view;
   }
 
   /** The stream ended (END_STREAM, RST_STREAM or the connection): settles the call from what it saw. */
@@ -168,7 +211,8 @@ export class ClientUnaryCall {
   }
 
   private outcome(rstCode: number | undefined, streamError: RpcError | undefined): Result<Buffer> {
-    const partial = this.decoder !== undefined && this.decoder.buffered > 0;
-    return unaryOutcome(this.status, this.httpError, partial, this.count, this.message, streamError, rstCode);
+    const partial = (this.decoder !== undefined && this.decoder.buffered > 0) || this.counter?.partial === true;
+    const message = this.keep ? this.firstMessage() : EMPTY;
+    return unaryOutcome(this.status, this.httpError, partial, this.count, message, streamError, rstCode);
   }
 }

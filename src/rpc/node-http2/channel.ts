@@ -117,6 +117,10 @@ export class NodeHttp2Channel implements RpcChannel {
   }
 
   /** One unary call: request bytes in, response bytes (or an RpcError) out. Never throws. */
+  unaryOutcome(path: string, request: Uint8Array, call: CallOptions, done: (r: Result<unknown>) => void): void {
+    void this.unary(path, request, call).then(done);
+  }
+
   async unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     if (request.length > this.maxSend) {
       return { ok: false, error: sentTooLarge(request.length, this.maxSend) };
