@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { requireBinary, waitForLine } from "../support/helpers.ts";
+import type { FaultRunDoc, OutageWindowDoc } from "../support/outage-doc.ts";
 import { onTerminal } from "../support/terminal.ts";
 
 const cwd = mkdtempSync(join(tmpdir(), "grpcperf-faults-"));
@@ -33,19 +34,6 @@ afterEach(() => {
   for (const s of servers.splice(0)) if (s.proc.exitCode === null) s.proc.kill("SIGKILL");
 });
 
-interface Window {
-  start: string;
-  end: string | null;
-  failed: number;
-  first_error: string;
-}
-interface Doc {
-  aborted: string | null;
-  total: { requests: number; ok: number; failed: number };
-  outages?: { count: number; windows: Window[] };
-  streams?: { ok: number; failed: number };
-}
-
 /** Kills the server once the run has answered calls, restarts it on `addr` once the run has seen errors. */
 async function killAndRestart(args: string[], addr: (first: Server) => string, firstAddr: string) {
   const first = await serve(firstAddr);
@@ -60,15 +48,15 @@ async function killAndRestart(args: string[], addr: (first: Server) => string, f
   const restartAt = Date.now();
   await serve(addr(first));
   expect(await t.exited).toBe(0);
-  const doc = JSON.parse(readFileSync(out, "utf8")) as Doc;
+  const doc = JSON.parse(readFileSync(out, "utf8")) as FaultRunDoc;
   return { doc, killAt, restartAt };
 }
 
-function expectOutageAcross(doc: Doc, killAt: number, restartAt: number): void {
+function expectOutageAcross(doc: FaultRunDoc, killAt: number, restartAt: number): void {
   expect(doc.aborted).toBeNull();
   const windows = doc.outages?.windows ?? [];
   expect(windows.length).toBeGreaterThanOrEqual(1);
-  const w = windows.find((x) => Date.parse(x.start) >= killAt) as Window;
+  const w = windows.find((x) => Date.parse(x.start) >= killAt) as OutageWindowDoc;
   expect(w).toBeDefined();
   expect(Date.parse(w.start)).toBeLessThanOrEqual(restartAt);
   // ended by an answer from the new server: calls after the restart succeed
@@ -132,7 +120,7 @@ describe("bench through a server restart (compiled binary)", () => {
       { cwd, env, stdout: "pipe", stderr: "pipe" },
     );
     expect(p.exitCode).toBe(0);
-    const doc = JSON.parse(readFileSync(out, "utf8")) as Doc;
+    const doc = JSON.parse(readFileSync(out, "utf8")) as FaultRunDoc;
     expect(doc.total.failed).toBe(0);
     expect(doc.total.ok).toBe(1500);
     expect(doc.outages?.count ?? 0).toBe(0);

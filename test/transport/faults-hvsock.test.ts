@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { requireBinary, waitForLine } from "../support/helpers.ts";
+import type { FaultRunDoc, OutageWindowDoc } from "../support/outage-doc.ts";
 import { onTerminal } from "../support/terminal.ts";
 import { type Muxer, startMuxer } from "./hvsock-muxer.ts";
 
@@ -43,18 +44,6 @@ async function muxer(path: string, routes: ReadonlyMap<number, string>): Promise
   const m = await startMuxer(path, routes, "firecracker");
   muxers.push(m);
   return m;
-}
-
-interface Window {
-  start: string;
-  end: string | null;
-  failed: number;
-  first_error: string;
-}
-interface Doc {
-  aborted: string | null;
-  total: { requests: number; ok: number; failed: number };
-  outages?: { count: number; windows: Window[] };
 }
 
 type Loss = "the VM and its socket file" | "the guest's server alone";
@@ -106,14 +95,14 @@ describe("bench through a guest restart over hybrid vsock (compiled binary)", ()
       await serveGuest(guestPath);
       expect(await t.exited).toBe(0);
 
-      const doc = JSON.parse(readFileSync(out, "utf8")) as Doc;
+      const doc = JSON.parse(readFileSync(out, "utf8")) as FaultRunDoc;
       expect(doc.aborted).toBeNull();
       // 200/s for 6 s: 1200 calls were due, each is in the report once, ok or failed
       expect(doc.total.requests).toBe(1200);
       expect(doc.total.ok + doc.total.failed).toBe(1200);
       const windows = doc.outages?.windows ?? [];
       expect(windows.length).toBe(1);
-      const w = windows[0] as Window;
+      const w = windows[0] as OutageWindowDoc;
       expect(Date.parse(w.start)).toBeGreaterThanOrEqual(lossAt);
       expect(Date.parse(w.start)).toBeLessThanOrEqual(backAt);
       // ended by an answer from the guest's new server: calls after its return succeed
