@@ -18,14 +18,16 @@ import { TransportError, transportError } from "./errors.ts";
 import type { ConnectOptions } from "./types.ts";
 
 type TcpAddress = Extract<Address, { kind: "tcp" }>;
+/** A write's callback: called once the socket holds no reference to the bytes (src/h2/writer.ts reuses them). */
+type Written = (err?: Error | null) => void;
 
 class LightSocket extends EventEmitter {
   destroyed = false;
   socket: Socket | undefined;
   /** Bytes that came before resume(): a paused stream holds them for its first reader. */
   private held: Buffer[] | undefined = [];
-  /** Bytes the socket's buffer did not take, written in order on drain. */
-  private queue: Uint8Array[] = [];
+  /** Bytes the socket's buffer did not take, written in order on drain, with their writes' callbacks. */
+  private queue: Array<{ bytes: Uint8Array; done: Written | undefined }> = [];
   private ending = false;
 
   resume(): this {
@@ -45,29 +47,41 @@ class LightSocket extends EventEmitter {
     else this.emit("data", chunk);
   }
 
-  write(bytes: Uint8Array): boolean {
-    if (this.destroyed || this.ending) return false;
-    if (this.queue.length > 0) {
-      this.queue.push(bytes);
+  write(bytes: Uint8Array, done?: Written): boolean {
+    if (this.destroyed || this.ending) {
+      if (done !== undefined) queueMicrotask(() => done(new Error("write after end")));
       return false;
     }
-    return this.send(bytes);
+    if (this.queue.length > 0) {
+      this.queue.push({ bytes, done });
+      return false;
+    }
+    return this.send(bytes, done);
   }
 
-  /** Writes what the socket takes and queues the rest; false when something is left queued. */
-  private send(bytes: Uint8Array): boolean {
+  /**
+   * Writes what the socket takes (Bun's socket keeps no reference to it) and queues the rest; false when
+   * something is left queued. The callback comes once all of the bytes are written, as a Writable's does.
+   */
+  private send(bytes: Uint8Array, done: Written | undefined): boolean {
     const n = this.socket === undefined ? -1 : this.socket.write(bytes);
     if (n < 0) {
+      this.queue.unshift({ bytes, done });
       this.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
       return false;
     }
-    if (n < bytes.length) this.queue.unshift(bytes.subarray(n));
-    return n === bytes.length;
+    if (n < bytes.length) {
+      this.queue.unshift({ bytes: bytes.subarray(n), done });
+      return false;
+    }
+    if (done !== undefined) queueMicrotask(() => done());
+    return true;
   }
 
   drained(): void {
     while (this.queue.length > 0 && !this.destroyed) {
-      if (!this.send(this.queue.shift() as Uint8Array)) return;
+      const next = this.queue.shift() as { bytes: Uint8Array; done: Written | undefined };
+      if (!this.send(next.bytes, next.done)) return;
     }
     if (this.destroyed) return;
     if (this.ending) this.socket?.end();
@@ -86,9 +100,10 @@ class LightSocket extends EventEmitter {
     this.destroyed = true;
     const s = this.socket;
     this.socket = undefined;
-    this.queue.length = 0;
+    const unsent = this.queue.splice(0);
     s?.end();
     queueMicrotask(() => {
+      for (const w of unsent) w.done?.(err ?? new Error("socket destroyed"));
       // as net.Socket: an error for whoever listens, then 'close'; never an uncaught 'error' event
       if (err !== undefined && this.listenerCount("error") > 0) this.emit("error", err);
       this.emit("close", err !== undefined);
