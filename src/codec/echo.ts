@@ -73,6 +73,10 @@ export function encodeEchoRequest(m: EchoRequestFields): Buffer {
 /** protobufjs's Reader.recursionLimit: how deeply groups of unknown fields may nest. */
 const RECURSION_LIMIT = 100;
 
+/** A tag's fifth byte carries 4 bits and ends the varint; a length's keeps it below 2^31. */
+const TAG_FIFTH = (b: number) => b < 128 && (b & 112) === 0;
+const SIZE_FIFTH = (b: number) => b <= 7;
+
 /** A cursor over a message, with protobufjs's Reader semantics and error messages. */
 class Reader {
   pos = 0;
@@ -98,19 +102,16 @@ class Reader {
 
   /** A field's tag (protobufjs's tag): at most five bytes, the fifth holding no bits above 32. */
   tag(): number {
-    if (this.len - this.pos < 5) {
-      if (this.pos >= this.len) throw this.outOfRange();
-      if ((this.buf[this.pos] as number) >= 128) return this.varint32NearEnd();
-    }
-    const [value, ended] = this.varint28();
-    if (ended) return value;
-    const b = this.buf[this.pos++] as number;
-    if (b < 128 && (b & 112) === 0) return (value | ((b & 15) << 28)) >>> 0;
-    throw new Error("invalid tag encoding");
+    return this.varint32(TAG_FIFTH, "invalid tag encoding");
   }
 
   /** A length prefix (protobufjs's size): below 2^31. */
   size(): number {
+    return this.varint32(SIZE_FIFTH, "invalid length encoding");
+  }
+
+  /** A tag or a length: up to five bytes, the fifth checked by `fifthFits` (protobufjs's two rules). */
+  private varint32(fifthFits: (b: number) => boolean, invalid: string): number {
     if (this.len - this.pos < 5) {
       if (this.pos >= this.len) throw this.outOfRange();
       if ((this.buf[this.pos] as number) >= 128) return this.varint32NearEnd();
@@ -118,8 +119,8 @@ class Reader {
     const [value, ended] = this.varint28();
     if (ended) return value;
     const b = this.buf[this.pos++] as number;
-    if (b > 7) throw new Error("invalid length encoding");
-    return (value | (b << 28)) >>> 0;
+    if (fifthFits(b)) return (value | ((b & 15) << 28)) >>> 0;
+    throw new Error(invalid);
   }
 
   /** At most four bytes of a varint that the message's end cuts short. */
