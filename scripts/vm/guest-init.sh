@@ -38,7 +38,7 @@ serve() {
   pid=$!
   i=0
   while [ $i -lt 360 ]; do
-    grep -q "serving" "$log" && return 0
+    grep -qs "serving" "$log" && return 0
     kill -0 $pid 2>/dev/null || break
     sleep 0.5
     i=$((i + 1))
