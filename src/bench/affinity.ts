@@ -9,6 +9,7 @@
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Checked } from "../schema/checked.ts";
+import { parseCpuList } from "./pin-plan.ts";
 
 /** The runtime starts JIT and GC threads lazily; a new one is moved off the load CPUs within this. */
 const SWEEP_MS = 250;
@@ -38,13 +39,8 @@ function libcSetAffinity(): SetAffinity | null {
 export function allowedCpus(statusPath = "/proc/thread-self/status"): number[] | null {
   try {
     const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(statusPath, "utf8"));
-    if (m === null) return null;
-    const cpus: number[] = [];
-    for (const part of (m[1] as string).split(",")) {
-      const [a, b] = part.split("-").map(Number);
-      for (let c = a as number; c <= (b ?? (a as number)); c++) cpus.push(c);
-    }
-    return cpus;
+    const list = m === null ? undefined : parseCpuList(m[1] as string);
+    return list?.ok ? list.cpus : null;
   } catch {
     return null;
   }
@@ -70,13 +66,13 @@ export function pinThread(tid: number, cpus: readonly number[]): Checked<object>
   return { ok: true };
 }
 
-/** The calling thread onto `cpus`; returns the CPUs it may now use, read back (or the refusal). */
-export function pinThisThread(cpus: readonly number[]): Checked<{ cpus: number[] }> {
+/** The calling thread onto `cpus`; returns its id and the CPUs it may now use, read back (or the refusal). */
+export function pinThisThread(cpus: readonly number[]): Checked<{ tid: number; cpus: number[] }> {
   const tid = thisThreadId();
   if (tid === null) return { ok: false, error: "--pin-cpus needs Linux (/proc/thread-self)" };
   const r = pinThread(tid, cpus);
   if (!r.ok) return r;
-  return { ok: true, cpus: allowedCpus() ?? [...cpus] };
+  return { ok: true, tid, cpus: allowedCpus() ?? [...cpus] };
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { CalibrateRow } from "../report/calibration.ts";
 import { sendLagSummary } from "../report/pacing.ts";
 import type { Checked } from "../schema/checked.ts";
-import { pinThisThread, RuntimeSweeper, thisThreadId } from "./affinity.ts";
+import { pinThisThread, RuntimeSweeper } from "./affinity.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { Pacer, type PacerStats } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
@@ -72,7 +72,7 @@ export async function calibrate(
   if (pin !== undefined) {
     const pinned = pinThisThread([pin.load[0] as number]);
     if (!pinned.ok) return pinned;
-    sweeper = new RuntimeSweeper(new Set([thisThreadId() ?? -1]), pin.runtime);
+    sweeper = new RuntimeSweeper(new Set([pinned.tid]), pin.runtime);
     sweeper.start();
   }
   const rows: CalibrateRow[] = [];

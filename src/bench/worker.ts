@@ -1,5 +1,5 @@
 // A load thread: the Worker side of the protocol in messages.ts, around runner.ts.
-import { pinThisThread, thisThreadId } from "./affinity.ts";
+import { pinThisThread } from "./affinity.ts";
 import type { FromThread, ToThread } from "./messages.ts";
 import { type PreparedThread, prepareThread } from "./runner.ts";
 
@@ -16,7 +16,7 @@ async function handle(m: ToThread): Promise<void> {
     if (m.config.pinCpu !== undefined) {
       const pinned = pinThisThread([m.config.pinCpu]);
       if (!pinned.ok) return post({ type: "crashed", error: pinned.error });
-      tid = thisThreadId() ?? undefined;
+      tid = pinned.tid;
       cpus = pinned.cpus;
     }
     const p = await prepareThread(m.config, {
