@@ -61,7 +61,6 @@ class OpenRun implements SlotOwner {
   private inFlight = 0;
   /** Inside pump(): a call that ends at once (no connection) must not start a nested pump. */
   private pumping = false;
-  private resolved = false;
 
   constructor(
     private readonly ctx: LoadContext,
@@ -91,7 +90,7 @@ class OpenRun implements SlotOwner {
     } finally {
       this.pumping = false;
     }
-    if (this.finished() && this.inFlight === 0) this.end();
+    if (this.finished() && this.inFlight === 0) this.resolve();
   };
 
   private sendDue(): void {
@@ -145,13 +144,7 @@ class OpenRun implements SlotOwner {
     if (!this.pacer.waiting) this.pump();
     else if (this.finished() && this.inFlight === 0) {
       this.pacer.cancel();
-      this.end();
+      this.resolve();
     }
-  }
-
-  private end(): void {
-    if (this.resolved) return;
-    this.resolved = true;
-    this.resolve();
   }
 }
