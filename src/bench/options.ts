@@ -222,7 +222,7 @@ function resolveOrThrow(flags: BenchFlags, env: Env, cpus: number): BenchOptions
     timeoutMs,
     ...connectTimeout,
     ...lossOptionsOf(flags),
-    ...pinOf(flags),
+    ...pinOf(flags["pin-cpus"]),
     preset,
     json: format === "json",
     ...(format === "html" || format === "csv" || format === "markdown" ? { format } : {}),

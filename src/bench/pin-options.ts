@@ -1,15 +1,14 @@
 // --pin-cpus, read and checked against the CPUs this process may use before anything runs: a CPU the
 // process cannot have is a usage error (exit 2), not a run that quietly floats.
 import { allowedCpus } from "./affinity.ts";
-import type { BenchFlags } from "./flags.ts";
 import { OptionError } from "./option-values.ts";
 import { type PinPlan, parseCpuList, pinPlan } from "./pin-plan.ts";
 
+/** `text`: the flag's value (bench's, or --calibrate's), undefined or empty when not given. */
 export function pinOptionsOf(
-  flags: BenchFlags,
+  text: string | undefined,
   allowed: () => readonly number[] | null = () => allowedCpus("/proc/self/status"),
 ): { pin?: PinPlan } {
-  const text = flags["pin-cpus"];
   if (text === undefined || text === "") return {};
   const list = parseCpuList(text);
   if (!list.ok) throw new OptionError(list.error);

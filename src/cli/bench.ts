@@ -3,7 +3,6 @@ import { defineCommand } from "citty";
 import { ECHO_STREAM_PATH } from "../api/echo.ts";
 import { CALIBRATE_RATES, calibrate } from "../bench/calibrate.ts";
 import { runFindMax } from "../bench/find-max/run.ts";
-import type { BenchFlags } from "../bench/flags.ts";
 import { DEFAULT_CONNECTIONS } from "../bench/load-options.ts";
 import { resolveOptions } from "../bench/options.ts";
 import { pinOptionsOf } from "../bench/pin-options.ts";
@@ -177,7 +176,7 @@ async function runCalibrate(args: {
 
 function calibratePin(text: string | undefined) {
   try {
-    return pinOptionsOf({ "pin-cpus": text } as BenchFlags);
+    return pinOptionsOf(text);
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), 2);
   }
