@@ -1,9 +1,8 @@
 // Where results are written: stdout or a file, synchronously, so a full disk or a closed pipe is an error
 // value at the write (not an 'error' event after the process has decided its exit code, nor a stack trace),
-// and a result that cannot be written where asked can still be saved elsewhere.
-import { closeSync, openSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// and a result that cannot be written where asked can still be saved elsewhere. The built-ins load on the first
+// write (./lazy-node.ts): `call echo`, which prints with Bun.write, loads this module but never them.
+import { nodeFs, nodeOs, nodePath } from "./lazy-node.ts";
 
 const codeOf = (err: unknown) =>
   (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
@@ -11,6 +10,7 @@ const codeOf = (err: unknown) =>
 /** Writes all of `text` to a file descriptor; the error code (ENOSPC, EPIPE…) on failure. */
 export function writeFd(fd: number, text: string): string | undefined {
   const bytes = Buffer.from(text);
+  const { writeSync } = nodeFs();
   let at = 0;
   try {
     while (at < bytes.length) at += writeSync(fd, bytes, at);
@@ -24,7 +24,7 @@ export function writeFd(fd: number, text: string): string | undefined {
 export function writeText(path: string | undefined, text: string): string | undefined {
   if (path === undefined || path === "-") return writeFd(1, text);
   try {
-    writeFileSync(path, text);
+    nodeFs().writeFileSync(path, text);
   } catch (err) {
     return codeOf(err);
   }
@@ -37,6 +37,7 @@ export function writeText(path: string | undefined, text: string): string | unde
  * not cost the run.
  */
 export function probeWritable(path: string): string | undefined {
+  const { closeSync, openSync, unlinkSync } = nodeFs();
   let created = false;
   try {
     try {
@@ -62,7 +63,9 @@ export function saveFallback(text: string, now: Date = new Date()): string | und
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
-  for (const dir of [process.cwd(), tmpdir()]) {
+  const { writeFileSync } = nodeFs();
+  const { join } = nodePath();
+  for (const dir of [process.cwd(), nodeOs().tmpdir()]) {
     for (let n = 0; n < 100; n++) {
       const path = join(dir, `grpcperf-report-${stamp}${n === 0 ? "" : `-${n}`}.json`);
       try {

@@ -1,6 +1,6 @@
 // Shared flag handling: flags win over environment variables, which win over defaults; every bad value
 // is a CliError with one clear line and an exit code.
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../lazy-node.ts";
 import { type LevelName, resolveLogLevel, setLogLevel } from "../log.ts";
 import { type Address, parseAddress, type Role } from "../transport/address.ts";
 import { parseDuration, parseMicros, parseSize, parseWhole } from "../units.ts";
@@ -46,7 +46,11 @@ export function addressArg(text: string, role: Role, what = "address"): Address 
 }
 
 /** A PEM file named by --flag, read now so a bad path is a usage error before anything starts. */
-export function readPem(path: string, flag: string, read: (p: string) => Buffer = (p) => readFileSync(p)): Buffer {
+export function readPem(
+  path: string,
+  flag: string,
+  read: (p: string) => Buffer = (p) => nodeFs().readFileSync(p),
+): Buffer {
   try {
     return read(path);
   } catch (err) {

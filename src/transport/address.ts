@@ -1,5 +1,5 @@
 // One parser for every address form the product accepts. Pure: no sockets, no I/O.
-import { resolve as resolvePath } from "node:path";
+import { nodePath } from "../lazy-node.ts";
 
 /** Where serve listens, and call and bench connect, when no address is given: gRPC's usual port. */
 export const DEFAULT_ADDRESS = "127.0.0.1:50051";
@@ -101,7 +101,7 @@ export function parseAddress(input: string, role: Role = "connect"): ParseResult
     const colon = hostPort.lastIndexOf(":");
     // A socket path without its scheme: say the spelling that works.
     if (colon < 0 && /^(\/|\.\.?\/)|\.sock$/.test(hostPort))
-      return bad(input, `missing :port (a Unix socket? write unix://${resolvePath(hostPort)})`);
+      return bad(input, `missing :port (a Unix socket? write unix://${nodePath().resolve(hostPort)})`);
     if (colon < 0) return bad(input, "missing :port");
     host = hostPort.slice(0, colon);
     portText = hostPort.slice(colon + 1);

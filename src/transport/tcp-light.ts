@@ -1,7 +1,8 @@
 // A plaintext TCP connection on Bun's own socket (Bun.connect), for the lean client of a one-shot `call`:
 // Bun's node:net and the node:stream it is built on are JavaScript that a compiled binary loads and
 // compiles on first use, ~20 ms of a ~60 ms `call echo` (docs/performance.md, "Start-up"); Bun.connect
-// and node:events cost next to nothing.
+// costs next to nothing. Its events are a few lines here rather than node:events: each built-in a compiled
+// binary loads costs a few milliseconds of the start, and `call echo` loads none.
 //
 // The stream is the part of a Duplex that the lean client (src/rpc/lean/core.ts, src/h2/writer.ts) uses,
 // with net.Socket's behaviour there: 'data' only once resumed (bytes that came earlier are held, as a
@@ -10,7 +11,6 @@
 // peer's end too: allowHalfOpen false), 'error' with the errno code before 'close'. Nothing else takes it:
 // src/client/channel.ts asks for it only for the lean client without TLS (node:tls and node:http2 need a
 // real stream).
-import { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import type { Socket, SocketHandler } from "bun";
 import { type Address, formatAddress } from "./address.ts";
@@ -21,7 +21,49 @@ type TcpAddress = Extract<Address, { kind: "tcp" }>;
 /** A write's callback: called once the socket holds no reference to the bytes (src/h2/writer.ts reuses them). */
 type Written = (err?: Error | null) => void;
 
-class LightSocket extends EventEmitter {
+type Listener = (...args: never[]) => void;
+
+/** EventEmitter's on/once/off/emit/listenerCount, which is what the lean client and net.Socket's users call. */
+class Events {
+  private readonly listeners = new Map<string, Listener[]>();
+
+  on(event: string, fn: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn]);
+    return this;
+  }
+
+  once(event: string, fn: Listener): this {
+    const once = (...args: never[]) => {
+      this.off(event, once);
+      fn(...args);
+    };
+    return this.on(event, once);
+  }
+
+  off(event: string, fn: Listener): this {
+    const list = this.listeners.get(event);
+    const i = list === undefined ? -1 : list.lastIndexOf(fn);
+    if (list !== undefined && i >= 0) this.listeners.set(event, list.toSpliced(i, 1));
+    return this;
+  }
+
+  /** Calls the listeners there are now, in order; an 'error' nobody listens to is thrown, as EventEmitter does. */
+  emit(event: string, ...args: unknown[]): boolean {
+    const list = this.listeners.get(event);
+    if (list === undefined || list.length === 0) {
+      if (event === "error") throw args[0];
+      return false;
+    }
+    for (const fn of list) (fn as (...a: unknown[]) => void)(...args);
+    return true;
+  }
+
+  listenerCount(event: string): number {
+    return this.listeners.get(event)?.length ?? 0;
+  }
+}
+
+class LightSocket extends Events {
   destroyed = false;
   socket: Socket | undefined;
   /** Bytes that came before resume(): a paused stream holds them for its first reader. */

@@ -1,5 +1,4 @@
 // Flags every `call` subcommand shares, and turning them into a connected channel.
-import { readFileSync } from "node:fs";
 import { connectBoundOf, openChannel } from "../../client/channel.ts";
 import type { Measured } from "../../client/crypto.ts";
 import { peerHint, sniffPeer } from "../../client/sniff.ts";
@@ -116,7 +115,7 @@ interface TlsClientFlags {
 export function tlsFromArgs(
   args: TlsClientFlags,
   address: Address,
-  read: (p: string) => Buffer = (p) => readFileSync(p),
+  read?: (p: string) => Buffer,
 ): ClientTls | undefined {
   const wanted = args.tls || args.cacert || args.cert || args["cert-key"] || args["server-name"] || args.insecure;
   if (args.plaintext && wanted) throw new CliError("--plaintext and the TLS flags exclude each other", 2);

@@ -2,8 +2,8 @@
 // (./echo-quick.ts) runs it without loading citty (docs/performance.md, "Start-up").
 import { type EchoOutcome, echoOnce } from "../../client/echo.ts";
 import { formatAddress } from "../../transport/address.ts";
-import { intArg, microsArg, sizeArg } from "../args.ts";
-import { out } from "../output.ts";
+import { CliError, intArg, microsArg, sizeArg } from "../args.ts";
+import { writeStdout } from "../stdout.ts";
 import { callArgs, connectFromArgs, failureLine, hintAfterFailure } from "./common.ts";
 
 /** The replaced client sent four greetings; so does this by default. */
@@ -90,7 +90,9 @@ export async function runEcho(args: EchoArgs): Promise<void> {
       const o = await echoOnce(channel, payload, i, timeoutMs, speed);
       if (!o.result.ok || !o.result.payloadMatches || !o.result.sequenceMatches) failures++;
       if (!o.result.ok) firstCode ??= o.result.error.code;
-      out(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
+      // Bun.write, not ../output.ts's synchronous write: that loads node:fs (~3 ms of every start)
+      const error = await writeStdout(`${args.json ? toJson(o, text) : describe(o, target, text)}\n`);
+      if (error !== undefined) throw new CliError(`cannot write to stdout (${error})`, 1);
     }
   } finally {
     await channel.close();
