@@ -1,7 +1,7 @@
 // What this binary is: set by `bun build --define` (scripts/build.sh, scripts/release.ts). Nothing here spawns
 // a process or reads a file at run time: `--version` runs in health checks and guest scripts, where git may be
 // absent and a compiled binary's own directory ($bunfs) does not exist on disk.
-import pkg from "../package.json" with { type: "json" };
+import { version } from "../package.json" with { type: "json" };
 
 declare const GRPCPERF_COMMIT: string | undefined;
 /** The release target, e.g. "linux-arm64" or "linux-x64-musl" (the file name's suffix). */
@@ -9,7 +9,7 @@ declare const GRPCPERF_TARGET: string | undefined;
 /** The C library the Bun runtime inside this binary was linked against: "glibc" or "musl". */
 declare const GRPCPERF_LIBC: string | undefined;
 
-export const VERSION: string = pkg.version;
+export const VERSION: string = version;
 
 interface VersionInfo {
   readonly version: string;
