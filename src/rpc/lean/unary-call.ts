@@ -75,7 +75,7 @@ export class ClientUnaryCall {
     protected readonly maxReceive: number,
     protected readonly resolve: (r: Result<Buffer>) => void,
     /** Whether the caller wants the response message; false: only the outcome (checked all the same). */
-    private readonly keep = true,
+    protected readonly keep = true,
   ) {}
 
   /** Transparent retries so far: sends of a call the server provably never processed. */
