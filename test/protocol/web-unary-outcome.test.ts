@@ -14,6 +14,7 @@ import { envelope, Flags } from "../../src/protocol/envelope.ts";
 import { wireOf } from "../../src/protocol/wire.ts";
 import type { CallOptions, RpcChannel } from "../../src/rpc/channel.ts";
 import { type Result, Status } from "../../src/rpc/status.ts";
+import { UnaryEvents } from "../../src/rpc/web/unary-events.ts";
 import { echoService } from "../../src/server/echo.ts";
 import type { Address } from "../../src/transport/address.ts";
 import { type ConnectPeer, startConnectPeer } from "../support/connect-peer.ts";
@@ -134,6 +135,10 @@ const FOREIGN: Record<string, (s: http2.ServerHttp2Stream) => void> = {
     s.on("wantTrailers", () => s.sendTrailers({ "grpc-status": "0" }));
     s.end(MESSAGE);
   },
+  "/gzip200": (s) => {
+    s.respond({ ":status": 200, "content-type": "application/proto", "content-encoding": "gzip" });
+    s.end(Buffer.from([0x1f, 0x8b, 0x08, 0]));
+  },
   "/connect404": (s) => {
     s.respond({ ":status": 404, "content-type": "application/json" });
     s.end(JSON.stringify({ code: "not_found", message: "no such thing" }));
@@ -187,6 +192,7 @@ describe("answers that are not the protocol's", () => {
     ["connect", "/json200", Status.INTERNAL, 'expected proto messages, got json ("application/json")'],
     ["connect", "/grpc200", Status.UNKNOWN, 'expected a connect response, got grpc (content-type "application/grpc")'],
     ["connect", "/connect404", Status.NOT_FOUND, "no such thing"],
+    ["connect", "/gzip200", Status.INTERNAL, 'response compressed with "gzip", but no compression was negotiated'],
     [
       "grpc-web",
       "/html200",
@@ -219,6 +225,13 @@ describe("answers that are not the protocol's", () => {
       // unary() (a caller who wants the message) reads the same answer the same way.
       const r = await ch.unary(path, request());
       expect(statusOf(r)).toEqual({ code, details });
+      // So does the stream call `call` makes (./stream-call.ts), which keeps headers and trailers.
+      const viaStream = await new Promise<Result<Buffer>>((resolve) => {
+        const s = ch.stream(path, new UnaryEvents(resolve), { unary: true });
+        s.send(request());
+        s.end();
+      });
+      expect(statusOf(viaStream)).toEqual({ code, details });
     } finally {
       await ch.close();
     }

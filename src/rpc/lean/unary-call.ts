@@ -26,8 +26,11 @@ export class ResponseFields {
   grpcMessage: string | undefined;
   /** content-length: -1 when absent, INVALID_CONTENT_LENGTH when not a number. */
   contentLength = -1;
+  /** content-encoding: what compresses a Connect unary body (gRPC's messages say so in their own flag). */
+  contentEncoding: string | undefined;
 
   reset(): void {
+    this.contentEncoding = undefined;
     this.status = undefined;
     this.contentType = undefined;
     this.grpcStatus = undefined;

@@ -15,7 +15,7 @@ import { jsonOf, parseErrorJson } from "../../protocol/connect.ts";
 import type { CallOptions } from "../channel.ts";
 import { ClientUnaryCall, type ResponseFields } from "../lean/unary-call.ts";
 import { type Result, type RpcError, rpcError, Status, statusFromRstCode } from "../status.ts";
-import { contentTypeError, type UnaryWire } from "./response-check.ts";
+import { contentTypeError, encodingError, type UnaryWire } from "./response-check.ts";
 
 /** Requests up to this size go out in one frame copied into the output buffer (as h2/data.ts's trySendWhole). */
 const COPY_WHOLE = 16 * 1024;
@@ -93,6 +93,7 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     if (this.gotHeaders) return; // HTTP/2 trailers say nothing to a Connect unary call
     this.gotHeaders = true;
     this.declaredBody = f.contentLength;
+    if (f.contentEncoding !== undefined) this.problem = encodingError(f.contentEncoding);
     if (f.status !== "200") {
       this.httpStatus = Number(f.status); // the error JSON follows
       return;
@@ -100,7 +101,7 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     this.httpStatus = 200;
     // The usual answer is one comparison of the decoded field with the expected string; the rest names
     // what came instead.
-    if (f.contentType !== this.expect.contentType) {
+    if (f.contentType !== this.expect.contentType && this.problem === undefined) {
       this.problem = contentTypeError(this.expect.wire, false, f.contentType);
     }
   }

@@ -38,3 +38,13 @@ export function contentTypeError(wire: WireFormat, enveloped: boolean, got: stri
   }
   return undefined;
 }
+
+/**
+ * A Connect unary body compressed (content-encoding) when the request offered no compression: grpcperf
+ * sends no accept-encoding, so a server has no right to, and the body would be read as garbage. INTERNAL,
+ * as connect-go's client says of an encoding it did not ask for.
+ */
+export function encodingError(contentEncoding: string | undefined): RpcError | undefined {
+  if (contentEncoding === undefined || contentEncoding === "identity") return undefined;
+  return rpcError(Status.INTERNAL, `response compressed with "${contentEncoding}", but no compression was negotiated`);
+}

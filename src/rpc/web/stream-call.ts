@@ -19,7 +19,7 @@ import type { Metadata } from "../channel.ts";
 import { ClientStreamCall } from "../lean/stream-call.ts";
 import type { ResponseFields } from "../lean/unary-call.ts";
 import { type RpcError, rpcError, Status, statusFromRstCode, statusOf } from "../status.ts";
-import { contentTypeError, httpStatusError } from "./response-check.ts";
+import { contentTypeError, encodingError, httpStatusError } from "./response-check.ts";
 
 type StreamArgs = ConstructorParameters<typeof ClientStreamCall>;
 
@@ -100,6 +100,10 @@ export class WebStreamCall extends ClientStreamCall {
   /** What makes the response headers not this protocol's answer: names what came instead. */
   private headersError(f: ResponseFields): RpcError | undefined {
     // Connect's unary errors: a JSON body; anything else is read by the HTTP status at the end.
+    if (this.unary) {
+      const compressed = encodingError(f.contentEncoding);
+      if (compressed) return compressed;
+    }
     if (this.unary && this.httpStatus !== 200) return undefined;
     if (this.httpStatus !== 200) return httpStatusError(this.httpStatus);
     if (f.grpcStatus !== undefined && this.wire.protocol === "grpc-web") return undefined;
