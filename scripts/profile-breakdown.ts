@@ -44,6 +44,7 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
       url.endsWith("/rpc/lean/channel.ts") ||
       url.endsWith("/rpc/lean/unary-call.ts") ||
       url.endsWith("/rpc/web/connect-unary.ts") ||
+      url.endsWith("/rpc/web/web-unary.ts") ||
       url.endsWith("/rpc/web/unary-events.ts") ||
       url.endsWith("/rpc/unary-outcome.ts") ||
       url.endsWith("/rpc/status.ts") ||
