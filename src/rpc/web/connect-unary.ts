@@ -8,24 +8,18 @@
 // thread put the Buffer view of each response (Bun makes the read buffer's ArrayBuffer on the first view)
 // at a tenth of a small call's CPU (docs/performance.md, "The gRPC family"). Only an error body is kept.
 import type { OutFlow } from "../../h2/flow.ts";
-import { Flag, FRAME_HEADER, FrameType, writeFrameHeader } from "../../h2/frame.ts";
-import { SendQueue } from "../../h2/send-queue.ts";
 import type { Writer } from "../../h2/writer.ts";
 import { jsonOf, parseErrorJson } from "../../protocol/connect.ts";
 import type { CallOptions } from "../channel.ts";
 import { ClientUnaryCall, type ResponseFields } from "../lean/unary-call.ts";
 import { type Result, type RpcError, rpcError, Status, statusFromRstCode } from "../status.ts";
+import { sendBare } from "./bare-body.ts";
 import { contentTypeError, encodingError, type UnaryWire } from "./response-check.ts";
 
-/** Requests up to this size go out in one frame copied into the output buffer (as h2/data.ts's trySendWhole). */
-const COPY_WHOLE = 16 * 1024;
-/** The request went out whole already. */
-const DONE = new SendQueue();
 /** The outcome of every successful call whose caller wants no message: one value, not one per call. */
 const OK_OUTCOME: Result<Buffer> = Object.freeze({ ok: true, value: Buffer.alloc(0) });
 
 export class ConnectUnaryCall extends ClientUnaryCall {
-  private queue: SendQueue | undefined;
   /** The HTTP status (0 until the headers came; 200 is the one that carries the message). */
   private httpStatus = 0;
   private problem: RpcError | undefined;
@@ -53,40 +47,8 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     return this.request.length;
   }
 
-  override rewind(): void {
-    super.rewind();
-    this.queue = undefined;
-  }
-
   override sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
-    let q = this.queue;
-    const r = this.request;
-    const n = r.length;
-    if (
-      q === undefined &&
-      this.sent === 0 &&
-      n <= COPY_WHOLE &&
-      n <= this.flow.sendWindow &&
-      n <= connection.avail &&
-      n <= maxFrame
-    ) {
-      // The usual small request: one DATA frame with END_STREAM, copied straight into the output buffer.
-      const at = w.reserve(FRAME_HEADER + n);
-      writeFrameHeader(w.slab, at, n, FrameType.DATA, Flag.END_STREAM, this.id);
-      w.slab.set(r, at + FRAME_HEADER);
-      this.flow.sendWindow -= n;
-      connection.avail -= n;
-      this.sent = n;
-      this.queue = DONE;
-      return;
-    }
-    if (q === DONE) return;
-    if (q === undefined) {
-      q = new SendQueue();
-      q.push(Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength));
-      this.queue = q;
-    }
-    this.sent += q.flush(w, this.id, this.flow, connection, maxFrame, true);
+    sendBare(this, this.request, w, connection, maxFrame);
   }
 
   override onHeaders(f: ResponseFields): void {

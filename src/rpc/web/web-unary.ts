@@ -1,19 +1,24 @@
-// A gRPC-Web unary call (binary mode) on the lean connection's unary path, as gRPC's own: bench's unary()
-// and unaryOutcome() (`call` goes through ./stream-call.ts, which keeps headers and trailers). The request
-// is gRPC's (one message behind the same 5-byte prefix); the response is enveloped messages and the
-// trailers envelope (flag 0x80) that carries the status, or a trailers-only answer, or (over HTTP/2, from
-// a proxy) HTTP/2 trailers. The outcome is src/rpc/unary-outcome.ts's, as gRPC's is.
+// A gRPC-Web unary call on the lean connection's unary path, as gRPC's own: bench's unary() and
+// unaryOutcome() (`call` goes through ./stream-call.ts, which keeps headers and trailers). In binary mode the
+// request is gRPC's (one message behind the same 5-byte prefix); the response is enveloped messages and the
+// trailers envelope (flag 0x80) that carries the status, or a trailers-only answer, or (over HTTP/2, from a
+// proxy) HTTP/2 trailers. Text mode is the same in base64 both ways. The outcome is
+// src/rpc/unary-outcome.ts's, as gRPC's is.
 //
-// The usual response allocates nothing to read: whole envelopes are read in place, a message is counted
-// (and made a view only for a caller who wants it), and trailers that say grpc-status 0 and nothing else
-// are recognised byte by byte (protocol/grpc-web.ts). Anything else (an envelope cut across DATA frames,
-// a status other than OK) takes the general reader and parser.
+// The usual binary response allocates nothing to read: whole envelopes are read in place, a message is
+// counted (and made a view only for a caller who wants it), and trailers that say grpc-status 0 and nothing
+// else are recognised byte by byte (protocol/grpc-web.ts). Anything else (an envelope cut across DATA
+// frames, a status other than OK) takes the general reader and parser.
+
+import type { OutFlow } from "../../h2/flow.ts";
+import type { Writer } from "../../h2/writer.ts";
 import { ENVELOPE_BYTES, EnvelopeReader, type EnvelopeSink, envelopeError, Flags } from "../../protocol/envelope.ts";
-import { parseTrailers, trailersSayOk } from "../../protocol/grpc-web.ts";
+import { Base64Reader, parseTrailers, trailersSayOk } from "../../protocol/grpc-web.ts";
 import type { CallOptions } from "../channel.ts";
 import { ClientUnaryCall, type ResponseFields } from "../lean/unary-call.ts";
 import { type Result, type RpcError, rpcError, Status, statusOf } from "../status.ts";
 import { unaryOutcome } from "../unary-outcome.ts";
+import { sendBare } from "./bare-body.ts";
 import { contentTypeError, httpStatusError, type UnaryWire } from "./response-check.ts";
 
 /** The message of a call whose caller asked for the outcome only. */
@@ -59,6 +64,11 @@ export class WebUnaryCall extends ClientUnaryCall implements EnvelopeSink {
     if (status !== undefined) this.said ??= status;
   }
 
+  /** Whether the body is envelopes to read: not an error page or another protocol's answer. */
+  protected get envelopes(): boolean {
+    return this.headersError === undefined;
+  }
+
   override onData(buf: Buffer, start: number, end: number): RpcError | undefined {
     if (this.headersError || end === start) return undefined; // not gRPC-Web: an error page, not envelopes
     if (this.said !== undefined) return rpcError(Status.INTERNAL, "data after the trailers");
@@ -101,14 +111,63 @@ export class WebUnaryCall extends ClientUnaryCall implements EnvelopeSink {
     this.resolve(this.result(rstCode, streamError));
   }
 
+  /** Bytes of an unfinished envelope held: the response ended inside one when any are. */
+  protected buffered(): number {
+    return this.reader?.buffered ?? 0;
+  }
+
   private result(rstCode: number | undefined, streamError: RpcError | undefined): Result<Buffer> {
     const clean = streamError === undefined && (rstCode === undefined || rstCode === 0);
     if (this.said === undefined && this.headersError === undefined && this.gotHeaders && clean) {
       return { ok: false, error: rpcError(Status.INTERNAL, "response ended without trailers") };
     }
-    const partial = (this.reader?.buffered ?? 0) > 0;
+    const partial = this.buffered() > 0;
     const first = this.keep ? (this.first ?? EMPTY) : EMPTY;
     return unaryOutcome(this.said, this.headersError, partial, this.messages, first, streamError, rstCode);
+  }
+}
+
+/**
+ * gRPC-Web text mode: the request is its envelope in base64 (made once per request by the channel), and the
+ * response's base64 is decoded chunk by chunk, each decoded piece read as binary mode reads a DATA frame.
+ */
+export class WebTextUnaryCall extends WebUnaryCall {
+  private text: Base64Reader | undefined;
+
+  constructor(
+    path: string,
+    headerBlock: Buffer,
+    request: Uint8Array,
+    deadline: number,
+    options: CallOptions,
+    maxReceive: number,
+    resolve: (r: Result<Buffer>) => void,
+    keep: boolean,
+    expect: UnaryWire,
+    /** base64 of the request's envelope: what goes on the wire. */
+    private readonly body: Buffer,
+  ) {
+    super(path, headerBlock, request, deadline, options, maxReceive, resolve, keep, expect);
+  }
+
+  override get total(): number {
+    return this.body.length;
+  }
+
+  override sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
+    sendBare(this, this.body, w, connection, maxFrame);
+  }
+
+  override onData(buf: Buffer, start: number, end: number): RpcError | undefined {
+    if (end === start || !this.envelopes) return super.onData(buf, start, end);
+    this.text ??= new Base64Reader();
+    const decoded = this.text.push(buf, start, end);
+    if (decoded === undefined) return rpcError(Status.INTERNAL, "gRPC-Web text response is not base64");
+    return decoded.length === 0 ? undefined : super.onData(decoded, 0, decoded.length);
+  }
+
+  protected override buffered(): number {
+    return super.buffered() + (this.text?.buffered ?? 0);
   }
 }
 
