@@ -27,7 +27,7 @@ type Written = (err?: Error | null) => void;
  * caller's bytes), `done` comes once it is written or failed, and the socket's buffer is full (as a
  * Writable's write() returning false).
  */
-export interface TakingSocket {
+interface TakingSocket {
   writeTaken(bytes: Uint8Array, done: Written): boolean;
 }
 
