@@ -60,9 +60,10 @@ export function runStream(
     byRun = true;
     s?.cancel();
   };
-  const sendOne = (due: number) => {
+  // `now`: the caller's clock reading when it has one (a reply just read): one performance.now() less per
+  // message (~65 ns in Bun, a few % of a bidi message's loader CPU).
+  const sendOne = (due: number, now = performance.now()) => {
     const i = sent++;
-    const now = performance.now();
     if (sentAt) sentAt[i] = now;
     if (dueAt) dueAt[i] = due;
     if (rec) rec.sent++;
@@ -104,7 +105,7 @@ export function runStream(
         if (received >= total) return halfClose();
         if (rate === undefined && sent < total) {
           if (stopped()) return cancelByRun();
-          sendOne(now);
+          sendOne(now, now);
         }
       } else if (kind === "server") {
         if (rec) rec.record(n === 0 ? "first_message" : "gap", now - (n === 0 ? t0 : lastAt));
