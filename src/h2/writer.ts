@@ -13,12 +13,12 @@ import type { Duplex } from "node:stream";
 import { giveSlab, takeSlab } from "./slabs.ts";
 
 /**
- * A socket that takes bytes synchronously (Bun's own socket, src/transport/light-socket.ts): true when it
- * took them all and keeps no reference, so the slab region is free again at once and no write callback is
+ * A socket that takes bytes[from, to) synchronously (Bun's own socket, src/transport/light-socket.ts; no
+ * view of the slab is made for it): true when it took them all and keeps no reference, so the slab region is free again at once and no write callback is
  * scheduled; false when it queued the rest, with the callback to come (and its buffer is full).
  */
 interface TakingSocket {
-  writeTaken(bytes: Uint8Array, done: (err?: Error | null) => void): boolean;
+  writeTaken(bytes: Uint8Array, from: number, to: number, done: (err?: Error | null) => void): boolean;
 }
 
 function takingSocket(socket: Duplex): TakingSocket | undefined {
@@ -200,15 +200,16 @@ export class Writer {
     }
     parts.length = 0;
     if (this.pos > this.start) {
-      // The slab region, as a view: the slab is reused once the socket has called back.
-      const out = this.slab.slice(this.start, this.pos);
-      this.start = this.pos;
-      this.bytesOut += out.length;
+      const from = this.start;
+      const to = this.pos;
+      this.start = to;
+      this.bytesOut += to - from;
       const taking = this.taking;
       if (taking === undefined) {
+        // The slab region, as a view: the slab is reused once the socket has called back.
         this.current.pending++;
-        ok = socket.write(out, this.written) && ok;
-      } else if (taking.writeTaken(out, this.written)) {
+        ok = socket.write(this.slab.subarray(from, to), this.written) && ok;
+      } else if (taking.writeTaken(this.slab, from, to, this.written)) {
         // Taken whole: nothing refers to the region any more; with no earlier write out, start over.
         if (this.current.pending === 0) {
           this.start = 0;

@@ -22,13 +22,13 @@ type Written = (err?: Error | null) => void;
 
 /**
  * A socket that takes bytes synchronously (src/h2/writer.ts asks for it by this method). writeTaken()
- * returns true when the socket took every byte and keeps no reference to them: `done` is then never
- * called and the bytes are the caller's again at once. False: the rest is queued (a reference to the
- * caller's bytes), `done` comes once it is written or failed, and the socket's buffer is full (as a
- * Writable's write() returning false).
+ * writes bytes[from, to) (no view made: Bun's write takes an offset and a length) and returns true when
+ * the socket took every byte and keeps no reference to them: `done` is then never called and the bytes
+ * are the caller's again at once. False: the rest is queued (a view of the caller's bytes), `done` comes
+ * once it is written or failed, and the socket's buffer is full (as a Writable's write() returning false).
  */
 interface TakingSocket {
-  writeTaken(bytes: Uint8Array, done: Written): boolean;
+  writeTaken(bytes: Uint8Array, from: number, to: number, done: Written): boolean;
 }
 
 /** node:net's message for a system error: syscall and code ("read ECONNRESET"), as libuv words it. */
@@ -79,13 +79,15 @@ export class LightSocket extends EventEmitter implements TakingSocket {
     return true;
   }
 
-  writeTaken(bytes: Uint8Array, done: Written): boolean {
+  writeTaken(bytes: Uint8Array, from: number, to: number, done: Written): boolean {
     if (this.refused(done)) return false;
     if (this.queue.length > 0) {
-      this.queue.push({ bytes, done });
+      this.queue.push({ bytes: bytes.subarray(from, to), done });
       return false;
     }
-    return this.send(bytes, done);
+    const n = this.socket === undefined ? -1 : this.socket.write(bytes, from, to - from);
+    if (n === to - from) return true;
+    return this.sent(bytes.subarray(from, to), n, done);
   }
 
   /** After end() or destroy() nothing more is written; the callback hears why, a turn later. */
@@ -100,7 +102,11 @@ export class LightSocket extends EventEmitter implements TakingSocket {
    * callback; true when all was taken (the callback is then the caller's to call, or not).
    */
   private send(bytes: Uint8Array, done: Written | undefined): boolean {
-    const n = this.socket === undefined ? -1 : this.socket.write(bytes);
+    return this.sent(bytes, this.socket === undefined ? -1 : this.socket.write(bytes), done);
+  }
+
+  /** After a write that took n bytes (-1: the socket is gone): queues what it did not take. */
+  private sent(bytes: Uint8Array, n: number, done: Written | undefined): boolean {
     if (n < 0) {
       this.queue.unshift({ bytes, done });
       this.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" }));
