@@ -26,7 +26,8 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
     (fn, url) =>
       fn === "writeBuffered" ||
       (url.includes("node:net") && fn === "_write") ||
-      (url.includes("/transport/") && (fn === "send" || fn === "write")),
+      (url.includes("/transport/") && (fn === "send" || fn === "write" || fn === "writeTaken")) ||
+      (fn === "write" && url === ""), // Bun's own socket's native write (src/transport/light-socket.ts)
   ],
   ["writer: gather, flush", (_fn, url) => url.endsWith("/h2/writer.ts")],
   ["HPACK decode", (_fn, url) => url.includes("/h2/hpack/")],
