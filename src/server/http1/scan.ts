@@ -4,8 +4,11 @@
 // net/http do so too), so no second parser can see a line end where this one saw none. The head's bytes
 // are bounded as they come (the server's header-list cap, ../h2/core.ts's MAX_HEADER_LIST, as Go's
 // MaxHeaderBytes and llhttp's max header size bound theirs), and so are its lines (./head.ts's MAX_FIELDS).
+// The method is checked as it comes, so bytes that are no request at all are refused at their first, not
+// after the head's whole budget (llhttp does the same).
 import type { HeadError } from "./head.ts";
 import { MAX_FIELDS } from "./head.ts";
+import { isTokenChar } from "./preface.ts";
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -16,6 +19,8 @@ export class HeadScanner {
   private lines = 0;
   private lineLength = 0;
   private afterCr = false;
+  /** Still in the request line's method. */
+  private inMethod = true;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -25,6 +30,7 @@ export class HeadScanner {
     this.lines = 0;
     this.lineLength = 0;
     this.afterCr = false;
+    this.inMethod = true;
   }
 
   /** Whether any byte of a head came since reset (an idle keep-alive connection has none). */
@@ -48,12 +54,20 @@ export class HeadScanner {
           continue;
         }
         this.lineLength = 0;
+        this.inMethod = false;
         if (++this.lines > MAX_FIELDS + 1) return { status: 431, reason: `more than ${MAX_FIELDS} header fields` };
         continue;
       }
       if (c === LF) return { status: 400, reason: "bare LF in the request head" };
-      if (c === CR) this.afterCr = true;
-      else this.lineLength++;
+      if (c === CR) {
+        this.afterCr = true;
+      } else {
+        if (this.inMethod) {
+          if (c === 0x20) this.inMethod = false;
+          else if (!isTokenChar(c)) return { status: 400, reason: "malformed method" };
+        }
+        this.lineLength++;
+      }
       if (++this.bytes > this.maxBytes)
         return { status: 431, reason: `request head larger than ${this.maxBytes} bytes` };
     }
