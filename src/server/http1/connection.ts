@@ -255,12 +255,13 @@ export class Http1Connection implements ExchangeHost {
       if (this.bodyBytes > DISCARD_MAX) this.closeSoon();
       return;
     }
-    if (this.bodyBytes > this.bodyCap) {
-      this.handler?.onAbort();
-      this.exchange?.refuse(413, "request body larger than any message this server accepts", true);
-      return;
-    }
+    // The call refuses a message past the limit itself (its status says so); a body past any message's
+    // size that it has not refused (bytes after its message) is refused here.
     this.handler?.onData(buf, start, end);
+    if (this.bodyBytes > this.bodyCap && this.exchange !== undefined) {
+      this.handler?.onAbort();
+      this.exchange.refuse(413, "request body larger than any message this server accepts", true);
+    }
   }
 
   /** The request came whole: its call hears so, and the connection waits for its answer. */
