@@ -29,7 +29,7 @@ export interface Http1Events {
   readonly debug: (message: string) => void;
 }
 
-export interface Http1Config {
+interface Http1Config {
   readonly methods: ReadonlyMap<string, MethodDef>;
   readonly limits: Limits;
   readonly requestBytes: RequestBytes;

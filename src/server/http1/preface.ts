@@ -5,7 +5,7 @@
 // neither, and is described for the debug line that closes it. Pure.
 import { PREFACE } from "../../h2/frame.ts";
 
-export type Preface = "h2" | "http1" | "more" | "neither";
+type Preface = "h2" | "http1" | "more" | "neither";
 
 /** Bytes of the preface that decide it: "PRI " is no HTTP/1.1 method a client of ours sends. */
 const DECIDING = 4;

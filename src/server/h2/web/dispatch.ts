@@ -23,10 +23,10 @@ export const IGNORE: StreamHandler = { onData() {}, onEnd() {}, onAbort() {} };
 const OWN = "/grpcperf.v1.";
 
 /** What the web calls read of a request's head, whichever HTTP brought it. */
-export type WebHead = Pick<RequestHead, "path" | "encoding" | "timeout" | "connectTimeout">;
+type WebHead = Pick<RequestHead, "path" | "encoding" | "timeout" | "connectTimeout">;
 
 /** How a streaming method is served on this HTTP. */
-export type Streaming = (
+type Streaming = (
   method: MethodDef,
   wire: ParsedType,
   json: JsonTypes | undefined,
