@@ -71,6 +71,9 @@ export class Http1Connection implements ExchangeHost {
   /** Bytes read ahead of the request being answered (pipelining). */
   private rest: Buffer | undefined;
   private inInput = false;
+  private paused = false;
+  /** When the wait for the request in progress began (ms), 0 when none is awaited. */
+  private waitSince = 0;
   private draining = false;
   private timer: Timer | undefined;
   private ageTimer: Timer | undefined;
@@ -273,7 +276,6 @@ export class Http1Connection implements ExchangeHost {
       return;
     }
     this.state = State.Waiting;
-    this.socket.pause();
     this.handler?.onEnd();
   }
 
@@ -294,6 +296,7 @@ export class Http1Connection implements ExchangeHost {
             this.destroy();
           }, ms)
         : undefined;
+    this.paused = true;
     this.socket.pause();
     this.socket.once("drain", () => {
       clearTimeout(timer);
@@ -315,11 +318,24 @@ export class Http1Connection implements ExchangeHost {
       this.rest = undefined;
       this.input(rest, 0);
     }
-    if (this.state === State.Head || this.state === State.Body) this.socket.resume();
+    if (this.paused && (this.state === State.Head || this.state === State.Body)) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
+  /**
+   * Bytes of the next requests, sent before this one was answered (pipelining). Kept up to one head's
+   * worth; past that the socket is not read until the answer went out (not at every request: pausing and
+   * resuming a socket costs more than a small request), and a client that still sends is refused.
+   */
   private keepRest(chunk: Buffer): void {
     this.rest = this.rest === undefined ? chunk : Buffer.concat([this.rest, chunk]);
+    if (this.rest.length <= MAX_HEADER_LIST) return;
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
     // Paused, a socket delivers at most the read in hand; more means the pause did not hold.
     if (this.rest.length > 4 * MAX_HEADER_LIST) this.refuse({ status: 400, reason: "too much sent ahead" }, chunk);
   }
@@ -341,6 +357,7 @@ export class Http1Connection implements ExchangeHost {
     return buf.length;
   }
 
+  /** The clock for the request now awaited: one timer a period, re-armed for what is left, not one per request. */
   private armTimer(): void {
     const l = this.config.limits;
     const ms =
@@ -348,21 +365,35 @@ export class Http1Connection implements ExchangeHost {
         ? Math.min(l.maxConnectionIdleMs, l.handshakeTimeoutMs || Infinity)
         : l.handshakeTimeoutMs;
     if (ms <= 0) return;
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const started = this.state !== State.Head || this.scanner.started;
-      this.events.debug(
-        started
-          ? `HTTP/1.1 request not whole after ${ms} ms: closing`
-          : `HTTP/1.1 keep-alive connection idle ${ms} ms: closing`,
-      );
-      if (started) this.destroy();
-      else this.closeSoon();
-    }, ms);
+    this.waitSince = Date.now();
+    if (this.timer === undefined) this.timer = setTimeout(() => this.checkWait(ms), ms);
   }
 
+  private checkWait(ms: number): void {
+    this.timer = undefined;
+    if (this.waitSince === 0 || this.state === State.Closed) return;
+    const waited = Date.now() - this.waitSince;
+    if (waited < ms) {
+      this.timer = setTimeout(() => this.checkWait(ms), ms - waited);
+      return;
+    }
+    const started = this.state !== State.Head || this.scanner.started;
+    this.events.debug(
+      started
+        ? `HTTP/1.1 request not whole after ${ms} ms: closing`
+        : `HTTP/1.1 keep-alive connection idle ${ms} ms: closing`,
+    );
+    if (started) this.destroy();
+    else this.closeSoon();
+  }
+
+  /** The request came whole: its clock stops (the timer, if any, finds nothing awaited and lapses). */
   private clearTimer(): void {
+    this.waitSince = 0;
+  }
+
+  private stopTimer(): void {
+    this.waitSince = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -378,7 +409,7 @@ export class Http1Connection implements ExchangeHost {
   private closeSoon(): void {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
-    this.clearTimer();
+    this.stopTimer();
     this.socket.end();
     this.socket.resume();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref?.();
@@ -386,7 +417,7 @@ export class Http1Connection implements ExchangeHost {
 
   private onClosed(): void {
     this.state = State.Closed;
-    this.clearTimer();
+    this.stopTimer();
     if (this.ageTimer !== undefined) clearTimeout(this.ageTimer);
     const exchange = this.exchange;
     if (exchange !== undefined) {

@@ -58,7 +58,14 @@ function valueOk(value: string): boolean {
   return true;
 }
 
-const trimOws = (s: string) => s.replace(/^[ \t]+|[ \t]+$/g, "");
+/** Without the optional whitespace around a field value (RFC 9112 §5.1: SP and HTAB only). */
+function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
 
 /** What the fields say, as they are read. */
 interface Fields {
@@ -128,7 +135,7 @@ function requestLine(line: string): { method: string; path: string; minor: numbe
     if (c <= 0x20 || c >= 0x7f) return bad("request target holds a byte outside visible ASCII");
   }
   const version = line.slice(sp2 + 1);
-  if (!/^HTTP\/\d\.\d$/.test(version)) return bad("malformed HTTP version");
+  if (version !== "HTTP/1.1" && !/^HTTP\/\d\.\d$/.test(version)) return bad("malformed HTTP version");
   if (version[5] !== "1") return { status: 505, reason: `${version} is not served on this listener` };
   return { method, path, minor: version[7] === "0" ? 0 : 1 };
 }
@@ -138,7 +145,9 @@ function requestLine(line: string): { method: string; path: string; minor: numbe
  * ./scan.ts, has checked every line end).
  */
 export function parseHead(text: string): Http1Head | HeadError {
-  const lines = text.replace(/^(\r\n)+/, "").split("\r\n");
+  let from = 0;
+  while (text.startsWith("\r\n", from)) from += 2;
+  const lines = (from === 0 ? text : text.slice(from)).split("\r\n");
   if (lines.length - 1 > MAX_FIELDS) return { status: 431, reason: `more than ${MAX_FIELDS} header fields` };
   const start = requestLine(lines[0] ?? "");
   if ("status" in start) return start;
