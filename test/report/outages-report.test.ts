@@ -460,6 +460,43 @@ describe("find-max: an outage fails the step and is named as such", () => {
   });
 });
 
+describe("find-max: a retried rate's limit is its retry's", () => {
+  test("a loader-limited first attempt, then a retry that failed without the loader: the server", () => {
+    const calm = report([thread(0, undefined)]);
+    const passed = judgeStep({ step: 1, phase: "grow", rps: 1000 }, calm, [thread(0, undefined)], []);
+    const { outage: _gone, ...failed } = judgeStep({ step: 2, phase: "grow", rps: 2000 }, r, [t0, t1], []);
+    const stalled = { ...failed, loader_limited: true };
+    const retried = { ...failed, step: 3, phase: "retry" as const, loader_limited: false };
+    if (!validateFindMaxStep(retried)) throw new Error(JSON.stringify(validateFindMaxStep.errors));
+    const search = findMaxReport({
+      settings: {
+        slos: [],
+        precision: 0.05,
+        stepMs: 1000,
+        boundMs: 60_000,
+        startRps: 1000,
+        maxRps: undefined,
+        growth: 2,
+      },
+      bracket: { pass: 1000, fail: 2000 },
+      warmupMs: 0,
+      startedAt: new Date(T0),
+      steps: [passed, stalled, retried],
+      reports: new Map([
+        [1, calm],
+        [2, r],
+        [3, r],
+      ]),
+      ended: "converged",
+      aborted: null,
+      durationS: 3,
+    });
+    expect(search.limit).toBe("server");
+    expect(search.limit_step).toBe(3);
+    expect(stepLine(retried)).toContain("retry");
+  });
+});
+
 describe("through the binary: saved reports with outages", () => {
   const dir = mkdtempSync(join(tmpdir(), "grpcperf-outages-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -45,7 +45,7 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
   const s = await withInterrupt((signal) => search(opts, call, settings, { live, t0 }, signal));
   const result = findMaxReport({
     settings,
-    bracket: bracketOf(s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass }))),
+    bracket: bracketOf(s.steps.map(outcomeOf)),
     warmupMs: opts.warmupMs,
     startedAt,
     steps: s.steps,
@@ -66,6 +66,8 @@ export async function runFindMax(given: BenchOptions, settings: FindMaxSettings)
   return { code: result.answer === null ? THRESHOLD_FAILED : 0 };
 }
 
+const outcomeOf = (x: FindMaxStep) => ({ rps: x.target_rps, pass: x.pass, loaderLimited: x.loader_limited });
+
 interface Searched {
   readonly steps: FindMaxStep[];
   readonly reports: Map<number, BenchReport>;
@@ -84,10 +86,7 @@ async function search(
 ): Promise<Searched> {
   const s: Searched = { steps: [], reports: new Map(), ended: "converged", aborted: null };
   for (;;) {
-    const next = nextStep(
-      settings,
-      s.steps.map((x) => ({ rps: x.target_rps, pass: x.pass })),
-    );
+    const next = nextStep(settings, s.steps.map(outcomeOf));
     if (next.kind === "done") {
       s.ended = next.reason;
       return s;

@@ -91,7 +91,8 @@ export function findMaxReport(s: SearchState): FindMaxReport {
   const { pass, fail } = s.bracket;
   const best = pass === undefined ? undefined : s.steps.find((x) => x.pass && x.target_rps === pass);
   const bestReport = best && s.reports.get(best.step);
-  const failing = fail === undefined ? undefined : s.steps.find((x) => !x.pass && x.target_rps === fail);
+  // the last: a retried rate's verdict is its retry's (bench/find-max/search.ts)
+  const failing = fail === undefined ? undefined : s.steps.findLast((x) => !x.pass && x.target_rps === fail);
   // an outage is the server's: the loader does not make a server go away
   const limit =
     s.aborted !== null || failing === undefined

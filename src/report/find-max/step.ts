@@ -16,8 +16,11 @@ import type { BenchReport, ThresholdResult } from "../types.ts";
  */
 const LOADER_LATE_SHARE = 0.05;
 
-/** How the search chose a step's rate: growing geometrically, or bisecting the bracket. */
-export type Phase = "grow" | "bisect";
+/**
+ * How the search chose a step's rate: growing geometrically, bisecting the bracket, or the same rate again
+ * after a failure where the loader may have been the limit.
+ */
+export type Phase = "grow" | "bisect" | "retry";
 
 export interface FindMaxStep {
   /** 1-based, in the order run. */
