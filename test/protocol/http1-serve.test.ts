@@ -131,7 +131,7 @@ const lines = (stdout: string) =>
     .map((l) => JSON.parse(l));
 
 describe("grpcperf call --http1 against grpcperf serve", () => {
-  for (const protocol of ["connect", "grpc-web"]) {
+  for (const protocol of ["connect", "grpc-web", "grpc-web-text"]) {
     for (const codec of ["proto", "json"]) {
       test(`${protocol} ${codec}: an answer, and an error status`, async () => {
         const args = ["call", "grpcperf.v1.Echo/Echo", "-s", served.target, "--proto", PROTO, "--protocol", protocol];
