@@ -77,6 +77,7 @@ export class Http1Connection implements ExchangeHost {
   private draining = false;
   private timer: Timer | undefined;
   private ageTimer: Timer | undefined;
+  private sendTimer: Timer | undefined;
   private readonly bytes: ConnectionRequestBytes;
   private readonly bodyCap: number;
   private peerName: string | undefined;
@@ -289,17 +290,17 @@ export class Http1Connection implements ExchangeHost {
     }
     // A client that does not read its answers is not read either, for at most --send-timeout.
     const ms = this.config.limits.sendTimeoutMs;
-    const timer =
-      ms > 0
-        ? setTimeout(() => {
-            this.events.debug(`HTTP/1.1 client took no response bytes for ${ms} ms: closing`);
-            this.destroy();
-          }, ms)
-        : undefined;
+    if (ms > 0) {
+      this.sendTimer = setTimeout(() => {
+        this.events.debug(`HTTP/1.1 client took no response bytes for ${ms} ms: closing`);
+        this.destroy();
+      }, ms);
+    }
     this.paused = true;
     this.socket.pause();
     this.socket.once("drain", () => {
-      clearTimeout(timer);
+      clearTimeout(this.sendTimer);
+      this.sendTimer = undefined;
       this.waitForRequest();
     });
   }
@@ -418,7 +419,8 @@ export class Http1Connection implements ExchangeHost {
   private onClosed(): void {
     this.state = State.Closed;
     this.stopTimer();
-    if (this.ageTimer !== undefined) clearTimeout(this.ageTimer);
+    clearTimeout(this.ageTimer);
+    clearTimeout(this.sendTimer);
     const exchange = this.exchange;
     if (exchange !== undefined) {
       this.exchange = undefined;
