@@ -38,7 +38,7 @@ export function openLoadConnection(
 ): LoadConnection {
   let connected = false;
   const secure = link.tls && revive(link.tls);
-  const dial = dialer(link.address, link.connectTimeoutMs, secure);
+  const dial = dialer(link.address, link.connectTimeoutMs, secure, false, link.http1);
   const watched: LinkEvents = {
     ...events,
     connectFailed: (at, reason) => {

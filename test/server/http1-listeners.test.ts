@@ -11,7 +11,7 @@ import { encodeMessage } from "../../src/api/codec.ts";
 import { EchoMethod, EchoRequest, EchoResponse } from "../../src/api/echo.ts";
 import { echoService } from "../../src/server/echo.ts";
 import { startServer } from "../../src/server/server.ts";
-import { channelTo, serveOnLoopback, type TestServer } from "../support/helpers.ts";
+import { channelTo, ROOT, runBinaryAsync, serveOnLoopback, type TestServer } from "../support/helpers.ts";
 import { makePki, type Pki } from "../support/pki.ts";
 import { connectEcho, RawHttp1 } from "./http1-raw.ts";
 
@@ -70,6 +70,29 @@ describe("TLS", () => {
     const { c, agreed } = await tlsClient(port, ["h2", "http/1.1"]);
     expect(agreed).toBe("h2");
     c.end();
+  });
+
+  test("grpcperf call --http1 over TLS offers http/1.1 alone, and is answered so", async () => {
+    const r = await runBinaryAsync([
+      "call",
+      "grpcperf.v1.Echo/Echo",
+      "-s",
+      `127.0.0.1:${port}`,
+      "--proto",
+      join(ROOT, "proto/grpcperf/v1/echo.proto"),
+      "--protocol",
+      "connect",
+      "--http1",
+      "--cacert",
+      pki.file("ca.crt"),
+      "--server-name",
+      "localhost",
+      "--json",
+      "-d",
+      '{"sequence":"12"}',
+    ]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(r.stdout.trim().split("\n")[0] ?? "{}").message.sequence).toBe("12");
   });
 
   test("gRPC over HTTP/2 on the same TLS port still answers", async () => {
