@@ -15,8 +15,8 @@ import type { Http1Head } from "./head.ts";
  * would hang on a half-duplex connection. grpcperf's one streaming method (Echo's EchoStream) is bidi, so
  * every streaming call is refused so; connect-go would serve client and server streams.
  */
-function needsHttp2(exchange: Http1Exchange): StreamHandler {
-  exchange.refuse(505, "this method streams both ways, which needs HTTP/2", true);
+function needsHttp2(exchange: Http1Exchange, why = "this method streams both ways"): StreamHandler {
+  exchange.refuse(505, `${why}, which needs HTTP/2`, true);
   return IGNORE;
 }
 
@@ -52,5 +52,6 @@ export function route(
   }
   const method = ownMethod(methods, head.path);
   if (method?.requestStream && method.responseStream) return needsHttp2(exchange);
-  return exchangeCall(exchange, head, wire, methods, limits, () => needsHttp2(exchange));
+  // Every other streaming method (none of grpcperf's) likewise: only unary calls are served here.
+  return exchangeCall(exchange, head, wire, methods, limits, () => needsHttp2(exchange, "this method streams"));
 }
