@@ -43,12 +43,18 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
     (fn, url) =>
       url.endsWith("/rpc/lean/channel.ts") ||
       url.endsWith("/rpc/lean/unary-call.ts") ||
+      url.endsWith("/rpc/web/connect-unary.ts") ||
+      url.endsWith("/rpc/web/web-unary.ts") ||
+      url.endsWith("/rpc/web/unary-events.ts") ||
       url.endsWith("/rpc/unary-outcome.ts") ||
       url.endsWith("/rpc/status.ts") ||
       fn === "Promise",
   ],
-  ["connection: streams, flow control, checks", (_fn, url) => url.includes("/rpc/lean/")],
-  ["frame reading and parsing", (_fn, url) => url.includes("/h2/") || url.includes("/rpc/message.ts")],
+  ["connection: streams, flow control, checks", (_fn, url) => url.includes("/rpc/lean/") || url.includes("/rpc/web/")],
+  [
+    "frame reading and parsing",
+    (_fn, url) => url.includes("/h2/") || url.includes("/rpc/message.ts") || url.includes("/protocol/"),
+  ],
   ["socket reads (stream plumbing)", (_fn, url) => url.includes("internal:streams") || url.includes("node:net")],
 ];
 

@@ -1,8 +1,9 @@
 // One load thread of `bench`, run on the main thread so that `bun --cpu-prof` sees it (a Worker's time is
 // not in Bun's profile). Closed loop, unary Echo, the same code path as `bench --threads 1`.
 //
-// usage: bun --cpu-prof --cpu-prof-md scripts/profile-loader.ts HOST:PORT [SECONDS=5] [CONNECTIONS=10]
-//          [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16] [SERVICE=echo|echo-stream]
+// usage: bun --cpu-prof --cpu-prof-md scripts/profile-loader.ts [--protocol P] [--codec C] HOST:PORT [SECONDS=5]
+//          [CONNECTIONS=10] [IN_FLIGHT_PER_CONNECTION=10] [PAYLOAD=16] [SERVICE=echo|echo-stream]
+//   --protocol grpc|connect|grpc-web|grpc-web-text, --codec proto|json: as bench's (default gRPC, proto).
 //   echo-stream: bidi EchoStream, IN_FLIGHT_PER_CONNECTION streams per connection of 100 ping-pong messages
 //   each (bench --service echo-stream); "calls" are then messages received.
 
@@ -11,10 +12,22 @@ import { DEFAULT_BACKOFF } from "../src/bench/reconnect-options.ts";
 import { prepareThread } from "../src/bench/runner.ts";
 import { DEFAULT_STREAM_MESSAGES, streamWorkloadOf } from "../src/bench/stream/workload.ts";
 import { closedLoad } from "../src/load/shape.ts";
-import { GRPC_WIRE } from "../src/protocol/wire.ts";
+import { GRPC_WIRE, wireOf } from "../src/protocol/wire.ts";
 import { parseAddress } from "../src/transport/address.ts";
 
-const [target = "", secs = "5", conns = "10", per = "10", payload = "16", service = "echo"] = process.argv.slice(2);
+const args = process.argv.slice(2);
+/** Takes `--name VALUE` out of args. */
+const option = (name: string): string | undefined => {
+  const at = args.indexOf(name);
+  return at < 0 ? undefined : args.splice(at, 2)[1];
+};
+const [protocol, codec] = [option("--protocol"), option("--codec")];
+const wire = protocol === undefined && codec === undefined ? GRPC_WIRE : wireOf(protocol, codec);
+if (typeof wire === "string") {
+  console.error(wire);
+  process.exit(2);
+}
+const [target = "", secs = "5", conns = "10", per = "10", payload = "16", service = "echo"] = args;
 if (service !== "echo" && service !== "echo-stream") {
   console.error(`bad service: ${service} (echo or echo-stream)`);
   process.exit(2);
@@ -43,7 +56,7 @@ const config: ThreadConfig = {
   progress: false,
   shared: new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT),
   client: "lean",
-  wire: GRPC_WIRE,
+  wire,
   reconnect: { backoff: DEFAULT_BACKOFF, waitForReady: false },
   stopOnLoss: true,
   stream:

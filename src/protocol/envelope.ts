@@ -3,7 +3,7 @@
 // message (0x02, JSON with the status and trailers) and gRPC-Web's trailers (0x80, HTTP/1-style lines).
 import { type RpcError, rpcError, Status } from "../rpc/status.ts";
 
-const ENVELOPE_BYTES = 5;
+export const ENVELOPE_BYTES = 5;
 export const Flags = {
   COMPRESSED: 0x01,
   /** Connect: the last envelope of a response stream, its body JSON. */
@@ -28,12 +28,23 @@ export function envelope(flags: number, data: Uint8Array): Buffer {
 }
 
 /**
+ * Takes the envelopes EnvelopeReader.scan finds, as ranges: data[start, end) is valid during the call only
+ * (a range of the chunk read when the envelope came whole in it, else of a copy).
+ */
+export interface EnvelopeSink {
+  onEnvelope(flags: number, data: Buffer, start: number, end: number): void;
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
  * Cuts a body into envelopes as bytes arrive. A declared length over the limit is refused from the
  * prefix, before any of its body is kept; so is a flag the protocol does not define (`allowed`) and a
  * compressed message (grpcperf negotiates no compression, so a peer has no right to send one).
  */
-export class EnvelopeReader {
-  // The prefix as far as it came: bytes seen, flags, length.
+export class EnvelopeReader implements EnvelopeSink {
+  // The prefix as far as it came: bytes seen, flags, length; then the body's bytes so far (kept in `body`
+  // unless the envelope is a message the caller skips).
   private headFill = 0;
   private flags = 0;
   private length = 0;
@@ -49,6 +60,11 @@ export class EnvelopeReader {
      * at once); without, always a copy (a server that keeps the request past the read).
      */
     private readonly views = false,
+    /**
+     * scan(): a message (flags 0) that comes in pieces is counted, never gathered, and handed on as an
+     * empty range (a caller that wants the outcome only: a 64 KiB response costs no buffer and no copy).
+     */
+    private readonly skipMessages = false,
   ) {}
 
   /** Bytes of an unfinished envelope held. */
@@ -58,23 +74,39 @@ export class EnvelopeReader {
 
   /** Feeds buf[start, end); calls `each` per whole envelope (a copy, or with `views` maybe a view). */
   read(buf: Buffer, start: number, end: number, each: (e: Envelope) => void): RpcError | undefined {
+    this.each = each;
+    return this.scan(buf, start, end, this);
+  }
+
+  // read()'s sink (the reader itself, so a read allocates no sink): a range of a copy made here is the
+  // whole copy; a range of the chunk becomes a view or a copy of its own.
+  private each: (e: Envelope) => void = () => {};
+  private made: Buffer | undefined;
+
+  onEnvelope(flags: number, data: Buffer, start: number, end: number): void {
+    const mine = data === this.made || data === NOTHING;
+    const out = mine ? data : this.views ? data.subarray(start, end) : Buffer.from(data.subarray(start, end));
+    this.each({ flags, data: out });
+  }
+
+  /** Feeds buf[start, end); hands each whole envelope to `sink` as a range, allocating nothing when whole. */
+  scan(buf: Buffer, start: number, end: number, sink: EnvelopeSink): RpcError | undefined {
     let pos = start;
     while (pos < end) {
-      if (this.headFill === 0 && this.views && end - pos >= ENVELOPE_BYTES) {
+      if (this.headFill === 0 && end - pos >= ENVELOPE_BYTES) {
         this.flags = buf[pos] as number;
         this.length = buf.readUInt32BE(pos + 1);
         const err = this.check();
         if (err) return err;
         const next = pos + ENVELOPE_BYTES + this.length;
         if (next <= end) {
-          each({ flags: this.flags, data: buf.subarray(pos + ENVELOPE_BYTES, next) });
+          sink.onEnvelope(this.flags, buf, pos + ENVELOPE_BYTES, next);
           pos = next;
           continue;
         }
         this.headFill = ENVELOPE_BYTES;
         pos += ENVELOPE_BYTES;
-        this.body = Buffer.allocUnsafe(this.length);
-        this.filled = 0;
+        this.startBody();
       }
       if (this.headFill < ENVELOPE_BYTES) {
         while (pos < end && this.headFill < ENVELOPE_BYTES) {
@@ -88,35 +120,46 @@ export class EnvelopeReader {
         if (this.headFill < ENVELOPE_BYTES) return undefined;
         const err = this.check();
         if (err) return err;
-        this.body = Buffer.allocUnsafe(this.length);
-        this.filled = 0;
+        this.startBody();
       }
-      const body = this.body as Buffer;
-      const n = Math.min(body.length - this.filled, end - pos);
-      buf.copy(body, this.filled, pos, pos + n);
+      const n = Math.min(this.length - this.filled, end - pos);
+      if (this.body !== undefined) buf.copy(this.body, this.filled, pos, pos + n);
       this.filled += n;
       pos += n;
-      if (this.filled === body.length) {
+      if (this.filled === this.length) {
+        const body = this.body ?? NOTHING;
         this.headFill = 0;
         this.filled = 0;
         this.body = undefined;
-        each({ flags: this.flags, data: body });
+        sink.onEnvelope(this.flags, body, 0, body.length);
       }
     }
     return undefined;
   }
 
-  private check(): RpcError | undefined {
-    const flags = this.flags;
-    const length = this.length;
-    if (flags & Flags.COMPRESSED) {
-      return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
-    }
-    if ((flags & ~this.allowed) !== 0)
-      return rpcError(Status.INTERNAL, `invalid envelope flags 0x${flags.toString(16)}`);
-    if (length > this.maxBytes) {
-      return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxBytes})`);
-    }
-    return undefined;
+  private startBody(): void {
+    this.body = this.skipMessages && this.flags === 0 ? undefined : Buffer.allocUnsafe(this.length);
+    this.made = this.body;
+    this.filled = 0;
   }
+
+  private check(): RpcError | undefined {
+    return envelopeError(this.flags, this.length, this.maxBytes, this.allowed);
+  }
+}
+
+/**
+ * What is wrong with an envelope's prefix, if anything: a compressed message (grpcperf negotiates no
+ * compression), a flag the protocol does not define (`allowed`: the flags besides 0 it does), a length over
+ * the limit. Checked from the prefix, before any of the body is kept.
+ */
+export function envelopeError(flags: number, length: number, maxBytes: number, allowed: number): RpcError | undefined {
+  if (flags & Flags.COMPRESSED) {
+    return rpcError(Status.INTERNAL, "received a compressed message, but no compression was negotiated");
+  }
+  if ((flags & ~allowed) !== 0) return rpcError(Status.INTERNAL, `invalid envelope flags 0x${flags.toString(16)}`);
+  if (length > maxBytes) {
+    return rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${maxBytes})`);
+  }
+  return undefined;
 }

@@ -23,6 +23,60 @@ export function parseTrailers(body: Uint8Array): [string, string][] {
   return out;
 }
 
+const CR = 0x0d;
+const LF = 0x0a;
+const COLON = 0x3a;
+const ZERO = 0x30;
+
+/**
+ * Whether a trailers envelope's body, data[start, end), says OK and nothing a status needs besides
+ * (grpc-status 0 once, no grpc-message): the usual end of a call, read in place without allocating. Any
+ * other body is parseTrailers' to read, so both agree: lines end in CRLF, names match in any case, values
+ * are trimmed.
+ */
+export function trailersSayOk(data: Uint8Array, start: number, end: number): boolean {
+  let ok = false;
+  let line = start;
+  while (line < end) {
+    let eol = line;
+    while (eol < end && !(data[eol] === CR && data[eol + 1] === LF)) eol++;
+    let colon = line;
+    while (colon < eol && data[colon] !== COLON) colon++;
+    if (colon < eol && colon > line) {
+      let ns = line;
+      let ne = colon;
+      while (ns < ne && isBlank(data[ns] as number)) ns++;
+      while (ne > ns && isBlank(data[ne - 1] as number)) ne--;
+      let vs = colon + 1;
+      let ve = eol;
+      while (vs < ve && isBlank(data[vs] as number)) vs++;
+      while (ve > vs && isBlank(data[ve - 1] as number)) ve--;
+      if (nameIs(data, ns, ne, "grpc-status")) {
+        if (ok || ve - vs !== 1 || data[vs] !== ZERO) return false;
+        ok = true;
+      } else if (ve > vs && nameIs(data, ns, ne, "grpc-message")) return false;
+    }
+    line = eol + 2;
+  }
+  return ok;
+}
+
+/** What String.prototype.trim takes off a latin1 line: space, tab and the other ASCII blanks, no-break space. */
+function isBlank(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0;
+}
+
+/** data[start, end) is `lower` (lower-case ASCII) in any case. */
+function nameIs(data: Uint8Array, start: number, end: number, lower: string): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const b = data[start + i] as number;
+    const want = lower.charCodeAt(i);
+    if (b !== want && !(b >= 0x41 && b <= 0x5a && (b | 0x20) === want)) return false;
+  }
+  return true;
+}
+
 /**
  * Decodes base64 text as it arrives: whole 4-character groups are decoded, a partial group waits for
  * the rest. A group that ends in padding ends one base64 run; the next run starts with the next group.

@@ -14,7 +14,7 @@ import { buildReport } from "../../src/bench/summary.ts";
 import { sliceOf } from "../../src/load/shard.ts";
 import { compareRuns, formatComparison } from "../../src/report/compare.ts";
 import { findMaxReport } from "../../src/report/find-max/report.ts";
-import { judgeStep } from "../../src/report/find-max/step.ts";
+import { type FindMaxStep, judgeStep } from "../../src/report/find-max/step.ts";
 import { answerLines, stepLine } from "../../src/report/find-max/text.ts";
 import { encode, newHistogram } from "../../src/report/histogram.ts";
 import { formatHtml } from "../../src/report/html.ts";
@@ -414,6 +414,29 @@ describe("thresholds on outages", () => {
   });
 });
 
+/** A search of these steps (step n's report is reports[n - 1]), bracketed by 1000/s passing and 2000/s failing. */
+function searchOfSteps(steps: FindMaxStep[], reports: BenchReport[]) {
+  return findMaxReport({
+    settings: {
+      slos: [],
+      precision: 0.05,
+      stepMs: 1000,
+      boundMs: 60_000,
+      startRps: 1000,
+      maxRps: undefined,
+      growth: 2,
+    },
+    bracket: { pass: 1000, fail: 2000 },
+    warmupMs: 0,
+    startedAt: new Date(T0),
+    steps,
+    reports: new Map(reports.map((x, i) => [i + 1, x])),
+    ended: "converged",
+    aborted: null,
+    durationS: steps.length,
+  });
+}
+
 describe("find-max: an outage fails the step and is named as such", () => {
   test("a step whose report carries outages fails whatever its SLOs say, and its line says outage", () => {
     const step = judgeStep({ step: 3, phase: "grow", rps: 2000 }, r, [t0, t1], []);
@@ -431,28 +454,7 @@ describe("find-max: an outage fails the step and is named as such", () => {
     const calm = report([thread(0, undefined)]);
     const passed = judgeStep({ step: 1, phase: "grow", rps: 1000 }, calm, [thread(0, undefined)], []);
     const failed = { ...judgeStep({ step: 2, phase: "grow", rps: 2000 }, r, [t0, t1], []), loader_limited: true };
-    const search = findMaxReport({
-      settings: {
-        slos: [],
-        precision: 0.05,
-        stepMs: 1000,
-        boundMs: 60_000,
-        startRps: 1000,
-        maxRps: undefined,
-        growth: 2,
-      },
-      bracket: { pass: 1000, fail: 2000 },
-      warmupMs: 0,
-      startedAt: new Date(T0),
-      steps: [passed, failed],
-      reports: new Map([
-        [1, calm],
-        [2, r],
-      ]),
-      ended: "converged",
-      aborted: null,
-      durationS: 2,
-    });
+    const search = searchOfSteps([passed, failed], [calm, r]);
     expect(search.limit).toBe("server");
     expect(answerLines(search)).toContain(
       "limit: the server — at 2000/s (step 2) it was not there for 610 ms (an outage, 4 windows)",
@@ -468,29 +470,7 @@ describe("find-max: a retried rate's limit is its retry's", () => {
     const stalled = { ...failed, loader_limited: true };
     const retried = { ...failed, step: 3, phase: "retry" as const, loader_limited: false };
     if (!validateFindMaxStep(retried)) throw new Error(JSON.stringify(validateFindMaxStep.errors));
-    const search = findMaxReport({
-      settings: {
-        slos: [],
-        precision: 0.05,
-        stepMs: 1000,
-        boundMs: 60_000,
-        startRps: 1000,
-        maxRps: undefined,
-        growth: 2,
-      },
-      bracket: { pass: 1000, fail: 2000 },
-      warmupMs: 0,
-      startedAt: new Date(T0),
-      steps: [passed, stalled, retried],
-      reports: new Map([
-        [1, calm],
-        [2, r],
-        [3, r],
-      ]),
-      ended: "converged",
-      aborted: null,
-      durationS: 3,
-    });
+    const search = searchOfSteps([passed, stalled, retried], [calm, r, r]);
     expect(search.limit).toBe("server");
     expect(search.limit_step).toBe(3);
     expect(stepLine(retried)).toContain("retry");

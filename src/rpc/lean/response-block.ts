@@ -56,7 +56,7 @@ export class ResponseBlock {
           if (name === "content-length") {
             const n = contentLength(value);
             f.contentLength = n < 0 ? INVALID_CONTENT_LENGTH : n;
-          }
+          } else if (name === "content-encoding") f.contentEncoding = value;
       }
     };
   }

@@ -26,8 +26,11 @@ export class ResponseFields {
   grpcMessage: string | undefined;
   /** content-length: -1 when absent, INVALID_CONTENT_LENGTH when not a number. */
   contentLength = -1;
+  /** content-encoding: what compresses a Connect unary body (gRPC's messages say so in their own flag). */
+  contentEncoding: string | undefined;
 
   reset(): void {
+    this.contentEncoding = undefined;
     this.status = undefined;
     this.contentType = undefined;
     this.grpcStatus = undefined;
@@ -75,7 +78,7 @@ export class ClientUnaryCall {
     protected readonly maxReceive: number,
     protected readonly resolve: (r: Result<Buffer>) => void,
     /** Whether the caller wants the response message; false: only the outcome (checked all the same). */
-    private readonly keep = true,
+    protected readonly keep = true,
   ) {}
 
   /** Transparent retries so far: sends of a call the server provably never processed. */

@@ -1,9 +1,12 @@
 // The lean client speaking Connect or gRPC-Web instead of gRPC: the same connection, flow control,
 // deadlines and retries (it is a LeanChannel), with the protocol's request fields and timeout header, and
-// a call that reads the protocol's response (./stream-call.ts). Unary calls go through a stream call and
-// give the same Result as gRPC's for the same outcome.
+// a call that reads the protocol's response. Unary calls of Connect and gRPC-Web take the lean
+// connection's unary path, as gRPC's do (./connect-unary.ts, ./web-unary.ts: no promise with
+// unaryOutcome, no view of a response nobody reads); the rest (Connect's GET, gRPC with JSON) go through
+// a stream call (./stream-call.ts). All give the same Result as gRPC's for the same outcome.
 import { encodeHeaderBlock } from "../../h2/hpack/encoder.ts";
 import { encodeConnectTimeout, getPath } from "../../protocol/connect.ts";
+import { envelope } from "../../protocol/envelope.ts";
 import { contentTypeOf, protocolFields, type WireFormat } from "../../protocol/wire.ts";
 import type { CallOptions, ChannelOptions, ClientStream, RpcChannel, StreamEvents } from "../channel.ts";
 import { LeanChannel } from "../lean/channel.ts";
@@ -13,8 +16,10 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../message.ts";
 import type { Result } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import { ConnectUnaryCall } from "./connect-unary.ts";
+import type { UnaryWire } from "./response-check.ts";
 import { WebStreamCall } from "./stream-call.ts";
 import { UnaryEvents } from "./unary-events.ts";
+import { WebTextUnaryCall, WebUnaryCall } from "./web-unary.ts";
 
 /** A GET call's ClientStream: the call starts with its one message, which the query carries. */
 class GetCall implements ClientStream {
@@ -40,6 +45,10 @@ class GetCall implements ClientStream {
 class WebChannel extends LeanChannel {
   private readonly fields: readonly (readonly [string, string])[];
   private readonly maxReceive: number;
+  /** Text mode: the last request body sent, and its base64 envelope. */
+  private lastText: { readonly request: Buffer; readonly body: Buffer } | undefined;
+  /** The wire and the content-type a unary call's usual answer says, made once. */
+  private readonly expect: UnaryWire;
   /** Paths called as unary (unary(), or CallOptions.unary): a Connect unary call's fields differ. */
   private readonly unaryPaths = new Set<string>();
 
@@ -50,12 +59,18 @@ class WebChannel extends LeanChannel {
     super(options);
     this.maxReceive = options.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.fields = protocolFields(wire.protocol);
+    this.expect = { wire, contentType: contentTypeOf(wire, wire.protocol !== "connect") };
+  }
+
+  /** Whether a unary call takes the lean unary path (its own call class) rather than a stream call. */
+  private unaryPath(call: CallOptions): boolean {
+    const w = this.wire;
+    return w.protocol === "grpc-web" || (w.protocol === "connect" && !call.httpGet);
   }
 
   override unary(path: string, request: Uint8Array, call: CallOptions = {}): Promise<Result<Buffer>> {
     this.unaryPaths.add(path);
-    // Connect's unary calls have a call of their own (./connect-unary.ts), as light as gRPC's.
-    if (this.wire.protocol === "connect" && !call.httpGet) return super.unary(path, request, call);
+    if (this.unaryPath(call)) return super.unary(path, request, call);
     return new Promise((resolve) => {
       const s = super.stream(path, new UnaryEvents(resolve), call);
       s.send(request);
@@ -69,7 +84,7 @@ class WebChannel extends LeanChannel {
     call: CallOptions,
     done: (r: Result<unknown>) => void,
   ): void {
-    if (this.wire.protocol === "connect" && !call.httpGet) {
+    if (this.unaryPath(call)) {
       this.unaryPaths.add(path);
       super.unaryOutcome(path, request, call, done);
       return;
@@ -119,8 +134,36 @@ class WebChannel extends LeanChannel {
     return s;
   }
 
-  protected override newUnaryCall(...args: ConstructorParameters<typeof ClientUnaryCall>): ClientUnaryCall {
-    return new ConnectUnaryCall(this.wire.codec, ...args);
+  // Explicit parameters, not a rest array: this runs once per call.
+  protected override newUnaryCall(
+    path: string,
+    block: Buffer,
+    request: Uint8Array,
+    deadline: number,
+    call: CallOptions,
+    maxReceive: number,
+    resolve: (r: Result<Buffer>) => void,
+    keep = true,
+  ): ClientUnaryCall {
+    const e = this.expect;
+    if (this.wire.protocol === "connect") {
+      return new ConnectUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e);
+    }
+    if (!this.wire.text) return new WebUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e);
+    const body = this.textBody(request);
+    return new WebTextUnaryCall(path, block, request, deadline, call, maxReceive, resolve, keep, e, body);
+  }
+
+  /**
+   * gRPC-Web text mode's request body: the envelope in base64, made once for as long as the caller sends the
+   * same bytes (bench sends one body over and over; comparing it costs far less than encoding it again).
+   */
+  private textBody(request: Uint8Array): Buffer {
+    const last = this.lastText;
+    if (last?.request.equals(request)) return last.body;
+    const body = Buffer.from(envelope(0, request).toString("base64"), "latin1");
+    this.lastText = { request: Buffer.from(request), body };
+    return body;
   }
 
   protected override newStreamCall(...args: ConstructorParameters<typeof ClientStreamCall>): ClientStreamCall {

@@ -1,40 +1,45 @@
-// A Connect unary call from bench's unary(): the lean connection's unary call (no metadata kept, no
-// stream machinery), with Connect's bare request body and its response read as Connect says: the message
-// on HTTP 200 with the codec's content-type, else the error JSON (or the HTTP status) as the status.
-// `call` goes through ./stream-call.ts instead, which keeps headers and trailers for the user to see.
+// A Connect unary call on the lean connection's unary path (bench's unary() and unaryOutcome(); `call` goes
+// through ./stream-call.ts, which keeps headers and trailers for the user to see): Connect's bare request
+// body, and its response read as Connect says: the message on HTTP 200 with the codec's content-type, else
+// the error JSON (or, when the body is not one, the HTTP status) as the status.
+//
+// For a caller that wants the outcome only (bench's loops), a successful response costs no view and no
+// result object: its body is counted against the receive limit and dropped, since the profile of a load
+// thread put the Buffer view of each response (Bun makes the read buffer's ArrayBuffer on the first view)
+// at a tenth of a small call's CPU (docs/performance.md, "The gRPC family"). Only an error body is kept.
 import type { OutFlow } from "../../h2/flow.ts";
-import { Flag, FRAME_HEADER, FrameType, writeFrameHeader } from "../../h2/frame.ts";
-import { SendQueue } from "../../h2/send-queue.ts";
 import type { Writer } from "../../h2/writer.ts";
 import { jsonOf, parseErrorJson } from "../../protocol/connect.ts";
-import { parseContentType } from "../../protocol/wire.ts";
+import type { CallOptions } from "../channel.ts";
 import { ClientUnaryCall, type ResponseFields } from "../lean/unary-call.ts";
-import { type Result, type RpcError, rpcError, Status, statusFromHttp, statusFromRstCode } from "../status.ts";
+import { type Result, type RpcError, rpcError, Status, statusFromRstCode } from "../status.ts";
+import { sendBare } from "./bare-body.ts";
+import { contentTypeError, encodingError, type UnaryWire } from "./response-check.ts";
 
-type UnaryArgs = ConstructorParameters<typeof ClientUnaryCall>;
-
-/** Requests up to this size go out in one frame copied into the output buffer (as h2/data.ts's trySendWhole). */
-const COPY_WHOLE = 16 * 1024;
-/** The request went out whole already. */
-const DONE = new SendQueue();
+/** The outcome of every successful call whose caller wants no message: one value, not one per call. */
+const OK_OUTCOME: Result<Buffer> = Object.freeze({ ok: true, value: Buffer.alloc(0) });
 
 export class ConnectUnaryCall extends ClientUnaryCall {
-  private queue: SendQueue | undefined;
+  /** The HTTP status (0 until the headers came; 200 is the one that carries the message). */
   private httpStatus = 0;
   private problem: RpcError | undefined;
+  // The body as it came: the message (kept only for a caller who wants it) or an error JSON.
   private body: Buffer | undefined;
   private more: Buffer[] | undefined;
   private received = 0;
-  /** The content-type a successful answer has (parameters aside, checked the slow way). */
-  private readonly expected: string;
 
   constructor(
-    /** application/proto or application/json: what a successful response must say. */
-    private readonly codec: string,
-    ...args: UnaryArgs
+    path: string,
+    headerBlock: Buffer,
+    request: Uint8Array,
+    deadline: number,
+    options: CallOptions,
+    maxReceive: number,
+    resolve: (r: Result<Buffer>) => void,
+    keep: boolean,
+    private readonly expect: UnaryWire,
   ) {
-    super(...args);
-    this.expected = `application/${codec}`;
+    super(path, headerBlock, request, deadline, options, maxReceive, resolve, keep);
   }
 
   /** The bare message: no gRPC prefix. */
@@ -42,68 +47,41 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     return this.request.length;
   }
 
-  override rewind(): void {
-    super.rewind();
-    this.queue = undefined;
-  }
-
   override sendRequest(w: Writer, connection: OutFlow, maxFrame: number): void {
-    let q = this.queue;
-    const r = this.request;
-    const n = r.length;
-    if (
-      q === undefined &&
-      this.sent === 0 &&
-      n <= COPY_WHOLE &&
-      n <= this.flow.sendWindow &&
-      n <= connection.avail &&
-      n <= maxFrame
-    ) {
-      // The usual small request: one DATA frame with END_STREAM, copied straight into the output buffer.
-      const at = w.reserve(FRAME_HEADER + n);
-      writeFrameHeader(w.slab, at, n, FrameType.DATA, Flag.END_STREAM, this.id);
-      w.slab.set(r, at + FRAME_HEADER);
-      this.flow.sendWindow -= n;
-      connection.avail -= n;
-      this.sent = n;
-      this.queue = DONE;
-      return;
-    }
-    if (q === DONE) return;
-    if (q === undefined) {
-      q = new SendQueue();
-      const r = this.request;
-      q.push(Buffer.isBuffer(r) ? r : Buffer.from(r.buffer, r.byteOffset, r.byteLength));
-      this.queue = q;
-    }
-    this.sent += q.flush(w, this.id, this.flow, connection, maxFrame, true);
+    sendBare(this, this.request, w, connection, maxFrame);
   }
 
   override onHeaders(f: ResponseFields): void {
     if (this.gotHeaders) return; // HTTP/2 trailers say nothing to a Connect unary call
     this.gotHeaders = true;
     this.declaredBody = f.contentLength;
-    this.httpStatus = Number(f.status);
-    if (this.httpStatus !== 200) return; // the error JSON follows
-    const got = f.contentType ?? "";
-    if (got === this.expected) return;
-    const parsed = parseContentType(got);
-    if (parsed === undefined || parsed.protocol !== "connect" || parsed.enveloped || parsed.codec !== this.codec) {
-      this.problem = rpcError(Status.UNKNOWN, `expected a connect response, got content-type "${got}"`);
+    if (f.contentEncoding !== undefined) this.problem = encodingError(f.contentEncoding);
+    if (f.status !== "200") {
+      this.httpStatus = Number(f.status); // the error JSON follows
+      return;
+    }
+    this.httpStatus = 200;
+    // The usual answer is one comparison of the decoded field with the expected string; the rest names
+    // what came instead.
+    if (f.contentType !== this.expect.contentType && this.problem === undefined) {
+      this.problem = contentTypeError(this.expect.wire, false, f.contentType);
     }
   }
 
   override onData(buf: Buffer, start: number, end: number): RpcError | undefined {
-    if (end === start || this.problem) return undefined;
-    this.received += end - start;
-    if (this.received > this.maxReceive) {
+    if (end === start || this.problem !== undefined) return undefined;
+    const received = this.received + end - start;
+    this.received = received;
+    if (received > this.maxReceive) {
       return rpcError(
         Status.RESOURCE_EXHAUSTED,
-        `received message larger than max (${this.received} vs. ${this.maxReceive})`,
+        `received message larger than max (${received} vs. ${this.maxReceive})`,
       );
     }
-    // Views: each socket read comes in a buffer of its own (as ClientUnaryCall's message is a view too).
-    const piece = buf.subarray(start, end);
+    if (this.httpStatus === 200 && !this.keep) return undefined; // counted, not kept
+    // A view (slice: the same as subarray without its species lookup): each socket read comes in a buffer
+    // of its own, which ClientUnaryCall's message relies on too.
+    const piece = buf.slice(start, end);
     if (this.body === undefined) this.body = piece;
     else {
       this.more ??= [this.body];
@@ -126,13 +104,9 @@ export class ConnectUnaryCall extends ClientUnaryCall {
     }
     if (!this.gotHeaders)
       return { ok: false, error: rpcError(Status.UNAVAILABLE, "connection closed before the call completed") };
+    if (this.httpStatus === 200 && !this.keep) return OK_OUTCOME;
     const body = this.more ? Buffer.concat(this.more) : (this.body ?? Buffer.alloc(0));
     if (this.httpStatus === 200) return { ok: true, value: body };
-    const json = jsonOf(body);
-    const { error } =
-      json === undefined
-        ? { error: rpcError(statusFromHttp(this.httpStatus), `HTTP status ${this.httpStatus}`) }
-        : parseErrorJson(json, this.httpStatus);
-    return { ok: false, error };
+    return { ok: false, error: parseErrorJson(jsonOf(body), this.httpStatus).error };
   }
 }

@@ -14,11 +14,12 @@ import {
 } from "../../protocol/connect.ts";
 import { type Envelope, EnvelopeReader, envelope, Flags } from "../../protocol/envelope.ts";
 import { Base64Reader, parseTrailers } from "../../protocol/grpc-web.ts";
-import { parseContentType, type WireFormat, wireName } from "../../protocol/wire.ts";
+import type { WireFormat } from "../../protocol/wire.ts";
 import type { Metadata } from "../channel.ts";
 import { ClientStreamCall } from "../lean/stream-call.ts";
 import type { ResponseFields } from "../lean/unary-call.ts";
-import { type RpcError, rpcError, Status, statusFromHttp, statusFromRstCode, statusOf } from "../status.ts";
+import { type RpcError, rpcError, Status, statusFromRstCode, statusOf } from "../status.ts";
+import { contentTypeError, encodingError, httpStatusError } from "./response-check.ts";
 
 type StreamArgs = ConstructorParameters<typeof ClientStreamCall>;
 
@@ -98,25 +99,15 @@ export class WebStreamCall extends ClientStreamCall {
 
   /** What makes the response headers not this protocol's answer: names what came instead. */
   private headersError(f: ResponseFields): RpcError | undefined {
-    const got = f.contentType ?? "";
-    const parsed = got === "" ? undefined : parseContentType(got);
-    if (this.unary && this.httpStatus !== 200) {
-      // Connect's unary errors: a JSON body; anything else is read by the HTTP status at the end.
-      return undefined;
+    // Connect's unary errors: a JSON body; anything else is read by the HTTP status at the end.
+    if (this.unary) {
+      const compressed = encodingError(f.contentEncoding);
+      if (compressed) return compressed;
     }
-    if (this.httpStatus !== 200) {
-      return rpcError(statusFromHttp(this.httpStatus), `unexpected HTTP status ${this.httpStatus}`);
-    }
+    if (this.unary && this.httpStatus !== 200) return undefined;
+    if (this.httpStatus !== 200) return httpStatusError(this.httpStatus);
     if (f.grpcStatus !== undefined && this.wire.protocol === "grpc-web") return undefined;
-    const want = wireName(this.wire);
-    if (parsed === undefined) return rpcError(Status.UNKNOWN, `expected a ${want} response, got content-type "${got}"`);
-    if (parsed.protocol !== this.wire.protocol || parsed.text !== this.wire.text) {
-      return rpcError(Status.UNKNOWN, `expected a ${want} response, got ${wireName(parsed)} (content-type "${got}")`);
-    }
-    if (parsed.codec !== this.wire.codec) {
-      return rpcError(Status.INTERNAL, `expected ${this.wire.codec} messages, got ${parsed.codec} ("${got}")`);
-    }
-    return undefined;
+    return contentTypeError(this.wire, !this.unary, f.contentType);
   }
 
   override onData(buf: Buffer, start: number, end: number): RpcError | undefined {
