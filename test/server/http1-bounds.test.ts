@@ -232,3 +232,19 @@ describe("slow and idle clients", () => {
     }
   });
 });
+
+describe("graceful shutdown", () => {
+  test("a call in flight on HTTP/1.1 is answered (Connection: close), then the connection closes", async () => {
+    const s = await serveOnLoopback([echoService()]);
+    const c = await RawHttp1.connect(s.address.kind === "tcp" ? s.address.port : 0);
+    c.write(connectEcho('{"sequence":"5","serverDelayUs":"200000"}'));
+    // The head was read once the engine counts the call (no timer: each turn of the loop looks once).
+    while (s.server.inFlight() === 0) await new Promise((resolve) => setImmediate(resolve));
+    const shutdown = s.server.shutdown(10_000);
+    const r = await c.response();
+    expect({ status: r?.status, connection: r?.headers.connection }).toEqual({ status: 200, connection: "close" });
+    expect(JSON.parse(r?.body.toString() ?? "{}").sequence).toBe("5");
+    await c.untilClosed();
+    expect(await shutdown).toEqual({ forced: false });
+  });
+});
