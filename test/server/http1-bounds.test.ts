@@ -248,3 +248,22 @@ describe("graceful shutdown", () => {
     expect(await shutdown).toEqual({ forced: false });
   });
 });
+
+describe("--max-connections", () => {
+  test("an idle keep-alive HTTP/1.1 connection makes room for a newcomer, as an idle HTTP/2 one does", async () => {
+    const s = await serveOnLoopback([echoService()], { limits: { maxConnections: 1 } });
+    try {
+      const p = s.address.kind === "tcp" ? s.address.port : 0;
+      const idle = await RawHttp1.connect(p);
+      idle.write(connectEcho('{"sequence":"1"}'));
+      expect((await idle.response())?.status).toBe(200);
+      const newcomer = await RawHttp1.connect(p);
+      newcomer.write(connectEcho('{"sequence":"2"}'));
+      expect(JSON.parse((await newcomer.response())?.body.toString() ?? "{}").sequence).toBe("2");
+      await idle.untilClosed();
+      newcomer.end();
+    } finally {
+      await s.stop();
+    }
+  });
+});
