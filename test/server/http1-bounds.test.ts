@@ -267,3 +267,21 @@ describe("--max-connections", () => {
     }
   });
 });
+
+describe("a client that does not read its answers", () => {
+  test("its next request waits for the answer to be taken; none taken within --send-timeout: cut", async () => {
+    const s = await serveOnLoopback([echoService()], { limits: { sendTimeoutMs: 200 } });
+    try {
+      const c = await RawHttp1.connect(s.address.kind === "tcp" ? s.address.port : 0);
+      c.socket.pause();
+      // Answers of ~1 MB each (the payload echoed), asked for in one go and never read: the kernel's buffers
+      // fill, the server stops reading, and the send timeout ends it.
+      const big = connectEcho(`{"payload":"${Buffer.alloc(700_000).toString("base64")}"}`);
+      for (let i = 0; i < 30; i++) c.write(big);
+      await c.closedEvent;
+      expect(c.closed).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+});
