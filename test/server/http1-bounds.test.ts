@@ -175,6 +175,13 @@ describe("keep-alive, pipelining, 100-continue", () => {
     c.end();
   });
 
+  test("a target in absolute-form names its path (RFC 9112 §3.2.2)", async () => {
+    const c = await RawHttp1.connect(port);
+    c.write(connectEcho('{"sequence":"11"}').replace("POST /grpcperf", "POST http://test/grpcperf"));
+    expect(JSON.parse((await c.response())?.body.toString() ?? "{}").sequence).toBe("11");
+    c.end();
+  });
+
   test("a chunked request with an extension and a trailer section", async () => {
     const c = await RawHttp1.connect(port);
     const body = '{"sequence":"6"}';

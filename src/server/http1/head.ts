@@ -121,14 +121,25 @@ function field(f: Fields, name: string, value: string): HeadError | undefined {
   return undefined;
 }
 
-/** The request line: method SP origin-form SP HTTP-version, single spaces (RFC 9112 §3). */
+/**
+ * A target in absolute-form ("http://host/path", which a server must accept, RFC 9112 §3.2.2) as the path
+ * it names; any other form as it is.
+ */
+function originForm(target: string): string {
+  const scheme = target.startsWith("http://") ? 7 : target.startsWith("https://") ? 8 : 0;
+  if (scheme === 0) return target;
+  const slash = target.indexOf("/", scheme);
+  return slash < 0 ? "/" : target.slice(slash);
+}
+
+/** The request line: method SP request-target SP HTTP-version, single spaces (RFC 9112 §3). */
 function requestLine(line: string): { method: string; path: string; minor: number } | HeadError {
   const sp1 = line.indexOf(" ");
   const sp2 = line.indexOf(" ", sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || line.indexOf(" ", sp2 + 1) >= 0) return bad("malformed request line");
   const method = line.slice(0, sp1);
   for (let i = 0; i < method.length; i++) if (!isTokenChar(method.charCodeAt(i))) return bad("malformed method");
-  const path = line.slice(sp1 + 1, sp2);
+  const path = originForm(line.slice(sp1 + 1, sp2));
   if (path.charCodeAt(0) !== 0x2f) return bad("request target is not a path");
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
