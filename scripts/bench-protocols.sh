@@ -7,7 +7,7 @@
 #   C. gRPC unchanged: a base binary's serve and bench against this tree's (--base, e.g. main's).
 #   With --http1, B only, over HTTP/1.1: Connect unary (`bench --http1`, keep-alive, one call in flight per
 #   connection) served by `grpcperf serve` and by connect-node's handler on node:http, PASSES times
-#   alternating (--passes, default 3).
+#   alternating (--passes, default 3); then the server's CPU per Connect call over HTTP/2 and HTTP/1.1.
 # Servers on CPU 0, loaders on CPU 1. Only ratios within one run mean anything on a shared machine.
 #
 # usage: scripts/bench-protocols.sh [--base BIN] [--duration SECONDS] [--http1 [--passes N]]
@@ -72,6 +72,22 @@ if [ -n "$http1" ]; then
     done
   done
   awk '{v[$1" "$2]=$3} END {for (p = 1; v[p" grpcperf"] != ""; p++) printf "pass %d  grpcperf / connect-node %.2fx\n", p, v[p" grpcperf"] / v[p" connect-node"]}' "$tmp/h1"
+  echo "== the server's CPU per Connect call, HTTP/2 against HTTP/1.1 (one grpcperf serve, 32 calls in flight)"
+  start_serve "$ours"
+  tick=$(getconf CLK_TCK)
+  for pass in $(seq "$passes"); do
+    for mode in h2 http1; do
+      extra=(); [ "$mode" = http1 ] && extra=(--http1)
+      c0=$(awk '{print $14 + $15}' "/proc/$server/stat")
+      taskset -c 1 "$ours" bench -s "$addr" --protocol connect "${extra[@]}" -t 1 -c 32 --concurrency 32 --warmup 0s \
+        -z "${secs}s" -q --json >"$tmp/b.json"
+      c1=$(awk '{print $14 + $15}' "/proc/$server/stat")
+      printf 'pass %s  %-6s %8s calls/s  server %s us CPU per call\n' "$pass" "$mode" \
+        "$(jq '.total.requests_per_second | floor' "$tmp/b.json")" \
+        "$(jq -r --arg c "$((c1 - c0))" --arg t "$tick" '($c | tonumber) * 1e6 / ($t | tonumber) / .total.requests * 10 | floor / 10' "$tmp/b.json")"
+    done
+  done
+  stop_server
   exit 0
 fi
 
