@@ -81,6 +81,7 @@ export class Http1Connection implements ExchangeHost {
   private readonly bytes: ConnectionRequestBytes;
   private readonly bodyCap: number;
   private peerName: string | undefined;
+  private readonly onChunkData = (buf: Buffer, start: number, end: number) => this.bodyData(buf, start, end);
 
   constructor(
     private readonly socket: Duplex,
@@ -240,7 +241,7 @@ export class Http1Connection implements ExchangeHost {
 
   private readBody(buf: Buffer, from: number): number {
     if (this.chunked !== undefined) {
-      const r = this.chunked.push(buf, from, buf.length, (b, s, e) => this.bodyData(b, s, e));
+      const r = this.chunked.push(buf, from, buf.length, this.onChunkData);
       if (typeof r !== "number") return this.refuse(r, buf);
       if (this.state === State.Closed) return buf.length;
       if (this.chunked.done) this.bodyEnded();
