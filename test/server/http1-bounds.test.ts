@@ -240,6 +240,20 @@ describe("slow and idle clients", () => {
   });
 });
 
+describe("--max-connection-age", () => {
+  test("an HTTP/1.1 connection past its age is closed once idle, as HTTP/2's gets GOAWAY", async () => {
+    const s = await serveOnLoopback([echoService()], { limits: { maxConnectionAgeMs: 100 } });
+    try {
+      const c = await RawHttp1.connect(s.address.kind === "tcp" ? s.address.port : 0);
+      c.write(connectEcho('{"sequence":"1"}'));
+      expect((await c.response())?.status).toBe(200);
+      expect((await c.untilClosed()).length).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe("graceful shutdown", () => {
   test("a call in flight on HTTP/1.1 is answered (Connection: close), then the connection closes", async () => {
     const s = await serveOnLoopback([echoService()]);
