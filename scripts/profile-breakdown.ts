@@ -21,7 +21,14 @@ interface Profile {
 
 // Innermost match wins, so the order only matters between rules that could match the same frame.
 const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolean]> = [
-  ["socket writes (syscall)", (fn, url) => fn === "writeBuffered" || (url.includes("node:net") && fn === "_write")],
+  [
+    "socket writes (syscall)",
+    (fn, url) =>
+      fn === "writeBuffered" ||
+      (url.includes("node:net") && fn === "_write") ||
+      (url.includes("/transport/") && (fn === "send" || fn === "write" || fn === "writeTaken")) ||
+      (fn === "write" && url === ""), // Bun's own socket's native write (src/transport/light-socket.ts)
+  ],
   ["writer: gather, flush", (_fn, url) => url.endsWith("/h2/writer.ts")],
   ["HPACK decode", (_fn, url) => url.includes("/h2/hpack/")],
   [
@@ -55,7 +62,10 @@ const RULES: ReadonlyArray<readonly [string, (fn: string, url: string) => boolea
     "frame reading and parsing",
     (_fn, url) => url.includes("/h2/") || url.includes("/rpc/message.ts") || url.includes("/protocol/"),
   ],
-  ["socket reads (stream plumbing)", (_fn, url) => url.includes("internal:streams") || url.includes("node:net")],
+  [
+    "socket reads (stream plumbing)",
+    (_fn, url) => url.includes("internal:streams") || url.includes("node:net") || url.includes("/transport/"),
+  ],
 ];
 
 const [file = "", nsArg] = process.argv.slice(2);

@@ -28,8 +28,8 @@ interface ChannelConfig {
   /** Connect or gRPC-Web over HTTP/1.1 (keep-alive) instead of HTTP/2. */
   readonly http1?: boolean;
   /**
-   * Plaintext TCP on Bun's own socket (transport/tcp-light.ts), for the lean client: a one-shot `call`
-   * starts ~10 ms sooner without node:net. bench keeps node:net, the socket its figures were made with.
+   * Plaintext on Bun's own socket (transport/light-socket.ts: TCP, Unix, VSOCK), for the lean client: a
+   * one-shot `call` starts ~10 ms sooner without node:net.
    */
   readonly lightTcp?: boolean;
 }

@@ -12,6 +12,21 @@
 import type { Duplex } from "node:stream";
 import { giveSlab, takeSlab } from "./slabs.ts";
 
+/**
+ * A socket that takes bytes[from, to) synchronously (Bun's own socket, src/transport/light-socket.ts; no
+ * view of the slab is made for it): true when it took them all and keeps no reference, so the slab region is free again at once and no write callback is
+ * scheduled; false when it queued the rest, with the callback to come (and its buffer is full).
+ */
+interface TakingSocket {
+  writeTaken(bytes: Uint8Array, from: number, to: number, done: (err?: Error | null) => void): boolean;
+}
+
+function takingSocket(socket: Duplex): TakingSocket | undefined {
+  return typeof (socket as Partial<TakingSocket>).writeTaken === "function"
+    ? (socket as unknown as TakingSocket)
+    : undefined;
+}
+
 const SLAB_BYTES = 64 * 1024;
 // A slab grows (doubling, when a turn's bytes do not fit) up to this; pieces larger still are handed to
 // the socket as they are. Per connection, so bounded for a server with many connections too.
@@ -52,6 +67,8 @@ export class Writer {
   onBlocked: (() => void) | undefined = undefined;
   /** Bytes handed to the socket so far (the server's WINDOW_UPDATE budget is earned by them). */
   bytesOut = 0;
+  /** With reuse, on a socket that writes synchronously: the slab region is written without a callback. */
+  private readonly taking: TakingSocket | undefined;
 
   /**
    * reuse: join views into the slab and reuse slabs once called back (the client's load path); false
@@ -66,6 +83,7 @@ export class Writer {
     this.current = new Slab(takeSlab(SLAB_BYTES, SLAB_BYTES));
     this.slab = this.current.bytes;
     this.written = this.releaser(this.current);
+    this.taking = reuse ? takingSocket(socket) : undefined;
   }
 
   /** Makes room for n bytes in `slab` and returns their offset. */
@@ -182,12 +200,25 @@ export class Writer {
     }
     parts.length = 0;
     if (this.pos > this.start) {
-      // The slab region, as a view: the slab is reused once the socket has called back.
-      const out = this.slab.slice(this.start, this.pos);
-      this.start = this.pos;
-      this.current.pending++;
-      this.bytesOut += out.length;
-      ok = socket.write(out, this.written) && ok;
+      const from = this.start;
+      const to = this.pos;
+      this.start = to;
+      this.bytesOut += to - from;
+      const taking = this.taking;
+      if (taking === undefined) {
+        // The slab region, as a view: the slab is reused once the socket has called back.
+        this.current.pending++;
+        ok = socket.write(this.slab.subarray(from, to), this.written) && ok;
+      } else if (taking.writeTaken(this.slab, from, to, this.written)) {
+        // Taken whole: nothing refers to the region any more; with no earlier write out, start over.
+        if (this.current.pending === 0) {
+          this.start = 0;
+          this.pos = 0;
+        }
+      } else {
+        this.current.pending++; // the rest is queued on the socket: its callback releases the slab
+        ok = false;
+      }
     }
     if (!ok) this.onBlocked?.();
   }

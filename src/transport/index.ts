@@ -8,7 +8,7 @@ import type { ConnectOptions, Listener, OnConnection } from "./types.ts";
 // Unix sockets, VSOCK and hvsock load when an address of theirs is used: they bring bun:ffi, node:os and
 // node:fs, which a TCP `call echo` would otherwise load at every start (docs/performance.md, "Start-up").
 const unix = () => import("./unix.ts");
-// node:net too, for TCP: `call` connects with ./tcp-light.ts and never loads it.
+// node:net too, for TCP: the lean client connects with ./tcp-light.ts and never loads it.
 const tcp = () => import("./tcp.ts");
 const vsock = () => import("./vsock.ts");
 

@@ -15,6 +15,7 @@ import {
   startConnect,
 } from "../../native/socket.ts";
 import { describeErrno, TransportError } from "./errors.ts";
+import { adoptLight } from "./light-socket.ts";
 
 /** Largest backlog Linux accepts (somaxconn); a bench opening many connections at once must not see EAGAIN. */
 const BACKLOG = 4096;
@@ -79,7 +80,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * connect timeout (2 s). The socket is polled with a zero timeout, backing off from 1 ms to 20 ms.
  * EAGAIN (AF_UNIX with a full backlog) is retried until the deadline, like a TCP SYN would be.
  */
-export async function connectFd(family: number, addr: Buffer, where: string, timeoutMs: number): Promise<Duplex> {
+export async function connectFd(
+  family: number,
+  addr: Buffer,
+  where: string,
+  timeoutMs: number,
+  /** Bun's own socket takes the descriptor (./light-socket.ts), not node:net's. */
+  light = false,
+): Promise<Duplex> {
   const s = native("cannot connect to", where, () => openStreamSocket(family));
   if (!s.ok) throw sysError("cannot connect to", where, s.errno);
   const fd = s.value;
@@ -118,7 +126,16 @@ export async function connectFd(family: number, addr: Buffer, where: string, tim
     closeFd(fd);
     throw err;
   }
-  return adoptConnectedFd(fd, where);
+  return light ? adoptLightFd(fd, where) : adoptConnectedFd(fd, where);
+}
+
+async function adoptLightFd(fd: number, where: string): Promise<Duplex> {
+  try {
+    return await adoptLight(fd);
+  } catch (err) {
+    closeFd(fd);
+    throw new TransportError(`cannot connect to ${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** `new net.Socket().connect({ fd })`: the form Bun supports (`new net.Socket({ fd })` is broken there). */

@@ -21,8 +21,8 @@ export interface ConnectOptions {
   /** Give up connecting after this long (ms). */
   readonly timeoutMs?: number;
   /**
-   * TCP on Bun's own socket, not node:net (./tcp-light.ts): for one-shot clients, whose start it shortens.
-   * Plaintext only: TLS wraps a node:net socket. Other transports ignore it.
+   * Bun's own socket, not node:net (./light-socket.ts), for the lean client: TCP, Unix sockets and VSOCK.
+   * Plaintext only: TLS wraps a node:net socket. Hybrid vsock ignores it (its handshake hands over a stream).
    */
   readonly light?: boolean;
 }

@@ -110,5 +110,6 @@ export async function adoptUnix(addr: UnixAddress, fd: number, onConnection: OnC
 }
 
 export function connectUnix(addr: UnixAddress, opts: ConnectOptions = {}): Promise<Duplex> {
-  return connectFd(AF_UNIX, sockaddrUn(addr.path), formatAddress(addr), opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  const where = formatAddress(addr);
+  return connectFd(AF_UNIX, sockaddrUn(addr.path), where, opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, opts.light);
 }

@@ -90,6 +90,7 @@ export async function connectVsock(addr: VsockAddress, opts: ConnectOptions = {}
       sockaddrVm(addr.cid, addr.port),
       formatAddress(addr),
       opts.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      opts.light,
     );
   } catch (err) {
     throw explain(err);

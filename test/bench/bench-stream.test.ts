@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import Ajv from "ajv";
 import schema from "../../schema/bench-report.schema.json" with { type: "json" };
+import { EchoResponse } from "../../src/api/echo.ts";
 import type { BenchFlags } from "../../src/bench/flags.ts";
 import type { BenchOptions } from "../../src/bench/options.ts";
 import type { StreamWorkload } from "../../src/bench/stream/workload.ts";
@@ -41,6 +42,30 @@ test("bodies carry sequence i + 1, read back from the reply", () => {
   const bodies = streamBodies(w, 300);
   expect(bodies.map((b) => readSequence(b))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
   expect(readSequence(Buffer.from([0x0a, 1, 7]))).toBe(0);
+});
+
+test("readSequence reads what protobufjs decodes, around time stamps of every length; a cut varint is 0", () => {
+  const stamps = [0, 1, 127, 128, 300, 2 ** 31, 1_765_000_000_123_456_789n, -1];
+  for (const [k, sequence] of [1, 127, 128, 16_384, 2 ** 32 + 5, 2 ** 50].entries()) {
+    const at = (j: number) => stamps[(k + j) % stamps.length] as number | bigint;
+    const reply = Buffer.from(
+      EchoResponse.encode({
+        payload: Buffer.alloc(k * 40, k),
+        sequence,
+        clientSendUnixNanos: at(0).toString(),
+        serverRecvUnixNanos: at(1).toString(),
+        serverSendUnixNanos: at(2).toString(),
+      } as unknown as EchoResponse).finish(),
+    );
+    expect(Number(EchoResponse.decode(reply).sequence)).toBe(sequence);
+    // within a larger buffer, as a range of a read
+    const read = Buffer.concat([Buffer.from([0xff, 0x80]), reply, Buffer.from([0x10, 0x09])]);
+    expect(readSequence(read, 2, 2 + reply.length)).toBe(sequence);
+    // the last field 2 wins (proto3), wherever it is
+    expect(readSequence(Buffer.concat([reply, Buffer.from([0x10, 0x07])]))).toBe(7);
+    // a varint cut by the end: unreadable
+    expect(readSequence(reply.subarray(0, reply.length - 1))).toBe(0);
+  }
 });
 
 describe("echo-stream against grpcperf's own server", () => {
