@@ -295,10 +295,12 @@ describe("a client that does not read its answers", () => {
     try {
       const c = await RawHttp1.connect(s.address.kind === "tcp" ? s.address.port : 0);
       c.socket.pause();
-      // Answers of ~1 MB each (the payload echoed), asked for in one go and never read: the kernel's buffers
-      // fill, the server stops reading, and the send timeout ends it.
-      const big = connectEcho(`{"payload":"${Buffer.alloc(700_000).toString("base64")}"}`);
-      for (let i = 0; i < 30; i++) c.write(big);
+      // Answers of ~3.3 MB each (the payload echoed), asked for in one go and never read: the kernel's
+      // buffers (up to 32 MiB + 4 MiB here: tcp_rmem, tcp_wmem) fill, the server stops reading with requests
+      // still unread, and the send timeout ends it (a reset, which a paused client sees as it would not see
+      // a FIN).
+      const big = connectEcho(`{"payload":"${Buffer.alloc(2_500_000).toString("base64")}"}`);
+      for (let i = 0; i < 20; i++) c.write(big);
       await c.closedEvent;
       expect(c.closed).toBe(true);
     } finally {

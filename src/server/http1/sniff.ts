@@ -2,7 +2,10 @@
 // engine (../h2/engine.ts) hands the socket and those bytes to the HTTP/2 connection or the HTTP/1.1 one,
 // and from then on this is out of the way (its listeners are gone: no check per read afterwards). A
 // socket that says nothing is closed after --handshake-timeout, one that speaks neither at once, with a
-// debug line saying what it sent.
+// debug line saying what it sent. Like Envoy's AUTO codec, nginx and Go's h2c on a port serving both, the
+// server waits for the client's first bytes instead of sending HTTP/2's SETTINGS at once (both HTTPs have
+// the client speak first, RFC 9112 §3 and RFC 9113 §3.4; a server that spoke first would send an HTTP/1.1
+// client, or a browser's preconnected socket, bytes it cannot read).
 import type { Duplex } from "node:stream";
 import { choosePreface, describeFirstBytes } from "./preface.ts";
 
