@@ -40,7 +40,7 @@ export function openLoadConnection(
   const secure = link.tls && revive(link.tls);
   // The lean client on Bun's own socket (transport/light-socket.ts): node:stream's Readable and Writable
   // were a tenth of a load thread's CPU (docs/performance.md, "Loader cost (issue 31)").
-  const dial = dialer(link.address, link.connectTimeoutMs, secure, link.client === "lean");
+  const dial = dialer(link.address, link.connectTimeoutMs, secure, link.client === "lean", link.http1);
   const watched: LinkEvents = {
     ...events,
     connectFailed: (at, reason) => {

@@ -138,7 +138,10 @@ const bench = defineCommand({
       // "frame of 3940676 bytes" is an HTTP/1 answer read as HTTP/2: ask the peer what it is.
       const problem =
         exit.code === 1
-          ? await peerProblem({ address: options.server, tls: options.tls !== undefined }, Status.UNAVAILABLE)
+          ? await peerProblem(
+              { address: options.server, tls: options.tls !== undefined, wire: options.wire },
+              Status.UNAVAILABLE,
+            )
           : undefined;
       throw new CliError(problem === undefined ? exit.error : `${problem} (${exit.error})`, exit.code);
     }

@@ -11,7 +11,11 @@ import { USAGE_EXIT, withHelp } from "./help.ts";
 import { limitArgs, limitsFromArgs, tlsFromServeArgs, tlsServerArgs } from "./serve-options.ts";
 
 const serve = defineCommand({
-  meta: { name: "serve", description: "Serve the Echo and Crypto services (with health and reflection)" },
+  meta: {
+    name: "serve",
+    description:
+      "Serve the Echo and Crypto services in gRPC, Connect and gRPC-Web (HTTP/2; Connect and gRPC-Web over HTTP/1.1 too), with health and reflection",
+  },
   args: {
     addr: {
       type: "string",

@@ -45,9 +45,15 @@ const WAIT_FOR_READY_BACKOFF = { minMs: 10, maxMs: 500 } as const;
 export const connectBoundOf = (timeoutMs: number): number => Math.max(timeoutMs, 1000);
 
 /** Opens one connection to the address: the transport's socket, with TLS on top when asked for. */
-export function dialer(address: Address, timeoutMs: number, tls?: ClientTls, light = false): () => Promise<Duplex> {
+export function dialer(
+  address: Address,
+  timeoutMs: number,
+  tls?: ClientTls,
+  light = false,
+  http1 = false,
+): () => Promise<Duplex> {
   return tls
-    ? async () => wrapTls(await connect(address, { timeoutMs }), tls, timeoutMs)
+    ? async () => wrapTls(await connect(address, { timeoutMs }), tls, timeoutMs, http1 ? "http/1.1" : "h2")
     : () => connect(address, { timeoutMs, light });
 }
 
@@ -68,6 +74,7 @@ function channelOptions(address: Address, config: ChannelConfig): ChannelOptions
       config.connectTimeoutMs ?? 10_000,
       tls,
       config.lightTcp === true && (config.client ?? "http2") === "lean",
+      config.http1 === true,
     ),
     secure: tls !== undefined,
     maxReceiveMessageBytes: config.maxReceiveMessageBytes,

@@ -65,13 +65,22 @@ export async function sniffPeer(address: Address, timeoutMs = 1000): Promise<Sni
  * A line that says what the peer is, when that explains a failure; undefined when it is a gRPC-looking
  * HTTP/2 server reached the way the call tried (the failure is then the server's own).
  */
-export function peerHint(address: Address, sniffed: Sniffed | undefined, usedTls: boolean): string | undefined {
+export function peerHint(
+  address: Address,
+  sniffed: Sniffed | undefined,
+  usedTls: boolean,
+  protocol = "grpc",
+): string | undefined {
   if (sniffed === undefined) return undefined;
   const at = formatAddress(address);
   switch (sniffed.kind) {
     case "h2":
       return usedTls ? `${at} speaks plaintext HTTP/2: drop --tls/--insecure (and the other TLS flags)` : undefined;
     case "http1":
+      // Connect and gRPC-Web have an HTTP/1.1 form: the peer may serve them, just not over HTTP/2.
+      if (protocol !== "grpc") {
+        return `${at} answered in HTTP/1 (${sniffed.firstLine}), not HTTP/2: add --http1 to call it in ${protocol} over HTTP/1.1`;
+      }
       return `${at} is not a gRPC server: it answered in HTTP/1 (${sniffed.firstLine}), and gRPC needs HTTP/2`;
     case "tls":
       return usedTls

@@ -28,8 +28,9 @@ export function serverCredentials(cfg: ServerTls): grpc.ServerCredentials {
 }
 
 /**
- * For the lean engine: wraps each accepted connection in a server-side TLS socket offering only h2 (gRPC
- * requires HTTP/2; a client that cannot speak it fails the handshake instead of a later read).
+ * For the lean engine: wraps each accepted connection in a server-side TLS socket offering h2 first and
+ * http/1.1 (Connect and gRPC-Web over HTTP/1.1, ./http1/), as connect-go's and Go's servers do; the engine
+ * serves what ALPN agreed, or tells by the first bytes when the client named no protocol.
  */
 export function tlsWrapper(cfg: ServerTls): (socket: Duplex) => Duplex {
   const secureContext = tls.createSecureContext({ cert: cfg.certPem, key: cfg.keyPem, ca: cfg.clientCaPem });
@@ -38,7 +39,7 @@ export function tlsWrapper(cfg: ServerTls): (socket: Duplex) => Duplex {
     new tls.TLSSocket(socket, {
       isServer: true,
       secureContext,
-      ALPNProtocols: ["h2"],
+      ALPNProtocols: ["h2", "http/1.1"],
       requestCert: mtls,
       rejectUnauthorized: mtls,
     });

@@ -15,14 +15,24 @@ export interface ClientTls {
   readonly insecure?: boolean;
 }
 
-export async function wrapTls(socket: Duplex, cfg: ClientTls, timeoutMs = 10_000): Promise<Duplex> {
+/**
+ * `alpn`: the one protocol offered and required, h2 for gRPC's clients; http/1.1 for `--http1` (offering h2
+ * too would have a server that prefers it, as Go's and grpcperf's do, agree to a protocol the client will
+ * not speak).
+ */
+export async function wrapTls(
+  socket: Duplex,
+  cfg: ClientTls,
+  timeoutMs = 10_000,
+  alpn: "h2" | "http/1.1" = "h2",
+): Promise<Duplex> {
   // Loaded on the first TLS connection, not at every start of a plaintext `call` (docs/performance.md, "Start-up").
   // node:net too: with the lean client a plaintext `call` connects without it (./tcp-light.ts).
   const [tls, { isIP }] = await Promise.all([import("node:tls"), import("node:net")]);
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,
-      ALPNProtocols: ["h2"],
+      ALPNProtocols: [alpn],
       servername: isIP(cfg.serverName) ? undefined : cfg.serverName,
       ca: cfg.caPem,
       cert: cfg.certPem,
@@ -42,9 +52,11 @@ export async function wrapTls(socket: Duplex, cfg: ClientTls, timeoutMs = 10_000
     secure.once("secureConnect", () => {
       clearTimeout(timer);
       secure.removeAllListeners("error");
-      if (secure.alpnProtocol !== "h2") {
+      // A peer that names no protocol may still speak HTTP/1.1 (ALPN came after it); not HTTP/2 (RFC 9113 §3.3).
+      if (secure.alpnProtocol !== alpn && (alpn === "h2" || secure.alpnProtocol)) {
         secure.destroy();
-        reject(new TransportError(`TLS peer ${cfg.serverName} did not agree to HTTP/2 (ALPN h2)`));
+        const want = alpn === "h2" ? "HTTP/2 (ALPN h2)" : "HTTP/1.1 (ALPN http/1.1)";
+        reject(new TransportError(`TLS peer ${cfg.serverName} did not agree to ${want}`));
         return;
       }
       resolve(secure);

@@ -6,7 +6,7 @@ import net from "node:net";
 
 export const HOST_PORT = 1073741824;
 
-export type MuxerMode = "firecracker" | "silent" | "garbage";
+export type MuxerMode = "firecracker" | "coalesce" | "silent" | "garbage";
 
 export interface Muxer {
   /** CONNECT requests read so far. */
@@ -21,9 +21,12 @@ export interface Muxer {
 }
 
 /**
- * In "firecracker" mode the guest's first bytes (its HTTP/2 SETTINGS) go in the SAME write as the OK line,
- * the case a client most easily gets wrong. `guests` is read at each CONNECT: a port missing from it, or a
- * guest socket that refuses, closes the host's connection (nothing listens on that port in the guest).
+ * In "firecracker" mode the OK line goes out once the guest accepted the connection, as Firecracker sends
+ * it (the guest may wait for the host to speak first: grpcperf serve does, as it serves HTTP/1.1 too). In
+ * "coalesce" mode, for a guest that speaks first, the guest's first bytes (its HTTP/2 SETTINGS) go in the
+ * SAME write as the OK line, the case a client most easily gets wrong. `guests` is read at each CONNECT: a
+ * port missing from it, or a guest socket that refuses, closes the host's connection (nothing listens on
+ * that port in the guest).
  */
 export function startMuxer(path: string, guests: ReadonlyMap<number, string>, mode: MuxerMode): Promise<Muxer> {
   const open = new Set<net.Socket>();
@@ -55,7 +58,7 @@ export function startMuxer(path: string, guests: ReadonlyMap<number, string>, mo
         host.destroy();
         return;
       }
-      splice(host, net.connect(target), open);
+      splice(host, net.connect(target), open, mode === "coalesce");
     };
     host.on("data", onData);
   });
@@ -74,15 +77,17 @@ export function startMuxer(path: string, guests: ReadonlyMap<number, string>, mo
   return new Promise((resolve) => server.listen(path, () => resolve(muxer)));
 }
 
-function splice(host: net.Socket, guest: net.Socket, open: Set<net.Socket>): void {
+function splice(host: net.Socket, guest: net.Socket, open: Set<net.Socket>, coalesce: boolean): void {
   open.add(guest);
   guest.on("close", () => open.delete(guest));
-  guest.once("data", (first: Buffer) => {
+  const start = (first: Buffer) => {
     host.write(Buffer.concat([Buffer.from(`OK ${HOST_PORT}\n`), first]));
     guest.pipe(host);
     host.pipe(guest);
     host.resume();
-  });
+  };
+  if (coalesce) guest.once("data", start);
+  else guest.once("connect", () => start(Buffer.alloc(0)));
   // A guest socket that refuses (its server is down) is, to the host, the VMM closing the connection.
   guest.on("error", () => host.destroy());
   guest.on("end", () => host.end());

@@ -24,8 +24,11 @@ const req = (payload: Uint8Array, sequence = 1) =>
   encodeMessage(EchoRequest, { payload, sequence, clientSendUnixNanos: toLong(unixNanos()) });
 
 let guest: RunningServer;
+/** A guest that speaks first (node:http2 sends its SETTINGS at once), for the coalescing muxer. */
+let firstGuest: RunningServer;
 const muxers: Muxer[] = [];
 const vsockPath = join(dir, "v.sock");
+const coalescePath = join(dir, "coalesce.sock");
 const silentPath = join(dir, "silent.sock");
 const garbagePath = join(dir, "garbage.sock");
 
@@ -33,13 +36,21 @@ beforeAll(async () => {
   const guestPath = join(dir, "guest.sock");
   guest = await startServer({ addresses: [{ kind: "unix", path: guestPath }], services: [echoService()] });
   const guests = new Map([[GUEST_PORT, guestPath]]);
+  const firstPath = join(dir, "first.sock");
+  firstGuest = await startServer({
+    addresses: [{ kind: "unix", path: firstPath }],
+    services: [echoService()],
+    engine: "grpc-js",
+  });
   muxers.push(await startMuxer(vsockPath, guests, "firecracker"));
+  muxers.push(await startMuxer(coalescePath, new Map([[GUEST_PORT, firstPath]]), "coalesce"));
   muxers.push(await startMuxer(silentPath, guests, "silent"));
   muxers.push(await startMuxer(garbagePath, guests, "garbage"));
 });
 afterAll(async () => {
   for (const m of muxers) await m.vanish();
   await guest.shutdown(1000);
+  await firstGuest.shutdown(1000);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,8 +86,11 @@ describe("hvsock handshake parsing (pure)", () => {
 });
 
 describe.each(CLIENTS)("Echo through the Firecracker-style muxer, %s client", (client) => {
-  test("OK line and the guest's HTTP/2 bytes in one write: calls work, payloads intact", async () => {
-    const ch = channelTo(hv(vsockPath, GUEST_PORT), { client });
+  test.each([
+    ["OK line once the guest accepted (Firecracker's way; the guest waits for the host)", () => vsockPath],
+    ["OK line and the guest's HTTP/2 bytes in one write", () => coalescePath],
+  ])("%s: calls work, payloads intact", async (_, path) => {
+    const ch = channelTo(hv(path(), GUEST_PORT), { client });
     const payload = Buffer.alloc(256 * 1024, 0x5a);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => ch.unary(EchoMethod.path, req(i === 0 ? payload : Buffer.of(i), i))),

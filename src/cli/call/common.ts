@@ -191,17 +191,17 @@ const OPAQUE: ReadonlySet<number> = new Set([Status.UNAVAILABLE, Status.INTERNAL
  * the peer itself (client/sniff.ts) over TCP or a Unix socket; undefined when that explains nothing.
  */
 export async function peerProblem(
-  setup: Pick<CallSetup, "address" | "tls" | "http1">,
+  setup: Pick<CallSetup, "address" | "tls" | "http1"> & { readonly wire?: WireFormat },
   code: number,
 ): Promise<string | undefined> {
   if (setup.http1) return undefined;
   if (!OPAQUE.has(code) || (setup.address.kind !== "tcp" && setup.address.kind !== "unix")) return undefined;
-  return peerHint(setup.address, await sniffPeer(setup.address), setup.tls);
+  return peerHint(setup.address, await sniffPeer(setup.address), setup.tls, setup.wire?.protocol);
 }
 
 /** After a failed call: the peer's kind on stderr, when it explains the failure. */
 export async function hintAfterFailure(
-  setup: Pick<CallSetup, "address" | "tls" | "http1">,
+  setup: Pick<CallSetup, "address" | "tls" | "http1" | "wire">,
   code: number,
 ): Promise<void> {
   const problem = await peerProblem(setup, code);
@@ -260,7 +260,7 @@ export async function connectFromArgs(
       ? await channel.readyBy(performance.now() + timeoutMs)
       : await channel.ready();
   if (!ready.ok) {
-    const problem = await peerProblem({ address, tls: tls !== undefined }, ready.error.code);
+    const problem = await peerProblem({ address, tls: tls !== undefined, wire }, ready.error.code);
     const line = problem === undefined ? ready.error.details : `${problem} (${ready.error.details})`;
     throw new CliError(`cannot reach ${formatAddress(address)}: ${line}`, 1);
   }

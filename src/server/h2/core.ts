@@ -347,6 +347,11 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
 
   // --- receiving and the end of the connection -------------------------------------------------------------
 
+  /** Bytes read before this connection took the socket (the engine's protocol sniff, ../http1/sniff.ts). */
+  receive(first: Buffer): void {
+    this.onBytes(first);
+  }
+
   private onBytes(chunk: Buffer): void {
     if (this.dead) return;
     this.life.readAny = true;

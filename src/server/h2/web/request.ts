@@ -6,7 +6,7 @@ import { EnvelopeReader } from "../../../protocol/envelope.ts";
 import { Base64Reader } from "../../../protocol/grpc-web.ts";
 import type { ParsedType } from "../../../protocol/wire.ts";
 import { type RpcError, rpcError, Status } from "../../../rpc/status.ts";
-import type { ServerStream } from "../stream.ts";
+import type { WebExchange } from "./exchange.ts";
 
 const tooLarge = (length: number, max: number) =>
   rpcError(Status.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${max})`);
@@ -22,7 +22,7 @@ export class WebRequest {
   private whole = 0;
 
   constructor(
-    private readonly stream: ServerStream,
+    private readonly exchange: Pick<WebExchange, "holdRequest">,
     wire: ParsedType,
     private readonly max: number,
   ) {
@@ -31,9 +31,16 @@ export class WebRequest {
     this.text = wire.text ? new Base64Reader() : undefined;
   }
 
-  /** The request's content-length, checked before any of the body comes (a bare message's whole size). */
+  /**
+   * A unary request's content-length, checked before any of the body comes: a bare message's whole size,
+   * or one envelope's (its 5-byte prefix, and base64's 4 bytes per 3 in text mode) around a message at the
+   * limit.
+   */
   declared(length: number): RpcError | undefined {
-    return this.bare && length > this.max ? tooLarge(length, this.max) : undefined;
+    if (this.bare) return length > this.max ? tooLarge(length, this.max) : undefined;
+    const enveloped = this.max + 5;
+    const most = this.text === undefined ? enveloped : Math.ceil(enveloped / 3) * 4;
+    return length > most ? tooLarge(length, this.max) : undefined;
   }
 
   push(buf: Buffer, start: number, end: number): RpcError | undefined {
@@ -86,6 +93,6 @@ export class WebRequest {
   private hold(delta: number): void {
     if (delta === 0) return;
     this.held += delta;
-    this.stream.holdRequest(delta);
+    this.exchange.holdRequest(delta);
   }
 }

@@ -11,6 +11,7 @@ import type { MethodDef } from "../../handler.ts";
 import { HandlerCall, type ResponseSink } from "../handler-call.ts";
 import type { ServerStream, StreamHandler } from "../stream.ts";
 import type { CallLimits } from "../unary.ts";
+import { H2Exchange } from "./exchange.ts";
 import { WebRequest } from "./request.ts";
 import { WebResponder } from "./respond.ts";
 import type { JsonTypes } from "./unary.ts";
@@ -30,7 +31,7 @@ export class WebStreamCall implements StreamHandler {
     private readonly json: JsonTypes | undefined,
     timeoutMs: number | undefined,
   ) {
-    this.out = new WebResponder(stream, wire);
+    this.out = new WebResponder(new H2Exchange(stream), wire);
     const out = this.out;
     const sink: ResponseSink = {
       headers: () => out.headers(),

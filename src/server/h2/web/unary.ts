@@ -1,7 +1,8 @@
 // A unary method (Echo, Crypto's) called in Connect or gRPC-Web, or in gRPC with JSON: the request read
 // the protocol's way (./request.ts), the service run through the same bridge as a gRPC call (runUnary, so
 // Results and anything thrown become the same statuses), the answer written the protocol's way
-// (./respond.ts). JSON is transcoded to and from the binary form the services take.
+// (./respond.ts), on an HTTP/2 stream or an HTTP/1.1 request alike (./exchange.ts). JSON is transcoded to
+// and from the binary form the services take.
 import type Long from "long";
 import type protobuf from "protobufjs";
 import { unixNanosLong } from "../../../clock.ts";
@@ -18,8 +19,9 @@ import {
   type UnaryDirect,
   unaryRequestProblem,
 } from "../../handler.ts";
-import type { ServerStream, StreamHandler } from "../stream.ts";
+import type { StreamHandler } from "../stream.ts";
 import type { CallLimits } from "../unary.ts";
+import type { WebExchange } from "./exchange.ts";
 import { WebRequest } from "./request.ts";
 import { WebResponder } from "./respond.ts";
 
@@ -38,7 +40,7 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
   private readonly out: WebResponder;
 
   constructor(
-    private readonly stream: ServerStream,
+    private readonly exchange: WebExchange,
     private readonly path: string,
     private readonly method: UnaryDirect,
     private readonly limits: CallLimits,
@@ -47,9 +49,9 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
     timeoutMs: number | undefined,
   ) {
     this.recvNanos = unixNanosLong();
-    this.request = new WebRequest(stream, wire, limits.maxReceiveMessageBytes);
-    this.out = new WebResponder(stream, wire);
-    const declared = stream.declaredBody >= 0 ? this.request.declared(stream.declaredBody) : undefined;
+    this.request = new WebRequest(exchange, wire, limits.maxReceiveMessageBytes);
+    this.out = new WebResponder(exchange, wire);
+    const declared = exchange.declaredBody >= 0 ? this.request.declared(exchange.declaredBody) : undefined;
     if (declared) {
       this.fail(declared.code, declared.details);
       return;
@@ -61,7 +63,7 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
   }
 
   get peer(): string {
-    return this.stream.peer;
+    return this.exchange.peer;
   }
 
   cancelled(): boolean {
@@ -72,6 +74,8 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
     if (this.finished) return;
     const err = this.request.push(buf, start, end);
     if (err) this.fail(err.code, err.details);
+    // A second message is the call's end already: the rest (a flood of empty envelopes, say) is not kept.
+    else if (this.request.messages.length > 1) this.fail(Status.INTERNAL, "unary call with more than one message");
   }
 
   onEnd(): void {
