@@ -78,7 +78,7 @@ async function usageProblem(argv: string[]): Promise<string | undefined> {
 }
 
 export async function run(given: string[]): Promise<number> {
-  const argv = given[0] === "call" ? (await import("./call/index.ts")).routeMethodCall(given) : given;
+  const argv = given[0] === "call" ? await (await import("./call/index.ts")).routeMethodCall(given) : given;
   if (argv.includes("--help") || argv.includes("-h") || argv.length === 0) {
     const [cmd, parent] = await deepestCommand(main, argv);
     const help = helpOf(cmd);

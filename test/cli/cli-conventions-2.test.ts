@@ -90,6 +90,23 @@ describe("a positional address is the target, as in grpcurl and ghz", () => {
     expect(JSON.parse(r.stdout).payload).toBe("aGk=");
   });
 
+  test("flags first, as grpcurl's users type them: call -d JSON ADDR pkg.Service/Method, call --plaintext ADDR list", () => {
+    const r = run(["call", "-d", '{"payload":"aGk="}', "--plaintext", target, "grpcperf.v1.Echo/Echo"], {
+      SERVER_ADDR: elsewhere,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).payload).toBe("aGk=");
+    const listed = run(["call", "--plaintext", target, "list"], { SERVER_ADDR: elsewhere });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain("grpcperf.v1.Echo\n");
+    const echoed = run(["call", "-n", "1", "echo", target], { SERVER_ADDR: elsewhere });
+    expect(echoed.code).toBe(0);
+    expect(echoed.stdout).toContain(`echo #1 to ${target}`);
+    // a misspelled leading flag is still named, with the command it was given to
+    refused(["call", "--plaintxt", target, "list"], "unknown flag --plaintxt");
+    refused(["call", "-d", "{}"], "name a command first");
+  }, 30_000);
+
   test("call pkg.Service/Method ADDR, call ADDR list, call ADDR describe SYMBOL, call health ADDR", () => {
     expect(run(["call", "grpcperf.v1.Echo/Echo", target]).code).toBe(0);
     const listed = run(["call", target, "list"]);
