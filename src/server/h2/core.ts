@@ -25,6 +25,7 @@ import { SendQueue } from "../../h2/send-queue.ts";
 import { isIdle } from "../../h2/streams.ts";
 import { Writer } from "../../h2/writer.ts";
 import type { Limits } from "../limits.ts";
+import { peerNameOf } from "../peer-name.ts";
 import type { RequestBytes } from "../request-bytes.ts";
 import { BackPressure } from "./back-pressure.ts";
 import { calm, FloodGuard } from "./flood.ts";
@@ -146,11 +147,7 @@ export abstract class ConnectionCore implements FrameHandler, StreamSession {
 
   /** "host:port" of the client, as grpc-js's getPeer() gives it. */
   get peer(): string {
-    if (this.peerName === undefined) {
-      const s = this.socket as Duplex & { remoteAddress?: string; remotePort?: number };
-      const address = s.remoteAddress ?? "";
-      this.peerName = s.remotePort === undefined || address === "" ? address : `${address}:${s.remotePort}`;
-    }
+    this.peerName ??= peerNameOf(this.socket);
     return this.peerName;
   }
 

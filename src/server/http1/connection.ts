@@ -13,6 +13,7 @@ import type { StreamHandler } from "../h2/stream.ts";
 import type { Fields } from "../h2/web/exchange.ts";
 import type { MethodDef } from "../handler.ts";
 import type { Limits } from "../limits.ts";
+import { peerNameOf } from "../peer-name.ts";
 import { ConnectionRequestBytes, type RequestBytes } from "../request-bytes.ts";
 import { ChunkedReader } from "./chunked.ts";
 import { type ExchangeHost, Http1Exchange } from "./exchange.ts";
@@ -102,11 +103,7 @@ export class Http1Connection implements ExchangeHost {
 
   /** "host:port" of the client. */
   get peer(): string {
-    if (this.peerName === undefined) {
-      const s = this.socket as Duplex & { remoteAddress?: string; remotePort?: number };
-      const address = s.remoteAddress ?? "";
-      this.peerName = s.remotePort === undefined || address === "" ? address : `${address}:${s.remotePort}`;
-    }
+    this.peerName ??= peerNameOf(this.socket);
     return this.peerName;
   }
 
