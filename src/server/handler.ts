@@ -6,6 +6,7 @@ import type { Writer } from "protobufjs/minimal.js";
 import { asBuffer, encodeMessage, encodeShared, type MessageType, type UnaryMethod } from "../api/codec.ts";
 import { unixNanosLong } from "../clock.ts";
 import { log } from "../log.ts";
+import { sentTooLarge } from "../rpc/message.ts";
 import { type Result, type RpcError, Status } from "../rpc/status.ts";
 
 export interface CallContext {
@@ -55,6 +56,26 @@ export function internalError(path: string, err: unknown): RpcError {
   log.error(`${path}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
   log.debug(err);
   return { code: Status.INTERNAL, details: "internal error" };
+}
+
+/**
+ * A unary answer's bytes, or the status its call ends with instead: INTERNAL when encoding throws (logged,
+ * as internalError), RESOURCE_EXHAUSTED beyond the send limit (grpc-go's wording). Nothing is allocated but
+ * the bytes; the caller tells the two apart by `"code" in` the result.
+ */
+export function answerBytes<B extends Uint8Array>(
+  encode: (value: unknown) => B,
+  value: unknown,
+  path: string,
+  maxSend: number,
+): B | RpcError {
+  let bytes: B;
+  try {
+    bytes = encode(value);
+  } catch (err) {
+    return internalError(path, err);
+  }
+  return bytes.length > maxSend ? sentTooLarge(bytes.length, maxSend) : bytes;
 }
 
 /**

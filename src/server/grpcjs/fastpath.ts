@@ -6,12 +6,12 @@ import type http2 from "node:http2";
 import type * as grpc from "@grpc/grpc-js";
 import type Long from "long";
 import { unixNanosLong } from "../../clock.ts";
-import { MessageDecoder, prefixMessage, sentTooLarge } from "../../rpc/message.ts";
+import { MessageDecoder, prefixMessage } from "../../rpc/message.ts";
 import { encodeGrpcMessage, quoted, type Result, Status } from "../../rpc/status.ts";
 import { deadlineTimer, parseGrpcTimeout } from "../../rpc/timeout.ts";
 import {
+  answerBytes,
   type CallContext,
-  internalError,
   runUnary,
   type Settle,
   type UnaryDirect,
@@ -157,17 +157,9 @@ class FastPathCall implements CallContext, Settle {
       this.fail(r.error.code, r.error.details);
       return;
     }
-    let body: Buffer;
-    try {
-      body = this.method.encode(r.value);
-    } catch (err) {
-      const e = internalError(this.path, err);
-      this.fail(e.code, e.details);
-      return;
-    }
-    if (body.length > this.limits.maxSendMessageBytes) {
-      const e = sentTooLarge(body.length, this.limits.maxSendMessageBytes);
-      this.fail(e.code, e.details);
+    const body = answerBytes(this.method.encode, r.value, this.path, this.limits.maxSendMessageBytes);
+    if ("code" in body) {
+      this.fail(body.code, body.details);
       return;
     }
     this.finish();

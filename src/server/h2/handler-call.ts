@@ -4,10 +4,10 @@
 // services keep one implementation whichever HTTP/2 server carries them.
 import { EventEmitter } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { type Decompress, MessageDecoder, sentTooLarge } from "../../rpc/message.ts";
+import { type Decompress, MessageDecoder } from "../../rpc/message.ts";
 import { Status } from "../../rpc/status.ts";
 import { deadlineTimer } from "../../rpc/timeout.ts";
-import { internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
+import { answerBytes, internalError, type MethodDef, unaryRequestProblem } from "../handler.ts";
 import { RESPONSE_HEADERS, trailers, trailersOnly } from "./blocks.ts";
 import type { ServerStream, StreamHandler } from "./stream.ts";
 import type { CallLimits } from "./unary.ts";
@@ -97,17 +97,9 @@ export class HandlerCall extends EventEmitter implements StreamHandler {
 
   write(value: unknown, cb?: () => void): boolean {
     if (this.finished) return false;
-    let body: Buffer;
-    try {
-      body = this.method.serialize(value);
-    } catch (err) {
-      const e = internalError(this.method.path, err);
-      this.finish(e.code, e.details);
-      return false;
-    }
-    if (body.length > this.limits.maxSendMessageBytes) {
-      const e = sentTooLarge(body.length, this.limits.maxSendMessageBytes);
-      this.finish(e.code, e.details);
+    const body = answerBytes(this.method.serialize, value, this.method.path, this.limits.maxSendMessageBytes);
+    if ("code" in body) {
+      this.finish(body.code, body.details);
       return false;
     }
     if (this.sink) this.sink.message(body);

@@ -7,13 +7,12 @@ import type Long from "long";
 import type protobuf from "protobufjs";
 import { unixNanosLong } from "../../../clock.ts";
 import type { ParsedType } from "../../../protocol/wire.ts";
-import { sentTooLarge } from "../../../rpc/message.ts";
 import { type Result, Status } from "../../../rpc/status.ts";
 import { deadlineTimer } from "../../../rpc/timeout.ts";
 import { binaryToJson, jsonToBinary } from "../../../schema/transcode.ts";
 import {
+  answerBytes,
   type CallContext,
-  internalError,
   runUnary,
   type Settle,
   type UnaryDirect,
@@ -38,6 +37,8 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly request: WebRequest;
   private readonly out: WebResponder;
+  /** The response's bytes on the wire: the message, or its proto3 JSON with the JSON codec. */
+  private readonly encodeAnswer: (value: unknown) => Uint8Array;
 
   constructor(
     private readonly exchange: WebExchange,
@@ -49,6 +50,7 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
     timeoutMs: number | undefined,
   ) {
     this.recvNanos = unixNanosLong();
+    this.encodeAnswer = json === undefined ? method.encode : jsonEncoder(method, json);
     this.request = new WebRequest(exchange, wire, limits.maxReceiveMessageBytes);
     this.out = new WebResponder(exchange, wire);
     const declared = exchange.declaredBody >= 0 ? this.request.declared(exchange.declaredBody) : undefined;
@@ -117,22 +119,9 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
       this.fail(r.error.code, r.error.details);
       return;
     }
-    let bytes: Uint8Array;
-    try {
-      bytes = this.method.encode(r.value);
-      if (this.json) {
-        const j = binaryToJson(this.json.response, bytes);
-        if (!j.ok) throw new Error(j.error);
-        bytes = j.bytes;
-      }
-    } catch (err) {
-      const e = internalError(this.path, err);
-      this.fail(e.code, e.details);
-      return;
-    }
-    if (bytes.length > this.limits.maxSendMessageBytes) {
-      const e = sentTooLarge(bytes.length, this.limits.maxSendMessageBytes);
-      this.fail(e.code, e.details);
+    const bytes = answerBytes(this.encodeAnswer, r.value, this.path, this.limits.maxSendMessageBytes);
+    if ("code" in bytes) {
+      this.fail(bytes.code, bytes.details);
       return;
     }
     this.stop();
@@ -153,4 +142,13 @@ export class WebUnaryCall implements StreamHandler, CallContext, Settle {
       this.timer = undefined;
     }
   }
+}
+
+/** The message as proto3 JSON; a message JSON cannot carry throws (answerBytes: INTERNAL). */
+function jsonEncoder(method: UnaryDirect, json: JsonTypes): (value: unknown) => Uint8Array {
+  return (value) => {
+    const j = binaryToJson(json.response, method.encode(value));
+    if (!j.ok) throw new Error(j.error);
+    return j.bytes;
+  };
 }
