@@ -7,15 +7,20 @@ import { join } from "node:path";
 import { runBinaryAsync, type ServedBinary, serveBinary } from "../support/helpers.ts";
 
 let served: ServedBinary;
+let servedUnix: ServedBinary;
 const dir = mkdtempSync(join(tmpdir(), "grpcperf-protocols-"));
 const socket = join(dir, "serve.sock");
 beforeAll(async () => {
-  // TCP (the target) and a Unix socket: every transport carries every protocol.
-  served = await serveBinary(["--addr", `unix://${socket}`]);
+  // TCP (the target) and a Unix socket: every transport carries every protocol. Two servers: serve listens
+  // on one address, and a second --addr would replace the first.
+  [served, servedUnix] = await Promise.all([serveBinary(), serveBinary(["--addr", `unix://${socket}`])]);
 });
 afterAll(async () => {
-  await served.stop();
+  await Promise.all([served.stop(), servedUnix.stop()]);
 });
+
+/** A small closed-loop run: 100 calls, one connection, one thread, no warm-up, the JSON report on stdout. */
+const SMALL_RUN = ["-n", "100", "-c", "1", "-t", "1", "--warmup", "0s", "--json"];
 
 test("--protocols: a report per protocol and a comparison of them", async () => {
   const out = join(dir, "run.json");
@@ -64,15 +69,7 @@ test("--codec json over Connect: every call answered", async () => {
     "json",
     "--service",
     "both",
-    "-n",
-    "100",
-    "-c",
-    "1",
-    "-t",
-    "1",
-    "--warmup",
-    "0s",
-    "--json",
+    ...SMALL_RUN,
   ]);
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout);
@@ -81,23 +78,7 @@ test("--codec json over Connect: every call answered", async () => {
 });
 
 test("--http-get: Connect's GET under load, every call answered", async () => {
-  const r = await runBinaryAsync([
-    "bench",
-    "-s",
-    served.target,
-    "--protocol",
-    "connect",
-    "--http-get",
-    "-n",
-    "100",
-    "-c",
-    "1",
-    "-t",
-    "1",
-    "--warmup",
-    "0s",
-    "--json",
-  ]);
+  const r = await runBinaryAsync(["bench", "-s", served.target, "--protocol", "connect", "--http-get", ...SMALL_RUN]);
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout);
   expect(report.options).toMatchObject({ protocol: "connect", http_get: true });
@@ -140,21 +121,6 @@ test("over a Unix socket: call and bench in Connect and gRPC-Web text", async ()
     .split("\n")
     .map((l) => JSON.parse(l));
   expect(lines.map((l) => l.message?.sequence ?? l.status)).toEqual(["4", "5", "OK"]);
-  const bench = await runBinaryAsync([
-    "bench",
-    "-s",
-    `unix://${socket}`,
-    "--protocol",
-    "connect",
-    "-n",
-    "100",
-    "-c",
-    "1",
-    "-t",
-    "1",
-    "--warmup",
-    "0s",
-    "--json",
-  ]);
+  const bench = await runBinaryAsync(["bench", "-s", `unix://${socket}`, "--protocol", "connect", ...SMALL_RUN]);
   expect(JSON.parse(bench.stdout).total).toMatchObject({ requests: 100, ok: 100 });
 });
