@@ -8,6 +8,7 @@ import { sendLagSummary } from "../report/pacing.ts";
 import type { Checked } from "../schema/checked.ts";
 import { pinThisThread, RuntimeSweeper } from "./affinity.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
+import { loopWatch } from "./loops/loop-watch.ts";
 import { Pacer, type PacerStats } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
 import type { PinPlan } from "./pin-plan.ts";
@@ -76,6 +77,7 @@ export async function calibrate(
     sweeper.start();
   }
   const rows: CalibrateRow[] = [];
+  await loopWatch();
   try {
     for (const rate of rates) rows.push(await calibrateRate(rate, msPerRate));
   } finally {

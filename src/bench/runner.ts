@@ -10,6 +10,7 @@ import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { closedLoop, type Tickets } from "./loops/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./loops/gate.ts";
+import { loopWatch } from "./loops/loop-watch.ts";
 import { openLoop } from "./loops/open.ts";
 import type { PacerStats } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
@@ -115,6 +116,8 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   }
   const state = threadState(cfg, hooks, connections, shared, outages);
   warmEncoder();
+  // made before the start, so the pacer holds its last stretches from the first call (loops/hold.ts)
+  await loopWatch();
   return {
     ok: true,
     thread: {

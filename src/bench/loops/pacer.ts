@@ -2,8 +2,9 @@
 // responses. A JS timer alone is ~1 ms granular (Bun floors a setTimeout to whole milliseconds and fires it
 // ~0.1 ms after), which made every call leave up to a millisecond late and in bursts. So: sleep on the
 // thread's timerfd (wake-timer.ts) until PRECISE_MARGIN_MS before the due time, or, without one, on a timer
-// until MARGIN_MS before, then close the last stretch by polling the clock once per
-// turn of the event loop (setImmediate), which lets pending I/O run between polls, as wrk2 sends on schedule
+// until MARGIN_MS before, then close the last stretch on the thread (hold.ts: spinning on the clock, back to
+// the event loop whenever it has I/O to run), or where that cannot be set up, by polling the clock once per
+// turn of the event loop (setImmediate), which lets pending I/O run between polls. wrk2 sends on schedule
 // inside its event loop and Lancet/Mutilate spin on the clock. Measured before choosing (docs/performance.md,
 // "Pacing"): Atomics.waitAsync with a timeout wakes precisely but keeps a core ~85% busy even at 10 calls/s.
 //
@@ -13,6 +14,8 @@
 // STALL_MS after its time, means the thread was blocked (GC, JIT, a long callback, the scheduler) meanwhile.
 
 import { STALL_MS } from "../../report/marks.ts";
+import { EMPTY_TURN_MS, type HoldEntry, Holder } from "./hold.ts";
+import { madeLoopWatch } from "./loop-watch.ts";
 import { type WakeHandle, wakeTimer } from "./wake-timer.ts";
 
 /** The event loop as the pacer uses it; injected in tests (an explicit clock, no real time). */
@@ -29,6 +32,8 @@ export interface PacerClock {
   readonly marginMs: number;
   /** The shortest sleep worth a timer (Bun's timers are whole milliseconds). */
   readonly minSleepMs: number;
+  /** Where the last stretch is held on the thread (hold.ts) instead of polled turn by turn; none in tests. */
+  readonly holder?: Holder | undefined;
 }
 
 /** Sleep on a millisecond timer only while the due time is further than this; poll the clock for the rest. */
@@ -40,30 +45,48 @@ const ROUSE_MS = 1;
 /** A timerfd sleep shorter than this costs more than the polling it saves. */
 const PRECISE_MIN_SLEEP_MS = 0.05;
 
+/** With the holder (hold.ts), the stretch it takes: a millisecond timer sleeps until then. */
+const HOLD_FROM_MS = 2;
+
+let threadHolder: Holder | undefined;
+
+/** The thread's holder, once its loop watch is made (loopWatch(), awaited before a run starts). */
+function holder(): Holder | undefined {
+  if (threadHolder !== undefined) return threadHolder;
+  const watch = madeLoopWatch();
+  if (watch !== null) threadHolder = new Holder(watch);
+  return threadHolder;
+}
+
+/** The timerfd queue, where there is no holder and there is one. */
+const timerfd = () => (holder() === undefined ? wakeTimer() : null);
+
 export const realClock: PacerClock = {
   now: () => performance.now(),
   sleep: (ms, wake) => {
-    const timer = wakeTimer();
+    const timer = timerfd();
     if (timer !== null) return timer.at(performance.now() + ms, wake);
     // floor: Bun rounds a fractional delay up, which could carry the wake-up past the margin
     return setTimeout(wake, Math.max(1, Math.floor(ms)));
   },
   poll: (wake) => setImmediate(wake),
   cancelSleep: (h) => {
-    const timer = wakeTimer();
-    if (timer !== null) timer.cancel(h as WakeHandle);
+    if (typeof h === "object" && h !== null && "live" in h)
+      (wakeTimer() as NonNullable<ReturnType<typeof wakeTimer>>).cancel(h as WakeHandle);
     else clearTimeout(h as ReturnType<typeof setTimeout>);
   },
   cancelPoll: (h) => clearImmediate(h as ReturnType<typeof setImmediate>),
   get marginMs() {
-    return wakeTimer() === null ? MARGIN_MS : PRECISE_MARGIN_MS;
+    if (holder() !== undefined) return HOLD_FROM_MS;
+    return timerfd() === null ? MARGIN_MS : PRECISE_MARGIN_MS;
   },
   get minSleepMs() {
-    return wakeTimer() === null ? 1 : PRECISE_MIN_SLEEP_MS;
+    return timerfd() === null ? 1 : PRECISE_MIN_SLEEP_MS;
+  },
+  get holder() {
+    return holder();
   },
 };
-/** A turn of the event loop shorter than this ran nothing but the pacer's poll: waiting, counted idle. */
-const EMPTY_TURN_MS = 0.02;
 
 /** What the pacer found while it waited, over every pacer of a thread (kept across phases). */
 export interface PacerStats {
@@ -79,6 +102,7 @@ export class Pacer {
   private fire: (() => void) | undefined;
   private sleepHandle: unknown;
   private pollHandle: unknown;
+  private held: HoldEntry | undefined;
   /** When the pending timer was asked to fire; when the previous poll ran. */
   private wakeAt = 0;
   private lastPollAt = 0;
@@ -106,8 +130,10 @@ export class Pacer {
   cancel(): void {
     if (this.sleepHandle !== undefined) this.clock.cancelSleep(this.sleepHandle);
     if (this.pollHandle !== undefined) this.clock.cancelPoll(this.pollHandle);
+    if (this.held !== undefined) this.clock.holder?.cancel(this.held);
     this.sleepHandle = undefined;
     this.pollHandle = undefined;
+    this.held = undefined;
     this.fire = undefined;
   }
 
@@ -128,6 +154,12 @@ export class Pacer {
       this.sleepHandle = this.clock.sleep(left - margin, this.onWake);
       return;
     }
+    const holder = this.clock.holder;
+    if (holder !== undefined) {
+      this.held = { until: this.due, wake: this.onHeld, stats: this.stats, onStall: this.onStall, live: true };
+      holder.add(this.held);
+      return;
+    }
     this.lastPollAt = now;
     this.pollHandle = this.clock.poll(this.onPoll);
   }
@@ -137,6 +169,11 @@ export class Pacer {
     const now = this.clock.now();
     if (now - this.wakeAt > STALL_MS) this.onStall(this.wakeAt, now);
     this.step(now);
+  };
+
+  private readonly onHeld = () => {
+    this.held = undefined;
+    this.step(this.clock.now());
   };
 
   private readonly onPoll = () => {
