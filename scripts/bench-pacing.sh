@@ -9,7 +9,8 @@
 #   scripts/bench-pacing.sh [BIN] [BASE]     BIN default dist/grpcperf; BASE: an older grpcperf to compare
 #   PARTS="floor calibrate runs findmax" (default "floor calibrate runs"); SECS: each run's length (default 5);
 #   CONCURRENCY: calls in flight (default 64: enough that a slot is always free, so send lag is the pacer's);
-#   FINDMAX: how many capacity searches (default 3)
+#   FINDMAX: how many capacity searches (default 3); BASE_PLACEMENT: the base's (default: the same as BIN's;
+#   "whole" for a base older than --pin-cpus)
 #   PARTS=sched: who takes the load thread's core during --rate runs (SCHED_RATES, default "1000 10000"):
 #   `perf sched record` on CPU 1 for 3 s mid-run (needs linux-perf and root), read by scripts/loader-sched.ts
 set -euo pipefail
@@ -83,7 +84,7 @@ if has runs; then
   for rate in 10 1000 10000; do
     for placement in $PLACEMENTS; do
       run "rate $rate $placement (this)" "$placement" "$BIN" --rate "$rate"
-      if [ -n "$BASE" ]; then run "rate $rate $placement (base)" whole "$BASE" --rate "$rate"; fi
+      if [ -n "$BASE" ]; then run "rate $rate $placement (base)" "${BASE_PLACEMENT:-$placement}" "$BASE" --rate "$rate"; fi
     done
   done
 fi

@@ -4,7 +4,7 @@
 import type { LevelPlan } from "../load/levels.ts";
 import type { Schedule } from "../load/schedule.ts";
 import { type ClosedLoad, type LoadShape, type OpenLoad, warmupOf } from "../load/shape.ts";
-import { encode, FAST, type Histogram, newHistogram, sum } from "../report/histogram.ts";
+import { encode, FAST, type Histogram, sum } from "../report/histogram.ts";
 import { lastIntervalOf, type ThreadResult, type ThreadTimeline } from "../report/records.ts";
 import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
@@ -48,6 +48,8 @@ type Prepared = { ok: true; thread: PreparedThread } | { ok: false; error: strin
 
 // Twice per tick of the coordinator's 1 s line, so the line never shows a thread one second stale.
 const PROGRESS_EVERY_MS = 500;
+/** How long before an open loop's start its pacer takes over from the coarse sleep. */
+const PACER_LEAD_MS = 5;
 
 /** A connected thread, ready to run its phases. */
 interface ThreadState {
@@ -66,12 +68,16 @@ interface ThreadState {
 /**
  * The first histogram encode of a thread loads zlib and compiles the encoder: 12–19 ms on the 2-core VM,
  * which fell on the warm-up's end (its timeline closes there) and held back every call due meanwhile, the
- * worst send lag of many runs. Done once here, before the start, it costs the schedule nothing.
+ * worst send lag of many runs; the first close of an interval with send lag still took ~1 ms more. Both
+ * are done once here, on a throwaway timeline, before the start, where they cost the schedule nothing.
  */
 function warmEncoder(): void {
-  const h = newHistogram();
-  h.recordValue(1);
-  encode(h);
+  const t = new IntervalRecorder(0, 1, 3, () => undefined, 0);
+  for (const at of [0.5, 1.5, 2.5]) {
+    t.sent(false, at, 0.002);
+    t.record(0, 0.1, at);
+  }
+  t.finish(3);
 }
 
 export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Promise<Prepared> {
@@ -225,13 +231,17 @@ async function runThread(s: ThreadState, startEpochMs: number, warmupFromEpochMs
   const warmupFromMs = Math.max(startMs, warmupFromEpochMs + clockToPerf);
   const measureMs = startMs + cfg.warmupMs;
   // In steps, so a run stopped while it waits for --start-at (SIGTERM from a deleted Job) ends at once.
+  // Bun's sleep is millisecond-coarse: an open loop's last stretch before its start is its pacer's, which
+  // holds to the microsecond (a sleep to the start itself made the first calls up to a millisecond late).
+  const lead = cfg.load.kind === "open" ? PACER_LEAD_MS : 0;
   const sleepUntil = async (ms: number) => {
-    while (ms > performance.now() && !ctx.stopped()) await Bun.sleep(Math.min(250, ms - performance.now()));
+    while (ms - lead > performance.now() && !ctx.stopped())
+      await Bun.sleep(Math.min(250, ms - lead - performance.now()));
   };
   await sleepUntil(Math.min(warmupFromMs, measureMs));
   // Both phases' intervals start at instants every thread shares (start, start + warm-up); a warm-up cut
   // short by --start-at keeps the nominal start as its origin, so its points stay on the shared grid.
-  let warmup: ThreadTimeline["warmup"] = null;
+  let warmup: () => ThreadTimeline["warmup"] = () => null;
   if (cfg.warmupMs > 0) {
     const timeline = new IntervalRecorder(
       startMs,
@@ -242,10 +252,10 @@ async function runThread(s: ThreadState, startEpochMs: number, warmupFromEpochMs
     timeline.watch = s.outages;
     if (warmupFromMs < measureMs)
       await s.runPhase({ startMs: warmupFromMs, endMs: measureMs, requests: undefined, record: false, timeline });
-    warmup = timeline.finish(performance.now());
+    // encoded once the measured phase is over: its first calls are due now
+    warmup = timeline.seal(performance.now());
   }
-  await sleepUntil(measureMs);
-  return await measure(s, measureMs, warmup);
+  return await measure(s, measureMs, warmup, sleepUntil);
 }
 
 /** The thread's CPU less the pacers' waiting so far: the interval recorder's measure of work. */
@@ -254,7 +264,12 @@ const busyCpu = (pacing: PacerStats) => () => {
   return cpu === undefined ? undefined : cpu - pacing.idleMs / 1000;
 };
 
-async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline["warmup"]): Promise<ThreadResult> {
+async function measure(
+  s: ThreadState,
+  measureMs: number,
+  warmup: () => ThreadTimeline["warmup"],
+  sleepUntil: (ms: number) => Promise<void>,
+): Promise<ThreadResult> {
   const { cfg, ctx, lag, streams } = s;
   const measured = new IntervalRecorder(
     measureMs,
@@ -268,6 +283,7 @@ async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline
     cfg.progress && s.hooks.onProgress
       ? startProgress(cfg.thread, ctx.recorders, s.hooks, streams?.recorder)
       : undefined;
+  await sleepUntil(measureMs);
   const cpu0 = threadCpuSeconds();
   const idle0 = s.pacing.idleMs;
   const pre0 = threadPreemptions();
@@ -283,7 +299,7 @@ async function measure(s: ThreadState, measureMs: number, warmup: ThreadTimeline
     record: true,
     timeline: measured,
   });
-  const timeline = { warmup, measured: measured.finish(performance.now()) };
+  const timeline = { warmup: warmup(), measured: measured.finish(performance.now()) };
   // The open loop's clock starts at its schedule; a closed loop's when its first call goes out.
   const wallSec = (performance.now() - Math.max(t0, measureMs)) / 1000;
   const cpu1 = threadCpuSeconds();

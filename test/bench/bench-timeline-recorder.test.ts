@@ -55,3 +55,24 @@ test("threads' intervals merge by index; an interval nothing ended in is a zero 
   expect(t.points[1]?.achieved_rps).toBe(0);
   expect(t.points[0]?.achieved_rps).toBe(2);
 });
+
+test("seal ends the phase when called (its counts, wall time and CPU read then) and encodes later, as finish would", () => {
+  let cpu = 1;
+  const a = new IntervalRecorder(0, 1000, Number.POSITIVE_INFINITY, () => cpu, 0);
+  const b = new IntervalRecorder(0, 1000, Number.POSITIVE_INFINITY, () => cpu, 0);
+  for (const r of [a, b]) {
+    r.sent(false, 100, 0.004);
+    r.record(0, 2, 300);
+  }
+  cpu = 1.25;
+  const sealed = a.seal(500);
+  const finished = b.finish(500);
+  // what happens between the seal and the encoding (the measured phase) is not in the sealed phase
+  cpu = 9;
+  const later = sealed();
+  expect(later).toEqual(finished);
+  expect(later.endMs).toBe(500);
+  expect(later.intervals[0]?.cpuSec).toBe(0.25);
+  expect(later.intervals[0]?.wallSec).toBe(0.5);
+  expect(decode(later.intervals[0]?.sendLag as string).totalCount).toBe(1);
+});
