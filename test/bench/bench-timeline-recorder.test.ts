@@ -1,7 +1,8 @@
 // The timeline's interval recorder and its merge, with made-up times: pure, no sockets.
 import { expect, test } from "bun:test";
+import fc from "fast-check";
 import { IntervalRecorder } from "../../src/bench/timeline/recorder.ts";
-import { decode } from "../../src/report/histogram.ts";
+import { decode, encode, fromSparse, newHistogram, sparseCounts } from "../../src/report/histogram.ts";
 import { lastIntervalOf } from "../../src/report/records.ts";
 import { timelineReport } from "../../src/report/timeline.ts";
 
@@ -75,4 +76,21 @@ test("seal ends the phase when called (its counts, wall time and CPU read then) 
   expect(later.intervals[0]?.cpuSec).toBe(0.25);
   expect(later.intervals[0]?.wallSec).toBe(0.5);
   expect(decode(later.intervals[0]?.sendLag as string).totalCount).toBe(1);
+});
+
+test("an interval's counts copied as it closes encode to the same histogram as the original would", () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: 50_000_000 }), { minLength: 1, maxLength: 300 }), (values) => {
+      const h = newHistogram();
+      for (const v of values) h.recordValue(v);
+      const copy = decode(encode(fromSparse(sparseCounts(h))));
+      const original = decode(encode(h));
+      expect(copy.totalCount).toBe(original.totalCount);
+      expect(copy.maxValue).toBe(original.maxValue);
+      expect(copy.minNonZeroValue).toBe(original.minNonZeroValue);
+      for (const p of [0, 50, 90, 99, 99.9, 100])
+        expect(copy.getValueAtPercentile(p)).toBe(original.getValueAtPercentile(p));
+    }),
+    { numRuns: 60 },
+  );
 });

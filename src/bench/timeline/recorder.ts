@@ -1,11 +1,12 @@
 // Per-interval counts and latency of one phase (warm-up or measured) of one load thread, for the report's
 // timeline. Intervals are counted from the phase's start, an instant every thread shares, so the
 // coordinator merges threads' intervals by index. Completions arrive in time order, so only the current
-// interval is open: recording is one histogram record and a counter; an interval is encoded as it closes.
+// interval is open: recording is one histogram record and a counter; an interval's counts are copied as it
+// closes, and encoded once the phase is over (close()).
 // Open loops also count their sends (and late sends) per interval, and as an interval closes the thread's CPU
 // is read once, so the report can tell per stage whether the loader kept up.
 
-import { encode, newHistogram, recordMs } from "../../report/histogram.ts";
+import { encode, fromSparse, newHistogram, recordMs, sparseCounts } from "../../report/histogram.ts";
 import type { IntervalTally, PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
 import type { OutcomeWatch } from "../outages.ts";
@@ -21,7 +22,8 @@ export class IntervalRecorder {
   private counting = false;
   private readonly h = newHistogram();
   private readonly lag = newHistogram();
-  private readonly closed: IntervalTally[] = [];
+  /** Closed intervals, their histograms still to encode (at the phase's end: see close()). */
+  private readonly closed: Array<() => IntervalTally> = [];
   private cpuAt: number | undefined;
   private wallAt: number;
   /** The thread's outage record, told every call's end (warm-up too, so a window can close in it). */
@@ -87,11 +89,9 @@ export class IntervalRecorder {
    */
   seal(nowMs: number): () => PhaseIntervals {
     const last = this.capture(nowMs);
-    const result = { intervals: this.closed, endMs: Math.max(0, nowMs - this.originMs) };
-    return () => {
-      if (last !== undefined) this.closed.push(last());
-      return result;
-    };
+    if (last !== undefined) this.closed.push(last);
+    const endMs = Math.max(0, nowMs - this.originMs);
+    return () => ({ intervals: this.closed.map((interval) => interval()), endMs });
   }
 
   private count(code: number): void {
@@ -111,10 +111,15 @@ export class IntervalRecorder {
       this.index >= this.lastIndex ? Number.POSITIVE_INFINITY : this.originMs + (this.index + 1) * this.intervalMs;
   }
 
+  /**
+   * An interval ends: its figures are read and its histograms copied as counts (tens of µs), and encoding
+   * them waits for the phase's end. Encoded here, each second cost the load thread 0.5–3 ms between two
+   * sends (hdr's JS encoder and zlib; the first ones slowest), which held back the calls due then.
+   */
   private close(nowMs: number): void {
     const interval = this.capture(nowMs);
     if (interval === undefined) return;
-    this.closed.push(interval());
+    this.closed.push(interval);
     this.ok = 0;
     this.failed = 0;
     this.sends = 0;
@@ -132,16 +137,18 @@ export class IntervalRecorder {
     const wallSec = Math.max(0, nowMs - this.wallAt) / 1000;
     this.cpuAt = cpu;
     this.wallAt = nowMs;
-    const { index, ok, failed, counting, sends, lateSends, h, lag } = this;
+    const { index, ok, failed, counting, sends, lateSends } = this;
     const errors = [...this.errors].map(([code, count]) => ({ code, count }));
+    const h = sparseCounts(this.h);
+    const lag = this.lag.totalCount > 0 ? sparseCounts(this.lag) : undefined;
     return () => ({
       index,
       ok,
       failed,
       errors,
-      histogram: encode(h),
+      histogram: encode(fromSparse(h)),
       ...(counting ? { sent: sends, late: lateSends } : {}),
-      ...(lag.totalCount > 0 ? { sendLag: encode(lag) } : {}),
+      ...(lag !== undefined ? { sendLag: encode(fromSparse(lag)) } : {}),
       cpuSec,
       wallSec,
     });
