@@ -24,7 +24,7 @@ export function encode(h: Histogram, level?: number): string {
 }
 
 /** A histogram's counts as (bucket index, count) pairs: a copy that costs its non-empty buckets only. */
-export interface SparseCounts {
+interface SparseCounts {
   readonly index: Uint32Array;
   readonly count: Float64Array;
 }
