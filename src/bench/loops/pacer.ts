@@ -71,8 +71,8 @@ export const realClock: PacerClock = {
   },
   poll: (wake) => setImmediate(wake),
   cancelSleep: (h) => {
-    if (typeof h === "object" && h !== null && "live" in h)
-      (wakeTimer() as NonNullable<ReturnType<typeof wakeTimer>>).cancel(h as WakeHandle);
+    // a timerfd entry, or Bun's timer (with a holder, and where there is no timerfd)
+    if (typeof h === "object" && h !== null && "live" in h) wakeTimer()?.cancel(h as WakeHandle);
     else clearTimeout(h as ReturnType<typeof setTimeout>);
   },
   cancelPoll: (h) => clearImmediate(h as ReturnType<typeof setImmediate>),
