@@ -56,7 +56,7 @@ export function formatCalibration(rows: readonly CalibrateRow[], msPerRate: numb
     line(head),
     ...body.map(line),
     "Send lag: how long after its due time the pacer woke (a run adds the send itself). Stalls: the thread blocked",
-    "more than 1 ms. busy: CPU without the pacer's waiting; waiting: polling the clock for the next due time;",
+    "more than 1 ms. busy: CPU without the pacer's waiting; waiting: spinning on the clock just before a due time;",
     "preempted: times the OS gave the core to something else (stalls then come from the machine, not grpcperf).",
     "",
   ].join("\n");
