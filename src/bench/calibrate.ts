@@ -9,7 +9,7 @@ import type { Checked } from "../schema/checked.ts";
 import { pinThisThread, RuntimeSweeper } from "./affinity.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { loopWatch } from "./loops/loop-watch.ts";
-import { Pacer, type PacerStats } from "./loops/pacer.ts";
+import { Pacer, type PacerStats, pacerOwnsCore } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
 import type { PinPlan } from "./pin-plan.ts";
 
@@ -78,6 +78,7 @@ export async function calibrate(
   }
   const rows: CalibrateRow[] = [];
   await loopWatch();
+  if (pin !== undefined) pacerOwnsCore();
   try {
     for (const rate of rates) rows.push(await calibrateRate(rate, msPerRate));
   } finally {

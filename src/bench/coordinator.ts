@@ -78,7 +78,7 @@ export function startRun(
     const pinCpu = opts.pin?.load[i % opts.pin.load.length];
     const config: ThreadConfig = {
       thread: i,
-      ...(pinCpu === undefined ? {} : { pinCpu }),
+      ...(pinCpu === undefined ? {} : { pinCpu, ownCore: workers.length <= (opts.pin?.load.length ?? 0) }),
       threads: workers.length,
       server: opts.server,
       connections: plans[i]?.connections ?? [],

@@ -25,6 +25,8 @@ export interface ThreadConfig {
   readonly thread: number;
   /** --pin-cpus: the CPU this thread runs on alone (pin-plan.ts). */
   readonly pinCpu?: number;
+  /** That CPU is this thread's only (no more load threads than CPUs): its pacer spins rather than sleeps. */
+  readonly ownCore?: boolean;
   readonly threads: number;
   readonly server: Address;
   readonly connections: readonly ConnectionPlan[];

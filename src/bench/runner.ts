@@ -12,7 +12,7 @@ import { closedLoop, type Tickets } from "./loops/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./loops/gate.ts";
 import { loopWatch } from "./loops/loop-watch.ts";
 import { openLoop } from "./loops/open.ts";
-import type { PacerStats } from "./loops/pacer.ts";
+import { type PacerStats, pacerOwnsCore } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
 import type { LoadContext, Phase } from "./loops/types.ts";
 import {
@@ -124,6 +124,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   warmEncoder();
   // made before the start, so the pacer holds its last stretches from the first call (loops/hold.ts)
   await loopWatch();
+  if (cfg.ownCore === true) pacerOwnsCore();
   return {
     ok: true,
     thread: {

@@ -140,23 +140,29 @@ test("an entry added from a wake-up, earlier than the one held for, is woken fir
   expect(order).toEqual(["first", "added", "late"]);
 });
 
-test("while it holds, the thread still reads: an echo sent during the hold is answered before the wake-up", async () => {
-  const holder = new Holder(await watch());
-  const echo = await echoPair();
-  const order: string[] = [];
-  await new Promise<void>((resolve) => {
-    // long enough that the echo's round trip on loopback ends well inside it, whatever the machine
-    holder.add(
-      entry(performance.now() + 300, () => {
-        order.push(`woke with ${echo.got.join("")}`);
-        resolve();
-      }),
-    );
-    echo.client.write("during");
-  });
-  expect(order).toEqual(["woke with during"]);
-  echo.close();
-});
+test.each([
+  ["sleeping, then spinning the last 0.15 ms", undefined],
+  ["spinning all the way (a core of its own)", 5],
+])(
+  "while it holds (%s), the thread still reads: an echo sent during the hold is answered before the wake-up",
+  async (_, spinMs) => {
+    const holder = new Holder(await watch(), spinMs);
+    const echo = await echoPair();
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      // long enough that the echo's round trip on loopback ends well inside it, whatever the machine
+      holder.add(
+        entry(performance.now() + 300, () => {
+          order.push(`woke with ${echo.got.join("")}`);
+          resolve();
+        }),
+      );
+      echo.client.write("during");
+    });
+    expect(order).toEqual(["woke with during"]);
+    echo.close();
+  },
+);
 
 test("a thread that blocks itself while an entry is held is reported as a stall, from the hold's last look", async () => {
   const holder = new Holder(await watch());

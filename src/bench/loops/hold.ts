@@ -18,7 +18,8 @@ export const EMPTY_TURN_MS = 0.02;
 /** The longest the holder keeps the thread before letting the event loop's timers run. */
 const MAX_HOLD_MS = 1;
 /** The stretch before a due time spent spinning rather than asleep: a sleeping thread wakes tens of µs late
- * (a C timerfd loop on an idle core of the 2-core VM: p99 45–131 µs, scripts/bench-pacing.sh's floor). */
+ * (a C timerfd loop on an idle core of the 2-core VM: p99 45–131 µs, scripts/bench-pacing.sh's floor).
+ * A thread with a core of its own spins its whole hold (pacer.ts, pacerOwnsCore). */
 const SPIN_MS = 0.15;
 /** Holds shorter than this are spun: a sleep that short costs more than the spinning it saves. */
 const MIN_SLEEP_MS = 0.03;
@@ -42,6 +43,8 @@ export class Holder {
 
   constructor(
     private readonly watch: LoopWatch,
+    /** The stretch before a due time spent spinning (the rest of a hold sleeps). */
+    private readonly spinMs = SPIN_MS,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -94,7 +97,7 @@ export class Holder {
         this.yieldToLoop(now);
         return;
       }
-      const sleep = Math.min(first.until - SPIN_MS, holdEnd) - now;
+      const sleep = Math.min(first.until - this.spinMs, holdEnd) - now;
       if (sleep >= MIN_SLEEP_MS) {
         if (this.watch.waitIo(sleep)) {
           this.yieldToLoop(this.now());
