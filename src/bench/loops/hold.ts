@@ -93,7 +93,8 @@ export class Holder {
         this.wakeDue(now);
         return;
       }
-      if (now >= holdEnd) {
+      // timers wait for the loop at most MAX_HOLD_MS, but never the call due in the next SPIN_MS
+      if (now >= holdEnd && first.until - now > SPIN_MS) {
         this.yieldToLoop(now);
         return;
       }
