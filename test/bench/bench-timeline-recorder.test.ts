@@ -94,3 +94,19 @@ test("an interval's counts copied as it closes encode to the same histogram as t
     { numRuns: 60 },
   );
 });
+
+test("a long phase: past the intervals kept unencoded the oldest are encoded on the way, and every one is reported, in order", () => {
+  const r = new IntervalRecorder(0, 1, Number.POSITIVE_INFINITY, () => undefined, 0);
+  for (let i = 0; i < 350; i++) r.record(0, 0.001 * (i + 1), i + 0.5);
+  const p = r.finish(350);
+  expect(p.intervals.map((i) => i.index)).toEqual(Array.from({ length: 350 }, (_, i) => i));
+  expect(p.intervals.map((i) => decode(i.histogram).maxValue)).toEqual(
+    Array.from({ length: 350 }, (_, i) => decode(encode(one(i + 1))).maxValue),
+  );
+});
+
+function one(us: number) {
+  const h = newHistogram();
+  h.recordValue(us);
+  return h;
+}

@@ -11,6 +11,9 @@ import type { IntervalTally, PhaseIntervals } from "../../report/records.ts";
 import { threadCpuSeconds } from "../cpu.ts";
 import type { OutcomeWatch } from "../outages.ts";
 
+/** Closed intervals kept as copied counts, not yet encoded: 5 minutes of 1 s intervals. */
+const MAX_UNENCODED = 300;
+
 export class IntervalRecorder {
   private index = 0;
   private closesAt: number;
@@ -23,7 +26,9 @@ export class IntervalRecorder {
   private readonly h = newHistogram();
   private readonly lag = newHistogram();
   /** Closed intervals, their histograms still to encode (at the phase's end: see close()). */
-  private readonly closed: Array<() => IntervalTally> = [];
+  private readonly closed: Array<IntervalTally | (() => IntervalTally)> = [];
+  /** How many of `closed`, from the first, are encoded already. */
+  private encoded = 0;
   private cpuAt: number | undefined;
   private wallAt: number;
   /** The thread's outage record, told every call's end (warm-up too, so a window can close in it). */
@@ -91,7 +96,7 @@ export class IntervalRecorder {
     const last = this.capture(nowMs);
     if (last !== undefined) this.closed.push(last);
     const endMs = Math.max(0, nowMs - this.originMs);
-    return () => ({ intervals: this.closed.map((interval) => interval()), endMs });
+    return () => ({ intervals: this.closed.map((i) => (typeof i === "function" ? i() : i)), endMs });
   }
 
   private count(code: number): void {
@@ -120,6 +125,12 @@ export class IntervalRecorder {
     const interval = this.capture(nowMs);
     if (interval === undefined) return;
     this.closed.push(interval);
+    // Copies are small (their non-empty buckets), but a long run of short intervals would keep many: past
+    // MAX_UNENCODED, the oldest is encoded as each interval closes (the old cost, from then on only).
+    if (this.closed.length - this.encoded > MAX_UNENCODED) {
+      const oldest = this.closed[this.encoded] as () => IntervalTally;
+      this.closed[this.encoded++] = oldest();
+    }
     this.ok = 0;
     this.failed = 0;
     this.sends = 0;
