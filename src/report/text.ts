@@ -134,8 +134,13 @@ function runSection(r: BenchReport): string[] {
   const pin = r.options.pin_cpus;
   if (pin !== undefined) {
     const rest = r.options.runtime_cpus ?? [];
+    // more load threads than CPUs: they take turns on them, and none of their pacers may spin (pacer.ts)
+    const shared =
+      r.options.threads > pin.length
+        ? `; ${r.options.threads} load threads share ${pin.length === 1 ? "it" : "them"}, so none has a core of its own (give one CPU per thread)`
+        : "";
     lines.push(
-      `Loader pinned: load threads on CPU ${pin.join(",")}; the runtime's own threads on ${rest.length > 0 ? `CPU ${rest.join(",")}` : "the same CPUs"}`,
+      `Loader pinned: load threads on CPU ${pin.join(",")}; the runtime's own threads on ${rest.length > 0 ? `CPU ${rest.join(",")}` : "the same CPUs"}${shared}`,
     );
   }
   lines.push(...distributedLines(r));

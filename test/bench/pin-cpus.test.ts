@@ -80,6 +80,25 @@ test.skipIf(!twoCpus)(
   },
 );
 
+test.skipIf(!twoCpus)("more load threads than pinned CPUs: the report says they share it", async () => {
+  const r = await runBinaryAsync([
+    "bench",
+    "--server",
+    server?.target as string,
+    "--threads",
+    "2",
+    "--rate",
+    "200",
+    "-n",
+    "100",
+    "--pin-cpus",
+    String(loadCpu),
+  ]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(`Loader pinned: load threads on CPU ${loadCpu};`);
+  expect(r.stdout).toContain("2 load threads share it, so none has a core of its own");
+});
+
 test.skipIf(!twoCpus)("bench --calibrate --pin-cpus says where the pacer ran", async () => {
   const r = await runBinaryAsync(["bench", "--calibrate", "-z", "50ms", "--pin-cpus", String(loadCpu), "--json"]);
   expect(r.code).toBe(0);
