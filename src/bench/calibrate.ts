@@ -8,8 +8,7 @@ import { sendLagSummary } from "../report/pacing.ts";
 import type { Checked } from "../schema/checked.ts";
 import { pinThisThread, RuntimeSweeper } from "./affinity.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
-import { loopWatch } from "./loops/loop-watch.ts";
-import { Pacer, type PacerStats, pacerOwnsCore } from "./loops/pacer.ts";
+import { Pacer, type PacerStats, preparePacer } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
 import type { PinPlan } from "./pin-plan.ts";
 
@@ -77,8 +76,7 @@ export async function calibrate(
     sweeper.start();
   }
   const rows: CalibrateRow[] = [];
-  await loopWatch();
-  if (pin !== undefined) pacerOwnsCore();
+  await preparePacer(pin !== undefined);
   try {
     for (const rate of rates) rows.push(await calibrateRate(rate, msPerRate));
   } finally {

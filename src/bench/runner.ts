@@ -10,9 +10,8 @@ import { type LoadConnection, openLoadConnection } from "./connection.ts";
 import { threadCpuSeconds, threadPreemptions } from "./cpu.ts";
 import { closedLoop, type Tickets } from "./loops/closed.ts";
 import { type SlotLevels, stopAwareSleep } from "./loops/gate.ts";
-import { loopWatch } from "./loops/loop-watch.ts";
 import { openLoop } from "./loops/open.ts";
-import { type PacerStats, pacerOwnsCore } from "./loops/pacer.ts";
+import { type PacerStats, preparePacer } from "./loops/pacer.ts";
 import { SendLag } from "./loops/send-lag.ts";
 import type { LoadContext, Phase } from "./loops/types.ts";
 import {
@@ -122,9 +121,7 @@ export async function prepareThread(cfg: ThreadConfig, hooks: ThreadHooks): Prom
   }
   const state = threadState(cfg, hooks, connections, shared, outages);
   warmEncoder();
-  // made before the start, so the pacer holds its last stretches from the first call (loops/hold.ts)
-  await loopWatch();
-  if (cfg.ownCore === true) pacerOwnsCore();
+  await preparePacer(cfg.ownCore === true);
   return {
     ok: true,
     thread: {

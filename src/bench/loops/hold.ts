@@ -19,7 +19,7 @@ export const EMPTY_TURN_MS = 0.02;
 const MAX_HOLD_MS = 1;
 /** The stretch before a due time spent spinning rather than asleep: a sleeping thread wakes tens of µs late
  * (a C timerfd loop on an idle core of the 2-core VM: p99 45–131 µs, scripts/bench-pacing.sh's floor).
- * A thread with a core of its own spins its whole hold (pacer.ts, pacerOwnsCore). */
+ * A thread with a core of its own spins its whole hold (pacer.ts, preparePacer). */
 const SPIN_MS = 0.15;
 /** Holds shorter than this are spun: a sleep that short costs more than the spinning it saves. */
 const MIN_SLEEP_MS = 0.03;

@@ -15,7 +15,7 @@
 
 import { STALL_MS } from "../../report/marks.ts";
 import { EMPTY_TURN_MS, type HoldEntry, Holder } from "./hold.ts";
-import { madeLoopWatch } from "./loop-watch.ts";
+import { loopWatch, madeLoopWatch } from "./loop-watch.ts";
 import { type WakeHandle, wakeTimer } from "./wake-timer.ts";
 
 /** The event loop as the pacer uses it; injected in tests (an explicit clock, no real time). */
@@ -52,18 +52,22 @@ let threadHolder: Holder | undefined;
 let ownCore = false;
 
 /**
- * This thread has a CPU of its own (--pin-cpus, no more load threads than CPUs): its holds spin all the
- * way (HOLD_FROM_MS) instead of sleeping until the last 0.15 ms. A core nobody else may use costs nothing
- * spun, and a sleeping vCPU of the 2-core VM woke 40 µs late at best and, now and then, over a millisecond
- * late (the machine's own C timerfd loop too); spinning at --rate 1000 took send lag p99.9 from 0.4–2.4 ms
- * to 0.13–0.42 ms and the measured service time p50 from ~131 to ~90 µs (docs/performance.md, "Pacing").
+ * Sets this thread's pacer up before a run, so that it holds its last stretches from the first call: the
+ * thread's loop watch (loop-watch.ts), and whether the thread has a CPU of its own (--pin-cpus, no more
+ * load threads than CPUs). Such a thread's holds spin all the way (HOLD_FROM_MS) instead of sleeping until
+ * the last 0.15 ms. A core nobody else may use costs nothing spun, and a sleeping vCPU of the 2-core VM woke
+ * 40 µs late at best and, now and then, over a millisecond late (the machine's own C timerfd loop too);
+ * spinning at --rate 1000 took send lag p99.9 from 0.4–2.4 ms to 0.13–0.42 ms and the measured service time
+ * p50 from ~131 to ~90 µs (docs/performance.md, "Pacing").
  */
-export function pacerOwnsCore(): void {
-  ownCore = true;
+export async function preparePacer(ownsCore: boolean): Promise<void> {
+  await loopWatch();
+  if (ownsCore === ownCore) return;
+  ownCore = ownsCore;
   threadHolder = undefined;
 }
 
-/** The thread's holder, once its loop watch is made (loopWatch(), awaited before a run starts). */
+/** The thread's holder, once its loop watch is made (preparePacer()). */
 function holder(): Holder | undefined {
   if (threadHolder !== undefined) return threadHolder;
   const watch = madeLoopWatch();
