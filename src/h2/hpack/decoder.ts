@@ -68,11 +68,11 @@ export class HpackDecoder {
         else sink(entry[0], entry[1]);
       } else if (b & 0x80) {
         // Indexed field.
-        const r = readInt(block, pos, 7, end);
-        if (r === undefined) return new Error("truncated index");
-        pos = r.next;
-        const entry = this.lookup(r.value);
-        if (entry === undefined) return new Error(`header index ${r.value} out of range`);
+        const index = readIntAt(block, pos, 7, end);
+        if (index < 0) return new Error("truncated index");
+        pos = intEnd;
+        const entry = this.lookup(index);
+        if (entry === undefined) return new Error(`header index ${index} out of range`);
         fieldSeen = true;
         if (!emit) continue;
         size += entry[0].length + entry[1].length + ENTRY_OVERHEAD;
@@ -81,40 +81,40 @@ export class HpackDecoder {
       } else if ((b & 0xe0) === 0x20) {
         // Dynamic table size update: only allowed before the first field of a block.
         if (fieldSeen) return new Error("table size update after a header field");
-        const r = readInt(block, pos, 5, end);
-        if (r === undefined) return new Error("truncated table size update");
-        if (r.value > this.maxTableSize) {
-          return new Error(`table size update to ${r.value} exceeds the advertised ${this.maxTableSize}`);
+        const tableSize = readIntAt(block, pos, 5, end);
+        if (tableSize < 0) return new Error("truncated table size update");
+        if (tableSize > this.maxTableSize) {
+          return new Error(`table size update to ${tableSize} exceeds the advertised ${this.maxTableSize}`);
         }
-        pos = r.next;
-        this.maxSize = r.value;
+        pos = intEnd;
+        this.maxSize = tableSize;
         this.evict(0);
       } else {
         // Literal: with incremental indexing (01), without (0000) or never indexed (0001).
         const indexing = (b & 0xc0) === 0x40;
-        const r = readInt(block, pos, indexing ? 6 : 4, end);
-        if (r === undefined) return new Error("truncated literal");
-        pos = r.next;
+        const nameIndex = readIntAt(block, pos, indexing ? 6 : 4, end);
+        if (nameIndex < 0) return new Error("truncated literal");
+        pos = intEnd;
         let name: string;
-        if (r.value === 0) {
+        if (nameIndex === 0) {
           const s = this.readString(block, pos, end);
-          if (s instanceof Error) return s;
-          name = s.value;
-          pos = s.next;
+          if (typeof s !== "string") return s;
+          name = s;
+          pos = this.stringEnd;
         } else {
-          const entry = this.lookup(r.value);
-          if (entry === undefined) return new Error(`header name index ${r.value} out of range`);
+          const entry = this.lookup(nameIndex);
+          if (entry === undefined) return new Error(`header name index ${nameIndex} out of range`);
           name = entry[0];
         }
-        const v = this.readString(block, pos, end);
-        if (v instanceof Error) return v;
-        pos = v.next;
-        if (indexing) this.add(name, v.value);
+        const value = this.readString(block, pos, end);
+        if (typeof value !== "string") return value;
+        pos = this.stringEnd;
+        if (indexing) this.add(name, value);
         fieldSeen = true;
         if (!emit) continue;
-        size += name.length + v.value.length + ENTRY_OVERHEAD;
+        size += name.length + value.length + ENTRY_OVERHEAD;
         if (size > maxListSize) emit = false;
-        else sink(name, v.value);
+        else sink(name, value);
       }
     }
     this.listSize = size;
@@ -122,21 +122,27 @@ export class HpackDecoder {
     return undefined;
   }
 
+  /** Where the last string readString() returned ends in its block. */
+  private stringEnd = 0;
+
   /**
-   * A string literal. Clients send the same literals on every request (nghttp2 never indexes :path, and
-   * encoders without a dynamic table index nothing), so recent ones are remembered by their wire bytes:
-   * comparing a few bytes is cheaper than Huffman-decoding them into a new string each time.
+   * A string literal, its end left in stringEnd: a {value, next} pair per literal was most of what a
+   * response's header blocks cost the load thread's GC (docs/performance.md, "Garbage per call").
+   * Clients send the same literals on every request (nghttp2 never indexes :path, and encoders without a
+   * dynamic table index nothing), so recent ones are remembered by their wire bytes: comparing a few
+   * bytes is cheaper than Huffman-decoding them into a new string each time.
    */
-  private readString(block: Buffer, pos: number, limit: number): { value: string; next: number } | Error {
+  private readString(block: Buffer, pos: number, limit: number): string | Error {
     if (pos >= limit) return new Error("truncated string");
     const huffman = ((block[pos] as number) & 0x80) !== 0;
-    const r = readInt(block, pos, 7, limit);
-    if (r === undefined) return new Error("truncated string length");
-    const start = r.next;
-    const end = start + r.value;
+    const length = readIntAt(block, pos, 7, limit);
+    if (length < 0) return new Error("truncated string length");
+    const start = intEnd;
+    const end = start + length;
     if (end > limit) return new Error("string runs past the end of the header block");
+    this.stringEnd = end;
     const cached = this.literals.find(block, start, end, huffman);
-    if (cached !== undefined) return { value: cached, next: end };
+    if (cached !== undefined) return cached;
     let value: string;
     if (huffman) {
       const s = huffmanDecode(block, start, end);
@@ -146,7 +152,7 @@ export class HpackDecoder {
       value = block.toString("latin1", start, end);
     }
     this.literals.remember(block, start, end, huffman, value);
-    return { value, next: end };
+    return value;
   }
 
   private lookup(index: number): readonly [string, string] | undefined {
@@ -174,27 +180,44 @@ export class HpackDecoder {
   }
 }
 
-/** An HPACK integer with an N-bit prefix (§5.1) starting at block[pos]. */
+/** Where the integer readIntAt() last read ends: module state, so that no object is made per integer. */
+let intEnd = 0;
+
+/**
+ * An HPACK integer with an N-bit prefix (§5.1) starting at block[pos], or -1 when it is truncated or
+ * past 2^31 (no sane header index, length or table size); where it ends is left in intEnd.
+ */
+function readIntAt(block: Uint8Array, pos: number, prefixBits: number, limit: number): number {
+  const max = (1 << prefixBits) - 1;
+  let value = (block[pos] as number) & max;
+  let p = pos + 1;
+  if (value < max) {
+    intEnd = p;
+    return value;
+  }
+  let shift = 0;
+  for (;;) {
+    if (p >= limit) return -1;
+    const b = block[p++] as number;
+    value += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (value > 0x7fffffff || shift > 35) return -1;
+    if ((b & 0x80) === 0) {
+      intEnd = p;
+      return value;
+    }
+  }
+}
+
+/** An HPACK integer with an N-bit prefix (§5.1) starting at block[pos], and where it ends. */
 export function readInt(
   block: Uint8Array,
   pos: number,
   prefixBits: number,
   limit = block.length,
 ): { value: number; next: number } | undefined {
-  const max = (1 << prefixBits) - 1;
-  let value = (block[pos] as number) & max;
-  let p = pos + 1;
-  if (value < max) return { value, next: p };
-  let shift = 0;
-  for (;;) {
-    if (p >= limit) return undefined;
-    const b = block[p++] as number;
-    value += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    // Anything above 2^31 is no sane header index, length or table size: refuse rather than overflow.
-    if (value > 0x7fffffff || shift > 35) return undefined;
-    if ((b & 0x80) === 0) return { value, next: p };
-  }
+  const value = readIntAt(block, pos, prefixBits, limit);
+  return value < 0 ? undefined : { value, next: intEnd };
 }
 
 // Literals longer than this are not remembered: long values are rarely repeated and costly to compare.
