@@ -4,6 +4,13 @@
 // through here and should allocate nothing to do it.
 import { fail, type Result, type RpcError, rpcError, Status, statusFromHttp, statusFromRstCode } from "./status.ts";
 
+/**
+ * The success of a call whose response is empty, or whose caller asked for the outcome only: one shared,
+ * frozen value, so that the load path's successful calls allocate no Result each (issue 27: the load
+ * thread's garbage is its GC pauses). Its message is a zero-length Buffer, which nobody can write into.
+ */
+const EMPTY_SUCCESS: Result<Buffer> = Object.freeze({ ok: true, value: Buffer.alloc(0) });
+
 /** What the response headers say when they are not a gRPC response: an error page, a proxy's answer. */
 export function responseHeadersError(httpStatus: number, contentType: string | undefined): RpcError | undefined {
   if (httpStatus !== 200) return rpcError(statusFromHttp(httpStatus), `unexpected HTTP status ${httpStatus}`);
@@ -18,7 +25,8 @@ export function responseHeadersError(httpStatus: number, contentType: string | u
  * - status: the grpc-status (with its message) from the headers or trailers, if any came;
  * - httpError: what responseHeadersError said of the response headers;
  * - partial: the response ended inside a gRPC message;
- * - messages and first: how many response messages came, and the first;
+ * - messages and first: how many response messages came, and the first (zero-length when the caller
+ *   wants the outcome only);
  * - streamError: the transport's own failure (connection lost, deadline), if any;
  * - rstCode: the server's RST_STREAM code, if it reset the stream.
  */
@@ -42,7 +50,8 @@ export function unaryOutcome(
         `expected one response message, got ${messages}`,
       );
     }
-    return { ok: true, value: first as Buffer };
+    // An empty message (or none kept: the caller passes a zero-length one) needs no Result of its own.
+    return first === undefined || first.length === 0 ? EMPTY_SUCCESS : { ok: true, value: first };
   }
   if (streamError) return { ok: false, error: streamError };
   if (rstCode !== undefined && rstCode !== 0) {
