@@ -16,6 +16,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, sentTooLarge } from "../message.ts";
 import { isRpcError, type Result, type RpcError, rpcError, Status } from "../status.ts";
 import { encodeGrpcTimeout } from "../timeout.ts";
 import type { Call } from "./call.ts";
+import { CallPool } from "./call-pool.ts";
 import { ClientConnection } from "./connection.ts";
 import { ClientStreamCall } from "./stream-call.ts";
 import { ClientUnaryCall } from "./unary-call.ts";
@@ -46,6 +47,8 @@ export class LeanChannel implements RpcChannel {
   private readonly maxRecv: number;
   private readonly maxSend: number;
   private readonly blocks = new Map<string, PathBlock>();
+  /** Unary calls whose streams have ended, to be taken again (./call-pool.ts). */
+  private readonly spareCalls = new CallPool<ClientUnaryCall>();
   private readonly events = {
     unusable: (c: ClientConnection) => {
       if (this.conn === c) this.conn = undefined;
@@ -72,7 +75,7 @@ export class LeanChannel implements RpcChannel {
     }
     const block = this.headerBlock(path, call);
     return new Promise((resolve) => {
-      this.dispatch(this.newUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, resolve));
+      this.dispatch(this.unaryCall(path, block, request, deadlineOf(call), call, resolve, true));
     });
   }
 
@@ -82,7 +85,28 @@ export class LeanChannel implements RpcChannel {
       return;
     }
     const block = this.headerBlock(path, call);
-    this.dispatch(this.newUnaryCall(path, block, request, deadlineOf(call), call, this.maxRecv, done, false));
+    this.dispatch(this.unaryCall(path, block, request, deadlineOf(call), call, done, false));
+  }
+
+  /** A spare call from the pool, made into this one, or a new call (which goes to the pool when it ends). */
+  private unaryCall(
+    path: string,
+    block: Buffer,
+    request: Uint8Array,
+    deadline: number,
+    call: CallOptions,
+    done: (r: Result<Buffer>) => void,
+    keep: boolean,
+  ): ClientUnaryCall {
+    const spare = this.spareCalls.take();
+    if (spare !== undefined) {
+      spare.reuse(path, block, request, deadline, call, done, keep);
+      return spare;
+    }
+    const c = this.newUnaryCall(path, block, request, deadline, call, this.maxRecv, done, keep);
+    // Only the base class: a subclass's own state (src/rpc/web) is not reset by reuse().
+    if (Object.getPrototypeOf(c) === ClientUnaryCall.prototype) c.pool = this.spareCalls;
+    return c;
   }
 
   /**

@@ -66,7 +66,7 @@ export class ClientConnection extends ClientCore {
     // A stream call's application may have cancelled it from onMessage; the stream is gone then.
     if (call.done) return;
     if (flags & Flag.END_STREAM) {
-      this.finish(call, undefined);
+      this.ended(call, undefined);
       return;
     }
     const increment = call.flow.consumed(length);
@@ -99,7 +99,17 @@ export class ClientConnection extends ClientCore {
       call.onHeaders(b.fields, endStream, b.recorded);
       if (call.done) return; // cancelled from onHeaders
     } else call.onHeaders(b.fields);
-    if (endStream) this.finish(call, undefined);
+    if (endStream) this.ended(call, undefined);
+  }
+
+  /**
+   * The server ended the stream with a frame (END_STREAM, RST_STREAM): the call is settled, out of the
+   * stream map, and no loop over the streams holds it (as GOAWAY's and the connection's end do), so a
+   * unary call may go back to its channel's pool (./call-pool.ts).
+   */
+  private ended(call: Call, rstCode: number | undefined, reset = true): void {
+    this.finish(call, rstCode, reset);
+    if (!(call instanceof ClientStreamCall)) call.release();
   }
 
   /** §8.1.1: a malformed response is a stream error PROTOCOL_ERROR; grpc-go reports it as INTERNAL. */
@@ -126,7 +136,7 @@ export class ClientConnection extends ClientCore {
       this.closeIfIdle();
       return;
     }
-    this.finish(call, code, false);
+    this.ended(call, code, false);
   }
 
   private retry(call: Call): void {

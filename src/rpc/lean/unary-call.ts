@@ -10,10 +10,14 @@ import type { CallOptions } from "../channel.ts";
 import { MESSAGE_HEADER_BYTES, MessageDecoder } from "../message.ts";
 import { type Result, type RpcError, statusOf } from "../status.ts";
 import { responseHeadersError, unaryOutcome } from "../unary-outcome.ts";
+import type { CallPool } from "./call-pool.ts";
 import { MessageCount } from "./message-count.ts";
 
 /** The message of a call whose caller asked for the outcome only. */
 const EMPTY = Buffer.alloc(0);
+
+/** What a call in the pool resolves with: nothing, it was settled before it went back. */
+const settledAlready = (): void => {};
 
 /** ResponseFields.contentLength when the field is there but no number (RFC 9110 §8.6). */
 export const INVALID_CONTENT_LENGTH = -2;
@@ -65,21 +69,75 @@ export class ClientUnaryCall {
   private messageStart = 0;
   private messageEnd = 0;
   private count = 0;
+  /** Where the call goes once its stream has ended (./call-pool.ts); undefined: it is left to the GC. */
+  pool: CallPool<ClientUnaryCall> | undefined;
+  private pooled = false;
 
+  // Not readonly: a pooled call is taken again for another call (reuse()).
   constructor(
-    readonly path: string,
+    public path: string,
     /** HEADERS block: pre-encoded fields plus this call's grpc-timeout and metadata (redone on a retry). */
     public headerBlock: Buffer,
     /** The request message, without the 5-byte gRPC prefix (written straight into the output buffer). */
-    readonly request: Uint8Array,
+    public request: Uint8Array,
     /** performance.now() at which the call fails with DEADLINE_EXCEEDED; Infinity for none. */
-    readonly deadline: number,
-    readonly options: CallOptions,
+    public deadline: number,
+    public options: CallOptions,
     protected readonly maxReceive: number,
-    protected readonly resolve: (r: Result<Buffer>) => void,
+    protected resolve: (r: Result<Buffer>) => void,
     /** Whether the caller wants the response message; false: only the outcome (checked all the same). */
-    protected readonly keep = true,
+    protected keep = true,
   ) {}
+
+  /** A call taken from the pool becomes a new one, as if just constructed (same channel, same limits). */
+  reuse(
+    path: string,
+    headerBlock: Buffer,
+    request: Uint8Array,
+    deadline: number,
+    options: CallOptions,
+    resolve: (r: Result<Buffer>) => void,
+    keep: boolean,
+  ): void {
+    this.path = path;
+    this.headerBlock = headerBlock;
+    this.request = request;
+    this.deadline = deadline;
+    this.options = options;
+    this.resolve = resolve;
+    this.keep = keep;
+    this.id = 0;
+    this.sent = 0;
+    this.flow.reset(0);
+    this.declaredBody = -1;
+    this.bodyBytes = 0;
+    this.gotHeaders = false;
+    this.retries = 0;
+    this.pooled = false;
+    this.done = false;
+  }
+
+  /**
+   * Back to the pool, if the call has one: only once it is settled and its stream is gone from the
+   * connection (./call-pool.ts says when that is). What it held of the last call is let go.
+   */
+  release(): void {
+    const pool = this.pool;
+    if (pool === undefined || !this.done || this.pooled) return;
+    this.pooled = true;
+    this.out = undefined;
+    this.status = undefined;
+    this.httpError = undefined;
+    this.decoder = undefined;
+    this.counter = undefined;
+    this.message = undefined;
+    this.messageStart = 0;
+    this.messageEnd = 0;
+    this.count = 0;
+    this.request = EMPTY;
+    this.resolve = settledAlready;
+    pool.give(this);
+  }
 
   /** Transparent retries so far: sends of a call the server provably never processed. */
   retries = 0;
