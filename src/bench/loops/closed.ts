@@ -53,9 +53,7 @@ class Slot {
     }
     const levels = phase.levels;
     if (levels && !activeNow(levels, this.rank, phase.startMs, now)) {
-      void waitActive(levels, this.rank, phase.startMs, phase.endMs, ctx.stopped).then((go) =>
-        go ? this.next() : this.finished(),
-      );
+      void waitActive(levels, this.rank, phase.startMs, phase.endMs, ctx.stopped).then(this.resume);
       return;
     }
     if (phase.requests !== undefined && !this.tickets.claim(phase.requests)) {
@@ -82,8 +80,13 @@ class Slot {
     // A failure may come before unaryOutcome returns (no connection): always a turn later, so a slot
     // failing at once cannot recurse. No connection ready: wait for the channel's next attempt rather than
     // spin on calls failing at once.
-    else void this.settle().then(() => this.next());
+    else void this.settle().then(this.again);
   };
+
+  // Bound once, not an arrow inside next() or done: a function holding an arrow that captures `this`
+  // gets a scope object (JSLexicalEnvironment) on every call, used or not (issue 27, "Garbage per call").
+  private readonly again = (): void => this.next();
+  private readonly resume = (go: boolean): void => (go ? this.next() : this.finished());
 
   private async settle(): Promise<void> {
     const channel = this.conn.channel;

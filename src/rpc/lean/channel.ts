@@ -157,10 +157,15 @@ export class LeanChannel implements RpcChannel {
   /** Starts a call on the current connection, opening one first if needed. */
   protected dispatch(call: Call): void {
     const c = this.conn;
-    if (c?.usable) {
-      c.start(call);
-      return;
-    }
+    if (c?.usable) c.start(call);
+    else this.dispatchLater(call);
+  }
+
+  /**
+   * Starts a call once a connection is there. Apart from dispatch(): a function whose arrows capture its
+   * variables gets a scope object on every call, even when it returns before making them (issue 27).
+   */
+  private dispatchLater(call: Call): void {
     // The deadline runs while the connection is being opened too (TLS handshake, waiting for SETTINGS).
     let timer: ReturnType<typeof setTimeout> | undefined;
     if (call.deadline !== Number.POSITIVE_INFINITY) {
