@@ -43,13 +43,17 @@ export class Events {
     return this;
   }
 
-  emit(event: string, ...args: unknown[]): boolean {
+  /**
+   * One argument at most, which is all a socket's events carry: a rest parameter would be an array per
+   * emit, and 'data' is emitted for every read of the load path (issue 27, "Garbage per call").
+   */
+  emit(event: string, arg?: unknown): boolean {
     const list = this.listeners.get(event);
     if (list === undefined || list.length === 0) {
-      if (event === "error") throw args[0];
+      if (event === "error") throw arg;
       return false;
     }
-    for (const fn of list) (fn as (...a: unknown[]) => void)(...args);
+    for (let i = 0; i < list.length; i++) (list[i] as (a: unknown) => void)(arg);
     return true;
   }
 
