@@ -177,3 +177,33 @@ test("a thread that blocks itself while an entry is held is reported as a stall,
   const longest = Math.max(...log.stalls.map(([from, to]) => to - from));
   expect(longest).toBeGreaterThanOrEqual(blockMs);
 });
+
+test("one entry, cancelled and added again (as a pacer reuses its own), wakes once, at its new time only", async () => {
+  const holder = new Holder(await watch());
+  const woke: { until: number; at: number }[] = [];
+  let resolve = () => {};
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const e = entry(0, () => {
+    woke.push({ until: e.until, at: performance.now() });
+    // woken, it is taken again for the next time, as the pacer's next call does
+    if (woke.length < 3) {
+      e.until = performance.now() + 0.3;
+      e.live = true;
+      holder.add(e);
+    } else resolve();
+  });
+  const t0 = performance.now();
+  e.until = t0 + 2;
+  holder.add(e);
+  holder.cancel(e);
+  e.until = t0 + 0.5;
+  e.live = true;
+  holder.add(e);
+  await done;
+  await Bun.sleep(3); // the cancelled time (t0 + 2) has passed: no wake-up came for it
+  expect(woke.length).toBe(3);
+  expect(woke[0]?.until).toBe(t0 + 0.5);
+  for (const w of woke) expect(w.at).toBeGreaterThanOrEqual(w.until);
+});

@@ -26,7 +26,7 @@ const MIN_SLEEP_MS = 0.03;
 
 /** A waiting pacer: woken at `until` or after; where its waiting time and the thread's stalls are told. */
 export interface HoldEntry {
-  readonly until: number;
+  until: number;
   readonly wake: () => void;
   /** Time spent looking at the clock with nothing else to do (ms): waiting, not work. */
   readonly stats: { idleMs: number };
@@ -40,6 +40,8 @@ export class Holder {
   private scheduled = false;
   /** When the holder last handed the thread back to the event loop. */
   private yieldedAt = 0;
+  /** The entries wakeDue() is waking (kept, emptied after each). */
+  private readonly due: HoldEntry[] = [];
 
   constructor(
     private readonly watch: LoopWatch,
@@ -55,8 +57,11 @@ export class Holder {
     if (!this.scheduled) this.yieldToLoop(this.now());
   }
 
+  /** Takes the entry out at once, so that its pacer may add the same object again (pacer.ts: one per pacer). */
   cancel(e: HoldEntry): void {
     e.live = false;
+    const i = this.entries.indexOf(e);
+    if (i >= 0) this.entries.splice(i, 1);
   }
 
   private yieldToLoop(now: number): void {
@@ -122,7 +127,8 @@ export class Holder {
 
   /** Wakes every entry due by `now`, then goes back to the loop: a woken pacer's call is written from there. */
   private wakeDue(now: number): void {
-    const due: HoldEntry[] = [];
+    // One list kept for this, not a new array per wake-up: the load thread's garbage is its GC pauses.
+    const due = this.due;
     while (this.entries.length > 0) {
       const e = this.entries[0] as HoldEntry;
       if (e.live && e.until > now) break;
@@ -130,9 +136,10 @@ export class Holder {
       if (e.live) due.push(e);
     }
     if (this.entries.length > 0) this.yieldToLoop(now);
-    for (const e of due) {
-      e.live = false;
-      e.wake();
-    }
+    // A wake-up may add its pacer's entry again (the same object): each is marked woken before any wakes.
+    const n = due.length;
+    for (let i = 0; i < n; i++) (due[i] as HoldEntry).live = false;
+    for (let i = 0; i < n; i++) (due[i] as HoldEntry).wake();
+    due.length = 0;
   }
 }

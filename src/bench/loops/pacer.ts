@@ -119,7 +119,7 @@ export class Pacer {
   private fire: (() => void) | undefined;
   private sleepHandle: unknown;
   private pollHandle: unknown;
-  private held: HoldEntry | undefined;
+  private readonly held: HoldEntry;
   /** When the pending timer was asked to fire; when the previous poll ran. */
   private wakeAt = 0;
   private lastPollAt = 0;
@@ -128,7 +128,9 @@ export class Pacer {
     private readonly stats: PacerStats,
     private readonly onStall: StallHandler = () => {},
     private readonly clock: PacerClock = realClock,
-  ) {}
+  ) {
+    this.held = { until: 0, wake: this.onHeld, stats, onStall, live: false };
+  }
 
   /** Whether a wake-up is pending. */
   get waiting(): boolean {
@@ -147,10 +149,9 @@ export class Pacer {
   cancel(): void {
     if (this.sleepHandle !== undefined) this.clock.cancelSleep(this.sleepHandle);
     if (this.pollHandle !== undefined) this.clock.cancelPoll(this.pollHandle);
-    if (this.held !== undefined) this.clock.holder?.cancel(this.held);
+    if (this.held.live) this.clock.holder?.cancel(this.held);
     this.sleepHandle = undefined;
     this.pollHandle = undefined;
-    this.held = undefined;
     this.fire = undefined;
   }
 
@@ -173,8 +174,11 @@ export class Pacer {
     }
     const holder = this.clock.holder;
     if (holder !== undefined) {
-      this.held = { until: this.due, wake: this.onHeld, stats: this.stats, onStall: this.onStall, live: true };
-      holder.add(this.held);
+      // One entry per pacer, taken again for each hold: not an object per call (the load thread's garbage)
+      const held = this.held;
+      held.until = this.due;
+      held.live = true;
+      holder.add(held);
       return;
     }
     this.lastPollAt = now;
@@ -189,7 +193,6 @@ export class Pacer {
   };
 
   private readonly onHeld = () => {
-    this.held = undefined;
     this.step(this.clock.now());
   };
 
