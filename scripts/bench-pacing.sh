@@ -10,7 +10,9 @@
 #   PARTS="floor calibrate runs findmax" (default "floor calibrate runs"); SECS: each run's length (default 5);
 #   CONCURRENCY: calls in flight (default 64: enough that a slot is always free, so send lag is the pacer's);
 #   FINDMAX: how many capacity searches (default 3); BASE_PLACEMENT: the base's (default: the same as BIN's;
-#   "whole" for a base older than --pin-cpus)
+#   "whole" for a base older than --pin-cpus); CAL_SECS: each calibrated rate's length (default 10, so that
+#   100/s has 1,000 calls: over 300, its p99 is the third-worst call and its p99.9 the worst); RATES: the
+#   runs' rates (default "10 100 1000 10000")
 #   PARTS=sched: who takes the load thread's core during --rate runs (SCHED_RATES, default "1000 10000"):
 #   `perf sched record` on CPU 1 for 3 s mid-run (needs linux-perf and root), read by scripts/loader-sched.ts
 set -euo pipefail
@@ -47,7 +49,7 @@ fi
 if has calibrate; then
   for placement in $PLACEMENTS; do
     echo "== pacer alone (bench --calibrate), $placement =="
-    placed "$placement" "$BIN" bench --calibrate -z 3s
+    placed "$placement" "$BIN" bench --calibrate -z "${CAL_SECS:-10}s"
   done
 fi
 
@@ -81,7 +83,7 @@ run() { # label placement bin args...
   if [ -s "$out/r.json" ]; then summary "$out/r.json"; else echo "(no report)"; fi
 }
 if has runs; then
-  for rate in 10 1000 10000; do
+  for rate in ${RATES:-10 100 1000 10000}; do
     for placement in $PLACEMENTS; do
       run "rate $rate $placement (this)" "$placement" "$BIN" --rate "$rate"
       if [ -n "$BASE" ]; then run "rate $rate $placement (base)" "${BASE_PLACEMENT:-$placement}" "$BASE" --rate "$rate"; fi
@@ -89,17 +91,35 @@ if has runs; then
   done
 fi
 
-# capacity searches against --server-busy 400us beside the closed loop's maximum (each takes about a minute)
-if has findmax; then
-  taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us -z 10s --warmup 2s \
+# capacity searches against --server-busy 400us beside the closed loop's maximum (each takes about a minute).
+# The maximum is itself a measurement that drifts on a shared VM (one 10 s run read 1,872/s where the day's
+# others read 2,114-2,128/s), so it is taken before each search and after the last, and every search is
+# given as a share of the median of those.
+closed() {
+  taskset -c 1 "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us -z 5s --warmup 1s \
     --json -o "$out/closed.json" >/dev/null 2>&1 || true
-  "${BUN:-bun}" -e 'const r = JSON.parse(await Bun.file(process.argv[1]).text()); console.log(`closed loop, --server-busy 400us: ${r.total.requests_per_second}/s`)' "$out/closed.json"
+  "${BUN:-bun}" -e 'const r = JSON.parse(await Bun.file(process.argv[1]).text()); console.log(r.total.requests_per_second)' "$out/closed.json" | tee -a "$out/closed.txt"
+}
+if has findmax; then
+  : >"$out/closed.txt"
+  : >"$out/answers.txt"
   for placement in $PLACEMENTS; do
     for i in $(seq "${FINDMAX:-3}"); do
+      echo "closed loop, --server-busy 400us: $(closed)/s"
       placed "$placement" "$BIN" bench --server "127.0.0.1:$PORT" --threads 1 --server-busy 400us --find-max \
-        --slo 'p99<10ms' 2>/dev/null | grep -E "^(highest rate|no answer|limit)" | sed "s/^/search $i, $placement: /" || true
+        --slo 'p99<10ms' 2>/dev/null | grep -E "^(highest rate|no answer|limit)" | sed "s/^/search $i, $placement: /" |
+        tee -a "$out/answers.txt" || true
     done
   done
+  echo "closed loop, --server-busy 400us: $(closed)/s"
+  "${BUN:-bun}" -e '
+    const [closedFile, answersFile] = process.argv.slice(1);
+    const closed = (await Bun.file(closedFile).text()).split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
+    const median = closed[(closed.length - 1) >> 1] ?? 0;
+    const answers = [...(await Bun.file(answersFile).text()).matchAll(/^(search \d+, \w+): highest rate that met every SLO: (\d+)/gm)];
+    console.log(`closed-loop maximum, median of ${closed.length}: ${median}/s (${closed[0]}-${closed.at(-1)})`);
+    for (const [, who, rps] of answers) console.log(`${who}: ${rps}/s, ${Math.round((100 * Number(rps)) / median)}% of it`);
+  ' "$out/closed.txt" "$out/answers.txt"
 fi
 
 # which tasks ran on the loader's core while the load thread waited to run (the stalls' cause, by name)
