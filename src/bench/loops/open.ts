@@ -83,7 +83,8 @@ class OpenRun implements SlotOwner {
     return this.next >= this.total || this.ctx.stopped();
   }
 
-  readonly pump = (): void => {
+  /** A method, not an arrow per run: the pacer calls the same function in every phase (pacer.ts, at()). */
+  pump(): void {
     this.pumping = true;
     try {
       this.sendDue();
@@ -91,14 +92,14 @@ class OpenRun implements SlotOwner {
       this.pumping = false;
     }
     if (this.finished() && this.inFlight === 0) this.resolve();
-  };
+  }
 
   private sendDue(): void {
     const { clock, ring } = this;
     while (!this.finished()) {
       const due = dueAt(this.schedule, this.next);
       if (due > clock.now()) {
-        this.pacer.at(due, this.pump);
+        this.pacer.at(due, this.pump, this);
         return;
       }
       if (this.free === 0) {

@@ -114,9 +114,28 @@ export interface PacerStats {
 /** A stall: the thread did not get to run its event loop between these two instants (ms, its clock). */
 type StallHandler = (fromMs: number, toMs: number) => void;
 
+/**
+ * A pacer's entry in the holder. A class, so that the holder's call of wake() is one function whatever the
+ * phase (see Pacer.at): an arrow per pacer, new each phase, cost the same OSR exits there.
+ */
+class HeldPacer implements HoldEntry {
+  until = 0;
+  live = false;
+  constructor(
+    private readonly pacer: Pacer,
+    readonly stats: PacerStats,
+    readonly onStall: StallHandler,
+  ) {}
+
+  wake(): void {
+    this.pacer.woken();
+  }
+}
+
 export class Pacer {
   private due = 0;
-  private fire: (() => void) | undefined;
+  private fire: ((this: unknown) => void) | undefined;
+  private self: unknown;
   private sleepHandle: unknown;
   private pollHandle: unknown;
   private readonly held: HoldEntry;
@@ -129,7 +148,7 @@ export class Pacer {
     private readonly onStall: StallHandler = () => {},
     private readonly clock: PacerClock = realClock,
   ) {
-    this.held = { until: 0, wake: this.onHeld, stats, onStall, live: false };
+    this.held = new HeldPacer(this, stats, onStall);
   }
 
   /** Whether a wake-up is pending. */
@@ -137,11 +156,18 @@ export class Pacer {
     return this.fire !== undefined;
   }
 
-  /** Calls `fire` once, at `dueMs` or as soon after as the thread runs; replaces any pending wake-up. */
-  at(dueMs: number, fire: () => void): void {
+  /**
+   * Calls `fire` once (on `self`, if given), at `dueMs` or as soon after as the thread runs; replaces any
+   * pending wake-up. A caller that runs a new object per phase passes its class's method and itself: the
+   * method is then the same function in every phase, and the JIT's call of it below stays valid. Given a
+   * new closure per phase instead, the call compiled in the warm-up took an OSR exit (BadConstantValue) on
+   * every call of the measured phase until JSC recompiled it, ~100 calls later (at 100/s, its first second).
+   */
+  at<T>(dueMs: number, fire: (this: T) => void, self?: T): void {
     this.cancel();
     this.due = dueMs;
-    this.fire = fire;
+    this.fire = fire as (this: unknown) => void;
+    this.self = self;
     this.step(this.clock.now());
   }
 
@@ -159,8 +185,10 @@ export class Pacer {
     const left = this.due - now;
     if (left <= 0) {
       const fire = this.fire;
+      const self = this.self;
       this.fire = undefined;
-      fire?.();
+      this.self = undefined;
+      fire?.call(self);
       return;
     }
     // under the timer's shortest sleep, poll instead (a 0 ms timer would spin uncounted)
@@ -192,9 +220,10 @@ export class Pacer {
     this.step(now);
   };
 
-  private readonly onHeld = () => {
+  /** The holder's wake-up (HeldPacer). */
+  woken(): void {
     this.step(this.clock.now());
-  };
+  }
 
   private readonly onPoll = () => {
     this.pollHandle = undefined;
