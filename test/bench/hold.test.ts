@@ -207,3 +207,34 @@ test("one entry, cancelled and added again (as a pacer reuses its own), wakes on
   expect(woke[0]?.until).toBe(t0 + 0.5);
   for (const w of woke) expect(w.at).toBeGreaterThanOrEqual(w.until);
 });
+
+test("an entry due in the same batch, cancelled and added again later by an earlier wake-up, wakes once, at its new time", async () => {
+  const holder = new Holder(await watch());
+  const woke: { who: string; until: number; at: number }[] = [];
+  let resolve = () => {};
+  const done = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const b = entry(0, () => {
+    woke.push({ who: "b", until: b.until, at: performance.now() });
+    if (b.until > t0 + 1) resolve();
+  });
+  const a = entry(0, () => {
+    woke.push({ who: "a", until: a.until, at: performance.now() });
+    // b's pacer moves it on (cancel, then the same entry at a later time), as Pacer.at() does
+    holder.cancel(b);
+    b.until = performance.now() + 2;
+    b.live = true;
+    holder.add(b);
+  });
+  const t0 = performance.now();
+  a.until = t0 + 0.3;
+  b.until = t0 + 0.3;
+  holder.add(a);
+  holder.add(b);
+  await done;
+  await Bun.sleep(3);
+  expect(woke.map((w) => w.who)).toEqual(["a", "b"]);
+  expect(woke[1]?.until).toBeGreaterThan(t0 + 1);
+  for (const w of woke) expect(w.at).toBeGreaterThanOrEqual(w.until);
+});

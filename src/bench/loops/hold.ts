@@ -32,10 +32,12 @@ export interface HoldEntry {
   readonly stats: { idleMs: number };
   /** The thread did not run between these instants (ms). */
   readonly onStall: (fromMs: number, toMs: number) => void;
+  /** In the holder, waiting: set by its pacer as it adds it, cleared as it is woken or cancelled. */
   live: boolean;
 }
 
 export class Holder {
+  /** Waiting entries, earliest first; only live ones (cancel() takes one out at once). */
   private entries: HoldEntry[] = [];
   private scheduled = false;
   /** When the holder last handed the thread back to the event loop. */
@@ -82,7 +84,7 @@ export class Holder {
   }
 
   private stalled(from: number, to: number): void {
-    for (const e of this.entries) if (e.live) e.onStall(from, to);
+    for (const e of this.entries) e.onStall(from, to);
   }
 
   private readonly turn = (): void => {
@@ -91,7 +93,6 @@ export class Holder {
     this.gap(this.yieldedAt, now);
     const holdEnd = now + MAX_HOLD_MS;
     for (;;) {
-      while (this.entries.length > 0 && !(this.entries[0] as HoldEntry).live) this.entries.shift();
       const first = this.entries[0];
       if (first === undefined) return;
       if (first.until <= now) {
@@ -129,17 +130,17 @@ export class Holder {
   private wakeDue(now: number): void {
     // One list kept for this, not a new array per wake-up: the load thread's garbage is its GC pauses.
     const due = this.due;
-    while (this.entries.length > 0) {
-      const e = this.entries[0] as HoldEntry;
-      if (e.live && e.until > now) break;
-      this.entries.shift();
-      if (e.live) due.push(e);
-    }
+    while (this.entries.length > 0 && (this.entries[0] as HoldEntry).until <= now)
+      due.push(this.entries.shift() as HoldEntry);
     if (this.entries.length > 0) this.yieldToLoop(now);
-    // A wake-up may add its pacer's entry again (the same object): each is marked woken before any wakes.
+    // A wake-up may add an entry again (the same object: its own pacer's, or another's it moved on), so each
+    // is marked woken before any wakes, and one that is live again by its turn waits for its new time.
     const n = due.length;
     for (let i = 0; i < n; i++) (due[i] as HoldEntry).live = false;
-    for (let i = 0; i < n; i++) (due[i] as HoldEntry).wake();
+    for (let i = 0; i < n; i++) {
+      const e = due[i] as HoldEntry;
+      if (!e.live) e.wake();
+    }
     due.length = 0;
   }
 }

@@ -179,6 +179,7 @@ export class Pacer {
     this.sleepHandle = undefined;
     this.pollHandle = undefined;
     this.fire = undefined;
+    this.self = undefined;
   }
 
   private step(now: number): void {
