@@ -3,7 +3,7 @@
 // (test/support/server-peer.ts). Each test writes the
 // offending frames and asserts both what the client sends back (GOAWAY or RST_STREAM and its code) and
 // the status the call gets: INTERNAL, as grpc-go reports a protocol error of the server.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "../../src/h2/errors.ts";
 import {
   encodeFrame,
@@ -17,26 +17,22 @@ import {
 import { encodeHeaderBlock } from "../../src/h2/hpack/encoder.ts";
 import type { CallOptions, ClientKind, ClientStream, Metadata, RpcChannel, StreamEnd } from "../../src/rpc/channel.ts";
 import { type Result, Status, type StatusCode } from "../../src/rpc/status.ts";
-import { CLIENTS, channelTo } from "../support/helpers.ts";
+import { CLIENTS } from "../support/helpers.ts";
 import { type Frame, goawayCode, type Peer } from "../support/peer.ts";
 import { testUnless } from "../support/require-env.ts";
 import {
   headersFrame,
   isRequest,
   messageFrame,
+  peerChannels,
   RESPONSE_FIELDS,
   responseFrames,
-  ServerPeer,
+  type ServerPeer,
   TRAILER_FIELDS,
 } from "../support/server-peer.ts";
 
-const open: { srv?: ServerPeer; ch?: RpcChannel } = {};
-afterEach(async () => {
-  await open.ch?.close();
-  open.srv?.close();
-  open.ch = undefined;
-  open.srv = undefined;
-});
+const peers = peerChannels();
+const open = peers.open;
 
 interface Started {
   readonly conn: Peer;
@@ -51,10 +47,7 @@ async function start(
   settings: ReadonlyArray<readonly [number, number]> = [],
   client: ClientKind = "lean",
 ): Promise<Started> {
-  const srv = await ServerPeer.listen(settings);
-  const ch = channelTo(srv.address, { client });
-  open.srv = srv;
-  open.ch = ch;
+  const { srv, ch } = await peers.connect(settings, { client });
   const result = ch.unary("/t/x", Buffer.from("x"), { timeoutMs: 10_000 });
   const conn = await srv.accepted();
   const req = await conn.waitFor(isRequest);
@@ -555,10 +548,7 @@ async function startStream(
   opts: CallOptions = { timeoutMs: 10_000 },
   client: ClientKind = "lean",
 ): Promise<StreamStarted> {
-  const srv = await ServerPeer.listen(settings);
-  const ch = channelTo(srv.address, { client });
-  open.srv = srv;
-  open.ch = ch;
+  const { srv, ch } = await peers.connect(settings, { client });
   const messages: Buffer[] = [];
   const headers: Metadata[] = [];
   let stream: ClientStream | undefined;
@@ -719,10 +709,7 @@ describe("lean stream calls", () => {
   });
 
   test("a response message over the receive limit → RST_STREAM CANCEL, RESOURCE_EXHAUSTED", async () => {
-    const srv = await ServerPeer.listen([]);
-    const ch = channelTo(srv.address, { client: "lean", maxReceiveMessageBytes: 4 });
-    open.srv = srv;
-    open.ch = ch;
+    const { srv, ch } = await peers.connect([], { client: "lean", maxReceiveMessageBytes: 4 });
     const end = new Promise<StreamEnd>((resolve) => ch.stream("/t/s", { onMessage: () => {}, onEnd: resolve }));
     const conn = await srv.accepted();
     const req = await conn.waitFor(isRequest);

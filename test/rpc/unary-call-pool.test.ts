@@ -2,23 +2,16 @@
 // ended by a frame, and is taken again for a later call on a new stream. The later call must not see
 // anything of the earlier one: frames the server still sends on the old stream are the connection's
 // business (RST_STREAM STREAM_CLOSED, RFC 9113 §5.1), never the new call's.
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ErrorCode } from "../../src/h2/errors.ts";
 import { Flag, FrameType, rstStreamFrame } from "../../src/h2/frame.ts";
 import type { RpcChannel } from "../../src/rpc/channel.ts";
 import { CallPool } from "../../src/rpc/lean/call-pool.ts";
 import { type Result, Status } from "../../src/rpc/status.ts";
-import { channelTo } from "../support/helpers.ts";
 import type { Frame, Peer } from "../support/peer.ts";
-import { isRequest, messageFrame, responseFrames, ServerPeer } from "../support/server-peer.ts";
+import { isRequest, messageFrame, peerChannels, responseFrames } from "../support/server-peer.ts";
 
-const open: { srv?: ServerPeer; ch?: RpcChannel } = {};
-afterEach(async () => {
-  await open.ch?.close();
-  open.srv?.close();
-  open.ch = undefined;
-  open.srv = undefined;
-});
+const peers = peerChannels();
 
 /** The pool inside a lean channel: private, read here only to show that a call was in fact taken again. */
 const spareCalls = (ch: RpcChannel): number => (ch as unknown as { spareCalls: CallPool<unknown> }).spareCalls.size;
@@ -51,10 +44,7 @@ describe("CallPool", () => {
 
 describe("lean channel: pooled unary calls", () => {
   test("a call taken again after a reset stream sees none of the old stream's late frames", async () => {
-    const srv = await ServerPeer.listen();
-    const ch = channelTo(srv.address, { client: "lean" });
-    open.srv = srv;
-    open.ch = ch;
+    const { srv, ch } = await peers.connect();
 
     // The server resets the first call's stream: the call fails and goes back to the pool.
     const first = ch.unary("/t/a", Buffer.from("a"), { timeoutMs: 10_000 });
@@ -86,10 +76,7 @@ describe("lean channel: pooled unary calls", () => {
   });
 
   test("a call that failed on its deadline is not pooled, and the calls after it are answered", async () => {
-    const srv = await ServerPeer.listen();
-    const ch = channelTo(srv.address, { client: "lean" });
-    open.srv = srv;
-    open.ch = ch;
+    const { srv, ch } = await peers.connect();
     const first = ch.unary("/t/a", Buffer.from("a"), { timeoutMs: 50 });
     const conn = await srv.accepted();
     const id1 = await request(conn, 0);

@@ -1,10 +1,13 @@
 // A frame-level HTTP/2 *server* for client tests: a net.Server on loopback whose every accepted
 // connection is a Peer (test/support/peer.ts) reading the client's preface and frames, so that a test can write
 // any raw frame back and see exactly what the client sends in return.
+import { afterEach } from "bun:test";
 import net, { type AddressInfo } from "node:net";
 import { Flag, FrameType } from "../../src/h2/frame.ts";
+import type { RpcChannel } from "../../src/rpc/channel.ts";
 import { prefixMessage as grpcFrame } from "../../src/rpc/message.ts";
 import type { Address } from "../../src/transport/address.ts";
+import { channelTo } from "./helpers.ts";
 import { type Frame, Peer } from "./peer.ts";
 import { encodeFields, writeFrame as encodeFrame, writeSettings as settingsFrame } from "./wire.ts";
 
@@ -84,4 +87,31 @@ export function responseFrames(id: number, message: Buffer): Buffer {
     messageFrame(id, message),
     headersFrame(id, TRAILER_FIELDS, Flag.END_STREAM),
   ]);
+}
+
+/**
+ * A test file's fake servers and the channels to them: `connect()` opens one of each, and both are closed
+ * after the test (call it at the file's top level: it registers the afterEach). `open` is the latest pair.
+ */
+export function peerChannels() {
+  const open: { srv?: ServerPeer; ch?: RpcChannel } = {};
+  afterEach(async () => {
+    await open.ch?.close();
+    open.srv?.close();
+    open.ch = undefined;
+    open.srv = undefined;
+  });
+  return {
+    open,
+    async connect(
+      settings: ReadonlyArray<readonly [number, number]> = [],
+      opts: Parameters<typeof channelTo>[1] = { client: "lean" },
+    ): Promise<{ srv: ServerPeer; ch: RpcChannel }> {
+      const srv = await ServerPeer.listen(settings);
+      const ch = channelTo(srv.address, opts);
+      open.srv = srv;
+      open.ch = ch;
+      return { srv, ch };
+    },
+  };
 }
